@@ -1,0 +1,40 @@
+#pragma once
+// JSON text <-> protocol frames. Decoding is strict: a frame with an unknown
+// type, a missing or mistyped field, text over the size limit or nesting over
+// the depth limit is an error value; nothing throws out of these functions.
+// Unknown extra fields are ignored so that newer peers stay compatible.
+// Every frame carries "type"; auth carries "v" (protocol_version).
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "roomchat/protocol.hpp"
+#include "roomchat/result.hpp"
+
+namespace roomchat {
+
+struct codec_limits {
+    std::size_t max_frame_bytes = 16 * 1024;  // checked before parsing
+    std::size_t max_depth = 8;                // objects/arrays nested
+};
+
+// The error of a failed decode: the code and which field or why.
+struct decode_error {
+    errc code = errc::malformed_json;
+    std::string detail;
+};
+
+template <typename T>
+using decoded = std::variant<T, decode_error>;
+
+std::string encode(const client_frame& frame);
+std::string encode(const server_frame& frame);
+
+decoded<client_frame> decode_client_frame(std::string_view text, const codec_limits& limits = {});
+decoded<server_frame> decode_server_frame(std::string_view text, const codec_limits& limits = {});
+
+std::string_view to_string(history_mode mode) noexcept;
+std::string_view to_string(presence_event event) noexcept;
+
+}  // namespace roomchat

@@ -1,0 +1,56 @@
+#pragma once
+// A room's recent messages, capped by count and by total bytes so that memory
+// per room is bounded. Oldest messages fall out first.
+
+#include <cstddef>
+#include <deque>
+#include <vector>
+
+#include "roomchat/protocol.hpp"
+
+namespace roomchat {
+
+struct history_limits {
+    std::size_t max_messages = 1000;
+    std::size_t max_bytes = 1024 * 1024;  // sum of message_bytes() of held messages
+};
+
+// Bytes a message is charged against max_bytes: text, author id and name, plus
+// a fixed per-message overhead for the sequence number, id and timestamp.
+std::size_t message_bytes(const chat_message& message) noexcept;
+
+struct history_page {
+    std::vector<chat_message> messages;  // ascending seq
+    bool truncated = false;              // after(): `since` is older than what is held
+    bool has_more = false;               // latest()/before(): older messages are held
+};
+
+class history_ring {
+public:
+    explicit history_ring(history_limits limits = {});
+
+    // Appends a message whose seq is greater than every held one, then
+    // evicts the oldest until both caps hold again (the newest always stays).
+    void append(chat_message message);
+
+    // The newest `limit` messages.
+    history_page latest(std::size_t limit) const;
+    // Everything after `since`, at most `limit`. When messages after `since`
+    // have been evicted (since + 1 < first held seq), answers latest(limit)
+    // with truncated = true.
+    history_page after(seq_t since, std::size_t limit) const;
+    // Up to `limit` messages immediately before `before`.
+    history_page before(seq_t before, std::size_t limit) const;
+
+    std::size_t size() const noexcept { return messages_.size(); }
+    std::size_t bytes() const noexcept { return bytes_; }
+    seq_t first_seq() const noexcept;  // 0 when empty
+    seq_t last_seq() const noexcept;   // 0 when empty
+
+private:
+    history_limits limits_;
+    std::deque<chat_message> messages_;
+    std::size_t bytes_ = 0;
+};
+
+}  // namespace roomchat

@@ -1,0 +1,182 @@
+#pragma once
+// The client/relay protocol, version 1: every frame as a plain value.
+// Frames travel as JSON text WebSocket messages; codec.hpp maps these structs
+// to and from that text. docs/protocol.md shows the JSON and the sequences.
+//
+// Units: sequence numbers count from 1 per room (0 means "none yet");
+// timestamps are milliseconds since the Unix epoch, set by the relay.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "roomchat/errc.hpp"
+#include "roomchat/ids.hpp"
+
+namespace roomchat {
+
+inline constexpr int protocol_version = 1;
+
+using seq_t = std::uint64_t;
+using millis = std::int64_t;
+
+struct user_info {
+    std::string id;    // validate_user_id
+    std::string name;  // normalize_display_name
+    friend bool operator==(const user_info& a, const user_info& b) {
+        return a.id == b.id && a.name == b.name;
+    }
+};
+
+// A message as the relay stored and broadcast it.
+struct chat_message {
+    seq_t seq = 0;
+    message_id id;  // chosen by the sender's client
+    user_info from;
+    std::string text;  // normalised per text_rules
+    millis ts = 0;     // relay time of acceptance
+    friend bool operator==(const chat_message& a, const chat_message& b) {
+        return a.seq == b.seq && a.id == b.id && a.from == b.from && a.text == b.text && a.ts == b.ts;
+    }
+};
+
+// ---- client -> relay -------------------------------------------------------
+
+// First frame on every connection; also sent again to refresh a token.
+struct auth_frame {
+    std::string token;  // JWT HS256, see docs/relay.md
+};
+
+// Enter a room. Without `since` the relay answers with the latest page;
+// with it, everything after `since` (gap recovery after a reconnect).
+struct join_frame {
+    std::string room;
+    std::optional<seq_t> since;
+};
+
+struct leave_frame {
+    std::string room;
+};
+
+struct send_frame {
+    std::string room;
+    message_id id;
+    std::string text;
+};
+
+// Ask for one page of history: messages before `before` (older pages), or
+// after `after` (a gap); exactly one of the two is set. `limit` is capped by
+// the relay.
+struct history_request_frame {
+    std::string room;
+    std::optional<seq_t> before;
+    std::optional<seq_t> after;
+    std::uint32_t limit = 50;
+};
+
+// The user has read everything up to and including `seq`.
+struct read_frame {
+    std::string room;
+    seq_t seq = 0;
+};
+
+using client_frame =
+    std::variant<auth_frame, join_frame, leave_frame, send_frame, history_request_frame, read_frame>;
+
+// ---- relay -> client -------------------------------------------------------
+
+struct rate_limit_config {
+    std::uint32_t burst = 5;                  // messages that may be sent back to back
+    std::uint32_t refill_interval_ms = 1000;  // one more message allowed per interval
+    friend bool operator==(const rate_limit_config& a, const rate_limit_config& b) {
+        return a.burst == b.burst && a.refill_interval_ms == b.refill_interval_ms;
+    }
+};
+
+// Answer to a successful auth: who the relay thinks you are and its limits,
+// so the client validates and paces exactly as the relay will.
+struct welcome_frame {
+    user_info user;
+    std::uint32_t max_text_code_points = 500;
+    rate_limit_config rate;
+    millis token_expires_at = 0;
+};
+
+// Answer to join: the room's members and this user's read marker. A history
+// frame with the requested messages follows immediately.
+struct joined_frame {
+    std::string room;
+    std::vector<user_info> members;
+    seq_t read_seq = 0;    // this user's last read marker in the room
+    seq_t latest_seq = 0;  // newest sequence number in the room
+};
+
+// Why a history frame was sent.
+enum class history_mode {
+    latest,  // join without since: the newest page
+    after,   // join with since, or a gap request: everything after a seq
+    before,  // an older page
+};
+
+// One page of messages in ascending seq order.
+struct history_frame {
+    std::string room;
+    history_mode mode = history_mode::latest;
+    std::vector<chat_message> messages;
+    // mode == after only: the requested seq has fallen out of the capped
+    // history, so `messages` is the latest page instead and there is a hole.
+    bool truncated = false;
+    // mode == before / latest: older messages exist before the first one here.
+    bool has_more = false;
+};
+
+// The relay accepted (or already had) the message.
+struct ack_frame {
+    std::string room;
+    message_id id;
+    seq_t seq = 0;
+    millis ts = 0;
+};
+
+// The relay refused the message. retry_after_ms is set for rate_limited.
+struct nack_frame {
+    std::string room;
+    message_id id;
+    errc code = errc::internal;
+    std::optional<std::uint32_t> retry_after_ms;
+};
+
+// A new message in a room (also sent to its author's other connections).
+struct message_frame {
+    std::string room;
+    chat_message message;
+};
+
+enum class presence_event { join, leave };
+
+// A user's first connection entered, or last connection left, the room.
+struct presence_frame {
+    std::string room;
+    presence_event event = presence_event::join;
+    user_info user;
+};
+
+// The user's read marker moved (echoed to that user's other connections).
+struct read_marker_frame {
+    std::string room;
+    seq_t seq = 0;
+};
+
+// Anything that is not a nack: bad frames, auth failures, not joined.
+struct error_frame {
+    errc code = errc::internal;
+    std::string message;  // readable detail (which field, which limit)
+    std::optional<std::string> room;
+};
+
+using server_frame = std::variant<welcome_frame, joined_frame, history_frame, ack_frame, nack_frame,
+                                  message_frame, presence_frame, read_marker_frame, error_frame>;
+
+}  // namespace roomchat

@@ -1,0 +1,108 @@
+// The browser's API to the roomchat core (C++ compiled to WebAssembly).
+// JavaScript owns the WebSocket and one timer; the core decides everything
+// else. After every call, drain takeFrames() (send each on the socket) and
+// takeEvents() (update the UI), then re-arm the timer for nextDeadline().
+// All times are milliseconds since the Unix epoch (Date.now()).
+
+export type ErrorCode =
+  | 'empty_text' | 'text_too_long' | 'invalid_utf8' | 'control_character'
+  | 'invalid_message_id' | 'invalid_user_id' | 'invalid_room_id'
+  | 'malformed_json' | 'frame_too_large' | 'too_deep' | 'unknown_type' | 'missing_field' | 'wrong_type'
+  | 'unsupported_version'
+  | 'auth_required' | 'auth_failed' | 'token_expired' | 'auth_timeout' | 'room_forbidden' | 'not_joined'
+  | 'rate_limited' | 'id_conflict' | 'room_full'
+  | 'binary_frame' | 'too_many_connections' | 'slow_consumer' | 'going_away' | 'internal'
+  | 'no_ack';
+
+export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
+export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed';
+
+export interface User { id: string; name: string; }
+
+export interface TimelineMessage {
+  id: string;            // stable key: the sender's client message id
+  seq: number;           // 0 until the relay has sequenced it
+  from: User;
+  text: string;          // always render as text, never as HTML
+  ts: number;            // relay time once sequenced, local time before
+  own: boolean;
+  state: DeliveryState;  // 'queued' shows as sending (waiting for connection)
+  failure?: ErrorCode;   // state === 'failed'
+  failureMessage?: string;
+}
+
+export type ChatEvent =
+  | { type: 'open_transport' }
+  | { type: 'close_transport'; reason: string }
+  | { type: 'connection_changed'; state: ConnectionState; retryAt?: number; reason?: ErrorCode }
+  | { type: 'identity'; self: User }
+  // Insert or update `message`, placed before the message with id `before` (at the end when absent).
+  | { type: 'message'; message: TimelineMessage; before?: string }
+  | { type: 'timeline_reset' }
+  | { type: 'history_loaded'; mode: 'latest' | 'after' | 'before'; count: number; hasMore: boolean }
+  | { type: 'unread_changed'; count: number; firstUnread?: string }
+  | { type: 'presence_changed'; members: User[] }
+  | { type: 'rate_limited'; retryAt: number }
+  | { type: 'error'; code: ErrorCode; message: string; detail: string };
+
+export type SendResult = { ok: true; id: string } | { ok: false; code: ErrorCode; message: string };
+export type Status = { ok: true } | { ok: false; code: ErrorCode; message: string };
+
+export interface Validation {
+  ok: boolean;
+  codePoints: number;      // for the character counter
+  maxCodePoints: number;
+  code?: ErrorCode;        // why the send button is disabled
+  message?: string;
+}
+
+export interface ChatConfig {
+  room: string;
+  token: string;
+  pageSize?: number;       // messages per history page (default 50)
+}
+
+export interface ChatSession {
+  start(now: number): void;
+  transportOpened(now: number): void;
+  transportClosed(now: number): void;
+  networkChanged(online: boolean, now: number): void;
+  receive(frameText: string, now: number): void;
+  onTimer(now: number): void;
+  nextDeadline(): number | null;
+
+  send(text: string, now: number): SendResult;
+  retry(id: string, now: number): Status;
+  markRead(seq: number, now: number): void;
+  loadOlder(now: number): void;
+  setToken(token: string, now: number): void;
+  stop(now: number): void;
+
+  takeFrames(): string[];
+  takeEvents(): ChatEvent[];
+
+  validate(text: string): Validation;
+  rateWaitMs(now: number): number;
+  state(): ConnectionState;
+  unreadCount(): number;
+  timeline(): TimelineMessage[];
+  self(): User | null;
+
+  // Frees the C++ object; the session is unusable afterwards.
+  delete(): void;
+}
+
+export interface RoomchatModule {
+  // Random bytes for message ids come from crypto.getRandomValues inside the module.
+  createSession(config: ChatConfig): ChatSession;
+  errorMessage(code: ErrorCode): string;
+  protocolVersion: number;
+}
+
+export interface ModuleOptions {
+  wasmBinary?: ArrayBuffer | Uint8Array;  // required under Node 20 (see README)
+  locateFile?: (path: string, prefix: string) => string;
+}
+
+// ES module factory (wasm/roomchat.js): resolves once the .wasm is instantiated.
+export default function createRoomchat(options?: ModuleOptions): Promise<RoomchatModule>;
