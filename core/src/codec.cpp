@@ -1,0 +1,473 @@
+#include "roomchat/codec.hpp"
+
+#include <exception>
+#include <optional>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "detail/json_reader.hpp"
+
+namespace roomchat {
+namespace {
+
+// Encoding keeps insertion order so every frame reads "type" first and the
+// output is byte-for-byte stable; decoding uses the sorted map, whose lookups
+// stay cheap however many unknown keys a peer sends.
+using out_json = nlohmann::ordered_json;
+using in_json = nlohmann::json;
+using detail::json_reader;
+
+// ---- encoding --------------------------------------------------------------
+
+out_json frame_of(std::string_view type) {
+    out_json j = out_json::object();
+    j["type"] = type;
+    return j;
+}
+
+out_json user_json(const user_info& user) { return out_json{{"id", user.id}, {"name", user.name}}; }
+
+out_json message_json(const chat_message& message) {
+    return out_json{{"seq", message.seq},
+                    {"id", message.id.to_string()},
+                    {"from", user_json(message.from)},
+                    {"text", message.text},
+                    {"ts", message.ts}};
+}
+
+out_json json_of(const auth_frame& f) {
+    auto j = frame_of("auth");
+    j["v"] = protocol_version;
+    j["token"] = f.token;
+    return j;
+}
+
+out_json json_of(const join_frame& f) {
+    auto j = frame_of("join");
+    j["room"] = f.room;
+    if (f.since) {
+        j["since"] = *f.since;
+    }
+    return j;
+}
+
+out_json json_of(const leave_frame& f) {
+    auto j = frame_of("leave");
+    j["room"] = f.room;
+    return j;
+}
+
+out_json json_of(const send_frame& f) {
+    auto j = frame_of("send");
+    j["room"] = f.room;
+    j["id"] = f.id.to_string();
+    j["text"] = f.text;
+    return j;
+}
+
+out_json json_of(const history_request_frame& f) {
+    auto j = frame_of("history_request");
+    j["room"] = f.room;
+    if (f.before) {
+        j["before"] = *f.before;
+    }
+    if (f.after) {
+        j["after"] = *f.after;
+    }
+    j["limit"] = f.limit;
+    return j;
+}
+
+out_json json_of(const read_frame& f) {
+    auto j = frame_of("read");
+    j["room"] = f.room;
+    j["seq"] = f.seq;
+    return j;
+}
+
+out_json json_of(const welcome_frame& f) {
+    auto j = frame_of("welcome");
+    j["user"] = user_json(f.user);
+    j["max_text_code_points"] = f.max_text_code_points;
+    j["rate"] = out_json{{"burst", f.rate.burst}, {"refill_interval_ms", f.rate.refill_interval_ms}};
+    j["token_expires_at"] = f.token_expires_at;
+    return j;
+}
+
+out_json json_of(const joined_frame& f) {
+    auto j = frame_of("joined");
+    j["room"] = f.room;
+    j["members"] = out_json::array();
+    for (const auto& member : f.members) {
+        j["members"].push_back(user_json(member));
+    }
+    j["read_seq"] = f.read_seq;
+    j["latest_seq"] = f.latest_seq;
+    return j;
+}
+
+out_json json_of(const history_frame& f) {
+    auto j = frame_of("history");
+    j["room"] = f.room;
+    j["mode"] = to_string(f.mode);
+    j["messages"] = out_json::array();
+    for (const auto& message : f.messages) {
+        j["messages"].push_back(message_json(message));
+    }
+    j["truncated"] = f.truncated;
+    j["has_more"] = f.has_more;
+    return j;
+}
+
+out_json json_of(const ack_frame& f) {
+    auto j = frame_of("ack");
+    j["room"] = f.room;
+    j["id"] = f.id.to_string();
+    j["seq"] = f.seq;
+    j["ts"] = f.ts;
+    return j;
+}
+
+out_json json_of(const nack_frame& f) {
+    auto j = frame_of("nack");
+    j["room"] = f.room;
+    j["id"] = f.id.to_string();
+    j["code"] = to_string(f.code);
+    if (f.retry_after_ms) {
+        j["retry_after_ms"] = *f.retry_after_ms;
+    }
+    return j;
+}
+
+out_json json_of(const message_frame& f) {
+    auto j = frame_of("message");
+    j["room"] = f.room;
+    j["message"] = message_json(f.message);
+    return j;
+}
+
+out_json json_of(const presence_frame& f) {
+    auto j = frame_of("presence");
+    j["room"] = f.room;
+    j["event"] = to_string(f.event);
+    j["user"] = user_json(f.user);
+    return j;
+}
+
+out_json json_of(const read_marker_frame& f) {
+    auto j = frame_of("read_marker");
+    j["room"] = f.room;
+    j["seq"] = f.seq;
+    return j;
+}
+
+out_json json_of(const error_frame& f) {
+    auto j = frame_of("error");
+    j["code"] = to_string(f.code);
+    j["message"] = f.message;
+    if (f.room) {
+        j["room"] = *f.room;
+    }
+    return j;
+}
+
+// Strings that are not valid UTF-8 cannot be JSON text; they are written with
+// U+FFFD in place of the bad bytes rather than throwing (the text rules keep
+// such strings out of frames in the first place).
+template <typename Variant>
+std::string dump(const Variant& frame) {
+    const out_json j = std::visit([](const auto& f) { return json_of(f); }, frame);
+    return j.dump(-1, ' ', false, out_json::error_handler_t::replace);
+}
+
+// ---- decoding --------------------------------------------------------------
+
+std::optional<history_mode> parse_history_mode(std::string_view name) {
+    for (const auto mode : {history_mode::latest, history_mode::after, history_mode::before}) {
+        if (to_string(mode) == name) {
+            return mode;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<presence_event> parse_presence_event(std::string_view name) {
+    for (const auto event : {presence_event::join, presence_event::leave}) {
+        if (to_string(event) == name) {
+            return event;
+        }
+    }
+    return std::nullopt;
+}
+
+user_info read_user(json_reader& r) {
+    user_info user;
+    user.id = r.user_id("id");
+    user.name = r.string("name");
+    return user;
+}
+
+chat_message read_message(json_reader& r) {
+    chat_message message;
+    message.seq = r.integer<seq_t>("seq");
+    message.id = r.id("id");
+    message.from = r.object("from", read_user);
+    message.text = r.string("text");
+    message.ts = r.integer<millis>("ts");
+    return message;
+}
+
+client_frame read_auth(json_reader& r) {
+    const auto version = r.integer<std::uint64_t>("v");
+    if (version != static_cast<std::uint64_t>(protocol_version)) {
+        r.fail(errc::unsupported_version, "v");
+    }
+    return auth_frame{r.string("token")};
+}
+
+client_frame read_join(json_reader& r) {
+    join_frame f;
+    f.room = r.room("room");
+    f.since = r.optional_integer<seq_t>("since");
+    return f;
+}
+
+client_frame read_leave(json_reader& r) { return leave_frame{r.room("room")}; }
+
+client_frame read_send(json_reader& r) {
+    send_frame f;
+    f.room = r.room("room");
+    f.id = r.id("id");
+    f.text = r.string("text");
+    return f;
+}
+
+client_frame read_history_request(json_reader& r) {
+    history_request_frame f;
+    f.room = r.room("room");
+    f.before = r.optional_integer<seq_t>("before");
+    f.after = r.optional_integer<seq_t>("after");
+    if (!f.before && !f.after) {
+        r.fail(errc::missing_field, "before");
+    }
+    if (f.before && f.after) {
+        r.fail(errc::wrong_type, "after");
+    }
+    f.limit = r.integer<std::uint32_t>("limit");
+    if (f.limit == 0) {
+        r.fail(errc::wrong_type, "limit");
+    }
+    return f;
+}
+
+client_frame read_read(json_reader& r) {
+    read_frame f;
+    f.room = r.room("room");
+    f.seq = r.integer<seq_t>("seq");
+    return f;
+}
+
+server_frame read_welcome(json_reader& r) {
+    welcome_frame f;
+    f.user = r.object("user", read_user);
+    f.max_text_code_points = r.integer<std::uint32_t>("max_text_code_points");
+    f.rate = r.object("rate", [](json_reader& rate) {
+        rate_limit_config config;
+        config.burst = rate.integer<std::uint32_t>("burst");
+        config.refill_interval_ms = rate.integer<std::uint32_t>("refill_interval_ms");
+        return config;
+    });
+    f.token_expires_at = r.integer<millis>("token_expires_at");
+    return f;
+}
+
+server_frame read_joined(json_reader& r) {
+    joined_frame f;
+    f.room = r.room("room");
+    f.members = r.array("members", read_user);
+    f.read_seq = r.integer<seq_t>("read_seq");
+    f.latest_seq = r.integer<seq_t>("latest_seq");
+    return f;
+}
+
+server_frame read_history(json_reader& r) {
+    history_frame f;
+    f.room = r.room("room");
+    f.mode = r.enumeration("mode", parse_history_mode);
+    f.messages = r.array("messages", read_message);
+    f.truncated = r.boolean("truncated");
+    f.has_more = r.boolean("has_more");
+    return f;
+}
+
+server_frame read_ack(json_reader& r) {
+    ack_frame f;
+    f.room = r.room("room");
+    f.id = r.id("id");
+    f.seq = r.integer<seq_t>("seq");
+    f.ts = r.integer<millis>("ts");
+    return f;
+}
+
+server_frame read_nack(json_reader& r) {
+    nack_frame f;
+    f.room = r.room("room");
+    f.id = r.id("id");
+    f.code = r.enumeration("code", errc_from_string);
+    f.retry_after_ms = r.optional_integer<std::uint32_t>("retry_after_ms");
+    return f;
+}
+
+server_frame read_message_frame(json_reader& r) {
+    message_frame f;
+    f.room = r.room("room");
+    f.message = r.object("message", read_message);
+    return f;
+}
+
+server_frame read_presence(json_reader& r) {
+    presence_frame f;
+    f.room = r.room("room");
+    f.event = r.enumeration("event", parse_presence_event);
+    f.user = r.object("user", read_user);
+    return f;
+}
+
+server_frame read_read_marker(json_reader& r) {
+    read_marker_frame f;
+    f.room = r.room("room");
+    f.seq = r.integer<seq_t>("seq");
+    return f;
+}
+
+server_frame read_error(json_reader& r) {
+    error_frame f;
+    f.code = r.enumeration("code", errc_from_string);
+    f.message = r.string("message");
+    f.room = r.optional_room("room");
+    return f;
+}
+
+template <typename Frame>
+struct frame_reader {
+    std::string_view type;
+    Frame (*read)(json_reader&);
+};
+
+constexpr frame_reader<client_frame> client_readers[] = {
+    {"auth", read_auth}, {"join", read_join}, {"leave", read_leave},
+    {"send", read_send}, {"read", read_read}, {"history_request", read_history_request},
+};
+
+constexpr frame_reader<server_frame> server_readers[] = {
+    {"welcome", read_welcome},   {"joined", read_joined},
+    {"history", read_history},   {"ack", read_ack},
+    {"nack", read_nack},         {"message", read_message_frame},
+    {"presence", read_presence}, {"read_marker", read_read_marker},
+    {"error", read_error},
+};
+
+// Parses with the size and depth limits. Containers nested deeper than the
+// limit are discarded as they are met (the callback returns false), so a deep
+// input never builds a deep tree; the flag turns that into too_deep.
+std::variant<in_json, decode_error> parse_object(std::string_view text, const codec_limits& limits) {
+    if (text.size() > limits.max_frame_bytes) {
+        return decode_error{errc::frame_too_large, std::to_string(text.size()) + " bytes, limit " +
+                                                       std::to_string(limits.max_frame_bytes)};
+    }
+    bool too_deep = false;
+    const auto max_depth = limits.max_depth;
+    const in_json::parser_callback_t limit_depth =
+        [&too_deep, max_depth](int depth, in_json::parse_event_t event, in_json& /*parsed*/) {
+            const bool opens =
+                event == in_json::parse_event_t::object_start || event == in_json::parse_event_t::array_start;
+            // `depth` counts the containers around this one, so it is this one's
+            // nesting level minus one.
+            if (opens && static_cast<std::size_t>(depth) >= max_depth) {
+                too_deep = true;
+            }
+            return !too_deep;
+        };
+    in_json parsed = in_json::parse(text.begin(), text.end(), limit_depth, /*allow_exceptions=*/false);
+    if (too_deep) {
+        return decode_error{errc::too_deep, "nesting deeper than " + std::to_string(max_depth)};
+    }
+    if (parsed.is_discarded()) {
+        return decode_error{errc::malformed_json, "not valid JSON"};
+    }
+    if (!parsed.is_object()) {
+        return decode_error{errc::malformed_json, "not a JSON object"};
+    }
+    return parsed;
+}
+
+template <typename Frame, std::size_t N>
+decoded<Frame> decode_frame(std::string_view text, const codec_limits& limits,
+                            const frame_reader<Frame> (&readers)[N]) {
+    try {
+        auto parsed = parse_object(text, limits);
+        if (auto* error = std::get_if<decode_error>(&parsed)) {
+            return std::move(*error);
+        }
+        const in_json& object = std::get<in_json>(parsed);
+        std::optional<decode_error> error;
+        json_reader reader(object, "", error);
+        const std::string type = reader.string("type");
+        if (error) {
+            return std::move(*error);
+        }
+        for (const auto& candidate : readers) {
+            if (candidate.type == type) {
+                Frame frame = candidate.read(reader);
+                if (error) {
+                    return std::move(*error);
+                }
+                return frame;
+            }
+        }
+        return decode_error{errc::unknown_type, "type"};
+    } catch (const std::exception& e) {
+        // Only reachable through a bug in the checked accessors or exhausted
+        // memory; either way the frame is refused instead of crashing the peer.
+        return decode_error{errc::malformed_json, e.what()};
+    }
+}
+
+}  // namespace
+
+std::string encode(const client_frame& frame) { return dump(frame); }
+
+std::string encode(const server_frame& frame) { return dump(frame); }
+
+decoded<client_frame> decode_client_frame(std::string_view text, const codec_limits& limits) {
+    return decode_frame(text, limits, client_readers);
+}
+
+decoded<server_frame> decode_server_frame(std::string_view text, const codec_limits& limits) {
+    return decode_frame(text, limits, server_readers);
+}
+
+std::string_view to_string(history_mode mode) noexcept {
+    switch (mode) {
+        case history_mode::latest:
+            return "latest";
+        case history_mode::after:
+            return "after";
+        case history_mode::before:
+            return "before";
+    }
+    return {};
+}
+
+std::string_view to_string(presence_event event) noexcept {
+    switch (event) {
+        case presence_event::join:
+            return "join";
+        case presence_event::leave:
+            return "leave";
+    }
+    return {};
+}
+
+}  // namespace roomchat

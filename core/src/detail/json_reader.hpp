@@ -1,0 +1,228 @@
+#pragma once
+// Reads the fields of one decoded JSON object into protocol values for the
+// codec. The first failure is recorded (code plus the field's path) and every
+// later read returns a default, so a decoder reads its fields straight through
+// and checks the error once. Only checked accessors are used: nothing here
+// throws on bad input.
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "roomchat/codec.hpp"
+#include "roomchat/ids.hpp"
+
+namespace roomchat::detail {
+
+class json_reader {
+public:
+    // `object` must be a JSON object; `path` prefixes field names in errors.
+    json_reader(const nlohmann::json& object, std::string path, std::optional<decode_error>& error)
+        : object_(object), path_(std::move(path)), error_(error) {}
+
+    bool failed() const noexcept { return error_.has_value(); }
+
+    // Keeps the first failure, so a check after a failed read needs no guard.
+    void fail(errc code, std::string_view key) {
+        if (!error_) {
+            error_ = decode_error{code, field_path(key)};
+        }
+    }
+
+    std::string string(std::string_view key) {
+        const auto* value = find(key);
+        return value ? string_of(*value, key) : std::string();
+    }
+
+    std::optional<std::string> optional_string(std::string_view key) {
+        const auto* value = find_optional(key);
+        if (!value) {
+            return std::nullopt;
+        }
+        return string_of(*value, key);
+    }
+
+    std::string room(std::string_view key) { return checked_id(string(key), key, validate_room_id); }
+
+    std::optional<std::string> optional_room(std::string_view key) {
+        auto room = optional_string(key);
+        if (room) {
+            *room = checked_id(std::move(*room), key, validate_room_id);
+        }
+        return room;
+    }
+
+    std::string user_id(std::string_view key) { return checked_id(string(key), key, validate_user_id); }
+
+    message_id id(std::string_view key) {
+        const std::string text = string(key);
+        if (failed()) {
+            return {};
+        }
+        auto parsed = message_id::parse(text);
+        if (!parsed) {
+            fail(parsed.error(), key);
+            return {};
+        }
+        return *parsed;
+    }
+
+    bool boolean(std::string_view key) {
+        const auto* value = find(key);
+        if (!value) {
+            return false;
+        }
+        if (!value->is_boolean()) {
+            fail(errc::wrong_type, key);
+            return false;
+        }
+        return value->get<bool>();
+    }
+
+    // Integers must be whole, non-negative and fit the target type; JSON
+    // fractions and exponents (1.0, 1e3) are floats and are refused.
+    template <typename Int>
+    Int integer(std::string_view key) {
+        const auto* value = find(key);
+        return value ? integer_of<Int>(*value, key) : Int{};
+    }
+
+    template <typename Int>
+    std::optional<Int> optional_integer(std::string_view key) {
+        const auto* value = find_optional(key);
+        if (!value) {
+            return std::nullopt;
+        }
+        return integer_of<Int>(*value, key);
+    }
+
+    // A string naming an enumerator; `parse` returns nullopt for unknown names.
+    template <typename Parse>
+    auto enumeration(std::string_view key, Parse parse) ->
+        typename decltype(parse(std::string_view()))::value_type {
+        const std::string name = string(key);
+        if (failed()) {
+            return {};
+        }
+        auto parsed = parse(name);
+        if (!parsed) {
+            fail(errc::wrong_type, key);
+            return {};
+        }
+        return *parsed;
+    }
+
+    // A nested object, read by `read(json_reader&)`.
+    template <typename Read>
+    auto object(std::string_view key, Read read) -> decltype(read(std::declval<json_reader&>())) {
+        const auto* value = find(key);
+        if (!value) {
+            return {};
+        }
+        if (!value->is_object()) {
+            fail(errc::wrong_type, key);
+            return {};
+        }
+        json_reader nested(*value, field_path(key) + ".", error_);
+        return read(nested);
+    }
+
+    // An array of objects, each read by `read(json_reader&)`.
+    template <typename Read>
+    auto array(std::string_view key, Read read) -> std::vector<decltype(read(std::declval<json_reader&>()))> {
+        std::vector<decltype(read(std::declval<json_reader&>()))> out;
+        const auto* value = find(key);
+        if (!value) {
+            return out;
+        }
+        if (!value->is_array()) {
+            fail(errc::wrong_type, key);
+            return out;
+        }
+        out.reserve(value->size());
+        for (std::size_t i = 0; i < value->size() && !failed(); ++i) {
+            const std::string element = std::string(key) + "[" + std::to_string(i) + "]";
+            const auto& item = (*value)[i];
+            if (!item.is_object()) {
+                fail(errc::wrong_type, element);
+                break;
+            }
+            json_reader nested(item, field_path(element) + ".", error_);
+            out.push_back(read(nested));
+        }
+        return out;
+    }
+
+private:
+    std::string field_path(std::string_view key) const { return path_ + std::string(key); }
+
+    const nlohmann::json* find_optional(std::string_view key) {
+        if (failed()) {
+            return nullptr;
+        }
+        const auto it = object_.find(key);
+        return it == object_.end() ? nullptr : &*it;
+    }
+
+    const nlohmann::json* find(std::string_view key) {
+        if (failed()) {
+            return nullptr;
+        }
+        const auto* value = find_optional(key);
+        if (!value) {
+            fail(errc::missing_field, key);
+        }
+        return value;
+    }
+
+    std::string string_of(const nlohmann::json& value, std::string_view key) {
+        if (!value.is_string()) {
+            fail(errc::wrong_type, key);
+            return {};
+        }
+        return value.get_ref<const std::string&>();
+    }
+
+    template <typename Int>
+    Int integer_of(const nlohmann::json& value, std::string_view key) {
+        static_assert(std::numeric_limits<Int>::is_integer);
+        std::uint64_t number = 0;
+        if (value.is_number_unsigned()) {
+            number = value.get<std::uint64_t>();
+        } else if (value.is_number_integer() && value.get<std::int64_t>() == 0) {
+            number = 0;  // "-0" parses as a signed zero
+        } else {
+            fail(errc::wrong_type, key);
+            return {};
+        }
+        if (number > static_cast<std::uint64_t>(std::numeric_limits<Int>::max())) {
+            fail(errc::wrong_type, key);
+            return {};
+        }
+        return static_cast<Int>(number);
+    }
+
+    std::string checked_id(std::string value, std::string_view key, status (*validate)(std::string_view)) {
+        if (failed()) {
+            return {};
+        }
+        const status valid = validate(value);
+        if (!valid) {
+            fail(valid.error(), key);
+            return {};
+        }
+        return value;
+    }
+
+    const nlohmann::json& object_;
+    std::string path_;
+    std::optional<decode_error>& error_;
+};
+
+}  // namespace roomchat::detail

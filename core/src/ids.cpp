@@ -1,0 +1,101 @@
+#include "roomchat/ids.hpp"
+
+#include <algorithm>
+
+#include "roomchat/text_rules.hpp"
+
+namespace roomchat {
+namespace {
+
+constexpr std::string_view hex_digits = "0123456789abcdef";
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+bool is_id_char(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+}
+
+bool is_valid_id(std::string_view id) noexcept {
+    return !id.empty() && id.size() <= max_id_length && std::all_of(id.begin(), id.end(), is_id_char);
+}
+
+}  // namespace
+
+// A source that only ever yields zeros would loop here forever; such a
+// source is broken, and the chance of a nil draw from a working one is 2^-128.
+message_id message_id::generate(const random_source& random) {
+    message_id id;
+    do {
+        random(id.bytes_.data(), id.bytes_.size());
+    } while (id.is_nil());
+    return id;
+}
+
+result<message_id> message_id::parse(std::string_view text) {
+    if (text.size() != text_length) {
+        return errc::invalid_message_id;
+    }
+    std::array<std::uint8_t, size_bytes> bytes{};
+    for (std::size_t i = 0; i < size_bytes; ++i) {
+        const int high = hex_value(text[2 * i]);
+        const int low = hex_value(text[2 * i + 1]);
+        if (high < 0 || low < 0) {
+            return errc::invalid_message_id;
+        }
+        bytes[i] = static_cast<std::uint8_t>((high << 4) | low);
+    }
+    return message_id(bytes);
+}
+
+std::string message_id::to_string() const {
+    std::string text;
+    text.reserve(text_length);
+    for (const std::uint8_t byte : bytes_) {
+        text.push_back(hex_digits[byte >> 4U]);
+        text.push_back(hex_digits[byte & 0x0FU]);
+    }
+    return text;
+}
+
+bool message_id::is_nil() const noexcept {
+    return std::all_of(bytes_.begin(), bytes_.end(), [](std::uint8_t byte) { return byte == 0; });
+}
+
+status validate_user_id(std::string_view id) {
+    if (!is_valid_id(id)) {
+        return errc::invalid_user_id;
+    }
+    return ok_v;
+}
+
+status validate_room_id(std::string_view id) {
+    if (!is_valid_id(id)) {
+        return errc::invalid_room_id;
+    }
+    return ok_v;
+}
+
+result<std::string> normalize_display_name(std::string_view name) {
+    return normalize_text(name, text_limits{max_display_name_code_points, false});
+}
+
+}  // namespace roomchat
+
+// FNV-1a over all 16 bytes, so ids that share a prefix still spread out.
+std::size_t std::hash<roomchat::message_id>::operator()(const roomchat::message_id& id) const noexcept {
+    std::uint64_t hash = 14695981039346656037ULL;
+    for (const std::uint8_t byte : id.bytes()) {
+        hash ^= byte;
+        hash *= 1099511628211ULL;
+    }
+    return static_cast<std::size_t>(hash);
+}

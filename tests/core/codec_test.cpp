@@ -1,0 +1,700 @@
+#include "roomchat/codec.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <random>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace roomchat {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+message_id id_of(std::uint8_t seed) {
+    std::array<std::uint8_t, message_id::size_bytes> bytes{};
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        bytes[i] = static_cast<std::uint8_t>(seed * 31 + i * 7 + 1);
+    }
+    return message_id(bytes);
+}
+
+const user_info ann{"u-ann", "Ann"};
+const user_info bob{"bob.2", "Bob \xf0\x9f\x98\x80"};
+
+chat_message message_of(seq_t seq, const user_info& from, std::string text) {
+    return chat_message{seq, id_of(static_cast<std::uint8_t>(seq)), from, std::move(text),
+                        1700000000000 + static_cast<millis>(seq)};
+}
+
+// ---- structural equality (the protocol structs only define it for values) ---
+
+auto fields(const auth_frame& f) { return std::tie(f.token); }
+auto fields(const join_frame& f) { return std::tie(f.room, f.since); }
+auto fields(const leave_frame& f) { return std::tie(f.room); }
+auto fields(const send_frame& f) { return std::tie(f.room, f.id, f.text); }
+auto fields(const history_request_frame& f) { return std::tie(f.room, f.before, f.after, f.limit); }
+auto fields(const read_frame& f) { return std::tie(f.room, f.seq); }
+auto fields(const welcome_frame& f) {
+    return std::tie(f.user, f.max_text_code_points, f.rate, f.token_expires_at);
+}
+auto fields(const joined_frame& f) { return std::tie(f.room, f.members, f.read_seq, f.latest_seq); }
+auto fields(const history_frame& f) { return std::tie(f.room, f.mode, f.messages, f.truncated, f.has_more); }
+auto fields(const ack_frame& f) { return std::tie(f.room, f.id, f.seq, f.ts); }
+auto fields(const nack_frame& f) { return std::tie(f.room, f.id, f.code, f.retry_after_ms); }
+auto fields(const message_frame& f) { return std::tie(f.room, f.message); }
+auto fields(const presence_frame& f) { return std::tie(f.room, f.event, f.user); }
+auto fields(const read_marker_frame& f) { return std::tie(f.room, f.seq); }
+auto fields(const error_frame& f) { return std::tie(f.code, f.message, f.room); }
+
+template <typename Variant>
+bool same(const Variant& a, const Variant& b) {
+    if (a.index() != b.index()) {
+        return false;
+    }
+    return std::visit(
+        [&b](const auto& x) { return fields(x) == fields(std::get<std::decay_t<decltype(x)>>(b)); }, a);
+}
+
+// ---- sample frames: every type, with optional fields both set and unset -------
+
+std::vector<client_frame> client_samples() {
+    return {
+        auth_frame{"eyJhbGciOiJIUzI1NiJ9.e30.sig"},
+        join_frame{"lobby", std::nullopt},
+        join_frame{"lobby", seq_t{41}},
+        join_frame{"lobby", seq_t{0}},
+        leave_frame{"lobby"},
+        send_frame{"lobby", id_of(1), "hi \"there\"\n\ttab \xc3\xa9 \xf0\x9f\x98\x80"},
+        history_request_frame{"lobby", seq_t{100}, std::nullopt, 50},
+        history_request_frame{"lobby", std::nullopt, seq_t{7}, std::numeric_limits<std::uint32_t>::max()},
+        read_frame{"lobby", 12},
+        read_frame{"lobby", std::numeric_limits<seq_t>::max()},
+    };
+}
+
+std::vector<server_frame> server_samples() {
+    return {
+        welcome_frame{ann, 500, rate_limit_config{5, 1000}, 1700000600000},
+        joined_frame{"lobby", {ann, bob}, 3, 9},
+        joined_frame{"lobby", {}, 0, 0},
+        history_frame{"lobby",
+                      history_mode::latest,
+                      {message_of(1, ann, "one"), message_of(2, bob, "two")},
+                      false,
+                      true},
+        history_frame{"lobby", history_mode::after, {}, true, false},
+        history_frame{"lobby", history_mode::before, {message_of(3, ann, "three")}, false, false},
+        ack_frame{"lobby", id_of(4), 4, std::numeric_limits<millis>::max()},
+        nack_frame{"lobby", id_of(5), errc::rate_limited, std::uint32_t{750}},
+        nack_frame{"lobby", id_of(6), errc::text_too_long, std::nullopt},
+        message_frame{"lobby", message_of(7, bob, "seven")},
+        presence_frame{"lobby", presence_event::join, bob},
+        presence_frame{"lobby", presence_event::leave, ann},
+        read_marker_frame{"lobby", 6},
+        error_frame{errc::not_joined, "join the room first", std::string("kitchen")},
+        error_frame{errc::malformed_json, "not valid JSON", std::nullopt},
+    };
+}
+
+template <typename Frame>
+Frame decode_ok(decoded<Frame> result) {
+    if (const auto* error = std::get_if<decode_error>(&result)) {
+        ADD_FAILURE() << "decode failed: " << to_string(error->code) << " at " << error->detail;
+        return Frame{};
+    }
+    return std::get<Frame>(std::move(result));
+}
+
+decode_error decode_fails(const decoded<client_frame>& result) {
+    if (const auto* error = std::get_if<decode_error>(&result)) {
+        return *error;
+    }
+    ADD_FAILURE() << "decoded unexpectedly: " << encode(std::get<client_frame>(result));
+    return {};
+}
+
+decode_error decode_fails(const decoded<server_frame>& result) {
+    if (const auto* error = std::get_if<decode_error>(&result)) {
+        return *error;
+    }
+    ADD_FAILURE() << "decoded unexpectedly: " << encode(std::get<server_frame>(result));
+    return {};
+}
+
+decode_error client_error(std::string_view text, const codec_limits& limits = {}) {
+    return decode_fails(decode_client_frame(text, limits));
+}
+
+decode_error server_error(std::string_view text, const codec_limits& limits = {}) {
+    return decode_fails(decode_server_frame(text, limits));
+}
+
+#define EXPECT_DECODE_ERROR(error_expr, expected_code, expected_detail) \
+    do {                                                                \
+        const decode_error e_ = (error_expr);                           \
+        EXPECT_EQ(to_string(e_.code), to_string(expected_code));        \
+        EXPECT_EQ(e_.detail, expected_detail);                          \
+    } while (false)
+
+// ---- round trips and the JSON shape --------------------------------------------
+
+TEST(codec, every_client_frame_round_trips) {
+    for (const auto& frame : client_samples()) {
+        const std::string text = encode(frame);
+        const client_frame back = decode_ok(decode_client_frame(text));
+        EXPECT_TRUE(same(back, frame)) << text;
+        EXPECT_EQ(encode(back), text);
+    }
+}
+
+TEST(codec, every_server_frame_round_trips) {
+    for (const auto& frame : server_samples()) {
+        const std::string text = encode(frame);
+        const server_frame back = decode_ok(decode_server_frame(text));
+        EXPECT_TRUE(same(back, frame)) << text;
+        EXPECT_EQ(encode(back), text);
+    }
+}
+
+TEST(codec, every_frame_type_is_covered_by_the_samples) {
+    std::set<std::size_t> client_types;
+    for (const auto& frame : client_samples()) {
+        client_types.insert(frame.index());
+    }
+    EXPECT_EQ(client_types.size(), std::variant_size_v<client_frame>);
+    std::set<std::size_t> server_types;
+    for (const auto& frame : server_samples()) {
+        server_types.insert(frame.index());
+    }
+    EXPECT_EQ(server_types.size(), std::variant_size_v<server_frame>);
+}
+
+TEST(codec, encodes_the_documented_json_shapes) {
+    const std::string id = id_of(1).to_string();
+    EXPECT_EQ(encode(client_frame{send_frame{"lobby", id_of(1), "hi"}}),
+              R"({"type":"send","room":"lobby","id":")" + id + R"(","text":"hi"})");
+    EXPECT_EQ(encode(client_frame{auth_frame{"t"}}), R"({"type":"auth","v":1,"token":"t"})");
+    EXPECT_EQ(encode(client_frame{join_frame{"lobby", std::nullopt}}), R"({"type":"join","room":"lobby"})");
+    EXPECT_EQ(encode(client_frame{history_request_frame{"r", std::nullopt, seq_t{3}, 20}}),
+              R"({"type":"history_request","room":"r","after":3,"limit":20})");
+    const chat_message m{5, id_of(1), ann, "hi", 1700000000123};
+    EXPECT_EQ(encode(server_frame{message_frame{"lobby", m}}),
+              R"({"type":"message","room":"lobby","message":{"seq":5,"id":")" + id +
+                  R"(","from":{"id":"u-ann","name":"Ann"},"text":"hi","ts":1700000000123}})");
+    EXPECT_EQ(
+        encode(server_frame{nack_frame{"r", id_of(1), errc::rate_limited, std::uint32_t{250}}}),
+        R"({"type":"nack","room":"r","id":")" + id + R"(","code":"rate_limited","retry_after_ms":250})");
+    EXPECT_EQ(
+        encode(server_frame{history_frame{"r", history_mode::after, {}, true, false}}),
+        R"({"type":"history","room":"r","mode":"after","messages":[],"truncated":true,"has_more":false})");
+    EXPECT_EQ(encode(server_frame{welcome_frame{ann, 500, {5, 1000}, 9}}),
+              R"({"type":"welcome","user":{"id":"u-ann","name":"Ann"},"max_text_code_points":500,)"
+              R"("rate":{"burst":5,"refill_interval_ms":1000},"token_expires_at":9})");
+}
+
+TEST(codec, enum_names) {
+    EXPECT_EQ(to_string(history_mode::latest), "latest");
+    EXPECT_EQ(to_string(history_mode::after), "after");
+    EXPECT_EQ(to_string(history_mode::before), "before");
+    EXPECT_EQ(to_string(presence_event::join), "join");
+    EXPECT_EQ(to_string(presence_event::leave), "leave");
+    EXPECT_TRUE(to_string(static_cast<history_mode>(9)).empty());
+    EXPECT_TRUE(to_string(static_cast<presence_event>(9)).empty());
+}
+
+TEST(codec, encoding_replaces_invalid_utf8_instead_of_throwing) {
+    std::string text;
+    EXPECT_NO_THROW(text = encode(client_frame{send_frame{"r", id_of(1),
+                                                          "a\xff"
+                                                          "b"}}));
+    const auto frame = decode_ok(decode_client_frame(text));
+    EXPECT_EQ(std::get<send_frame>(frame).text,
+              "a\xef\xbf\xbd"
+              "b");
+}
+
+TEST(codec, unknown_fields_and_surrounding_white_space_are_accepted) {
+    const auto frame = decode_ok(decode_client_frame(
+        R"(  {"type":"leave","room":"lobby","extra":{"nested":[1,2,{"x":null}]},"z":1.5}  )"));
+    EXPECT_EQ(std::get<leave_frame>(frame).room, "lobby");
+}
+
+TEST(codec, decoding_ignores_key_order) {
+    const auto frame = decode_ok(decode_client_frame(R"({"text":"hi","room":"r","type":"send","id":")" +
+                                                     id_of(2).to_string() + R"("})"));
+    EXPECT_TRUE(same(frame, client_frame{send_frame{"r", id_of(2), "hi"}}));
+}
+
+TEST(codec, json_escapes_decode_to_their_characters) {
+    const auto frame =
+        decode_ok(decode_client_frame(R"({"type":"send","room":"r","id":")" + id_of(2).to_string() +
+                                      R"(","text":"\u00e9\ud83d\ude00\n"})"));
+    EXPECT_EQ(std::get<send_frame>(frame).text, "\xc3\xa9\xf0\x9f\x98\x80\n");
+}
+
+// ---- whole-frame errors ---------------------------------------------------------
+
+TEST(codec, non_objects_are_malformed) {
+    for (const char* text : {"[]", "[1,2]", "\"send\"", "1", "null", "true", "-0.5"}) {
+        EXPECT_DECODE_ERROR(client_error(text), errc::malformed_json, "not a JSON object");
+        EXPECT_DECODE_ERROR(server_error(text), errc::malformed_json, "not a JSON object");
+    }
+}
+
+TEST(codec, invalid_json_is_malformed) {
+    for (const char* text : {"", " ", "{", "}", "{\"type\":}", "{'type':'leave'}", "{\"type\":\"leave\",}",
+                             "{\"type\":\"leave\"} {}", "{\"type\":\"leave\"}x", "{\"type\":\"le\\x\"}",
+                             "{\"type\":\"\\ud800\"}", "{\"type\":\"\xc0\xae\"}", "{\"a\":NaN}", "{\"a\":01}",
+                             "/*c*/{\"type\":\"leave\"}"}) {
+        EXPECT_DECODE_ERROR(client_error(text), errc::malformed_json, "not valid JSON");
+        EXPECT_DECODE_ERROR(server_error(text), errc::malformed_json, "not valid JSON");
+    }
+}
+
+TEST(codec, every_truncation_of_a_valid_frame_is_malformed) {
+    for (const auto& frame : client_samples()) {
+        const std::string text = encode(frame);
+        for (std::size_t length = 0; length < text.size(); ++length) {
+            EXPECT_DECODE_ERROR(client_error(text.substr(0, length)), errc::malformed_json, "not valid JSON");
+        }
+    }
+    for (const auto& frame : server_samples()) {
+        const std::string text = encode(frame);
+        for (std::size_t length = 0; length < text.size(); ++length) {
+            EXPECT_DECODE_ERROR(server_error(text.substr(0, length)), errc::malformed_json, "not valid JSON");
+        }
+    }
+}
+
+TEST(codec, size_limit_is_checked_before_parsing) {
+    const std::string frame = R"({"type":"leave","room":"lobby","pad":")";
+    const codec_limits limits{64, 8};
+    std::string exact = frame + std::string(limits.max_frame_bytes - frame.size() - 2, 'x') + "\"}";
+    ASSERT_EQ(exact.size(), limits.max_frame_bytes);
+    decode_ok(decode_client_frame(exact, limits));
+    const std::string over = frame + std::string(limits.max_frame_bytes - frame.size() - 1, 'x') + "\"}";
+    EXPECT_DECODE_ERROR(client_error(over, limits), errc::frame_too_large, "65 bytes, limit 64");
+    // Not even valid JSON, but its size is the first thing refused.
+    EXPECT_EQ(server_error(std::string(65, '{'), limits).code, errc::frame_too_large);
+}
+
+TEST(codec, default_size_limit_is_sixteen_kib) {
+    const std::string head = R"({"type":"leave","room":"lobby","pad":")";
+    std::string text = head + std::string(16 * 1024 - head.size() - 2, 'x') + "\"}";
+    decode_ok(decode_client_frame(text));
+    text.insert(head.size(), "x");
+    EXPECT_EQ(client_error(text).code, errc::frame_too_large);
+}
+
+std::string nested(std::size_t depth, bool arrays) {
+    std::string open;
+    std::string close;
+    for (std::size_t i = 0; i < depth; ++i) {
+        open += arrays ? "[" : "{\"k\":";
+        close += arrays ? "]" : "}";
+    }
+    return open + "1" + close;
+}
+
+TEST(codec, depth_limit_counts_the_frame_itself) {
+    // The frame object is level 1, so an extra field may nest max_depth - 1.
+    for (const bool arrays : {true, false}) {
+        const std::string ok = R"({"type":"leave","room":"r","x":)" + nested(7, arrays) + "}";
+        decode_ok(decode_client_frame(ok));
+        const std::string deep = R"({"type":"leave","room":"r","x":)" + nested(8, arrays) + "}";
+        EXPECT_DECODE_ERROR(client_error(deep), errc::too_deep, "nesting deeper than 8");
+        EXPECT_DECODE_ERROR(server_error(deep), errc::too_deep, "nesting deeper than 8");
+    }
+}
+
+TEST(codec, depth_limit_is_configurable_and_applies_to_real_frames) {
+    const std::string history = encode(server_samples()[3]);  // frame > messages > message > from
+    decode_ok(decode_server_frame(history, codec_limits{16 * 1024, 4}));
+    EXPECT_EQ(server_error(history, codec_limits{16 * 1024, 3}).code, errc::too_deep);
+    EXPECT_EQ(server_error("{}", codec_limits{16 * 1024, 0}).code, errc::too_deep);
+    EXPECT_EQ(server_error("[]", codec_limits{16 * 1024, 1}).code, errc::malformed_json);
+}
+
+TEST(codec, deep_input_within_the_size_limit_is_refused_without_harm) {
+    std::string deep = R"({"type":"leave","room":"r","x":)" + nested(8000, true) + "}";
+    EXPECT_EQ(client_error(deep).code, errc::too_deep);
+    // Too deep and also broken: depth is met first.
+    deep.pop_back();
+    EXPECT_EQ(client_error(deep).code, errc::too_deep);
+}
+
+TEST(codec, type_must_be_a_known_string) {
+    EXPECT_DECODE_ERROR(client_error(R"({"room":"r"})"), errc::missing_field, "type");
+    EXPECT_DECODE_ERROR(server_error(R"({"room":"r"})"), errc::missing_field, "type");
+    EXPECT_DECODE_ERROR(client_error(R"({"type":1,"room":"r"})"), errc::wrong_type, "type");
+    EXPECT_DECODE_ERROR(client_error(R"({"type":null})"), errc::wrong_type, "type");
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"shout","room":"r"})"), errc::unknown_type, "type");
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"Leave","room":"r"})"), errc::unknown_type, "type");
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"","room":"r"})"), errc::unknown_type, "type");
+    EXPECT_DECODE_ERROR(server_error(R"({"type":"shout","room":"r"})"), errc::unknown_type, "type");
+}
+
+TEST(codec, each_side_only_accepts_its_peers_frames) {
+    for (const auto& frame : client_samples()) {
+        EXPECT_DECODE_ERROR(server_error(encode(frame)), errc::unknown_type, "type");
+    }
+    for (const auto& frame : server_samples()) {
+        EXPECT_DECODE_ERROR(client_error(encode(frame)), errc::unknown_type, "type");
+    }
+}
+
+TEST(codec, auth_requires_the_protocol_version) {
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"auth","token":"t"})"), errc::missing_field, "v");
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"auth","v":2,"token":"t"})"), errc::unsupported_version, "v");
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"auth","v":0,"token":"t"})"), errc::unsupported_version, "v");
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"auth","v":"1","token":"t"})"), errc::wrong_type, "v");
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"auth","v":1.0,"token":"t"})"), errc::wrong_type, "v");
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"auth","v":1})"), errc::missing_field, "token");
+    const auto frame = decode_ok(decode_client_frame(R"({"token":"t","v":1,"type":"auth"})"));
+    EXPECT_EQ(std::get<auth_frame>(frame).token, "t");
+}
+
+TEST(codec, history_request_needs_exactly_one_of_before_and_after) {
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"history_request","room":"r","limit":5})"),
+                        errc::missing_field, "before");
+    EXPECT_DECODE_ERROR(
+        client_error(R"({"type":"history_request","room":"r","before":9,"after":2,"limit":5})"),
+        errc::wrong_type, "after");
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"history_request","room":"r","before":9,"limit":0})"),
+                        errc::wrong_type, "limit");
+}
+
+TEST(codec, integers_accept_negative_zero_as_zero) {
+    const auto frame = decode_ok(decode_client_frame(R"({"type":"read","room":"r","seq":-0})"));
+    EXPECT_EQ(std::get<read_frame>(frame).seq, 0U);
+}
+
+TEST(codec, errors_name_nested_fields_by_path) {
+    json history = json::parse(encode(server_samples()[3]));
+    history["messages"][1]["from"]["id"] = "no spaces";
+    EXPECT_DECODE_ERROR(server_error(history.dump()), errc::invalid_user_id, "messages[1].from.id");
+    history["messages"][1] = "x";
+    EXPECT_DECODE_ERROR(server_error(history.dump()), errc::wrong_type, "messages[1]");
+}
+
+// ---- every field of every frame: missing, mistyped, out of range, invalid ----
+
+// Optional fields, by frame type; history_request's before/after are handled
+// by the one-of rule instead.
+bool is_optional(const std::string& type, const std::string& path) {
+    return (type == "join" && path == "since") || (type == "nack" && path == "retry_after_ms") ||
+           (type == "error" && path == "room");
+}
+
+// Expected error when a field of the given path is removed.
+std::pair<errc, std::string> missing_error(const std::string& type, const std::string& path) {
+    if (type == "history_request" && (path == "before" || path == "after")) {
+        return {errc::missing_field, "before"};
+    }
+    if (type == "auth" && path == "v") {
+        return {errc::missing_field, "v"};
+    }
+    return {errc::missing_field, path};
+}
+
+// Field name without its parents or array index.
+std::string leaf(const std::string& path) {
+    const auto dot = path.rfind('.');
+    return dot == std::string::npos ? path : path.substr(dot + 1);
+}
+
+// Values of every JSON kind and every integer edge; those a field should refuse
+// are worked out from the field's own value and its range.
+std::vector<json> replacements() {
+    return {json(nullptr),
+            json(true),
+            json("text"),
+            json(1.5),
+            json::parse("1e2"),
+            json(-1),
+            json(std::numeric_limits<std::int64_t>::min()),
+            json::parse("18446744073709551616"),
+            json(std::uint64_t{4294967296}),
+            json(std::uint64_t{9223372036854775808ULL}),
+            json::object(),
+            json::array(),
+            json::array({1})};
+}
+
+std::uint64_t max_for(const std::string& name) {
+    if (name == "limit" || name == "retry_after_ms" || name == "burst" || name == "refill_interval_ms" ||
+        name == "max_text_code_points") {
+        return std::numeric_limits<std::uint32_t>::max();
+    }
+    if (name == "ts" || name == "token_expires_at") {
+        return static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    }
+    return std::numeric_limits<std::uint64_t>::max();
+}
+
+// Whether `candidate` is acceptable where `original` stood, by JSON kind and range.
+bool acceptable(const json& original, const json& candidate, const std::string& name) {
+    if (original.is_number_unsigned()) {
+        return candidate.is_number_unsigned() && candidate.get<std::uint64_t>() <= max_for(name);
+    }
+    if (original.is_array()) {
+        return candidate.is_array() && candidate.empty();
+    }
+    return !original.is_object() && original.type() == candidate.type();
+}
+
+// The error for an unacceptable replacement: the field itself is mistyped,
+// except that a container of the right kind fails on its first content.
+std::pair<errc, std::string> replacement_error(const json& original, const json& candidate,
+                                               const std::string& path) {
+    if (original.is_object() && candidate.is_object()) {
+        return {errc::missing_field, path + "." + original.begin().key()};
+    }
+    if (original.is_array() && candidate.is_array()) {
+        return {errc::wrong_type, path + "[0]"};
+    }
+    return {errc::wrong_type, path};
+}
+
+using json_visitor = std::function<void(const std::string& path, json& value)>;
+
+// Calls `visit` for every field below `value`, depth first, with its path.
+void for_each_field(json& value, const std::string& prefix, const json_visitor& visit) {
+    if (value.is_object()) {
+        for (auto& [key, child] : value.items()) {
+            const std::string path = prefix + key;
+            visit(path, child);
+            for_each_field(child, path + ".", visit);
+        }
+    } else if (value.is_array()) {
+        for (std::size_t i = 0; i < value.size(); ++i) {
+            const std::string path = prefix.substr(0, prefix.size() - 1) + "[" + std::to_string(i) + "]";
+            for_each_field(value[i], path + ".", visit);
+        }
+    }
+}
+
+std::vector<std::string> field_paths(const json& frame) {
+    std::vector<std::string> paths;
+    json copy = frame;
+    for_each_field(copy, "", [&paths](const std::string& path, json&) { paths.push_back(path); });
+    return paths;
+}
+
+// Applies `change` to the field at `path` of a copy of `frame`.
+json with_field(const json& frame, const std::string& target, const std::function<void(json&)>& change) {
+    json copy = frame;
+    for_each_field(copy, "", [&](const std::string& path, json& value) {
+        if (path == target) {
+            change(value);
+        }
+    });
+    return copy;
+}
+
+// Removes the field at `path` from a copy of `frame`.
+json without_field(const json& frame, const std::string& target) {
+    json copy = frame;
+    std::function<void(json&, const std::string&)> strip = [&](json& value, const std::string& prefix) {
+        if (value.is_object()) {
+            for (auto it = value.begin(); it != value.end();) {
+                if (prefix + it.key() == target) {
+                    it = value.erase(it);
+                    continue;
+                }
+                strip(it.value(), prefix + it.key() + ".");
+                ++it;
+            }
+        } else if (value.is_array()) {
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                strip(value[i], prefix.substr(0, prefix.size() - 1) + "[" + std::to_string(i) + "].");
+            }
+        }
+    };
+    strip(copy, "");
+    return copy;
+}
+
+template <typename Frame, typename Decode>
+void check_every_field(const std::vector<Frame>& samples, Decode decode) {
+    for (const auto& sample : samples) {
+        const json frame = json::parse(encode(sample));
+        const std::string type = frame["type"];
+        for (const auto& path : field_paths(frame)) {
+            if (path == "type") {
+                continue;
+            }
+            SCOPED_TRACE(type + " " + path);
+            const auto without = decode(without_field(frame, path).dump());
+            if (is_optional(type, path)) {
+                EXPECT_TRUE(std::holds_alternative<Frame>(without));
+            } else {
+                const auto [code, detail] = missing_error(type, path);
+                EXPECT_DECODE_ERROR(decode_fails(without), code, detail);
+            }
+            json original;
+            for (const auto& candidate : replacements()) {
+                const json changed = with_field(frame, path, [&](json& value) {
+                    original = value;
+                    value = candidate;
+                });
+                if (acceptable(original, candidate, leaf(path))) {
+                    continue;
+                }
+                SCOPED_TRACE(candidate.dump());
+                const auto [code, detail] = replacement_error(original, candidate, path);
+                EXPECT_DECODE_ERROR(decode_fails(decode(changed.dump())), code, detail);
+            }
+        }
+    }
+}
+
+TEST(codec, every_client_field_missing_or_mistyped_is_reported) {
+    check_every_field(client_samples(), [](std::string_view text) { return decode_client_frame(text); });
+}
+
+TEST(codec, every_server_field_missing_or_mistyped_is_reported) {
+    check_every_field(server_samples(), [](std::string_view text) { return decode_server_frame(text); });
+}
+
+// Invalid values of the right JSON type: ids, names of enumerators.
+template <typename Frame, typename Decode>
+void check_invalid_values(const std::vector<Frame>& samples, Decode decode) {
+    const std::vector<std::string> bad_ids = {"", "has space", std::string(65, 'a'), "caf\xc3\xa9", "a/b"};
+    const std::vector<std::string> bad_message_ids = {"", "0123456789ABCDEF0123456789ABCDEF",
+                                                      "0123456789abcdef0123456789abcde",
+                                                      "0123456789abcdef0123456789abcdef0", "not-an-id"};
+    int checked = 0;
+    for (const auto& sample : samples) {
+        const json frame = json::parse(encode(sample));
+        for (const auto& path : field_paths(frame)) {
+            SCOPED_TRACE(path);
+            const std::string name = leaf(path);
+            std::vector<std::string> values;
+            errc expected = errc::wrong_type;
+            if (name == "room") {
+                values = bad_ids;
+                expected = errc::invalid_room_id;
+            } else if (name == "id" && path.find("from.") == std::string::npos &&
+                       path.find("user.") == std::string::npos &&
+                       path.find("members[") == std::string::npos) {
+                values = bad_message_ids;
+                expected = errc::invalid_message_id;
+            } else if (name == "id") {
+                values = bad_ids;
+                expected = errc::invalid_user_id;
+            } else if (name == "code" || name == "mode" || name == "event") {
+                values = {"", "nope", "Rate_limited", "LATEST", "joined"};
+            } else {
+                continue;
+            }
+            for (const auto& value : values) {
+                const json changed = with_field(frame, path, [&](json& v) { v = value; });
+                EXPECT_DECODE_ERROR(decode_fails(decode(changed.dump())), expected, path);
+                ++checked;
+            }
+        }
+    }
+    EXPECT_GT(checked, 0);
+}
+
+TEST(codec, invalid_ids_and_enumerator_names_in_client_frames) {
+    check_invalid_values(client_samples(), [](std::string_view text) { return decode_client_frame(text); });
+}
+
+TEST(codec, invalid_ids_and_enumerator_names_in_server_frames) {
+    check_invalid_values(server_samples(), [](std::string_view text) { return decode_server_frame(text); });
+}
+
+// ---- robustness -------------------------------------------------------------------
+
+// Mutates valid frames thousands of times with a fixed seed: decoding must
+// always return a frame or an error, never throw or crash (the sanitizers
+// watch memory), and whatever it accepts must survive a re-encode unchanged.
+TEST(codec, seeded_mutations_never_escape) {
+    std::vector<std::string> corpus;
+    for (const auto& frame : client_samples()) {
+        corpus.push_back(encode(frame));
+    }
+    for (const auto& frame : server_samples()) {
+        corpus.push_back(encode(frame));
+    }
+    const std::string interesting = "{}[]\":,\\0123456789-.eEtrufalsn \x80\xc3\xed\xf4\xff";
+    std::mt19937 rng(20240611);
+    const codec_limits limits{512, 8};
+    int accepted = 0;
+    int refused = 0;
+    for (int round = 0; round < 10000; ++round) {
+        std::string text = corpus[rng() % corpus.size()];
+        const int edits = 1 + static_cast<int>(rng() % 4);
+        for (int e = 0; e < edits && !text.empty(); ++e) {
+            const std::size_t at = rng() % text.size();
+            switch (rng() % 5) {
+                case 0:
+                    text[at] = static_cast<char>(text[at] ^ (1 << (rng() % 8)));
+                    break;
+                case 1:
+                    text.insert(at, 1, static_cast<char>(rng() % 256));
+                    break;
+                case 2:
+                    text.erase(at, 1 + rng() % 4);
+                    break;
+                case 3:
+                    text.insert(at, 1, interesting[rng() % interesting.size()]);
+                    break;
+                default:
+                    text.insert(at, text.substr(at, rng() % 16));
+                    break;
+            }
+        }
+        ASSERT_NO_THROW({
+            const auto client = decode_client_frame(text, limits);
+            const auto server = decode_server_frame(text, limits);
+            if (const auto* frame = std::get_if<client_frame>(&client)) {
+                ++accepted;
+                const auto again = decode_client_frame(encode(*frame), limits);
+                ASSERT_TRUE(std::holds_alternative<client_frame>(again)) << text;
+                EXPECT_TRUE(same(std::get<client_frame>(again), *frame)) << text;
+            } else {
+                ++refused;
+            }
+            if (const auto* frame = std::get_if<server_frame>(&server)) {
+                ++accepted;
+                const auto again = decode_server_frame(encode(*frame), limits);
+                ASSERT_TRUE(std::holds_alternative<server_frame>(again)) << text;
+                EXPECT_TRUE(same(std::get<server_frame>(again), *frame)) << text;
+            } else {
+                ++refused;
+            }
+        }) << text;
+    }
+    // Both outcomes must actually occur, or the mutations are too weak or too strong.
+    EXPECT_GT(accepted, 100);
+    EXPECT_GT(refused, 5000);
+}
+
+TEST(codec, random_bytes_never_escape) {
+    std::mt19937 rng(99);
+    for (int round = 0; round < 5000; ++round) {
+        std::string text(rng() % 64, '\0');
+        for (auto& c : text) {
+            c = static_cast<char>(rng() % 256);
+        }
+        EXPECT_NO_THROW({
+            const auto client = decode_client_frame(text);
+            const auto server = decode_server_frame(text);
+            EXPECT_TRUE(std::holds_alternative<decode_error>(client));
+            EXPECT_TRUE(std::holds_alternative<decode_error>(server));
+        });
+    }
+}
+
+}  // namespace
+}  // namespace roomchat
