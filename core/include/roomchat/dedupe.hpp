@@ -25,7 +25,8 @@ public:
     explicit dedupe_window(std::size_t capacity = 4096);
 
     const accepted_send* find(const message_id& id) const;
-    // Records a newly accepted id; forgets the oldest when over capacity.
+    // Records a newly accepted id; forgets the oldest when over capacity. An
+    // id already held keeps its first record, which every resend must repeat.
     void remember(const message_id& id, accepted_send send);
 
     std::size_t size() const noexcept { return order_.size(); }

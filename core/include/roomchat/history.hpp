@@ -15,8 +15,13 @@ struct history_limits {
     std::size_t max_bytes = 1024 * 1024;  // sum of message_bytes() of held messages
 };
 
+// Fixed charge per message: seq (8) + id (16) + ts (8) bytes of payload plus
+// 32 for the bookkeeping around them, so that a flood of one-letter messages
+// still counts against max_bytes roughly as it weighs in memory.
+inline constexpr std::size_t message_overhead_bytes = 64;
+
 // Bytes a message is charged against max_bytes: text, author id and name, plus
-// a fixed per-message overhead for the sequence number, id and timestamp.
+// message_overhead_bytes.
 std::size_t message_bytes(const chat_message& message) noexcept;
 
 struct history_page {

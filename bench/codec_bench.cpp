@@ -1,0 +1,76 @@
+#include <variant>
+
+#include <benchmark/benchmark.h>
+
+#include "roomchat/codec.hpp"
+
+#include "sample_data.hpp"
+
+namespace roomchat::bench {
+namespace {
+
+server_frame message_sample() { return message_frame{"lobby", sample_message(1234)}; }
+
+server_frame history_sample() {
+    history_frame page;
+    page.room = "lobby";
+    page.mode = history_mode::latest;
+    page.has_more = true;
+    for (seq_t seq = 1; seq <= 50; ++seq) {
+        page.messages.push_back(sample_message(seq));
+    }
+    return page;
+}
+
+void encode_server(benchmark::State& state, const server_frame& frame) {
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        const std::string text = encode(frame);
+        bytes = text.size();
+        benchmark::DoNotOptimize(text.data());
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes));
+    state.counters["frame_bytes"] = static_cast<double>(bytes);
+}
+
+void decode_server(benchmark::State& state, const server_frame& frame) {
+    const std::string text = encode(frame);
+    if (!std::holds_alternative<server_frame>(decode_server_frame(text))) {
+        state.SkipWithError("the sample frame does not decode");
+        return;
+    }
+    for (auto _ : state) {
+        auto decoded = decode_server_frame(text);
+        benchmark::DoNotOptimize(decoded);
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
+    state.counters["frame_bytes"] = static_cast<double>(text.size());
+}
+
+void bm_encode_message_frame(benchmark::State& state) { encode_server(state, message_sample()); }
+void bm_decode_message_frame(benchmark::State& state) { decode_server(state, message_sample()); }
+void bm_encode_history_frame_50(benchmark::State& state) { encode_server(state, history_sample()); }
+void bm_decode_history_frame_50(benchmark::State& state) { decode_server(state, history_sample()); }
+
+// What the relay does for every incoming message.
+void bm_decode_send_frame(benchmark::State& state) {
+    const std::string text = encode(client_frame{send_frame{"lobby", id_for(7), chat_line()}});
+    if (!std::holds_alternative<client_frame>(decode_client_frame(text))) {
+        state.SkipWithError("the sample frame does not decode");
+        return;
+    }
+    for (auto _ : state) {
+        auto decoded = decode_client_frame(text);
+        benchmark::DoNotOptimize(decoded);
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
+}
+
+BENCHMARK(bm_encode_message_frame);
+BENCHMARK(bm_decode_message_frame);
+BENCHMARK(bm_encode_history_frame_50);
+BENCHMARK(bm_decode_history_frame_50);
+BENCHMARK(bm_decode_send_frame);
+
+}  // namespace
+}  // namespace roomchat::bench

@@ -1,0 +1,187 @@
+#include "roomchat/rate_limiter.hpp"
+
+#include <cstdint>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+namespace roomchat {
+namespace {
+
+constexpr millis max_time = std::numeric_limits<millis>::max();
+constexpr millis min_time = std::numeric_limits<millis>::min();
+
+int drain(rate_limiter& limiter, millis now) {
+    int taken = 0;
+    while (limiter.try_acquire(now) == 0) {
+        ++taken;
+    }
+    return taken;
+}
+
+TEST(RateLimiter, StartsFullWithBurstTokens) {
+    rate_limiter limiter({5, 1000}, 0);
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(limiter.try_acquire(0), 0u) << "token " << i;
+    }
+    EXPECT_EQ(limiter.try_acquire(0), 1000u);
+}
+
+TEST(RateLimiter, DefaultConfigIsTheProductDefault) {
+    rate_limiter limiter;
+    EXPECT_EQ(limiter.config(), (rate_limit_config{5, 1000}));
+    EXPECT_EQ(drain(limiter, 0), 5);
+}
+
+TEST(RateLimiter, RefillsOneTokenPerIntervalExactlyAtTheBoundary) {
+    rate_limiter limiter({5, 1000}, 0);
+    ASSERT_EQ(drain(limiter, 0), 5);
+    EXPECT_EQ(limiter.try_acquire(999), 1u);
+    EXPECT_EQ(limiter.try_acquire(1000), 0u);
+    EXPECT_EQ(limiter.try_acquire(1000), 1000u);
+    EXPECT_EQ(limiter.try_acquire(1999), 1u);
+    EXPECT_EQ(limiter.try_acquire(2000), 0u);
+}
+
+TEST(RateLimiter, RefillNeverExceedsBurst) {
+    rate_limiter limiter({3, 100}, 0);
+    ASSERT_EQ(drain(limiter, 0), 3);
+    EXPECT_EQ(drain(limiter, 250), 2);
+    EXPECT_EQ(drain(limiter, 1'000'000), 3);
+}
+
+TEST(RateLimiter, PartialProgressIsKeptAcrossCalls) {
+    rate_limiter limiter({1, 1000}, 0);
+    ASSERT_EQ(limiter.try_acquire(0), 0u);
+    EXPECT_EQ(limiter.try_acquire(300), 700u);
+    EXPECT_EQ(limiter.try_acquire(600), 400u);
+    EXPECT_EQ(limiter.try_acquire(1000), 0u);
+}
+
+// 1000 milli-tokens per 3 ms is 333.33 per ms: dropping the remainder would
+// make every refill late.
+TEST(RateLimiter, IntervalsNotDividingAThousandStayExact) {
+    rate_limiter limiter({1, 3}, 0);
+    for (millis now = 0; now <= 300; ++now) {
+        const bool allowed = limiter.try_acquire(now) == 0;
+        EXPECT_EQ(allowed, now % 3 == 0) << "at " << now;
+    }
+}
+
+TEST(RateLimiter, ManySmallStepsRefillLikeOneBigStep) {
+    for (const std::uint32_t interval : {1u, 3u, 7u, 999u, 1000u, 1001u, 1337u}) {
+        rate_limiter stepped({4, interval}, 0);
+        rate_limiter jumped({4, interval}, 0);
+        ASSERT_EQ(drain(stepped, 0), 4);
+        ASSERT_EQ(drain(jumped, 0), 4);
+        const millis end = 3 * static_cast<millis>(interval) + 1;
+        for (millis now = 1; now <= end; ++now) {
+            ASSERT_EQ(stepped.wait_ms(now), jumped.wait_ms(now)) << "interval " << interval << " at " << now;
+            // Refused attempts commit the elapsed time, as a polling client's do.
+            if (stepped.wait_ms(now) > 0) {
+                EXPECT_GT(stepped.try_acquire(now), 0u);
+            }
+        }
+        EXPECT_EQ(drain(stepped, end), drain(jumped, end)) << "interval " << interval;
+    }
+}
+
+TEST(RateLimiter, RetryAfterIsExact) {
+    for (const std::uint32_t interval : {1u, 2u, 3u, 250u, 1000u, 1001u, 60'000u}) {
+        for (const millis offset : {0, 1, 2, 17}) {
+            rate_limiter limiter({2, interval}, 0);
+            ASSERT_EQ(drain(limiter, 0), 2);
+            const millis now = offset % static_cast<millis>(interval);
+            const std::uint32_t wait = limiter.try_acquire(now);
+            ASSERT_GT(wait, 0u) << "a refusal never says 0";
+            if (wait > 1) {
+                EXPECT_NE(limiter.try_acquire(now + wait - 1), 0u) << "interval " << interval;
+            }
+            EXPECT_EQ(limiter.try_acquire(now + wait), 0u) << "interval " << interval;
+        }
+    }
+}
+
+TEST(RateLimiter, WaitMsPredictsWithoutTakingATokenOrCommittingTime) {
+    rate_limiter limiter({1, 1000}, 0);
+    EXPECT_EQ(limiter.wait_ms(0), 0u);
+    EXPECT_EQ(limiter.wait_ms(0), 0u);
+    ASSERT_EQ(limiter.try_acquire(0), 0u);
+    EXPECT_EQ(limiter.wait_ms(400), 600u);
+    EXPECT_EQ(limiter.wait_ms(0), 1000u) << "an earlier probe did not move the reference time";
+    EXPECT_EQ(limiter.try_acquire(400), 600u);
+}
+
+TEST(RateLimiter, ClockGoingBackwardsRefillsNothing) {
+    rate_limiter limiter({2, 1000}, 10'000);
+    ASSERT_EQ(drain(limiter, 10'000), 2);
+    EXPECT_EQ(limiter.try_acquire(5'000), 1000u);
+    EXPECT_EQ(limiter.try_acquire(0), 1000u);
+}
+
+TEST(RateLimiter, RefillResumesFromTheEarlierReading) {
+    rate_limiter limiter({1, 1000}, 10'000);
+    ASSERT_EQ(limiter.try_acquire(10'000), 0u);
+    ASSERT_EQ(limiter.try_acquire(5'000), 1000u);
+    EXPECT_EQ(limiter.try_acquire(5'999), 1u);
+    EXPECT_EQ(limiter.try_acquire(6'000), 0u) << "no need to wait for the clock to pass 10000 again";
+}
+
+TEST(RateLimiter, HugeTimeGapsDoNotOverflow) {
+    rate_limiter limiter({5, 1000}, min_time);
+    ASSERT_EQ(drain(limiter, min_time), 5);
+    EXPECT_EQ(drain(limiter, max_time), 5);
+    EXPECT_EQ(limiter.try_acquire(max_time), 1000u);
+    EXPECT_EQ(limiter.try_acquire(min_time), 1000u);
+    EXPECT_EQ(limiter.try_acquire(min_time + 1000), 0u);
+}
+
+TEST(RateLimiter, NearTheEndOfTimeRefillStaysExact) {
+    rate_limiter limiter({1, 1000}, max_time - 1500);
+    ASSERT_EQ(limiter.try_acquire(max_time - 1500), 0u);
+    EXPECT_EQ(limiter.try_acquire(max_time - 501), 1u);
+    EXPECT_EQ(limiter.try_acquire(max_time - 500), 0u);
+    EXPECT_EQ(limiter.try_acquire(max_time), 500u);
+}
+
+TEST(RateLimiter, ExtremeConfigStaysInRange) {
+    const std::uint32_t max_u32 = std::numeric_limits<std::uint32_t>::max();
+    rate_limiter limiter({max_u32, max_u32}, 0);
+    EXPECT_EQ(limiter.config().burst, rate_limiter::max_burst);
+    EXPECT_EQ(limiter.config().refill_interval_ms, max_u32);
+    ASSERT_EQ(limiter.try_acquire(0), 0u);
+    EXPECT_EQ(limiter.wait_ms(0), 0u);
+    rate_limiter single({1, max_u32}, 0);
+    ASSERT_EQ(single.try_acquire(0), 0u);
+    EXPECT_EQ(single.try_acquire(0), max_u32);
+    EXPECT_EQ(single.try_acquire(max_time), 0u);
+}
+
+TEST(RateLimiter, BurstOfOneAlternates) {
+    rate_limiter limiter({1, 500}, 0);
+    for (millis now = 0; now < 5000; now += 500) {
+        EXPECT_EQ(limiter.try_acquire(now), 0u);
+        EXPECT_EQ(limiter.try_acquire(now), 500u);
+    }
+}
+
+TEST(RateLimiter, ZeroConfigIsClampedToOne) {
+    rate_limiter limiter({0, 0}, 0);
+    EXPECT_EQ(limiter.config(), (rate_limit_config{1, 1}));
+    EXPECT_EQ(limiter.try_acquire(0), 0u);
+    EXPECT_EQ(limiter.try_acquire(0), 1u);
+    EXPECT_EQ(limiter.try_acquire(1), 0u);
+}
+
+TEST(RateLimiter, ClientPacesWithTheRelaysWelcome) {
+    welcome_frame welcome;
+    welcome.rate = {3, 250};
+    rate_limiter limiter(welcome.rate, 42);
+    EXPECT_EQ(limiter.config(), welcome.rate);
+    EXPECT_EQ(drain(limiter, 42), 3);
+    EXPECT_EQ(limiter.wait_ms(42), 250u);
+    EXPECT_EQ(limiter.wait_ms(42 + 250), 0u);
+}
+
+}  // namespace
+}  // namespace roomchat

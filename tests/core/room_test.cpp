@@ -1,0 +1,516 @@
+#include "roomchat/room.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace roomchat {
+namespace {
+
+using kind = room_action::target_kind;
+
+const user_info ann{"ann", "Ann"};
+const user_info bob{"bob", "Bob"};
+const user_info cat{"cat", "Cat"};
+
+message_id id_of(std::uint8_t n) {
+    std::array<std::uint8_t, message_id::size_bytes> bytes{};
+    bytes[0] = n;
+    bytes[15] = 0x42;
+    return message_id(bytes);
+}
+
+template <typename Frame>
+const Frame& frame_of(const room_action& action) {
+    const Frame* frame = std::get_if<Frame>(&action.frame);
+    if (frame == nullptr) {
+        ADD_FAILURE() << "action holds frame alternative " << action.frame.index();
+        static const Frame none{};
+        return none;
+    }
+    return *frame;
+}
+
+room_config relaxed() {
+    room_config config;
+    config.rate = {1000, 1};
+    return config;
+}
+
+// A room with ann on connection 1 and bob on connection 2.
+room two_users(room_config config = relaxed()) {
+    room r("lobby", config);
+    (void)r.join(1, ann, std::nullopt, 0);
+    (void)r.join(2, bob, std::nullopt, 0);
+    return r;
+}
+
+void expect_ack(const room_action& action, connection_id conn, const message_id& id, seq_t seq, millis ts) {
+    EXPECT_EQ(action.target, kind::connection);
+    EXPECT_EQ(action.connection, conn);
+    const auto& ack = frame_of<ack_frame>(action);
+    EXPECT_EQ(ack.room, "lobby");
+    EXPECT_EQ(ack.id, id);
+    EXPECT_EQ(ack.seq, seq);
+    EXPECT_EQ(ack.ts, ts);
+}
+
+void expect_nack(const room_actions& actions, connection_id conn, const message_id& id, errc code) {
+    ASSERT_EQ(actions.size(), 1u);
+    EXPECT_EQ(actions[0].target, kind::connection);
+    EXPECT_EQ(actions[0].connection, conn);
+    const auto& nack = frame_of<nack_frame>(actions[0]);
+    EXPECT_EQ(nack.room, "lobby");
+    EXPECT_EQ(nack.id, id);
+    EXPECT_EQ(nack.code, code);
+}
+
+void expect_not_joined(const room_actions& actions, connection_id conn) {
+    ASSERT_EQ(actions.size(), 1u);
+    EXPECT_EQ(actions[0].target, kind::connection);
+    EXPECT_EQ(actions[0].connection, conn);
+    const auto& error = frame_of<error_frame>(actions[0]);
+    EXPECT_EQ(error.code, errc::not_joined);
+    EXPECT_EQ(error.room, "lobby");
+    EXPECT_FALSE(error.message.empty());
+}
+
+std::vector<seq_t> seqs(const std::vector<chat_message>& messages) {
+    std::vector<seq_t> out;
+    out.reserve(messages.size());
+    for (const chat_message& m : messages) {
+        out.push_back(m.seq);
+    }
+    return out;
+}
+
+using seq_list = std::vector<seq_t>;
+
+// Sends n messages from connection 1 with ids 101, 102, ...
+void fill(room& r, int n) {
+    for (int i = 0; i < n; ++i) {
+        const auto actions =
+            r.send(1, id_of(static_cast<std::uint8_t>(101 + i)), "m" + std::to_string(i), 1000 + i);
+        ASSERT_TRUE(std::holds_alternative<ack_frame>(actions.at(0).frame));
+    }
+}
+
+TEST(Room, JoinRepliesJoinedThenLatestHistoryAndAnnouncesPresence) {
+    room r("lobby");
+    const room_actions first = r.join(7, bob, std::nullopt, 0);
+    ASSERT_EQ(first.size(), 3u);
+    const auto& joined = frame_of<joined_frame>(first[0]);
+    EXPECT_EQ(first[0].target, kind::connection);
+    EXPECT_EQ(first[0].connection, 7u);
+    EXPECT_EQ(joined.room, "lobby");
+    EXPECT_EQ(joined.members, (std::vector<user_info>{bob}));
+    EXPECT_EQ(joined.read_seq, 0u);
+    EXPECT_EQ(joined.latest_seq, 0u);
+    const auto& history = frame_of<history_frame>(first[1]);
+    EXPECT_EQ(first[1].connection, 7u);
+    EXPECT_EQ(history.mode, history_mode::latest);
+    EXPECT_TRUE(history.messages.empty());
+    EXPECT_FALSE(history.has_more);
+    const auto& presence = frame_of<presence_frame>(first[2]);
+    EXPECT_EQ(first[2].target, kind::members);
+    EXPECT_EQ(first[2].except, std::optional<connection_id>{7});
+    EXPECT_EQ(presence.event, presence_event::join);
+    EXPECT_EQ(presence.user, bob);
+
+    const room_actions second = r.join(3, ann, std::nullopt, 0);
+    ASSERT_EQ(second.size(), 3u);
+    EXPECT_EQ(frame_of<joined_frame>(second[0]).members, (std::vector<user_info>{ann, bob}))
+        << "sorted by id";
+    EXPECT_EQ(frame_of<presence_frame>(second[2]).user, ann);
+}
+
+TEST(Room, SecondConnectionOfAUserIsNoPresenceChange) {
+    room r = two_users();
+    const room_actions actions = r.join(5, ann, std::nullopt, 0);
+    ASSERT_EQ(actions.size(), 2u);
+    EXPECT_TRUE(std::holds_alternative<joined_frame>(actions[0].frame));
+    EXPECT_TRUE(std::holds_alternative<history_frame>(actions[1].frame));
+    EXPECT_EQ(r.members(), (std::vector<user_info>{ann, bob}));
+    EXPECT_EQ(r.member_connections(), (std::vector<connection_id>{1, 2, 5}));
+}
+
+TEST(Room, JoiningTwiceOnOneConnectionJustRepliesAgain) {
+    room r = two_users();
+    const room_actions again = r.join(1, ann, std::nullopt, 0);
+    ASSERT_EQ(again.size(), 2u);
+    EXPECT_TRUE(std::holds_alternative<joined_frame>(again[0].frame));
+    (void)r.leave(1);
+    EXPECT_EQ(r.members(), (std::vector<user_info>{bob})) << "the repeated join was not counted twice";
+}
+
+TEST(Room, TwoUsersChatInSequence) {
+    room r = two_users();
+    const room_actions first = r.send(1, id_of(1), "hi Bob", 1000);
+    ASSERT_EQ(first.size(), 2u);
+    expect_ack(first[0], 1, id_of(1), 1, 1000);
+    EXPECT_EQ(first[1].target, kind::members);
+    EXPECT_EQ(first[1].except, std::optional<connection_id>{1})
+        << "the sender gets the ack, not the broadcast";
+    const auto& broadcast = frame_of<message_frame>(first[1]);
+    EXPECT_EQ(broadcast.room, "lobby");
+    EXPECT_EQ(broadcast.message, (chat_message{1, id_of(1), ann, "hi Bob", 1000}));
+
+    const room_actions reply = r.send(2, id_of(2), "hello Ann", 1500);
+    ASSERT_EQ(reply.size(), 2u);
+    expect_ack(reply[0], 2, id_of(2), 2, 1500);
+    EXPECT_EQ(reply[1].except, std::optional<connection_id>{2});
+    EXPECT_EQ(frame_of<message_frame>(reply[1]).message.from, bob);
+
+    EXPECT_EQ(r.latest_seq(), 2u);
+    EXPECT_EQ(seqs(r.messages().latest(10).messages), (seq_list{1, 2}));
+    EXPECT_EQ(r.messages().latest(10).messages[1].text, "hello Ann");
+}
+
+TEST(Room, StoresAndBroadcastsNormalisedText) {
+    room r = two_users();
+    const room_actions actions = r.send(1, id_of(1), "  line one\r\nline two \t", 5);
+    ASSERT_EQ(actions.size(), 2u);
+    EXPECT_EQ(frame_of<message_frame>(actions[1]).message.text, "line one\nline two");
+    EXPECT_EQ(r.messages().latest(1).messages[0].text, "line one\nline two");
+}
+
+TEST(Room, ResendOfAnAcceptedMessageRepeatsTheAckWithoutBroadcast) {
+    room_config config;
+    config.rate = {2, 1000};
+    room r = two_users(config);
+    const room_actions first = r.send(1, id_of(1), "once", 100);
+    ASSERT_EQ(first.size(), 2u);
+    for (const millis later : {100, 200, 5000}) {
+        const room_actions again = r.send(1, id_of(1), "once", later);
+        ASSERT_EQ(again.size(), 1u) << "no second broadcast";
+        expect_ack(again[0], 1, id_of(1), 1, 100);
+    }
+    EXPECT_EQ(r.latest_seq(), 1u);
+    EXPECT_EQ(r.messages().size(), 1u);
+    const room_actions second = r.send(1, id_of(2), "twice", 100);
+    expect_ack(second.at(0), 1, id_of(2), 2, 100);
+    EXPECT_EQ(second.size(), 2u) << "the resends spent no token";
+}
+
+TEST(Room, ResendFromTheUsersOtherConnectionIsAckedThere) {
+    room r = two_users();
+    (void)r.join(9, ann, std::nullopt, 0);
+    (void)r.send(1, id_of(1), "from tab one", 100);
+    const room_actions again = r.send(9, id_of(1), "from tab one", 300);
+    ASSERT_EQ(again.size(), 1u);
+    expect_ack(again[0], 9, id_of(1), 1, 100);
+}
+
+TEST(Room, ResendIsAckedEvenIfItsTextWouldNowFail) {
+    room r = two_users();
+    (void)r.send(1, id_of(1), "fine", 100);
+    const room_actions again = r.send(1, id_of(1), "   ", 200);
+    ASSERT_EQ(again.size(), 1u);
+    expect_ack(again[0], 1, id_of(1), 1, 100);
+}
+
+TEST(Room, IdUsedByAnotherUserIsAConflict) {
+    room r = two_users();
+    (void)r.send(1, id_of(1), "mine", 100);
+    const room_actions stolen = r.send(2, id_of(1), "mine too", 200);
+    expect_nack(stolen, 2, id_of(1), errc::id_conflict);
+    EXPECT_FALSE(frame_of<nack_frame>(stolen[0]).retry_after_ms.has_value());
+    EXPECT_EQ(r.latest_seq(), 1u);
+}
+
+TEST(Room, NilIdIsRefused) {
+    room r = two_users();
+    expect_nack(r.send(1, message_id{}, "hello", 100), 1, message_id{}, errc::invalid_message_id);
+    EXPECT_EQ(r.latest_seq(), 0u);
+}
+
+TEST(Room, EveryTextErrorIsANackWithItsCode) {
+    room_config config;
+    config.rate = {1, 1000};
+    config.text.max_code_points = 5;
+    room r = two_users(config);
+    struct bad_text {
+        std::string text;
+        errc code;
+    };
+    const std::vector<bad_text> cases = {
+        {"", errc::empty_text},
+        {" \n\t\r\n ", errc::empty_text},
+        {"abcdef", errc::text_too_long},
+        {"\xC0\xAF", errc::invalid_utf8},
+        {"\xED\xA0\x80", errc::invalid_utf8},
+        {"a\x01z", errc::control_character},
+        {"a\x7Fz", errc::control_character},
+    };
+    std::uint8_t n = 1;
+    for (const bad_text& c : cases) {
+        const room_actions actions = r.send(1, id_of(n), c.text, 100);
+        expect_nack(actions, 1, id_of(n), c.code);
+        ++n;
+    }
+    EXPECT_EQ(r.latest_seq(), 0u);
+    const room_actions fine = r.send(1, id_of(1), "abcde", 100);
+    ASSERT_EQ(fine.size(), 2u) << "refused texts spent no token and left their ids free";
+    expect_ack(fine[0], 1, id_of(1), 1, 100);
+}
+
+TEST(Room, RateLimitIsSharedAcrossAUsersConnections) {
+    room_config config;
+    config.rate = {2, 1000};
+    room r = two_users(config);
+    (void)r.join(3, ann, std::nullopt, 0);
+    ASSERT_EQ(r.send(1, id_of(1), "one", 0).size(), 2u);
+    ASSERT_EQ(r.send(3, id_of(2), "two", 0).size(), 2u);
+
+    const room_actions limited = r.send(1, id_of(3), "three", 400);
+    expect_nack(limited, 1, id_of(3), errc::rate_limited);
+    EXPECT_EQ(frame_of<nack_frame>(limited[0]).retry_after_ms, std::optional<std::uint32_t>{600});
+    const room_actions other_tab = r.send(3, id_of(3), "three", 999);
+    expect_nack(other_tab, 3, id_of(3), errc::rate_limited);
+    EXPECT_EQ(frame_of<nack_frame>(other_tab[0]).retry_after_ms, std::optional<std::uint32_t>{1});
+
+    EXPECT_EQ(r.send(2, id_of(50), "bob is not limited", 999).size(), 2u);
+    const room_actions retried = r.send(3, id_of(3), "three", 1000);
+    ASSERT_EQ(retried.size(), 2u);
+    expect_ack(retried[0], 3, id_of(3), 4, 1000);
+}
+
+TEST(Room, JoinWithSinceSendsEverythingAfterIt) {
+    room r = two_users();
+    fill(r, 6);
+    const room_actions actions = r.join(8, cat, seq_t{4}, 0);
+    const auto& joined = frame_of<joined_frame>(actions.at(0));
+    EXPECT_EQ(joined.latest_seq, 6u);
+    const auto& history = frame_of<history_frame>(actions.at(1));
+    EXPECT_EQ(history.mode, history_mode::after);
+    EXPECT_EQ(seqs(history.messages), (seq_list{5, 6}));
+    EXPECT_FALSE(history.truncated);
+}
+
+TEST(Room, JoinWithoutSinceSendsTheLatestPage) {
+    room_config config = relaxed();
+    config.page_size = 3;
+    room r = two_users(config);
+    fill(r, 5);
+    const room_actions actions = r.join(8, cat, std::nullopt, 0);
+    const auto& history = frame_of<history_frame>(actions.at(1));
+    EXPECT_EQ(history.mode, history_mode::latest);
+    EXPECT_EQ(seqs(history.messages), (seq_list{3, 4, 5}));
+    EXPECT_TRUE(history.has_more);
+}
+
+TEST(Room, JoinWithAnEvictedSinceIsTruncated) {
+    room_config config = relaxed();
+    config.history.max_messages = 4;
+    config.page_size = 2;
+    room r = two_users(config);
+    fill(r, 10);
+    const room_actions actions = r.join(1, ann, seq_t{3}, 0);
+    const auto& history = frame_of<history_frame>(actions.at(1));
+    EXPECT_EQ(history.mode, history_mode::after);
+    EXPECT_TRUE(history.truncated);
+    EXPECT_EQ(seqs(history.messages), (seq_list{9, 10}));
+    const room_actions rejoined = r.join(1, ann, seq_t{6}, 0);
+    const auto& kept = frame_of<history_frame>(rejoined.at(1));
+    EXPECT_FALSE(kept.truncated);
+    EXPECT_EQ(seqs(kept.messages), (seq_list{7, 8})) << "a page at a time, oldest first";
+}
+
+TEST(Room, HistoryPagesBackwardsWithHasMore) {
+    room r = two_users();
+    fill(r, 7);
+    history_request_frame request;
+    request.room = "lobby";
+    request.before = 6;
+    request.limit = 3;
+    const room_actions actions = r.history(2, request);
+    ASSERT_EQ(actions.size(), 1u);
+    EXPECT_EQ(actions[0].connection, 2u);
+    const auto& page = frame_of<history_frame>(actions[0]);
+    EXPECT_EQ(page.room, "lobby");
+    EXPECT_EQ(page.mode, history_mode::before);
+    EXPECT_EQ(seqs(page.messages), (seq_list{3, 4, 5}));
+    EXPECT_TRUE(page.has_more);
+    request.before = 3;
+    const room_actions older = r.history(2, request);
+    const auto& last = frame_of<history_frame>(older.at(0));
+    EXPECT_EQ(seqs(last.messages), (seq_list{1, 2}));
+    EXPECT_FALSE(last.has_more);
+}
+
+TEST(Room, HistoryAfterFillsAGap) {
+    room r = two_users();
+    fill(r, 7);
+    history_request_frame request;
+    request.after = 2;
+    request.limit = 2;
+    const room_actions actions = r.history(1, request);
+    const auto& page = frame_of<history_frame>(actions.at(0));
+    EXPECT_EQ(page.mode, history_mode::after);
+    EXPECT_EQ(seqs(page.messages), (seq_list{3, 4}));
+}
+
+TEST(Room, HistoryLimitIsCappedAtMaxPageSize) {
+    room_config config = relaxed();
+    config.max_page_size = 4;
+    room r = two_users(config);
+    fill(r, 10);
+    history_request_frame request;
+    request.before = 11;
+    request.limit = 1000;
+    const room_actions actions = r.history(1, request);
+    const auto& page = frame_of<history_frame>(actions.at(0));
+    EXPECT_EQ(seqs(page.messages), (seq_list{7, 8, 9, 10}));
+    EXPECT_TRUE(page.has_more);
+    EXPECT_EQ(seqs(r.query(std::nullopt, seq_t{0}, 1000).messages), (seq_list{1, 2, 3, 4}));
+    EXPECT_EQ(seqs(r.query(std::nullopt, std::nullopt, 2).messages), (seq_list{9, 10}));
+    EXPECT_EQ(seqs(r.query(seq_t{5}, std::nullopt, 2).messages), (seq_list{3, 4}));
+}
+
+TEST(Room, LeaveAnnouncesOnlyTheUsersLastConnection) {
+    room r = two_users();
+    (void)r.join(3, ann, std::nullopt, 0);
+    EXPECT_TRUE(r.leave(1).empty());
+    EXPECT_EQ(r.members(), (std::vector<user_info>{ann, bob}));
+    const room_actions last = r.leave(3);
+    ASSERT_EQ(last.size(), 1u);
+    EXPECT_EQ(last[0].target, kind::members);
+    const auto& presence = frame_of<presence_frame>(last[0]);
+    EXPECT_EQ(presence.room, "lobby");
+    EXPECT_EQ(presence.event, presence_event::leave);
+    EXPECT_EQ(presence.user, ann);
+    EXPECT_EQ(r.members(), (std::vector<user_info>{bob}));
+    EXPECT_FALSE(r.is_member(1));
+    EXPECT_FALSE(r.is_member(3));
+    EXPECT_TRUE(r.leave(3).empty()) << "unknown connections are ignored";
+    EXPECT_FALSE(r.empty());
+    (void)r.leave(2);
+    EXPECT_TRUE(r.empty());
+}
+
+TEST(Room, RejoiningAfterLeavingAnnouncesAgain) {
+    room r = two_users();
+    (void)r.leave(1);
+    const room_actions back = r.join(4, ann, std::nullopt, 0);
+    ASSERT_EQ(back.size(), 3u);
+    EXPECT_EQ(frame_of<presence_frame>(back[2]).event, presence_event::join);
+}
+
+TEST(Room, ReadMarkerMovesForwardOnlyAndReachesTheUsersOtherConnections) {
+    room r = two_users();
+    (void)r.join(3, ann, std::nullopt, 0);
+    fill(r, 5);
+    const room_actions moved = r.mark_read(1, 3);
+    ASSERT_EQ(moved.size(), 1u);
+    EXPECT_EQ(moved[0].target, kind::user);
+    EXPECT_EQ(moved[0].user_id, "ann");
+    EXPECT_EQ(moved[0].except, std::optional<connection_id>{1});
+    EXPECT_EQ(frame_of<read_marker_frame>(moved[0]).seq, 3u);
+    EXPECT_EQ(frame_of<read_marker_frame>(moved[0]).room, "lobby");
+
+    EXPECT_TRUE(r.mark_read(3, 2).empty()) << "never back";
+    EXPECT_TRUE(r.mark_read(3, 3).empty()) << "no move, no frame";
+    const room_actions clamped = r.mark_read(3, 99);
+    ASSERT_EQ(clamped.size(), 1u);
+    EXPECT_EQ(frame_of<read_marker_frame>(clamped[0]).seq, 5u) << "never past the latest message";
+    EXPECT_EQ(clamped[0].except, std::optional<connection_id>{3});
+
+    EXPECT_EQ(frame_of<joined_frame>(r.join(6, ann, std::nullopt, 0).at(0)).read_seq, 5u);
+    EXPECT_EQ(frame_of<joined_frame>(r.join(2, bob, std::nullopt, 0).at(0)).read_seq, 0u)
+        << "markers are per user";
+}
+
+TEST(Room, NonMembersGetNotJoined) {
+    room r = two_users();
+    fill(r, 2);
+    expect_not_joined(r.send(42, id_of(1), "hello", 0), 42);
+    history_request_frame request;
+    request.before = 3;
+    expect_not_joined(r.history(42, request), 42);
+    expect_not_joined(r.mark_read(42, 1), 42);
+    EXPECT_EQ(r.latest_seq(), 2u);
+    EXPECT_TRUE(r.leave(42).empty());
+}
+
+TEST(Room, SendAsFollowsTheSameRulesAsSend) {
+    room_config config;
+    config.rate = {2, 1000};
+    room web = two_users(config);
+    room socket = two_users(config);
+
+    room_actions broadcasts;
+    const send_outcome accepted = web.send_as(ann, id_of(1), " via http ", 100, broadcasts);
+    const room_actions sent = socket.send(1, id_of(1), " via http ", 100);
+    ASSERT_TRUE(accepted.ack.has_value());
+    EXPECT_FALSE(accepted.nack.has_value());
+    EXPECT_FALSE(accepted.duplicate);
+    const auto& ack = frame_of<ack_frame>(sent.at(0));
+    EXPECT_EQ(accepted.ack->seq, ack.seq);
+    EXPECT_EQ(accepted.ack->ts, ack.ts);
+    EXPECT_EQ(accepted.ack->id, ack.id);
+    ASSERT_EQ(broadcasts.size(), 1u);
+    EXPECT_EQ(broadcasts[0].target, kind::members);
+    EXPECT_FALSE(broadcasts[0].except.has_value()) << "no connection sent it, so every member hears it";
+    EXPECT_EQ(frame_of<message_frame>(broadcasts[0]).message, frame_of<message_frame>(sent.at(1)).message);
+
+    broadcasts.clear();
+    const send_outcome duplicate = web.send_as(ann, id_of(1), "whatever", 900, broadcasts);
+    EXPECT_TRUE(duplicate.duplicate);
+    ASSERT_TRUE(duplicate.ack.has_value());
+    EXPECT_EQ(duplicate.ack->seq, 1u);
+    EXPECT_EQ(duplicate.ack->ts, 100);
+    EXPECT_TRUE(broadcasts.empty());
+
+    const send_outcome conflict = web.send_as(bob, id_of(1), "x", 900, broadcasts);
+    ASSERT_TRUE(conflict.nack.has_value());
+    EXPECT_FALSE(conflict.ack.has_value());
+    EXPECT_EQ(conflict.nack->code, errc::id_conflict);
+
+    const send_outcome empty = web.send_as(ann, id_of(2), " ", 900, broadcasts);
+    ASSERT_TRUE(empty.nack.has_value());
+    EXPECT_EQ(empty.nack->code, errc::empty_text);
+
+    ASSERT_TRUE(web.send_as(ann, id_of(3), "second", 100, broadcasts).ack.has_value());
+    const send_outcome limited = web.send_as(ann, id_of(4), "third", 100, broadcasts);
+    ASSERT_TRUE(limited.nack.has_value());
+    EXPECT_EQ(limited.nack->code, errc::rate_limited);
+    EXPECT_EQ(limited.nack->retry_after_ms, std::optional<std::uint32_t>{1000});
+    expect_nack(web.send(1, id_of(5), "over the socket", 100), 1, id_of(5), errc::rate_limited);
+    EXPECT_TRUE(broadcasts.size() == 1u) << "only the accepted second message was broadcast";
+}
+
+TEST(Room, SendAsWorksWithoutAnyMemberConnection) {
+    room r("lobby");
+    room_actions broadcasts;
+    const send_outcome outcome = r.send_as(cat, id_of(1), "nobody here", 10, broadcasts);
+    ASSERT_TRUE(outcome.ack.has_value());
+    EXPECT_EQ(r.latest_seq(), 1u);
+    EXPECT_EQ(r.messages().latest(1).messages.at(0).from, cat);
+}
+
+TEST(Room, DedupeOutlivesNothingStillInHistory) {
+    room_config config = relaxed();
+    config.dedupe_capacity = 1;
+    config.history.max_messages = 5;
+    room r = two_users(config);
+    fill(r, 5);
+    const room_actions again = r.send(1, id_of(101), "m0", 9999);
+    ASSERT_EQ(again.size(), 1u) << "the oldest visible message is still deduplicated";
+    expect_ack(again[0], 1, id_of(101), 1, 1000);
+}
+
+TEST(Room, HistoryIsCappedByBytes) {
+    room_config config = relaxed();
+    config.history.max_bytes = 3 * message_bytes(chat_message{1, id_of(1), ann, "m0", 0});
+    room r = two_users(config);
+    fill(r, 6);
+    EXPECT_EQ(r.messages().size(), 3u);
+    EXPECT_EQ(r.messages().first_seq(), 4u);
+    EXPECT_LE(r.messages().bytes(), config.history.max_bytes);
+}
+
+}  // namespace
+}  // namespace roomchat
