@@ -1,0 +1,210 @@
+// Shared harness of the browser tests: starts the real relay (dev auth, an
+// ephemeral loopback port, the built site), drives Debian's chromium through
+// playwright-core, and reads the chat's state from its DOM.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '../..');
+const require = createRequire(import.meta.url);
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const config = {
+  relay: process.env.ROOMCHAT_RELAY,
+  site: process.env.ROOMCHAT_SITE_DIR,
+  screenshots: process.env.ROOMCHAT_SCREENSHOT_DIR || path.join(repoRoot, 'build/debug/screenshots'),
+};
+
+// Missing pieces fail the suite with a message saying what to build.
+function checkEnvironment() {
+  const problems = [];
+  if (!config.relay) problems.push('ROOMCHAT_RELAY is not set (path of the roomchat-relay binary)');
+  else if (!fs.existsSync(config.relay)) problems.push(`relay binary not found: ${config.relay} (build target roomchat_relay)`);
+  if (!config.site) problems.push('ROOMCHAT_SITE_DIR is not set (build/wasm/site)');
+  else {
+    for (const file of ['index.html', 'widget.js', 'chat.css', 'roomchat.js', 'roomchat.wasm']) {
+      if (!fs.existsSync(path.join(config.site, file))) {
+        problems.push(`${path.join(config.site, file)} is missing (cmake --build --preset wasm)`);
+      }
+    }
+  }
+  if (!fs.existsSync(CHROMIUM)) problems.push(`${CHROMIUM} is missing (apt-get install chromium)`);
+  if (problems.length > 0) throw new Error(`browser tests cannot run:\n  ${problems.join('\n  ')}`);
+}
+
+let playwright;
+try {
+  playwright = await import('playwright-core');
+} catch (error) {
+  throw new Error(`playwright-core is not installed: run "npm ci --prefix tests" (${error.message})`);
+}
+const AXE_SOURCE = (() => {
+  try {
+    return require.resolve('axe-core/axe.min.js');
+  } catch (error) {
+    throw new Error(`axe-core is not installed: run "npm ci --prefix tests" (${error.message})`);
+  }
+})();
+checkEnvironment();
+
+// ---- relay ----------------------------------------------------------------
+
+export async function startRelay(extraArgs = []) {
+  const args = ['--dev-auth', '--port', '0', '--web-root', config.site, ...extraArgs];
+  const child = spawn(config.relay, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let announced = null;
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relay printed no port within 20 s:\n${output}`)), 20_000);
+    const collect = (chunk) => {
+      output = (output + chunk).slice(-20_000);
+      const match = !announced && output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (match) {
+        announced = `${match[1]}/`;
+        clearTimeout(timer);
+        resolve(announced);
+      }
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`relay exited (${code ?? signal}) before listening:\n${output}`));
+    });
+  });
+  return {
+    url,
+    log: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+// ---- browser ----------------------------------------------------------------
+
+export function launchBrowser() {
+  return playwright.chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+let roomCounter = 0;
+export function uniqueRoom(label) {
+  roomCounter += 1;
+  return `${label}-${process.pid}-${roomCounter}`;
+}
+
+// One person: their own browser context (cookies, storage, network) and page,
+// joined to `room` through the dev page's name form.
+export async function openChat(browser, relay, { name, room, colorScheme = 'light', viewport, beforeLoad } = {}) {
+  const context = await browser.newContext({
+    viewport: viewport ?? { width: 420, height: 760 },
+    colorScheme,
+    reducedMotion: 'reduce',
+  });
+  const page = await context.newPage();
+  const person = { name, context, page, pageErrors: [], dialogs: [] };
+  page.on('pageerror', (error) => person.pageErrors.push(error.message));
+  page.on('dialog', (dialog) => {
+    person.dialogs.push(dialog.message());
+    dialog.dismiss().catch(() => {});
+  });
+  if (beforeLoad) await beforeLoad(page, context);
+  await page.goto(`${relay.url}?room=${encodeURIComponent(room)}`);
+  await page.getByLabel('Display name').fill(name);
+  await page.getByLabel('Display name').press('Enter');
+  await waitOnline(page);
+  await page.locator('.rc-scroller > .rc-placeholder[role="status"]').waitFor({ state: 'hidden' });
+  return person;
+}
+
+export function waitOnline(page, timeout = 15_000) {
+  return page.locator('.rc-chat[data-connection="online"]').waitFor({ timeout });
+}
+
+export function messageInput(page) {
+  return page.getByRole('textbox', { name: 'Message' });
+}
+
+export async function send(page, text) {
+  const input = messageInput(page);
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+// The timeline as shown: one entry per row, in DOM order.
+export function messages(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.rc-list > li')].map((li) => ({
+      id: li.dataset.id,
+      seq: Number(li.dataset.seq),
+      state: li.dataset.state,
+      own: li.classList.contains('rc-own'),
+      author: li.querySelector('.rc-author').textContent,
+      text: li.querySelector('.rc-text').textContent,
+    })),
+  );
+}
+
+// The connection banner (or the error strip) showing `text`.
+export function banner(page, text) {
+  return page.locator('.rc-banner', { hasText: text });
+}
+
+export function rowWithText(page, text) {
+  return page.locator('.rc-list > li').filter({ has: page.locator('.rc-text', { hasText: text }) });
+}
+
+// Waits until a row shows exactly `text` (and, when given, in `state`).
+export function waitForMessage(page, text, { state, timeout = 10_000 } = {}) {
+  return page.waitForFunction(
+    ([wanted, wantedState]) =>
+      [...document.querySelectorAll('.rc-list > li')].some(
+        (li) => li.querySelector('.rc-text').textContent === wanted && (!wantedState || li.dataset.state === wantedState),
+      ),
+    [text, state],
+    { timeout },
+  );
+}
+
+export function countText(list, text) {
+  return list.filter((m) => m.text === text).length;
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---- evidence: screenshots and accessibility audits --------------------------
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(config.screenshots, { recursive: true });
+  const file = path.join(config.screenshots, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+// axe-core over the whole page; returns the serious and critical violations.
+export async function seriousViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE_SOURCE });
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
+}

@@ -1,0 +1,62 @@
+// Screen-reader announcements: new messages through a polite live region,
+// at most one announcement per THROTTLE_MS (bursts are summarised), and
+// errors through an assertive alert region.
+
+import { el } from './dom.js';
+
+const THROTTLE_MS = 2000;
+const MAX_SPOKEN_CHARS = 140;
+
+export class Announcer {
+  constructor() {
+    this.politeEl = el('div', { class: 'rc-sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' });
+    this.alertEl = el('div', { class: 'rc-sr-only', role: 'alert', 'aria-atomic': 'true' });
+    this.element = el('div', {}, this.politeEl, this.alertEl);
+    this.pending = [];
+    this.lastSpokenAt = 0;
+    this.timer = null;
+  }
+
+  message(authorName, text) {
+    this.pending.push({ authorName, text });
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastSpokenAt + THROTTLE_MS - Date.now());
+    this.timer = setTimeout(() => this.flush(), wait);
+  }
+
+  status(text) {
+    this.speak(this.politeEl, text);
+  }
+
+  error(text) {
+    this.speak(this.alertEl, text);
+  }
+
+  destroy() {
+    clearTimeout(this.timer);
+  }
+
+  flush() {
+    this.timer = null;
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    this.lastSpokenAt = Date.now();
+    if (batch.length === 1) {
+      const { authorName, text } = batch[0];
+      const clipped = text.length > MAX_SPOKEN_CHARS ? `${text.slice(0, MAX_SPOKEN_CHARS)}…` : text;
+      this.speak(this.politeEl, `${authorName}: ${clipped}`);
+      return;
+    }
+    const names = [...new Set(batch.map((m) => m.authorName))];
+    const from = names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and others`;
+    this.speak(this.politeEl, `${batch.length} new messages from ${from}`);
+  }
+
+  // Clearing first makes a repeated identical sentence be announced again.
+  speak(region, text) {
+    region.textContent = '';
+    requestAnimationFrame(() => {
+      region.textContent = text;
+    });
+  }
+}

@@ -1,0 +1,124 @@
+// The chat widget's DOM: header (room, people), connection banner, the
+// timeline and the composer. It renders the session's events and turns
+// people's actions into controller calls; it holds no chat rules itself.
+
+import { el } from './dom.js';
+import { Announcer } from './announcer.js';
+import { ConnectionBanner } from './banner.js';
+import { Composer } from './composer.js';
+import { MessageList } from './message_list.js';
+import { Participants } from './participants.js';
+
+export class ChatView {
+  constructor(host, { room, theme }) {
+    this.host = host;
+    this.room = room;
+    this.root = el('section', { class: 'rc-chat', 'aria-label': `Chat: ${room}`, 'data-theme': theme });
+    this.status = el('div', { class: 'rc-placeholder', role: 'status' }, el('span', { class: 'rc-spinner' }), 'Starting chat…');
+    this.root.append(this.status);
+    host.replaceChildren(this.root);
+  }
+
+  // Shown when the chat cannot start at all (module failed to load, bad options).
+  fail(message) {
+    this.status.replaceChildren(el('span', { class: 'rc-failed-start', role: 'alert', text: message }));
+  }
+
+  attach(controller, { onTokenExpired }) {
+    this.controller = controller;
+    this.onTokenExpired = onTokenExpired;
+    this.announcer = new Announcer();
+    this.banner = new ConnectionBanner({ announcer: this.announcer, errorMessage: controller.errorMessage });
+    this.people = new Participants();
+    this.list = new MessageList({ controller, announcer: this.announcer });
+    this.composer = new Composer({
+      controller,
+      announcer: this.announcer,
+      onSent: () => this.list.ownMessageSent(),
+    });
+    const header = el(
+      'header',
+      { class: 'rc-header' },
+      el('h2', { class: 'rc-title' }, el('span', { class: 'rc-hash', 'aria-hidden': 'true', text: '#' }), this.room),
+      this.people.button,
+    );
+    this.root.replaceChildren(
+      header,
+      this.people.panel,
+      this.banner.element,
+      this.banner.errorElement,
+      this.list.element,
+      this.composer.element,
+      this.announcer.element,
+    );
+    this.onVisible = () => this.list.maybeMarkRead();
+    document.addEventListener('visibilitychange', this.onVisible);
+    window.addEventListener('focus', this.onVisible);
+  }
+
+  handle(events) {
+    const list = this.list;
+    const announceable = [];
+    let historyInBatch = false;
+    list.beginBatch();
+    for (const event of events) {
+      switch (event.type) {
+        case 'connection_changed':
+          this.banner.update(event);
+          list.connectionChanged(event.state);
+          this.root.dataset.connection = event.state;
+          if (event.state === 'offline' && event.reason === 'token_expired') this.onTokenExpired();
+          break;
+        case 'identity':
+          this.people.setSelf(event.self);
+          break;
+        case 'message':
+          if (list.upsert(event.message, event.before) && !event.message.own) announceable.push(event.message);
+          break;
+        case 'timeline_reset':
+          list.reset(this.controller.timeline());
+          break;
+        case 'history_loaded':
+          historyInBatch = true;
+          list.historyLoadedEvent(event);
+          break;
+        case 'unread_changed':
+          list.unreadChanged(event);
+          break;
+        case 'presence_changed':
+          this.people.update(event.members);
+          break;
+        case 'rate_limited':
+          this.composer.rateLimited(event.retryAt);
+          break;
+        case 'error':
+          if (event.code === 'token_expired') this.onTokenExpired();
+          else this.banner.showError(event.message);
+          break;
+        default:
+          break;  // open_transport / close_transport belong to the transport
+      }
+    }
+    list.endBatch();
+    if (!historyInBatch) {
+      for (const message of announceable) this.announcer.message(message.from.name, message.text);
+    }
+    this.composer.refresh();
+    list.maybeMarkRead();
+  }
+
+  focus() {
+    this.composer?.focus();
+  }
+
+  destroy() {
+    document.removeEventListener('visibilitychange', this.onVisible);
+    window.removeEventListener('focus', this.onVisible);
+    this.announcer?.destroy();
+    this.banner?.destroy();
+    this.people?.destroy();
+    this.composer?.destroy();
+    this.list?.destroy();
+    this.root.remove();
+  }
+}

@@ -1,0 +1,118 @@
+// The embeddable chat: one import, one call.
+//
+//   import { mountChat } from 'https://relay.example/widget.js';
+//   const chat = await mountChat(element, { token, room });
+//
+// It loads its stylesheet and the wasm core from next to this file, so a
+// host page only needs the import. See docs/embedding.md.
+
+import createRoomchat from './roomchat.js';
+import { Transport } from './transport.js';
+import { ChatView } from './view/chat_view.js';
+
+let modulePromise = null;
+
+function loadModule() {
+  modulePromise ??= (async () => {
+    const response = await fetch(new URL('./roomchat.wasm', import.meta.url));
+    if (!response.ok) throw new Error(`roomchat.wasm: HTTP ${response.status}`);
+    return createRoomchat({ wasmBinary: await response.arrayBuffer() });
+  })();
+  modulePromise.catch(() => {
+    modulePromise = null;
+  });
+  return modulePromise;
+}
+
+function loadStylesheet() {
+  const href = new URL('./chat.css', import.meta.url).href;
+  let link = document.querySelector(`link[data-roomchat-css]`);
+  if (link) return Promise.resolve();
+  link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = href;
+  link.dataset.roomchatCss = '';
+  const loaded = new Promise((resolve) => {
+    link.onload = resolve;
+    link.onerror = resolve;  // unstyled beats not working
+  });
+  document.head.append(link);
+  return loaded;
+}
+
+// The relay serving this file also serves the WebSocket endpoint, next to it
+// (relative, so a reverse proxy may mount the relay under a path prefix).
+export function defaultUrl() {
+  const url = new URL('./ws', import.meta.url);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.href;
+}
+
+/**
+ * Mounts the chat into `element` and connects.
+ * @param {Element} element  where the chat goes (it fills the element; give it a height)
+ * @param {object} options
+ * @param {string} options.token  JWT for this user, minted by the host's backend
+ * @param {string} options.room   room id the token admits
+ * @param {string} [options.url]  ws(s):// URL of the relay's /ws (default: same origin as this file)
+ * @param {() => Promise<string>} [options.onTokenExpired]  returns a fresh token
+ * @param {'light'|'dark'} [options.theme]  force a theme (default: follows prefers-color-scheme)
+ * @returns {Promise<{ setToken(token: string): void, focus(): void, destroy(): void }>}
+ */
+export async function mountChat(element, { token, room, url = defaultUrl(), onTokenExpired, theme } = {}) {
+  if (!(element instanceof Element)) throw new TypeError('mountChat: element must be a DOM element');
+  if (typeof token !== 'string' || token === '') throw new TypeError('mountChat: token must be a non-empty string');
+  if (typeof room !== 'string' || room === '') throw new TypeError('mountChat: room must be a non-empty string');
+
+  const view = new ChatView(element, { room, theme });
+  let roomchat;
+  try {
+    [roomchat] = await Promise.all([loadModule(), loadStylesheet()]);
+  } catch (error) {
+    view.fail('The chat could not load. Please reload the page.');
+    throw error;
+  }
+  const session = roomchat.createSession({ room, token });
+  const transport = new Transport(session, { url, onEvents: (events) => view.handle(events) });
+
+  let refreshing = false;
+  const setToken = (fresh) => transport.run((s, now) => s.setToken(fresh, now));
+  const refreshToken = async () => {
+    if (!onTokenExpired || refreshing) return;
+    refreshing = true;
+    try {
+      setToken(await onTokenExpired());
+    } catch (error) {
+      view.banner.showError('Your session expired and could not be renewed. Please reload the page.');
+      console.error('roomchat: onTokenExpired failed', error);
+    } finally {
+      refreshing = false;
+    }
+  };
+
+  const controller = {
+    send: (text) => transport.run((s, now) => s.send(text, now)),
+    retry: (id) => transport.run((s, now) => s.retry(id, now)),
+    markRead: (seq) => transport.run((s, now) => s.markRead(seq, now)),
+    loadOlder: () => transport.run((s, now) => s.loadOlder(now)),
+    validate: (text) => session.validate(text),
+    rateWaitMs: () => session.rateWaitMs(Date.now()),
+    unreadCount: () => session.unreadCount(),
+    timeline: () => session.timeline(),
+    errorMessage: (code) => roomchat.errorMessage(code),
+  };
+  view.attach(controller, { onTokenExpired: refreshToken });
+  transport.start();
+
+  let destroyed = false;
+  return {
+    setToken,
+    focus: () => view.focus(),
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      transport.stop();
+      view.destroy();
+    },
+  };
+}
