@@ -50,8 +50,9 @@ export type Status = { ok: true } | { ok: false; code: ErrorCode; message: strin
 
 export interface Validation {
   ok: boolean;
-  codePoints: number;      // for the character counter
-  maxCodePoints: number;
+  codePoints: number;      // for the character counter: of the text as it would be sent (trimmed)
+                           // when ok, of the raw text otherwise
+  maxCodePoints: number;   // the relay's limit once welcomed, 500 before
   code?: ErrorCode;        // why the send button is disabled
   message?: string;
 }
@@ -95,12 +96,15 @@ export interface ChatSession {
 export interface RoomchatModule {
   // Random bytes for message ids come from crypto.getRandomValues inside the module.
   createSession(config: ChatConfig): ChatSession;
+  // One English sentence for people; '' for a code this module does not know.
   errorMessage(code: ErrorCode): string;
   protocolVersion: number;
+  // The module object also carries Emscripten's and embind's internals
+  // (SessionCore, HEAP views, ...); they are not part of this API.
 }
 
 export interface ModuleOptions {
-  wasmBinary?: ArrayBuffer | Uint8Array;  // required under Node 20 (see README)
+  wasmBinary?: ArrayBuffer | Uint8Array;  // required under Node 20 (see docs/wasm-api.md)
   locateFile?: (path: string, prefix: string) => string;
 }
 

@@ -1,0 +1,81 @@
+// Connection life cycle and errors as the UI sees them: events, never exceptions.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { ANN, BOB, Driver, lastOfType, loadRoomchat, ofType, presence } from './harness.mjs';
+
+const roomchat = await loadRoomchat();
+
+function online(options) {
+  const driver = new Driver(roomchat);
+  driver.connect(options);
+  return driver;
+}
+
+test('an undecodable frame from the relay becomes an error event', () => {
+  const driver = online();
+  for (const [text, code] of [['{not json', 'malformed_json'], ['{"type":"teleport"}', 'unknown_type'],
+    ['{"type":"ack","room":"lobby"}', 'missing_field']]) {
+    const { events } = driver.call('receive', text);
+    const error = lastOfType(events, 'error');
+    assert.ok(error, `an error event for ${text}`);
+    assert.equal(error.code, code);
+    assert.equal(error.message, roomchat.errorMessage(code));
+    assert.equal(typeof error.detail, 'string');
+  }
+  assert.equal(driver.session.state(), 'online', 'a bad frame does not drop the session');
+});
+
+test('a relay error frame reaches the UI with its detail', () => {
+  const driver = online();
+  const { events } = driver.receive({ type: 'error', code: 'not_joined', message: 'room "x" not joined' });
+  assert.deepEqual(lastOfType(events, 'error'), {
+    type: 'error', code: 'not_joined', message: roomchat.errorMessage('not_joined'), detail: 'room "x" not joined',
+  });
+});
+
+test('a refused token closes the socket and waits offline for a new one', () => {
+  const driver = new Driver(roomchat, { token: 'stale' });
+  driver.call('start');
+  driver.call('transportOpened');
+  const refused = driver.receive({ type: 'error', code: 'token_expired', message: 'exp in the past' });
+  assert.ok(lastOfType(refused.events, 'close_transport'), 'asks JS to close the socket');
+  assert.deepEqual(lastOfType(refused.events, 'connection_changed'),
+    { type: 'connection_changed', state: 'offline', reason: 'token_expired' });
+  assert.equal(driver.session.nextDeadline(), null, 'no reconnect timer without a new token');
+
+  const renewed = driver.call('setToken', 'fresh');
+  assert.ok(lastOfType(renewed.events, 'open_transport'), 'a new token reconnects');
+  const { auth } = driver.handshake();
+  assert.equal(auth.token, 'fresh');
+  assert.equal(driver.session.state(), 'online');
+});
+
+test('network offline closes the socket; back online reconnects at once', () => {
+  const driver = online();
+  const down = driver.call('networkChanged', false);
+  assert.ok(lastOfType(down.events, 'close_transport'));
+  assert.equal(lastOfType(down.events, 'connection_changed').state, 'offline');
+  assert.equal(driver.session.state(), 'offline');
+
+  const up = driver.call('networkChanged', true);
+  assert.ok(lastOfType(up.events, 'open_transport'));
+  assert.equal(lastOfType(up.events, 'connection_changed').state, 'connecting');
+});
+
+test('presence frames update the member list', () => {
+  const driver = online({ members: [ANN] });
+  const joined = driver.receive(presence('join', BOB));
+  assert.deepEqual(lastOfType(joined.events, 'presence_changed').members.map((m) => m.id).sort(), ['ann', 'bob']);
+  const left = driver.receive(presence('leave', BOB));
+  assert.deepEqual(lastOfType(left.events, 'presence_changed').members, [ANN]);
+});
+
+test('stop closes the socket and the session stays quiet', () => {
+  const driver = online();
+  const stopped = driver.call('stop');
+  assert.equal(ofType(stopped.events, 'close_transport').length, 1);
+  assert.equal(driver.session.state(), 'offline');
+  assert.equal(driver.session.nextDeadline(), null);
+  driver.session.delete();
+});

@@ -1,0 +1,73 @@
+// The module object itself: loading under Node, the constants and helpers of
+// RoomchatModule, and session lifetime.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { Driver, loadRoomchat } from './harness.mjs';
+
+const roomchat = await loadRoomchat();
+
+test('exposes the protocol version the relay speaks', () => {
+  assert.equal(roomchat.protocolVersion, 1);
+});
+
+test('errorMessage gives a distinct readable sentence per code', () => {
+  const codes = ['empty_text', 'text_too_long', 'control_character', 'rate_limited', 'no_ack', 'auth_failed'];
+  const messages = codes.map((code) => roomchat.errorMessage(code));
+  for (const [i, message] of messages.entries()) {
+    assert.match(message, /^[A-Z].*[.!]$/, `${codes[i]}: "${message}"`);
+    assert.ok(!message.includes('_'), `${codes[i]} reads as prose, not as the code`);
+  }
+  assert.equal(new Set(messages).size, codes.length);
+});
+
+test('errorMessage of an unknown code is empty', () => {
+  assert.equal(roomchat.errorMessage('no_such_code'), '');
+});
+
+test('a new session is connecting, empty and has no identity yet', () => {
+  const driver = new Driver(roomchat);
+  const { session } = driver;
+  assert.equal(session.state(), 'connecting');
+  assert.deepEqual(session.timeline(), []);
+  assert.equal(session.unreadCount(), 0);
+  assert.equal(session.self(), null);
+  assert.deepEqual(session.takeFrames(), []);
+  session.delete();
+});
+
+test('message ids are 128 random bits from crypto.getRandomValues', () => {
+  const ids = new Set();
+  for (let i = 0; i < 20; ++i) {
+    const driver = new Driver(roomchat);
+    const sent = driver.session.send('hello', driver.now);
+    assert.equal(sent.ok, true);
+    assert.match(sent.id, /^[0-9a-f]{32}$/);
+    ids.add(sent.id);
+    driver.session.delete();
+  }
+  assert.equal(ids.size, 20, 'every fresh session draws a different first id');
+});
+
+test('the first connection asks for a socket, authenticates and joins', () => {
+  const driver = new Driver(roomchat, { token: 'jwt-for-ann' });
+  const started = driver.call('start');
+  assert.deepEqual(started.frames, []);
+  assert.deepEqual(started.events.map((e) => e.type).filter((t) => t === 'open_transport'), ['open_transport']);
+
+  const { auth, join, events } = driver.handshake({ members: [{ id: 'ann', name: 'Ann' }, { id: 'bob', name: 'Bob' }] });
+  assert.deepEqual(auth, { type: 'auth', v: 1, token: 'jwt-for-ann' });
+  assert.equal(join.room, 'lobby');
+  assert.equal(join.since, undefined, 'a first join asks for the latest page');
+  assert.equal(driver.session.state(), 'online');
+  assert.deepEqual(driver.session.self(), { id: 'ann', name: 'Ann' });
+
+  const identity = events.find((e) => e.type === 'identity');
+  assert.deepEqual(identity, { type: 'identity', self: { id: 'ann', name: 'Ann' } });
+  const presence = events.filter((e) => e.type === 'presence_changed').at(-1);
+  assert.deepEqual(presence.members.map((m) => m.id).sort(), ['ann', 'bob']);
+  const online = events.filter((e) => e.type === 'connection_changed').at(-1);
+  assert.equal(online.state, 'online');
+  const loaded = events.find((e) => e.type === 'history_loaded');
+  assert.deepEqual(loaded, { type: 'history_loaded', mode: 'latest', count: 0, hasMore: false });
+});

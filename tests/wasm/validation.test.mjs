@@ -1,0 +1,91 @@
+// Text rules and the rate limit, explained before anything is sent.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { Driver, ack, lastOfType, loadRoomchat, nack, ofType } from './harness.mjs';
+
+const roomchat = await loadRoomchat();
+
+function online(options) {
+  const driver = new Driver(roomchat);
+  driver.connect(options);
+  return driver;
+}
+
+const rejected = [
+  ['empty_text', '   \n\t '],
+  ['text_too_long', 'x'.repeat(501)],
+  ['control_character', 'bell \u0007 rings'],
+];
+
+for (const [code, text] of rejected) {
+  test(`send refuses ${code} with a readable message and changes nothing`, () => {
+    const driver = online();
+    const refused = driver.call('send', text);
+    assert.deepEqual(refused.value, { ok: false, code, message: roomchat.errorMessage(code) });
+    assert.notEqual(refused.value.message, '');
+    assert.deepEqual(refused.frames, []);
+    assert.deepEqual(refused.events, []);
+    assert.deepEqual(driver.session.timeline(), []);
+  });
+}
+
+test('validate explains the send button and feeds the character counter', () => {
+  const driver = online();
+  const { session } = driver;
+  assert.deepEqual(session.validate('héllo 👋'), { ok: true, codePoints: 7, maxCodePoints: 500 });
+  assert.deepEqual(session.validate(''),
+    { ok: false, codePoints: 0, maxCodePoints: 500, code: 'empty_text', message: roomchat.errorMessage('empty_text') });
+  const long = session.validate('é'.repeat(501));
+  assert.equal(long.ok, false);
+  assert.equal(long.code, 'text_too_long');
+  assert.equal(long.codePoints, 501);
+  assert.equal(session.validate('é'.repeat(500)).ok, true);
+});
+
+test('the limits of the relay welcome replace the defaults', () => {
+  const driver = online({ maxText: 10 });
+  assert.equal(driver.session.validate('0123456789').ok, true);
+  assert.deepEqual(driver.session.validate('0123456789a').code, 'text_too_long');
+  assert.equal(driver.session.validate('abc').maxCodePoints, 10);
+  assert.equal(driver.call('send', '0123456789a').value.code, 'text_too_long');
+});
+
+test('over the rate limit the message is held, the UI is warned and it goes out later', () => {
+  const driver = online({ rate: { burst: 2, refillMs: 1000 } });
+  const ids = [];
+  for (const text of ['one', 'two']) {
+    const sent = driver.call('send', text);
+    ids.push(sent.value.id);
+    assert.equal(sent.frames.filter((f) => f.type === 'send').length, 1);
+    driver.receive(ack(sent.value.id, ids.length));
+  }
+  assert.equal(driver.session.rateWaitMs(driver.now) > 0, true);
+
+  const held = driver.call('send', 'three');
+  assert.equal(held.value.ok, true, 'the message is accepted, only delayed');
+  assert.deepEqual(held.frames.filter((f) => f.type === 'send'), []);
+  const warning = lastOfType(held.events, 'rate_limited');
+  assert.ok(warning, 'the UI is told to slow down');
+  assert.ok(warning.retryAt > driver.now && warning.retryAt <= driver.now + 1000);
+  assert.equal(lastOfType(held.events, 'message').message.state, 'queued');
+
+  const released = driver.fireTimer();
+  assert.ok(driver.now >= warning.retryAt);
+  assert.deepEqual(released.frames.filter((f) => f.type === 'send').map((f) => f.id), [held.value.id]);
+});
+
+test('a rate_limited nack holds the message and resends it with the same id', () => {
+  const driver = online();
+  const { id } = driver.call('send', 'hurry').value;
+  const refused = driver.receive(nack(id, 'rate_limited', 1500));
+  const warning = lastOfType(refused.events, 'rate_limited');
+  assert.ok(warning, 'the UI is told to slow down');
+  assert.equal(warning.retryAt, driver.now + 1500);
+  assert.notEqual(lastOfType(refused.events, 'message').message.state, 'failed');
+
+  const resent = driver.fireTimer();
+  assert.ok(driver.now >= warning.retryAt);
+  assert.deepEqual(resent.frames.filter((f) => f.type === 'send').map((f) => f.id), [id]);
+  assert.equal(ofType(resent.events, 'message').some((e) => e.message.state === 'failed'), false);
+});

@@ -1,0 +1,85 @@
+#include "js_session.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <utility>
+
+#include "crypto_random.hpp"
+#include "session_json.hpp"
+
+namespace roomchat::wasm {
+namespace {
+
+// Number.MAX_SAFE_INTEGER: every whole number up to it survives the trip through a double.
+constexpr double max_safe_integer = 9007199254740991.0;
+
+// Clamps before converting: casting NaN or an out-of-range double is undefined behaviour.
+double whole_in_range(double value, double low, double high) {
+    return std::isnan(value) ? 0.0 : std::trunc(std::clamp(value, low, high));
+}
+
+millis to_millis(double now) {
+    return static_cast<millis>(whole_in_range(now, -max_safe_integer, max_safe_integer));
+}
+
+client_config make_config(std::string room, std::string token, double page_size) {
+    client_config config;
+    config.room = std::move(room);
+    config.token = std::move(token);
+    if (page_size >= 1) {
+        config.page_size = static_cast<std::uint32_t>(whole_in_range(page_size, 1, UINT32_MAX));
+    }
+    return config;
+}
+
+}  // namespace
+
+js_session::js_session(std::string room, std::string token, double page_size)
+    : session_(make_config(std::move(room), std::move(token), page_size), crypto_random()) {}
+
+void js_session::start(double now) { session_.start(to_millis(now)); }
+void js_session::transport_opened(double now) { session_.transport_opened(to_millis(now)); }
+void js_session::transport_closed(double now) { session_.transport_closed(to_millis(now)); }
+void js_session::network_changed(bool online, double now) {
+    session_.network_changed(online, to_millis(now));
+}
+void js_session::receive(const std::string& frame_text, double now) {
+    session_.receive(frame_text, to_millis(now));
+}
+void js_session::on_timer(double now) { session_.on_timer(to_millis(now)); }
+std::string js_session::next_deadline() const { return deadline_json(session_.next_deadline()); }
+
+std::string js_session::send(const std::string& text, double now) {
+    return send_result_json(session_.send(text, to_millis(now)));
+}
+
+std::string js_session::retry(const std::string& id, double now) {
+    const auto parsed = message_id::parse(id);
+    if (!parsed) return status_json(parsed.error());
+    return status_json(session_.retry(*parsed, to_millis(now)));
+}
+
+void js_session::mark_read(double seq, double now) {
+    session_.mark_read(static_cast<seq_t>(whole_in_range(seq, 0, max_safe_integer)), to_millis(now));
+}
+void js_session::load_older(double now) { session_.load_older(to_millis(now)); }
+void js_session::set_token(std::string token, double now) {
+    session_.set_token(std::move(token), to_millis(now));
+}
+void js_session::stop(double now) { session_.stop(to_millis(now)); }
+
+std::string js_session::take_frames() { return frames_json(session_.take_frames()); }
+std::string js_session::take_events() { return events_json(session_.take_events()); }
+
+std::string js_session::validate(const std::string& text) const {
+    return validation_json(session_.validate(text), text, session_.limits().max_code_points);
+}
+
+double js_session::rate_wait_ms(double now) const { return session_.rate_wait_ms(to_millis(now)); }
+std::string js_session::state() const { return std::string(to_string(session_.state())); }
+double js_session::unread_count() const { return static_cast<double>(session_.unread_count()); }
+std::string js_session::timeline() const { return timeline_json(session_.timeline()); }
+std::string js_session::self() const { return self_json(session_.self()); }
+
+}  // namespace roomchat::wasm

@@ -1,0 +1,46 @@
+#pragma once
+// client_session with the types embind passes cheaply: numbers as double
+// (JavaScript's only number), structured values as JSON text (session_json.hpp).
+// session_api.js wraps it into the ChatSession of roomchat.d.ts.
+
+#include <string>
+
+#include "roomchat/client_session.hpp"
+
+namespace roomchat::wasm {
+
+class js_session {
+public:
+    // page_size below 1 keeps client_config's default.
+    js_session(std::string room, std::string token, double page_size);
+
+    void start(double now);
+    void transport_opened(double now);
+    void transport_closed(double now);
+    void network_changed(bool online, double now);
+    void receive(const std::string& frame_text, double now);
+    void on_timer(double now);
+    std::string next_deadline() const;
+
+    std::string send(const std::string& text, double now);
+    std::string retry(const std::string& id, double now);
+    void mark_read(double seq, double now);
+    void load_older(double now);
+    void set_token(std::string token, double now);
+    void stop(double now);
+
+    std::string take_frames();
+    std::string take_events();
+
+    std::string validate(const std::string& text) const;
+    double rate_wait_ms(double now) const;
+    std::string state() const;
+    double unread_count() const;
+    std::string timeline() const;
+    std::string self() const;
+
+private:
+    client_session session_;
+};
+
+}  // namespace roomchat::wasm

@@ -1,0 +1,34 @@
+// --post-js: the ChatSession of roomchat.d.ts over bindings.cpp's SessionCore.
+// Structured values arrive as JSON text and leave here as plain objects, so
+// errors are values and nothing of the C++ object leaks to the caller.
+Module['createSession'] = function (config) {
+  const core = new Module['SessionCore'](config.room, config.token, config.pageSize || 0);
+  return {
+    start: (now) => core.start(now),
+    transportOpened: (now) => core.transportOpened(now),
+    transportClosed: (now) => core.transportClosed(now),
+    networkChanged: (online, now) => core.networkChanged(online, now),
+    receive: (frameText, now) => core.receive(frameText, now),
+    onTimer: (now) => core.onTimer(now),
+    nextDeadline: () => JSON.parse(core.nextDeadline()),
+
+    send: (text, now) => JSON.parse(core.send(text, now)),
+    retry: (id, now) => JSON.parse(core.retry(id, now)),
+    markRead: (seq, now) => core.markRead(seq, now),
+    loadOlder: (now) => core.loadOlder(now),
+    setToken: (token, now) => core.setToken(token, now),
+    stop: (now) => core.stop(now),
+
+    takeFrames: () => JSON.parse(core.takeFrames()),
+    takeEvents: () => JSON.parse(core.takeEvents()),
+
+    validate: (text) => JSON.parse(core.validate(text)),
+    rateWaitMs: (now) => core.rateWaitMs(now),
+    state: () => core.state(),
+    unreadCount: () => core.unreadCount(),
+    timeline: () => JSON.parse(core.timeline()),
+    self: () => JSON.parse(core.self()),
+
+    delete: () => core.delete(),
+  };
+};

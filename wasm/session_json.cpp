@@ -1,0 +1,130 @@
+#include "session_json.hpp"
+
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+#include "roomchat/codec.hpp"
+#include "roomchat/text_rules.hpp"
+
+namespace roomchat::wasm {
+namespace {
+
+using nlohmann::json;
+
+std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json str(std::string_view text) { return json(std::string(text)); }
+
+json user_json(const user_info& user) { return json{{"id", user.id}, {"name", user.name}}; }
+
+json message_json(const timeline_message& row) {
+    json out{{"id", row.id.to_string()},
+             {"seq", row.seq},
+             {"from", user_json(row.from)},
+             {"text", row.text},
+             {"ts", row.ts},
+             {"own", row.own},
+             {"state", str(to_string(row.state))}};
+    if (row.failure) {
+        out["failure"] = str(to_string(*row.failure));
+        out["failureMessage"] = str(message(*row.failure));
+    }
+    return out;
+}
+
+json error_json(errc code) {
+    return json{{"ok", false}, {"code", str(to_string(code))}, {"message", str(message(code))}};
+}
+
+json event_json(const client_event& event) {
+    return std::visit(
+        [](const auto& e) -> json {
+            using E = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<E, events::open_transport>) {
+                return json{{"type", "open_transport"}};
+            } else if constexpr (std::is_same_v<E, events::close_transport>) {
+                return json{{"type", "close_transport"}, {"reason", e.reason}};
+            } else if constexpr (std::is_same_v<E, events::connection_changed>) {
+                json out{{"type", "connection_changed"}, {"state", str(to_string(e.state))}};
+                if (e.retry_at != 0) out["retryAt"] = e.retry_at;
+                if (e.reason) out["reason"] = str(to_string(*e.reason));
+                return out;
+            } else if constexpr (std::is_same_v<E, events::identity>) {
+                return json{{"type", "identity"}, {"self", user_json(e.self)}};
+            } else if constexpr (std::is_same_v<E, events::message_upserted>) {
+                json out{{"type", "message"}, {"message", message_json(e.message)}};
+                if (e.before) out["before"] = e.before->to_string();
+                return out;
+            } else if constexpr (std::is_same_v<E, events::timeline_reset>) {
+                return json{{"type", "timeline_reset"}};
+            } else if constexpr (std::is_same_v<E, events::history_loaded>) {
+                return json{{"type", "history_loaded"},
+                            {"mode", str(to_string(e.mode))},
+                            {"count", e.count},
+                            {"hasMore", e.has_more}};
+            } else if constexpr (std::is_same_v<E, events::unread_changed>) {
+                json out{{"type", "unread_changed"}, {"count", e.count}};
+                if (e.first_unread) out["firstUnread"] = e.first_unread->to_string();
+                return out;
+            } else if constexpr (std::is_same_v<E, events::presence_changed>) {
+                json members = json::array();
+                for (const auto& member : e.members) members.push_back(user_json(member));
+                return json{{"type", "presence_changed"}, {"members", std::move(members)}};
+            } else if constexpr (std::is_same_v<E, events::rate_limited>) {
+                return json{{"type", "rate_limited"}, {"retryAt", e.retry_at}};
+            } else {
+                static_assert(std::is_same_v<E, events::error>, "every client_event needs a JSON shape");
+                return json{{"type", "error"},
+                            {"code", str(to_string(e.code))},
+                            {"message", str(message(e.code))},
+                            {"detail", e.detail}};
+            }
+        },
+        event);
+}
+
+}  // namespace
+
+std::string events_json(const std::vector<client_event>& events) {
+    json out = json::array();
+    for (const auto& event : events) out.push_back(event_json(event));
+    return dump(out);
+}
+
+std::string frames_json(const std::vector<std::string>& frames) { return dump(json(frames)); }
+
+std::string timeline_json(const std::vector<timeline_message>& messages) {
+    json out = json::array();
+    for (const auto& row : messages) out.push_back(message_json(row));
+    return dump(out);
+}
+
+std::string self_json(const std::optional<user_info>& self) { return self ? dump(user_json(*self)) : "null"; }
+
+std::string deadline_json(const std::optional<millis>& deadline) {
+    return deadline ? std::to_string(*deadline) : "null";
+}
+
+std::string send_result_json(const result<message_id>& sent) {
+    return sent ? dump(json{{"ok", true}, {"id", sent->to_string()}}) : dump(error_json(sent.error()));
+}
+
+std::string status_json(const status& outcome) {
+    return outcome ? dump(json{{"ok", true}}) : dump(error_json(outcome.error()));
+}
+
+std::string validation_json(const result<std::string>& normalized, std::string_view text,
+                            std::size_t max_code_points) {
+    // The counter shows what would be sent; a rejected text has no normalised form.
+    json out{{"ok", normalized.ok()},
+             {"codePoints", count_code_points(normalized ? std::string_view(*normalized) : text)},
+             {"maxCodePoints", max_code_points}};
+    if (!normalized) {
+        out["code"] = str(to_string(normalized.error()));
+        out["message"] = str(message(normalized.error()));
+    }
+    return dump(out);
+}
+
+}  // namespace roomchat::wasm

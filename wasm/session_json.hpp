@@ -1,0 +1,26 @@
+#pragma once
+// Structured values cross the embind boundary as JSON text; session_api.js
+// JSON.parses it, so the field names and shapes here are roomchat.d.ts's.
+// Nothing here throws: strings that are not valid UTF-8 are replaced, not rejected.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "roomchat/client_session.hpp"
+
+namespace roomchat::wasm {
+
+std::string events_json(const std::vector<client_event>& events);          // ChatEvent[]
+std::string frames_json(const std::vector<std::string>& frames);           // string[]
+std::string timeline_json(const std::vector<timeline_message>& messages);  // TimelineMessage[]
+std::string self_json(const std::optional<user_info>& self);               // User | null
+std::string deadline_json(const std::optional<millis>& deadline);          // number | null
+std::string send_result_json(const result<message_id>& sent);              // SendResult
+std::string status_json(const status& outcome);                            // Status
+std::string validation_json(const result<std::string>& normalized, std::string_view text,
+                            std::size_t max_code_points);  // Validation
+
+}  // namespace roomchat::wasm
