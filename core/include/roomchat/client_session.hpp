@@ -29,10 +29,13 @@
 #include "roomchat/backoff.hpp"
 #include "roomchat/ids.hpp"
 #include "roomchat/outbox.hpp"
+#include "roomchat/outbox_queue.hpp"
 #include "roomchat/protocol.hpp"
 #include "roomchat/rate_limiter.hpp"
 #include "roomchat/result.hpp"
 #include "roomchat/text_rules.hpp"
+#include "roomchat/timeline.hpp"
+#include "roomchat/unread.hpp"
 
 namespace roomchat {
 
@@ -54,6 +57,9 @@ struct client_config {
     std::uint32_t max_send_attempts = 5;          // then failed with errc::no_ack
     backoff_policy reconnect{500, 30'000, 2, 20};
     std::uint32_t page_size = 50;
+    // Longest wait for the relay to answer the handshake or a history
+    // request; then the connection is dropped or the request asked again.
+    millis request_timeout_ms = 10'000;
 };
 
 // A row of the timeline as the UI renders it.
@@ -70,7 +76,9 @@ struct timeline_message {
 
 namespace events {
 struct open_transport {};  // open a WebSocket to the relay now
-struct close_transport {   // close it (fatal auth failure or stop())
+// Close it (auth refused, stop(), network gone, no answer). The session
+// already counts it as closed: do not report transport_closed for it.
+struct close_transport {
     std::string reason;
 };
 struct connection_changed {
@@ -146,6 +154,8 @@ public:
 
     // ---- queries for the UI
     result<std::string> validate(std::string_view text) const;
+    // The limits validate() applies: the relay's once welcomed.
+    const text_limits& limits() const noexcept { return config_.text; }
     std::uint32_t rate_wait_ms(millis now) const;
     connection_state state() const noexcept;
     std::vector<timeline_message> timeline() const;
@@ -153,9 +163,77 @@ public:
     const std::optional<user_info>& self() const noexcept;
 
 private:
-    // DESIGN NOTE for the implementer: replace this section with plain value
-    // members (outbox entries, a timeline, unread tracking, rate_limiter,
-    // backoff counters) so client_session stays copyable and testable.
+    // How far the current connection has come. The public connection_state
+    // is what the UI shows; this is what the next frame must be.
+    enum class link_phase {
+        closed,          // no transport
+        opening,         // open_transport asked for, waiting for transport_opened
+        authenticating,  // auth sent, waiting for welcome
+        joining,         // join sent, waiting for joined and its history page
+        joined,          // online
+    };
+
+    void connect(millis now);
+    void drop_connection();
+    void schedule_reconnect(millis now);
+    void go_offline(std::optional<errc> reason);
+    void maybe_online(millis now);
+    void set_state(connection_state state, millis retry_at, std::optional<errc> reason);
+    void announce_state();
+
+    void handle(const welcome_frame& frame, millis now);
+    void handle(const joined_frame& frame, millis now);
+    void handle(const history_frame& frame, millis now);
+    void handle(const ack_frame& frame, millis now);
+    void handle(const nack_frame& frame, millis now);
+    void handle(const message_frame& frame, millis now);
+    void handle(const presence_frame& frame, millis now);
+    void handle(const read_marker_frame& frame, millis now);
+    void handle(const error_frame& frame, millis now);
+
+    void merge_page(const history_frame& frame);
+    void merge(const chat_message& message);
+    void pump_outbox(millis now);
+    void check_gap(millis now);
+    void refresh_unread();
+
+    void transmit(const client_frame& frame);
+    void emit(client_event event);
+    void emit_sequenced(const chat_message& message);
+    void emit_pending(const message_id& id);
+    timeline_message row(const chat_message& message) const;
+    timeline_message row(const outbox_entry& entry) const;
+    std::string_view self_id() const noexcept;
+
+    client_config config_;
+    random_source random_;
+    rate_limiter limiter_;
+    detail::timeline timeline_;
+    detail::outbox_queue outbox_;
+    detail::unread_tracker unread_;
+    std::optional<user_info> self_;
+    std::vector<user_info> members_;
+
+    connection_state state_ = connection_state::connecting;
+    millis retry_at_ = 0;  // reconnecting: when connect() runs
+    std::optional<errc> state_reason_;
+    link_phase link_ = link_phase::closed;
+    bool started_ = false;
+    bool stopped_ = false;
+    bool network_up_ = true;
+    bool auth_blocked_ = false;  // the relay refused the token; waits for set_token
+    bool got_joined_ = false;
+    bool got_join_history_ = false;
+    std::uint32_t reconnect_attempts_ = 0;  // since the last successful join
+    millis handshake_deadline_ = 0;
+
+    bool older_available_ = false;
+    std::optional<millis> gap_request_deadline_;    // a gap request is outstanding until then
+    std::optional<millis> older_request_deadline_;  // an older-page request is outstanding until then
+    millis rate_limited_until_ = 0;                 // last rate_limited event announced
+
+    std::vector<std::string> frames_;
+    std::vector<client_event> events_;
 };
 
 }  // namespace roomchat

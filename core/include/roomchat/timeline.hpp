@@ -1,0 +1,62 @@
+#pragma once
+// The sequenced part of a client's timeline: the messages the relay numbered,
+// by seq. A session holds one contiguous block [block_start, contiguous] plus
+// stragglers above it (a gap that a history request after `contiguous`
+// fills) or below it (reached by loading older pages before `block_start`).
+// Until the first history page fixes the block (the base), live messages are
+// held back: shown earlier, one could sit below a hole no request would fill.
+
+#include <map>
+#include <optional>
+#include <unordered_set>
+#include <vector>
+
+#include "roomchat/protocol.hpp"
+
+namespace roomchat::detail {
+
+enum class insert_outcome {
+    shown,      // now part of the timeline
+    held_back,  // kept until the base is known
+    duplicate,  // this seq or id is already held
+};
+
+class timeline {
+public:
+    insert_outcome insert(const chat_message& message);
+
+    // Fixes the block just above `contiguous` (the seq before the first
+    // message of the page that follows). Returns the held-back messages for
+    // the caller to insert after the page.
+    std::vector<chat_message> set_base(seq_t contiguous);
+
+    // The relay's history no longer reaches our block: forget every sequenced
+    // message; the next page sets a new base.
+    void reset();
+    // The connection that delivered held-back messages is gone.
+    void drop_held_back() { held_back_.clear(); }
+
+    // A message with this seq exists in the room (joined, ack).
+    void note_seq(seq_t seq);
+
+    bool based() const noexcept { return based_; }
+    seq_t block_start() const noexcept { return block_start_; }
+    seq_t contiguous() const noexcept { return contiguous_; }
+    seq_t newest_known() const noexcept { return newest_known_; }
+    bool has_gap() const noexcept { return based_ && contiguous_ < newest_known_; }
+
+    // The id of the first message after `seq`, if any.
+    std::optional<message_id> id_after(seq_t seq) const;
+    const std::map<seq_t, chat_message>& messages() const noexcept { return messages_; }
+
+private:
+    std::map<seq_t, chat_message> messages_;
+    std::unordered_set<message_id> ids_;
+    std::map<seq_t, chat_message> held_back_;
+    bool based_ = false;
+    seq_t block_start_ = 1;
+    seq_t contiguous_ = 0;
+    seq_t newest_known_ = 0;
+};
+
+}  // namespace roomchat::detail

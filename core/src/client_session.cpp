@@ -1,0 +1,619 @@
+#include "roomchat/client_session.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "roomchat/codec.hpp"
+
+namespace roomchat {
+
+namespace {
+
+// History pages from the relay hold up to its max page size of full-length
+// messages, far more than the 16 KiB a client frame may have.
+constexpr codec_limits server_frame_limits{1024 * 1024, 8};
+
+bool is_fatal(errc code) {
+    return code == errc::auth_failed || code == errc::token_expired || code == errc::room_forbidden;
+}
+
+}  // namespace
+
+std::string_view to_string(connection_state state) noexcept {
+    switch (state) {
+        case connection_state::connecting:
+            return "connecting";
+        case connection_state::online:
+            return "online";
+        case connection_state::reconnecting:
+            return "reconnecting";
+        case connection_state::offline:
+            return "offline";
+    }
+    return "unknown";
+}
+
+client_session::client_session(client_config config, random_source random)
+    : config_(std::move(config)), random_(std::move(random)), limiter_(config_.rate) {}
+
+// ---- connection ---------------------------------------------------------
+
+void client_session::start(millis now) {
+    if (started_ || stopped_) {
+        return;
+    }
+    started_ = true;
+    if (!network_up_) {
+        go_offline(std::nullopt);
+        return;
+    }
+    announce_state();
+    connect(now);
+}
+
+void client_session::connect(millis now) {
+    link_ = link_phase::opening;
+    got_joined_ = false;
+    got_join_history_ = false;
+    handshake_deadline_ = now + config_.request_timeout_ms;
+    emit(events::open_transport{});
+    set_state(connection_state::connecting, 0, std::nullopt);
+}
+
+void client_session::transport_opened(millis /*now*/) {
+    if (link_ != link_phase::opening) {
+        return;
+    }
+    link_ = link_phase::authenticating;
+    transmit(auth_frame{config_.token});
+}
+
+void client_session::transport_closed(millis now) {
+    if (link_ == link_phase::closed) {
+        return;
+    }
+    drop_connection();
+    if (stopped_ || auth_blocked_) {
+        return;
+    }
+    if (!network_up_) {
+        go_offline(std::nullopt);
+        return;
+    }
+    schedule_reconnect(now);
+}
+
+void client_session::drop_connection() {
+    link_ = link_phase::closed;
+    gap_request_deadline_.reset();
+    older_request_deadline_.reset();
+    timeline_.drop_held_back();
+    for (const auto& id : outbox_.requeue_in_flight()) {
+        emit_pending(id);
+    }
+}
+
+void client_session::schedule_reconnect(millis now) {
+    retry_at_ = now + backoff_delay(config_.reconnect, reconnect_attempts_, random_);
+    ++reconnect_attempts_;
+    set_state(connection_state::reconnecting, retry_at_, std::nullopt);
+}
+
+void client_session::go_offline(std::optional<errc> reason) {
+    set_state(connection_state::offline, 0, reason);
+}
+
+void client_session::maybe_online(millis now) {
+    if (link_ != link_phase::joining || !got_joined_ || !got_join_history_) {
+        return;
+    }
+    link_ = link_phase::joined;
+    reconnect_attempts_ = 0;
+    set_state(connection_state::online, 0, std::nullopt);
+    pump_outbox(now);
+    check_gap(now);
+}
+
+void client_session::network_changed(bool online, millis now) {
+    network_up_ = online;
+    if (!started_ || stopped_ || auth_blocked_) {
+        return;
+    }
+    if (!online) {
+        if (link_ != link_phase::closed) {
+            emit(events::close_transport{"network offline"});
+            drop_connection();
+        }
+        go_offline(std::nullopt);
+    } else if (link_ == link_phase::closed) {
+        reconnect_attempts_ = 0;
+        connect(now);
+    }
+}
+
+void client_session::set_token(std::string token, millis now) {
+    config_.token = std::move(token);
+    if (stopped_) {
+        return;
+    }
+    switch (link_) {
+        case link_phase::authenticating:
+        case link_phase::joining:
+        case link_phase::joined:
+            transmit(auth_frame{config_.token});
+            break;
+        case link_phase::opening:
+            break;  // transport_opened sends the new token
+        case link_phase::closed:
+            if (auth_blocked_) {
+                auth_blocked_ = false;
+                if (started_ && network_up_) {
+                    reconnect_attempts_ = 0;
+                    connect(now);
+                }
+            }
+            break;
+    }
+}
+
+void client_session::stop(millis /*now*/) {
+    if (stopped_) {
+        return;
+    }
+    stopped_ = true;
+    if (link_ != link_phase::closed) {
+        emit(events::close_transport{"stopped"});
+        drop_connection();
+    }
+    go_offline(std::nullopt);
+}
+
+void client_session::on_timer(millis now) {
+    switch (link_) {
+        case link_phase::closed:
+            if (state_ == connection_state::reconnecting && now >= retry_at_) {
+                connect(now);
+            }
+            break;
+        case link_phase::opening:
+        case link_phase::authenticating:
+        case link_phase::joining:
+            if (now >= handshake_deadline_) {
+                emit(events::close_transport{"no answer from the relay"});
+                drop_connection();
+                schedule_reconnect(now);
+            }
+            break;
+        case link_phase::joined:
+            pump_outbox(now);
+            if (older_request_deadline_ && now >= *older_request_deadline_) {
+                older_request_deadline_.reset();
+            }
+            if (gap_request_deadline_ && now >= *gap_request_deadline_) {
+                gap_request_deadline_.reset();
+                check_gap(now);
+            }
+            break;
+    }
+}
+
+std::optional<millis> client_session::next_deadline() const {
+    switch (link_) {
+        case link_phase::closed:
+            if (state_ == connection_state::reconnecting) {
+                return retry_at_;
+            }
+            return std::nullopt;
+        case link_phase::opening:
+        case link_phase::authenticating:
+        case link_phase::joining:
+            return handshake_deadline_;
+        case link_phase::joined:
+            break;
+    }
+    std::optional<millis> deadline = outbox_.next_deadline();
+    for (const auto& request : {gap_request_deadline_, older_request_deadline_}) {
+        if (request && (!deadline || *request < *deadline)) {
+            deadline = request;
+        }
+    }
+    return deadline;
+}
+
+void client_session::set_state(connection_state state, millis retry_at, std::optional<errc> reason) {
+    if (state == state_ && retry_at == retry_at_ && reason == state_reason_) {
+        return;
+    }
+    state_ = state;
+    retry_at_ = retry_at;
+    state_reason_ = reason;
+    announce_state();
+}
+
+void client_session::announce_state() { emit(events::connection_changed{state_, retry_at_, state_reason_}); }
+
+// ---- frames from the relay ----------------------------------------------
+
+void client_session::receive(std::string_view frame_text, millis now) {
+    if (link_ == link_phase::closed || link_ == link_phase::opening) {
+        return;  // a late frame of a connection already given up
+    }
+    auto decoded = decode_server_frame(frame_text, server_frame_limits);
+    if (const auto* failure = std::get_if<decode_error>(&decoded)) {
+        emit(events::error{failure->code, failure->detail});
+        return;
+    }
+    std::visit([&](const auto& frame) { handle(frame, now); }, std::get<server_frame>(decoded));
+}
+
+void client_session::handle(const welcome_frame& frame, millis now) {
+    const bool new_identity = !(self_ == frame.user);
+    self_ = frame.user;
+    config_.text.max_code_points = frame.max_text_code_points;
+    if (!(frame.rate == config_.rate)) {
+        // Tokens spent under the old settings do not carry over.
+        limiter_ = rate_limiter(frame.rate, now);
+        config_.rate = frame.rate;
+    }
+    emit(events::identity{frame.user});
+    if (new_identity) {
+        for (const auto& entry : outbox_.entries()) {
+            emit_pending(entry.id);  // shown before the author was known
+        }
+    }
+    if (link_ == link_phase::authenticating) {
+        link_ = link_phase::joining;
+        join_frame join{config_.room, std::nullopt};
+        if (timeline_.based() && timeline_.contiguous() > 0) {
+            join.since = timeline_.contiguous();
+        }
+        transmit(join);
+    }
+}
+
+void client_session::handle(const joined_frame& frame, millis now) {
+    if (frame.room != config_.room) {
+        return;
+    }
+    members_ = frame.members;
+    emit(events::presence_changed{members_});
+    timeline_.note_seq(frame.latest_seq);
+    if (unread_.read_seq() > frame.read_seq) {
+        // Read while offline: the relay has not heard yet.
+        transmit(read_frame{config_.room, unread_.read_seq()});
+    } else {
+        unread_.advance(frame.read_seq);
+    }
+    refresh_unread();
+    if (link_ == link_phase::joining) {
+        got_joined_ = true;
+        maybe_online(now);
+    }
+}
+
+void client_session::handle(const history_frame& frame, millis now) {
+    if (frame.room != config_.room) {
+        return;
+    }
+    if (frame.mode == history_mode::before) {
+        if (!timeline_.based()) {
+            return;
+        }
+        older_request_deadline_.reset();
+        older_available_ = frame.has_more;
+        merge_page(frame);
+        emit(events::history_loaded{frame.mode, frame.messages.size(), older_available_});
+        refresh_unread();
+        return;
+    }
+
+    const seq_t contiguous_before = timeline_.contiguous();
+    if (frame.truncated && timeline_.based()) {
+        timeline_.reset();
+        emit(events::timeline_reset{});
+    }
+    merge_page(frame);
+    emit(events::history_loaded{frame.mode, frame.messages.size(), older_available_});
+    refresh_unread();
+
+    if (link_ == link_phase::joining) {
+        got_join_history_ = true;
+        maybe_online(now);
+    } else if (link_ == link_phase::joined && gap_request_deadline_) {
+        // A page that brought nothing new (a stale copy) leaves the request
+        // outstanding; its timeout asks again rather than looping at once.
+        if (frame.truncated || timeline_.contiguous() != contiguous_before) {
+            gap_request_deadline_.reset();
+        }
+        check_gap(now);
+    }
+}
+
+void client_session::merge_page(const history_frame& frame) {
+    if (!timeline_.based()) {
+        const seq_t first = frame.messages.empty() ? timeline_.contiguous() + 1 : frame.messages.front().seq;
+        auto held_back = timeline_.set_base(first - 1);
+        older_available_ = frame.has_more;
+        for (const auto& message : frame.messages) {
+            merge(message);
+        }
+        for (const auto& message : held_back) {
+            merge(message);
+        }
+        return;
+    }
+    // Older pages come newest first so every row lands before a known one.
+    if (frame.mode == history_mode::before) {
+        for (auto it = frame.messages.rbegin(); it != frame.messages.rend(); ++it) {
+            merge(*it);
+        }
+        return;
+    }
+    for (const auto& message : frame.messages) {
+        merge(message);
+    }
+}
+
+void client_session::merge(const chat_message& message) {
+    // Our own pending message coming back (lost ack, or another tab's echo)
+    // is its acknowledgement.
+    if (self_ && message.from.id == self_->id) {
+        outbox_.take(message.id);
+    }
+    if (timeline_.insert(message) == detail::insert_outcome::shown) {
+        emit_sequenced(message);
+    }
+}
+
+void client_session::handle(const ack_frame& frame, millis now) {
+    if (frame.room != config_.room) {
+        return;
+    }
+    auto entry = outbox_.take(frame.id);
+    if (!entry) {
+        return;  // a duplicate ack, or the message already came back
+    }
+    chat_message message{frame.seq, frame.id, self_.value_or(user_info{}), std::move(entry->text), frame.ts};
+    if (timeline_.insert(message) == detail::insert_outcome::shown) {
+        emit_sequenced(message);
+    }
+    check_gap(now);
+}
+
+void client_session::handle(const nack_frame& frame, millis now) {
+    if (frame.room != config_.room) {
+        return;
+    }
+    const auto* entry = outbox_.find(frame.id);
+    if (entry == nullptr || entry->state != delivery_state::sending) {
+        return;  // stale: already answered, requeued or given up
+    }
+    if (is_retryable(frame.code)) {
+        const millis wait = frame.retry_after_ms ? static_cast<millis>(*frame.retry_after_ms)
+                                                 : backoff_delay(config_.resend, entry->attempts, random_);
+        const millis until = now + wait;
+        outbox_.hold(frame.id, until, frame.code == errc::rate_limited);
+        if (frame.code == errc::rate_limited && until != rate_limited_until_) {
+            rate_limited_until_ = until;
+            emit(events::rate_limited{until});
+        }
+    } else {
+        outbox_.fail(frame.id, frame.code);
+    }
+    emit_pending(frame.id);
+}
+
+void client_session::handle(const message_frame& frame, millis now) {
+    if (frame.room != config_.room) {
+        return;
+    }
+    merge(frame.message);
+    refresh_unread();
+    check_gap(now);
+}
+
+void client_session::handle(const presence_frame& frame, millis /*now*/) {
+    if (frame.room != config_.room) {
+        return;
+    }
+    const auto same_user = [&](const user_info& member) { return member.id == frame.user.id; };
+    members_.erase(std::remove_if(members_.begin(), members_.end(), same_user), members_.end());
+    if (frame.event == presence_event::join) {
+        members_.push_back(frame.user);
+    }
+    emit(events::presence_changed{members_});
+}
+
+void client_session::handle(const read_marker_frame& frame, millis /*now*/) {
+    if (frame.room == config_.room && unread_.advance(frame.seq)) {
+        refresh_unread();
+    }
+}
+
+void client_session::handle(const error_frame& frame, millis /*now*/) {
+    emit(events::error{frame.code, frame.message});
+    if (!is_fatal(frame.code)) {
+        return;
+    }
+    auth_blocked_ = true;
+    emit(events::close_transport{std::string(to_string(frame.code))});
+    drop_connection();
+    go_offline(frame.code);
+}
+
+// ---- outbox, gaps, unread -----------------------------------------------
+
+void client_session::pump_outbox(millis now) {
+    if (link_ != link_phase::joined) {
+        return;
+    }
+    std::optional<millis> limited_until;
+    for (const auto& work : outbox_.due(now, config_.max_send_attempts)) {
+        if (work.give_up) {
+            outbox_.fail(work.id, errc::no_ack);
+            emit_pending(work.id);
+            continue;
+        }
+        if (!limited_until) {
+            if (const auto wait = limiter_.try_acquire(now); wait > 0) {
+                limited_until = now + static_cast<millis>(wait);
+            }
+        }
+        if (limited_until) {
+            // Everything due waits for the same token, in order.
+            outbox_.defer(work.id, *limited_until);
+            continue;
+        }
+        const auto* entry = outbox_.find(work.id);
+        const bool was_queued = entry->state == delivery_state::queued;
+        transmit(roomchat::send_frame{config_.room, entry->id, entry->text});
+        outbox_.sent(work.id, now, config_.resend, random_);
+        if (was_queued) {
+            emit_pending(work.id);
+        }
+    }
+    if (limited_until && *limited_until != rate_limited_until_) {
+        rate_limited_until_ = *limited_until;
+        emit(events::rate_limited{*limited_until});
+    }
+}
+
+void client_session::check_gap(millis now) {
+    if (link_ != link_phase::joined || gap_request_deadline_ || !timeline_.has_gap()) {
+        return;
+    }
+    transmit(history_request_frame{config_.room, std::nullopt, timeline_.contiguous(), config_.page_size});
+    gap_request_deadline_ = now + config_.request_timeout_ms;
+}
+
+void client_session::refresh_unread() {
+    if (auto summary = unread_.refresh(timeline_.messages(), self_id())) {
+        emit(events::unread_changed{summary->count, summary->first_unread});
+    }
+}
+
+// ---- inputs from the user -----------------------------------------------
+
+result<message_id> client_session::send(std::string_view text, millis now) {
+    auto normalized = normalize_text(text, config_.text);
+    if (!normalized) {
+        return normalized.error();
+    }
+    const auto id = message_id::generate(random_);
+    outbox_.add(id, std::move(normalized).value(), now);
+    pump_outbox(now);
+    if (outbox_.find(id)->state == delivery_state::queued) {
+        emit_pending(id);  // the pump did not announce it
+    }
+    return id;
+}
+
+status client_session::retry(const message_id& id, millis now) {
+    const auto* entry = outbox_.find(id);
+    if (entry == nullptr) {
+        return errc::invalid_message_id;
+    }
+    if (outbox_.retry(id, now)) {
+        emit_pending(id);
+        pump_outbox(now);
+    }
+    return ok_v;
+}
+
+void client_session::mark_read(seq_t seq, millis /*now*/) {
+    // A marker beyond every known message would hide the next ones.
+    seq = std::min(seq, timeline_.newest_known());
+    if (!unread_.advance(seq)) {
+        return;
+    }
+    if (link_ == link_phase::joined) {
+        transmit(read_frame{config_.room, seq});
+    }
+    refresh_unread();
+}
+
+void client_session::load_older(millis now) {
+    if (link_ != link_phase::joined || !older_available_ || older_request_deadline_ || !timeline_.based()) {
+        return;
+    }
+    transmit(history_request_frame{config_.room, timeline_.block_start(), std::nullopt, config_.page_size});
+    older_request_deadline_ = now + config_.request_timeout_ms;
+}
+
+// ---- outputs and queries ------------------------------------------------
+
+void client_session::transmit(const client_frame& frame) { frames_.push_back(encode(frame)); }
+
+void client_session::emit(client_event event) { events_.push_back(std::move(event)); }
+
+void client_session::emit_sequenced(const chat_message& message) {
+    auto before = timeline_.id_after(message.seq);
+    if (!before) {
+        before = outbox_.first_id();
+    }
+    emit(events::message_upserted{row(message), before});
+}
+
+void client_session::emit_pending(const message_id& id) {
+    if (const auto* entry = outbox_.find(id)) {
+        emit(events::message_upserted{row(*entry), outbox_.id_after(id)});
+    }
+}
+
+timeline_message client_session::row(const chat_message& message) const {
+    timeline_message row;
+    row.id = message.id;
+    row.seq = message.seq;
+    row.from = message.from;
+    row.text = message.text;
+    row.ts = message.ts;
+    row.own = self_ && message.from.id == self_->id;
+    row.state = delivery_state::sent;
+    return row;
+}
+
+timeline_message client_session::row(const outbox_entry& entry) const {
+    timeline_message row;
+    row.id = entry.id;
+    row.from = self_.value_or(user_info{});
+    row.text = entry.text;
+    row.ts = entry.created_at;
+    row.own = true;
+    row.state = entry.state;
+    row.failure = entry.failure;
+    return row;
+}
+
+std::string_view client_session::self_id() const noexcept {
+    return self_ ? std::string_view(self_->id) : std::string_view();
+}
+
+std::vector<std::string> client_session::take_frames() { return std::exchange(frames_, {}); }
+
+std::vector<client_event> client_session::take_events() { return std::exchange(events_, {}); }
+
+result<std::string> client_session::validate(std::string_view text) const {
+    return normalize_text(text, config_.text);
+}
+
+std::uint32_t client_session::rate_wait_ms(millis now) const { return limiter_.wait_ms(now); }
+
+connection_state client_session::state() const noexcept { return state_; }
+
+std::vector<timeline_message> client_session::timeline() const {
+    std::vector<timeline_message> rows;
+    rows.reserve(timeline_.messages().size() + outbox_.entries().size());
+    for (const auto& [seq, message] : timeline_.messages()) {
+        rows.push_back(row(message));
+    }
+    for (const auto& entry : outbox_.entries()) {
+        rows.push_back(row(entry));
+    }
+    return rows;
+}
+
+std::size_t client_session::unread_count() const noexcept { return unread_.summary().count; }
+
+const std::optional<user_info>& client_session::self() const noexcept { return self_; }
+
+}  // namespace roomchat

@@ -1,0 +1,149 @@
+#include "roomchat/outbox_queue.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
+namespace roomchat::detail {
+
+void outbox_queue::add(const message_id& id, std::string text, millis now) {
+    outbox_entry entry;
+    entry.id = id;
+    entry.text = std::move(text);
+    entry.created_at = now;
+    entry.next_attempt_at = now;
+    entries_.push_back(std::move(entry));
+}
+
+const outbox_entry* outbox_queue::find(const message_id& id) const {
+    const auto it =
+        std::find_if(entries_.begin(), entries_.end(), [&](const outbox_entry& e) { return e.id == id; });
+    return it == entries_.end() ? nullptr : &*it;
+}
+
+outbox_entry* outbox_queue::lookup(const message_id& id) {
+    const auto it =
+        std::find_if(entries_.begin(), entries_.end(), [&](const outbox_entry& e) { return e.id == id; });
+    return it == entries_.end() ? nullptr : &*it;
+}
+
+std::optional<outbox_entry> outbox_queue::take(const message_id& id) {
+    const auto it =
+        std::find_if(entries_.begin(), entries_.end(), [&](const outbox_entry& e) { return e.id == id; });
+    if (it == entries_.end()) {
+        return std::nullopt;
+    }
+    outbox_entry entry = std::move(*it);
+    entries_.erase(it);
+    return entry;
+}
+
+std::optional<message_id> outbox_queue::first_id() const {
+    if (entries_.empty()) {
+        return std::nullopt;
+    }
+    return entries_.front().id;
+}
+
+std::optional<message_id> outbox_queue::id_after(const message_id& id) const {
+    const auto it =
+        std::find_if(entries_.begin(), entries_.end(), [&](const outbox_entry& e) { return e.id == id; });
+    if (it == entries_.end() || std::next(it) == entries_.end()) {
+        return std::nullopt;
+    }
+    return std::next(it)->id;
+}
+
+std::vector<outbox_work> outbox_queue::due(millis now, std::uint32_t max_attempts) const {
+    std::vector<outbox_work> work;
+    bool queue_waits = false;
+    for (const auto& entry : entries_) {
+        if (entry.state == delivery_state::sending && entry.next_attempt_at <= now) {
+            work.push_back({entry.id, entry.attempts >= max_attempts});
+        } else if (entry.state == delivery_state::queued && !queue_waits) {
+            if (entry.next_attempt_at <= now) {
+                work.push_back({entry.id, false});
+            } else {
+                queue_waits = true;
+            }
+        }
+    }
+    return work;
+}
+
+std::optional<millis> outbox_queue::next_deadline() const {
+    std::optional<millis> deadline;
+    bool first_queued = true;
+    for (const auto& entry : entries_) {
+        const bool counts =
+            entry.state == delivery_state::sending || (entry.state == delivery_state::queued && first_queued);
+        if (entry.state == delivery_state::queued) {
+            first_queued = false;
+        }
+        if (counts && (!deadline || entry.next_attempt_at < *deadline)) {
+            deadline = entry.next_attempt_at;
+        }
+    }
+    return deadline;
+}
+
+void outbox_queue::sent(const message_id& id, millis now, const backoff_policy& resend,
+                        const random_source& random) {
+    if (auto* entry = lookup(id)) {
+        entry->state = delivery_state::sending;
+        entry->next_attempt_at = now + backoff_delay(resend, entry->attempts, random);
+        ++entry->attempts;
+    }
+}
+
+void outbox_queue::defer(const message_id& id, millis until) {
+    if (auto* entry = lookup(id)) {
+        entry->next_attempt_at = until;
+    }
+}
+
+void outbox_queue::hold(const message_id& id, millis until, bool refund_attempt) {
+    if (auto* entry = lookup(id)) {
+        entry->state = delivery_state::queued;
+        entry->next_attempt_at = until;
+        if (refund_attempt && entry->attempts > 0) {
+            --entry->attempts;
+        }
+    }
+}
+
+void outbox_queue::fail(const message_id& id, errc reason) {
+    if (auto* entry = lookup(id)) {
+        entry->state = delivery_state::failed;
+        entry->failure = reason;
+    }
+}
+
+bool outbox_queue::retry(const message_id& id, millis now) {
+    auto* entry = lookup(id);
+    if (entry == nullptr || entry->state != delivery_state::failed) {
+        return false;
+    }
+    entry->state = delivery_state::queued;
+    entry->failure.reset();
+    entry->attempts = 0;
+    entry->next_attempt_at = now;
+    return true;
+}
+
+std::vector<message_id> outbox_queue::requeue_in_flight() {
+    std::vector<message_id> moved;
+    for (auto& entry : entries_) {
+        if (entry.state == delivery_state::sending) {
+            entry.state = delivery_state::queued;
+            entry.next_attempt_at = 0;
+            if (entry.attempts > 0) {
+                --entry.attempts;
+            }
+            moved.push_back(entry.id);
+        }
+    }
+    return moved;
+}
+
+}  // namespace roomchat::detail

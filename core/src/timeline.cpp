@@ -1,0 +1,60 @@
+#include "roomchat/timeline.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace roomchat::detail {
+
+insert_outcome timeline::insert(const chat_message& message) {
+    if (message.seq == 0 || messages_.count(message.seq) != 0 || ids_.count(message.id) != 0) {
+        return insert_outcome::duplicate;
+    }
+    note_seq(message.seq);
+    if (!based_) {
+        return held_back_.emplace(message.seq, message).second ? insert_outcome::held_back
+                                                               : insert_outcome::duplicate;
+    }
+    messages_.emplace(message.seq, message);
+    ids_.insert(message.id);
+    while (messages_.count(contiguous_ + 1) != 0) {
+        ++contiguous_;
+    }
+    while (block_start_ > 1 && messages_.count(block_start_ - 1) != 0) {
+        --block_start_;
+    }
+    return insert_outcome::shown;
+}
+
+std::vector<chat_message> timeline::set_base(seq_t contiguous) {
+    based_ = true;
+    contiguous_ = contiguous;
+    block_start_ = contiguous + 1;
+    std::vector<chat_message> held;
+    held.reserve(held_back_.size());
+    for (auto& [seq, message] : held_back_) {
+        held.push_back(std::move(message));
+    }
+    held_back_.clear();
+    return held;
+}
+
+void timeline::reset() {
+    messages_.clear();
+    ids_.clear();
+    held_back_.clear();
+    based_ = false;
+    block_start_ = 1;
+    contiguous_ = 0;
+}
+
+void timeline::note_seq(seq_t seq) { newest_known_ = std::max(newest_known_, seq); }
+
+std::optional<message_id> timeline::id_after(seq_t seq) const {
+    const auto next = messages_.upper_bound(seq);
+    if (next == messages_.end()) {
+        return std::nullopt;
+    }
+    return next->second.id;
+}
+
+}  // namespace roomchat::detail

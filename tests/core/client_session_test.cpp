@@ -1,0 +1,976 @@
+#include "roomchat/client_session.hpp"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "roomchat/codec.hpp"
+
+// The session is driven here exactly as the browser drives it, against a
+// scripted relay: server frames are encoded with the real codec and every
+// frame the session sends is decoded back to check what went on the wire.
+
+namespace roomchat {
+namespace {
+
+const user_info me{"me", "Me"};
+const user_info bob{"bob", "Bob"};
+
+message_id id_of(std::uint8_t n) {
+    std::array<std::uint8_t, message_id::size_bytes> bytes{};
+    bytes[0] = n;
+    bytes[15] = 0xee;
+    return message_id(bytes);
+}
+
+chat_message from_bob(seq_t seq) {
+    return chat_message{seq, id_of(static_cast<std::uint8_t>(seq)), bob, "hello " + std::to_string(seq),
+                        1000 + static_cast<millis>(seq)};
+}
+
+std::vector<chat_message> from_bob(seq_t first, seq_t last) {
+    std::vector<chat_message> out;
+    for (seq_t seq = first; seq <= last; ++seq) {
+        out.push_back(from_bob(seq));
+    }
+    return out;
+}
+
+template <typename T>
+std::vector<T> only(const std::vector<client_event>& events) {
+    std::vector<T> out;
+    for (const auto& event : events) {
+        if (const auto* e = std::get_if<T>(&event)) {
+            out.push_back(*e);
+        }
+    }
+    return out;
+}
+
+template <typename T>
+std::vector<T> only(const std::vector<client_frame>& frames) {
+    std::vector<T> out;
+    for (const auto& frame : frames) {
+        if (const auto* f = std::get_if<T>(&frame)) {
+            out.push_back(*f);
+        }
+    }
+    return out;
+}
+
+class session_test : public ::testing::Test {
+protected:
+    session_test() {
+        config_.room = "lobby";
+        config_.token = "token-1";
+        session_.emplace(config_, random_);
+    }
+
+    client_session& s() { return *session_; }
+
+    std::vector<client_frame> frames() {
+        std::vector<client_frame> out;
+        for (const auto& text : s().take_frames()) {
+            auto decoded = decode_client_frame(text);
+            if (const auto* failure = std::get_if<decode_error>(&decoded)) {
+                ADD_FAILURE() << "undecodable frame " << text << ": " << failure->detail;
+                continue;
+            }
+            out.push_back(std::get<client_frame>(std::move(decoded)));
+        }
+        return out;
+    }
+
+    std::vector<client_event> events() { return s().take_events(); }
+
+    void deliver(const server_frame& frame, millis now) { s().receive(encode(frame), now); }
+
+    welcome_frame welcome(std::uint32_t max_text = 500, rate_limit_config rate = {}) const {
+        return welcome_frame{me, max_text, rate, 9'999'999};
+    }
+
+    // Connects and joins; the relay answers the join with `page`.
+    void go_online(millis now, std::vector<chat_message> page = {}, seq_t read_seq = 0, bool has_more = false,
+                   welcome_frame hello = welcome_frame{me, 500, {}, 9'999'999}) {
+        s().start(now);
+        s().transport_opened(now);
+        deliver(hello, now);
+        const seq_t latest = page.empty() ? 0 : page.back().seq;
+        deliver(joined_frame{"lobby", {me, bob}, read_seq, latest}, now);
+        history_frame history{"lobby", history_mode::latest, std::move(page), false, has_more};
+        deliver(history, now);
+        ASSERT_EQ(s().state(), connection_state::online);
+        frames();
+        events();
+    }
+
+    // Sends while online and returns the id and the wire frame.
+    message_id send_now(const std::string& text, millis now) {
+        auto id = s().send(text, now);
+        EXPECT_TRUE(id.ok());
+        return id.ok() ? id.value() : message_id{};
+    }
+
+    std::vector<seq_t> timeline_seqs() {
+        std::vector<seq_t> out;
+        for (const auto& row : s().timeline()) {
+            out.push_back(row.seq);
+        }
+        return out;
+    }
+
+    std::mt19937 engine_{20240611};
+    random_source random_ = [this](std::uint8_t* data, std::size_t size) {
+        for (std::size_t i = 0; i < size; ++i) {
+            data[i] = static_cast<std::uint8_t>(engine_() & 0xffU);
+        }
+    };
+    client_config config_;
+    std::optional<client_session> session_;
+};
+
+// ---- connection ---------------------------------------------------------
+
+TEST_F(session_test, start_asks_for_a_transport_and_authenticates_when_it_opens) {
+    s().start(100);
+    auto ev = events();
+    ASSERT_EQ(only<events::open_transport>(ev).size(), 1U);
+    const auto changes = only<events::connection_changed>(ev);
+    ASSERT_EQ(changes.size(), 1U);
+    EXPECT_EQ(changes[0].state, connection_state::connecting);
+    EXPECT_TRUE(frames().empty());
+
+    s().transport_opened(120);
+    const auto sent = frames();
+    ASSERT_EQ(sent.size(), 1U);
+    EXPECT_EQ(std::get<auth_frame>(sent[0]).token, "token-1");
+}
+
+TEST_F(session_test, welcome_sets_identity_and_limits_then_joins_without_since) {
+    s().start(0);
+    s().transport_opened(0);
+    frames();
+    events();
+    EXPECT_EQ(s().limits().max_code_points, 500U);
+    deliver(welcome(10, rate_limit_config{2, 4000}), 5);
+
+    const auto ev = events();
+    const auto identity = only<events::identity>(ev);
+    ASSERT_EQ(identity.size(), 1U);
+    EXPECT_EQ(identity[0].self, me);
+    EXPECT_EQ(s().self(), me);
+
+    const auto joins = only<join_frame>(frames());
+    ASSERT_EQ(joins.size(), 1U);
+    EXPECT_EQ(joins[0].room, "lobby");
+    EXPECT_EQ(joins[0].since, std::nullopt);
+
+    EXPECT_EQ(s().limits().max_code_points, 10U);
+    EXPECT_TRUE(s().validate("0123456789").ok());
+    EXPECT_EQ(s().validate("0123456789a").error(), errc::text_too_long);
+    EXPECT_EQ(s().state(), connection_state::connecting);
+}
+
+TEST_F(session_test, joined_and_history_bring_the_session_online) {
+    s().start(0);
+    s().transport_opened(0);
+    deliver(welcome(), 0);
+    events();
+    deliver(joined_frame{"lobby", {me, bob}, 0, 3}, 1);
+    auto ev = events();
+    const auto presence = only<events::presence_changed>(ev);
+    ASSERT_EQ(presence.size(), 1U);
+    EXPECT_EQ(presence[0].members, (std::vector<user_info>{me, bob}));
+    EXPECT_EQ(s().state(), connection_state::connecting);
+
+    deliver(history_frame{"lobby", history_mode::latest, from_bob(1, 3), false, true}, 2);
+    ev = events();
+    const auto loaded = only<events::history_loaded>(ev);
+    ASSERT_EQ(loaded.size(), 1U);
+    EXPECT_EQ(loaded[0].mode, history_mode::latest);
+    EXPECT_EQ(loaded[0].count, 3U);
+    EXPECT_TRUE(loaded[0].has_more);
+    EXPECT_EQ(only<events::message_upserted>(ev).size(), 3U);
+    const auto changes = only<events::connection_changed>(ev);
+    ASSERT_EQ(changes.size(), 1U);
+    EXPECT_EQ(changes[0].state, connection_state::online);
+    EXPECT_EQ(s().state(), connection_state::online);
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2, 3}));
+}
+
+TEST_F(session_test, history_before_joined_still_completes_the_join) {
+    s().start(0);
+    s().transport_opened(0);
+    deliver(welcome(), 0);
+    deliver(history_frame{"lobby", history_mode::latest, from_bob(1, 2), false, false}, 1);
+    EXPECT_EQ(s().state(), connection_state::connecting);
+    deliver(joined_frame{"lobby", {me}, 0, 2}, 1);
+    EXPECT_EQ(s().state(), connection_state::online);
+}
+
+TEST_F(session_test, a_lost_connection_reconnects_after_the_backoff_and_resumes_with_since) {
+    go_online(0, from_bob(1, 4));
+    s().transport_closed(1000);
+    auto ev = events();
+    auto changes = only<events::connection_changed>(ev);
+    ASSERT_EQ(changes.size(), 1U);
+    EXPECT_EQ(changes[0].state, connection_state::reconnecting);
+    EXPECT_GE(changes[0].retry_at, 1400);
+    EXPECT_LE(changes[0].retry_at, 1500);
+    EXPECT_EQ(s().next_deadline(), changes[0].retry_at);
+
+    s().on_timer(changes[0].retry_at - 1);
+    EXPECT_TRUE(events().empty());
+    s().on_timer(changes[0].retry_at);
+    ev = events();
+    EXPECT_EQ(only<events::open_transport>(ev).size(), 1U);
+    EXPECT_EQ(s().state(), connection_state::connecting);
+
+    s().transport_opened(2000);
+    deliver(welcome(), 2000);
+    const auto joins = only<join_frame>(frames());
+    ASSERT_EQ(joins.size(), 1U);
+    EXPECT_EQ(joins[0].since, 4U);
+
+    deliver(joined_frame{"lobby", {me, bob}, 0, 6}, 2001);
+    deliver(history_frame{"lobby", history_mode::after, from_bob(5, 6), false, false}, 2001);
+    EXPECT_EQ(s().state(), connection_state::online);
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2, 3, 4, 5, 6}));
+}
+
+TEST_F(session_test, reconnect_delays_grow_while_attempts_fail_and_reset_after_a_join) {
+    s().start(0);
+    millis now = 0;
+    std::vector<millis> waits;
+    for (int i = 0; i < 4; ++i) {
+        s().transport_closed(now);
+        const millis retry_at = *s().next_deadline();
+        waits.push_back(retry_at - now);
+        now = retry_at;
+        s().on_timer(now);
+    }
+    EXPECT_GE(waits[0], 400);
+    EXPECT_LE(waits[0], 500);
+    EXPECT_GE(waits[3], 3200);
+    EXPECT_LE(waits[3], 4000);
+
+    s().transport_opened(now);
+    deliver(welcome(), now);
+    deliver(joined_frame{"lobby", {me}, 0, 0}, now);
+    deliver(history_frame{"lobby", history_mode::latest, {}, false, false}, now);
+    ASSERT_EQ(s().state(), connection_state::online);
+    s().transport_closed(now);
+    EXPECT_LE(*s().next_deadline() - now, 500);
+}
+
+TEST_F(session_test, no_answer_to_the_handshake_drops_the_transport_and_retries) {
+    s().start(0);
+    s().transport_opened(10);
+    events();
+    EXPECT_EQ(s().next_deadline(), config_.request_timeout_ms);
+    s().on_timer(config_.request_timeout_ms);
+    const auto ev = events();
+    EXPECT_EQ(only<events::close_transport>(ev).size(), 1U);
+    EXPECT_EQ(s().state(), connection_state::reconnecting);
+    s().transport_closed(config_.request_timeout_ms + 5);  // the old socket's close is not a second loss
+    EXPECT_TRUE(only<events::connection_changed>(events()).empty());
+}
+
+TEST_F(session_test, network_loss_goes_offline_without_retries_and_return_reconnects_at_once) {
+    go_online(0);
+    s().network_changed(false, 100);
+    auto ev = events();
+    EXPECT_EQ(only<events::close_transport>(ev).size(), 1U);
+    EXPECT_EQ(s().state(), connection_state::offline);
+    EXPECT_EQ(s().next_deadline(), std::nullopt);
+    s().transport_closed(110);
+    s().on_timer(100'000);
+    EXPECT_TRUE(only<events::open_transport>(events()).empty());
+
+    s().network_changed(true, 200);
+    ev = events();
+    EXPECT_EQ(only<events::open_transport>(ev).size(), 1U);
+    EXPECT_EQ(s().state(), connection_state::connecting);
+}
+
+TEST_F(session_test, a_start_without_network_waits_offline) {
+    s().network_changed(false, 0);
+    s().start(0);
+    EXPECT_EQ(s().state(), connection_state::offline);
+    EXPECT_TRUE(only<events::open_transport>(events()).empty());
+    s().network_changed(true, 50);
+    EXPECT_EQ(only<events::open_transport>(events()).size(), 1U);
+}
+
+TEST_F(session_test, auth_failure_goes_offline_until_a_new_token) {
+    s().start(0);
+    s().transport_opened(0);
+    frames();
+    events();
+    deliver(error_frame{errc::token_expired, "expired", std::nullopt}, 10);
+    auto ev = events();
+    const auto errors = only<events::error>(ev);
+    ASSERT_EQ(errors.size(), 1U);
+    EXPECT_EQ(errors[0].code, errc::token_expired);
+    EXPECT_EQ(only<events::close_transport>(ev).size(), 1U);
+    const auto changes = only<events::connection_changed>(ev);
+    ASSERT_EQ(changes.size(), 1U);
+    EXPECT_EQ(changes[0].state, connection_state::offline);
+    EXPECT_EQ(changes[0].reason, errc::token_expired);
+
+    s().transport_closed(20);
+    EXPECT_EQ(s().next_deadline(), std::nullopt);
+    s().network_changed(true, 30);
+    EXPECT_TRUE(only<events::open_transport>(events()).empty());
+
+    s().set_token("token-2", 40);
+    EXPECT_EQ(only<events::open_transport>(events()).size(), 1U);
+    s().transport_opened(50);
+    const auto auths = only<auth_frame>(frames());
+    ASSERT_EQ(auths.size(), 1U);
+    EXPECT_EQ(auths[0].token, "token-2");
+}
+
+TEST_F(session_test, other_errors_are_reported_but_keep_the_connection) {
+    go_online(0);
+    deliver(error_frame{errc::not_joined, "who?", std::string("lobby")}, 5);
+    const auto ev = events();
+    ASSERT_EQ(only<events::error>(ev).size(), 1U);
+    EXPECT_TRUE(only<events::close_transport>(ev).empty());
+    EXPECT_EQ(s().state(), connection_state::online);
+}
+
+TEST_F(session_test, a_new_token_while_online_reauthenticates_in_place) {
+    go_online(0);
+    s().set_token("token-2", 10);
+    const auto auths = only<auth_frame>(frames());
+    ASSERT_EQ(auths.size(), 1U);
+    EXPECT_EQ(auths[0].token, "token-2");
+    deliver(welcome(), 11);
+    EXPECT_TRUE(only<join_frame>(frames()).empty());
+    EXPECT_EQ(s().state(), connection_state::online);
+}
+
+TEST_F(session_test, stop_closes_and_never_reconnects) {
+    go_online(0);
+    s().stop(10);
+    const auto ev = events();
+    EXPECT_EQ(only<events::close_transport>(ev).size(), 1U);
+    EXPECT_EQ(s().state(), connection_state::offline);
+    s().transport_closed(20);
+    s().network_changed(true, 30);
+    s().on_timer(1'000'000);
+    EXPECT_TRUE(only<events::open_transport>(events()).empty());
+    EXPECT_EQ(s().next_deadline(), std::nullopt);
+}
+
+TEST_F(session_test, frames_after_the_transport_closed_are_ignored) {
+    go_online(0, from_bob(1, 1));
+    s().transport_closed(10);
+    events();
+    deliver(message_frame{"lobby", from_bob(2)}, 11);
+    EXPECT_TRUE(events().empty());
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1}));
+}
+
+TEST_F(session_test, an_undecodable_frame_is_an_error_event) {
+    go_online(0);
+    s().receive("{\"type\":\"no_such_frame\"}", 5);
+    const auto errors = only<events::error>(events());
+    ASSERT_EQ(errors.size(), 1U);
+    EXPECT_EQ(errors[0].code, errc::unknown_type);
+}
+
+TEST_F(session_test, frames_for_another_room_are_ignored) {
+    go_online(0);
+    deliver(message_frame{"elsewhere", from_bob(1)}, 5);
+    EXPECT_TRUE(events().empty());
+    EXPECT_TRUE(s().timeline().empty());
+}
+
+// ---- outbox ---------------------------------------------------------------
+
+TEST_F(session_test, invalid_text_is_refused_and_changes_nothing) {
+    go_online(0);
+    EXPECT_EQ(s().send("   ", 1).error(), errc::empty_text);
+    EXPECT_EQ(s().send(std::string(501, 'x'), 1).error(), errc::text_too_long);
+    EXPECT_EQ(s().send("bad\x01", 1).error(), errc::control_character);
+    EXPECT_TRUE(events().empty());
+    EXPECT_TRUE(frames().empty());
+    EXPECT_TRUE(s().timeline().empty());
+}
+
+TEST_F(session_test, send_echoes_locally_and_an_ack_sequences_it) {
+    go_online(0, from_bob(1, 2));
+    const auto id = send_now("  hi there\r\n ", 50);
+    auto ev = events();
+    auto upserts = only<events::message_upserted>(ev);
+    ASSERT_EQ(upserts.size(), 1U);
+    EXPECT_EQ(upserts[0].message.id, id);
+    EXPECT_TRUE(upserts[0].message.own);
+    EXPECT_EQ(upserts[0].message.state, delivery_state::sending);
+    EXPECT_EQ(upserts[0].message.text, "hi there");
+    EXPECT_EQ(upserts[0].message.from, me);
+    EXPECT_EQ(upserts[0].before, std::nullopt);
+
+    const auto sends = only<send_frame>(frames());
+    ASSERT_EQ(sends.size(), 1U);
+    EXPECT_EQ(sends[0].id, id);
+    EXPECT_EQ(sends[0].text, "hi there");
+    EXPECT_EQ(sends[0].room, "lobby");
+
+    deliver(ack_frame{"lobby", id, 3, 777}, 60);
+    upserts = only<events::message_upserted>(events());
+    ASSERT_EQ(upserts.size(), 1U);
+    EXPECT_EQ(upserts[0].message.state, delivery_state::sent);
+    EXPECT_EQ(upserts[0].message.seq, 3U);
+    EXPECT_EQ(upserts[0].message.ts, 777);
+    const auto rows = s().timeline();
+    ASSERT_EQ(rows.size(), 3U);
+    EXPECT_EQ(rows[2].id, id);
+    EXPECT_EQ(rows[2].state, delivery_state::sent);
+
+    deliver(ack_frame{"lobby", id, 3, 777}, 61);  // a duplicate ack changes nothing
+    EXPECT_TRUE(events().empty());
+    EXPECT_EQ(s().timeline().size(), 3U);
+    EXPECT_EQ(s().next_deadline(), std::nullopt);
+}
+
+TEST_F(session_test, messages_typed_before_going_online_wait_queued_and_go_out_in_order) {
+    s().start(0);
+    const auto first = s().send("one", 1);
+    const auto second = s().send("two", 2);
+    ASSERT_TRUE(first.ok() && second.ok());
+    auto upserts = only<events::message_upserted>(events());
+    ASSERT_EQ(upserts.size(), 2U);
+    EXPECT_EQ(upserts[0].message.state, delivery_state::queued);
+    EXPECT_EQ(upserts[0].before, std::nullopt);
+    EXPECT_TRUE(frames().empty());
+
+    s().transport_opened(5);
+    deliver(welcome(), 5);
+    // The author becomes known: the pending rows are shown again with it.
+    upserts = only<events::message_upserted>(events());
+    ASSERT_EQ(upserts.size(), 2U);
+    EXPECT_EQ(upserts[0].message.from, me);
+    EXPECT_EQ(upserts[0].before, second.value());
+    EXPECT_EQ(upserts[1].before, std::nullopt);
+    frames();
+
+    deliver(joined_frame{"lobby", {me}, 0, 0}, 6);
+    deliver(history_frame{"lobby", history_mode::latest, {}, false, false}, 6);
+    const auto sends = only<send_frame>(frames());
+    ASSERT_EQ(sends.size(), 2U);
+    EXPECT_EQ(sends[0].id, first.value());
+    EXPECT_EQ(sends[1].id, second.value());
+}
+
+TEST_F(session_test, the_local_rate_limit_holds_messages_and_says_until_when) {
+    go_online(0, {}, 0, false, welcome(500, rate_limit_config{2, 1000}));
+    send_now("a", 100);
+    send_now("b", 100);
+    const auto third = send_now("c", 100);
+    const auto ev = events();
+    const auto limited = only<events::rate_limited>(ev);
+    ASSERT_EQ(limited.size(), 1U);
+    EXPECT_EQ(limited[0].retry_at, 1100);
+    const auto upserts = only<events::message_upserted>(ev);
+    ASSERT_EQ(upserts.size(), 3U);
+    EXPECT_EQ(upserts[2].message.state, delivery_state::queued);
+    EXPECT_EQ(only<send_frame>(frames()).size(), 2U);
+    EXPECT_GT(s().rate_wait_ms(100), 0U);
+    deliver(welcome(500, rate_limit_config{2, 1000}),
+            100);  // re-auth: the same settings keep the spent tokens
+    EXPECT_GT(s().rate_wait_ms(100), 0U);
+
+    EXPECT_EQ(s().next_deadline(), 1100);
+    s().on_timer(1100);
+    const auto sends = only<send_frame>(frames());
+    ASSERT_EQ(sends.size(), 1U);
+    EXPECT_EQ(sends[0].id, third);
+}
+
+TEST_F(session_test, unacked_sends_are_resent_with_the_same_id_then_fail) {
+    go_online(0);
+    const auto id = send_now("anyone?", 0);
+    frames();
+    events();
+    millis now = 0;
+    std::vector<millis> gaps;
+    for (std::uint32_t attempt = 1; attempt < config_.max_send_attempts; ++attempt) {
+        const millis due = *s().next_deadline();
+        gaps.push_back(due - now);
+        now = due;
+        s().on_timer(now);
+        const auto sends = only<send_frame>(frames());
+        ASSERT_EQ(sends.size(), 1U);
+        EXPECT_EQ(sends[0].id, id);
+    }
+    EXPECT_TRUE(only<events::message_upserted>(events()).empty());  // still sending
+    EXPECT_GE(gaps[0], 1600);
+    EXPECT_LE(gaps[0], 2000);
+    EXPECT_GE(gaps[1], 3200);
+    EXPECT_LE(gaps[1], 4000);
+    EXPECT_GE(gaps[3], 12800);
+    EXPECT_LE(gaps[3], 16000);
+
+    now = *s().next_deadline();
+    s().on_timer(now);
+    EXPECT_TRUE(frames().empty());
+    const auto upserts = only<events::message_upserted>(events());
+    ASSERT_EQ(upserts.size(), 1U);
+    EXPECT_EQ(upserts[0].message.state, delivery_state::failed);
+    EXPECT_EQ(upserts[0].message.failure, errc::no_ack);
+    EXPECT_EQ(s().next_deadline(), std::nullopt);
+}
+
+TEST_F(session_test, attempts_interrupted_by_a_lost_connection_do_not_count) {
+    go_online(0, from_bob(1, 1));
+    const auto a = send_now("a", 0);
+    const auto b = send_now("b", 0);
+    frames();
+    events();
+    millis now = 0;
+    for (std::uint32_t i = 0; i < config_.max_send_attempts + 2; ++i) {
+        s().transport_closed(now);
+        const auto requeued = only<events::message_upserted>(events());
+        ASSERT_EQ(requeued.size(), 2U);
+        EXPECT_EQ(requeued[0].message.state, delivery_state::queued);
+        now = *s().next_deadline() + 2000;  // the rate limit refills meanwhile
+        s().on_timer(now);
+        s().transport_opened(now);
+        deliver(welcome(), now);
+        deliver(joined_frame{"lobby", {me}, 0, 1}, now);
+        deliver(history_frame{"lobby", history_mode::after, {}, false, false}, now);
+        const auto sends = only<send_frame>(frames());
+        ASSERT_EQ(sends.size(), 2U);
+        EXPECT_EQ(sends[0].id, a);
+        EXPECT_EQ(sends[1].id, b);
+        events();
+    }
+    // Online, each still has its full allowance of resends before failing.
+    int resends_of_a = 0;
+    while (s().timeline().back().state != delivery_state::failed) {
+        now = *s().next_deadline();
+        s().on_timer(now);
+        for (const auto& send : only<send_frame>(frames())) {
+            resends_of_a += send.id == a ? 1 : 0;
+        }
+    }
+    EXPECT_EQ(resends_of_a, static_cast<int>(config_.max_send_attempts) - 1);
+    const auto rows = s().timeline();
+    ASSERT_EQ(rows.size(), 3U);
+    EXPECT_EQ(rows[1].id, a);
+    EXPECT_EQ(rows[1].state, delivery_state::failed);
+    EXPECT_EQ(rows[1].failure, errc::no_ack);
+}
+
+TEST_F(session_test, a_rate_limited_nack_waits_the_retry_after_and_never_fails) {
+    go_online(0);
+    const auto id = send_now("hi", 0);
+    frames();
+    events();
+    millis now = 10;
+    for (int i = 0; i < 8; ++i) {
+        deliver(nack_frame{"lobby", id, errc::rate_limited, 700}, now);
+        const auto ev = events();
+        const auto limited = only<events::rate_limited>(ev);
+        ASSERT_EQ(limited.size(), 1U);
+        EXPECT_EQ(limited[0].retry_at, now + 700);
+        const auto upserts = only<events::message_upserted>(ev);
+        ASSERT_EQ(upserts.size(), 1U);
+        EXPECT_EQ(upserts[0].message.state, delivery_state::queued);
+        EXPECT_EQ(s().next_deadline(), now + 700);
+        now += 700;
+        s().on_timer(now);
+        const auto sends = only<send_frame>(frames());
+        ASSERT_EQ(sends.size(), 1U);
+        EXPECT_EQ(sends[0].id, id);
+        events();
+    }
+    deliver(ack_frame{"lobby", id, 1, now}, now);
+    EXPECT_EQ(s().timeline().at(0).state, delivery_state::sent);
+}
+
+TEST_F(session_test, a_refusing_nack_fails_the_message_and_retry_resends_the_same_id) {
+    go_online(0);
+    const auto id = send_now("hi", 0);
+    frames();
+    events();
+    deliver(nack_frame{"lobby", id, errc::id_conflict, std::nullopt}, 5);
+    auto upserts = only<events::message_upserted>(events());
+    ASSERT_EQ(upserts.size(), 1U);
+    EXPECT_EQ(upserts[0].message.state, delivery_state::failed);
+    EXPECT_EQ(upserts[0].message.failure, errc::id_conflict);
+    EXPECT_EQ(s().next_deadline(), std::nullopt);
+
+    deliver(nack_frame{"lobby", id, errc::rate_limited, 10}, 6);  // stale: the entry already failed
+    EXPECT_TRUE(events().empty());
+
+    EXPECT_TRUE(s().retry(id, 20).ok());
+    upserts = only<events::message_upserted>(events());
+    ASSERT_FALSE(upserts.empty());
+    EXPECT_EQ(upserts.back().message.state, delivery_state::sending);
+    EXPECT_EQ(upserts.back().message.failure, std::nullopt);
+    const auto sends = only<send_frame>(frames());
+    ASSERT_EQ(sends.size(), 1U);
+    EXPECT_EQ(sends[0].id, id);
+}
+
+TEST_F(session_test, a_retryable_nack_without_retry_after_backs_off) {
+    go_online(0);
+    const auto id = send_now("hi", 0);
+    frames();
+    deliver(nack_frame{"lobby", id, errc::internal, std::nullopt}, 100);
+    EXPECT_TRUE(only<events::rate_limited>(events()).empty());
+    const millis due = *s().next_deadline();
+    EXPECT_GE(due, 100 + 3200);
+    EXPECT_LE(due, 100 + 4000);
+}
+
+TEST_F(session_test, retry_of_an_unknown_id_is_an_error_and_of_a_pending_one_a_no_op) {
+    go_online(0);
+    EXPECT_EQ(s().retry(id_of(9), 0).error(), errc::invalid_message_id);
+    const auto id = send_now("x", 0);
+    frames();
+    events();
+    EXPECT_TRUE(s().retry(id, 0).ok());
+    EXPECT_TRUE(frames().empty());
+    EXPECT_TRUE(events().empty());
+}
+
+TEST_F(session_test, our_message_coming_back_counts_as_its_ack) {
+    go_online(0);
+    const auto id = send_now("echo", 0);
+    frames();
+    events();
+    deliver(message_frame{"lobby", chat_message{1, id, me, "echo", 42}}, 5);
+    const auto upserts = only<events::message_upserted>(events());
+    ASSERT_EQ(upserts.size(), 1U);
+    EXPECT_EQ(upserts[0].message.state, delivery_state::sent);
+    EXPECT_EQ(upserts[0].message.seq, 1U);
+    EXPECT_TRUE(upserts[0].message.own);
+    EXPECT_EQ(s().timeline().size(), 1U);
+    EXPECT_EQ(s().next_deadline(), std::nullopt);  // no resend pending
+    deliver(ack_frame{"lobby", id, 1, 42}, 6);
+    EXPECT_TRUE(events().empty());
+    EXPECT_EQ(s().timeline().size(), 1U);
+}
+
+TEST_F(session_test, a_late_ack_rescues_a_failed_message) {
+    go_online(0);
+    const auto id = send_now("late", 0);
+    deliver(nack_frame{"lobby", id, errc::internal, std::nullopt}, 1);
+    while (s().timeline().at(0).state != delivery_state::failed) {
+        s().on_timer(*s().next_deadline());
+    }
+    events();
+    deliver(ack_frame{"lobby", id, 1, 5}, 100'000);
+    const auto rows = s().timeline();
+    ASSERT_EQ(rows.size(), 1U);
+    EXPECT_EQ(rows[0].state, delivery_state::sent);
+    EXPECT_EQ(rows[0].seq, 1U);
+}
+
+// ---- timeline ---------------------------------------------------------------
+
+TEST_F(session_test, pending_messages_stay_at_the_end_and_sequenced_ones_go_before_them) {
+    go_online(0, from_bob(1, 1));
+    const auto mine = send_now("mine", 10);
+    events();
+    deliver(message_frame{"lobby", from_bob(2)}, 11);
+    auto upserts = only<events::message_upserted>(events());
+    ASSERT_EQ(upserts.size(), 1U);
+    EXPECT_EQ(upserts[0].before, mine);
+    EXPECT_FALSE(upserts[0].message.own);
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2, 0}));
+}
+
+TEST_F(session_test, duplicate_deliveries_are_dropped) {
+    go_online(0, from_bob(1, 2));
+    deliver(message_frame{"lobby", from_bob(2)}, 5);
+    auto other_id = from_bob(3);
+    other_id.id = from_bob(1).id;
+    deliver(message_frame{"lobby", other_id}, 5);
+    EXPECT_TRUE(only<events::message_upserted>(events()).empty());
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2}));
+}
+
+TEST_F(session_test, a_gap_asks_once_for_the_missing_range_and_merges_the_answer) {
+    go_online(0, from_bob(1, 2));
+    deliver(message_frame{"lobby", from_bob(5)}, 10);
+    auto requests = only<history_request_frame>(frames());
+    ASSERT_EQ(requests.size(), 1U);
+    EXPECT_EQ(requests[0].after, 2U);
+    EXPECT_EQ(requests[0].before, std::nullopt);
+    EXPECT_EQ(requests[0].limit, 50U);
+
+    deliver(message_frame{"lobby", from_bob(6)}, 11);
+    EXPECT_TRUE(only<history_request_frame>(frames()).empty());
+    events();
+
+    deliver(history_frame{"lobby", history_mode::after, from_bob(3, 6), false, false}, 12);
+    const auto upserts = only<events::message_upserted>(events());
+    ASSERT_EQ(upserts.size(), 2U);  // 5 and 6 were already there
+    EXPECT_EQ(upserts[0].message.seq, 3U);
+    EXPECT_EQ(upserts[0].before, from_bob(5).id);
+    EXPECT_EQ(upserts[1].message.seq, 4U);
+    EXPECT_EQ(upserts[1].before, from_bob(5).id);
+    EXPECT_TRUE(only<history_request_frame>(frames()).empty());
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2, 3, 4, 5, 6}));
+}
+
+TEST_F(session_test, a_partial_gap_answer_asks_for_the_rest) {
+    go_online(0, from_bob(1, 1));
+    deliver(message_frame{"lobby", from_bob(9)}, 10);
+    frames();
+    deliver(history_frame{"lobby", history_mode::after, from_bob(2, 4), false, false}, 11);
+    const auto requests = only<history_request_frame>(frames());
+    ASSERT_EQ(requests.size(), 1U);
+    EXPECT_EQ(requests[0].after, 4U);
+}
+
+TEST_F(session_test, an_unanswered_gap_request_is_asked_again_after_the_timeout) {
+    go_online(0, from_bob(1, 1));
+    deliver(message_frame{"lobby", from_bob(3)}, 10);
+    ASSERT_EQ(only<history_request_frame>(frames()).size(), 1U);
+    EXPECT_EQ(s().next_deadline(), 10 + config_.request_timeout_ms);
+    // A stale page that brings nothing new does not trigger an immediate repeat.
+    deliver(history_frame{"lobby", history_mode::after, from_bob(1, 1), false, false}, 20);
+    EXPECT_TRUE(only<history_request_frame>(frames()).empty());
+    s().on_timer(20 + config_.request_timeout_ms);
+    const auto requests = only<history_request_frame>(frames());
+    ASSERT_EQ(requests.size(), 1U);
+    EXPECT_EQ(requests[0].after, 1U);
+}
+
+TEST_F(session_test, an_ack_beyond_what_we_hold_reveals_a_gap) {
+    go_online(0, from_bob(1, 1));
+    const auto id = send_now("x", 5);
+    frames();
+    deliver(ack_frame{"lobby", id, 4, 6}, 6);
+    const auto requests = only<history_request_frame>(frames());
+    ASSERT_EQ(requests.size(), 1U);
+    EXPECT_EQ(requests[0].after, 1U);
+}
+
+TEST_F(session_test, a_truncated_answer_resets_the_timeline_but_keeps_pending_messages) {
+    go_online(0, from_bob(1, 3));
+    s().transport_closed(10);
+    const auto pending = s().send("still here", 11);
+    ASSERT_TRUE(pending.ok());
+    s().on_timer(*s().next_deadline());
+    s().transport_opened(1000);
+    deliver(welcome(), 1000);
+    deliver(joined_frame{"lobby", {me}, 0, 300}, 1000);
+    events();
+    deliver(history_frame{"lobby", history_mode::after, from_bob(251, 300), true, true}, 1000);
+    const auto ev = events();
+    ASSERT_EQ(only<events::timeline_reset>(ev).size(), 1U);
+    EXPECT_TRUE(std::holds_alternative<events::timeline_reset>(ev.front()));
+    const auto upserts = only<events::message_upserted>(ev);
+    ASSERT_EQ(upserts.size(), 51U);  // the page, then our message going out
+    EXPECT_EQ(upserts[0].before, pending.value());
+    const auto rows = s().timeline();
+    ASSERT_EQ(rows.size(), 51U);
+    EXPECT_EQ(rows.front().seq, 251U);
+    EXPECT_EQ(rows.back().id, pending.value());
+    EXPECT_TRUE(only<history_request_frame>(frames()).empty());
+
+    // Older pages continue below the new block.
+    s().load_older(1001);
+    const auto requests = only<history_request_frame>(frames());
+    ASSERT_EQ(requests.size(), 1U);
+    EXPECT_EQ(requests[0].before, 251U);
+}
+
+TEST_F(session_test, load_older_asks_before_the_oldest_held_once_at_a_time) {
+    go_online(0, from_bob(101, 150), 0, true);
+    s().load_older(5);
+    s().load_older(6);
+    auto requests = only<history_request_frame>(frames());
+    ASSERT_EQ(requests.size(), 1U);
+    EXPECT_EQ(requests[0].before, 101U);
+    EXPECT_EQ(requests[0].after, std::nullopt);
+    EXPECT_EQ(requests[0].limit, 50U);
+
+    deliver(history_frame{"lobby", history_mode::before, from_bob(51, 100), false, true}, 7);
+    auto ev = events();
+    const auto loaded = only<events::history_loaded>(ev);
+    ASSERT_EQ(loaded.size(), 1U);
+    EXPECT_EQ(loaded[0].mode, history_mode::before);
+    EXPECT_EQ(loaded[0].count, 50U);
+    EXPECT_TRUE(loaded[0].has_more);
+    const auto upserts = only<events::message_upserted>(ev);
+    ASSERT_EQ(upserts.size(), 50U);
+    EXPECT_EQ(upserts[0].message.seq, 100U);  // each lands before one already shown
+    EXPECT_EQ(upserts[0].before, from_bob(101).id);
+    EXPECT_EQ(upserts[49].before, from_bob(52).id);
+
+    s().load_older(8);
+    requests = only<history_request_frame>(frames());
+    ASSERT_EQ(requests.size(), 1U);
+    EXPECT_EQ(requests[0].before, 51U);
+    deliver(history_frame{"lobby", history_mode::before, from_bob(1, 50), false, false}, 9);
+    EXPECT_FALSE(only<events::history_loaded>(events()).at(0).has_more);
+    s().load_older(10);
+    EXPECT_TRUE(frames().empty());
+    EXPECT_EQ(s().timeline().size(), 150U);
+}
+
+TEST_F(session_test, an_unanswered_older_request_can_be_asked_again_after_the_timeout) {
+    go_online(0, from_bob(51, 60), 0, true);
+    s().load_older(0);
+    ASSERT_EQ(only<history_request_frame>(frames()).size(), 1U);
+    s().on_timer(config_.request_timeout_ms);
+    s().load_older(config_.request_timeout_ms);
+    EXPECT_EQ(only<history_request_frame>(frames()).size(), 1U);
+}
+
+TEST_F(session_test, live_messages_before_the_first_page_wait_for_it) {
+    s().start(0);
+    s().transport_opened(0);
+    deliver(welcome(), 0);
+    deliver(joined_frame{"lobby", {me, bob}, 0, 3}, 0);
+    events();
+    deliver(message_frame{"lobby", from_bob(4)}, 1);  // overtook the page
+    EXPECT_TRUE(only<events::message_upserted>(events()).empty());
+    deliver(history_frame{"lobby", history_mode::latest, from_bob(2, 3), false, true}, 2);
+    EXPECT_EQ(only<events::message_upserted>(events()).size(), 3U);
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{2, 3, 4}));
+    EXPECT_TRUE(only<history_request_frame>(frames()).empty());
+}
+
+// ---- unread -----------------------------------------------------------------
+
+TEST_F(session_test, unread_counts_others_messages_after_the_read_marker) {
+    go_online(0, from_bob(1, 5), 3);
+    EXPECT_EQ(s().unread_count(), 2U);
+    const auto id = send_now("mine", 1);
+    deliver(ack_frame{"lobby", id, 6, 2}, 2);
+    EXPECT_EQ(s().unread_count(), 2U);  // our own message is not unread
+    EXPECT_TRUE(only<events::unread_changed>(events()).empty());
+
+    deliver(message_frame{"lobby", from_bob(7)}, 3);
+    const auto changed = only<events::unread_changed>(events());
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0].count, 3U);
+    EXPECT_EQ(changed[0].first_unread, from_bob(4).id);
+}
+
+TEST_F(session_test, mark_read_moves_forward_only_and_tells_the_relay) {
+    go_online(0, from_bob(1, 5), 1);
+    frames();
+    s().mark_read(4, 10);
+    const auto reads = only<read_frame>(frames());
+    ASSERT_EQ(reads.size(), 1U);
+    EXPECT_EQ(reads[0].seq, 4U);
+    EXPECT_EQ(reads[0].room, "lobby");
+    const auto changed = only<events::unread_changed>(events());
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0].count, 1U);
+    EXPECT_EQ(changed[0].first_unread, from_bob(5).id);
+
+    s().mark_read(2, 11);
+    s().mark_read(4, 11);
+    EXPECT_TRUE(frames().empty());
+    EXPECT_TRUE(events().empty());
+}
+
+TEST_F(session_test, mark_read_stops_at_the_newest_known_message) {
+    go_online(0, from_bob(1, 3));
+    frames();
+    s().mark_read(1000, 5);
+    const auto reads = only<read_frame>(frames());
+    ASSERT_EQ(reads.size(), 1U);
+    EXPECT_EQ(reads[0].seq, 3U);
+    deliver(message_frame{"lobby", from_bob(4)}, 6);
+    EXPECT_EQ(s().unread_count(), 1U);
+}
+
+TEST_F(session_test, another_tab_moving_the_marker_updates_unread) {
+    go_online(0, from_bob(1, 5));
+    deliver(read_marker_frame{"lobby", 5}, 3);
+    const auto changed = only<events::unread_changed>(events());
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0].count, 0U);
+    EXPECT_EQ(changed[0].first_unread, std::nullopt);
+    deliver(read_marker_frame{"lobby", 2}, 4);
+    EXPECT_TRUE(events().empty());
+    EXPECT_TRUE(frames().empty());  // the relay already knows
+}
+
+TEST_F(session_test, reading_while_disconnected_is_told_after_the_rejoin) {
+    go_online(0, from_bob(1, 5));
+    s().transport_closed(10);
+    s().mark_read(5, 11);
+    EXPECT_TRUE(frames().empty());
+    EXPECT_EQ(s().unread_count(), 0U);
+    s().on_timer(*s().next_deadline());
+    s().transport_opened(1000);
+    deliver(welcome(), 1000);
+    frames();
+    deliver(joined_frame{"lobby", {me}, 2, 5}, 1000);
+    const auto reads = only<read_frame>(frames());
+    ASSERT_EQ(reads.size(), 1U);
+    EXPECT_EQ(reads[0].seq, 5U);
+    EXPECT_EQ(s().unread_count(), 0U);
+}
+
+// ---- presence -----------------------------------------------------------------
+
+TEST_F(session_test, presence_follows_joins_and_leaves) {
+    go_online(0);
+    const user_info cy{"cy", "Cy"};
+    deliver(presence_frame{"lobby", presence_event::join, cy}, 1);
+    auto presence = only<events::presence_changed>(events());
+    ASSERT_EQ(presence.size(), 1U);
+    EXPECT_EQ(presence[0].members, (std::vector<user_info>{me, bob, cy}));
+    deliver(presence_frame{"lobby", presence_event::join, cy}, 2);
+    presence = only<events::presence_changed>(events());
+    EXPECT_EQ(presence.at(0).members.size(), 3U);
+    deliver(presence_frame{"lobby", presence_event::leave, bob}, 3);
+    presence = only<events::presence_changed>(events());
+    EXPECT_EQ(presence.at(0).members, (std::vector<user_info>{me, cy}));
+}
+
+// ---- deadlines ------------------------------------------------------------------
+
+TEST_F(session_test, the_deadline_is_the_earliest_pending_work_and_is_never_stale) {
+    go_online(0, {}, 0, false, welcome(500, rate_limit_config{1, 1000}));
+    EXPECT_EQ(s().next_deadline(), std::nullopt);
+    send_now("a", 0);  // resend due in [1600, 2000]
+    send_now("b", 0);  // rate limited until 1000
+    EXPECT_EQ(s().next_deadline(), 1000);
+    s().on_timer(1000);
+    const millis next = *s().next_deadline();
+    EXPECT_GT(next, 1000);
+    EXPECT_LE(next, 2000);
+}
+
+TEST_F(session_test, the_session_is_a_copyable_value) {
+    go_online(0, from_bob(1, 2));
+    client_session copy = s();
+    copy.receive(encode(server_frame{message_frame{"lobby", from_bob(3)}}), 5);
+    EXPECT_EQ(copy.timeline().size(), 3U);
+    EXPECT_EQ(s().timeline().size(), 2U);
+}
+
+TEST(connection_state_names, are_the_wire_words) {
+    EXPECT_EQ(to_string(connection_state::connecting), "connecting");
+    EXPECT_EQ(to_string(connection_state::online), "online");
+    EXPECT_EQ(to_string(connection_state::reconnecting), "reconnecting");
+    EXPECT_EQ(to_string(connection_state::offline), "offline");
+    EXPECT_EQ(to_string(delivery_state::queued), "queued");
+    EXPECT_EQ(to_string(delivery_state::sending), "sending");
+    EXPECT_EQ(to_string(delivery_state::sent), "sent");
+    EXPECT_EQ(to_string(delivery_state::failed), "failed");
+}
+
+}  // namespace
+}  // namespace roomchat

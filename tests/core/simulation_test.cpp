@@ -1,0 +1,252 @@
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "roomchat/client_session.hpp"
+#include "roomchat/room.hpp"
+
+#include "support/sim_world.hpp"
+
+// The client_session guarantees, checked end to end: 3-5 sessions (sometimes
+// two tabs of one user) chat through one room over a link that drops,
+// duplicates, delays and reorders frames and cuts connections, while users
+// type, read, page back and lose their network. After the network heals and
+// everything settles, every session must show exactly the room's messages,
+// once each, in seq order, and know the fate of every message it sent.
+//
+// A frame lost on a live connection is noticed only when a later seq
+// arrives (or on reconnect); the closing round of one message per client is
+// that later activity, as any continued chat would be.
+
+namespace roomchat {
+namespace {
+
+constexpr int steps = 2000;
+constexpr std::uint64_t seeds = 100;
+// Resends give up within about a minute and reconnects wait at most 30 s,
+// so a healed network settles well within this (virtual) time.
+constexpr millis settle_time = 5 * 60 * 1000;
+
+struct scenario {
+    std::size_t clients = 3;
+    bool second_tab = false;     // the last client is another tab of user u0
+    bool small_history = false;  // the room forgets fast and users stay offline longer:
+                                 // reconnects see truncated history
+};
+
+scenario scenario_for(std::uint64_t seed) {
+    scenario s;
+    s.clients = 3 + static_cast<std::size_t>(seed % 3);
+    s.second_tab = s.clients >= 4 && seed % 4 == 1;
+    s.small_history = seed % 5 == 0;
+    return s;
+}
+
+std::string random_text(sim::world& w) {
+    static const std::vector<std::string> pieces{"a",  "b",    "hello", " ",         "  ",
+                                                 "\t", "é",    "😀",     "e\xCC\x81", "\r\n",
+                                                 "z",  "chat", "42",    "!",         "\xE6\x97\xA5"};
+    std::string text;
+    const auto count = w.uniform(0, 12);
+    for (std::int64_t i = 0; i < count; ++i) {
+        text += pieces[static_cast<std::size_t>(w.uniform(0, static_cast<std::int64_t>(pieces.size()) - 1))];
+    }
+    return text;
+}
+
+const timeline_message* find_row(const std::vector<timeline_message>& rows, const message_id& id) {
+    const auto it =
+        std::find_if(rows.begin(), rows.end(), [&](const timeline_message& r) { return r.id == id; });
+    return it == rows.end() ? nullptr : &*it;
+}
+
+// What the UI shows (built from events) is what the session holds, and no
+// id appears twice, at any moment.
+void check_display(const sim::world& w, std::size_t i) {
+    const auto rows = w.session(i).timeline();
+    const auto& ui = w.record(i).ui;
+    EXPECT_FALSE(w.record(i).ui_misplaced) << "client " << i << ": an upsert named an unknown `before`";
+    ASSERT_EQ(ui.size(), rows.size()) << "client " << i << ": the UI and the session disagree";
+    std::set<message_id> ids;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        EXPECT_TRUE(ids.insert(rows[k].id).second) << "client " << i << ": id shown twice";
+        EXPECT_EQ(ui[k].id, rows[k].id) << "client " << i << ": row " << k << " out of place";
+        EXPECT_EQ(ui[k].seq, rows[k].seq);
+        EXPECT_EQ(ui[k].state, rows[k].state);
+        EXPECT_EQ(ui[k].failure, rows[k].failure);
+    }
+}
+
+void check_room(const sim::world& w) {
+    const auto& accepted = w.accepted();
+    seq_t expected = 1;
+    std::set<message_id> ids;
+    for (const auto& [seq, message] : accepted) {
+        EXPECT_EQ(seq, expected++);
+        EXPECT_TRUE(ids.insert(message.id).second) << "the room accepted an id twice";
+    }
+    EXPECT_EQ(accepted.size(), w.relay_room().latest_seq());
+}
+
+void check_client(const sim::world& w, std::size_t i) {
+    SCOPED_TRACE("client " + std::to_string(i) + " (" + w.user(i).id + ")");
+    const auto& accepted = w.accepted();
+    std::map<message_id, seq_t> seq_of;
+    for (const auto& [seq, message] : accepted) {
+        seq_of[message.id] = seq;
+    }
+    const seq_t oldest_in_room = w.relay_room().messages().first_seq();
+    const seq_t latest = w.relay_room().latest_seq();
+
+    EXPECT_EQ(w.session(i).state(), connection_state::online);
+    const auto rows = w.session(i).timeline();
+    std::set<message_id> shown;
+    std::set<seq_t> held;
+    seq_t previous = 0;
+    bool pending_seen = false;
+    for (const auto& row : rows) {
+        EXPECT_TRUE(shown.insert(row.id).second) << "id shown twice: " << row.id.to_string();
+        if (row.seq == 0) {
+            pending_seen = true;
+            EXPECT_EQ(row.state, delivery_state::failed) << "still pending after the network healed";
+            EXPECT_TRUE(row.own);
+            continue;
+        }
+        EXPECT_FALSE(pending_seen) << "a sequenced message after a pending one";
+        EXPECT_GT(row.seq, previous) << "timeline out of seq order";
+        previous = row.seq;
+        held.insert(row.seq);
+        const auto truth = accepted.find(row.seq);
+        if (truth == accepted.end()) {
+            ADD_FAILURE() << "seq " << row.seq << " was never accepted";
+            continue;
+        }
+        EXPECT_EQ(row.id, truth->second.id);
+        EXPECT_EQ(row.text, truth->second.text);
+        EXPECT_EQ(row.from, truth->second.from);
+        EXPECT_EQ(row.ts, truth->second.ts);
+        EXPECT_EQ(row.state, delivery_state::sent);
+        EXPECT_EQ(row.own, row.from.id == w.user(i).id);
+    }
+    // Everything the room still holds is here: older pages were loaded
+    // until the room had no more.
+    for (seq_t seq = oldest_in_room; seq != 0 && seq <= latest; ++seq) {
+        EXPECT_EQ(held.count(seq), 1U) << "missing seq " << seq;
+    }
+
+    const auto& record = w.record(i);
+    for (const auto& id : record.sent) {
+        const auto* row = find_row(rows, id);
+        const auto accepted_at = seq_of.find(id);
+        const auto acks = record.acknowledgements.count(id) ? record.acknowledgements.at(id) : 0;
+        if (accepted_at == seq_of.end()) {
+            ASSERT_NE(row, nullptr) << "a message that was never accepted vanished";
+            EXPECT_EQ(row->state, delivery_state::failed);
+            EXPECT_TRUE(row->failure.has_value());
+            EXPECT_EQ(acks, 0);
+        } else if (accepted_at->second >= oldest_in_room) {
+            ASSERT_NE(row, nullptr) << "an accepted message is missing";
+            EXPECT_EQ(row->state, delivery_state::sent);
+            EXPECT_EQ(row->seq, accepted_at->second);
+            EXPECT_EQ(acks, 1) << "acknowledged " << acks << " times";
+        } else {
+            EXPECT_LE(acks, 1);  // the room forgot it; a reset may have dropped the row
+        }
+    }
+    for (const auto& [id, count] : record.acknowledgements) {
+        EXPECT_EQ(count, 1);
+        EXPECT_EQ(seq_of.count(id), 1U) << "acknowledged but not in the room";
+    }
+}
+
+class simulation : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(simulation, every_session_converges_on_the_rooms_history) {
+    const std::uint64_t seed = GetParam();
+    const scenario plan = scenario_for(seed);
+    room_config config;
+    if (plan.small_history) {
+        config.history.max_messages = 10;
+    }
+    sim::world w(seed, config, plan.clients, plan.second_tab);
+    w.set_faults(sim::link_faults{20, 20, 50, 50});
+    w.start_all();
+
+    for (int step = 0; step < steps; ++step) {
+        w.run_until(w.now() + w.uniform(1, 60));
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            // Mostly single messages, sometimes a burst past the rate limit.
+            const std::int64_t typed = w.chance(6) ? 1 : w.chance(1) ? w.uniform(3, 8) : 0;
+            for (std::int64_t k = 0; k < typed; ++k) {
+                (void)w.type(i, random_text(w));
+            }
+            if (w.chance(5)) {
+                w.read_all(i);
+            }
+            if (w.chance(1)) {
+                w.load_older(i);
+            }
+            if (w.network_up(i) ? w.chance(1) : w.chance(plan.small_history ? 4 : 20)) {
+                w.set_network(i, !w.network_up(i));
+            }
+        }
+        if (w.chance(4)) {
+            w.cut(static_cast<std::size_t>(w.uniform(0, static_cast<std::int64_t>(w.size()) - 1)));
+        }
+        if (step % 50 == 0) {
+            for (std::size_t i = 0; i < w.size(); ++i) {
+                check_display(w, i);
+            }
+            if (HasFailure()) {
+                FAIL() << "display check failed at step " << step;
+            }
+        }
+    }
+
+    w.set_faults({});
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        if (!w.network_up(i)) {
+            w.set_network(i, true);
+        }
+    }
+    ASSERT_TRUE(w.run_until_quiet(settle_time));
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        ASSERT_TRUE(w.type(i, "last word from client " + std::to_string(i)).ok());
+    }
+    ASSERT_TRUE(w.run_until_quiet(settle_time));
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        for (int page = 0; page < 1000 && w.record(i).has_more_older; ++page) {
+            w.load_older(i);
+            ASSERT_TRUE(w.run_until_quiet(settle_time));
+        }
+    }
+
+    EXPECT_FALSE(w.stale_deadline()) << "a deadline stayed due after on_timer";
+    EXPECT_FALSE(w.frame_without_transport()) << "a frame was produced with no open transport";
+    EXPECT_GT(w.accepted().size(), 0U);
+    check_room(w);
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        check_display(w, i);
+        check_client(w, i);
+    }
+    const auto& stats = w.stats();
+    RecordProperty("accepted", static_cast<int>(w.accepted().size()));
+    RecordProperty("connections", stats.connections);
+    RecordProperty("cuts", stats.cuts);
+    RecordProperty("frames", stats.frames);
+    RecordProperty("dropped", stats.dropped);
+    RecordProperty("duplicated", stats.duplicated);
+    RecordProperty("resets", stats.resets);
+    RecordProperty("rate_limited", stats.rate_limited);
+    RecordProperty("history_pages", stats.history_pages);
+}
+
+INSTANTIATE_TEST_SUITE_P(seeded, simulation, ::testing::Range<std::uint64_t>(0, seeds));
+
+}  // namespace
+}  // namespace roomchat

@@ -1,0 +1,144 @@
+#include "roomchat/timeline.hpp"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace roomchat::detail {
+namespace {
+
+message_id id_of(std::uint8_t n) {
+    std::array<std::uint8_t, message_id::size_bytes> bytes{};
+    bytes[0] = n;
+    bytes[15] = 1;
+    return message_id(bytes);
+}
+
+chat_message msg(seq_t seq, std::uint8_t id = 0) {
+    return chat_message{seq, id_of(id == 0 ? static_cast<std::uint8_t>(seq) : id), {"u", "U"}, "hi", 10};
+}
+
+std::vector<seq_t> seqs(const timeline& t) {
+    std::vector<seq_t> out;
+    for (const auto& [seq, message] : t.messages()) {
+        out.push_back(seq);
+    }
+    return out;
+}
+
+TEST(timeline, holds_live_messages_back_until_the_base_is_known) {
+    timeline t;
+    EXPECT_EQ(t.insert(msg(12)), insert_outcome::held_back);
+    EXPECT_EQ(t.insert(msg(12)), insert_outcome::duplicate);
+    EXPECT_TRUE(t.messages().empty());
+    EXPECT_FALSE(t.has_gap());
+
+    const auto held = t.set_base(9);
+    ASSERT_EQ(held.size(), 1U);
+    EXPECT_EQ(held[0].seq, 12U);
+    EXPECT_TRUE(t.based());
+    EXPECT_EQ(t.block_start(), 10U);
+    EXPECT_EQ(t.contiguous(), 9U);
+    EXPECT_TRUE(t.has_gap());  // 12 is known, 10 and 11 are not held
+}
+
+TEST(timeline, a_page_then_the_held_back_message_extends_the_block) {
+    timeline t;
+    EXPECT_EQ(t.insert(msg(13)), insert_outcome::held_back);
+    const auto held = t.set_base(9);
+    for (seq_t s = 10; s <= 12; ++s) {
+        EXPECT_EQ(t.insert(msg(s)), insert_outcome::shown);
+    }
+    EXPECT_EQ(t.insert(held[0]), insert_outcome::shown);
+    EXPECT_EQ(t.contiguous(), 13U);
+    EXPECT_EQ(t.block_start(), 10U);
+    EXPECT_FALSE(t.has_gap());
+    EXPECT_EQ(seqs(t), (std::vector<seq_t>{10, 11, 12, 13}));
+}
+
+TEST(timeline, drops_duplicates_by_seq_and_by_id) {
+    timeline t;
+    t.set_base(0);
+    EXPECT_EQ(t.insert(msg(1, 50)), insert_outcome::shown);
+    EXPECT_EQ(t.insert(msg(1, 51)), insert_outcome::duplicate);
+    EXPECT_EQ(t.insert(msg(2, 50)), insert_outcome::duplicate);
+    EXPECT_EQ(t.insert(msg(0, 52)), insert_outcome::duplicate);  // seq 0 is never valid
+    EXPECT_EQ(t.messages().size(), 1U);
+}
+
+TEST(timeline, a_straggler_above_opens_a_gap_that_filling_closes) {
+    timeline t;
+    t.set_base(0);
+    EXPECT_EQ(t.insert(msg(1)), insert_outcome::shown);
+    EXPECT_EQ(t.insert(msg(4)), insert_outcome::shown);
+    EXPECT_EQ(t.contiguous(), 1U);
+    EXPECT_TRUE(t.has_gap());
+    EXPECT_EQ(t.id_after(1), id_of(4));
+    t.insert(msg(3));
+    EXPECT_EQ(t.contiguous(), 1U);
+    t.insert(msg(2));
+    EXPECT_EQ(t.contiguous(), 4U);
+    EXPECT_FALSE(t.has_gap());
+}
+
+TEST(timeline, note_seq_alone_reveals_a_gap) {
+    timeline t;
+    t.set_base(0);
+    EXPECT_FALSE(t.has_gap());
+    t.note_seq(3);
+    EXPECT_TRUE(t.has_gap());
+    t.note_seq(2);
+    EXPECT_EQ(t.newest_known(), 3U);
+}
+
+TEST(timeline, older_messages_extend_the_block_downwards) {
+    timeline t;
+    t.set_base(20);
+    t.insert(msg(21));
+    t.insert(msg(22));
+    EXPECT_EQ(t.block_start(), 21U);
+    t.insert(msg(20));
+    t.insert(msg(19));
+    EXPECT_EQ(t.block_start(), 19U);
+    // A lone older message below a hole does not move the block.
+    t.insert(msg(5));
+    EXPECT_EQ(t.block_start(), 19U);
+    EXPECT_EQ(seqs(t), (std::vector<seq_t>{5, 19, 20, 21, 22}));
+}
+
+TEST(timeline, id_after_names_the_next_held_message) {
+    timeline t;
+    t.set_base(0);
+    t.insert(msg(1));
+    t.insert(msg(3));
+    EXPECT_EQ(t.id_after(0), id_of(1));
+    EXPECT_EQ(t.id_after(1), id_of(3));
+    EXPECT_EQ(t.id_after(2), id_of(3));
+    EXPECT_EQ(t.id_after(3), std::nullopt);
+}
+
+TEST(timeline, reset_forgets_everything_but_what_the_room_has) {
+    timeline t;
+    t.set_base(0);
+    t.insert(msg(1));
+    t.insert(msg(2));
+    t.reset();
+    EXPECT_FALSE(t.based());
+    EXPECT_TRUE(t.messages().empty());
+    EXPECT_FALSE(t.has_gap());  // nothing to measure a gap from until the next base
+    t.set_base(0);
+    EXPECT_EQ(t.insert(msg(1)), insert_outcome::shown);  // the id is free again
+    EXPECT_TRUE(t.has_gap());                            // seq 2 was known to exist
+}
+
+TEST(timeline, dropping_held_back_messages_forgets_them) {
+    timeline t;
+    t.insert(msg(7));
+    t.drop_held_back();
+    EXPECT_TRUE(t.set_base(6).empty());
+}
+
+}  // namespace
+}  // namespace roomchat::detail
