@@ -1,0 +1,69 @@
+#pragma once
+// Every setting of the relay, from the command line or ROOMCHAT_* environment
+// variables (the command line wins). Defaults are the documented ones in
+// docs/relay.md; `roomchat-relay --help` prints them.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "roomchat/room.hpp"
+
+#include "logging.hpp"
+
+namespace roomchat::relay {
+
+struct relay_config {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+    std::string web_root;
+
+    std::string jwt_secret;  // from --jwt-secret-file or ROOMCHAT_JWT_SECRET
+    bool dev_auth = false;
+    millis dev_token_ttl_ms = 3'600'000;
+
+    std::string tls_cert;  // both set: serve wss/https
+    std::string tls_key;
+
+    millis auth_timeout_ms = 5'000;
+    millis handshake_timeout_ms = 5'000;
+    millis ping_interval_ms = 30'000;
+    millis pong_timeout_ms = 10'000;
+    millis idle_timeout_ms = 90'000;
+
+    std::size_t max_frame_bytes = 16 * 1024;
+    std::size_t max_http_body_bytes = 16 * 1024;
+    std::size_t max_connections_per_user = 8;
+    std::size_t max_connections_per_ip = 64;
+    std::size_t max_buffered_bytes = 1024 * 1024;
+    std::vector<std::string> allowed_origins;  // empty: the relay's own host only
+
+    std::size_t max_rooms = 1000;
+    millis room_idle_ttl_ms = 600'000;
+    room_config room;
+
+    log_level level = log_level::info;
+
+    bool tls() const { return !tls_cert.empty(); }
+};
+
+struct show_help {
+    std::string text;
+};
+struct config_error {
+    std::string message;
+};
+
+using config_outcome = std::variant<relay_config, show_help, config_error>;
+
+// Reads the command line, then ROOMCHAT_<OPTION_NAME> environment variables
+// (e.g. --max-rooms from ROOMCHAT_MAX_ROOMS), then loads the secret. A relay
+// without a secret only starts with --dev-auth (main generates one then).
+config_outcome parse_config(int argc, const char* const argv[]);
+
+// Secrets shorter than this are refused: HS256 wants at least 256 bits.
+inline constexpr std::size_t min_secret_bytes = 32;
+
+}  // namespace roomchat::relay

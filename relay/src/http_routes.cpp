@@ -1,0 +1,230 @@
+#include "http_routes.hpp"
+
+#include <charconv>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "roomchat/codec.hpp"
+#include "roomchat/ids.hpp"
+
+#include "dev_tokens.hpp"
+#include "url.hpp"
+
+namespace roomchat::relay {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view rooms_prefix = "/api/rooms/";
+constexpr std::string_view messages_suffix = "/messages";
+
+http_response json_response(int status, const json& body) {
+    http_response response;
+    response.status = status;
+    response.body = body.dump();
+    return response;
+}
+
+http_response error_response(int status, std::string_view code, std::string_view detail) {
+    return json_response(status, json{{"error", {{"code", code}, {"message", detail}}}});
+}
+
+http_response error_response(int status, errc code) {
+    return error_response(status, to_string(code), message(code));
+}
+
+int status_for(errc code) {
+    switch (code) {
+        case errc::auth_failed:
+        case errc::auth_required:
+        case errc::token_expired:
+            return 401;
+        case errc::room_forbidden:
+            return 403;
+        case errc::id_conflict:
+            return 409;
+        case errc::rate_limited:
+            return 429;
+        case errc::room_full:
+        case errc::going_away:
+            return 503;
+        case errc::internal:
+            return 500;
+        default:
+            return 400;
+    }
+}
+
+std::optional<seq_t> parse_seq(const std::map<std::string, std::string>& params, const std::string& key,
+                               bool& bad) {
+    const auto it = params.find(key);
+    if (it == params.end()) return std::nullopt;
+    seq_t value = 0;
+    const auto* end = it->second.data() + it->second.size();
+    const auto [ptr, ec] = std::from_chars(it->second.data(), end, value);
+    if (ec != std::errc() || ptr != end || it->second.empty()) bad = true;
+    return value;
+}
+
+std::string_view bearer_token(std::string_view authorization) {
+    constexpr std::string_view scheme = "Bearer ";
+    if (authorization.size() <= scheme.size() || authorization.substr(0, scheme.size()) != scheme) return {};
+    return authorization.substr(scheme.size());
+}
+
+}  // namespace
+
+http_routes::http_routes(hub& chat, const static_files& files, const relay_metrics& metrics,
+                         const room_registry& rooms, const token_verifier& verifier)
+    : hub_(chat), files_(files), metrics_(metrics), rooms_(rooms), verifier_(verifier) {}
+
+http_response http_routes::handle(const http_request& request, millis now) {
+    const std::string_view path = split_target(request.target).path;
+    if (path == "/healthz") {
+        if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
+        return json_response(
+            200, json{{"status", "ok"}, {"connections", hub_.connection_count()}, {"rooms", rooms_.size()}});
+    }
+    if (path == "/metrics") {
+        if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
+        http_response response;
+        response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        response.body = metrics_.render(hub_.connection_count(), rooms_.size());
+        return response;
+    }
+    if (path == "/api/dev/token" && hub_.config().dev_auth) {
+        if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
+        return dev_token(request.body, now);
+    }
+    if (path.size() > rooms_prefix.size() + messages_suffix.size() &&
+        path.substr(0, rooms_prefix.size()) == rooms_prefix &&
+        path.substr(path.size() - messages_suffix.size()) == messages_suffix) {
+        const auto raw_room =
+            path.substr(rooms_prefix.size(), path.size() - rooms_prefix.size() - messages_suffix.size());
+        const auto room_id = percent_decode(raw_room);
+        if (!room_id || !validate_room_id(*room_id)) return error_response(400, errc::invalid_room_id);
+        return room_messages(request, *room_id, now);
+    }
+    if (path.substr(0, 5) == "/api/") return error_response(404, "not_found", "no such API endpoint");
+    return static_file(request.method, path);
+}
+
+http_response http_routes::room_messages(const http_request& request, const std::string& room_id,
+                                         millis now) {
+    if (request.method != "GET" && request.method != "POST") {
+        return error_response(405, "method_not_allowed", "use GET or POST");
+    }
+    const std::string_view token = bearer_token(request.authorization);
+    if (token.empty()) {
+        hub_.count_auth_failure();
+        auto response = error_response(401, errc::auth_required);
+        response.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return response;
+    }
+    auto verified = verifier_.verify(token, now);
+    if (const auto* rejection = std::get_if<token_rejection>(&verified)) {
+        hub_.count_auth_failure();
+        auto response = error_response(401, to_string(rejection->code), rejection->detail);
+        response.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        return response;
+    }
+    const auto& claims = std::get<token_claims>(verified);
+    if (!claims.admits(room_id)) return error_response(403, errc::room_forbidden);
+    if (request.method == "GET") return get_messages(room_id, split_target(request.target).query);
+    return post_message(claims.user, room_id, request.body, now);
+}
+
+http_response http_routes::get_messages(const std::string& room_id, std::string_view query) {
+    const auto params = parse_query(query);
+    if (!params) return error_response(400, "wrong_type", "malformed query string");
+    bool bad = false;
+    const auto before = parse_seq(*params, "before", bad);
+    const auto after = parse_seq(*params, "after", bad);
+    const auto limit = parse_seq(*params, "limit", bad);
+    if (bad) return error_response(400, "wrong_type", "before, after and limit are unsigned integers");
+    if (before && after) return error_response(400, "wrong_type", "give before or after, not both");
+    if (limit && *limit == 0) return error_response(400, "wrong_type", "limit must be positive");
+
+    const std::uint32_t page_limit = limit ? static_cast<std::uint32_t>(std::min<seq_t>(*limit, UINT32_MAX))
+                                           : hub_.config().room.page_size;
+    history_page page = hub_.query(room_id, before, after, page_limit);
+    history_frame frame;
+    frame.room = room_id;
+    frame.mode = before ? history_mode::before : after ? history_mode::after : history_mode::latest;
+    frame.messages = std::move(page.messages);
+    frame.truncated = page.truncated;
+    frame.has_more = page.has_more;
+    http_response response;
+    response.body = encode(server_frame{std::move(frame)});
+    return response;
+}
+
+http_response http_routes::post_message(const user_info& user, const std::string& room_id,
+                                        const std::string& body, millis now) {
+    const json request = json::parse(body, nullptr, false);
+    if (!request.is_object()) return error_response(400, errc::malformed_json);
+    const auto id_field = request.find("id");
+    const auto text_field = request.find("text");
+    if (id_field == request.end() || text_field == request.end()) {
+        return error_response(400, to_string(errc::missing_field), "the body needs id and text");
+    }
+    if (!id_field->is_string() || !text_field->is_string()) {
+        return error_response(400, to_string(errc::wrong_type), "id and text are strings");
+    }
+    const auto id = message_id::parse(id_field->get<std::string>());
+    if (!id) return error_response(400, id.error());
+
+    const auto outcome = hub_.post_message(user, room_id, *id, text_field->get<std::string>(), now);
+    if (!outcome) return error_response(status_for(outcome.error()), outcome.error());
+    if (outcome->nack) {
+        const nack_frame& nack = *outcome->nack;
+        json error{{"code", to_string(nack.code)}, {"message", message(nack.code)}};
+        if (nack.retry_after_ms) error["retry_after_ms"] = *nack.retry_after_ms;
+        auto response = json_response(status_for(nack.code), json{{"error", error}});
+        if (nack.retry_after_ms) {
+            // Retry-After is in whole seconds; round up so the retry is not early.
+            response.headers.emplace_back("Retry-After", std::to_string((*nack.retry_after_ms + 999) / 1000));
+        }
+        return response;
+    }
+    http_response response;
+    response.status = outcome->duplicate ? 200 : 201;
+    response.body = encode(server_frame{*outcome->ack});
+    return response;
+}
+
+http_response http_routes::dev_token(const std::string& body, millis now) {
+    const json request = json::parse(body, nullptr, false);
+    if (!request.is_object()) return error_response(400, errc::malformed_json);
+    const auto name = request.find("name");
+    const auto room = request.find("room");
+    if (name == request.end() || room == request.end() || !name->is_string() || !room->is_string()) {
+        return error_response(400, to_string(errc::missing_field), "the body needs name and room strings");
+    }
+    const auto issued = issue_dev_token(verifier_.secret(), name->get<std::string>(),
+                                        room->get<std::string>(), now, hub_.config().dev_token_ttl_ms);
+    if (!issued) return error_response(status_for(issued.error()), issued.error());
+    return json_response(200, json{{"token", issued->token},
+                                   {"user", {{"id", issued->user.id}, {"name", issued->user.name}}},
+                                   {"expires_at", issued->expires_at}});
+}
+
+http_response http_routes::static_file(const std::string& method, std::string_view path) {
+    if (method != "GET") return error_response(405, "method_not_allowed", "use GET");
+    auto found = files_.get(path);
+    if (const auto* miss = std::get_if<static_miss>(&found)) {
+        return *miss == static_miss::bad_path ? error_response(400, "bad_path", "this path is not allowed")
+                                              : error_response(404, "not_found", "no such file");
+    }
+    auto& file = std::get<relay::static_file>(found);
+    http_response response;
+    response.content_type = std::move(file.content_type);
+    response.body = std::move(file.body);
+    // Unhashed file names: let browsers keep a copy but revalidate every time.
+    response.headers.emplace_back("Cache-Control", "no-cache");
+    response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    return response;
+}
+
+}  // namespace roomchat::relay

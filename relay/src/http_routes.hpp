@@ -1,0 +1,58 @@
+#pragma once
+// Plain HTTP on the relay's port: the web UI, the history/send API, health,
+// metrics and (with --dev-auth) the token endpoint. Requests arrive already
+// parsed by websocketpp; this maps them to responses without any socket.
+//
+// Errors are JSON: {"error":{"code":"<errc wire name>","message":"..."}}; the
+// few HTTP-only conditions use "not_found", "method_not_allowed" and "bad_path".
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config.hpp"
+#include "hub.hpp"
+#include "metrics.hpp"
+#include "room_registry.hpp"
+#include "static_files.hpp"
+#include "token_verifier.hpp"
+
+namespace roomchat::relay {
+
+struct http_request {
+    std::string method;
+    std::string target;  // as sent: path and query, percent-encoded
+    std::string authorization;
+    std::string body;
+};
+
+struct http_response {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+class http_routes {
+public:
+    http_routes(hub& chat, const static_files& files, const relay_metrics& metrics,
+                const room_registry& rooms, const token_verifier& verifier);
+
+    http_response handle(const http_request& request, millis now);
+
+private:
+    http_response room_messages(const http_request& request, const std::string& room_id, millis now);
+    http_response get_messages(const std::string& room_id, std::string_view query);
+    http_response post_message(const user_info& user, const std::string& room_id, const std::string& body,
+                               millis now);
+    http_response dev_token(const std::string& body, millis now);
+    http_response static_file(const std::string& method, std::string_view path);
+
+    hub& hub_;
+    const static_files& files_;
+    const relay_metrics& metrics_;
+    const room_registry& rooms_;
+    const token_verifier& verifier_;
+};
+
+}  // namespace roomchat::relay

@@ -1,0 +1,107 @@
+// roomchat-relay: wires the configuration, the core's rooms and the
+// WebSocket/HTTP listener together and runs them on one thread.
+
+#include <chrono>
+#include <csignal>
+#include <iostream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "config.hpp"
+#include "dev_tokens.hpp"
+#include "http_routes.hpp"
+#include "hub.hpp"
+#include "logging.hpp"
+#include "metrics.hpp"
+#include "room_registry.hpp"
+#include "server.hpp"
+#include "static_files.hpp"
+#include "token_verifier.hpp"
+
+namespace relay = roomchat::relay;
+
+namespace {
+
+// Connections that do not finish their close handshake are cut after this.
+constexpr std::chrono::milliseconds shutdown_grace{1500};
+
+int run(relay::relay_config config) {
+    relay::logger log(config.level, std::cerr);
+    if (config.dev_auth) {
+        log.write(relay::log_level::warn, "dev_auth_enabled",
+                  {{"warning",
+                    "INSECURE: POST /api/dev/token mints a token for anyone who asks; never expose this "
+                    "relay to other people"}});
+        if (config.jwt_secret.empty()) config.jwt_secret = relay::generate_secret();
+    }
+
+    boost::asio::io_context io;
+    relay::relay_metrics metrics;
+    relay::room_registry rooms(io, config.room, config.max_rooms,
+                               std::chrono::milliseconds(config.room_idle_ttl_ms));
+    const relay::token_verifier verifier(config.jwt_secret);
+    relay::hub chat(config, rooms, verifier, metrics, log);
+    const relay::static_files files(config.web_root);
+    relay::http_routes routes(chat, files, metrics, rooms, verifier);
+    const relay::server_context context{config, chat, routes, log};
+
+    std::unique_ptr<relay::listener> server;
+    if (config.tls()) {
+        auto made = relay::make_tls_listener(io, context);
+        if (auto* error = std::get_if<std::string>(&made)) {
+            log.write(relay::log_level::error, "startup_failed", {{"detail", *error}});
+            return 1;
+        }
+        server = std::move(std::get<std::unique_ptr<relay::listener>>(made));
+    } else {
+        server = relay::make_plain_listener(io, context);
+    }
+    const auto bound = server->listen(config.host, config.port);
+    if (const auto* error = std::get_if<std::string>(&bound)) {
+        log.write(relay::log_level::error, "startup_failed", {{"detail", *error}});
+        return 1;
+    }
+    const std::uint16_t port = std::get<std::uint16_t>(bound);
+    const std::string authority = config.host + ":" + std::to_string(port);
+    const std::string http_url = (config.tls() ? "https://" : "http://") + authority + "/";
+    const std::string ws_url = (config.tls() ? "wss://" : "ws://") + authority + "/ws";
+    std::cout << "roomchat-relay listening on " << http_url << " (" << ws_url << ")" << std::endl;
+    log.write(relay::log_level::info, "listening",
+              {{"url", http_url}, {"ws", ws_url}, {"web_root", files.root().string()}});
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    boost::asio::steady_timer deadline(io);
+    signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+        if (ec) return;
+        log.write(relay::log_level::info, "shutting_down", {{"signal", std::to_string(signal_number)}});
+        rooms.cancel_timers();
+        deadline.expires_after(shutdown_grace);
+        deadline.async_wait([&](const boost::system::error_code& timer_ec) {
+            if (!timer_ec) io.stop();
+        });
+        server->shutdown([&] {
+            deadline.cancel();
+            io.stop();
+        });
+    });
+    io.run();
+    log.write(relay::log_level::info, "stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    auto outcome = relay::parse_config(argc, argv);
+    if (const auto* help = std::get_if<relay::show_help>(&outcome)) {
+        std::cout << help->text;
+        return 0;
+    }
+    if (const auto* error = std::get_if<relay::config_error>(&outcome)) {
+        std::cerr << "roomchat-relay: " << error->message << "\n(see roomchat-relay --help)\n";
+        return 2;
+    }
+    return run(std::get<relay::relay_config>(std::move(outcome)));
+}

@@ -1,0 +1,52 @@
+#include "metrics.hpp"
+
+#include <sstream>
+
+namespace roomchat::relay {
+namespace {
+
+void counter(std::ostringstream& out, const char* name, const char* help, std::uint64_t value) {
+    out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " counter\n"
+        << name << ' ' << value << '\n';
+}
+
+void gauge(std::ostringstream& out, const char* name, const char* help, std::size_t value) {
+    out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " gauge\n"
+        << name << ' ' << value << '\n';
+}
+
+}  // namespace
+
+void relay_metrics::observe_fanout(double seconds) {
+    for (std::size_t i = 0; i < fanout_buckets.size(); ++i) {
+        if (seconds <= fanout_buckets[i]) ++fanout_counts[i];
+    }
+    ++fanout_count;
+    fanout_sum += seconds;
+}
+
+std::string relay_metrics::render(std::size_t connections, std::size_t rooms) const {
+    std::ostringstream out;
+    gauge(out, "roomchat_connections", "Open WebSocket connections.", connections);
+    gauge(out, "roomchat_rooms", "Rooms held in memory.", rooms);
+    counter(out, "roomchat_messages_accepted_total", "Messages accepted and sequenced.", messages_accepted);
+    counter(out, "roomchat_deliveries_total", "Message frames sent to member connections.", deliveries);
+    counter(out, "roomchat_acks_total", "Acknowledgements sent, duplicates included.", acks);
+    counter(out, "roomchat_dedupe_hits_total", "Resends answered with the original ack.", dedupe_hits);
+    counter(out, "roomchat_rate_limited_total", "Sends refused by the rate limit.", rate_limited);
+    counter(out, "roomchat_auth_failures_total", "Rejected tokens and missing auth.", auth_failures);
+    counter(out, "roomchat_slow_consumer_disconnects_total",
+            "Connections dropped for a full outbound buffer.", slow_consumer_disconnects);
+    out << "# HELP roomchat_fanout_seconds Time to queue one broadcast to every member.\n"
+           "# TYPE roomchat_fanout_seconds histogram\n";
+    for (std::size_t i = 0; i < fanout_buckets.size(); ++i) {
+        out << "roomchat_fanout_seconds_bucket{le=\"" << fanout_buckets[i] << "\"} " << fanout_counts[i]
+            << '\n';
+    }
+    out << "roomchat_fanout_seconds_bucket{le=\"+Inf\"} " << fanout_count << '\n'
+        << "roomchat_fanout_seconds_sum " << fanout_sum << '\n'
+        << "roomchat_fanout_seconds_count " << fanout_count << '\n';
+    return out.str();
+}
+
+}  // namespace roomchat::relay

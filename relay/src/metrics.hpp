@@ -1,0 +1,34 @@
+#pragma once
+// Counters for GET /metrics in Prometheus text format. The relay runs on one
+// thread, so plain integers suffice.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace roomchat::relay {
+
+struct relay_metrics {
+    std::uint64_t messages_accepted = 0;  // new messages sequenced (not dedupe hits)
+    std::uint64_t deliveries = 0;         // message frames handed to member connections
+    std::uint64_t acks = 0;               // ack frames/responses, duplicates included
+    std::uint64_t dedupe_hits = 0;        // resends answered with the original ack
+    std::uint64_t rate_limited = 0;       // sends refused by the rate limit
+    std::uint64_t auth_failures = 0;      // bad, expired or missing tokens (WS and HTTP)
+    std::uint64_t slow_consumer_disconnects = 0;
+
+    // Fan-out latency: encoding plus queueing one broadcast to every member.
+    static constexpr std::array<double, 10> fanout_buckets{0.00001, 0.00005, 0.0001, 0.00025, 0.0005,
+                                                           0.001,   0.0025,  0.005,  0.01,    0.1};
+    std::array<std::uint64_t, fanout_buckets.size()> fanout_counts{};  // cumulative per bucket
+    std::uint64_t fanout_count = 0;
+    double fanout_sum = 0;
+
+    void observe_fanout(double seconds);
+
+    // Gauges are passed in because they are owned elsewhere.
+    std::string render(std::size_t connections, std::size_t rooms) const;
+};
+
+}  // namespace roomchat::relay

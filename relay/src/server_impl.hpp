@@ -1,0 +1,311 @@
+#pragma once
+// The listener shared by the plain and TLS endpoints; included only by
+// server_plain.cpp and server_tls.cpp (websocketpp is heavy to compile).
+// One thread runs the io_context, so there are no locks; every asynchronous
+// handler looks its connection up by id, so one firing after close is a no-op.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <websocketpp/server.hpp>
+
+#include "clock.hpp"
+#include "origin.hpp"
+#include "server.hpp"
+#include "transport.hpp"
+
+namespace roomchat::relay {
+
+template <typename Config>
+class ws_server final : public listener, public transport {
+public:
+    using endpoint_type = websocketpp::server<Config>;
+    using connection_ptr = typename endpoint_type::connection_ptr;
+    using message_ptr = typename endpoint_type::message_ptr;
+
+    ws_server(boost::asio::io_context& io, const server_context& context)
+        : io_(io), config_(context.config), hub_(context.chat), routes_(context.routes), log_(context.log) {
+        endpoint_.clear_access_channels(websocketpp::log::alevel::all);
+        endpoint_.clear_error_channels(websocketpp::log::elevel::all);
+        endpoint_.init_asio(&io_);
+        endpoint_.set_reuse_addr(true);
+        endpoint_.set_max_message_size(config_.max_frame_bytes);
+        endpoint_.set_max_http_body_size(config_.max_http_body_bytes);
+        endpoint_.set_open_handshake_timeout(static_cast<long>(config_.handshake_timeout_ms));
+        endpoint_.set_close_handshake_timeout(close_handshake_timeout_ms);
+        endpoint_.set_pong_timeout(static_cast<long>(config_.pong_timeout_ms));
+
+        using websocketpp::connection_hdl;
+        endpoint_.set_tcp_pre_init_handler([this](const connection_hdl& hdl) { track(hdl); });
+        endpoint_.set_validate_handler([this](const connection_hdl& hdl) { return validate(hdl); });
+        endpoint_.set_open_handler([this](const connection_hdl& hdl) { on_open(hdl); });
+        endpoint_.set_message_handler(
+            [this](const connection_hdl& hdl, const message_ptr& message) { on_message(hdl, message); });
+        endpoint_.set_pong_handler([this](const connection_hdl& hdl, const std::string&) { touch(hdl); });
+        endpoint_.set_pong_timeout_handler([this](const connection_hdl& hdl, const std::string&) {
+            close_hdl(hdl, close_code::normal, "pong_timeout");
+        });
+        endpoint_.set_http_handler([this](const connection_hdl& hdl) { on_http(hdl); });
+        hub_.set_transport(this);
+    }
+
+    ~ws_server() override { hub_.set_transport(nullptr); }
+
+    endpoint_type& endpoint() { return endpoint_; }
+
+    std::variant<std::uint16_t, std::string> listen(const std::string& host, std::uint16_t port) override {
+        boost::system::error_code address_ec;
+        const auto address = boost::asio::ip::make_address(host, address_ec);
+        if (address_ec) return "bad --host '" + host + "': " + address_ec.message();
+        websocketpp::lib::error_code ec;
+        endpoint_.listen(boost::asio::ip::tcp::endpoint(address, port), ec);
+        if (!ec) endpoint_.start_accept(ec);
+        if (ec) return "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message();
+        boost::system::error_code bound_ec;
+        const auto bound = endpoint_.get_local_endpoint(bound_ec);
+        if (bound_ec) return "cannot read the bound port: " + bound_ec.message();
+        return bound.port();
+    }
+
+    void shutdown(std::function<void()> on_drained) override {
+        on_drained_ = std::move(on_drained);
+        shutting_down_ = true;
+        websocketpp::lib::error_code ec;
+        endpoint_.stop_listening(ec);
+        // Copy the ids: closing may terminate connections synchronously.
+        std::vector<connection_id> ids;
+        for (const auto& [id, session] : sessions_) ids.push_back(id);
+        for (const connection_id id : ids) {
+            const auto it = sessions_.find(id);
+            if (it == sessions_.end()) continue;
+            if (it->second->open) {
+                it->second->con->close(close_code::going_away, "going away", ec);
+            } else {
+                // Handshakes and plain HTTP requests in progress: cut them.
+                it->second->con->terminate(websocketpp::lib::error_code());
+            }
+        }
+        drained_check();
+    }
+
+    // ---- transport
+    void send(connection_id conn, const std::string& payload) override {
+        const auto it = sessions_.find(conn);
+        if (it == sessions_.end() || !it->second->open || it->second->slow) return;
+        session& s = *it->second;
+        // A failed send means the connection is closing; its close handler cleans up.
+        static_cast<void>(s.con->send(payload, websocketpp::frame::opcode::text));
+        // websocketpp queues without limit; poll the queue after every send.
+        if (s.con->get_buffered_amount() > config_.max_buffered_bytes) {
+            s.slow = true;
+            boost::asio::post(
+                io_, [this, conn] { hub_.drop(conn, errc::slow_consumer, close_code::try_again_later); });
+        }
+    }
+
+    void close(connection_id conn, std::uint16_t code, const std::string& reason) override {
+        const auto it = sessions_.find(conn);
+        if (it == sessions_.end() || !it->second->open) return;
+        websocketpp::lib::error_code ec;
+        it->second->con->close(code, reason, ec);
+    }
+
+private:
+    static constexpr long close_handshake_timeout_ms = 1000;
+
+    struct session {
+        session(boost::asio::io_context& io, connection_ptr connection)
+            : con(std::move(connection)), auth_timer(io), heartbeat(io) {}
+        connection_ptr con;
+        std::string peer;
+        bool counted_for_ip = false;
+        bool open = false;
+        bool slow = false;
+        std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
+        boost::asio::steady_timer auth_timer;
+        boost::asio::steady_timer heartbeat;
+    };
+
+    session* find(const websocketpp::connection_hdl& hdl) {
+        const auto id = ids_.find(hdl);
+        if (id == ids_.end()) return nullptr;
+        const auto it = sessions_.find(id->second);
+        return it == sessions_.end() ? nullptr : it->second.get();
+    }
+
+    void track(const websocketpp::connection_hdl& hdl) {
+        websocketpp::lib::error_code ec;
+        connection_ptr con = endpoint_.get_con_from_hdl(hdl, ec);
+        if (ec) return;
+        const connection_id id = next_id_++;
+        auto s = std::make_unique<session>(io_, con);
+        boost::system::error_code peer_ec;
+        s->peer = con->get_raw_socket().remote_endpoint(peer_ec).address().to_string();
+        con->set_termination_handler([this, id](connection_ptr) { forget(id); });
+        ids_.emplace(hdl, id);
+        sessions_.emplace(id, std::move(s));
+    }
+
+    bool validate(const websocketpp::connection_hdl& hdl) {
+        session* s = find(hdl);
+        if (s == nullptr) return false;
+        const auto& con = s->con;
+        if (shutting_down_) {
+            con->set_status(websocketpp::http::status_code::service_unavailable);
+            return false;
+        }
+        const std::string resource = con->get_resource();
+        if (resource != "/ws" && resource.rfind("/ws?", 0) != 0) {
+            con->set_status(websocketpp::http::status_code::not_found);
+            return false;
+        }
+        if (!origin_allowed(con->get_origin(), con->get_request_header("Host"), config_.allowed_origins)) {
+            log_.write(log_level::warn, "origin_rejected",
+                       {{"peer", s->peer}, {"origin", con->get_origin()}});
+            con->set_status(websocketpp::http::status_code::forbidden);
+            return false;
+        }
+        std::size_t& count = connections_per_ip_[s->peer];
+        if (count >= config_.max_connections_per_ip) {
+            if (count == 0) connections_per_ip_.erase(s->peer);
+            log_.write(log_level::warn, "too_many_connections", {{"peer", s->peer}});
+            con->set_status(websocketpp::http::status_code::too_many_requests);
+            return false;
+        }
+        ++count;
+        s->counted_for_ip = true;
+        return true;
+    }
+
+    void on_open(const websocketpp::connection_hdl& hdl) {
+        const auto id = ids_.find(hdl);
+        session* s = find(hdl);
+        if (s == nullptr) return;
+        s->open = true;
+        s->last_activity = std::chrono::steady_clock::now();
+        hub_.opened(id->second, s->peer);
+        log_.write(log_level::debug, "connection_open",
+                   {{"conn", std::to_string(id->second)}, {"peer", s->peer}});
+
+        const connection_id conn = id->second;
+        s->auth_timer.expires_after(std::chrono::milliseconds(config_.auth_timeout_ms));
+        s->auth_timer.async_wait([this, conn](const boost::system::error_code& ec) {
+            if (!ec && sessions_.count(conn) != 0) hub_.auth_deadline(conn);
+        });
+        arm_heartbeat(conn, *s);
+    }
+
+    void arm_heartbeat(connection_id conn, session& s) {
+        s.heartbeat.expires_after(std::chrono::milliseconds(config_.ping_interval_ms));
+        s.heartbeat.async_wait([this, conn](const boost::system::error_code& ec) {
+            if (ec) return;
+            const auto it = sessions_.find(conn);
+            if (it == sessions_.end() || !it->second->open) return;
+            session& live = *it->second;
+            const auto silent = std::chrono::steady_clock::now() - live.last_activity;
+            if (silent >= std::chrono::milliseconds(config_.idle_timeout_ms)) {
+                websocketpp::lib::error_code close_ec;
+                live.con->close(close_code::normal, "idle_timeout", close_ec);
+                return;
+            }
+            websocketpp::lib::error_code ping_ec;
+            live.con->ping("", ping_ec);
+            arm_heartbeat(conn, live);
+        });
+    }
+
+    void touch(const websocketpp::connection_hdl& hdl) {
+        session* s = find(hdl);
+        if (s != nullptr) s->last_activity = std::chrono::steady_clock::now();
+    }
+
+    void on_message(const websocketpp::connection_hdl& hdl, const message_ptr& message) {
+        const auto id = ids_.find(hdl);
+        session* s = find(hdl);
+        if (s == nullptr || !s->open) return;
+        s->last_activity = std::chrono::steady_clock::now();
+        if (message->get_opcode() == websocketpp::frame::opcode::text) {
+            hub_.text(id->second, message->get_payload(), now_millis());
+        } else {
+            hub_.binary(id->second);
+        }
+    }
+
+    void close_hdl(const websocketpp::connection_hdl& hdl, std::uint16_t code, const std::string& reason) {
+        session* s = find(hdl);
+        if (s == nullptr || !s->open) return;
+        websocketpp::lib::error_code ec;
+        s->con->close(code, reason, ec);
+    }
+
+    void on_http(const websocketpp::connection_hdl& hdl) {
+        session* s = find(hdl);
+        if (s == nullptr) return;
+        const auto& con = s->con;
+        const auto& request = con->get_request();
+        http_request parsed{request.get_method(), request.get_uri(), request.get_header("Authorization"),
+                            request.get_body()};
+        const http_response response = routes_.handle(parsed, now_millis());
+        con->set_status(static_cast<websocketpp::http::status_code::value>(response.status));
+        con->replace_header("Content-Type", response.content_type);
+        for (const auto& [name, value] : response.headers) con->append_header(name, value);
+        con->set_body(response.body);
+        log_.write(log_level::debug, "http",
+                   {{"method", parsed.method},
+                    {"target", parsed.target},
+                    {"status", std::to_string(response.status)}});
+    }
+
+    void forget(connection_id conn) {
+        const auto it = sessions_.find(conn);
+        if (it == sessions_.end()) return;
+        std::unique_ptr<session> s = std::move(it->second);
+        sessions_.erase(it);
+        ids_.erase(s->con->get_handle());
+        if (s->counted_for_ip) {
+            const auto ip = connections_per_ip_.find(s->peer);
+            if (ip != connections_per_ip_.end() && --ip->second == 0) connections_per_ip_.erase(ip);
+        }
+        if (s->open) {
+            hub_.closed(conn);
+            log_.write(log_level::debug, "connection_closed",
+                       {{"conn", std::to_string(conn)},
+                        {"code", std::to_string(s->con->get_remote_close_code())},
+                        {"reason", s->con->get_remote_close_reason()}});
+        }
+        // Destroying the timers cancels them; their handlers find no session.
+        drained_check();
+    }
+
+    void drained_check() {
+        if (shutting_down_ && sessions_.empty() && on_drained_) {
+            auto done = std::move(on_drained_);
+            on_drained_ = nullptr;
+            boost::asio::post(io_, std::move(done));
+        }
+    }
+
+    boost::asio::io_context& io_;
+    const relay_config& config_;
+    hub& hub_;
+    http_routes& routes_;
+    logger& log_;
+    endpoint_type endpoint_;
+    connection_id next_id_ = 1;
+    bool shutting_down_ = false;
+    std::function<void()> on_drained_;
+    std::map<connection_id, std::unique_ptr<session>> sessions_;
+    std::map<websocketpp::connection_hdl, connection_id, std::owner_less<websocketpp::connection_hdl>> ids_;
+    std::unordered_map<std::string, std::size_t> connections_per_ip_;
+};
+
+}  // namespace roomchat::relay

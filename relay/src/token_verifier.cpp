@@ -1,0 +1,115 @@
+#include "token_verifier.hpp"
+
+#include <cstdlib>
+#include <memory>
+
+#include <jwt.h>
+#include <nlohmann/json.hpp>
+
+#include "roomchat/ids.hpp"
+
+namespace roomchat::relay {
+namespace {
+
+using jwt_ptr = std::unique_ptr<jwt_t, decltype(&jwt_free)>;
+
+struct c_string_deleter {
+    void operator()(char* text) const { std::free(text); }  // NOLINT(cppcoreguidelines-no-malloc)
+};
+using c_string = std::unique_ptr<char, c_string_deleter>;
+
+token_rejection failed(std::string detail) { return {errc::auth_failed, std::move(detail)}; }
+
+std::variant<std::vector<std::string>, token_rejection> room_claim(const nlohmann::json& claim) {
+    std::vector<std::string> rooms;
+    if (claim.is_string()) {
+        rooms.push_back(claim.get<std::string>());
+    } else if (claim.is_array() && !claim.empty()) {
+        for (const auto& room : claim) {
+            if (!room.is_string()) return failed("room claim must hold strings");
+            rooms.push_back(room.get<std::string>());
+        }
+    } else {
+        return failed("room claim must be a string or a non-empty array");
+    }
+    for (const auto& room : rooms) {
+        if (room != "*" && !validate_room_id(room)) return failed("room claim holds an invalid room id");
+    }
+    return rooms;
+}
+
+}  // namespace
+
+bool token_claims::admits(std::string_view room) const {
+    for (const auto& admitted : rooms) {
+        if (admitted == "*" || admitted == room) return true;
+    }
+    return false;
+}
+
+token_verifier::token_verifier(std::string secret) : secret_(std::move(secret)) {}
+
+std::variant<token_claims, token_rejection> token_verifier::verify(std::string_view token, millis now) const {
+    const std::string token_text(token);
+    jwt_t* raw = nullptr;
+    const int rc =
+        jwt_decode(&raw, token_text.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
+                   static_cast<int>(secret_.size()));
+    const jwt_ptr jwt(raw, &jwt_free);
+    if (rc != 0 || !jwt) return failed("token is malformed or its signature does not verify");
+    // jwt_decode also accepts "none" and other algorithms; only HS256 is ours.
+    if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return failed("token algorithm must be HS256");
+
+    const c_string grants(jwt_get_grants_json(jwt.get(), nullptr));
+    if (!grants) return failed("token has no claims");
+    const auto claims = nlohmann::json::parse(grants.get(), nullptr, false);
+    if (!claims.is_object()) return failed("token claims are not an object");
+
+    const auto sub = claims.find("sub");
+    const auto name = claims.find("name");
+    const auto room = claims.find("room");
+    const auto exp = claims.find("exp");
+    if (sub == claims.end() || name == claims.end() || room == claims.end() || exp == claims.end()) {
+        return failed("token needs sub, name, room and exp claims");
+    }
+    if (!sub->is_string() || !name->is_string()) return failed("sub and name must be strings");
+    if (!exp->is_number_integer()) return failed("exp must be an integer");
+
+    token_claims result;
+    result.user.id = sub->get<std::string>();
+    if (!validate_user_id(result.user.id)) return failed("sub is not a valid user id");
+    auto display_name = normalize_display_name(name->get<std::string>());
+    if (!display_name) return failed("name is not a valid display name");
+    result.user.name = std::move(display_name).value();
+
+    auto rooms = room_claim(*room);
+    if (auto* rejection = std::get_if<token_rejection>(&rooms)) return std::move(*rejection);
+    result.rooms = std::get<std::vector<std::string>>(std::move(rooms));
+
+    result.expires_at = exp->get<std::int64_t>() * 1000;
+    if (result.expired(now)) return token_rejection{errc::token_expired, "token has expired"};
+    const auto nbf = claims.find("nbf");
+    if (nbf != claims.end()) {
+        if (!nbf->is_number_integer()) return failed("nbf must be an integer");
+        if (nbf->get<std::int64_t>() * 1000 > now) return failed("token is not valid yet (nbf)");
+    }
+    return result;
+}
+
+std::string mint_token(const std::string& secret, const user_info& user,
+                       const std::vector<std::string>& rooms, millis expires_at) {
+    jwt_t* raw = nullptr;
+    if (jwt_new(&raw) != 0) return {};
+    const jwt_ptr jwt(raw, &jwt_free);
+    const nlohmann::json claims{
+        {"sub", user.id}, {"name", user.name}, {"room", rooms}, {"exp", expires_at / 1000}};
+    if (jwt_add_grants_json(jwt.get(), claims.dump().c_str()) != 0 ||
+        jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret.data()),
+                    static_cast<int>(secret.size())) != 0) {
+        return {};
+    }
+    const c_string token(jwt_encode_str(jwt.get()));
+    return token ? std::string(token.get()) : std::string{};
+}
+
+}  // namespace roomchat::relay

@@ -1,0 +1,51 @@
+#pragma once
+// Verifies the host application's tokens: JWT, HS256 only, signed with the
+// shared secret. Claims (docs/relay.md):
+//   sub   user id (validate_user_id)          required
+//   name  display name (normalize_display_name) required
+//   room  a room id, an array of room ids, or "*" for every room   required
+//   exp   expiry, seconds since the epoch     required
+//   nbf   not before, seconds since the epoch optional
+// Any other alg (none, HS384, RS256...) is refused even when its signature
+// would verify.
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "roomchat/protocol.hpp"
+
+namespace roomchat::relay {
+
+struct token_claims {
+    user_info user;
+    std::vector<std::string> rooms;  // "*" admits every room
+    millis expires_at = 0;
+
+    bool admits(std::string_view room) const;
+    bool expired(millis now) const { return now >= expires_at; }
+};
+
+struct token_rejection {
+    errc code = errc::auth_failed;  // or token_expired
+    std::string detail;
+};
+
+class token_verifier {
+public:
+    explicit token_verifier(std::string secret);
+
+    std::variant<token_claims, token_rejection> verify(std::string_view token, millis now) const;
+
+    const std::string& secret() const noexcept { return secret_; }
+
+private:
+    std::string secret_;
+};
+
+// Signs claims with HS256 (the dev-auth endpoint; the tests mint their own).
+std::string mint_token(const std::string& secret, const user_info& user,
+                       const std::vector<std::string>& rooms, millis expires_at);
+
+}  // namespace roomchat::relay

@@ -1,0 +1,252 @@
+// Authentication through the real relay: every way a token can be wrong,
+// rooms a token does not admit, the auth deadline, expiry while connected,
+// the per-user connection cap and --dev-auth.
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "http_client.hpp"
+#include "relay_process.hpp"
+#include "tokens.hpp"
+#include "ws_client.hpp"
+
+namespace roomchat::relay_test {
+namespace {
+
+using nlohmann::json;
+
+// The relay answers a bad first auth with an error frame, then closes 1008.
+void expect_refused(const relay_process& relay, const std::string& token, errc expected) {
+    ws_client client(relay.ws_url());
+    ASSERT_TRUE(client.wait_open());
+    client.send(auth_frame{token});
+    const auto error = client.wait_for<error_frame>();
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code, expected) << error->message;
+    const auto closed = client.wait_closed();
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->code, 1008);
+    EXPECT_EQ(closed->reason, std::string(to_string(expected)));
+}
+
+TEST(RelayAuth, ValidTokenGetsWelcomeWithLimits) {
+    relay_process relay({"--max-text-code-points", "300"});
+    ws_client client(relay.ws_url());
+    ASSERT_TRUE(client.wait_open());
+    auto claims = claims_for("alice", "lobby", "Alice A.");
+    client.send(auth_frame{mint(claims)});
+    const auto welcome = client.wait_for<welcome_frame>();
+    ASSERT_TRUE(welcome);
+    EXPECT_EQ(welcome->user.id, "alice");
+    EXPECT_EQ(welcome->user.name, "Alice A.");
+    EXPECT_EQ(welcome->max_text_code_points, 300u);
+    EXPECT_EQ(welcome->token_expires_at, claims["exp"].get<std::int64_t>() * 1000);
+}
+
+TEST(RelayAuth, ExpiredTokenIsRefused) {
+    relay_process relay;
+    auto claims = claims_for("alice", "lobby");
+    claims["exp"] = unix_now() - 10;
+    expect_refused(relay, mint(claims), errc::token_expired);
+}
+
+TEST(RelayAuth, NotYetValidTokenIsRefused) {
+    relay_process relay;
+    auto claims = claims_for("alice", "lobby");
+    claims["nbf"] = unix_now() + 600;
+    expect_refused(relay, mint(claims), errc::auth_failed);
+}
+
+TEST(RelayAuth, WrongSignatureIsRefused) {
+    relay_process relay;
+    expect_refused(relay, mint(claims_for("alice", "lobby"), "another-secret-that-is-long-enough-000000"),
+                   errc::auth_failed);
+}
+
+TEST(RelayAuth, AlgNoneIsRefused) {
+    relay_process relay;
+    expect_refused(relay, mint(claims_for("alice", "lobby"), test_secret, "none"), errc::auth_failed);
+}
+
+TEST(RelayAuth, OtherHmacAlgorithmWithTheRightSecretIsRefused) {
+    relay_process relay;
+    expect_refused(relay, mint(claims_for("alice", "lobby"), test_secret, "HS384"), errc::auth_failed);
+}
+
+TEST(RelayAuth, GarbageTokenIsRefused) {
+    relay_process relay;
+    expect_refused(relay, "not.a.jwt", errc::auth_failed);
+}
+
+TEST(RelayAuth, EachMissingClaimIsRefused) {
+    relay_process relay;
+    for (const char* claim : {"sub", "name", "room", "exp"}) {
+        SCOPED_TRACE(claim);
+        auto claims = claims_for("alice", "lobby");
+        claims.erase(claim);
+        expect_refused(relay, mint(claims), errc::auth_failed);
+    }
+}
+
+TEST(RelayAuth, InvalidClaimValuesAreRefused) {
+    relay_process relay;
+    auto bad_user = claims_for("alice", "lobby");
+    bad_user["sub"] = "no spaces allowed";
+    expect_refused(relay, mint(bad_user), errc::auth_failed);
+    auto bad_room = claims_for("alice", json::array({"lobby", 7}));
+    expect_refused(relay, mint(bad_room), errc::auth_failed);
+    auto string_exp = claims_for("alice", "lobby");
+    string_exp["exp"] = "tomorrow";
+    expect_refused(relay, mint(string_exp), errc::auth_failed);
+}
+
+TEST(RelayAuth, JoiningARoomTheTokenDoesNotAdmitIsRefused) {
+    relay_process relay;
+    auto client = authed_client(relay.ws_url(), token_for("alice", json::array({"lobby", "movie"})));
+    ASSERT_TRUE(client);
+    client->send(join_frame{"backstage", std::nullopt});
+    const auto error = client->wait_for<error_frame>();
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code, errc::room_forbidden);
+    EXPECT_EQ(error->room, std::optional<std::string>("backstage"));
+    // The connection stays usable for the rooms it does admit.
+    EXPECT_TRUE(join(*client, "movie"));
+    EXPECT_TRUE(join(*client, "lobby"));
+}
+
+TEST(RelayAuth, WildcardRoomAdmitsAnyRoom) {
+    relay_process relay;
+    auto client = authed_client(relay.ws_url(), token_for("alice", "*"));
+    ASSERT_TRUE(client);
+    EXPECT_TRUE(join(*client, "anything-at-all"));
+}
+
+TEST(RelayAuth, SendingBeforeJoiningIsNackedNotJoined) {
+    relay_process relay;
+    auto client = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(client);
+    const message_id id = test_message_id();
+    client->send(send_frame{"lobby", id, "hi"});
+    const auto nack = client->wait_for<nack_frame>();
+    ASSERT_TRUE(nack);
+    EXPECT_EQ(nack->code, errc::not_joined);
+    EXPECT_EQ(nack->id, id);
+}
+
+TEST(RelayAuth, FirstFrameOtherThanAuthCloses) {
+    relay_process relay;
+    ws_client client(relay.ws_url());
+    ASSERT_TRUE(client.wait_open());
+    client.send(join_frame{"lobby", std::nullopt});
+    const auto error = client.wait_for<error_frame>();
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code, errc::auth_required);
+    const auto closed = client.wait_closed();
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->code, 1008);
+}
+
+TEST(RelayAuth, SilentConnectionIsClosedAtTheAuthDeadline) {
+    relay_process relay({"--auth-timeout-ms", "300"});
+    ws_client client(relay.ws_url());
+    ASSERT_TRUE(client.wait_open());
+    const auto started = std::chrono::steady_clock::now();
+    const auto error = client.wait_for<error_frame>({}, 3s);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code, errc::auth_timeout);
+    const auto closed = client.wait_closed(3s);
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->code, 1008);
+    EXPECT_EQ(closed->reason, "auth_timeout");
+    EXPECT_GE(std::chrono::steady_clock::now() - started, 250ms);
+}
+
+TEST(RelayAuth, TokenExpiringWhileConnectedStopsSendsUntilReauth) {
+    relay_process relay;
+    auto claims = claims_for("alice", "lobby");
+    claims["exp"] = unix_now() + 2;
+    auto client = authed_client(relay.ws_url(), mint(claims));
+    ASSERT_TRUE(client && join(*client, "lobby"));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds((claims["exp"].get<std::int64_t>() * 1000) -
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count() +
+                                  100));
+
+    const message_id late = test_message_id();
+    client->send(send_frame{"lobby", late, "too late"});
+    const auto nack = client->wait_for<nack_frame>();
+    ASSERT_TRUE(nack);
+    EXPECT_EQ(nack->code, errc::token_expired);
+
+    client->send(auth_frame{token_for("alice", "lobby")});
+    ASSERT_TRUE(client->wait_for<welcome_frame>());
+    client->send(send_frame{"lobby", late, "refreshed"});
+    const auto ack = client->wait_for<ack_frame>();
+    ASSERT_TRUE(ack);
+    EXPECT_EQ(ack->id, late);
+}
+
+TEST(RelayAuth, RefreshWithAnotherUsersTokenIsRefused) {
+    relay_process relay;
+    auto client = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(client);
+    client->send(auth_frame{token_for("mallory", "lobby")});
+    const auto error = client->wait_for<error_frame>();
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code, errc::auth_failed);
+    EXPECT_TRUE(join(*client, "lobby"));  // still alice, still connected
+}
+
+TEST(RelayAuth, ConnectionsPerUserAreCapped) {
+    relay_process relay({"--max-connections-per-user", "2"});
+    auto one = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    auto two = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(one && two);
+    expect_refused(relay, token_for("alice", "lobby"), errc::too_many_connections);
+    EXPECT_TRUE(authed_client(relay.ws_url(), token_for("bob", "lobby")));
+    two.reset();
+    // The slot frees up once a connection is gone.
+    const auto deadline = std::chrono::steady_clock::now() + 3s;
+    std::unique_ptr<ws_client> three;
+    while (!three && std::chrono::steady_clock::now() < deadline) {
+        three = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    }
+    EXPECT_TRUE(three);
+}
+
+TEST(RelayAuth, DevAuthMintsWorkingShortLivedTokens) {
+    relay_process relay({"--dev-auth"}, "");
+    const auto reply =
+        http_request(relay.port(), "POST", "/api/dev/token", R"({"name":"Ann","room":"lobby"})");
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    const auto body = json::parse(reply.body);
+    EXPECT_EQ(body["user"]["name"], "Ann");
+    EXPECT_EQ(body["user"]["id"].get<std::string>().rfind("dev-", 0), 0u);
+    const auto expires_at = body["expires_at"].get<std::int64_t>();
+    EXPECT_GT(expires_at, unix_now() * 1000);
+    EXPECT_LE(expires_at, (unix_now() + 3601) * 1000);
+
+    auto client = authed_client(relay.ws_url(), body["token"].get<std::string>());
+    ASSERT_TRUE(client);
+    EXPECT_TRUE(join(*client, "lobby"));
+
+    EXPECT_EQ(http_request(relay.port(), "POST", "/api/dev/token", R"({"name":"","room":"lobby"})").status,
+              400);
+    EXPECT_EQ(
+        http_request(relay.port(), "POST", "/api/dev/token", R"({"name":"Ann","room":"no room"})").status,
+        400);
+}
+
+TEST(RelayAuth, DevTokenEndpointDoesNotExistWithoutTheFlag) {
+    relay_process relay;
+    const auto reply =
+        http_request(relay.port(), "POST", "/api/dev/token", R"({"name":"Ann","room":"lobby"})");
+    EXPECT_EQ(reply.status, 404);
+    EXPECT_EQ(reply.body.find("token\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace roomchat::relay_test

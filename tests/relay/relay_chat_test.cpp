@@ -1,0 +1,220 @@
+// Chat through the real relay: ordering, acks, history, gap recovery, paging,
+// dedupe of resends, the shared rate limit, presence and read markers.
+
+#include <gtest/gtest.h>
+
+#include "relay_process.hpp"
+#include "session_client.hpp"
+#include "tokens.hpp"
+#include "ws_client.hpp"
+
+namespace roomchat::relay_test {
+namespace {
+
+bool all_sent(const client_session& session, std::size_t count) {
+    const auto timeline = session.timeline();
+    if (timeline.size() != count) return false;
+    return std::all_of(timeline.begin(), timeline.end(), [](const timeline_message& m) {
+        return m.state == delivery_state::sent && m.seq != 0;
+    });
+}
+
+ack_frame send_and_ack(ws_client& client, const std::string& room, const std::string& text,
+                       message_id id = test_message_id()) {
+    client.send(send_frame{room, id, text});
+    auto ack = client.wait_for<ack_frame>([&](const ack_frame& a) { return a.id == id; });
+    EXPECT_TRUE(ack.has_value()) << "no ack for " << text;
+    return ack.value_or(ack_frame{});
+}
+
+TEST(RelayChat, TwoClientSessionsSeeOneOrderAndSendersGetAcks) {
+    relay_process relay;
+    client_config alice_config;
+    alice_config.room = "lobby";
+    alice_config.token = token_for("alice", "lobby");
+    client_config bob_config = alice_config;
+    bob_config.token = token_for("bob", "lobby");
+    session_client alice(relay.ws_url(), alice_config, 1);
+    session_client bob(relay.ws_url(), bob_config, 2);
+    const auto online = [](session_client& c) {
+        return [&c] { return c.session().state() == connection_state::online; };
+    };
+    ASSERT_TRUE(alice.run_until(online(alice)));
+    ASSERT_TRUE(bob.run_until(online(bob)));
+
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(alice.session().send("from alice " + std::to_string(i), wall_now()));
+        ASSERT_TRUE(bob.session().send("from bob " + std::to_string(i), wall_now()));
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (!(all_sent(alice.session(), 6) && all_sent(bob.session(), 6)) &&
+           std::chrono::steady_clock::now() < deadline) {
+        alice.run_until([&] { return all_sent(alice.session(), 6); }, 50ms);
+        bob.run_until([&] { return all_sent(bob.session(), 6); }, 50ms);
+    }
+    const auto a = alice.session().timeline();
+    const auto b = bob.session().timeline();
+    ASSERT_EQ(a.size(), 6u);
+    ASSERT_EQ(b.size(), 6u);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(a[i].seq, i + 1);
+        EXPECT_EQ(a[i].id, b[i].id);
+        EXPECT_EQ(a[i].text, b[i].text);
+        EXPECT_EQ(a[i].own, a[i].from.id == "alice");
+        EXPECT_EQ(a[i].state, delivery_state::sent);
+    }
+}
+
+TEST(RelayChat, JoinSendsMembersAndTheLatestHistory) {
+    relay_process relay;
+    auto alice = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(alice);
+    ASSERT_TRUE(join(*alice, "lobby"));
+    for (const char* text : {"one", "two", "three"}) send_and_ack(*alice, "lobby", text);
+
+    auto bob = authed_client(relay.ws_url(), token_for("bob", "lobby"));
+    ASSERT_TRUE(bob);
+    const auto answer = join(*bob, "lobby");
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->joined.latest_seq, 3u);
+    ASSERT_EQ(answer->joined.members.size(), 2u);
+    ASSERT_EQ(answer->history.messages.size(), 3u);
+    EXPECT_EQ(answer->history.mode, history_mode::latest);
+    EXPECT_EQ(answer->history.messages[0].text, "one");
+    EXPECT_EQ(answer->history.messages[2].text, "three");
+    EXPECT_EQ(answer->history.messages[2].from.id, "alice");
+    // Alice hears bob arrive.
+    EXPECT_TRUE(alice->wait_for<presence_frame>(
+        [](const presence_frame& p) { return p.event == presence_event::join && p.user.id == "bob"; }));
+    bob.reset();
+    EXPECT_TRUE(alice->wait_for<presence_frame>(
+        [](const presence_frame& p) { return p.event == presence_event::leave && p.user.id == "bob"; }));
+}
+
+TEST(RelayChat, ReconnectWithSinceGetsOnlyTheGap) {
+    relay_process relay;
+    auto alice = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(alice && join(*alice, "lobby"));
+    send_and_ack(*alice, "lobby", "m1");
+    send_and_ack(*alice, "lobby", "m2");
+    {
+        auto bob = authed_client(relay.ws_url(), token_for("bob", "lobby"));
+        ASSERT_TRUE(bob);
+        const auto answer = join(*bob, "lobby");
+        ASSERT_TRUE(answer);
+        ASSERT_EQ(answer->history.messages.size(), 2u);
+    }
+    send_and_ack(*alice, "lobby", "m3");
+    send_and_ack(*alice, "lobby", "m4");
+    auto bob = authed_client(relay.ws_url(), token_for("bob", "lobby"));
+    ASSERT_TRUE(bob);
+    const auto answer = join(*bob, "lobby", 2);
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->history.mode, history_mode::after);
+    EXPECT_FALSE(answer->history.truncated);
+    ASSERT_EQ(answer->history.messages.size(), 2u);
+    EXPECT_EQ(answer->history.messages[0].seq, 3u);
+    EXPECT_EQ(answer->history.messages[1].text, "m4");
+}
+
+TEST(RelayChat, SinceOlderThanTheHistoryIsTruncated) {
+    relay_process relay({"--history-max-messages", "3", "--rate-burst", "100"});
+    auto alice = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(alice && join(*alice, "lobby"));
+    for (int i = 1; i <= 6; ++i) send_and_ack(*alice, "lobby", "m" + std::to_string(i));
+    auto bob = authed_client(relay.ws_url(), token_for("bob", "lobby"));
+    ASSERT_TRUE(bob);
+    const auto answer = join(*bob, "lobby", 1);
+    ASSERT_TRUE(answer);
+    EXPECT_TRUE(answer->history.truncated);
+    ASSERT_EQ(answer->history.messages.size(), 3u);
+    EXPECT_EQ(answer->history.messages.front().seq, 4u);
+    EXPECT_EQ(answer->history.messages.back().seq, 6u);
+}
+
+TEST(RelayChat, OlderPagesArriveOnRequest) {
+    relay_process relay({"--page-size", "2", "--rate-burst", "100"});
+    auto alice = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(alice && join(*alice, "lobby"));
+    for (int i = 1; i <= 5; ++i) send_and_ack(*alice, "lobby", "m" + std::to_string(i));
+
+    auto bob = authed_client(relay.ws_url(), token_for("bob", "lobby"));
+    ASSERT_TRUE(bob);
+    const auto answer = join(*bob, "lobby");
+    ASSERT_TRUE(answer);
+    ASSERT_EQ(answer->history.messages.size(), 2u);
+    EXPECT_EQ(answer->history.messages.front().seq, 4u);
+    EXPECT_TRUE(answer->history.has_more);
+
+    const auto page = [&](seq_t before) {
+        bob->send(history_request_frame{"lobby", before, std::nullopt, 2});
+        return bob->wait_for<history_frame>(
+            [](const history_frame& h) { return h.mode == history_mode::before; });
+    };
+    const auto second = page(4);
+    ASSERT_TRUE(second);
+    ASSERT_EQ(second->messages.size(), 2u);
+    EXPECT_EQ(second->messages.front().seq, 2u);
+    EXPECT_EQ(second->messages.back().seq, 3u);
+    EXPECT_TRUE(second->has_more);
+    const auto last = page(2);
+    ASSERT_TRUE(last);
+    ASSERT_EQ(last->messages.size(), 1u);
+    EXPECT_EQ(last->messages.front().text, "m1");
+    EXPECT_FALSE(last->has_more);
+}
+
+TEST(RelayChat, ResendAfterLostAckIsAckedAgainButBroadcastOnce) {
+    relay_process relay;
+    auto alice = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    auto bob = authed_client(relay.ws_url(), token_for("bob", "lobby"));
+    ASSERT_TRUE(alice && bob && join(*alice, "lobby") && join(*bob, "lobby"));
+
+    const message_id id = test_message_id();
+    const ack_frame first = send_and_ack(*alice, "lobby", "only once", id);
+    const ack_frame again = send_and_ack(*alice, "lobby", "only once", id);
+    EXPECT_EQ(again.seq, first.seq);
+    EXPECT_EQ(again.ts, first.ts);
+    send_and_ack(*alice, "lobby", "next");
+
+    // Bob sees the message once, then the next one.
+    const auto m1 = bob->wait_for<message_frame>();
+    const auto m2 = bob->wait_for<message_frame>();
+    ASSERT_TRUE(m1 && m2);
+    EXPECT_EQ(m1->message.id, id);
+    EXPECT_EQ(m2->message.text, "next");
+    EXPECT_EQ(m2->message.seq, first.seq + 1);
+}
+
+TEST(RelayChat, RateLimitIsSharedAcrossOneUsersConnections) {
+    relay_process relay({"--rate-burst", "5", "--rate-refill-ms", "1000"});
+    auto first = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    auto second = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(first && second && join(*first, "lobby") && join(*second, "lobby"));
+    for (int i = 0; i < 3; ++i) send_and_ack(*first, "lobby", "a" + std::to_string(i));
+    for (int i = 0; i < 2; ++i) send_and_ack(*second, "lobby", "b" + std::to_string(i));
+
+    const message_id id = test_message_id();
+    second->send(send_frame{"lobby", id, "one too many"});
+    const auto nack = second->wait_for<nack_frame>([&](const nack_frame& n) { return n.id == id; });
+    ASSERT_TRUE(nack);
+    EXPECT_EQ(nack->code, errc::rate_limited);
+    ASSERT_TRUE(nack->retry_after_ms.has_value());
+    EXPECT_GT(*nack->retry_after_ms, 0u);
+    EXPECT_LE(*nack->retry_after_ms, 1000u);
+}
+
+TEST(RelayChat, ReadMarkerReachesTheUsersOtherConnections) {
+    relay_process relay;
+    auto phone = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    auto laptop = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(phone && laptop && join(*phone, "lobby") && join(*laptop, "lobby"));
+    const ack_frame ack = send_and_ack(*phone, "lobby", "hello");
+    phone->send(read_frame{"lobby", ack.seq});
+    const auto marker = laptop->wait_for<read_marker_frame>();
+    ASSERT_TRUE(marker);
+    EXPECT_EQ(marker->seq, ack.seq);
+}
+
+}  // namespace
+}  // namespace roomchat::relay_test

@@ -1,0 +1,249 @@
+// The relay's HTTP side: static files with their content types, traversal
+// attempts, the history and send API with and without tokens, health and
+// metrics.
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "http_client.hpp"
+#include "relay_process.hpp"
+#include "tokens.hpp"
+#include "ws_client.hpp"
+
+namespace roomchat::relay_test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void write_file(const fs::path& path, const std::string& content) {
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << content;
+}
+
+// A web root inside a scratch folder that also holds a file outside the root.
+class RelayHttp : public ::testing::Test {
+protected:
+    void SetUp() override {
+        scratch_ = fs::temp_directory_path() / ("roomchat-http-" + std::to_string(::getpid()));
+        fs::remove_all(scratch_);
+        write_file(scratch_ / "site" / "index.html", "<!doctype html><title>roomchat</title>");
+        write_file(scratch_ / "site" / "app.js", "export const x = 1;");
+        write_file(scratch_ / "site" / "lib.mjs", "export default 2;");
+        write_file(scratch_ / "site" / "style.css", "body{}");
+        write_file(scratch_ / "site" / "roomchat.wasm", wasm_bytes);
+        write_file(scratch_ / "site" / "docs" / "index.html", "<p>docs</p>");
+        write_file(scratch_ / "secret.txt", secret_text);
+        relay_ = std::make_unique<relay_process>(
+            std::vector<std::string>{"--web-root", (scratch_ / "site").string()});
+    }
+    void TearDown() override {
+        relay_.reset();
+        fs::remove_all(scratch_);
+    }
+    http_reply get(const std::string& target, const std::map<std::string, std::string>& headers = {}) {
+        return http_request(relay_->port(), "GET", target, "", headers);
+    }
+    http_reply post(const std::string& target, const std::string& body,
+                    const std::map<std::string, std::string>& headers = {}) {
+        return http_request(relay_->port(), "POST", target, body, headers);
+    }
+
+    const std::string wasm_bytes = std::string("\0asm\x01\0\0\0", 8);
+    const std::string secret_text = "TOP-SECRET-OUTSIDE-ROOT";
+    fs::path scratch_;
+    std::unique_ptr<relay_process> relay_;
+};
+
+std::string error_code(const http_reply& reply) {
+    const auto body = json::parse(reply.body, nullptr, false);
+    if (!body.is_object() || !body.contains("error")) return "<no error object>";
+    return body["error"]["code"].get<std::string>();
+}
+
+TEST_F(RelayHttp, ServesFilesWithTheirContentTypes) {
+    const auto index = get("/");
+    EXPECT_EQ(index.status, 200);
+    EXPECT_EQ(index.header("content-type"), "text/html; charset=utf-8");
+    EXPECT_EQ(index.body, "<!doctype html><title>roomchat</title>");
+    EXPECT_FALSE(index.header("cache-control").empty());
+
+    const auto wasm = get("/roomchat.wasm");
+    EXPECT_EQ(wasm.status, 200);
+    EXPECT_EQ(wasm.header("content-type"), "application/wasm");
+    EXPECT_EQ(wasm.body, wasm_bytes);
+
+    EXPECT_EQ(get("/app.js").header("content-type"), "text/javascript; charset=utf-8");
+    EXPECT_EQ(get("/lib.mjs").header("content-type"), "text/javascript; charset=utf-8");
+    EXPECT_EQ(get("/style.css").header("content-type"), "text/css; charset=utf-8");
+    EXPECT_EQ(get("/docs/").body, "<p>docs</p>");
+    EXPECT_EQ(get("/app.js?v=3").body, "export const x = 1;");
+
+    const auto missing = get("/nope.html");
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_EQ(error_code(missing), "not_found");
+}
+
+TEST_F(RelayHttp, TraversalAttemptsAreRefused) {
+    for (const std::string target :
+         {"/../secret.txt", "/docs/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
+          "/docs/..%2f..%2fsecret.txt", "/%252e%252e/secret.txt", "/..%5csecret.txt",
+          "/docs/%2e%2e/%2e%2e/secret.txt", "/%00", "/index.html%00.js", "/..\\secret.txt"}) {
+        SCOPED_TRACE(target);
+        const auto reply = get(target);
+        EXPECT_GE(reply.status, 400);
+        EXPECT_EQ(reply.body.find(secret_text), std::string::npos);
+    }
+}
+
+TEST_F(RelayHttp, HistoryNeedsATokenThatAdmitsTheRoom) {
+    EXPECT_EQ(get("/api/rooms/lobby/messages").status, 401);
+    EXPECT_EQ(get("/api/rooms/lobby/messages", {{"Authorization", "Bearer nonsense"}}).status, 401);
+    auto expired = claims_for("alice", "lobby");
+    expired["exp"] = unix_now() - 5;
+    const auto expired_reply = get("/api/rooms/lobby/messages", bearer(mint(expired)));
+    EXPECT_EQ(expired_reply.status, 401);
+    EXPECT_EQ(error_code(expired_reply), "token_expired");
+    const auto forbidden = get("/api/rooms/lobby/messages", bearer(token_for("alice", "other")));
+    EXPECT_EQ(forbidden.status, 403);
+    EXPECT_EQ(error_code(forbidden), "room_forbidden");
+
+    const auto empty = get("/api/rooms/lobby/messages", bearer(token_for("alice", "lobby")));
+    EXPECT_EQ(empty.status, 200);
+    EXPECT_TRUE(json::parse(empty.body)["messages"].empty());
+}
+
+TEST_F(RelayHttp, PostSendsLikeAWebSocketSendAndDedupes) {
+    auto member = authed_client(relay_->ws_url(), token_for("bob", "lobby"));
+    ASSERT_TRUE(member && join(*member, "lobby"));
+    const auto token = token_for("alice", "lobby");
+    const std::string id = test_message_id().to_string();
+    const std::string body = json{{"id", id}, {"text", "  via http  "}}.dump();
+
+    const auto created = post("/api/rooms/lobby/messages", body, bearer(token));
+    ASSERT_EQ(created.status, 201) << created.body;
+    const auto ack = json::parse(created.body);
+    EXPECT_EQ(ack["type"], "ack");
+    EXPECT_EQ(ack["id"], id);
+    EXPECT_EQ(ack["seq"], 1);
+
+    const auto duplicate = post("/api/rooms/lobby/messages", body, bearer(token));
+    EXPECT_EQ(duplicate.status, 200);
+    EXPECT_EQ(json::parse(duplicate.body)["seq"], 1);
+
+    const auto delivered = member->wait_for<message_frame>();
+    ASSERT_TRUE(delivered);
+    EXPECT_EQ(delivered->message.text, "via http");
+    EXPECT_EQ(delivered->message.from.id, "alice");
+    const std::string next_id = test_message_id().to_string();
+    ASSERT_EQ(
+        post("/api/rooms/lobby/messages", json{{"id", next_id}, {"text", "second"}}.dump(), bearer(token))
+            .status,
+        201);
+    const auto second = member->wait_for<message_frame>();
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->message.text, "second");  // the duplicate was not broadcast
+
+    const auto history = json::parse(get("/api/rooms/lobby/messages", bearer(token)).body);
+    ASSERT_EQ(history["messages"].size(), 2u);
+    EXPECT_EQ(history["messages"][0]["text"], "via http");
+}
+
+TEST_F(RelayHttp, PostRejectsBadInput) {
+    const auto token = token_for("alice", "lobby");
+    const auto unauthenticated =
+        post("/api/rooms/lobby/messages", json{{"id", test_message_id().to_string()}, {"text", "x"}}.dump());
+    EXPECT_EQ(unauthenticated.status, 401);
+    const auto bad_id = post("/api/rooms/lobby/messages", R"({"id":"123","text":"hi"})", bearer(token));
+    EXPECT_EQ(bad_id.status, 400);
+    EXPECT_EQ(error_code(bad_id), "invalid_message_id");
+    const auto empty =
+        post("/api/rooms/lobby/messages", json{{"id", test_message_id().to_string()}, {"text", "   "}}.dump(),
+             bearer(token));
+    EXPECT_EQ(empty.status, 400);
+    EXPECT_EQ(error_code(empty), "empty_text");
+    EXPECT_EQ(error_code(post("/api/rooms/lobby/messages", "{oops", bearer(token))), "malformed_json");
+    EXPECT_EQ(post("/api/rooms/lobby/messages", std::string(20000, ' '), bearer(token)).status, 413);
+    EXPECT_EQ(post("/api/rooms/bad%20room/messages", "{}", bearer(token)).status, 400);
+    EXPECT_EQ(post("/api/rooms/other/messages",
+                   json{{"id", test_message_id().to_string()}, {"text", "x"}}.dump(), bearer(token))
+                  .status,
+              403);
+}
+
+TEST_F(RelayHttp, PostIsRateLimitedWithRetryAfter) {
+    const auto token = token_for("alice", "lobby");
+    http_reply reply;
+    for (int i = 0; i < 10 && reply.status != 429; ++i) {
+        reply =
+            post("/api/rooms/lobby/messages",
+                 json{{"id", test_message_id().to_string()}, {"text", "spam " + std::to_string(i)}}.dump(),
+                 bearer(token));
+    }
+    ASSERT_EQ(reply.status, 429);
+    EXPECT_GE(std::stoi(reply.header("retry-after")), 1);
+    const auto body = json::parse(reply.body);
+    EXPECT_EQ(body["error"]["code"], "rate_limited");
+    EXPECT_GT(body["error"]["retry_after_ms"].get<int>(), 0);
+}
+
+TEST_F(RelayHttp, HistoryPagesWithBeforeAfterAndLimit) {
+    const auto token = token_for("alice", "lobby");
+    auto writer = authed_client(relay_->ws_url(), token);
+    ASSERT_TRUE(writer && join(*writer, "lobby"));
+    for (int i = 1; i <= 4; ++i) {
+        writer->send(send_frame{"lobby", test_message_id(), "m" + std::to_string(i)});
+        ASSERT_TRUE(writer->wait_for<ack_frame>());
+    }
+    const auto page = [&](const std::string& query) {
+        return json::parse(get("/api/rooms/lobby/messages" + query, bearer(token)).body);
+    };
+    const auto latest = page("?limit=2");
+    ASSERT_EQ(latest["messages"].size(), 2u);
+    EXPECT_EQ(latest["messages"][0]["seq"], 3);
+    EXPECT_EQ(latest["has_more"], true);
+    const auto before = page("?before=3&limit=10");
+    ASSERT_EQ(before["messages"].size(), 2u);
+    EXPECT_EQ(before["messages"][1]["text"], "m2");
+    const auto after = page("?after=2");
+    ASSERT_EQ(after["messages"].size(), 2u);
+    EXPECT_EQ(after["messages"][0]["seq"], 3);
+    EXPECT_EQ(get("/api/rooms/lobby/messages?limit=abc", bearer(token)).status, 400);
+    EXPECT_EQ(get("/api/rooms/lobby/messages?before=1&after=1", bearer(token)).status, 400);
+}
+
+TEST_F(RelayHttp, HealthAndMetrics) {
+    const auto health = get("/healthz");
+    EXPECT_EQ(health.status, 200);
+    EXPECT_EQ(json::parse(health.body)["status"], "ok");
+
+    const auto token = token_for("alice", "lobby");
+    ASSERT_EQ(post("/api/rooms/lobby/messages",
+                   json{{"id", test_message_id().to_string()}, {"text", "m"}}.dump(), bearer(token))
+                  .status,
+              201);
+    get("/api/rooms/lobby/messages");  // an auth failure
+    const auto metrics = get("/metrics");
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_EQ(metrics.header("content-type").rfind("text/plain", 0), 0u);
+    for (const char* name :
+         {"roomchat_connections ", "roomchat_rooms 1\n", "roomchat_messages_accepted_total 1\n",
+          "roomchat_deliveries_total ", "roomchat_acks_total 1\n", "roomchat_dedupe_hits_total 0\n",
+          "roomchat_rate_limited_total 0\n", "roomchat_auth_failures_total 1\n",
+          "roomchat_slow_consumer_disconnects_total 0\n", "roomchat_fanout_seconds_bucket{le=\"+Inf\"} ",
+          "roomchat_fanout_seconds_count "}) {
+        EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
+    }
+}
+
+TEST_F(RelayHttp, UnknownApiAndMethodsAreJsonErrors) {
+    EXPECT_EQ(error_code(get("/api/unknown")), "not_found");
+    const auto wrong_method = post("/healthz", "{}");
+    EXPECT_EQ(wrong_method.status, 405);
+    EXPECT_EQ(error_code(wrong_method), "method_not_allowed");
+}
+
+}  // namespace
+}  // namespace roomchat::relay_test

@@ -1,0 +1,118 @@
+// Operating the relay: --help, configuration from the environment, a missing
+// secret, and graceful shutdown on SIGTERM/SIGINT.
+
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include "http_client.hpp"
+#include "relay_process.hpp"
+#include "tokens.hpp"
+#include "ws_client.hpp"
+
+namespace roomchat::relay_test {
+namespace {
+
+TEST(RelayOperations, HelpDocumentsEveryOptionWithItsDefault) {
+    const auto result = run_relay_to_exit({"--help"});
+    EXPECT_EQ(result.status, 0);
+    for (const char* option : {"--host",
+                               "--port",
+                               "--web-root",
+                               "--jwt-secret-file",
+                               "--dev-auth",
+                               "--dev-token-ttl-ms",
+                               "--tls-cert",
+                               "--tls-key",
+                               "--auth-timeout-ms",
+                               "--handshake-timeout-ms",
+                               "--ping-interval-ms",
+                               "--pong-timeout-ms",
+                               "--idle-timeout-ms",
+                               "--max-frame-bytes",
+                               "--max-http-body-bytes",
+                               "--max-connections-per-user",
+                               "--max-connections-per-ip",
+                               "--max-buffered-bytes",
+                               "--allowed-origins",
+                               "--max-rooms",
+                               "--room-idle-ttl-ms",
+                               "--max-text-code-points",
+                               "--rate-burst",
+                               "--rate-refill-ms",
+                               "--history-max-messages",
+                               "--history-max-bytes",
+                               "--page-size",
+                               "--max-page-size",
+                               "--log-level",
+                               "ROOMCHAT_",
+                               "(=8080)",
+                               "(=16384)"}) {
+        EXPECT_NE(result.output.find(option), std::string::npos) << option;
+    }
+}
+
+TEST(RelayOperations, RefusesToStartWithoutASecret) {
+    const auto result = run_relay_to_exit({"--port", "0"});
+    EXPECT_EQ(result.status, 2);
+    const auto short_secret = run_relay_to_exit({"--port", "0"}, {"ROOMCHAT_JWT_SECRET=short"});
+    EXPECT_EQ(short_secret.status, 2);
+}
+
+TEST(RelayOperations, OptionsComeFromTheEnvironmentToo) {
+    relay_process relay({}, test_secret, {"ROOMCHAT_DEV_AUTH=true", "ROOMCHAT_MAX_FRAME_BYTES=512"});
+    EXPECT_EQ(http_request(relay.port(), "POST", "/api/dev/token", R"({"name":"Env","room":"lobby"})").status,
+              200);
+    auto client = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(client);
+    client->send_text(std::string(600, ' '));
+    const auto closed = client->wait_closed();
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->code, 1009);
+}
+
+TEST(RelayOperations, PrintsTheListeningUrl) {
+    relay_process relay;
+    const std::string port = std::to_string(relay.port());
+    EXPECT_EQ(relay.listening_line(),
+              "roomchat-relay listening on http://127.0.0.1:" + port + "/ (ws://127.0.0.1:" + port + "/ws)");
+}
+
+void expect_graceful(int signal_number) {
+    relay_process relay;
+    auto member = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(member && join(*member, "lobby"));
+    ws_client unauthenticated(relay.ws_url());
+    ASSERT_TRUE(unauthenticated.wait_open());
+
+    const auto started = std::chrono::steady_clock::now();
+    const auto status = relay.stop(signal_number, 5s);
+    ASSERT_TRUE(status.has_value()) << "relay did not exit";
+    EXPECT_EQ(*status, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    for (ws_client* client : {member.get(), &unauthenticated}) {
+        const auto closed = client->wait_closed(2s);
+        ASSERT_TRUE(closed);
+        EXPECT_EQ(closed->code, 1001);
+        EXPECT_EQ(closed->reason, "going away");
+    }
+}
+
+TEST(RelayOperations, SigtermClosesEveryClientWith1001AndExitsZero) { expect_graceful(SIGTERM); }
+
+TEST(RelayOperations, SigintDrainsTheSameWay) { expect_graceful(SIGINT); }
+
+TEST(RelayOperations, ShutdownDoesNotWaitForAClientThatStoppedReading) {
+    relay_process relay;
+    auto stuck = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(stuck);
+    stuck->pause_reading();
+    const auto started = std::chrono::steady_clock::now();
+    const auto status = relay.stop(SIGTERM, 5s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(*status, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+}
+
+}  // namespace
+}  // namespace roomchat::relay_test

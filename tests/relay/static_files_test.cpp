@@ -1,0 +1,67 @@
+#include "static_files.hpp"
+
+#include <fstream>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+namespace roomchat::relay {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StaticFiles : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("roomchat-static-" + std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_ / "site" / "sub");
+        std::ofstream(dir_ / "site" / "index.html") << "home";
+        std::ofstream(dir_ / "site" / "sub" / "index.html") << "sub home";
+        std::ofstream(dir_ / "site" / "a b.txt") << "spaced";
+        std::ofstream(dir_ / "outside.txt") << "secret";
+        fs::create_symlink(dir_ / "outside.txt", dir_ / "site" / "link.txt");
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    std::variant<static_file, static_miss> get(std::string_view path) const {
+        return static_files(dir_ / "site").get(path);
+    }
+    fs::path dir_;
+};
+
+TEST_F(StaticFiles, ServesFilesAndDirectoryIndexes) {
+    EXPECT_EQ(std::get<static_file>(get("/")).body, "home");
+    EXPECT_EQ(std::get<static_file>(get("/sub/")).body, "sub home");
+    EXPECT_EQ(std::get<static_file>(get("/sub")).body, "sub home");
+    EXPECT_EQ(std::get<static_file>(get("/a%20b.txt")).body, "spaced");
+    EXPECT_EQ(std::get<static_file>(get("/index.html")).content_type, "text/html; charset=utf-8");
+}
+
+TEST_F(StaticFiles, RefusesTraversalInEveryEncoding) {
+    for (const char* path :
+         {"/../outside.txt", "/sub/../../outside.txt", "/%2e%2e/outside.txt", "/.%2E/outside.txt",
+          "/sub%2f..%2f..%2foutside.txt", "/%252e%252e/outside.txt", "/..%5coutside.txt",
+          "/sub\\..\\..\\outside.txt", "/index.html%00", "/./index.html", "relative", "/%zz"}) {
+        SCOPED_TRACE(path);
+        ASSERT_TRUE(std::holds_alternative<static_miss>(get(path)));
+        EXPECT_EQ(std::get<static_miss>(get(path)), static_miss::bad_path);
+    }
+}
+
+TEST_F(StaticFiles, SymlinksOutOfTheRootAreNotFollowed) {
+    ASSERT_TRUE(std::holds_alternative<static_miss>(get("/link.txt")));
+    EXPECT_EQ(std::get<static_miss>(get("/link.txt")), static_miss::not_found);
+    EXPECT_EQ(std::get<static_miss>(get("/missing.txt")), static_miss::not_found);
+}
+
+TEST(ContentType, KnowsTheWebUisFileTypes) {
+    EXPECT_EQ(content_type_for("roomchat.wasm"), "application/wasm");
+    EXPECT_EQ(content_type_for("roomchat.js"), "text/javascript; charset=utf-8");
+    EXPECT_EQ(content_type_for("app.mjs"), "text/javascript; charset=utf-8");
+    EXPECT_EQ(content_type_for("style.css"), "text/css; charset=utf-8");
+    EXPECT_EQ(content_type_for("blob.bin"), "application/octet-stream");
+}
+
+}  // namespace
+}  // namespace roomchat::relay

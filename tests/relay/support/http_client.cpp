@@ -1,0 +1,53 @@
+#include "http_client.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace roomchat::relay_test {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::asio::ip::tcp;
+
+http_reply http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                        const std::string& body, const std::map<std::string, std::string>& headers) {
+    boost::asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.expires_after(std::chrono::seconds(10));
+    stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+
+    http::request<http::string_body> request(http::string_to_verb(method), target, 11);
+    request.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+    for (const auto& [name, value] : headers) request.set(name, value);
+    if (!body.empty() || method == "POST") {
+        request.set(http::field::content_type, "application/json");
+        request.body() = body;
+        request.prepare_payload();
+    }
+    http::write(stream, request);
+
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    beast::error_code ec;
+    http::read(stream, buffer, parser, ec);
+    http_reply reply;
+    if (ec && ec != http::error::end_of_stream) return reply;
+    const auto& response = parser.get();
+    reply.status = static_cast<int>(response.result_int());
+    for (const auto& field : response) {
+        std::string name(field.name_string());
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
+        reply.headers[name] = std::string(field.value());
+    }
+    reply.body = response.body();
+    return reply;
+}
+
+}  // namespace roomchat::relay_test

@@ -1,0 +1,41 @@
+#include "token_verifier.hpp"
+
+#include <gtest/gtest.h>
+
+namespace roomchat::relay {
+namespace {
+
+const std::string secret = "unit-test-secret-0123456789abcdefghijkl";
+constexpr millis now = 1'700'000'000'000;
+
+TEST(TokenVerifier, AcceptsWhatMintTokenSigns) {
+    const std::string token = mint_token(secret, {"alice", "Alice"}, {"lobby", "movie"}, now + 60'000);
+    const auto verified = token_verifier(secret).verify(token, now);
+    ASSERT_TRUE(std::holds_alternative<token_claims>(verified));
+    const auto& claims = std::get<token_claims>(verified);
+    EXPECT_EQ(claims.user, (user_info{"alice", "Alice"}));
+    EXPECT_EQ(claims.expires_at, now + 60'000);
+    EXPECT_TRUE(claims.admits("movie"));
+    EXPECT_FALSE(claims.admits("other"));
+    EXPECT_FALSE(claims.expired(now + 59'999));
+    EXPECT_TRUE(claims.expired(now + 60'000));
+}
+
+TEST(TokenVerifier, RefusesOtherSecretsAndExpiry) {
+    const std::string token = mint_token(secret, {"alice", "Alice"}, {"lobby"}, now + 60'000);
+    const auto wrong = token_verifier(secret + "x").verify(token, now);
+    ASSERT_TRUE(std::holds_alternative<token_rejection>(wrong));
+    EXPECT_EQ(std::get<token_rejection>(wrong).code, errc::auth_failed);
+    const auto late = token_verifier(secret).verify(token, now + 60'000);
+    ASSERT_TRUE(std::holds_alternative<token_rejection>(late));
+    EXPECT_EQ(std::get<token_rejection>(late).code, errc::token_expired);
+}
+
+TEST(TokenVerifier, WildcardAdmitsEveryRoom) {
+    token_claims claims;
+    claims.rooms = {"*"};
+    EXPECT_TRUE(claims.admits("anything"));
+}
+
+}  // namespace
+}  // namespace roomchat::relay
