@@ -271,7 +271,7 @@ void hub::perform(const room& chat, const room_actions& actions) {
         } else {
             for (const connection_id member : chat.member_connections()) {
                 const auto it = connections_.find(member);
-                if (it == connections_.end() || it->second.closing) continue;
+                if (it == connections_.end() || it->second.closing || member == action.except) continue;
                 if (action.target == room_action::target_kind::user &&
                     (!it->second.claims || it->second.claims->user.id != action.user_id)) {
                     continue;

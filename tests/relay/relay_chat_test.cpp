@@ -186,6 +186,40 @@ TEST(RelayChat, ResendAfterLostAckIsAckedAgainButBroadcastOnce) {
     EXPECT_EQ(m2->message.seq, first.seq + 1);
 }
 
+TEST(RelayChat, TheSendingConnectionGetsTheAckButNotItsOwnBroadcast) {
+    relay_process relay;
+    auto phone = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    auto laptop = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(phone && laptop && join(*phone, "lobby") && join(*laptop, "lobby"));
+
+    const message_id id = test_message_id();
+    phone->send(send_frame{"lobby", id, "from the phone"});
+    // The relay answers frames of one connection in order, so everything the
+    // send caused for the phone arrives before this page.
+    phone->send(history_request_frame{"lobby", std::nullopt, seq_t{0}, 10});
+    std::vector<server_frame> seen;
+    while (auto text = phone->next_text()) {
+        auto decoded = decode_server_frame(*text);
+        ASSERT_TRUE(std::holds_alternative<server_frame>(decoded)) << *text;
+        seen.push_back(std::get<server_frame>(std::move(decoded)));
+        if (std::holds_alternative<history_frame>(seen.back())) break;
+    }
+    ASSERT_FALSE(seen.empty());
+    ASSERT_TRUE(std::holds_alternative<history_frame>(seen.back()));
+    const auto acks = std::count_if(
+        seen.begin(), seen.end(), [](const server_frame& f) { return std::holds_alternative<ack_frame>(f); });
+    const auto messages = std::count_if(seen.begin(), seen.end(), [](const server_frame& f) {
+        return std::holds_alternative<message_frame>(f);
+    });
+    EXPECT_EQ(acks, 1);
+    EXPECT_EQ(messages, 0);
+
+    // The same user's other connection does get it.
+    const auto copy = laptop->wait_for<message_frame>();
+    ASSERT_TRUE(copy);
+    EXPECT_EQ(copy->message.id, id);
+}
+
 TEST(RelayChat, RateLimitIsSharedAcrossOneUsersConnections) {
     relay_process relay({"--rate-burst", "5", "--rate-refill-ms", "1000"});
     auto first = authed_client(relay.ws_url(), token_for("alice", "lobby"));
