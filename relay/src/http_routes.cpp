@@ -224,6 +224,10 @@ http_response http_routes::static_file(const std::string& method, std::string_vi
     // Unhashed file names: let browsers keep a copy but revalidate every time.
     response.headers.emplace_back("Cache-Control", "no-cache");
     response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    // The widget is imported by host pages on other origins (module scripts and
+    // the .wasm fetch need CORS). These files are public and sent without
+    // credentials; who may open a WebSocket is still --allowed-origins' call.
+    response.headers.emplace_back("Access-Control-Allow-Origin", "*");
     return response;
 }
 

@@ -74,6 +74,7 @@ TEST_F(RelayHttp, ServesFilesWithTheirContentTypes) {
     EXPECT_EQ(wasm.status, 200);
     EXPECT_EQ(wasm.header("content-type"), "application/wasm");
     EXPECT_EQ(wasm.body, wasm_bytes);
+    EXPECT_EQ(wasm.header("access-control-allow-origin"), "*");
 
     EXPECT_EQ(get("/app.js").header("content-type"), "text/javascript; charset=utf-8");
     EXPECT_EQ(get("/lib.mjs").header("content-type"), "text/javascript; charset=utf-8");
