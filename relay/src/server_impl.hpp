@@ -46,6 +46,16 @@ public:
 
         using websocketpp::connection_hdl;
         endpoint_.set_tcp_pre_init_handler([this](const connection_hdl& hdl) { track(hdl); });
+        // Chat frames are small and latency-bound: without TCP_NODELAY, Nagle's
+        // algorithm meeting delayed ACKs holds a broadcast back ~40 ms. (The
+        // socket init handler runs before accept, too early to set options.)
+        endpoint_.set_tcp_post_init_handler([this](const connection_hdl& hdl) {
+            websocketpp::lib::error_code ec;
+            const connection_ptr con = endpoint_.get_con_from_hdl(hdl, ec);
+            if (ec) return;
+            boost::system::error_code ignored;
+            con->get_raw_socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+        });
         endpoint_.set_validate_handler([this](const connection_hdl& hdl) { return validate(hdl); });
         endpoint_.set_open_handler([this](const connection_hdl& hdl) { on_open(hdl); });
         endpoint_.set_message_handler(
