@@ -1,0 +1,240 @@
+// Not a test: measures the real relay binary of this build over loopback and
+// prints one table, a figure per product budget. Asserts nothing about time.
+//   - memory per idle (authenticated, joined) connection;
+//   - delivery latency from one client's send to another's receipt, one at a time;
+//   - a room of 20 (watch together) where everyone talks at once: send -> receive
+//     at every other member (budget: 95% within 2 s);
+//   - opening a room holding 1000 messages: connect -> the last 50 received
+//     (budget: 1 s).
+//   relay_measure [idle connections=200] [one-to-one messages=300]
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "relay_process.hpp"
+#include "tokens.hpp"
+#include "ws_client.hpp"
+
+namespace rt = roomchat::relay_test;
+using std::chrono::steady_clock;
+
+namespace {
+
+constexpr int room_size = 20;
+constexpr int messages_per_member = 25;
+constexpr int min_gap_ms = 50;
+constexpr int max_gap_ms = 200;
+constexpr int prefilled_messages = 1000;
+constexpr int opens = 30;
+constexpr double delivery_budget_ms = 2000;
+
+long rss_kib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+}
+
+double ms_since(steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(steady_clock::now() - start).count();
+}
+
+// Nearest-rank quantiles of samples in milliseconds.
+struct distribution {
+    explicit distribution(std::vector<double> samples) : sorted(std::move(samples)) {
+        std::sort(sorted.begin(), sorted.end());
+    }
+    double at(double q) const {
+        if (sorted.empty()) return 0;
+        return sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5)];
+    }
+    std::vector<double> sorted;
+};
+
+void print_row(const char* what, const distribution& d, const char* budget) {
+    std::printf("  %-44s %7zu %9.3f %9.3f %9.3f %9.3f   %s\n", what, d.sorted.size(), d.at(0.5), d.at(0.95),
+                d.at(0.99), d.sorted.empty() ? 0.0 : d.sorted.back(), budget);
+}
+
+std::unique_ptr<rt::ws_client> member(const rt::relay_process& relay, const std::string& user,
+                                      const std::string& room) {
+    auto client = rt::authed_client(relay.ws_url(), rt::token_for(user, room));
+    if (!client || !rt::join(*client, room)) {
+        std::cerr << user << " could not join " << room << "\n";
+        return nullptr;
+    }
+    return client;
+}
+
+// Sends `count` messages and waits for the ack of the last one; false on failure.
+bool fill_room(rt::ws_client& client, const std::string& room, int count) {
+    roomchat::message_id last;
+    for (int i = 0; i < count; ++i) {
+        last = rt::test_message_id();
+        client.send(roomchat::send_frame{
+            room, last,
+            "message " + std::to_string(i) + ": did you see that? the goal in the second half was great"});
+    }
+    return client
+        .wait_for<roomchat::ack_frame>([&](const roomchat::ack_frame& a) { return a.id == last; },
+                                       std::chrono::seconds(30))
+        .has_value();
+}
+
+std::optional<std::vector<double>> one_to_one(const rt::relay_process& relay, int messages) {
+    auto sender = member(relay, "sender", "bench");
+    auto receiver = member(relay, "receiver", "bench");
+    if (!sender || !receiver) return std::nullopt;
+    std::vector<double> latencies;
+    for (int i = 0; i < messages; ++i) {
+        const auto id = rt::test_message_id();
+        const auto started = steady_clock::now();
+        sender->send(roomchat::send_frame{"bench", id, "latency probe " + std::to_string(i)});
+        const auto got = receiver->wait_for<roomchat::message_frame>(
+            [&](const roomchat::message_frame& m) { return m.message.id == id; });
+        if (!got) return std::nullopt;
+        latencies.push_back(ms_since(started));
+    }
+    return latencies;
+}
+
+// One member of the busy room, on its own thread: sends on its seeded schedule
+// and records, for every message from someone else, the time since it was sent
+// (the sender wrote its steady-clock send time into the text).
+struct room_member {
+    std::unique_ptr<rt::ws_client> client;
+    std::string user;
+    std::vector<double> latencies;
+
+    void run(steady_clock::time_point start, std::uint32_t seed) {
+        std::mt19937 random(seed);
+        std::uniform_int_distribution<int> gap(min_gap_ms, max_gap_ms);
+        auto next_send = start + std::chrono::milliseconds(gap(random));
+        int sent = 0;
+        const auto expected = static_cast<std::size_t>((room_size - 1) * messages_per_member);
+        const auto give_up = start + std::chrono::seconds(messages_per_member * max_gap_ms / 1000 + 15);
+        while ((sent < messages_per_member || latencies.size() < expected) && steady_clock::now() < give_up) {
+            if (sent < messages_per_member && steady_clock::now() >= next_send) {
+                const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        steady_clock::now().time_since_epoch())
+                                        .count();
+                client->send(roomchat::send_frame{"watch", rt::test_message_id(),
+                                                  std::to_string(now_ns) + " what a save"});
+                ++sent;
+                next_send += std::chrono::milliseconds(gap(random));
+            }
+            const auto wait_until = sent < messages_per_member ? next_send : give_up;
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(wait_until - steady_clock::now());
+            const auto text = client->next_text(std::max(left, std::chrono::milliseconds(1)));
+            if (!text) continue;
+            const auto received = steady_clock::now().time_since_epoch();
+            auto decoded = roomchat::decode_server_frame(*text);
+            const auto* frame = std::get_if<roomchat::server_frame>(&decoded);
+            const auto* message = frame != nullptr ? std::get_if<roomchat::message_frame>(frame) : nullptr;
+            if (message == nullptr || message->message.from.id == user) continue;
+            const std::chrono::nanoseconds sent_at(std::stoll(message->message.text));
+            latencies.push_back(std::chrono::duration<double, std::milli>(received - sent_at).count());
+        }
+    }
+};
+
+std::optional<std::vector<double>> busy_room(const rt::relay_process& relay) {
+    std::vector<room_member> members(room_size);
+    for (int i = 0; i < room_size; ++i) {
+        members[i].user = "viewer" + std::to_string(i);
+        members[i].client = member(relay, members[i].user, "watch");
+        if (!members[i].client) return std::nullopt;
+    }
+    // Presence frames of the later joiners are still queued; the members skip them.
+    const auto start = steady_clock::now() + std::chrono::milliseconds(100);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < room_size; ++i)
+        threads.emplace_back(
+            [&members, i, start] { members[i].run(start, 1000 + static_cast<std::uint32_t>(i)); });
+    for (auto& t : threads) t.join();
+    std::vector<double> all;
+    for (auto& m : members) all.insert(all.end(), m.latencies.begin(), m.latencies.end());
+    return all;
+}
+
+std::optional<std::vector<double>> open_full_room(const rt::relay_process& relay) {
+    // The filler stays in the room so the relay keeps it (and its history).
+    auto filler = member(relay, "filler", "film");
+    if (!filler || !fill_room(*filler, "film", prefilled_messages)) return std::nullopt;
+    std::vector<double> latencies;
+    for (int i = 0; i < opens; ++i) {
+        // Minting is the host application's work, before the page opens.
+        const auto token = rt::token_for("opener" + std::to_string(i), "film");
+        const auto started = steady_clock::now();
+        auto client = rt::authed_client(relay.ws_url(), token);
+        const auto answer = client ? rt::join(*client, "film") : std::nullopt;
+        if (!answer || answer->history.messages.size() != 50) {
+            std::cerr << "open " << i << " did not receive the last 50 messages\n";
+            return std::nullopt;
+        }
+        latencies.push_back(ms_since(started));
+    }
+    return latencies;
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    const int connections = argc > 1 ? std::stoi(argv[1]) : 200;
+    const int messages = argc > 2 ? std::stoi(argv[2]) : 300;
+    // The rate limit is lifted: the fill sends 1000 messages back to back and the
+    // busy room talks faster than one message a second per person.
+    rt::relay_process relay({"--rate-burst", "100000", "--rate-refill-ms", "1", "--max-connections-per-ip",
+                             std::to_string(connections + room_size + opens + 10), "--log-level", "warn"});
+    std::cout << "relay_measure: " << ROOMCHAT_RELAY_BINARY << " on 127.0.0.1:" << relay.port() << "\n";
+
+    const long before = rss_kib(relay.pid());
+    {
+        std::vector<std::unique_ptr<rt::ws_client>> idle;
+        for (int i = 0; i < connections; ++i) {
+            idle.push_back(member(relay, "idle" + std::to_string(i), "lobby"));
+            if (!idle.back()) return 1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    const long after = rss_kib(relay.pid());
+
+    const auto direct = one_to_one(relay, messages);
+    if (!direct) return 1;
+    const auto room = busy_room(relay);
+    if (!room) return 1;
+    const auto open = open_full_room(relay);
+    if (!open) return 1;
+
+    const distribution direct_ms(*direct);
+    const distribution room_ms(*room);
+    const distribution open_ms(*open);
+    const auto expected = static_cast<std::size_t>(room_size * messages_per_member * (room_size - 1));
+    const auto late =
+        std::count_if(room->begin(), room->end(), [](double ms) { return ms > delivery_budget_ms; });
+
+    std::printf(
+        "\n  idle memory: %d authenticated, joined connections, relay RSS %ld -> %ld KiB, %ld bytes each\n\n",
+        connections, before, after, connections > 0 ? (after - before) * 1024 / connections : 0L);
+    std::printf("  %-44s %7s %9s %9s %9s %9s   %s\n", "latency (ms)", "samples", "p50", "p95", "p99", "max",
+                "budget");
+    print_row("one-to-one delivery, one message at a time", direct_ms, "95% < 2000");
+    char room_label[96];
+    std::snprintf(room_label, sizeof room_label, "room of %d, %d msgs each, %d-%d ms gaps", room_size,
+                  messages_per_member, min_gap_ms, max_gap_ms);
+    print_row(room_label, room_ms, "95% < 2000");
+    char open_label[96];
+    std::snprintf(open_label, sizeof open_label, "open %d-msg room: connect -> last 50", prefilled_messages);
+    print_row(open_label, open_ms, "1000");
+    std::printf("\n  room of %d: %zu of %zu deliveries received, %td over 2 s\n", room_size, room->size(),
+                expected, late);
+    return room->size() == expected ? 0 : 1;
+}
