@@ -3,33 +3,20 @@
 // states for people to look at (ROOMCHAT_SCREENSHOT_DIR).
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   banner,
-  launchBrowser,
   messageInput,
-  openChat,
   screenshot,
   send,
   seriousViolations,
-  startRelay,
   uniqueRoom,
+  useRelayAndBrowser,
   waitForMessage,
 } from './support.mjs';
 
-let relay;
-let browser;
-
-before(async () => {
-  relay = await startRelay(['--rate-burst', '100']);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
+const shared = useRelayAndBrowser();
 
 const CONVERSATION = [
   ['Bob', 'Hey! Are we starting the movie at 8?'],
@@ -43,8 +30,8 @@ const CONVERSATION = [
 async function populatedRoom(theme, viewport) {
   const room = uniqueRoom(`look-${theme}`);
   const people = {};
-  for (const name of ['Bob', 'Cleo']) people[name] = await openChat(browser, relay, { name, room });
-  people.Ann = await openChat(browser, relay, { name: 'Ann', room, colorScheme: theme, viewport });
+  for (const name of ['Bob', 'Cleo']) people[name] = await shared.open({ name, room });
+  people.Ann = await shared.open({ name: 'Ann', room, colorScheme: theme, viewport });
   for (const [name, text] of CONVERSATION) {
     await send(people[name].page, text);
     await waitForMessage(people.Ann.page, text, { state: 'sent' });
@@ -104,12 +91,12 @@ for (const theme of ['light', 'dark']) {
 test('empty room and the name form pass axe', async () => {
   for (const theme of ['light', 'dark']) {
     const room = uniqueRoom('empty');
-    const ann = await openChat(browser, relay, {
+    const ann = await shared.open({
       name: 'Ann',
       room,
       colorScheme: theme,
       beforeLoad: async (page) => {
-        await page.goto(`${relay.url}?room=${room}`);
+        await page.goto(`${shared.relay.url}?room=${room}`);
         await page.getByLabel('Display name').waitFor();
         await audit(page, `${theme} name form`);
         await screenshot(page, `${theme}-join`);

@@ -2,19 +2,20 @@
 // join, the keyboard, text that looks like HTML, and the unread indicator.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   countText,
-  launchBrowser,
   messageInput,
   messages,
   openChat,
+  RELAXED_RELAY_ARGS,
   rowWithText,
   screenshot,
   send,
   startRelay,
   uniqueRoom,
+  useRelayAndBrowser,
   waitForMessage,
 } from './support.mjs';
 
@@ -22,18 +23,7 @@ import {
 // within this. The measured figure is logged.
 const DELIVERY_BUDGET_MS = 500;
 
-let relay;
-let browser;
-
-before(async () => {
-  relay = await startRelay(['--rate-burst', '100']);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
+const shared = useRelayAndBrowser();
 
 // Time from the sender's Enter key to the row appearing on the receiver's
 // screen, both read from the browser's clock (one machine, one clock).
@@ -69,8 +59,8 @@ async function measureDelivery(sender, receiver, text) {
 
 test('two people see each other\'s messages in the same order, within the delivery budget', async () => {
   const room = uniqueRoom('pair');
-  const ann = await openChat(browser, relay, { name: 'Ann', room });
-  const bob = await openChat(browser, relay, { name: 'Bob', room });
+  const ann = await shared.open({ name: 'Ann', room });
+  const bob = await shared.open({ name: 'Bob', room });
   try {
     const timings = [];
     timings.push(await measureDelivery(ann, bob, 'Hi Bob, can you see this?'));
@@ -109,14 +99,14 @@ test('two people see each other\'s messages in the same order, within the delive
 
 test('an empty room says so, and history shows to whoever joins later', async () => {
   const room = uniqueRoom('history');
-  const ann = await openChat(browser, relay, { name: 'Ann', room });
+  const ann = await shared.open({ name: 'Ann', room });
   try {
     await ann.page.getByText('No messages yet').waitFor();
     for (const text of ['first', 'second', 'third']) await send(ann.page, text);
     await waitForMessage(ann.page, 'third', { state: 'sent' });
     assert.equal(await ann.page.getByText('No messages yet').isVisible(), false);
 
-    const cleo = await openChat(browser, relay, { name: 'Cleo', room });
+    const cleo = await shared.open({ name: 'Cleo', room });
     try {
       await waitForMessage(cleo.page, 'third');
       const seen = await messages(cleo.page);
@@ -135,7 +125,7 @@ test('an empty room says so, and history shows to whoever joins later', async ()
 
 test('keyboard only: Enter sends, Shift+Enter adds a line, focus stays in the input', async () => {
   const room = uniqueRoom('keys');
-  const ann = await openChat(browser, relay, { name: 'Ann', room });
+  const ann = await shared.open({ name: 'Ann', room });
   try {
     const { page } = ann;
     const input = messageInput(page);
@@ -170,8 +160,8 @@ test('keyboard only: Enter sends, Shift+Enter adds a line, focus stays in the in
 
 test('text that looks like HTML is shown as text and runs nothing', async () => {
   const room = uniqueRoom('xss');
-  const ann = await openChat(browser, relay, { name: 'Ann', room });
-  const bob = await openChat(browser, relay, { name: 'Bob', room });
+  const ann = await shared.open({ name: 'Ann', room });
+  const bob = await shared.open({ name: 'Bob', room });
   try {
     const attacks = [
       '<img src=x onerror=alert(1)>',
@@ -197,8 +187,8 @@ test('text that looks like HTML is shown as text and runs nothing', async () => 
 
 test('new messages while scrolled up show "N new messages" and the divider; reaching the bottom clears it', async () => {
   const room = uniqueRoom('unread');
-  const ann = await openChat(browser, relay, { name: 'Ann', room, viewport: { width: 380, height: 460 } });
-  const bob = await openChat(browser, relay, { name: 'Bob', room });
+  const ann = await shared.open({ name: 'Ann', room, viewport: { width: 380, height: 460 } });
+  const bob = await shared.open({ name: 'Bob', room });
   try {
     const scroller = ann.page.getByRole('region', { name: 'Message history' });
     const pill = ann.page.locator('.rc-new-pill');
@@ -240,15 +230,15 @@ test('new messages while scrolled up show "N new messages" and the divider; reac
 });
 
 test('scrolling to the top loads older pages in place, without gaps or duplicates', async () => {
-  const paged = await startRelay(['--rate-burst', '100', '--page-size', '5']);
+  const paged = await startRelay([...RELAXED_RELAY_ARGS, '--page-size', '5']);
   const room = uniqueRoom('older');
-  const ann = await openChat(browser, paged, { name: 'Ann', room });
+  const ann = await openChat(shared.browser, paged, { name: 'Ann', room });
   try {
     const texts = Array.from({ length: 12 }, (_, i) => `page message ${i + 1}\nsecond line\nthird line`);
     for (const text of texts) await send(ann.page, text);
     await waitForMessage(ann.page, texts[11], { state: 'sent' });
 
-    const cleo = await openChat(browser, paged, { name: 'Cleo', room, viewport: { width: 380, height: 460 } });
+    const cleo = await openChat(shared.browser, paged, { name: 'Cleo', room, viewport: { width: 380, height: 460 } });
     try {
       const { page } = cleo;
       await waitForMessage(page, texts[11]);

@@ -2,12 +2,11 @@
 // retried, and the rate limit.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   banner,
   countText,
-  launchBrowser,
   messageInput,
   messages,
   openChat,
@@ -17,27 +16,17 @@ import {
   seriousViolations,
   startRelay,
   uniqueRoom,
+  useRelayAndBrowser,
   waitForMessage,
   waitOnline,
 } from './support.mjs';
 
-let relay;
-let browser;
-
-before(async () => {
-  relay = await startRelay(['--rate-burst', '100']);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
+const shared = useRelayAndBrowser();
 
 test('messages written offline show as sending and arrive exactly once after reconnecting', async () => {
   const room = uniqueRoom('offline');
-  const ann = await openChat(browser, relay, { name: 'Ann', room });
-  const bob = await openChat(browser, relay, { name: 'Bob', room });
+  const ann = await shared.open({ name: 'Ann', room });
+  const bob = await shared.open({ name: 'Bob', room });
   try {
     await send(ann.page, 'before the tunnel');
     await waitForMessage(bob.page, 'before the tunnel');
@@ -79,7 +68,7 @@ test('a lost connection shows the reconnect countdown and recovers by itself', a
   const room = uniqueRoom('reconnect');
   let current = null;
   let refuse = false;
-  const ann = await openChat(browser, relay, {
+  const ann = await shared.open({
     name: 'Ann',
     room,
     beforeLoad: (page) =>
@@ -92,7 +81,7 @@ test('a lost connection shows the reconnect countdown and recovers by itself', a
         current = ws;
       }),
   });
-  const bob = await openChat(browser, relay, { name: 'Bob', room });
+  const bob = await shared.open({ name: 'Bob', room });
   try {
     refuse = true;
     await current.close({ code: 1011, reason: 'test: connection lost' });
@@ -124,7 +113,7 @@ test('Retry on a failed message does not duplicate it', async () => {
   const target = 'this one will fail first';
   const targetIds = new Set();
   let dropAcks = true;
-  const ann = await openChat(browser, relay, {
+  const ann = await shared.open({
     name: 'Ann',
     room,
     beforeLoad: async (page) => {
@@ -145,7 +134,7 @@ test('Retry on a failed message does not duplicate it', async () => {
       });
     },
   });
-  const bob = await openChat(browser, relay, { name: 'Bob', room });
+  const bob = await shared.open({ name: 'Bob', room });
   try {
     await send(ann.page, target);
     const row = rowWithText(ann.page, target);
@@ -184,8 +173,8 @@ test('Retry on a failed message does not duplicate it', async () => {
 test('the rate limit is shown with a countdown and sending recovers by itself', async () => {
   const limited = await startRelay(['--rate-burst', '2', '--rate-refill-ms', '2500']);
   const room = uniqueRoom('rate');
-  const ann = await openChat(browser, limited, { name: 'Ann', room });
-  const bob = await openChat(browser, limited, { name: 'Bob', room });
+  const ann = await openChat(shared.browser, limited, { name: 'Ann', room });
+  const bob = await openChat(shared.browser, limited, { name: 'Bob', room });
   try {
     const { page } = ann;
     await send(page, 'one');

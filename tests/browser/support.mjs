@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -98,6 +99,32 @@ export async function startRelay(extraArgs = []) {
       clearTimeout(timer);
     },
   };
+}
+
+// ---- one relay and one browser per test file ----------------------------------
+
+// The relay's rate limit is raised so tests that chat quickly are not slowed
+// down by it; a test about the limit starts its own relay.
+export const RELAXED_RELAY_ARGS = ['--rate-burst', '100'];
+
+// Starts a relay and chromium before the file's first test and stops them
+// after its last. The returned object holds `relay` and `browser` once
+// started; `open(options)` is openChat against both.
+export function useRelayAndBrowser(relayArgs = RELAXED_RELAY_ARGS) {
+  const shared = {
+    relay: null,
+    browser: null,
+    open: (options) => openChat(shared.browser, shared.relay, options),
+  };
+  before(async () => {
+    shared.relay = await startRelay(relayArgs);
+    shared.browser = await launchBrowser();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.relay?.stop();
+  });
+  return shared;
 }
 
 // ---- browser ----------------------------------------------------------------
