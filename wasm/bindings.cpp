@@ -39,6 +39,7 @@ EMSCRIPTEN_BINDINGS(roomchat) {
         .function("loadOlder", &js_session::load_older)
         .function("setToken", &js_session::set_token)
         .function("stop", &js_session::stop)
+        .function("restore", &js_session::restore)
         .function("takeFrames", &js_session::take_frames)
         .function("takeEvents", &js_session::take_events)
         .function("validate", &js_session::validate)
@@ -46,5 +47,6 @@ EMSCRIPTEN_BINDINGS(roomchat) {
         .function("state", &js_session::state)
         .function("unreadCount", &js_session::unread_count)
         .function("timeline", &js_session::timeline)
+        .function("pending", &js_session::pending)
         .function("self", &js_session::self);
 }

@@ -69,6 +69,12 @@ void js_session::set_token(std::string token, double now) {
 }
 void js_session::stop(double now) { session_.stop(to_millis(now)); }
 
+std::string js_session::restore(const std::string& pending, double now) {
+    auto messages = pending_from_json(pending);
+    if (!messages) return restore_result_json(messages.error());
+    return restore_result_json(session_.restore(*messages, to_millis(now)));
+}
+
 std::string js_session::take_frames() { return frames_json(session_.take_frames()); }
 std::string js_session::take_events() { return events_json(session_.take_events()); }
 
@@ -80,6 +86,7 @@ double js_session::rate_wait_ms(double now) const { return session_.rate_wait_ms
 std::string js_session::state() const { return std::string(to_string(session_.state())); }
 double js_session::unread_count() const { return static_cast<double>(session_.unread_count()); }
 std::string js_session::timeline() const { return timeline_json(session_.timeline()); }
+std::string js_session::pending() const { return pending_json(session_.pending()); }
 std::string js_session::self() const { return self_json(session_.self()); }
 
 }  // namespace roomchat::wasm

@@ -28,6 +28,7 @@ public:
     void load_older(double now);
     void set_token(std::string token, double now);
     void stop(double now);
+    std::string restore(const std::string& pending, double now);
 
     std::string take_frames();
     std::string take_events();
@@ -37,6 +38,7 @@ public:
     std::string state() const;
     double unread_count() const;
     std::string timeline() const;
+    std::string pending() const;
     std::string self() const;
 
 private:

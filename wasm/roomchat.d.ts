@@ -43,7 +43,23 @@ export type ChatEvent =
   | { type: 'unread_changed'; count: number; firstUnread?: string }
   | { type: 'presence_changed'; members: User[] }
   | { type: 'rate_limited'; retryAt: number }
-  | { type: 'error'; code: ErrorCode; message: string; detail: string };
+  | { type: 'error'; code: ErrorCode; message: string; detail: string }
+  // pending() changed (a message was typed or restored, acknowledged, failed or retried): store it again.
+  | { type: 'pending_changed' };
+
+// An own message not yet acknowledged, as the page stores it to survive a reload.
+// JSON-compatible: store JSON.stringify(session.pending()) and restore(JSON.parse(stored)).
+export interface PendingMessage {
+  id: string;            // the original message id: a resend the relay already took is deduplicated
+  text: string;          // normalised
+  createdAt: number;     // when it was typed
+  failure?: ErrorCode;   // present: failed, waiting for retry(id)
+}
+
+// `restored` counts the entries put back; invalid ones (bad id, text the rules refuse,
+// an id already pending, a malformed entry) are skipped. Not ok when called after start()
+// ('internal') or with something other than an array ('wrong_type').
+export type RestoreResult = { ok: true; restored: number } | { ok: false; code: ErrorCode; message: string };
 
 export type SendResult = { ok: true; id: string } | { ok: false; code: ErrorCode; message: string };
 export type Status = { ok: true } | { ok: false; code: ErrorCode; message: string };
@@ -78,15 +94,21 @@ export interface ChatSession {
   loadOlder(now: number): void;
   setToken(token: string, now: number): void;
   stop(now: number): void;
+  // Before start(): puts back what pending() returned in an earlier page load,
+  // echoing each as a message event (failed ones stay failed until retry).
+  restore(messages: PendingMessage[], now: number): RestoreResult;
 
   takeFrames(): string[];
   takeEvents(): ChatEvent[];
 
   validate(text: string): Validation;
+  // Milliseconds until a send would go out at once: the local rate limit's
+  // wait or the relay's retry-after, whichever is longer.
   rateWaitMs(now: number): number;
   state(): ConnectionState;
   unreadCount(): number;
   timeline(): TimelineMessage[];
+  pending(): PendingMessage[];   // in the order they go out
   self(): User | null;
 
   // Frees the C++ object; the session is unusable afterwards.

@@ -18,6 +18,8 @@ Module['createSession'] = function (config) {
     loadOlder: (now) => core.loadOlder(now),
     setToken: (token, now) => core.setToken(token, now),
     stop: (now) => core.stop(now),
+    // undefined is not JSON: it reads as the wrong type, like any non-array.
+    restore: (messages, now) => JSON.parse(core.restore(JSON.stringify(messages) ?? 'null', now)),
 
     takeFrames: () => JSON.parse(core.takeFrames()),
     takeEvents: () => JSON.parse(core.takeEvents()),
@@ -27,6 +29,7 @@ Module['createSession'] = function (config) {
     state: () => core.state(),
     unreadCount: () => core.unreadCount(),
     timeline: () => JSON.parse(core.timeline()),
+    pending: () => JSON.parse(core.pending()),
     self: () => JSON.parse(core.self()),
 
     delete: () => core.delete(),

@@ -1,6 +1,8 @@
 #include "session_json.hpp"
 
+#include <optional>
 #include <type_traits>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -73,6 +75,8 @@ json event_json(const client_event& event) {
                 return json{{"type", "presence_changed"}, {"members", std::move(members)}};
             } else if constexpr (std::is_same_v<E, events::rate_limited>) {
                 return json{{"type", "rate_limited"}, {"retryAt", e.retry_at}};
+            } else if constexpr (std::is_same_v<E, events::pending_changed>) {
+                return json{{"type", "pending_changed"}};
             } else {
                 static_assert(std::is_same_v<E, events::error>, "every client_event needs a JSON shape");
                 return json{{"type", "error"},
@@ -82,6 +86,27 @@ json event_json(const client_event& event) {
             }
         },
         event);
+}
+
+std::optional<pending_message> pending_entry(const json& entry) {
+    if (!entry.is_object()) return std::nullopt;
+    const auto id = entry.find("id");
+    const auto text = entry.find("text");
+    const auto created_at = entry.find("createdAt");
+    const auto failure = entry.find("failure");
+    if (id == entry.end() || !id->is_string() || text == entry.end() || !text->is_string() ||
+        created_at == entry.end() || !created_at->is_number_integer()) {
+        return std::nullopt;
+    }
+    auto parsed_id = message_id::parse(id->get_ref<const std::string&>());
+    if (!parsed_id) return std::nullopt;
+    pending_message message{*parsed_id, text->get<std::string>(), created_at->get<millis>(), std::nullopt};
+    if (failure != entry.end()) {
+        message.failure =
+            failure->is_string() ? errc_from_string(failure->get_ref<const std::string&>()) : std::nullopt;
+        if (!message.failure) return std::nullopt;
+    }
+    return message;
 }
 
 }  // namespace
@@ -112,6 +137,31 @@ std::string send_result_json(const result<message_id>& sent) {
 
 std::string status_json(const status& outcome) {
     return outcome ? dump(json{{"ok", true}}) : dump(error_json(outcome.error()));
+}
+
+std::string pending_json(const std::vector<pending_message>& messages) {
+    json out = json::array();
+    for (const auto& message : messages) {
+        json entry{{"id", message.id.to_string()}, {"text", message.text}, {"createdAt", message.created_at}};
+        if (message.failure) entry["failure"] = str(to_string(*message.failure));
+        out.push_back(std::move(entry));
+    }
+    return dump(out);
+}
+
+std::string restore_result_json(const result<std::size_t>& restored) {
+    return restored ? dump(json{{"ok", true}, {"restored", *restored}}) : dump(error_json(restored.error()));
+}
+
+result<std::vector<pending_message>> pending_from_json(std::string_view text) {
+    const json parsed = json::parse(text, nullptr, false);
+    if (parsed.is_discarded()) return errc::malformed_json;
+    if (!parsed.is_array()) return errc::wrong_type;
+    std::vector<pending_message> messages;
+    for (const auto& entry : parsed) {
+        if (auto message = pending_entry(entry)) messages.push_back(std::move(*message));
+    }
+    return messages;
 }
 
 std::string validation_json(const result<std::string>& normalized, std::string_view text,

@@ -23,4 +23,13 @@ std::string status_json(const status& outcome);                            // St
 std::string validation_json(const result<std::string>& normalized, std::string_view text,
                             std::size_t max_code_points);  // Validation
 
+std::string pending_json(const std::vector<pending_message>& messages);  // PendingMessage[]
+std::string restore_result_json(const result<std::size_t>& restored);    // RestoreResult
+
+// PendingMessage[] back, as pending_json wrote it (and JavaScript stored it):
+// malformed_json for text that is not JSON, wrong_type for anything but an
+// array. Entries that are not a well-formed PendingMessage are dropped here;
+// client_session::restore judges the rest.
+result<std::vector<pending_message>> pending_from_json(std::string_view text);
+
 }  // namespace roomchat::wasm

@@ -5,6 +5,10 @@ import { mountChat } from './widget.js';
 
 const NAME_KEY = 'roomchat.name';
 const room = new URLSearchParams(location.search).get('room') || 'lobby';
+// The last token per room, reused after a reload while it is valid: each new
+// dev token is a new user, and only the same user gets their unsent messages back.
+const TOKEN_KEY = `roomchat.dev-token:${room}`;
+const TOKEN_MARGIN_MS = 60_000;
 
 const form = document.getElementById('join');
 const nameInput = document.getElementById('join-name');
@@ -22,11 +26,40 @@ async function fetchToken(name) {
     const reason = body.error?.message ?? `HTTP ${response.status}`;
     throw new Error(`Could not join: ${reason}`);
   }
+  localStorage.setItem(TOKEN_KEY, JSON.stringify({ name, token: body.token, expiresAt: body.expires_at }));
   return body.token;
 }
 
+function storedToken(name) {
+  try {
+    const stored = JSON.parse(localStorage.getItem(TOKEN_KEY));
+    const fresh = stored?.name === name && stored.expiresAt - TOKEN_MARGIN_MS > Date.now();
+    return fresh && typeof stored.token === 'string' ? stored.token : null;
+  } catch {
+    return null;
+  }
+}
+
+// A restarted relay has a new dev secret and refuses older tokens; ask it.
+// Unreachable (offline): keep the token, the chat reports a refusal itself.
+async function stillAccepted(token) {
+  try {
+    const response = await fetch(`./api/rooms/${encodeURIComponent(room)}/messages?limit=1`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    return response.status !== 401 && response.status !== 403;
+  } catch {
+    return true;
+  }
+}
+
+async function reusableToken(name) {
+  const token = storedToken(name);
+  return token !== null && (await stillAccepted(token)) ? token : null;
+}
+
 async function join(name) {
-  const token = await fetchToken(name);
+  const token = (await reusableToken(name)) ?? (await fetchToken(name));
   localStorage.setItem(NAME_KEY, name);
   form.hidden = true;
   chatElement.hidden = false;

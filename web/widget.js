@@ -6,6 +6,7 @@
 // It loads its stylesheet and the wasm core from next to this file, so a
 // host page only needs the import. See docs/embedding.md.
 
+import { PendingStore, tokenSubject } from './pending_store.js';
 import createRoomchat from './roomchat.js';
 import { Transport } from './transport.js';
 import { ChatView } from './view/chat_view.js';
@@ -73,7 +74,14 @@ export async function mountChat(element, { token, room, url = defaultUrl(), onTo
     throw error;
   }
   const session = roomchat.createSession({ room, token });
-  const transport = new Transport(session, { url, onEvents: (events) => view.handle(events) });
+  // Without a readable subject nothing is stored: better lost on reload than shown as someone else.
+  const user = tokenSubject(token);
+  const store = user === null ? null : new PendingStore({ url, room, user });
+  const onEvents = (events) => {
+    view.handle(events);
+    if (store && events.some((event) => event.type === 'pending_changed')) store.save(session.pending());
+  };
+  const transport = new Transport(session, { url, onEvents });
 
   let refreshing = false;
   const setToken = (fresh) => transport.run((s, now) => s.setToken(fresh, now));
@@ -102,6 +110,7 @@ export async function mountChat(element, { token, room, url = defaultUrl(), onTo
     errorMessage: (code) => roomchat.errorMessage(code),
   };
   view.attach(controller, { onTokenExpired: refreshToken });
+  if (store) transport.run((s, now) => s.restore(store.load(), now));
   transport.start();
 
   let destroyed = false;

@@ -357,8 +357,8 @@ void client_session::merge_page(const history_frame& frame) {
 void client_session::merge(const chat_message& message) {
     // Our own pending message coming back (lost ack, or another tab's echo)
     // is its acknowledgement.
-    if (self_ && message.from.id == self_->id) {
-        outbox_.take(message.id);
+    if (self_ && message.from.id == self_->id && outbox_.take(message.id)) {
+        emit(events::pending_changed{});
     }
     if (timeline_.insert(message) == detail::insert_outcome::shown) {
         emit_sequenced(message);
@@ -373,6 +373,7 @@ void client_session::handle(const ack_frame& frame, millis now) {
     if (!entry) {
         return;  // a duplicate ack, or the message already came back
     }
+    emit(events::pending_changed{});
     chat_message message{frame.seq, frame.id, self_.value_or(user_info{}), std::move(entry->text), frame.ts};
     if (timeline_.insert(message) == detail::insert_outcome::shown) {
         emit_sequenced(message);
@@ -399,6 +400,7 @@ void client_session::handle(const nack_frame& frame, millis now) {
         }
     } else {
         outbox_.fail(frame.id, frame.code);
+        emit(events::pending_changed{});
     }
     emit_pending(frame.id);
 }
@@ -452,6 +454,7 @@ void client_session::pump_outbox(millis now) {
         if (work.give_up) {
             outbox_.fail(work.id, errc::no_ack);
             emit_pending(work.id);
+            emit(events::pending_changed{});
             continue;
         }
         if (!limited_until) {
@@ -505,6 +508,7 @@ result<message_id> client_session::send(std::string_view text, millis now) {
     if (outbox_.find(id)->state == delivery_state::queued) {
         emit_pending(id);  // the pump did not announce it
     }
+    emit(events::pending_changed{});
     return id;
 }
 
@@ -515,9 +519,35 @@ status client_session::retry(const message_id& id, millis now) {
     }
     if (outbox_.retry(id, now)) {
         emit_pending(id);
+        emit(events::pending_changed{});
         pump_outbox(now);
     }
     return ok_v;
+}
+
+result<std::size_t> client_session::restore(const std::vector<pending_message>& messages, millis now) {
+    if (started_ || stopped_) {
+        return errc::internal;
+    }
+    std::size_t restored = 0;
+    for (const auto& message : messages) {
+        auto normalized = normalize_text(message.text, config_.text);
+        if (message.id == message_id{} || outbox_.find(message.id) != nullptr || !normalized) {
+            continue;
+        }
+        outbox_.add(message.id, std::move(normalized).value(), message.created_at);
+        // Due now, whatever clock wrote created_at.
+        outbox_.defer(message.id, now);
+        if (message.failure) {
+            outbox_.fail(message.id, *message.failure);
+        }
+        emit_pending(message.id);
+        ++restored;
+    }
+    if (restored > 0) {
+        emit(events::pending_changed{});
+    }
+    return restored;
 }
 
 void client_session::mark_read(seq_t seq, millis /*now*/) {
@@ -596,7 +626,10 @@ result<std::string> client_session::validate(std::string_view text) const {
     return normalize_text(text, config_.text);
 }
 
-std::uint32_t client_session::rate_wait_ms(millis now) const { return limiter_.wait_ms(now); }
+std::uint32_t client_session::rate_wait_ms(millis now) const {
+    const millis imposed = std::max<millis>(rate_limited_until_ - now, 0);
+    return std::max(limiter_.wait_ms(now), static_cast<std::uint32_t>(imposed));
+}
 
 connection_state client_session::state() const noexcept { return state_; }
 
@@ -610,6 +643,15 @@ std::vector<timeline_message> client_session::timeline() const {
         rows.push_back(row(entry));
     }
     return rows;
+}
+
+std::vector<pending_message> client_session::pending() const {
+    std::vector<pending_message> out;
+    out.reserve(outbox_.entries().size());
+    for (const auto& entry : outbox_.entries()) {
+        out.push_back(pending_message{entry.id, entry.text, entry.created_at, entry.failure});
+    }
+    return out;
 }
 
 std::size_t client_session::unread_count() const noexcept { return unread_.summary().count; }

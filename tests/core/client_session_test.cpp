@@ -582,6 +582,9 @@ TEST_F(session_test, a_rate_limited_nack_waits_the_retry_after_and_never_fails) 
         const auto limited = only<events::rate_limited>(ev);
         ASSERT_EQ(limited.size(), 1U);
         EXPECT_EQ(limited[0].retry_at, now + 700);
+        // The relay's wait counts even though the local bucket has tokens.
+        EXPECT_EQ(s().rate_wait_ms(now), 700U);
+        EXPECT_EQ(s().rate_wait_ms(now + 650), 50U);
         const auto upserts = only<events::message_upserted>(ev);
         ASSERT_EQ(upserts.size(), 1U);
         EXPECT_EQ(upserts[0].message.state, delivery_state::queued);
@@ -970,6 +973,196 @@ TEST(connection_state_names, are_the_wire_words) {
     EXPECT_EQ(to_string(delivery_state::sending), "sending");
     EXPECT_EQ(to_string(delivery_state::sent), "sent");
     EXPECT_EQ(to_string(delivery_state::failed), "failed");
+}
+
+// ---- pending messages across page loads ---------------------------------------
+
+std::size_t pending_changes(const std::vector<client_event>& events) {
+    return only<events::pending_changed>(events).size();
+}
+
+TEST_F(session_test, pending_follows_sends_acks_failures_and_retries) {
+    go_online(0);
+    EXPECT_TRUE(s().pending().empty());
+
+    const auto a = send_now("  first  ", 10);
+    EXPECT_EQ(pending_changes(events()), 1U);
+    EXPECT_EQ(s().pending(), (std::vector<pending_message>{{a, "first", 10, std::nullopt}}));
+
+    s().on_timer(5'000);  // a resend: the pending set is the same
+    ASSERT_EQ(only<send_frame>(frames()).size(), 2U);
+    EXPECT_EQ(pending_changes(events()), 0U);
+
+    const auto b = send_now("second", 20);
+    events();
+    deliver(ack_frame{"lobby", a, 1, 30}, 30);
+    EXPECT_EQ(pending_changes(events()), 1U);
+    EXPECT_EQ(s().pending(), (std::vector<pending_message>{{b, "second", 20, std::nullopt}}));
+
+    deliver(nack_frame{"lobby", b, errc::id_conflict, std::nullopt}, 40);
+    EXPECT_EQ(pending_changes(events()), 1U);
+    EXPECT_EQ(s().pending(), (std::vector<pending_message>{{b, "second", 20, errc::id_conflict}}));
+
+    ASSERT_TRUE(s().retry(b, 50).ok());
+    EXPECT_EQ(pending_changes(events()), 1U);
+    EXPECT_EQ(s().pending(), (std::vector<pending_message>{{b, "second", 20, std::nullopt}}));
+
+    // Our own message coming back from the relay is its acknowledgement too.
+    deliver(message_frame{"lobby", chat_message{2, b, me, "second", 60}}, 60);
+    EXPECT_EQ(pending_changes(events()), 1U);
+    EXPECT_TRUE(s().pending().empty());
+}
+
+TEST_F(session_test, an_unacknowledged_message_that_gives_up_is_pending_as_failed) {
+    config_.max_send_attempts = 1;
+    session_.emplace(config_, random_);
+    go_online(0);
+    const auto id = send_now("lost", 0);
+    events();
+    s().on_timer(20'000);
+    EXPECT_EQ(pending_changes(events()), 1U);
+    EXPECT_EQ(s().pending(), (std::vector<pending_message>{{id, "lost", 0, errc::no_ack}}));
+}
+
+TEST_F(session_test, restore_echoes_the_messages_and_sends_them_with_their_ids_once_online) {
+    const std::vector<pending_message> saved{{id_of(101), "one", 5, std::nullopt},
+                                             {id_of(102), "two", 6, std::nullopt}};
+    const auto restored = s().restore(saved, 1000);
+    ASSERT_TRUE(restored.ok());
+    EXPECT_EQ(restored.value(), 2U);
+    auto ev = events();
+    EXPECT_EQ(pending_changes(ev), 1U);
+    const auto upserts = only<events::message_upserted>(ev);
+    ASSERT_EQ(upserts.size(), 2U);
+    EXPECT_EQ(upserts[0].message.id, id_of(101));
+    EXPECT_EQ(upserts[0].message.text, "one");
+    EXPECT_EQ(upserts[0].message.ts, 5);
+    EXPECT_EQ(upserts[0].message.state, delivery_state::queued);
+    EXPECT_EQ(upserts[1].message.id, id_of(102));
+    EXPECT_EQ(s().pending(), saved);
+    EXPECT_TRUE(only<send_frame>(frames()).empty()) << "nothing goes out before the connection";
+
+    s().start(1000);
+    s().transport_opened(1000);
+    deliver(welcome(), 1000);
+    deliver(joined_frame{"lobby", {me, bob}, 0, 0}, 1000);
+    deliver(history_frame{"lobby", history_mode::latest, {}, false, false}, 1000);
+    const auto sends = only<send_frame>(frames());
+    ASSERT_EQ(sends.size(), 2U);
+    EXPECT_EQ(sends[0].id, id_of(101));
+    EXPECT_EQ(sends[0].text, "one");
+    EXPECT_EQ(sends[1].id, id_of(102));
+    events();
+
+    deliver(ack_frame{"lobby", id_of(101), 1, 1100}, 1100);
+    deliver(ack_frame{"lobby", id_of(102), 2, 1101}, 1101);
+    EXPECT_TRUE(s().pending().empty());
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2}));
+}
+
+TEST_F(session_test, a_restored_message_the_relay_already_took_comes_back_in_the_join_history_once) {
+    ASSERT_TRUE(s().restore({{id_of(101), "took it", 5, std::nullopt}}, 1000).ok());
+    events();
+    s().start(1000);
+    s().transport_opened(1000);
+    deliver(welcome(), 1000);
+    deliver(joined_frame{"lobby", {me, bob}, 0, 2}, 1000);
+    const std::vector<chat_message> page{from_bob(1), chat_message{2, id_of(101), me, "took it", 900}};
+    deliver(history_frame{"lobby", history_mode::latest, page, false, false}, 1000);
+    EXPECT_TRUE(only<send_frame>(frames()).empty());
+    EXPECT_EQ(pending_changes(events()), 1U);
+    EXPECT_TRUE(s().pending().empty());
+    const auto rows = s().timeline();
+    ASSERT_EQ(rows.size(), 2U);
+    EXPECT_EQ(rows[1].id, id_of(101));
+    EXPECT_EQ(rows[1].seq, 2U);
+    EXPECT_EQ(rows[1].state, delivery_state::sent);
+}
+
+TEST_F(session_test, a_restored_message_the_relay_already_took_is_acknowledged_once_from_its_dedupe) {
+    ASSERT_TRUE(s().restore({{id_of(101), "took it", 5, std::nullopt}}, 1000).ok());
+    events();
+    s().start(1000);
+    s().transport_opened(1000);
+    deliver(welcome(), 1000);
+    // The latest page no longer reaches it: it goes out again.
+    deliver(joined_frame{"lobby", {me, bob}, 0, 3}, 1000);
+    deliver(history_frame{"lobby", history_mode::latest, from_bob(2, 3), false, true}, 1000);
+    const auto sends = only<send_frame>(frames());
+    ASSERT_EQ(sends.size(), 1U);
+    EXPECT_EQ(sends[0].id, id_of(101));
+    events();
+
+    deliver(ack_frame{"lobby", id_of(101), 1, 900}, 1010);
+    deliver(ack_frame{"lobby", id_of(101), 1, 900}, 1020);  // a second copy of the ack
+    deliver(
+        history_frame{
+            "lobby", history_mode::before, {chat_message{1, id_of(101), me, "took it", 900}}, false, false},
+        1030);
+    const auto upserts = only<events::message_upserted>(events());
+    ASSERT_EQ(upserts.size(), 1U);
+    EXPECT_EQ(upserts[0].message.seq, 1U);
+    EXPECT_EQ(upserts[0].message.state, delivery_state::sent);
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2, 3}));
+    EXPECT_TRUE(s().pending().empty());
+}
+
+TEST_F(session_test, a_restored_failed_message_stays_failed_until_retried) {
+    ASSERT_TRUE(s().restore({{id_of(101), "refused", 5, errc::no_ack}}, 1000).ok());
+    const auto upserts = only<events::message_upserted>(events());
+    ASSERT_EQ(upserts.size(), 1U);
+    EXPECT_EQ(upserts[0].message.state, delivery_state::failed);
+    EXPECT_EQ(upserts[0].message.failure, errc::no_ack);
+    go_online(1000);
+    EXPECT_EQ(s().pending(), (std::vector<pending_message>{{id_of(101), "refused", 5, errc::no_ack}}));
+
+    ASSERT_TRUE(s().retry(id_of(101), 2000).ok());
+    const auto sends = only<send_frame>(frames());
+    ASSERT_EQ(sends.size(), 1U);
+    EXPECT_EQ(sends[0].id, id_of(101));
+}
+
+TEST_F(session_test, restore_skips_invalid_entries_and_keeps_the_rest) {
+    const std::string too_long(501, 'x');
+    const std::vector<pending_message> saved{
+        {message_id{}, "zero id", 1, std::nullopt},  // never generated
+        {id_of(101), "kept", 2, std::nullopt},
+        {id_of(101), "same id again", 3, std::nullopt},  // already restored
+        {id_of(102), "   ", 4, std::nullopt},            // empty once trimmed
+        {id_of(103), too_long, 5, std::nullopt},
+        {id_of(104), "bad \xff utf8", 6, std::nullopt},
+        {id_of(105), "  trimmed  ", 7, std::nullopt},
+    };
+    const auto restored = s().restore(saved, 1000);
+    ASSERT_TRUE(restored.ok());
+    EXPECT_EQ(restored.value(), 2U);
+    EXPECT_EQ(s().pending(), (std::vector<pending_message>{{id_of(101), "kept", 2, std::nullopt},
+                                                           {id_of(105), "trimmed", 7, std::nullopt}}));
+    EXPECT_EQ(only<events::message_upserted>(events()).size(), 2U);
+
+    const auto nothing = s().restore({{id_of(101), "kept", 2, std::nullopt}}, 1000);
+    ASSERT_TRUE(nothing.ok());
+    EXPECT_EQ(nothing.value(), 0U);
+    EXPECT_EQ(pending_changes(events()), 0U);
+}
+
+TEST_F(session_test, restore_after_start_is_refused_and_changes_nothing) {
+    go_online(0, from_bob(1, 1));
+    const auto refused = s().restore({{id_of(101), "late", 5, std::nullopt}}, 10);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error(), errc::internal);
+    EXPECT_TRUE(s().pending().empty());
+    EXPECT_TRUE(events().empty());
+}
+
+TEST_F(session_test, pending_round_trips_into_a_fresh_session) {
+    go_online(0);
+    const auto a = send_now("kept across the reload", 10);
+    EXPECT_EQ(s().pending().size(), 1U);
+    client_session fresh(config_, random_);
+    ASSERT_TRUE(fresh.restore(s().pending(), 20).ok());
+    EXPECT_EQ(fresh.pending(), s().pending());
+    EXPECT_EQ(fresh.pending().at(0).id, a);
 }
 
 }  // namespace

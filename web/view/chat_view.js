@@ -96,7 +96,7 @@ export class ChatView {
           else this.banner.showError(event.message);
           break;
         default:
-          break;  // open_transport / close_transport belong to the transport
+          break;  // open_transport / close_transport belong to the transport, pending_changed to the widget's store
       }
     }
     list.endBatch();

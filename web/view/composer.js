@@ -15,7 +15,6 @@ export class Composer {
     this.controller = controller;
     this.announcer = announcer;
     this.onSent = onSent;
-    this.rateLimitedUntil = 0;
     this.ticker = null;
 
     const inputId = uid('input');
@@ -58,7 +57,6 @@ export class Composer {
 
   // rate_limited event: the held message goes out by itself at retryAt.
   rateLimited(retryAt) {
-    this.rateLimitedUntil = Math.max(this.rateLimitedUntil, retryAt);
     this.announcer.error(`You are sending too fast. You can send again in ${secondsUntil(retryAt)} s.`);
     this.refresh();
   }
@@ -94,7 +92,7 @@ export class Composer {
   refresh() {
     const check = this.controller.validate(this.input.value);
     const now = Date.now();
-    const waitUntil = Math.max(this.rateLimitedUntil, now + this.controller.rateWaitMs());
+    const waitUntil = now + this.controller.rateWaitMs();
     const waitSeconds = secondsUntil(waitUntil, now);
 
     this.counter.hidden = check.codePoints < check.maxCodePoints * COUNTER_FROM;

@@ -18,6 +18,8 @@
 // sequence order; every message this client sent ends acknowledged once or
 // failed with a reason; pending messages survive disconnects and go out
 // again on reconnect with the same id, so the relay deduplicates them.
+// They also survive a page reload when the embedder stores pending() on
+// every pending_changed event and hands it to restore() in the next load.
 
 #include <cstdint>
 #include <optional>
@@ -74,6 +76,21 @@ struct timeline_message {
     std::optional<errc> failure;                  // state == failed
 };
 
+// An own message not yet acknowledged, as an embedder keeps it across page
+// loads (pending(), restore()). Queued and sending are not told apart: both
+// go out again after a restore. A failed one keeps its reason, so the user
+// can still retry it.
+struct pending_message {
+    message_id id;
+    std::string text;  // normalised
+    millis created_at = 0;
+    std::optional<errc> failure;  // set: failed and waiting for retry()
+
+    friend bool operator==(const pending_message& a, const pending_message& b) {
+        return a.id == b.id && a.text == b.text && a.created_at == b.created_at && a.failure == b.failure;
+    }
+};
+
 namespace events {
 struct open_transport {};  // open a WebSocket to the relay now
 // Close it (auth refused, stop(), network gone, no answer). The session
@@ -115,12 +132,16 @@ struct error {
     errc code = errc::internal;
     std::string detail;
 };
+// What pending() returns changed: a message was typed or restored,
+// acknowledged, failed or retried. Moves between queued and sending do not
+// count. The time to store pending() again.
+struct pending_changed {};
 }  // namespace events
 
-using client_event =
-    std::variant<events::open_transport, events::close_transport, events::connection_changed,
-                 events::identity, events::message_upserted, events::timeline_reset, events::history_loaded,
-                 events::unread_changed, events::presence_changed, events::rate_limited, events::error>;
+using client_event = std::variant<events::open_transport, events::close_transport, events::connection_changed,
+                                  events::identity, events::message_upserted, events::timeline_reset,
+                                  events::history_loaded, events::unread_changed, events::presence_changed,
+                                  events::rate_limited, events::error, events::pending_changed>;
 
 class client_session {
 public:
@@ -147,6 +168,15 @@ public:
     void load_older(millis now);
     void set_token(std::string token, millis now);
     void stop(millis now);
+    // Before start(): puts back what pending() returned in an earlier page
+    // load, in order, with the original ids, so a message the relay took
+    // before the reload comes back in the join history or is acknowledged
+    // again by the relay's dedupe, never shown twice. Each is echoed like a
+    // new send; failed ones stay failed until retry(). Entries with the zero
+    // id, an id already pending or a text the text rules refuse are skipped.
+    // Returns how many were restored; errc::internal (a caller bug) once
+    // started, when restoring could show a message already in the timeline twice.
+    result<std::size_t> restore(const std::vector<pending_message>& messages, millis now);
 
     // ---- outputs
     std::vector<std::string> take_frames();
@@ -156,9 +186,13 @@ public:
     result<std::string> validate(std::string_view text) const;
     // The limits validate() applies: the relay's once welcomed.
     const text_limits& limits() const noexcept { return config_.text; }
+    // Milliseconds until a message would go out: the local bucket's wait or
+    // the relay's retry-after from a rate_limited nack, whichever is longer.
     std::uint32_t rate_wait_ms(millis now) const;
     connection_state state() const noexcept;
     std::vector<timeline_message> timeline() const;
+    // Own messages not yet acknowledged, in the order they go out.
+    std::vector<pending_message> pending() const;
     std::size_t unread_count() const noexcept;
     const std::optional<user_info>& self() const noexcept;
 

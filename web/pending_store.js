@@ -1,0 +1,59 @@
+// Keeps the user's unacknowledged messages (the session's pending()) in
+// localStorage, so a reload or a closed tab does not lose what they typed.
+// One entry per relay URL, room and user: the user is the token's subject,
+// the id the relay authenticates, so one person's text is never restored
+// into another person's chat. The entry is removed once nothing is pending.
+//
+// Other tabs of the same user and room share the entry. Each tab rewrites
+// only the messages it knows; restoring one that another tab still holds is
+// harmless, since it goes out with the same id and the relay deduplicates it.
+
+const PREFIX = 'roomchat.pending:';
+
+// The `sub` claim of a JWT, read without verifying (the relay verifies);
+// null when the token does not carry one.
+export function tokenSubject(token) {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0))));
+    return typeof claims.sub === 'string' && claims.sub !== '' ? claims.sub : null;
+  } catch {
+    return null;
+  }
+}
+
+export class PendingStore {
+  constructor({ url, room, user }) {
+    this.key = PREFIX + JSON.stringify([url, room, user]);
+    this.known = new Set();  // ids this tab has held: its own to rewrite or drop
+  }
+
+  // What an earlier page load left; [] when nothing or unreadable.
+  load() {
+    const stored = this.read();
+    for (const message of stored) this.known.add(message.id);
+    return stored;
+  }
+
+  save(pending) {
+    for (const message of pending) this.known.add(message.id);
+    const others = this.read().filter((message) => !this.known.has(message.id));
+    const all = [...others, ...pending];
+    try {
+      if (all.length === 0) localStorage.removeItem(this.key);
+      else localStorage.setItem(this.key, JSON.stringify(all));
+    } catch (error) {
+      // Storage full or disabled: the messages still go out while the page is open.
+      console.warn('roomchat: could not store pending messages', error);
+    }
+  }
+
+  read() {
+    try {
+      const stored = JSON.parse(localStorage.getItem(this.key) ?? '[]');
+      return Array.isArray(stored) ? stored.filter((m) => typeof m?.id === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+}
