@@ -10,33 +10,15 @@
 //   - receive: receive(one message frame) + takeEvents(), for a reader who
 //     marks each message read and for one away while the unread count grows;
 //   - validate: validate() of a 500-code-point text (every keystroke).
-import fs from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const wasmDir = process.env.ROOMCHAT_WASM_DIR ?? path.resolve(here, '../build/wasm/wasm');
+import {
+  ANN, BOB, ROOM, START, ack, history, joined, loadRoomchat, messageFrame, otherId, welcome, wireMessage,
+} from '../tests/wasm/harness.mjs';
+
 const sends = Number(process.argv[2] ?? 2000);
 const timelineSize = 1000;
-const room = 'lobby';
-const self = { id: 'ann', name: 'Ann' };
-const other = { id: 'bob', name: 'Bob' };
-const start = 1_700_000_000_000;
-
-async function loadRoomchat() {
-  const js = path.join(wasmDir, 'roomchat.js');
-  const wasm = path.join(wasmDir, 'roomchat.wasm');
-  for (const file of [js, wasm]) {
-    if (!fs.existsSync(file)) throw new Error(`${file} is missing: build the wasm preset first`);
-  }
-  const { default: createRoomchat } = await import(pathToFileURL(js).href);
-  // Emscripten 3.1.6 cannot fetch the .wasm itself under Node 20.
-  return createRoomchat({ wasmBinary: fs.readFileSync(wasm) });
-}
-
-const otherId = (n) => `b${n.toString(16).padStart(31, '0')}`;
-const wireMessage = (seq, text) => ({ seq, id: otherId(seq), from: other, text, ts: start + seq });
+const from = (seq, text) => wireMessage(seq, otherId(seq), BOB, text);
 const chatter = (n) => `message ${n}: did you see that? the goal in the second half was great`;
 
 // Microseconds per call of fn(i), sorted; after(i) runs untimed between calls.
@@ -60,8 +42,8 @@ function row(label, sorted) {
 }
 
 const roomchat = await loadRoomchat();
-const session = roomchat.createSession({ room, token: 'token-ann' });
-let now = start;
+const session = roomchat.createSession({ room: ROOM, token: 'token-ann' });
+let now = START;
 const frames = () => session.takeFrames().map((text) => JSON.parse(text));
 const receive = (frame) => session.receive(JSON.stringify(frame), now);
 
@@ -69,15 +51,12 @@ const receive = (frame) => session.receive(JSON.stringify(frame), now);
 // The relay's rate limit is lifted so every send goes out at once.
 session.start(now);
 session.transportOpened(now);
-receive({
-  type: 'welcome', user: self, max_text_code_points: 500,
-  rate: { burst: 1_000_000, refill_interval_ms: 1 }, token_expires_at: start + 3_600_000_000,
-});
+receive(welcome(ANN, { burst: 1_000_000, refillMs: 1 }));
 const join = frames().find((f) => f.type === 'join');
 if (!join) throw new Error('the session did not join after the welcome');
-const backlog = Array.from({ length: timelineSize }, (_, i) => wireMessage(i + 1, chatter(i + 1)));
-receive({ type: 'joined', room, members: [self, other], read_seq: timelineSize, latest_seq: timelineSize });
-receive({ type: 'history', room, mode: 'latest', messages: backlog, truncated: false, has_more: false });
+const backlog = Array.from({ length: timelineSize }, (_, i) => from(i + 1, chatter(i + 1)));
+receive(joined([ANN, BOB], { readSeq: timelineSize, latestSeq: timelineSize }));
+receive(history('latest', backlog));
 session.takeFrames();
 session.takeEvents();
 if (session.state() !== 'online') throw new Error(`session is ${session.state()}, not online`);
@@ -98,7 +77,7 @@ const sendSamples = timed(sends, (i) => {
   if (!sent.frames.some((text) => JSON.parse(text).type === 'send')) throw new Error('send produced no frame');
   seq += 1;
   now += 1;
-  receive({ type: 'ack', room, id: sent.result.id, seq, ts: now });
+  receive(ack(sent.result.id, seq, now));
   session.takeFrames();
   session.takeEvents();
 });
@@ -111,7 +90,7 @@ session.takeEvents();
 const receiveOne = () => {
   seq += 1;
   now += 1;
-  receive({ type: 'message', room, message: wireMessage(seq, chatter(seq)) });
+  receive(messageFrame(from(seq, chatter(seq))));
   session.takeEvents();
 };
 const receiveSamples = timed(sends, receiveOne, () => {
@@ -127,7 +106,7 @@ const validateSamples = timed(sends, () => {
   if (!session.validate(longText).ok) throw new Error('a 500-code-point text should be valid');
 });
 
-console.log(`wasm_send: ${path.join(wasmDir, 'roomchat.wasm')} under node ${process.version}, ` +
+console.log(`wasm_send: roomchat.wasm under node ${process.version}, ` +
   `timeline of ${timelineSize} messages\n`);
 console.log(`  ${'per call (us)'.padEnd(46)} ${'samples'.padStart(7)} ${'p50'.padStart(9)}` +
   `${'p99'.padStart(9)}${'max'.padStart(9)}   budget`);

@@ -19,6 +19,7 @@ import {
   useRelayAndBrowser,
   waitForMessage,
   waitOnline,
+  withholdAcks,
 } from './support.mjs';
 
 const shared = useRelayAndBrowser();
@@ -111,27 +112,13 @@ test('a lost connection shows the reconnect countdown and recovers by itself', a
 test('Retry on a failed message does not duplicate it', async () => {
   const room = uniqueRoom('retry');
   const target = 'this one will fail first';
-  const targetIds = new Set();
-  let dropAcks = true;
+  let acks;
   const ann = await shared.open({
     name: 'Ann',
     room,
     beforeLoad: async (page) => {
       await page.clock.install();
-      await page.routeWebSocket(/\/ws$/, (ws) => {
-        const server = ws.connectToServer();
-        ws.onMessage((message) => {
-          const frame = JSON.parse(message);
-          if (frame.type === 'send' && frame.text === target) targetIds.add(frame.id);
-          server.send(message);
-        });
-        server.onMessage((message) => {
-          const frame = JSON.parse(message);
-          const about = frame.type === 'ack' ? frame.id : frame.type === 'message' ? frame.message?.id : null;
-          if (dropAcks && targetIds.has(about)) return;
-          ws.send(message);
-        });
-      });
+      acks = await withholdAcks(page, target);
     },
   });
   const bob = await shared.open({ name: 'Bob', room });
@@ -143,7 +130,7 @@ test('Retry on a failed message does not duplicate it', async () => {
       await ann.page.waitForTimeout(100);
     }
     assert.equal(await row.getAttribute('data-state'), 'failed');
-    assert.equal(targetIds.size, 1, 'every resend used the same id');
+    assert.equal(acks.ids.size, 1, 'every resend used the same id');
     const failedId = await row.getAttribute('data-id');
     assert.match(await row.locator('.rc-failure').textContent(), /Not sent: .+/);
     await screenshot(ann.page, 'light-failed-retry');
@@ -151,7 +138,7 @@ test('Retry on a failed message does not duplicate it', async () => {
     // The relay did take it: Bob already has it, once.
     await waitForMessage(bob.page, target);
 
-    dropAcks = false;
+    acks.withholding = false;
     await row.getByRole('button', { name: 'Retry' }).click();
     await waitForMessage(ann.page, target, { state: 'sent' });
     assert.equal(await row.getAttribute('data-id'), failedId);
@@ -163,7 +150,7 @@ test('Retry on a failed message does not duplicate it', async () => {
     assert.equal(countText(annSees, target), 1);
     assert.equal(countText(bobSees, target), 1);
     assert.deepEqual(annSees.map((m) => m.id), bobSees.map((m) => m.id));
-    assert.equal(targetIds.size, 1);
+    assert.equal(acks.ids.size, 1);
   } finally {
     await ann.context.close();
     await bob.context.close();

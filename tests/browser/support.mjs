@@ -235,3 +235,26 @@ export async function seriousViolations(page) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
 }
+
+// Routes the page's WebSocket through the test so that the relay's ack and
+// echo of messages with `text` can be withheld: the relay accepts them, the
+// client never hears. `ids` collects every id those messages were sent with;
+// clear `withholding` to let answers through again.
+export async function withholdAcks(page, text) {
+  const control = { ids: new Set(), withholding: true };
+  await page.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      const frame = JSON.parse(message);
+      if (frame.type === 'send' && frame.text === text) control.ids.add(frame.id);
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      const frame = JSON.parse(message);
+      const about = frame.type === 'ack' ? frame.id : frame.type === 'message' ? frame.message?.id : null;
+      if (control.withholding && control.ids.has(about)) return;
+      ws.send(message);
+    });
+  });
+  return control;
+}

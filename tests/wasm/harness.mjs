@@ -50,8 +50,9 @@ export const nack = (id, code, retryAfterMs) => ({
 });
 export const presence = (event, user) => ({ type: 'presence', room: ROOM, event, user });
 
-// Message ids of other people's messages: any canonical id will do.
-export const otherId = (n) => n.toString(16).padStart(32, 'f');
+// Message ids of other people's messages: one canonical id per n, distinct
+// for every n (a fixed first digit keeps even n = 0 from being the nil id).
+export const otherId = (n) => `e${n.toString(16).padStart(31, '0')}`;
 
 export class Driver {
   constructor(roomchat, { token = 'token-ann', pageSize } = {}) {
