@@ -11,6 +11,8 @@
 
 #include "roomchat/codec.hpp"
 
+#include "support/test_ids.hpp"
+
 // The session is driven here exactly as the browser drives it, against a
 // scripted relay: server frames are encoded with the real codec and every
 // frame the session sends is decoded back to check what went on the wire.
@@ -21,12 +23,7 @@ namespace {
 const user_info me{"me", "Me"};
 const user_info bob{"bob", "Bob"};
 
-message_id id_of(std::uint8_t n) {
-    std::array<std::uint8_t, message_id::size_bytes> bytes{};
-    bytes[0] = n;
-    bytes[15] = 0xee;
-    return message_id(bytes);
-}
+using test::id_of;
 
 chat_message from_bob(seq_t seq) {
     return chat_message{seq, id_of(static_cast<std::uint8_t>(seq)), bob, "hello " + std::to_string(seq),

@@ -5,15 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_ids.hpp"
+
 namespace roomchat {
 namespace {
 
-message_id id_of(std::uint8_t n) {
-    std::array<std::uint8_t, message_id::size_bytes> bytes{};
-    bytes[0] = n;
-    bytes[15] = 0xff;
-    return message_id(bytes);
-}
+using test::id_of;
 
 TEST(DedupeWindow, UnknownIdIsNotFound) {
     const dedupe_window window;

@@ -7,15 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_ids.hpp"
+
 namespace roomchat::detail {
 namespace {
 
-message_id id_of(std::uint8_t n) {
-    std::array<std::uint8_t, message_id::size_bytes> bytes{};
-    bytes[0] = n;
-    bytes[15] = 1;
-    return message_id(bytes);
-}
+using test::id_of;
 
 const random_source top_of_range = [](std::uint8_t* data, std::size_t size) {
     std::memset(data, 0xff, size);

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_ids.hpp"
+
 namespace roomchat {
 namespace {
 
@@ -16,12 +18,7 @@ const user_info ann{"ann", "Ann"};
 const user_info bob{"bob", "Bob"};
 const user_info cat{"cat", "Cat"};
 
-message_id id_of(std::uint8_t n) {
-    std::array<std::uint8_t, message_id::size_bytes> bytes{};
-    bytes[0] = n;
-    bytes[15] = 0x42;
-    return message_id(bytes);
-}
+using test::id_of;
 
 template <typename Frame>
 const Frame& frame_of(const room_action& action) {

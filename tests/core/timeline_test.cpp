@@ -6,15 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_ids.hpp"
+
 namespace roomchat::detail {
 namespace {
 
-message_id id_of(std::uint8_t n) {
-    std::array<std::uint8_t, message_id::size_bytes> bytes{};
-    bytes[0] = n;
-    bytes[15] = 1;
-    return message_id(bytes);
-}
+using test::id_of;
 
 chat_message msg(seq_t seq, std::uint8_t id = 0) {
     return chat_message{seq, id_of(id == 0 ? static_cast<std::uint8_t>(seq) : id), {"u", "U"}, "hi", 10};

@@ -7,15 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_ids.hpp"
+
 namespace roomchat::detail {
 namespace {
 
-message_id id_of(seq_t seq) {
-    std::array<std::uint8_t, message_id::size_bytes> bytes{};
-    bytes[0] = static_cast<std::uint8_t>(seq);
-    bytes[15] = 1;
-    return message_id(bytes);
-}
+using test::id_of;
 
 std::map<seq_t, chat_message> held(const std::map<seq_t, std::string>& authors) {
     std::map<seq_t, chat_message> out;
