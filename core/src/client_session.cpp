@@ -9,10 +9,6 @@ namespace roomchat {
 
 namespace {
 
-// History pages from the relay hold up to its max page size of full-length
-// messages, far more than the 16 KiB a client frame may have.
-constexpr codec_limits server_frame_limits{1024 * 1024, 8};
-
 bool is_fatal(errc code) {
     return code == errc::auth_failed || code == errc::token_expired || code == errc::room_forbidden;
 }
@@ -238,7 +234,7 @@ void client_session::receive(std::string_view frame_text, millis now) {
     if (link_ == link_phase::closed || link_ == link_phase::opening) {
         return;  // a late frame of a connection already given up
     }
-    auto decoded = decode_server_frame(frame_text, server_frame_limits);
+    auto decoded = decode_server_frame(frame_text);
     if (const auto* failure = std::get_if<decode_error>(&decoded)) {
         emit(events::error{failure->code, failure->detail});
         return;

@@ -293,6 +293,20 @@ TEST(codec, default_size_limit_is_sixteen_kib) {
     EXPECT_EQ(client_error(text).code, errc::frame_too_large);
 }
 
+TEST(codec, server_frames_may_be_larger_than_client_frames) {
+    history_frame page;
+    page.room = "lobby";
+    for (seq_t seq = 1; seq <= 200; ++seq) {
+        page.messages.push_back(chat_message{
+            seq, id_of(static_cast<std::uint8_t>(seq)), {"ann", "Ann"}, std::string(500, 'x'), 1});
+    }
+    const std::string text = encode(server_frame{page});
+    ASSERT_GT(text.size(), 16U * 1024U);
+    ASSERT_LT(text.size(), server_frame_limits.max_frame_bytes);
+    decode_ok(decode_server_frame(text));
+    EXPECT_EQ(client_error(text).code, errc::frame_too_large);
+}
+
 std::string nested(std::size_t depth, bool arrays) {
     std::string open;
     std::string close;

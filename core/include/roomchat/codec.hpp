@@ -19,6 +19,11 @@ struct codec_limits {
     std::size_t max_depth = 8;                // objects/arrays nested
 };
 
+// What a client accepts from the relay: history pages (up to the relay's max
+// page size of full-length messages) and member lists are far larger than the
+// 16 KiB a client frame may have.
+inline constexpr codec_limits server_frame_limits{1024 * 1024, 8};
+
 // The error of a failed decode: the code and which field or why.
 struct decode_error {
     errc code = errc::malformed_json;
@@ -32,7 +37,8 @@ std::string encode(const client_frame& frame);
 std::string encode(const server_frame& frame);
 
 decoded<client_frame> decode_client_frame(std::string_view text, const codec_limits& limits = {});
-decoded<server_frame> decode_server_frame(std::string_view text, const codec_limits& limits = {});
+decoded<server_frame> decode_server_frame(std::string_view text,
+                                          const codec_limits& limits = server_frame_limits);
 
 std::string_view to_string(history_mode mode) noexcept;
 std::string_view to_string(presence_event event) noexcept;
