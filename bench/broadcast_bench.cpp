@@ -36,9 +36,9 @@ bool reaches(const room_action& action, connection_id conn, const room& r) {
 void bm_send_round_20_clients(benchmark::State& state) {
     room_config config;
     config.rate = {5, 1};
-    room r("lobby", config);
+    room r("lobby", "bench", config);
     for (connection_id conn = 1; conn <= clients; ++conn) {
-        (void)r.join(conn, member(conn), std::nullopt, 0);
+        (void)r.join(conn, member(conn), join_frame{"lobby", std::nullopt, std::nullopt}, 0);
     }
     millis now = 0;
     std::uint64_t n = 0;

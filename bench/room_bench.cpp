@@ -17,9 +17,9 @@ void bm_room_send_20_members(benchmark::State& state) {
     room_config config;
     config.rate = {5, 1};  // one token per ms of simulated time: never limited
     config.dedupe_capacity = config.history.max_messages;
-    room r("lobby", config);
+    room r("lobby", "bench", config);
     for (connection_id conn = 1; conn <= members_in_room; ++conn) {
-        (void)r.join(conn, member(conn), std::nullopt, 0);
+        (void)r.join(conn, member(conn), join_frame{"lobby", std::nullopt, std::nullopt}, 0);
     }
     millis now = 0;
     std::uint64_t n = 0;

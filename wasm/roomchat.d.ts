@@ -6,11 +6,11 @@
 
 export type ErrorCode =
   | 'empty_text' | 'text_too_long' | 'invalid_utf8' | 'control_character'
-  | 'invalid_message_id' | 'invalid_user_id' | 'invalid_room_id'
+  | 'invalid_message_id' | 'invalid_user_id' | 'invalid_room_id' | 'invalid_epoch'
   | 'malformed_json' | 'frame_too_large' | 'too_deep' | 'unknown_type' | 'missing_field' | 'wrong_type'
   | 'unsupported_version'
   | 'auth_required' | 'auth_failed' | 'token_expired' | 'auth_timeout' | 'room_forbidden' | 'not_joined'
-  | 'rate_limited' | 'id_conflict' | 'room_full'
+  | 'rate_limited' | 'id_conflict' | 'room_full' | 'too_many_rooms'
   | 'binary_frame' | 'too_many_connections' | 'slow_consumer' | 'going_away' | 'internal'
   | 'no_ack';
 
@@ -38,11 +38,18 @@ export type ChatEvent =
   | { type: 'identity'; self: User }
   // Insert or update `message`, placed before the message with id `before` (at the end when absent).
   | { type: 'message'; message: TimelineMessage; before?: string }
-  | { type: 'timeline_reset' }
+  // Forget every sequenced row (keep pending ones); the next pages refill the timeline.
+  // 'epoch_changed': the room started over (a relay restart) and earlier messages are gone for
+  // good; 'history_truncated': the relay's capped history no longer reaches this client's position.
+  | { type: 'timeline_reset'; reason: 'history_truncated' | 'epoch_changed' }
   | { type: 'history_loaded'; mode: 'latest' | 'after' | 'before'; count: number; hasMore: boolean }
   | { type: 'unread_changed'; count: number; firstUnread?: string }
-  | { type: 'presence_changed'; members: User[] }
+  // `members` lists at most the relay's cap (1000 by default); `count` is everyone present.
+  | { type: 'presence_changed'; members: User[]; count: number }
   | { type: 'rate_limited'; retryAt: number }
+  // The token runs out at expiresAt (or has): get a fresh one and call setToken(). Comes once per
+  // token, a minute ahead (at most half its remaining life); sends refused meanwhile wait for it.
+  | { type: 'token_expiring'; expiresAt: number }
   | { type: 'error'; code: ErrorCode; message: string; detail: string }
   // pending() changed (a message was typed or restored, acknowledged, failed or retried): store it again.
   | { type: 'pending_changed' };

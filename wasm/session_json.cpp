@@ -59,7 +59,7 @@ json event_json(const client_event& event) {
                 if (e.before) out["before"] = e.before->to_string();
                 return out;
             } else if constexpr (std::is_same_v<E, events::timeline_reset>) {
-                return json{{"type", "timeline_reset"}};
+                return json{{"type", "timeline_reset"}, {"reason", str(to_string(e.reason))}};
             } else if constexpr (std::is_same_v<E, events::history_loaded>) {
                 return json{{"type", "history_loaded"},
                             {"mode", str(to_string(e.mode))},
@@ -72,9 +72,12 @@ json event_json(const client_event& event) {
             } else if constexpr (std::is_same_v<E, events::presence_changed>) {
                 json members = json::array();
                 for (const auto& member : e.members) members.push_back(user_json(member));
-                return json{{"type", "presence_changed"}, {"members", std::move(members)}};
+                return json{
+                    {"type", "presence_changed"}, {"members", std::move(members)}, {"count", e.count}};
             } else if constexpr (std::is_same_v<E, events::rate_limited>) {
                 return json{{"type", "rate_limited"}, {"retryAt", e.retry_at}};
+            } else if constexpr (std::is_same_v<E, events::token_expiring>) {
+                return json{{"type", "token_expiring"}, {"expiresAt", e.expires_at}};
             } else if constexpr (std::is_same_v<E, events::pending_changed>) {
                 return json{{"type", "pending_changed"}};
             } else {

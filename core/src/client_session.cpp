@@ -15,6 +15,16 @@ bool is_fatal(errc code) {
 
 }  // namespace
 
+std::string_view to_string(reset_reason reason) noexcept {
+    switch (reason) {
+        case reset_reason::history_truncated:
+            return "history_truncated";
+        case reset_reason::epoch_changed:
+            return "epoch_changed";
+    }
+    return "unknown";
+}
+
 std::string_view to_string(connection_state state) noexcept {
     switch (state) {
         case connection_state::connecting:
@@ -83,6 +93,7 @@ void client_session::drop_connection() {
     link_ = link_phase::closed;
     gap_request_deadline_.reset();
     older_request_deadline_.reset();
+    read_due_.reset();  // the next joined says where the relay's marker is
     timeline_.drop_held_back();
     for (const auto& id : outbox_.requeue_in_flight()) {
         emit_pending(id);
@@ -129,6 +140,7 @@ void client_session::network_changed(bool online, millis now) {
 
 void client_session::set_token(std::string token, millis now) {
     config_.token = std::move(token);
+    token_refresh_at_.reset();  // the welcome for this token sets the next one
     if (stopped_) {
         return;
     }
@@ -157,6 +169,7 @@ void client_session::stop(millis /*now*/) {
         return;
     }
     stopped_ = true;
+    token_refresh_at_.reset();
     if (link_ != link_phase::closed) {
         emit(events::close_transport{"stopped"});
         drop_connection();
@@ -165,6 +178,9 @@ void client_session::stop(millis /*now*/) {
 }
 
 void client_session::on_timer(millis now) {
+    if (state_ != connection_state::offline && token_refresh_at_ && now >= *token_refresh_at_) {
+        ask_for_token();
+    }
     switch (link_) {
         case link_phase::closed:
             if (state_ == connection_state::reconnecting && now >= retry_at_) {
@@ -189,29 +205,42 @@ void client_session::on_timer(millis now) {
                 gap_request_deadline_.reset();
                 check_gap(now);
             }
+            if (read_due_ && now >= *read_due_) {
+                send_read(now);
+            }
             break;
     }
 }
 
+// Every deadline on_timer() acts on, by link phase. Offline, nothing is due:
+// not even the token refresh, which waits until the session tries again.
 std::optional<millis> client_session::next_deadline() const {
+    if (state_ == connection_state::offline) {
+        return std::nullopt;
+    }
+    std::optional<millis> deadline = token_refresh_at_;
+    const auto consider = [&deadline](std::optional<millis> at) {
+        if (at && (!deadline || *at < *deadline)) {
+            deadline = at;
+        }
+    };
     switch (link_) {
         case link_phase::closed:
             if (state_ == connection_state::reconnecting) {
-                return retry_at_;
+                consider(retry_at_);
             }
-            return std::nullopt;
+            break;
         case link_phase::opening:
         case link_phase::authenticating:
         case link_phase::joining:
-            return handshake_deadline_;
-        case link_phase::joined:
+            consider(handshake_deadline_);
             break;
-    }
-    std::optional<millis> deadline = outbox_.next_deadline();
-    for (const auto& request : {gap_request_deadline_, older_request_deadline_}) {
-        if (request && (!deadline || *request < *deadline)) {
-            deadline = request;
-        }
+        case link_phase::joined:
+            consider(outbox_.next_deadline());
+            consider(gap_request_deadline_);
+            consider(older_request_deadline_);
+            consider(read_due_);
+            break;
     }
     return deadline;
 }
@@ -245,6 +274,17 @@ void client_session::receive(std::string_view frame_text, millis now) {
 void client_session::handle(const welcome_frame& frame, millis now) {
     const bool new_identity = !(self_ == frame.user);
     self_ = frame.user;
+    token_expires_at_ = frame.token_expires_at;
+    // Lead by at most half the remaining life; a token already past its
+    // expiry by our clock (skew) asks at once.
+    // (Unsigned difference: exact for any two int64 values in order.)
+    const std::uint64_t remaining =
+        frame.token_expires_at > now
+            ? static_cast<std::uint64_t>(frame.token_expires_at) - static_cast<std::uint64_t>(now)
+            : 0;
+    const auto lead =
+        std::min<std::uint64_t>(remaining / 2, static_cast<std::uint64_t>(config_.token_refresh_lead_ms));
+    token_refresh_at_ = frame.token_expires_at - static_cast<millis>(lead);
     config_.text.max_code_points = frame.max_text_code_points;
     if (!(frame.rate == config_.rate)) {
         // Tokens spent under the old settings do not carry over.
@@ -259,9 +299,10 @@ void client_session::handle(const welcome_frame& frame, millis now) {
     }
     if (link_ == link_phase::authenticating) {
         link_ = link_phase::joining;
-        join_frame join{config_.room, std::nullopt};
+        join_frame join{config_.room, std::nullopt, std::nullopt};
         if (timeline_.based() && timeline_.contiguous() > 0) {
             join.since = timeline_.contiguous();
+            join.epoch = epoch_;
         }
         transmit(join);
     }
@@ -271,12 +312,17 @@ void client_session::handle(const joined_frame& frame, millis now) {
     if (frame.room != config_.room) {
         return;
     }
+    if (epoch_ != frame.epoch) {
+        start_epoch(frame.epoch);
+    }
     members_ = frame.members;
-    emit(events::presence_changed{members_});
+    member_count_ = frame.member_count;
+    emit(events::presence_changed{members_, member_count_});
     timeline_.note_seq(frame.latest_seq);
     if (unread_.read_seq() > frame.read_seq) {
         // Read while offline: the relay has not heard yet.
         transmit(read_frame{config_.room, unread_.read_seq()});
+        read_sent_at_ = now;
     } else {
         unread_.advance(frame.read_seq);
     }
@@ -287,9 +333,31 @@ void client_session::handle(const joined_frame& frame, millis now) {
     }
 }
 
+// The room started over (or this is the first join): seqs of an earlier epoch
+// mean nothing in the new one, so the timeline and the read marker start
+// afresh. Pending messages stay and go out again into the new sequence.
+void client_session::start_epoch(const std::string& epoch) {
+    const bool started_over = epoch_.has_value();
+    epoch_ = epoch;
+    if (!started_over) {
+        return;
+    }
+    const bool had_unread = unread_.summary().count > 0;
+    timeline_ = detail::timeline{};
+    unread_ = detail::unread_tracker{};
+    older_available_ = false;
+    emit(events::timeline_reset{reset_reason::epoch_changed});
+    if (had_unread) {
+        emit(events::unread_changed{0, std::nullopt});
+    }
+}
+
 void client_session::handle(const history_frame& frame, millis now) {
     if (frame.room != config_.room) {
         return;
+    }
+    if (link_ == link_phase::joining && frame.epoch && frame.epoch != epoch_) {
+        start_epoch(*frame.epoch);  // the join's page came before its joined
     }
     if (frame.mode == history_mode::before) {
         if (!timeline_.based()) {
@@ -306,7 +374,7 @@ void client_session::handle(const history_frame& frame, millis now) {
     const seq_t contiguous_before = timeline_.contiguous();
     if (frame.truncated && timeline_.based()) {
         timeline_.reset();
-        emit(events::timeline_reset{});
+        emit(events::timeline_reset{reset_reason::history_truncated});
     }
     merge_page(frame);
     emit(events::history_loaded{frame.mode, frame.messages.size(), older_available_});
@@ -351,27 +419,37 @@ void client_session::merge_page(const history_frame& frame) {
 }
 
 void client_session::merge(const chat_message& message) {
+    // Held back, it is not shown yet: an own pending message stays pending
+    // (and shown as such) until it is.
+    if (timeline_.insert(message) != detail::insert_outcome::shown) {
+        return;
+    }
     // Our own pending message coming back (lost ack, or another tab's echo)
     // is its acknowledgement.
     if (self_ && message.from.id == self_->id && outbox_.take(message.id)) {
         emit(events::pending_changed{});
     }
-    if (timeline_.insert(message) == detail::insert_outcome::shown) {
-        emit_sequenced(message);
-    }
+    emit_sequenced(message);
 }
 
 void client_session::handle(const ack_frame& frame, millis now) {
-    if (frame.room != config_.room) {
+    // An ack counting in another epoch places nothing in ours; the resend is
+    // answered in ours.
+    if (frame.room != config_.room || frame.epoch != epoch_) {
         return;
     }
-    auto entry = outbox_.take(frame.id);
-    if (!entry) {
+    const auto* entry = outbox_.find(frame.id);
+    if (entry == nullptr) {
         return;  // a duplicate ack, or the message already came back
     }
+    chat_message message{frame.seq, frame.id, self_.value_or(user_info{}), entry->text, frame.ts};
+    const auto placed = timeline_.insert(message);
+    if (!timeline_.based()) {
+        return;  // held back: pending until the first page places it (merge)
+    }
+    outbox_.take(frame.id);
     emit(events::pending_changed{});
-    chat_message message{frame.seq, frame.id, self_.value_or(user_info{}), std::move(entry->text), frame.ts};
-    if (timeline_.insert(message) == detail::insert_outcome::shown) {
+    if (placed == detail::insert_outcome::shown) {
         emit_sequenced(message);
     }
     check_gap(now);
@@ -385,7 +463,11 @@ void client_session::handle(const nack_frame& frame, millis now) {
     if (entry == nullptr || entry->state != delivery_state::sending) {
         return;  // stale: already answered, requeued or given up
     }
-    if (is_retryable(frame.code)) {
+    if (frame.code == errc::token_expired) {
+        // Refused only until the fresh token arrives: the message waits for it.
+        outbox_.hold(frame.id, now + backoff_delay(config_.resend, entry->attempts, random_), true);
+        ask_for_token();
+    } else if (is_retryable(frame.code)) {
         const millis wait = frame.retry_after_ms ? static_cast<millis>(*frame.retry_after_ms)
                                                  : backoff_delay(config_.resend, entry->attempts, random_);
         const millis until = now + wait;
@@ -419,7 +501,8 @@ void client_session::handle(const presence_frame& frame, millis /*now*/) {
     if (frame.event == presence_event::join) {
         members_.push_back(frame.user);
     }
-    emit(events::presence_changed{members_});
+    member_count_ = frame.member_count;
+    emit(events::presence_changed{members_, member_count_});
 }
 
 void client_session::handle(const read_marker_frame& frame, millis /*now*/) {
@@ -429,6 +512,12 @@ void client_session::handle(const read_marker_frame& frame, millis /*now*/) {
 }
 
 void client_session::handle(const error_frame& frame, millis /*now*/) {
+    if (frame.code == errc::token_expired && frame.room) {
+        // A request refused while the token is stale: the connection stays,
+        // and works again once the fresh token is in.
+        ask_for_token();
+        return;
+    }
     emit(events::error{frame.code, frame.message});
     if (!is_fatal(frame.code)) {
         return;
@@ -546,16 +635,37 @@ result<std::size_t> client_session::restore(const std::vector<pending_message>& 
     return restored;
 }
 
-void client_session::mark_read(seq_t seq, millis /*now*/) {
+void client_session::mark_read(seq_t seq, millis now) {
     // A marker beyond every known message would hide the next ones.
     seq = std::min(seq, timeline_.newest_known());
     if (!unread_.advance(seq)) {
         return;
     }
-    if (link_ == link_phase::joined) {
-        transmit(read_frame{config_.room, seq});
-    }
     refresh_unread();
+    send_read(now);
+}
+
+// Offline, the next joined compares markers and sends ours if it is ahead.
+void client_session::send_read(millis now) {
+    if (link_ != link_phase::joined) {
+        return;
+    }
+    if (read_sent_at_ && now < *read_sent_at_ + config_.read_interval_ms) {
+        read_due_ = *read_sent_at_ + config_.read_interval_ms;
+        return;
+    }
+    transmit(read_frame{config_.room, unread_.read_seq()});
+    read_sent_at_ = now;
+    read_due_.reset();
+}
+
+// Once per welcomed token: the embedder is fetching a new one or cannot.
+void client_session::ask_for_token() {
+    if (!token_refresh_at_) {
+        return;
+    }
+    token_refresh_at_.reset();
+    emit(events::token_expiring{token_expires_at_});
 }
 
 void client_session::load_older(millis now) {

@@ -49,6 +49,9 @@ out_json json_of(const join_frame& f) {
     if (f.since) {
         j["since"] = *f.since;
     }
+    if (f.epoch) {
+        j["epoch"] = *f.epoch;
+    }
     return j;
 }
 
@@ -98,10 +101,12 @@ out_json json_of(const welcome_frame& f) {
 out_json json_of(const joined_frame& f) {
     auto j = frame_of("joined");
     j["room"] = f.room;
+    j["epoch"] = f.epoch;
     j["members"] = out_json::array();
     for (const auto& member : f.members) {
         j["members"].push_back(user_json(member));
     }
+    j["member_count"] = f.member_count;
     j["read_seq"] = f.read_seq;
     j["latest_seq"] = f.latest_seq;
     return j;
@@ -110,6 +115,9 @@ out_json json_of(const joined_frame& f) {
 out_json json_of(const history_frame& f) {
     auto j = frame_of("history");
     j["room"] = f.room;
+    if (f.epoch) {
+        j["epoch"] = *f.epoch;
+    }
     j["mode"] = to_string(f.mode);
     j["messages"] = out_json::array();
     for (const auto& message : f.messages) {
@@ -123,6 +131,7 @@ out_json json_of(const history_frame& f) {
 out_json json_of(const ack_frame& f) {
     auto j = frame_of("ack");
     j["room"] = f.room;
+    j["epoch"] = f.epoch;
     j["id"] = f.id.to_string();
     j["seq"] = f.seq;
     j["ts"] = f.ts;
@@ -152,6 +161,7 @@ out_json json_of(const presence_frame& f) {
     j["room"] = f.room;
     j["event"] = to_string(f.event);
     j["user"] = user_json(f.user);
+    j["member_count"] = f.member_count;
     return j;
 }
 
@@ -230,6 +240,7 @@ client_frame read_join(json_reader& r) {
     join_frame f;
     f.room = r.room("room");
     f.since = r.optional_integer<seq_t>("since");
+    f.epoch = r.optional_epoch("epoch");
     return f;
 }
 
@@ -285,7 +296,9 @@ server_frame read_welcome(json_reader& r) {
 server_frame read_joined(json_reader& r) {
     joined_frame f;
     f.room = r.room("room");
+    f.epoch = r.epoch("epoch");
     f.members = r.array("members", read_user);
+    f.member_count = r.integer<std::uint32_t>("member_count");
     f.read_seq = r.integer<seq_t>("read_seq");
     f.latest_seq = r.integer<seq_t>("latest_seq");
     return f;
@@ -294,6 +307,7 @@ server_frame read_joined(json_reader& r) {
 server_frame read_history(json_reader& r) {
     history_frame f;
     f.room = r.room("room");
+    f.epoch = r.optional_epoch("epoch");
     f.mode = r.enumeration("mode", parse_history_mode);
     f.messages = r.array("messages", read_message);
     f.truncated = r.boolean("truncated");
@@ -304,6 +318,7 @@ server_frame read_history(json_reader& r) {
 server_frame read_ack(json_reader& r) {
     ack_frame f;
     f.room = r.room("room");
+    f.epoch = r.epoch("epoch");
     f.id = r.id("id");
     f.seq = r.integer<seq_t>("seq");
     f.ts = r.integer<millis>("ts");
@@ -331,6 +346,7 @@ server_frame read_presence(json_reader& r) {
     f.room = r.room("room");
     f.event = r.enumeration("event", parse_presence_event);
     f.user = r.object("user", read_user);
+    f.member_count = r.integer<std::uint32_t>("member_count");
     return f;
 }
 

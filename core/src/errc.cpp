@@ -21,6 +21,8 @@ std::string_view to_string(errc code) noexcept {
             return "invalid_user_id";
         case errc::invalid_room_id:
             return "invalid_room_id";
+        case errc::invalid_epoch:
+            return "invalid_epoch";
         case errc::malformed_json:
             return "malformed_json";
         case errc::frame_too_large:
@@ -53,6 +55,8 @@ std::string_view to_string(errc code) noexcept {
             return "id_conflict";
         case errc::room_full:
             return "room_full";
+        case errc::too_many_rooms:
+            return "too_many_rooms";
         case errc::binary_frame:
             return "binary_frame";
         case errc::too_many_connections:
@@ -85,6 +89,8 @@ std::string_view message(errc code) noexcept {
             return "The user id is empty, too long or has characters that are not allowed.";
         case errc::invalid_room_id:
             return "The room id is empty, too long or has characters that are not allowed.";
+        case errc::invalid_epoch:
+            return "The room epoch is empty, too long or has characters that are not allowed.";
         case errc::malformed_json:
             return "The frame is not a JSON object.";
         case errc::frame_too_large:
@@ -117,6 +123,8 @@ std::string_view message(errc code) noexcept {
             return "Another user already sent a message with this id.";
         case errc::room_full:
             return "The server cannot open any more rooms.";
+        case errc::too_many_rooms:
+            return "You are in too many rooms at once.";
         case errc::binary_frame:
             return "Binary frames are not part of the protocol.";
         case errc::too_many_connections:

@@ -19,6 +19,17 @@ int hex_value(char c) noexcept {
     return -1;
 }
 
+template <std::size_t N>
+std::string to_hex(const std::array<std::uint8_t, N>& bytes) {
+    std::string text;
+    text.reserve(2 * N);
+    for (const std::uint8_t byte : bytes) {
+        text.push_back(hex_digits[byte >> 4U]);
+        text.push_back(hex_digits[byte & 0x0FU]);
+    }
+    return text;
+}
+
 bool is_id_char(char c) noexcept {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
            c == '.' || c == '-';
@@ -56,15 +67,7 @@ result<message_id> message_id::parse(std::string_view text) {
     return message_id(bytes);
 }
 
-std::string message_id::to_string() const {
-    std::string text;
-    text.reserve(text_length);
-    for (const std::uint8_t byte : bytes_) {
-        text.push_back(hex_digits[byte >> 4U]);
-        text.push_back(hex_digits[byte & 0x0FU]);
-    }
-    return text;
-}
+std::string message_id::to_string() const { return to_hex(bytes_); }
 
 bool message_id::is_nil() const noexcept {
     return std::all_of(bytes_.begin(), bytes_.end(), [](std::uint8_t byte) { return byte == 0; });
@@ -82,6 +85,20 @@ status validate_room_id(std::string_view id) {
         return errc::invalid_room_id;
     }
     return ok_v;
+}
+
+status validate_epoch(std::string_view epoch) {
+    if (!is_valid_id(epoch)) {
+        return errc::invalid_epoch;
+    }
+    return ok_v;
+}
+
+// 64 bits: two epochs of one room never meet in practice, and the text stays short on every joined frame.
+std::string generate_epoch(const random_source& random) {
+    std::array<std::uint8_t, 8> bytes{};
+    random(bytes.data(), bytes.size());
+    return to_hex(bytes);
 }
 
 result<std::string> normalize_display_name(std::string_view name) {

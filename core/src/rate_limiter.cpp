@@ -72,4 +72,10 @@ std::uint32_t rate_limiter::wait_ms(millis now) const {
     return static_cast<std::uint32_t>(probe.ms_until(milli_per_token));
 }
 
+bool rate_limiter::full(millis now) const {
+    rate_limiter probe = *this;
+    probe.refill(now);
+    return probe.milli_tokens_ == static_cast<std::int64_t>(config_.burst) * milli_per_token;
+}
+
 }  // namespace roomchat

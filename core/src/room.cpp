@@ -1,7 +1,7 @@
 #include "roomchat/room.hpp"
 
 #include <algorithm>
-#include <map>
+#include <iterator>
 #include <string_view>
 #include <utility>
 
@@ -33,64 +33,101 @@ room_action to_user(std::string user_id, server_frame frame, std::optional<conne
     return action;
 }
 
+// Read markers are pruned when their number has doubled since the last time.
+constexpr std::size_t min_markers_before_pruning = 64;
+
 }  // namespace
 
-room::room(std::string id, room_config config)
+room::room(std::string id, std::string epoch, room_config config, rate_table* user_sends)
     : id_(std::move(id)),
+      epoch_(std::move(epoch)),
       config_(config),
       history_(config.history),
-      dedupe_(std::max(config.dedupe_capacity, config.history.max_messages)) {}
+      dedupe_(std::max(config.dedupe_capacity, config.history.max_messages)),
+      limiters_(config.rate),
+      user_sends_(user_sends) {}
 
-room_actions room::join(connection_id conn, const user_info& user, std::optional<seq_t> since, millis) {
-    room_actions actions;
+room_actions room::join(connection_id conn, const user_info& user, const join_frame& request, millis now) {
     const auto [it, inserted] = connections_.try_emplace(conn, user);
     const user_info& member = it->second;
-    const bool first_connection = inserted && ++connections_per_user_[member.id] == 1;
+    if (inserted) {
+        present_user& present = users_.try_emplace(member.id, present_user{member, 0}).first->second;
+        if (++present.connections == 1) {
+            presence_changed(member.id, now);
+        }
+    }
 
     joined_frame joined;
     joined.room = id_;
+    joined.epoch = epoch_;
     joined.members = members();
+    joined.member_count = static_cast<std::uint32_t>(joined.members.size());
+    if (joined.members.size() > config_.max_listed_members) {
+        joined.members.resize(config_.max_listed_members);
+    }
     const auto marker = read_markers_.find(member.id);
     joined.read_seq = marker == read_markers_.end() ? 0 : marker->second;
     joined.latest_seq = latest_seq();
-    actions.push_back(to_connection(conn, std::move(joined)));
 
-    history_frame page;
-    page.room = id_;
-    history_page found;
-    if (since) {
-        page.mode = history_mode::after;
-        found = history_.after(*since, config_.page_size);
+    history_frame answer;
+    if (!request.since) {
+        answer = page(history_mode::latest, history_.latest(config_.page_size));
+    } else if (request.epoch ? *request.epoch == epoch_ : *request.since <= latest_seq()) {
+        answer = page(history_mode::after, history_.after(*request.since, config_.page_size));
     } else {
-        page.mode = history_mode::latest;
-        found = history_.latest(config_.page_size);
+        // The position counts in a sequence this room does not hold.
+        answer = page(history_mode::after, history_.latest(config_.page_size));
+        answer.truncated = true;
     }
-    page.messages = std::move(found.messages);
-    page.truncated = found.truncated;
-    page.has_more = found.has_more;
-    actions.push_back(to_connection(conn, std::move(page)));
 
-    if (first_connection) {
-        // The joining connection already sees itself in `members`.
-        actions.push_back(to_members(presence_frame{id_, presence_event::join, member}, conn));
-    }
+    room_actions actions;
+    actions.push_back(to_connection(conn, std::move(joined)));
+    actions.push_back(to_connection(conn, std::move(answer)));
     return actions;
 }
 
-room_actions room::leave(connection_id conn) {
+void room::leave(connection_id conn, millis now) {
     const auto it = connections_.find(conn);
     if (it == connections_.end()) {
-        return {};
+        return;
     }
-    const user_info user = std::move(it->second);
+    const std::string user_id = it->second.id;
     connections_.erase(it);
-    const auto count = connections_per_user_.find(user.id);
-    if (--count->second > 0) {
-        return {};
+    const auto present = users_.find(user_id);
+    if (--present->second.connections == 0) {
+        users_.erase(present);
+        presence_changed(user_id, now);
     }
-    connections_per_user_.erase(count);
+}
+
+void room::presence_changed(const std::string& user_id, millis now) {
+    presence_dirty_.insert(user_id);
+    if (!presence_due_) {
+        presence_due_ = now + config_.presence_delay_ms;
+    }
+}
+
+room_actions room::on_timer(millis now) {
     room_actions actions;
-    actions.push_back(to_members(presence_frame{id_, presence_event::leave, user}));
+    if (!presence_due_ || now < *presence_due_) {
+        return actions;
+    }
+    const auto count = static_cast<std::uint32_t>(users_.size());
+    for (const std::string& user_id : presence_dirty_) {
+        const auto present = users_.find(user_id);
+        const auto announced = announced_.find(user_id);
+        if (present != users_.end() && announced == announced_.end()) {
+            announced_.emplace(user_id, present->second.user);
+            actions.push_back(
+                to_members(presence_frame{id_, presence_event::join, present->second.user, count}));
+        } else if (present == users_.end() && announced != announced_.end()) {
+            actions.push_back(
+                to_members(presence_frame{id_, presence_event::leave, announced->second, count}));
+            announced_.erase(announced);
+        }
+    }
+    presence_dirty_.clear();
+    presence_due_.reset();
     return actions;
 }
 
@@ -109,7 +146,7 @@ send_outcome room::decide(const user_info& user, const message_id& id, std::stri
         if (earlier->user_id != user.id) {
             return refuse(errc::id_conflict);
         }
-        outcome.ack = ack_frame{id_, id, earlier->seq, earlier->ts};
+        outcome.ack = ack_frame{id_, epoch_, id, earlier->seq, earlier->ts};
         outcome.duplicate = true;
         return outcome;
     }
@@ -117,14 +154,19 @@ send_outcome room::decide(const user_info& user, const message_id& id, std::stri
     if (!normalized) {
         return refuse(normalized.error());
     }
-    rate_limiter& limiter = limiters_.try_emplace(user.id, config_.rate, now).first->second;
-    if (const std::uint32_t wait = limiter.try_acquire(now); wait > 0) {
+    const std::uint32_t wait =
+        std::max(limiters_.wait_ms(user.id, now), user_sends_ ? user_sends_->wait_ms(user.id, now) : 0);
+    if (wait > 0) {
         return refuse(errc::rate_limited, wait);
+    }
+    static_cast<void>(limiters_.try_acquire(user.id, now));
+    if (user_sends_) {
+        static_cast<void>(user_sends_->try_acquire(user.id, now));
     }
 
     chat_message message{next_seq_++, id, user, std::move(normalized).value(), now};
     dedupe_.remember(id, accepted_send{user.id, message.seq, message.ts});
-    outcome.ack = ack_frame{id_, id, message.seq, message.ts};
+    outcome.ack = ack_frame{id_, epoch_, id, message.seq, message.ts};
     history_.append(message);
     actions.push_back(to_members(message_frame{id_, std::move(message)}, sender));
     return outcome;
@@ -148,32 +190,35 @@ send_outcome room::send_as(const user_info& user, const message_id& id, std::str
     return decide(user, id, text, now, std::nullopt, actions);
 }
 
-history_page room::query(std::optional<seq_t> before, std::optional<seq_t> after, std::uint32_t limit) const {
+history_frame room::page(history_mode mode, history_page found) const {
+    history_frame frame;
+    frame.room = id_;
+    frame.epoch = epoch_;
+    frame.mode = mode;
+    frame.messages = std::move(found.messages);
+    frame.truncated = found.truncated;
+    frame.has_more = found.has_more;
+    return frame;
+}
+
+history_frame room::query(std::optional<seq_t> before, std::optional<seq_t> after,
+                          std::uint32_t limit) const {
     const std::size_t capped = std::min(limit, config_.max_page_size);
     if (before) {
-        return history_.before(*before, capped);
+        return page(history_mode::before, history_.before(*before, capped));
     }
     if (after) {
-        return history_.after(*after, capped);
+        return page(history_mode::after, history_.after(*after, capped));
     }
-    return history_.latest(capped);
+    return page(history_mode::latest, history_.latest(capped));
 }
 
 room_actions room::history(connection_id conn, const history_request_frame& request) const {
     if (!is_member(conn)) {
         return not_joined(conn);
     }
-    history_page found = query(request.before, request.after, request.limit);
-    history_frame page;
-    page.room = id_;
-    page.mode = request.before  ? history_mode::before
-                : request.after ? history_mode::after
-                                : history_mode::latest;
-    page.messages = std::move(found.messages);
-    page.truncated = found.truncated;
-    page.has_more = found.has_more;
     room_actions actions;
-    actions.push_back(to_connection(conn, std::move(page)));
+    actions.push_back(to_connection(conn, query(request.before, request.after, request.limit)));
     return actions;
 }
 
@@ -183,29 +228,45 @@ room_actions room::mark_read(connection_id conn, seq_t seq) {
         return not_joined(conn);
     }
     const std::string& user_id = it->second.id;
-    seq_t& marker = read_markers_[user_id];
     const seq_t target = std::min(seq, latest_seq());
-    if (target <= marker) {
+    const auto marker = read_markers_.find(user_id);
+    if (target <= (marker == read_markers_.end() ? 0 : marker->second)) {
         return {};
     }
-    marker = target;
+    if (marker == read_markers_.end()) {
+        forget_stale_markers();
+        read_markers_.emplace(user_id, target);
+    } else {
+        marker->second = target;
+    }
     room_actions actions;
-    actions.push_back(to_user(user_id, read_marker_frame{id_, marker}, conn));
+    actions.push_back(to_user(user_id, read_marker_frame{id_, target}, conn));
     return actions;
+}
+
+// A marker older than every held message means what no marker means: all of
+// them are unread. Such markers (users long gone) are dropped, so the map
+// holds only users whose marker still points into the history.
+void room::forget_stale_markers() {
+    if (read_markers_.size() < std::max(min_markers_before_pruning, 2 * markers_pruned_at_)) {
+        return;
+    }
+    const seq_t oldest = history_.first_seq();
+    for (auto it = read_markers_.begin(); it != read_markers_.end();) {
+        it = it->second < oldest ? read_markers_.erase(it) : std::next(it);
+    }
+    markers_pruned_at_ = read_markers_.size();
 }
 
 bool room::is_member(connection_id conn) const { return connections_.count(conn) > 0; }
 
 std::vector<user_info> room::members() const {
-    std::map<std::string_view, const user_info*> by_id;
-    for (const auto& entry : connections_) {
-        by_id.try_emplace(entry.second.id, &entry.second);
-    }
     std::vector<user_info> users;
-    users.reserve(by_id.size());
-    for (const auto& entry : by_id) {
-        users.push_back(*entry.second);
+    users.reserve(users_.size());
+    for (const auto& entry : users_) {
+        users.push_back(entry.second.user);
     }
+    std::sort(users.begin(), users.end(), [](const user_info& a, const user_info& b) { return a.id < b.id; });
     return users;
 }
 

@@ -77,6 +77,8 @@ po::options_description describe(relay_config& c, raw_options& raw) {
         ("tls-key", po::value(&c.tls_key)->default_value(""), "PEM private key for --tls-cert")
         ("auth-timeout-ms", po::value(&c.auth_timeout_ms)->default_value(c.auth_timeout_ms),
             "time a new connection has to send its auth frame")
+        ("token-grace-ms", po::value(&c.token_grace_ms)->default_value(c.token_grace_ms),
+            "an expired token's connection is closed this long after the expiry unless refreshed (at most 10000)")
         ("handshake-timeout-ms", po::value(&c.handshake_timeout_ms)->default_value(c.handshake_timeout_ms),
             "time to complete the HTTP/WebSocket opening handshake")
         ("ping-interval-ms", po::value(&c.ping_interval_ms)->default_value(c.ping_interval_ms),
@@ -100,7 +102,13 @@ po::options_description describe(relay_config& c, raw_options& raw) {
         ("allowed-origins", po::value(&raw.allowed_origins)->default_value(""),
             "comma-separated Origin allowlist for WebSocket upgrades (e.g. https://app.example); "
             "empty: only the relay's own host; * allows any")
-        ("max-rooms", po::value(&c.max_rooms)->default_value(c.max_rooms), "rooms held at once")
+        ("max-rooms", po::value(&c.max_rooms)->default_value(c.max_rooms),
+            "rooms held at once; at the cap the longest idle room is dropped for a new one")
+        ("max-rooms-per-connection",
+            po::value(&c.max_rooms_per_connection)->default_value(c.max_rooms_per_connection),
+            "rooms one connection may be in at once")
+        ("max-rooms-per-user", po::value(&c.max_rooms_per_user)->default_value(c.max_rooms_per_user),
+            "rooms one user may be in at once, over all connections")
         ("room-idle-ttl-ms", po::value(&c.room_idle_ttl_ms)->default_value(c.room_idle_ttl_ms),
             "drop a room (and its history) this long after its last member left")
         ("max-text-code-points", po::value(&raw.max_text_code_points)
@@ -110,6 +118,27 @@ po::options_description describe(relay_config& c, raw_options& raw) {
             "messages a user may send back to back in one room")
         ("rate-refill-ms", po::value(&c.room.rate.refill_interval_ms)
             ->default_value(defaults.rate.refill_interval_ms), "one more message allowed per this interval")
+        ("user-rate-burst", po::value(&c.user_send_rate.burst)->default_value(c.user_send_rate.burst),
+            "messages a user may send back to back over all rooms")
+        ("user-rate-refill-ms", po::value(&c.user_send_rate.refill_interval_ms)
+            ->default_value(c.user_send_rate.refill_interval_ms), "one more such message per this interval")
+        ("frame-burst", po::value(&c.frame_rate.burst)->default_value(c.frame_rate.burst),
+            "frames (pings included) a connection may send back to back; beyond the rate it is closed")
+        ("frame-refill-ms", po::value(&c.frame_rate.refill_interval_ms)
+            ->default_value(c.frame_rate.refill_interval_ms), "one more frame per this interval")
+        ("request-burst", po::value(&c.request_rate.burst)->default_value(c.request_rate.burst),
+            "join/leave/history/read/auth frames a connection may send back to back (a user: twice that)")
+        ("request-refill-ms", po::value(&c.request_rate.refill_interval_ms)
+            ->default_value(c.request_rate.refill_interval_ms), "one more such request per this interval")
+        ("room-creation-burst",
+            po::value(&c.room_creation_rate.burst)->default_value(c.room_creation_rate.burst),
+            "rooms a user may create back to back")
+        ("room-creation-refill-ms", po::value(&c.room_creation_rate.refill_interval_ms)
+            ->default_value(c.room_creation_rate.refill_interval_ms), "one more room per this interval")
+        ("ip-rate-burst", po::value(&c.ip_rate.burst)->default_value(c.ip_rate.burst),
+            "WebSocket upgrades, first auth frames and API requests one address may make back to back")
+        ("ip-rate-refill-ms", po::value(&c.ip_rate.refill_interval_ms)
+            ->default_value(c.ip_rate.refill_interval_ms), "one more per this interval")
         ("history-max-messages", po::value(&raw.history_max_messages)
             ->default_value(defaults.history.max_messages), "messages kept per room")
         ("history-max-bytes", po::value(&raw.history_max_bytes)
@@ -164,10 +193,18 @@ config_outcome parse_config(int argc, const char* const argv[]) {
     if (config.tls_cert.empty() != config.tls_key.empty()) {
         return config_error{"--tls-cert and --tls-key go together"};
     }
+    const auto positive = [](const rate_limit_config& rate) {
+        return rate.burst > 0 && rate.refill_interval_ms > 0;
+    };
     if (config.max_frame_bytes == 0 || config.room.page_size == 0 || config.room.max_page_size == 0 ||
-        config.room.rate.burst == 0 || config.room.rate.refill_interval_ms == 0 ||
-        raw.history_max_messages == 0) {
-        return config_error{"sizes, page sizes and rate settings must be positive"};
+        raw.history_max_messages == 0 || config.max_rooms == 0 || config.max_rooms_per_connection == 0 ||
+        config.max_rooms_per_user == 0 || !positive(config.room.rate) || !positive(config.user_send_rate) ||
+        !positive(config.frame_rate) || !positive(config.request_rate) ||
+        !positive(config.room_creation_rate) || !positive(config.ip_rate)) {
+        return config_error{"sizes, page sizes, room caps and rate settings must be positive"};
+    }
+    if (config.token_grace_ms < 0 || config.token_grace_ms > max_token_grace_ms) {
+        return config_error{"--token-grace-ms must be between 0 and 10000"};
     }
 
     if (!raw.jwt_secret_file.empty()) {

@@ -28,6 +28,10 @@ struct relay_config {
     std::string tls_key;
 
     millis auth_timeout_ms = 5'000;
+    // A connection whose token expired is closed this long after the expiry
+    // unless a fresh token arrives; meanwhile it gets deliveries, requests
+    // are refused. At most max_token_grace_ms.
+    millis token_grace_ms = 10'000;
     millis handshake_timeout_ms = 5'000;
     millis ping_interval_ms = 30'000;
     millis pong_timeout_ms = 10'000;
@@ -42,7 +46,20 @@ struct relay_config {
 
     std::size_t max_rooms = 1000;
     millis room_idle_ttl_ms = 600'000;
+    std::size_t max_rooms_per_connection = 16;
+    std::size_t max_rooms_per_user = 32;
     room_config room;
+
+    // Token buckets beyond the per-room send limit (room.rate):
+    // every frame of a connection, pings and pongs included; past it the
+    // connection is flooding and is closed. Far above what the chat UI sends
+    // (a few a second), far below what a loop can.
+    rate_limit_config frame_rate{100, 20};
+    rate_limit_config user_send_rate{10, 500};        // a user's sends across all rooms
+    rate_limit_config request_rate{20, 100};          // join/leave/history/read/auth per connection; a
+                                                      // user's connections together get twice this
+    rate_limit_config room_creation_rate{10, 6'000};  // rooms one user may bring into being
+    rate_limit_config ip_rate{100, 50};               // upgrades, first auths and API calls per address
 
     log_level level = log_level::info;
 
@@ -65,5 +82,8 @@ config_outcome parse_config(int argc, const char* const argv[]);
 
 // Secrets shorter than this are refused: HS256 wants at least 256 bits.
 inline constexpr std::size_t min_secret_bytes = 32;
+
+// The longest --token-grace-ms: an expired token is not a licence to read.
+inline constexpr millis max_token_grace_ms = 10'000;
 
 }  // namespace roomchat::relay

@@ -5,15 +5,32 @@
 #include <set>
 #include <string>
 
+#include "roomchat/rate_limiter.hpp"
+
 #include "token_verifier.hpp"
 
 namespace roomchat::relay {
 
+// Pings answered per connection. Browsers never ping; libraries ping every
+// 20-30 s. Beyond this a ping gets no pong, so a peer that pings and never
+// reads cannot make the relay queue pongs.
+inline constexpr rate_limit_config ping_limit{3, 5'000};
+
 struct connection_state {
-    std::string peer;                    // remote IP, for logs
+    connection_state(std::string peer_address, millis now, const rate_limit_config& frame_rate,
+                     const rate_limit_config& request_rate)
+        : peer(std::move(peer_address)),
+          frames(frame_rate, now),
+          pings(ping_limit, now),
+          requests(request_rate, now) {}
+
+    std::string peer;                    // remote IP, for logs and the per-address limit
     std::optional<token_claims> claims;  // set once the auth frame verified
     std::set<std::string> rooms;         // joined rooms
     bool closing = false;                // close requested: ignore further frames
+    rate_limiter frames;                 // relay_config::frame_rate
+    rate_limiter pings;                  // ping_limit
+    rate_limiter requests;               // relay_config::request_rate
 };
 
 }  // namespace roomchat::relay

@@ -3,10 +3,9 @@
 #include <array>
 #include <cstdint>
 
-#include <openssl/rand.h>
-
 #include "roomchat/ids.hpp"
 
+#include "secure_random.hpp"
 #include "token_verifier.hpp"
 
 namespace roomchat::relay {
@@ -15,7 +14,7 @@ namespace {
 template <std::size_t N>
 std::string random_hex() {
     std::array<std::uint8_t, N> bytes{};
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return {};
+    secure_random_bytes(bytes.data(), bytes.size());
     static constexpr char digits[] = "0123456789abcdef";
     std::string hex;
     for (const auto byte : bytes) {
@@ -32,11 +31,8 @@ result<dev_token> issue_dev_token(const std::string& secret, std::string_view na
     auto display_name = normalize_display_name(name);
     if (!display_name) return display_name.error();
     if (!validate_room_id(room)) return errc::invalid_room_id;
-    const std::string suffix = random_hex<8>();
-    if (suffix.empty()) return errc::internal;
-
     dev_token issued;
-    issued.user = user_info{"dev-" + suffix, std::move(display_name).value()};
+    issued.user = user_info{"dev-" + random_hex<8>(), std::move(display_name).value()};
     // Whole seconds, because exp is in seconds: expires_at is exactly what the token says.
     issued.expires_at = (now + ttl) / 1000 * 1000;
     issued.token = mint_token(secret, issued.user, {std::string(room)}, issued.expires_at);

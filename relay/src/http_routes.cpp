@@ -93,6 +93,11 @@ http_response http_routes::handle(const http_request& request, millis now) {
         response.body = metrics_.render(hub_.connection_count(), rooms_.size());
         return response;
     }
+    if (path.substr(0, 5) == "/api/" && !hub_.admit_address(request.peer, now)) {
+        auto response = error_response(429, errc::rate_limited);
+        response.headers.emplace_back("Retry-After", "1");
+        return response;
+    }
     if (path == "/api/dev/token" && hub_.config().dev_auth) {
         if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
         return dev_token(request.body, now);
@@ -148,15 +153,8 @@ http_response http_routes::get_messages(const std::string& room_id, std::string_
 
     const std::uint32_t page_limit = limit ? static_cast<std::uint32_t>(std::min<seq_t>(*limit, UINT32_MAX))
                                            : hub_.config().room.page_size;
-    history_page page = hub_.query(room_id, before, after, page_limit);
-    history_frame frame;
-    frame.room = room_id;
-    frame.mode = before ? history_mode::before : after ? history_mode::after : history_mode::latest;
-    frame.messages = std::move(page.messages);
-    frame.truncated = page.truncated;
-    frame.has_more = page.has_more;
     http_response response;
-    response.body = encode(server_frame{std::move(frame)});
+    response.body = encode(server_frame{hub_.query(room_id, before, after, page_limit)});
     return response;
 }
 

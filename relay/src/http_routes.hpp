@@ -24,6 +24,7 @@ struct http_request {
     std::string target;  // as sent: path and query, percent-encoded
     std::string authorization;
     std::string body;
+    std::string peer;  // remote address, for the per-address rate
 };
 
 struct http_response {

@@ -16,22 +16,55 @@ bool holds(const room_actions& actions) {
                        [](const room_action& action) { return std::holds_alternative<Frame>(action.frame); });
 }
 
+// A user's connections together: twice one connection's allowance.
+rate_limit_config doubled(rate_limit_config rate) {
+    rate.burst *= 2;
+    rate.refill_interval_ms = std::max<std::uint32_t>(rate.refill_interval_ms / 2, 1);
+    return rate;
+}
+
 }  // namespace
 
 hub::hub(const relay_config& config, room_registry& rooms, const token_verifier& verifier,
          relay_metrics& metrics, logger& log)
-    : config_(config), rooms_(rooms), verifier_(verifier), metrics_(metrics), log_(log) {}
+    : config_(config),
+      rooms_(rooms),
+      verifier_(verifier),
+      metrics_(metrics),
+      log_(log),
+      user_requests_(doubled(config.request_rate)),
+      room_creations_(config.room_creation_rate),
+      addresses_(config.ip_rate) {
+    rooms_.on_due([this](room& chat, millis now) { perform(chat, chat.on_timer(now)); });
+}
 
-void hub::opened(connection_id conn, std::string peer) {
-    connection_state state;
-    state.peer = std::move(peer);
-    connections_.emplace(conn, std::move(state));
+bool hub::admit_address(const std::string& address, millis now) {
+    if (addresses_.try_acquire(address, now) == 0) return true;
+    ++metrics_.address_refusals;
+    return false;
+}
+
+void hub::opened(connection_id conn, std::string peer, millis now) {
+    connections_.emplace(conn,
+                         connection_state(std::move(peer), now, config_.frame_rate, config_.request_rate));
+    transport_->wake_at(conn, now + config_.auth_timeout_ms);
+}
+
+connection_state* hub::live(connection_id conn) {
+    const auto it = connections_.find(conn);
+    return it == connections_.end() || it->second.closing ? nullptr : &it->second;
+}
+
+bool hub::within_flood_limit(connection_id conn, connection_state& state, millis now) {
+    if (state.frames.try_acquire(now) == 0) return true;
+    ++metrics_.flood_disconnects;
+    drop(conn, errc::rate_limited, close_code::policy_violation, now);
+    return false;
 }
 
 void hub::text(connection_id conn, std::string_view payload, millis now) {
-    const auto it = connections_.find(conn);
-    if (it == connections_.end() || it->second.closing) return;
-    connection_state& state = it->second;
+    connection_state* state = live(conn);
+    if (state == nullptr || !within_flood_limit(conn, *state, now)) return;
 
     codec_limits limits;
     limits.max_frame_bytes = config_.max_frame_bytes;
@@ -39,61 +72,94 @@ void hub::text(connection_id conn, std::string_view payload, millis now) {
     if (const auto* error = std::get_if<decode_error>(&decoded)) {
         log_.write(log_level::debug, "bad_frame",
                    {{"conn", std::to_string(conn)}, {"code", std::string(to_string(error->code))}});
-        send_error(conn, error->code, error->detail);
+        if (state->claims) {
+            send_error(conn, error->code, error->detail);
+        } else {
+            // A first frame that is not even a frame: nothing to talk about.
+            ++metrics_.auth_failures;
+            fail(conn, *state, error->code, error->detail);
+        }
         return;
     }
     auto& frame = std::get<client_frame>(decoded);
-    if (!state.claims && !std::holds_alternative<auth_frame>(frame)) {
+    if (!state->claims && !std::holds_alternative<auth_frame>(frame)) {
         ++metrics_.auth_failures;
-        fail(conn, state, errc::auth_required, "the first frame must be auth");
+        fail(conn, *state, errc::auth_required, "the first frame must be auth");
         return;
     }
-    std::visit([&](const auto& f) { handle(conn, state, f, now); }, frame);
+    std::visit([&](const auto& f) { handle(conn, *state, f, now); }, frame);
 }
 
-void hub::binary(connection_id conn) {
-    const auto it = connections_.find(conn);
-    if (it == connections_.end() || it->second.closing) return;
+void hub::binary(connection_id conn, millis now) {
+    connection_state* state = live(conn);
+    if (state == nullptr || !within_flood_limit(conn, *state, now)) return;
     send_error(conn, errc::binary_frame, "frames are JSON text; binary frames are ignored");
 }
 
-void hub::auth_deadline(connection_id conn) {
-    const auto it = connections_.find(conn);
-    if (it == connections_.end() || it->second.closing || it->second.claims) return;
-    ++metrics_.auth_failures;
-    fail(conn, it->second, errc::auth_timeout, "no auth frame within the deadline");
+bool hub::ping(connection_id conn, millis now) {
+    connection_state* state = live(conn);
+    if (state == nullptr || !within_flood_limit(conn, *state, now)) return false;
+    if (state->pings.try_acquire(now) == 0) return true;
+    ++metrics_.pings_ignored;
+    return false;
 }
 
-void hub::drop(connection_id conn, errc reason, std::uint16_t code) {
-    const auto it = connections_.find(conn);
-    if (it == connections_.end() || it->second.closing) return;
-    connection_state& state = it->second;
+void hub::pong(connection_id conn, millis now) {
+    connection_state* state = live(conn);
+    if (state != nullptr) within_flood_limit(conn, *state, now);
+}
+
+void hub::deadline(connection_id conn, millis now) {
+    connection_state* state = live(conn);
+    if (state == nullptr) return;
+    if (!state->claims) {
+        ++metrics_.auth_failures;
+        fail(conn, *state, errc::auth_timeout, "no auth frame within the deadline");
+        return;
+    }
+    const millis end = state->claims->expires_at + config_.token_grace_ms;
+    if (now < end) {
+        transport_->wake_at(conn, end);  // a refresh moved the end
+        return;
+    }
+    ++metrics_.token_expiry_disconnects;
+    log_.write(log_level::info, "token_expired",
+               {{"conn", std::to_string(conn)}, {"user", state->claims->user.id}});
+    // Out of every room first: nothing more is delivered to it.
+    leave_all(conn, *state, now);
+    fail(conn, *state, errc::token_expired, "the token expired and no fresh one came; sign in again");
+}
+
+void hub::drop(connection_id conn, errc reason, std::uint16_t code, millis now) {
+    connection_state* state = live(conn);
+    if (state == nullptr) return;
     if (reason == errc::slow_consumer) ++metrics_.slow_consumer_disconnects;
     log_.write(
         log_level::warn, "connection_dropped",
-        {{"conn", std::to_string(conn)}, {"peer", state.peer}, {"reason", std::string(to_string(reason))}});
-    const std::vector<std::string> joined(state.rooms.begin(), state.rooms.end());
-    for (const auto& room_id : joined) leave_room(conn, state, room_id);
-    state.closing = true;
+        {{"conn", std::to_string(conn)}, {"peer", state->peer}, {"reason", std::string(to_string(reason))}});
+    leave_all(conn, *state, now);
+    state->closing = true;
     transport_->close(conn, code, std::string(to_string(reason)));
 }
 
-void hub::closed(connection_id conn) {
+void hub::closed(connection_id conn, millis now) {
     const auto it = connections_.find(conn);
     if (it == connections_.end()) return;
     connection_state& state = it->second;
-    const std::vector<std::string> joined(state.rooms.begin(), state.rooms.end());
     state.closing = true;  // nothing more is sent to it while the others hear it leave
-    for (const auto& room_id : joined) leave_room(conn, state, room_id);
+    leave_all(conn, state, now);
     if (state.claims) {
-        const auto user = connections_per_user_.find(state.claims->user.id);
-        if (user != connections_per_user_.end() && --user->second == 0) connections_per_user_.erase(user);
+        const auto user = users_.find(state.claims->user.id);
+        if (user != users_.end() && --user->second.connections == 0) users_.erase(user);
     }
     connections_.erase(it);
 }
 
 result<send_outcome> hub::post_message(const user_info& user, const std::string& room_id,
                                        const message_id& id, std::string_view text, millis now) {
+    if (rooms_.find(room_id) == nullptr && room_creations_.try_acquire(user.id, now) > 0) {
+        return errc::rate_limited;
+    }
     auto opened_room = rooms_.open(room_id);
     if (!opened_room) return opened_room.error();
     room& chat = **opened_room;
@@ -113,14 +179,22 @@ result<send_outcome> hub::post_message(const user_info& user, const std::string&
     return outcome;
 }
 
-history_page hub::query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
-                        std::uint32_t limit) {
-    const room* chat = rooms_.find(room_id);
-    if (chat == nullptr) return {};
-    return chat->query(before, after, limit);
+history_frame hub::query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
+                         std::uint32_t limit) {
+    if (const room* chat = rooms_.find(room_id)) return chat->query(before, after, limit);
+    history_frame empty;
+    empty.room = room_id;
+    empty.mode = before ? history_mode::before : after ? history_mode::after : history_mode::latest;
+    return empty;
 }
 
 void hub::handle(connection_id conn, connection_state& state, const auth_frame& frame, millis now) {
+    // A first auth is charged to the address (there is no user yet), a
+    // refresh to the connection and its user like any request.
+    if (state.claims ? !admit_request(conn, state, {}, now) : !admit_address(state.peer, now)) {
+        if (!state.claims) fail(conn, state, errc::rate_limited, "too many sign-ins from this address");
+        return;
+    }
     auto verified = verifier_.verify(frame.token, now);
     if (auto* rejection = std::get_if<token_rejection>(&verified)) {
         ++metrics_.auth_failures;
@@ -142,19 +216,20 @@ void hub::handle(connection_id conn, connection_state& state, const auth_frame& 
             return;
         }
     } else {
-        std::size_t& count = connections_per_user_[claims.user.id];
-        if (count >= config_.max_connections_per_user) {
-            if (count == 0) connections_per_user_.erase(claims.user.id);
+        user_state& user = users_[claims.user.id];
+        if (user.connections >= config_.max_connections_per_user) {
+            if (user.connections == 0) users_.erase(claims.user.id);
             fail(conn, state, errc::too_many_connections, "this user has too many connections open");
             return;
         }
-        ++count;
+        ++user.connections;
     }
     state.claims = std::move(claims);
     const std::vector<std::string> joined(state.rooms.begin(), state.rooms.end());
     for (const auto& room_id : joined) {
-        if (!state.claims->admits(room_id)) leave_room(conn, state, room_id);
+        if (!state.claims->admits(room_id)) leave_room(conn, state, room_id, now);
     }
+    transport_->wake_at(conn, state.claims->expires_at + config_.token_grace_ms);
 
     welcome_frame welcome;
     welcome.user = state.claims->user;
@@ -167,30 +242,55 @@ void hub::handle(connection_id conn, connection_state& state, const auth_frame& 
 }
 
 void hub::handle(connection_id conn, connection_state& state, const join_frame& frame, millis now) {
-    if (!validate_room_id(frame.room)) {
-        send_error(conn, errc::invalid_room_id, "room ids are 1-64 of A-Z a-z 0-9 _ . -");
-        return;
-    }
     if (!state.claims->admits(frame.room)) {
         send_error(conn, errc::room_forbidden, "the token does not admit this room", frame.room);
         return;
     }
-    if (state.claims->expired(now)) {
-        send_error(conn, errc::token_expired, "send a fresh auth frame", frame.room);
+    if (expired(conn, state, frame.room, now) || !admit_request(conn, state, frame.room, now)) return;
+    const std::string& user_id = state.claims->user.id;
+    user_state& user = users_[user_id];
+    const bool new_here = state.rooms.count(frame.room) == 0;
+    if (new_here && state.rooms.size() >= config_.max_rooms_per_connection) {
+        send_error(conn, errc::too_many_rooms,
+                   "a connection may be in " + std::to_string(config_.max_rooms_per_connection) + " rooms",
+                   frame.room);
         return;
     }
-    auto opened_room = rooms_.open(frame.room);
-    if (!opened_room) {
-        send_error(conn, opened_room.error(), "the relay holds its maximum number of rooms", frame.room);
+    if (new_here && user.rooms.count(frame.room) == 0 && user.rooms.size() >= config_.max_rooms_per_user) {
+        send_error(conn, errc::too_many_rooms,
+                   "a user may be in " + std::to_string(config_.max_rooms_per_user) + " rooms", frame.room);
         return;
     }
-    state.rooms.insert(frame.room);
-    perform(**opened_room, (*opened_room)->join(conn, state.claims->user, frame.since, now));
+    room* chat = open_room(conn, user_id, frame.room, now);
+    if (chat == nullptr) return;
+    if (new_here) {
+        state.rooms.insert(frame.room);
+        ++user.rooms[frame.room];
+    }
+    perform(*chat, chat->join(conn, state.claims->user, frame, now));
+    rooms_.schedule(*chat);
 }
 
-void hub::handle(connection_id conn, connection_state& state, const leave_frame& frame, millis /*now*/) {
-    if (joined_room(conn, state, frame.room) == nullptr) return;
-    leave_room(conn, state, frame.room);
+room* hub::open_room(connection_id conn, const std::string& user_id, const std::string& room_id, millis now) {
+    if (rooms_.find(room_id) == nullptr) {
+        if (const auto wait = room_creations_.try_acquire(user_id, now); wait > 0) {
+            send_error(conn, errc::rate_limited,
+                       "creating rooms too fast; the next in " + std::to_string(wait) + " ms", room_id);
+            return nullptr;
+        }
+    }
+    auto opened_room = rooms_.open(room_id);
+    if (!opened_room) {
+        send_error(conn, opened_room.error(), "every room the relay can hold is in use", room_id);
+        return nullptr;
+    }
+    return *opened_room;
+}
+
+void hub::handle(connection_id conn, connection_state& state, const leave_frame& frame, millis now) {
+    if (!admit_request(conn, state, frame.room, now) || joined_room(conn, state, frame.room) == nullptr)
+        return;
+    leave_room(conn, state, frame.room, now);
 }
 
 void hub::handle(connection_id conn, connection_state& state, const send_frame& frame, millis now) {
@@ -214,14 +314,38 @@ void hub::handle(connection_id conn, connection_state& state, const send_frame& 
 }
 
 void hub::handle(connection_id conn, connection_state& state, const history_request_frame& frame,
-                 millis /*now*/) {
+                 millis now) {
+    if (expired(conn, state, frame.room, now) || !admit_request(conn, state, frame.room, now)) return;
     const room* chat = joined_room(conn, state, frame.room);
     if (chat != nullptr) perform(*chat, chat->history(conn, frame));
 }
 
-void hub::handle(connection_id conn, connection_state& state, const read_frame& frame, millis /*now*/) {
+void hub::handle(connection_id conn, connection_state& state, const read_frame& frame, millis now) {
+    if (expired(conn, state, frame.room, now) || !admit_request(conn, state, frame.room, now)) return;
     room* chat = joined_room(conn, state, frame.room);
     if (chat != nullptr) perform(*chat, chat->mark_read(conn, frame.seq));
+}
+
+bool hub::admit_request(connection_id conn, connection_state& state, const std::string& room_id, millis now) {
+    const std::string& user_id = state.claims->user.id;
+    const std::uint32_t wait = std::max(state.requests.wait_ms(now), user_requests_.wait_ms(user_id, now));
+    if (wait == 0) {
+        static_cast<void>(state.requests.try_acquire(now));
+        static_cast<void>(user_requests_.try_acquire(user_id, now));
+        return true;
+    }
+    ++metrics_.requests_refused;
+    std::optional<std::string> room;
+    if (!room_id.empty()) room = room_id;
+    send_error(conn, errc::rate_limited, "too many requests; the next in " + std::to_string(wait) + " ms",
+               std::move(room));
+    return false;
+}
+
+bool hub::expired(connection_id conn, const connection_state& state, const std::string& room_id, millis now) {
+    if (!state.claims->expired(now)) return false;
+    send_error(conn, errc::token_expired, "the token has expired: send auth with a fresh one", room_id);
+    return true;
 }
 
 room* hub::joined_room(connection_id conn, const connection_state& state, const std::string& room_id) {
@@ -230,12 +354,26 @@ room* hub::joined_room(connection_id conn, const connection_state& state, const 
     return chat;
 }
 
-void hub::leave_room(connection_id conn, connection_state& state, const std::string& room_id) {
+void hub::leave_room(connection_id conn, connection_state& state, const std::string& room_id, millis now) {
     state.rooms.erase(room_id);
+    if (state.claims) {
+        const auto user = users_.find(state.claims->user.id);
+        if (user != users_.end()) {
+            const auto in_room = user->second.rooms.find(room_id);
+            if (in_room != user->second.rooms.end() && --in_room->second == 0)
+                user->second.rooms.erase(in_room);
+        }
+    }
     room* chat = rooms_.find(room_id);
     if (chat == nullptr) return;
-    perform(*chat, chat->leave(conn));
+    chat->leave(conn, now);
+    rooms_.schedule(*chat);
     rooms_.release(room_id);
+}
+
+void hub::leave_all(connection_id conn, connection_state& state, millis now) {
+    const std::vector<std::string> joined(state.rooms.begin(), state.rooms.end());
+    for (const auto& room_id : joined) leave_room(conn, state, room_id, now);
 }
 
 void hub::count_send(const room_actions& actions) {

@@ -1,16 +1,24 @@
 #pragma once
 // The relay's chat logic: turns decoded frames from connections (and HTTP
 // requests) into calls on core rooms and performs the actions those return
-// through a transport. No websocketpp here; every rule lives in core/.
+// through a transport. No websocketpp here; every chat rule lives in core/.
+//
+// What it adds is the relay's own defence of its resources, per connection,
+// user and address (docs/relay.md, "Guarantees and limits"): a frame flood
+// closes the connection; join/leave/history/read/auth beyond their rate are
+// refused with an error frame rate_limited; rooms per connection and per
+// user are capped (too_many_rooms) and so is the rate at which a user brings
+// rooms into being; an expired token's connection is closed after a grace.
 
-#include <chrono>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "roomchat/protocol.hpp"
+#include "roomchat/rate_table.hpp"
 #include "roomchat/result.hpp"
 #include "roomchat/room.hpp"
 
@@ -31,27 +39,43 @@ public:
 
     void set_transport(transport* out) { transport_ = out; }
 
-    // ---- WebSocket connections
-    void opened(connection_id conn, std::string peer);
-    void text(connection_id conn, std::string_view payload, millis now);
-    void binary(connection_id conn);
-    // The auth deadline passed: closes the connection unless it authenticated.
-    void auth_deadline(connection_id conn);
-    // Leaves every room at once (others see presence leave) and closes.
-    void drop(connection_id conn, errc reason, std::uint16_t code);
-    void closed(connection_id conn);
+    // ---- before anyone is authenticated
+    // Whether `address` may make one more WebSocket upgrade, first auth or
+    // API request now (relay_config::ip_rate); spends it if so.
+    bool admit_address(const std::string& address, millis now);
 
-    // ---- HTTP fallback: the same room decisions as a WebSocket send.
+    // ---- WebSocket connections
+    void opened(connection_id conn, std::string peer, millis now);
+    void text(connection_id conn, std::string_view payload, millis now);
+    void binary(connection_id conn, millis now);
+    // A ping arrived; whether the server should answer it with a pong.
+    bool ping(connection_id conn, millis now);
+    void pong(connection_id conn, millis now);
+    // The wake-up asked for with transport::wake_at: the auth deadline of a
+    // new connection, or the end of an expired token's grace.
+    void deadline(connection_id conn, millis now);
+    // Leaves every room at once (others see presence leave) and closes.
+    void drop(connection_id conn, errc reason, std::uint16_t code, millis now);
+    void closed(connection_id conn, millis now);
+
+    // ---- HTTP: the same room decisions as a WebSocket send.
     result<send_outcome> post_message(const user_info& user, const std::string& room_id, const message_id& id,
                                       std::string_view text, millis now);
-    history_page query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
-                       std::uint32_t limit);
+    // One page; a room the relay does not hold has no messages and no epoch.
+    history_frame query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
+                        std::uint32_t limit);
     void count_auth_failure() { ++metrics_.auth_failures; }
 
     std::size_t connection_count() const noexcept { return connections_.size(); }
     const relay_config& config() const noexcept { return config_; }
 
 private:
+    // What the relay tracks per authenticated user, over their connections.
+    struct user_state {
+        std::size_t connections = 0;
+        std::map<std::string, std::size_t> rooms;  // room -> this user's connections in it
+    };
+
     void handle(connection_id conn, connection_state& state, const auth_frame& frame, millis now);
     void handle(connection_id conn, connection_state& state, const join_frame& frame, millis now);
     void handle(connection_id conn, connection_state& state, const leave_frame& frame, millis now);
@@ -59,9 +83,21 @@ private:
     void handle(connection_id conn, connection_state& state, const history_request_frame& frame, millis now);
     void handle(connection_id conn, connection_state& state, const read_frame& frame, millis now);
 
+    connection_state* live(connection_id conn);
+    // Spends one frame of the flood limit; past it the connection is dropped.
+    bool within_flood_limit(connection_id conn, connection_state& state, millis now);
+    // Spends one request of the connection's and the user's allowance, or
+    // refuses with an error frame rate_limited.
+    bool admit_request(connection_id conn, connection_state& state, const std::string& room_id, millis now);
+    // The token is past its expiry: refuses with token_expired naming the room.
+    bool expired(connection_id conn, const connection_state& state, const std::string& room_id, millis now);
+    // The room, created if need be within the user's room creation allowance;
+    // nullptr after answering why not.
+    room* open_room(connection_id conn, const std::string& user_id, const std::string& room_id, millis now);
     // The room `conn` has joined, or nullptr after sending not_joined.
     room* joined_room(connection_id conn, const connection_state& state, const std::string& room_id);
-    void leave_room(connection_id conn, connection_state& state, const std::string& room_id);
+    void leave_room(connection_id conn, connection_state& state, const std::string& room_id, millis now);
+    void leave_all(connection_id conn, connection_state& state, millis now);
     bool is_live(connection_id conn) const;
     void perform(const room& chat, const room_actions& actions);
     void send_to(connection_id conn, const server_frame& frame);
@@ -76,7 +112,10 @@ private:
     logger& log_;
     transport* transport_ = nullptr;
     std::unordered_map<connection_id, connection_state> connections_;
-    std::unordered_map<std::string, std::size_t> connections_per_user_;  // authenticated ones
+    std::unordered_map<std::string, user_state> users_;  // authenticated ones, by user id
+    rate_table user_requests_;                           // twice request_rate, per user
+    rate_table room_creations_;                          // per user
+    rate_table addresses_;                               // per remote address
 };
 
 }  // namespace roomchat::relay

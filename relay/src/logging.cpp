@@ -46,22 +46,91 @@ std::string_view to_string(log_level level) {
     return "error";
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at `at`, or 0 (RFC 3629:
+// no overlong forms, no surrogates, nothing above U+10FFFF).
+std::size_t utf8_length(std::string_view text, std::size_t at) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
+    const auto continuation = [&](std::size_t i) {
+        return at + i < text.size() && (byte(i) & 0xC0U) == 0x80U;
+    };
+    const unsigned char lead = byte(0);
+    if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
+    if (lead >= 0xE0 && lead <= 0xEF) {
+        if (!continuation(1) || !continuation(2)) return 0;
+        if ((lead == 0xE0 && byte(1) < 0xA0) || (lead == 0xED && byte(1) > 0x9F)) return 0;
+        return 3;
+    }
+    if (lead >= 0xF0 && lead <= 0xF4) {
+        if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
+        if ((lead == 0xF0 && byte(1) < 0x90) || (lead == 0xF4 && byte(1) > 0x8F)) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+void append_hex_escape(std::string& out, unsigned value, const char* prefix, int digits) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += prefix;
+    for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) out += hex[(value >> shift) & 0xFU];
+}
+
+}  // namespace
+
+// Every byte that could act on a terminal or split a line is escaped: C0
+// controls and DEL, C1 controls (U+0080-U+009F, which some terminals obey
+// even in UTF-8) and bytes that are not well-formed UTF-8. Values arrive
+// from the network (an Origin header, a token's claims), so nothing in
+// them may forge a log line or an escape sequence.
 std::string format_log_value(std::string_view value) {
-    const bool needs_quotes = value.empty() || value.find_first_of(" \"=\t\n\\") != std::string_view::npos;
-    if (!needs_quotes) return std::string(value);
-    std::string quoted = "\"";
-    for (const char c : value) {
-        if (c == '"' || c == '\\') {
-            quoted += '\\';
-            quoted += c;
-        } else if (c == '\n') {
-            quoted += "\\n";
+    std::string escaped;
+    bool needs_quotes = value.empty();
+    for (std::size_t i = 0; i < value.size();) {
+        const auto c = static_cast<unsigned char>(value[i]);
+        if (c < 0x80) {
+            switch (c) {
+                case '"':
+                case '\\':
+                    escaped += '\\';
+                    escaped += static_cast<char>(c);
+                    break;
+                case '\n':
+                    escaped += "\\n";
+                    break;
+                case '\r':
+                    escaped += "\\r";
+                    break;
+                case '\t':
+                    escaped += "\\t";
+                    break;
+                default:
+                    if (c < 0x20 || c == 0x7F) {
+                        append_hex_escape(escaped, c, "\\x", 2);
+                    } else {
+                        escaped += static_cast<char>(c);
+                    }
+            }
+            needs_quotes = needs_quotes || c <= 0x20 || c == '"' || c == '=' || c == '\\' || c == 0x7F;
+            ++i;
+            continue;
+        }
+        const std::size_t length = utf8_length(value, i);
+        if (length == 0) {
+            append_hex_escape(escaped, c, "\\x", 2);
+            needs_quotes = true;
+            ++i;
+        } else if (length == 2 && c == 0xC2 && static_cast<unsigned char>(value[i + 1]) < 0xA0) {
+            append_hex_escape(escaped, static_cast<unsigned char>(value[i + 1]), "\\u00", 2);  // a C1 control
+            needs_quotes = true;
+            i += 2;
         } else {
-            quoted += c;
+            escaped.append(value.substr(i, length));
+            i += length;
         }
     }
-    quoted += '"';
-    return quoted;
+    if (!needs_quotes) return escaped;
+    return '"' + escaped + '"';
 }
 
 logger::logger(log_level min_level, std::ostream& out) : min_level_(min_level), out_(out) {}

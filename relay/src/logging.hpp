@@ -31,7 +31,9 @@ private:
     std::ostream& out_;
 };
 
-// Values with spaces, quotes or '=' are quoted so a line splits unambiguously.
+// Values with spaces, quotes, '=' or anything escaped are quoted so a line
+// splits unambiguously; control characters and bytes that are not UTF-8 are
+// escaped (\n, \r, \t, \x1b, \u0085), so one value is always one line.
 std::string format_log_value(std::string_view value);
 
 }  // namespace roomchat::relay

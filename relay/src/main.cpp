@@ -16,6 +16,7 @@
 #include "logging.hpp"
 #include "metrics.hpp"
 #include "room_registry.hpp"
+#include "secure_random.hpp"
 #include "server.hpp"
 #include "static_files.hpp"
 #include "token_verifier.hpp"
@@ -40,7 +41,8 @@ int run(relay::relay_config config) {
     boost::asio::io_context io;
     relay::relay_metrics metrics;
     relay::room_registry rooms(io, config.room, config.max_rooms,
-                               std::chrono::milliseconds(config.room_idle_ttl_ms));
+                               std::chrono::milliseconds(config.room_idle_ttl_ms), config.user_send_rate,
+                               relay::secure_random());
     const relay::token_verifier verifier(config.jwt_secret);
     relay::hub chat(config, rooms, verifier, metrics, log);
     const relay::static_files files(config.web_root);

@@ -37,6 +37,16 @@ std::string relay_metrics::render(std::size_t connections, std::size_t rooms) co
     counter(out, "roomchat_auth_failures_total", "Rejected tokens and missing auth.", auth_failures);
     counter(out, "roomchat_slow_consumer_disconnects_total",
             "Connections dropped for a full outbound buffer.", slow_consumer_disconnects);
+    counter(out, "roomchat_flood_disconnects_total", "Connections closed for sending frames too fast.",
+            flood_disconnects);
+    counter(out, "roomchat_token_expiry_disconnects_total",
+            "Connections closed when an expired token was not refreshed in time.", token_expiry_disconnects);
+    counter(out, "roomchat_requests_refused_total",
+            "Join, leave, history, read and auth frames over their rate.", requests_refused);
+    counter(out, "roomchat_pings_ignored_total", "Pings over the ping rate, answered with no pong.",
+            pings_ignored);
+    counter(out, "roomchat_address_refusals_total",
+            "Upgrades, first auths and API requests refused for their address's rate.", address_refusals);
     out << "# HELP roomchat_fanout_seconds Time to queue one broadcast to every member.\n"
            "# TYPE roomchat_fanout_seconds histogram\n";
     for (std::size_t i = 0; i < fanout_buckets.size(); ++i) {

@@ -17,6 +17,11 @@ struct relay_metrics {
     std::uint64_t rate_limited = 0;       // sends refused by the rate limit
     std::uint64_t auth_failures = 0;      // bad, expired or missing tokens (WS and HTTP)
     std::uint64_t slow_consumer_disconnects = 0;
+    std::uint64_t flood_disconnects = 0;         // connections closed for sending frames too fast
+    std::uint64_t token_expiry_disconnects = 0;  // closed at the end of an expired token's grace
+    std::uint64_t requests_refused = 0;          // join/leave/history/read/auth over the request rate
+    std::uint64_t pings_ignored = 0;             // pings over the ping rate, left without a pong
+    std::uint64_t address_refusals = 0;          // upgrades, first auths and API calls over the address rate
 
     // Fan-out latency: encoding plus queueing one broadcast to every member.
     static constexpr std::array<double, 10> fanout_buckets{0.00001, 0.00005, 0.0001, 0.00025, 0.0005,

@@ -1,22 +1,46 @@
 #include "room_registry.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/error.hpp>
+
+#include "clock.hpp"
 
 namespace roomchat::relay {
 
 room_registry::room_registry(boost::asio::io_context& io, const room_config& config, std::size_t max_rooms,
-                             std::chrono::milliseconds idle_ttl)
-    : io_(io), config_(config), max_rooms_(max_rooms), idle_ttl_(idle_ttl) {}
+                             std::chrono::milliseconds idle_ttl, rate_limit_config user_send_rate,
+                             random_source random)
+    : io_(io),
+      config_(config),
+      max_rooms_(max_rooms),
+      idle_ttl_(idle_ttl),
+      user_sends_(user_send_rate),
+      random_(std::move(random)) {}
 
 result<room*> room_registry::open(const std::string& id) {
     auto it = rooms_.find(id);
     if (it == rooms_.end()) {
-        if (rooms_.size() >= max_rooms_) return errc::room_full;
-        it = rooms_.emplace(id, std::make_unique<entry>(io_, id, config_)).first;
+        if (rooms_.size() >= max_rooms_ && !evict_idle()) return errc::room_full;
+        auto created = std::make_unique<entry>(io_, id, generate_epoch(random_), config_, &user_sends_);
+        it = rooms_.emplace(id, std::move(created)).first;
     }
     ++it->second->drop_generation;
     it->second->drop_timer.cancel();
     return &it->second->chat;
+}
+
+bool room_registry::evict_idle() {
+    auto oldest = rooms_.end();
+    for (auto it = rooms_.begin(); it != rooms_.end(); ++it) {
+        if (it->second->chat.empty() &&
+            (oldest == rooms_.end() || it->second->idle_since < oldest->second->idle_since)) {
+            oldest = it;
+        }
+    }
+    if (oldest == rooms_.end()) return false;
+    rooms_.erase(oldest);  // its timers are cancelled with it; their handlers find no room
+    return true;
 }
 
 room* room_registry::find(const std::string& id) {
@@ -27,6 +51,7 @@ room* room_registry::find(const std::string& id) {
 void room_registry::release(const std::string& id) {
     const auto it = rooms_.find(id);
     if (it == rooms_.end() || !it->second->chat.empty()) return;
+    it->second->idle_since = ++releases_;
     const std::uint64_t generation = ++it->second->drop_generation;
     auto& timer = it->second->drop_timer;
     timer.expires_after(idle_ttl_);
@@ -40,8 +65,24 @@ void room_registry::release(const std::string& id) {
     });
 }
 
+void room_registry::schedule(const room& chat) {
+    const auto it = rooms_.find(chat.id());
+    const auto due = chat.next_deadline();
+    if (it == rooms_.end() || !due) return;
+    auto& timer = it->second->wake_timer;
+    timer.expires_after(std::chrono::milliseconds(std::max<millis>(*due - now_millis(), 0)));
+    timer.async_wait([this, id = chat.id()](const boost::system::error_code& ec) {
+        if (ec == boost::asio::error::operation_aborted) return;
+        const auto found = rooms_.find(id);
+        if (found != rooms_.end() && on_due_) on_due_(found->second->chat, now_millis());
+    });
+}
+
 void room_registry::cancel_timers() {
-    for (auto& [id, room] : rooms_) room->drop_timer.cancel();
+    for (auto& [id, room] : rooms_) {
+        room->drop_timer.cancel();
+        room->wake_timer.cancel();
+    }
 }
 
 }  // namespace roomchat::relay

@@ -1,11 +1,15 @@
 #pragma once
-// The rooms the relay holds. A room is created on first use and dropped,
-// with its history, `idle_ttl` after its last member left; idle rooms count
-// against max_rooms until dropped.
+// The rooms the relay holds. A room is created on first use, in a new epoch,
+// and dropped with its history `idle_ttl` after its last member left. At
+// max_rooms a new room takes the place of the room idle longest; only when
+// every room has members is the answer room_full. Rooms share one bucket per
+// user for sends across rooms. Each room's timer (presence) runs here and
+// hands the room to the on_due callback when it is due.
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +17,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "roomchat/ids.hpp"
+#include "roomchat/rate_table.hpp"
 #include "roomchat/result.hpp"
 #include "roomchat/room.hpp"
 
@@ -20,36 +26,54 @@ namespace roomchat::relay {
 
 class room_registry {
 public:
-    room_registry(boost::asio::io_context& io, const room_config& config, std::size_t max_rooms,
-                  std::chrono::milliseconds idle_ttl);
+    using due_callback = std::function<void(room& chat, millis now)>;
 
-    // The room, created if needed (errc::room_full at the cap). Cancels a
-    // pending drop. The pointer stays valid until the room is dropped, which
-    // only happens from the io_context after it has been empty for idle_ttl.
+    // `random` draws the epochs of new rooms.
+    room_registry(boost::asio::io_context& io, const room_config& config, std::size_t max_rooms,
+                  std::chrono::milliseconds idle_ttl, rate_limit_config user_send_rate, random_source random);
+
+    void on_due(due_callback callback) { on_due_ = std::move(callback); }
+
+    // The room, created if needed (errc::room_full at the cap when no room is
+    // idle). Cancels a pending drop. The pointer stays valid until the room
+    // is dropped, which only happens from the io_context once it is empty.
     result<room*> open(const std::string& id);
     room* find(const std::string& id);
 
     // Call after a member left or an HTTP send: starts the drop timer when empty.
     void release(const std::string& id);
+    // Call after anything that may have given the room work for later
+    // (join, leave): arms its timer for room::next_deadline().
+    void schedule(const room& chat);
 
-    // Shutdown: cancels every drop timer so the io_context can finish.
+    // Shutdown: cancels every timer so the io_context can finish.
     void cancel_timers();
 
     std::size_t size() const noexcept { return rooms_.size(); }
 
 private:
     struct entry {
-        entry(boost::asio::io_context& io, std::string id, const room_config& config)
-            : chat(std::move(id), config), drop_timer(io) {}
+        entry(boost::asio::io_context& io, std::string id, std::string epoch, const room_config& config,
+              rate_table* user_sends)
+            : chat(std::move(id), std::move(epoch), config, user_sends), drop_timer(io), wake_timer(io) {}
         class room chat;
         boost::asio::steady_timer drop_timer;
+        boost::asio::steady_timer wake_timer;
         std::uint64_t drop_generation = 0;  // a stale timer completion must not drop a reused room
+        std::uint64_t idle_since = 0;       // release order: the smallest has been idle longest
     };
+
+    // Drops the room idle longest; false when every room has members.
+    bool evict_idle();
 
     boost::asio::io_context& io_;
     room_config config_;
     std::size_t max_rooms_;
     std::chrono::milliseconds idle_ttl_;
+    rate_table user_sends_;
+    random_source random_;
+    due_callback on_due_;
+    std::uint64_t releases_ = 0;
     std::map<std::string, std::unique_ptr<entry>> rooms_;
 };
 

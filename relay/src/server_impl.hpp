@@ -4,6 +4,7 @@
 // One thread runs the io_context, so there are no locks; every asynchronous
 // handler looks its connection up by id, so one firing after close is a no-op.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -38,6 +39,8 @@ public:
         endpoint_.clear_error_channels(websocketpp::log::elevel::all);
         endpoint_.init_asio(&io_);
         endpoint_.set_reuse_addr(true);
+        // No "Server: WebSocket++/0.8.2": a version banner only helps attackers.
+        endpoint_.set_user_agent("");
         endpoint_.set_max_message_size(config_.max_frame_bytes);
         endpoint_.set_max_http_body_size(config_.max_http_body_bytes);
         endpoint_.set_open_handshake_timeout(static_cast<long>(config_.handshake_timeout_ms));
@@ -60,7 +63,14 @@ public:
         endpoint_.set_open_handler([this](const connection_hdl& hdl) { on_open(hdl); });
         endpoint_.set_message_handler(
             [this](const connection_hdl& hdl, const message_ptr& message) { on_message(hdl, message); });
-        endpoint_.set_pong_handler([this](const connection_hdl& hdl, const std::string&) { touch(hdl); });
+        // websocketpp answers every ping by itself, queueing the pong outside
+        // any limit: a peer that pings and never reads would grow the relay
+        // without bound. The hub decides which pings get a pong (on_ping).
+        endpoint_.set_ping_handler([this](const connection_hdl& hdl, const std::string& payload) {
+            on_ping(hdl, payload);
+            return false;
+        });
+        endpoint_.set_pong_handler([this](const connection_hdl& hdl, const std::string&) { on_pong(hdl); });
         endpoint_.set_pong_timeout_handler([this](const connection_hdl& hdl, const std::string&) {
             close_hdl(hdl, close_code::normal, "pong_timeout");
         });
@@ -114,12 +124,7 @@ public:
         session& s = *it->second;
         // A failed send means the connection is closing; its close handler cleans up.
         static_cast<void>(s.con->send(payload, websocketpp::frame::opcode::text));
-        // websocketpp queues without limit; poll the queue after every send.
-        if (s.con->get_buffered_amount() > config_.max_buffered_bytes) {
-            s.slow = true;
-            boost::asio::post(
-                io_, [this, conn] { hub_.drop(conn, errc::slow_consumer, close_code::try_again_later); });
-        }
+        check_backlog(conn, s);
     }
 
     void close(connection_id conn, std::uint16_t code, const std::string& reason) override {
@@ -129,21 +134,44 @@ public:
         it->second->con->close(code, reason, ec);
     }
 
+    void wake_at(connection_id conn, millis at) override {
+        const auto it = sessions_.find(conn);
+        if (it == sessions_.end() || !it->second->open) return;
+        // A day at most: a later deadline is asked for again when this one fires.
+        const millis delay = std::clamp<millis>(at - now_millis(), 0, max_wake_delay_ms);
+        auto& timer = it->second->deadline;
+        timer.expires_after(std::chrono::milliseconds(delay));
+        timer.async_wait([this, conn](const boost::system::error_code& ec) {
+            if (!ec && sessions_.count(conn) != 0) hub_.deadline(conn, now_millis());
+        });
+    }
+
 private:
     static constexpr long close_handshake_timeout_ms = 1000;
+    static constexpr millis max_wake_delay_ms = 24LL * 3'600'000;
 
     struct session {
         session(boost::asio::io_context& io, connection_ptr connection)
-            : con(std::move(connection)), auth_timer(io), heartbeat(io) {}
+            : con(std::move(connection)), deadline(io), heartbeat(io) {}
         connection_ptr con;
         std::string peer;
         bool counted_for_ip = false;
         bool open = false;
         bool slow = false;
         std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
-        boost::asio::steady_timer auth_timer;
+        boost::asio::steady_timer deadline;  // the hub's wake-up (wake_at)
         boost::asio::steady_timer heartbeat;
     };
+
+    // websocketpp queues without limit; the queue is polled after every frame
+    // the relay sends, pongs included.
+    void check_backlog(connection_id conn, session& s) {
+        if (s.slow || s.con->get_buffered_amount() <= config_.max_buffered_bytes) return;
+        s.slow = true;
+        boost::asio::post(io_, [this, conn] {
+            hub_.drop(conn, errc::slow_consumer, close_code::try_again_later, now_millis());
+        });
+    }
 
     session* find(const websocketpp::connection_hdl& hdl) {
         const auto id = ids_.find(hdl);
@@ -169,6 +197,8 @@ private:
         session* s = find(hdl);
         if (s == nullptr) return false;
         const auto& con = s->con;
+        // Refusals end the connection: say so, or a keep-alive client reuses it.
+        con->replace_header("Connection", "close");
         if (shutting_down_) {
             con->set_status(websocketpp::http::status_code::service_unavailable);
             return false;
@@ -184,6 +214,11 @@ private:
             con->set_status(websocketpp::http::status_code::forbidden);
             return false;
         }
+        if (!hub_.admit_address(s->peer, now_millis())) {
+            log_.write(log_level::warn, "address_rate_limited", {{"peer", s->peer}});
+            con->set_status(websocketpp::http::status_code::too_many_requests);
+            return false;
+        }
         std::size_t& count = connections_per_ip_[s->peer];
         if (count >= config_.max_connections_per_ip) {
             if (count == 0) connections_per_ip_.erase(s->peer);
@@ -193,6 +228,7 @@ private:
         }
         ++count;
         s->counted_for_ip = true;
+        con->remove_header("Connection");  // the upgrade's own Connection header follows
         return true;
     }
 
@@ -202,15 +238,9 @@ private:
         if (s == nullptr) return;
         s->open = true;
         s->last_activity = std::chrono::steady_clock::now();
-        hub_.opened(id->second, s->peer);
-        log_.write(log_level::debug, "connection_open",
-                   {{"conn", std::to_string(id->second)}, {"peer", s->peer}});
-
         const connection_id conn = id->second;
-        s->auth_timer.expires_after(std::chrono::milliseconds(config_.auth_timeout_ms));
-        s->auth_timer.async_wait([this, conn](const boost::system::error_code& ec) {
-            if (!ec && sessions_.count(conn) != 0) hub_.auth_deadline(conn);
-        });
+        hub_.opened(conn, s->peer, now_millis());
+        log_.write(log_level::debug, "connection_open", {{"conn", std::to_string(conn)}, {"peer", s->peer}});
         arm_heartbeat(conn, *s);
     }
 
@@ -233,9 +263,23 @@ private:
         });
     }
 
-    void touch(const websocketpp::connection_hdl& hdl) {
+    void on_ping(const websocketpp::connection_hdl& hdl, const std::string& payload) {
+        const auto id = ids_.find(hdl);
         session* s = find(hdl);
-        if (s != nullptr) s->last_activity = std::chrono::steady_clock::now();
+        if (s == nullptr || !s->open) return;
+        s->last_activity = std::chrono::steady_clock::now();
+        if (!hub_.ping(id->second, now_millis())) return;
+        websocketpp::lib::error_code ec;
+        s->con->pong(payload, ec);
+        check_backlog(id->second, *s);
+    }
+
+    void on_pong(const websocketpp::connection_hdl& hdl) {
+        const auto id = ids_.find(hdl);
+        session* s = find(hdl);
+        if (s == nullptr || !s->open) return;
+        s->last_activity = std::chrono::steady_clock::now();
+        hub_.pong(id->second, now_millis());
     }
 
     void on_message(const websocketpp::connection_hdl& hdl, const message_ptr& message) {
@@ -246,7 +290,7 @@ private:
         if (message->get_opcode() == websocketpp::frame::opcode::text) {
             hub_.text(id->second, message->get_payload(), now_millis());
         } else {
-            hub_.binary(id->second);
+            hub_.binary(id->second, now_millis());
         }
     }
 
@@ -263,10 +307,13 @@ private:
         const auto& con = s->con;
         const auto& request = con->get_request();
         http_request parsed{request.get_method(), request.get_uri(), request.get_header("Authorization"),
-                            request.get_body()};
+                            request.get_body(), s->peer};
         const http_response response = routes_.handle(parsed, now_millis());
         con->set_status(static_cast<websocketpp::http::status_code::value>(response.status));
         con->replace_header("Content-Type", response.content_type);
+        // websocketpp serves one request per connection and then closes it;
+        // a client or proxy told nothing would reuse it and race the close.
+        con->replace_header("Connection", "close");
         for (const auto& [name, value] : response.headers) con->append_header(name, value);
         con->set_body(response.body);
         log_.write(log_level::debug, "http",
@@ -286,7 +333,7 @@ private:
             if (ip != connections_per_ip_.end() && --ip->second == 0) connections_per_ip_.erase(ip);
         }
         if (s->open) {
-            hub_.closed(conn);
+            hub_.closed(conn, now_millis());
             log_.write(log_level::debug, "connection_closed",
                        {{"conn", std::to_string(conn)},
                         {"code", std::to_string(s->con->get_remote_close_code())},

@@ -1,7 +1,9 @@
 #include "token_verifier.hpp"
 
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include <jwt.h>
 #include <nlohmann/json.hpp>
@@ -19,6 +21,24 @@ struct c_string_deleter {
 using c_string = std::unique_ptr<char, c_string_deleter>;
 
 token_rejection failed(std::string detail) { return {errc::auth_failed, std::move(detail)}; }
+
+// exp and nbf are seconds; as milliseconds they must stay exact in a
+// JavaScript number (2^53, the year 287,396), which also keeps every sum with
+// them far from overflowing an int64.
+constexpr std::int64_t max_claim_seconds = (std::int64_t{1} << 53) / 1000;
+
+// A time claim in milliseconds, or nullopt when it is not an integer in range.
+std::optional<millis> claim_millis(const nlohmann::json& claim) {
+    if (claim.is_number_unsigned()) {
+        const auto seconds = claim.get<std::uint64_t>();
+        if (seconds > static_cast<std::uint64_t>(max_claim_seconds)) return std::nullopt;
+        return static_cast<millis>(seconds) * 1000;
+    }
+    if (!claim.is_number_integer()) return std::nullopt;
+    const auto seconds = claim.get<std::int64_t>();
+    if (seconds < -max_claim_seconds || seconds > max_claim_seconds) return std::nullopt;
+    return seconds * 1000;
+}
 
 std::variant<std::vector<std::string>, token_rejection> room_claim(const nlohmann::json& claim) {
     std::vector<std::string> rooms;
@@ -73,7 +93,8 @@ std::variant<token_claims, token_rejection> token_verifier::verify(std::string_v
         return failed("token needs sub, name, room and exp claims");
     }
     if (!sub->is_string() || !name->is_string()) return failed("sub and name must be strings");
-    if (!exp->is_number_integer()) return failed("exp must be an integer");
+    const auto expires_at = claim_millis(*exp);
+    if (!expires_at) return failed("exp must be whole seconds within 2^53 milliseconds of 1970");
 
     token_claims result;
     result.user.id = sub->get<std::string>();
@@ -86,12 +107,13 @@ std::variant<token_claims, token_rejection> token_verifier::verify(std::string_v
     if (auto* rejection = std::get_if<token_rejection>(&rooms)) return std::move(*rejection);
     result.rooms = std::get<std::vector<std::string>>(std::move(rooms));
 
-    result.expires_at = exp->get<std::int64_t>() * 1000;
+    result.expires_at = *expires_at;
     if (result.expired(now)) return token_rejection{errc::token_expired, "token has expired"};
     const auto nbf = claims.find("nbf");
     if (nbf != claims.end()) {
-        if (!nbf->is_number_integer()) return failed("nbf must be an integer");
-        if (nbf->get<std::int64_t>() * 1000 > now) return failed("token is not valid yet (nbf)");
+        const auto not_before = claim_millis(*nbf);
+        if (!not_before) return failed("nbf must be whole seconds within 2^53 milliseconds of 1970");
+        if (*not_before > now) return failed("token is not valid yet (nbf)");
     }
     return result;
 }

@@ -24,6 +24,9 @@ public:
     // member: encoded once, never per recipient.
     virtual void send(connection_id conn, const std::string& payload) = 0;
     virtual void close(connection_id conn, std::uint16_t code, const std::string& reason) = 0;
+    // Calls hub::deadline(conn, now) at `at` (wall-clock ms), replacing the
+    // connection's earlier wake-up; none once it has closed.
+    virtual void wake_at(connection_id conn, millis at) = 0;
 };
 
 }  // namespace roomchat::relay

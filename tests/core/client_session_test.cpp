@@ -22,6 +22,9 @@ namespace {
 
 const user_info me{"me", "Me"};
 const user_info bob{"bob", "Bob"};
+const std::string room_epoch = "epoch-1";
+// The test welcome's token expires at 9'999'999: token_expiring is due a minute before.
+constexpr millis token_refresh_due = 9'999'999 - 60'000;
 
 using test::id_of;
 
@@ -98,8 +101,8 @@ protected:
         s().transport_opened(now);
         deliver(hello, now);
         const seq_t latest = page.empty() ? 0 : page.back().seq;
-        deliver(joined_frame{"lobby", {me, bob}, read_seq, latest}, now);
-        history_frame history{"lobby", history_mode::latest, std::move(page), false, has_more};
+        deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, read_seq, latest}, now);
+        history_frame history{"lobby", room_epoch, history_mode::latest, std::move(page), false, has_more};
         deliver(history, now);
         ASSERT_EQ(s().state(), connection_state::online);
         frames();
@@ -178,14 +181,14 @@ TEST_F(session_test, joined_and_history_bring_the_session_online) {
     s().transport_opened(0);
     deliver(welcome(), 0);
     events();
-    deliver(joined_frame{"lobby", {me, bob}, 0, 3}, 1);
+    deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 3}, 1);
     auto ev = events();
     const auto presence = only<events::presence_changed>(ev);
     ASSERT_EQ(presence.size(), 1U);
     EXPECT_EQ(presence[0].members, (std::vector<user_info>{me, bob}));
     EXPECT_EQ(s().state(), connection_state::connecting);
 
-    deliver(history_frame{"lobby", history_mode::latest, from_bob(1, 3), false, true}, 2);
+    deliver(history_frame{"lobby", room_epoch, history_mode::latest, from_bob(1, 3), false, true}, 2);
     ev = events();
     const auto loaded = only<events::history_loaded>(ev);
     ASSERT_EQ(loaded.size(), 1U);
@@ -204,9 +207,9 @@ TEST_F(session_test, history_before_joined_still_completes_the_join) {
     s().start(0);
     s().transport_opened(0);
     deliver(welcome(), 0);
-    deliver(history_frame{"lobby", history_mode::latest, from_bob(1, 2), false, false}, 1);
+    deliver(history_frame{"lobby", room_epoch, history_mode::latest, from_bob(1, 2), false, false}, 1);
     EXPECT_EQ(s().state(), connection_state::connecting);
-    deliver(joined_frame{"lobby", {me}, 0, 2}, 1);
+    deliver(joined_frame{"lobby", room_epoch, {me}, 1, 0, 2}, 1);
     EXPECT_EQ(s().state(), connection_state::online);
 }
 
@@ -234,8 +237,8 @@ TEST_F(session_test, a_lost_connection_reconnects_after_the_backoff_and_resumes_
     ASSERT_EQ(joins.size(), 1U);
     EXPECT_EQ(joins[0].since, 4U);
 
-    deliver(joined_frame{"lobby", {me, bob}, 0, 6}, 2001);
-    deliver(history_frame{"lobby", history_mode::after, from_bob(5, 6), false, false}, 2001);
+    deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 6}, 2001);
+    deliver(history_frame{"lobby", room_epoch, history_mode::after, from_bob(5, 6), false, false}, 2001);
     EXPECT_EQ(s().state(), connection_state::online);
     EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2, 3, 4, 5, 6}));
 }
@@ -258,8 +261,8 @@ TEST_F(session_test, reconnect_delays_grow_while_attempts_fail_and_reset_after_a
 
     s().transport_opened(now);
     deliver(welcome(), now);
-    deliver(joined_frame{"lobby", {me}, 0, 0}, now);
-    deliver(history_frame{"lobby", history_mode::latest, {}, false, false}, now);
+    deliver(joined_frame{"lobby", room_epoch, {me}, 1, 0, 0}, now);
+    deliver(history_frame{"lobby", room_epoch, history_mode::latest, {}, false, false}, now);
     ASSERT_EQ(s().state(), connection_state::online);
     s().transport_closed(now);
     EXPECT_LE(*s().next_deadline() - now, 500);
@@ -421,7 +424,7 @@ TEST_F(session_test, send_echoes_locally_and_an_ack_sequences_it) {
     EXPECT_EQ(sends[0].text, "hi there");
     EXPECT_EQ(sends[0].room, "lobby");
 
-    deliver(ack_frame{"lobby", id, 3, 777}, 60);
+    deliver(ack_frame{"lobby", room_epoch, id, 3, 777}, 60);
     upserts = only<events::message_upserted>(events());
     ASSERT_EQ(upserts.size(), 1U);
     EXPECT_EQ(upserts[0].message.state, delivery_state::sent);
@@ -432,10 +435,10 @@ TEST_F(session_test, send_echoes_locally_and_an_ack_sequences_it) {
     EXPECT_EQ(rows[2].id, id);
     EXPECT_EQ(rows[2].state, delivery_state::sent);
 
-    deliver(ack_frame{"lobby", id, 3, 777}, 61);  // a duplicate ack changes nothing
+    deliver(ack_frame{"lobby", room_epoch, id, 3, 777}, 61);  // a duplicate ack changes nothing
     EXPECT_TRUE(events().empty());
     EXPECT_EQ(s().timeline().size(), 3U);
-    EXPECT_EQ(s().next_deadline(), std::nullopt);
+    EXPECT_EQ(s().next_deadline(), token_refresh_due);
 }
 
 TEST_F(session_test, messages_typed_before_going_online_wait_queued_and_go_out_in_order) {
@@ -459,8 +462,8 @@ TEST_F(session_test, messages_typed_before_going_online_wait_queued_and_go_out_i
     EXPECT_EQ(upserts[1].before, std::nullopt);
     frames();
 
-    deliver(joined_frame{"lobby", {me}, 0, 0}, 6);
-    deliver(history_frame{"lobby", history_mode::latest, {}, false, false}, 6);
+    deliver(joined_frame{"lobby", room_epoch, {me}, 1, 0, 0}, 6);
+    deliver(history_frame{"lobby", room_epoch, history_mode::latest, {}, false, false}, 6);
     const auto sends = only<send_frame>(frames());
     ASSERT_EQ(sends.size(), 2U);
     EXPECT_EQ(sends[0].id, first.value());
@@ -523,7 +526,7 @@ TEST_F(session_test, unacked_sends_are_resent_with_the_same_id_then_fail) {
     ASSERT_EQ(upserts.size(), 1U);
     EXPECT_EQ(upserts[0].message.state, delivery_state::failed);
     EXPECT_EQ(upserts[0].message.failure, errc::no_ack);
-    EXPECT_EQ(s().next_deadline(), std::nullopt);
+    EXPECT_EQ(s().next_deadline(), token_refresh_due);
 }
 
 TEST_F(session_test, attempts_interrupted_by_a_lost_connection_do_not_count) {
@@ -542,8 +545,8 @@ TEST_F(session_test, attempts_interrupted_by_a_lost_connection_do_not_count) {
         s().on_timer(now);
         s().transport_opened(now);
         deliver(welcome(), now);
-        deliver(joined_frame{"lobby", {me}, 0, 1}, now);
-        deliver(history_frame{"lobby", history_mode::after, {}, false, false}, now);
+        deliver(joined_frame{"lobby", room_epoch, {me}, 1, 0, 1}, now);
+        deliver(history_frame{"lobby", room_epoch, history_mode::after, {}, false, false}, now);
         const auto sends = only<send_frame>(frames());
         ASSERT_EQ(sends.size(), 2U);
         EXPECT_EQ(sends[0].id, a);
@@ -593,7 +596,7 @@ TEST_F(session_test, a_rate_limited_nack_waits_the_retry_after_and_never_fails) 
         EXPECT_EQ(sends[0].id, id);
         events();
     }
-    deliver(ack_frame{"lobby", id, 1, now}, now);
+    deliver(ack_frame{"lobby", room_epoch, id, 1, now}, now);
     EXPECT_EQ(s().timeline().at(0).state, delivery_state::sent);
 }
 
@@ -607,7 +610,7 @@ TEST_F(session_test, a_refusing_nack_fails_the_message_and_retry_resends_the_sam
     ASSERT_EQ(upserts.size(), 1U);
     EXPECT_EQ(upserts[0].message.state, delivery_state::failed);
     EXPECT_EQ(upserts[0].message.failure, errc::id_conflict);
-    EXPECT_EQ(s().next_deadline(), std::nullopt);
+    EXPECT_EQ(s().next_deadline(), token_refresh_due);
 
     deliver(nack_frame{"lobby", id, errc::rate_limited, 10}, 6);  // stale: the entry already failed
     EXPECT_TRUE(events().empty());
@@ -656,8 +659,8 @@ TEST_F(session_test, our_message_coming_back_counts_as_its_ack) {
     EXPECT_EQ(upserts[0].message.seq, 1U);
     EXPECT_TRUE(upserts[0].message.own);
     EXPECT_EQ(s().timeline().size(), 1U);
-    EXPECT_EQ(s().next_deadline(), std::nullopt);  // no resend pending
-    deliver(ack_frame{"lobby", id, 1, 42}, 6);
+    EXPECT_EQ(s().next_deadline(), token_refresh_due);  // no resend pending
+    deliver(ack_frame{"lobby", room_epoch, id, 1, 42}, 6);
     EXPECT_TRUE(events().empty());
     EXPECT_EQ(s().timeline().size(), 1U);
 }
@@ -670,7 +673,7 @@ TEST_F(session_test, a_late_ack_rescues_a_failed_message) {
         s().on_timer(*s().next_deadline());
     }
     events();
-    deliver(ack_frame{"lobby", id, 1, 5}, 100'000);
+    deliver(ack_frame{"lobby", room_epoch, id, 1, 5}, 100'000);
     const auto rows = s().timeline();
     ASSERT_EQ(rows.size(), 1U);
     EXPECT_EQ(rows[0].state, delivery_state::sent);
@@ -714,7 +717,7 @@ TEST_F(session_test, a_gap_asks_once_for_the_missing_range_and_merges_the_answer
     EXPECT_TRUE(only<history_request_frame>(frames()).empty());
     events();
 
-    deliver(history_frame{"lobby", history_mode::after, from_bob(3, 6), false, false}, 12);
+    deliver(history_frame{"lobby", room_epoch, history_mode::after, from_bob(3, 6), false, false}, 12);
     const auto upserts = only<events::message_upserted>(events());
     ASSERT_EQ(upserts.size(), 2U);  // 5 and 6 were already there
     EXPECT_EQ(upserts[0].message.seq, 3U);
@@ -729,7 +732,7 @@ TEST_F(session_test, a_partial_gap_answer_asks_for_the_rest) {
     go_online(0, from_bob(1, 1));
     deliver(message_frame{"lobby", from_bob(9)}, 10);
     frames();
-    deliver(history_frame{"lobby", history_mode::after, from_bob(2, 4), false, false}, 11);
+    deliver(history_frame{"lobby", room_epoch, history_mode::after, from_bob(2, 4), false, false}, 11);
     const auto requests = only<history_request_frame>(frames());
     ASSERT_EQ(requests.size(), 1U);
     EXPECT_EQ(requests[0].after, 4U);
@@ -741,7 +744,7 @@ TEST_F(session_test, an_unanswered_gap_request_is_asked_again_after_the_timeout)
     ASSERT_EQ(only<history_request_frame>(frames()).size(), 1U);
     EXPECT_EQ(s().next_deadline(), 10 + config_.request_timeout_ms);
     // A stale page that brings nothing new does not trigger an immediate repeat.
-    deliver(history_frame{"lobby", history_mode::after, from_bob(1, 1), false, false}, 20);
+    deliver(history_frame{"lobby", room_epoch, history_mode::after, from_bob(1, 1), false, false}, 20);
     EXPECT_TRUE(only<history_request_frame>(frames()).empty());
     s().on_timer(20 + config_.request_timeout_ms);
     const auto requests = only<history_request_frame>(frames());
@@ -753,7 +756,7 @@ TEST_F(session_test, an_ack_beyond_what_we_hold_reveals_a_gap) {
     go_online(0, from_bob(1, 1));
     const auto id = send_now("x", 5);
     frames();
-    deliver(ack_frame{"lobby", id, 4, 6}, 6);
+    deliver(ack_frame{"lobby", room_epoch, id, 4, 6}, 6);
     const auto requests = only<history_request_frame>(frames());
     ASSERT_EQ(requests.size(), 1U);
     EXPECT_EQ(requests[0].after, 1U);
@@ -767,11 +770,12 @@ TEST_F(session_test, a_truncated_answer_resets_the_timeline_but_keeps_pending_me
     s().on_timer(*s().next_deadline());
     s().transport_opened(1000);
     deliver(welcome(), 1000);
-    deliver(joined_frame{"lobby", {me}, 0, 300}, 1000);
+    deliver(joined_frame{"lobby", room_epoch, {me}, 1, 0, 300}, 1000);
     events();
-    deliver(history_frame{"lobby", history_mode::after, from_bob(251, 300), true, true}, 1000);
+    deliver(history_frame{"lobby", room_epoch, history_mode::after, from_bob(251, 300), true, true}, 1000);
     const auto ev = events();
     ASSERT_EQ(only<events::timeline_reset>(ev).size(), 1U);
+    EXPECT_EQ(only<events::timeline_reset>(ev)[0].reason, reset_reason::history_truncated);
     EXPECT_TRUE(std::holds_alternative<events::timeline_reset>(ev.front()));
     const auto upserts = only<events::message_upserted>(ev);
     ASSERT_EQ(upserts.size(), 51U);  // the page, then our message going out
@@ -799,7 +803,7 @@ TEST_F(session_test, load_older_asks_before_the_oldest_held_once_at_a_time) {
     EXPECT_EQ(requests[0].after, std::nullopt);
     EXPECT_EQ(requests[0].limit, 50U);
 
-    deliver(history_frame{"lobby", history_mode::before, from_bob(51, 100), false, true}, 7);
+    deliver(history_frame{"lobby", room_epoch, history_mode::before, from_bob(51, 100), false, true}, 7);
     auto ev = events();
     const auto loaded = only<events::history_loaded>(ev);
     ASSERT_EQ(loaded.size(), 1U);
@@ -816,7 +820,7 @@ TEST_F(session_test, load_older_asks_before_the_oldest_held_once_at_a_time) {
     requests = only<history_request_frame>(frames());
     ASSERT_EQ(requests.size(), 1U);
     EXPECT_EQ(requests[0].before, 51U);
-    deliver(history_frame{"lobby", history_mode::before, from_bob(1, 50), false, false}, 9);
+    deliver(history_frame{"lobby", room_epoch, history_mode::before, from_bob(1, 50), false, false}, 9);
     EXPECT_FALSE(only<events::history_loaded>(events()).at(0).has_more);
     s().load_older(10);
     EXPECT_TRUE(frames().empty());
@@ -836,11 +840,11 @@ TEST_F(session_test, live_messages_before_the_first_page_wait_for_it) {
     s().start(0);
     s().transport_opened(0);
     deliver(welcome(), 0);
-    deliver(joined_frame{"lobby", {me, bob}, 0, 3}, 0);
+    deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 3}, 0);
     events();
     deliver(message_frame{"lobby", from_bob(4)}, 1);  // overtook the page
     EXPECT_TRUE(only<events::message_upserted>(events()).empty());
-    deliver(history_frame{"lobby", history_mode::latest, from_bob(2, 3), false, true}, 2);
+    deliver(history_frame{"lobby", room_epoch, history_mode::latest, from_bob(2, 3), false, true}, 2);
     EXPECT_EQ(only<events::message_upserted>(events()).size(), 3U);
     EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{2, 3, 4}));
     EXPECT_TRUE(only<history_request_frame>(frames()).empty());
@@ -852,7 +856,7 @@ TEST_F(session_test, unread_counts_others_messages_after_the_read_marker) {
     go_online(0, from_bob(1, 5), 3);
     EXPECT_EQ(s().unread_count(), 2U);
     const auto id = send_now("mine", 1);
-    deliver(ack_frame{"lobby", id, 6, 2}, 2);
+    deliver(ack_frame{"lobby", room_epoch, id, 6, 2}, 2);
     EXPECT_EQ(s().unread_count(), 2U);  // our own message is not unread
     EXPECT_TRUE(only<events::unread_changed>(events()).empty());
 
@@ -915,7 +919,7 @@ TEST_F(session_test, reading_while_disconnected_is_told_after_the_rejoin) {
     s().transport_opened(1000);
     deliver(welcome(), 1000);
     frames();
-    deliver(joined_frame{"lobby", {me}, 2, 5}, 1000);
+    deliver(joined_frame{"lobby", room_epoch, {me}, 1, 2, 5}, 1000);
     const auto reads = only<read_frame>(frames());
     ASSERT_EQ(reads.size(), 1U);
     EXPECT_EQ(reads[0].seq, 5U);
@@ -927,23 +931,26 @@ TEST_F(session_test, reading_while_disconnected_is_told_after_the_rejoin) {
 TEST_F(session_test, presence_follows_joins_and_leaves) {
     go_online(0);
     const user_info cy{"cy", "Cy"};
-    deliver(presence_frame{"lobby", presence_event::join, cy}, 1);
+    deliver(presence_frame{"lobby", presence_event::join, cy, 3}, 1);
     auto presence = only<events::presence_changed>(events());
     ASSERT_EQ(presence.size(), 1U);
     EXPECT_EQ(presence[0].members, (std::vector<user_info>{me, bob, cy}));
-    deliver(presence_frame{"lobby", presence_event::join, cy}, 2);
+    EXPECT_EQ(presence[0].count, 3U);
+    // Presence is idempotent: a join the joined frame already listed changes nothing.
+    deliver(presence_frame{"lobby", presence_event::join, cy, 3}, 2);
     presence = only<events::presence_changed>(events());
     EXPECT_EQ(presence.at(0).members.size(), 3U);
-    deliver(presence_frame{"lobby", presence_event::leave, bob}, 3);
+    deliver(presence_frame{"lobby", presence_event::leave, bob, 2}, 3);
     presence = only<events::presence_changed>(events());
     EXPECT_EQ(presence.at(0).members, (std::vector<user_info>{me, cy}));
+    EXPECT_EQ(presence.at(0).count, 2U);
 }
 
 // ---- deadlines ------------------------------------------------------------------
 
 TEST_F(session_test, the_deadline_is_the_earliest_pending_work_and_is_never_stale) {
     go_online(0, {}, 0, false, welcome(500, rate_limit_config{1, 1000}));
-    EXPECT_EQ(s().next_deadline(), std::nullopt);
+    EXPECT_EQ(s().next_deadline(), token_refresh_due);
     send_now("a", 0);  // resend due in [1600, 2000]
     send_now("b", 0);  // rate limited until 1000
     EXPECT_EQ(s().next_deadline(), 1000);
@@ -992,7 +999,7 @@ TEST_F(session_test, pending_follows_sends_acks_failures_and_retries) {
 
     const auto b = send_now("second", 20);
     events();
-    deliver(ack_frame{"lobby", a, 1, 30}, 30);
+    deliver(ack_frame{"lobby", room_epoch, a, 1, 30}, 30);
     EXPECT_EQ(pending_changes(events()), 1U);
     EXPECT_EQ(s().pending(), (std::vector<pending_message>{{b, "second", 20, std::nullopt}}));
 
@@ -1042,8 +1049,8 @@ TEST_F(session_test, restore_echoes_the_messages_and_sends_them_with_their_ids_o
     s().start(1000);
     s().transport_opened(1000);
     deliver(welcome(), 1000);
-    deliver(joined_frame{"lobby", {me, bob}, 0, 0}, 1000);
-    deliver(history_frame{"lobby", history_mode::latest, {}, false, false}, 1000);
+    deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 0}, 1000);
+    deliver(history_frame{"lobby", room_epoch, history_mode::latest, {}, false, false}, 1000);
     const auto sends = only<send_frame>(frames());
     ASSERT_EQ(sends.size(), 2U);
     EXPECT_EQ(sends[0].id, id_of(101));
@@ -1051,8 +1058,8 @@ TEST_F(session_test, restore_echoes_the_messages_and_sends_them_with_their_ids_o
     EXPECT_EQ(sends[1].id, id_of(102));
     events();
 
-    deliver(ack_frame{"lobby", id_of(101), 1, 1100}, 1100);
-    deliver(ack_frame{"lobby", id_of(102), 2, 1101}, 1101);
+    deliver(ack_frame{"lobby", room_epoch, id_of(101), 1, 1100}, 1100);
+    deliver(ack_frame{"lobby", room_epoch, id_of(102), 2, 1101}, 1101);
     EXPECT_TRUE(s().pending().empty());
     EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2}));
 }
@@ -1063,9 +1070,9 @@ TEST_F(session_test, a_restored_message_the_relay_already_took_comes_back_in_the
     s().start(1000);
     s().transport_opened(1000);
     deliver(welcome(), 1000);
-    deliver(joined_frame{"lobby", {me, bob}, 0, 2}, 1000);
+    deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 2}, 1000);
     const std::vector<chat_message> page{from_bob(1), chat_message{2, id_of(101), me, "took it", 900}};
-    deliver(history_frame{"lobby", history_mode::latest, page, false, false}, 1000);
+    deliver(history_frame{"lobby", room_epoch, history_mode::latest, page, false, false}, 1000);
     EXPECT_TRUE(only<send_frame>(frames()).empty());
     EXPECT_EQ(pending_changes(events()), 1U);
     EXPECT_TRUE(s().pending().empty());
@@ -1083,19 +1090,22 @@ TEST_F(session_test, a_restored_message_the_relay_already_took_is_acknowledged_o
     s().transport_opened(1000);
     deliver(welcome(), 1000);
     // The latest page no longer reaches it: it goes out again.
-    deliver(joined_frame{"lobby", {me, bob}, 0, 3}, 1000);
-    deliver(history_frame{"lobby", history_mode::latest, from_bob(2, 3), false, true}, 1000);
+    deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 3}, 1000);
+    deliver(history_frame{"lobby", room_epoch, history_mode::latest, from_bob(2, 3), false, true}, 1000);
     const auto sends = only<send_frame>(frames());
     ASSERT_EQ(sends.size(), 1U);
     EXPECT_EQ(sends[0].id, id_of(101));
     events();
 
-    deliver(ack_frame{"lobby", id_of(101), 1, 900}, 1010);
-    deliver(ack_frame{"lobby", id_of(101), 1, 900}, 1020);  // a second copy of the ack
-    deliver(
-        history_frame{
-            "lobby", history_mode::before, {chat_message{1, id_of(101), me, "took it", 900}}, false, false},
-        1030);
+    deliver(ack_frame{"lobby", room_epoch, id_of(101), 1, 900}, 1010);
+    deliver(ack_frame{"lobby", room_epoch, id_of(101), 1, 900}, 1020);  // a second copy of the ack
+    deliver(history_frame{"lobby",
+                          room_epoch,
+                          history_mode::before,
+                          {chat_message{1, id_of(101), me, "took it", 900}},
+                          false,
+                          false},
+            1030);
     const auto upserts = only<events::message_upserted>(events());
     ASSERT_EQ(upserts.size(), 1U);
     EXPECT_EQ(upserts[0].message.seq, 1U);
@@ -1160,6 +1170,161 @@ TEST_F(session_test, pending_round_trips_into_a_fresh_session) {
     ASSERT_TRUE(fresh.restore(s().pending(), 20).ok());
     EXPECT_EQ(fresh.pending(), s().pending());
     EXPECT_EQ(fresh.pending().at(0).id, a);
+}
+
+// ---- epochs: the relay restarted -----------------------------------------------
+
+TEST_F(session_test, a_rejoin_names_the_epoch_its_since_counts_in) {
+    go_online(0, from_bob(1, 4));
+    s().transport_closed(10);
+    s().on_timer(*s().next_deadline());
+    s().transport_opened(1000);
+    deliver(welcome(), 1000);
+    const auto joins = only<join_frame>(frames());
+    ASSERT_EQ(joins.size(), 1U);
+    EXPECT_EQ(joins[0].since, 4U);
+    EXPECT_EQ(joins[0].epoch, room_epoch);
+}
+
+TEST_F(session_test, a_new_epoch_starts_the_timeline_over_and_sends_pending_messages_into_it) {
+    go_online(0, from_bob(1, 4), 2);
+    const message_id acked = send_now("made it before the crash", 5);
+    deliver(ack_frame{"lobby", room_epoch, acked, 5, 5}, 6);
+    s().transport_closed(10);  // the relay died...
+    const message_id pending = s().send("typed while it was down", 11).value();
+    s().on_timer(*s().next_deadline());
+    s().transport_opened(1000);
+    deliver(welcome(), 1000);
+    frames();
+    events();
+    // ...and came back with the room starting over.
+    deliver(joined_frame{"lobby", "epoch-2", {me, bob}, 2, 0, 1}, 1000);
+    auto ev = events();
+    const auto resets = only<events::timeline_reset>(ev);
+    ASSERT_EQ(resets.size(), 1U);
+    EXPECT_EQ(resets[0].reason, reset_reason::epoch_changed);
+    const auto unread = only<events::unread_changed>(ev);
+    ASSERT_EQ(unread.size(), 1U);
+    EXPECT_EQ(unread[0].count, 0U);
+    EXPECT_TRUE(only<read_frame>(frames()).empty()) << "the old marker means nothing in the new epoch";
+
+    const chat_message first{1, id_of(200), bob, "first of the new epoch", 1000};
+    deliver(history_frame{"lobby", std::string("epoch-2"), history_mode::after, {first}, true, false}, 1000);
+    ev = events();
+    EXPECT_TRUE(only<events::timeline_reset>(ev).empty()) << "one reset for one restart";
+    ASSERT_EQ(s().state(), connection_state::online);
+    const auto sends = only<send_frame>(frames());
+    ASSERT_EQ(sends.size(), 1U);
+    EXPECT_EQ(sends[0].id, pending) << "the pending message goes out again with its id";
+    const auto rows = s().timeline();
+    ASSERT_EQ(rows.size(), 2U);
+    EXPECT_EQ(rows[0].id, first.id);
+    EXPECT_EQ(rows[1].id, pending);
+
+    deliver(ack_frame{"lobby", "epoch-2", pending, 2, 1001}, 1001);
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2})) << "seq 1 and 2 again, now of epoch-2";
+    EXPECT_EQ(s().timeline()[1].state, delivery_state::sent);
+    EXPECT_EQ(s().unread_count(), 1U) << "bob's new message is unread";
+}
+
+TEST_F(session_test, the_same_epoch_again_keeps_the_timeline) {
+    go_online(0, from_bob(1, 3));
+    s().transport_closed(10);
+    s().on_timer(*s().next_deadline());
+    s().transport_opened(1000);
+    deliver(welcome(), 1000);
+    deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 3}, 1000);
+    EXPECT_TRUE(only<events::timeline_reset>(events()).empty());
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2, 3}));
+}
+
+TEST_F(session_test, an_ack_of_another_epoch_is_ignored_until_ours_comes) {
+    go_online(0);
+    const message_id id = send_now("hi", 1);
+    deliver(ack_frame{"lobby", "some-other-epoch", id, 9, 2}, 2);
+    EXPECT_EQ(s().pending().size(), 1U);
+    deliver(ack_frame{"lobby", room_epoch, id, 1, 3}, 3);
+    EXPECT_TRUE(s().pending().empty());
+}
+
+// ---- the token running out ------------------------------------------------------
+
+TEST_F(session_test, token_expiring_comes_once_a_minute_before_the_expiry) {
+    go_online(0);
+    EXPECT_EQ(s().next_deadline(), token_refresh_due);
+    s().on_timer(token_refresh_due - 1);
+    EXPECT_TRUE(only<events::token_expiring>(events()).empty());
+    s().on_timer(token_refresh_due);
+    const auto expiring = only<events::token_expiring>(events());
+    ASSERT_EQ(expiring.size(), 1U);
+    EXPECT_EQ(expiring[0].expires_at, 9'999'999);
+    EXPECT_EQ(s().next_deadline(), std::nullopt);
+    s().on_timer(token_refresh_due + 10);
+    EXPECT_TRUE(only<events::token_expiring>(events()).empty());
+
+    s().set_token("token-2", token_refresh_due + 20);
+    EXPECT_EQ(only<auth_frame>(frames()).size(), 1U);
+    deliver(welcome_frame{me, 500, {}, 20'000'000}, token_refresh_due + 30);
+    EXPECT_EQ(s().next_deadline(), 20'000'000 - 60'000) << "the fresh token's own refresh";
+}
+
+TEST_F(session_test, a_short_token_is_refreshed_at_half_its_remaining_life) {
+    go_online(0, {}, 0, false, welcome_frame{me, 500, {}, 10'000});
+    EXPECT_EQ(s().next_deadline(), 5'000);
+}
+
+TEST_F(session_test, a_token_already_expired_by_our_clock_asks_at_once) {
+    go_online(50'000, {}, 0, false, welcome_frame{me, 500, {}, 10'000});
+    EXPECT_EQ(s().next_deadline(), 10'000);
+    s().on_timer(50'000);
+    EXPECT_EQ(only<events::token_expiring>(events()).size(), 1U);
+}
+
+TEST_F(session_test, a_send_refused_for_an_expired_token_waits_for_the_new_one) {
+    go_online(0);
+    const message_id id = send_now("just after expiry", 10);
+    frames();
+    deliver(nack_frame{"lobby", id, errc::token_expired, std::nullopt}, 11);
+    auto ev = events();
+    EXPECT_EQ(only<events::token_expiring>(ev).size(), 1U) << "asked at once, ahead of the schedule";
+    EXPECT_EQ(s().pending().size(), 1U);
+    EXPECT_FALSE(s().pending()[0].failure.has_value()) << "not failed: it waits";
+
+    s().set_token("token-2", 12);
+    deliver(welcome(), 13);
+    s().on_timer(*s().next_deadline());
+    const auto sends = only<send_frame>(frames());
+    ASSERT_EQ(sends.size(), 1U);
+    EXPECT_EQ(sends[0].id, id);
+}
+
+TEST_F(session_test, a_request_refused_for_an_expired_token_keeps_the_connection_and_asks) {
+    go_online(0);
+    deliver(error_frame{errc::token_expired, "refresh the token", std::string("lobby")}, 5);
+    const auto ev = events();
+    EXPECT_EQ(only<events::token_expiring>(ev).size(), 1U);
+    EXPECT_TRUE(only<events::close_transport>(ev).empty());
+    EXPECT_TRUE(only<events::error>(ev).empty());
+    EXPECT_EQ(s().state(), connection_state::online);
+}
+
+// ---- read markers are paced -------------------------------------------------------
+
+TEST_F(session_test, read_markers_go_out_at_most_once_per_interval_latest_first) {
+    go_online(0, from_bob(1, 5));
+    frames();
+    s().mark_read(1, 100);
+    EXPECT_EQ(only<read_frame>(frames()).size(), 1U);
+    s().mark_read(2, 200);
+    s().mark_read(4, 300);
+    EXPECT_TRUE(only<read_frame>(frames()).empty());
+    EXPECT_EQ(s().unread_count(), 1U) << "the count follows at once";
+    EXPECT_EQ(s().next_deadline(), 100 + config_.read_interval_ms);
+    s().on_timer(100 + config_.read_interval_ms);
+    const auto reads = only<read_frame>(frames());
+    ASSERT_EQ(reads.size(), 1U);
+    EXPECT_EQ(reads[0].seq, 4U);
+    EXPECT_EQ(s().next_deadline(), token_refresh_due);
 }
 
 }  // namespace

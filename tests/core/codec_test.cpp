@@ -36,7 +36,7 @@ chat_message message_of(seq_t seq, const user_info& from, std::string text) {
 // ---- structural equality (the protocol structs only define it for values) ---
 
 auto fields(const auth_frame& f) { return std::tie(f.token); }
-auto fields(const join_frame& f) { return std::tie(f.room, f.since); }
+auto fields(const join_frame& f) { return std::tie(f.room, f.since, f.epoch); }
 auto fields(const leave_frame& f) { return std::tie(f.room); }
 auto fields(const send_frame& f) { return std::tie(f.room, f.id, f.text); }
 auto fields(const history_request_frame& f) { return std::tie(f.room, f.before, f.after, f.limit); }
@@ -44,12 +44,16 @@ auto fields(const read_frame& f) { return std::tie(f.room, f.seq); }
 auto fields(const welcome_frame& f) {
     return std::tie(f.user, f.max_text_code_points, f.rate, f.token_expires_at);
 }
-auto fields(const joined_frame& f) { return std::tie(f.room, f.members, f.read_seq, f.latest_seq); }
-auto fields(const history_frame& f) { return std::tie(f.room, f.mode, f.messages, f.truncated, f.has_more); }
-auto fields(const ack_frame& f) { return std::tie(f.room, f.id, f.seq, f.ts); }
+auto fields(const joined_frame& f) {
+    return std::tie(f.room, f.epoch, f.members, f.member_count, f.read_seq, f.latest_seq);
+}
+auto fields(const history_frame& f) {
+    return std::tie(f.room, f.epoch, f.mode, f.messages, f.truncated, f.has_more);
+}
+auto fields(const ack_frame& f) { return std::tie(f.room, f.epoch, f.id, f.seq, f.ts); }
 auto fields(const nack_frame& f) { return std::tie(f.room, f.id, f.code, f.retry_after_ms); }
 auto fields(const message_frame& f) { return std::tie(f.room, f.message); }
-auto fields(const presence_frame& f) { return std::tie(f.room, f.event, f.user); }
+auto fields(const presence_frame& f) { return std::tie(f.room, f.event, f.user, f.member_count); }
 auto fields(const read_marker_frame& f) { return std::tie(f.room, f.seq); }
 auto fields(const error_frame& f) { return std::tie(f.code, f.message, f.room); }
 
@@ -67,9 +71,9 @@ bool same(const Variant& a, const Variant& b) {
 std::vector<client_frame> client_samples() {
     return {
         auth_frame{"eyJhbGciOiJIUzI1NiJ9.e30.sig"},
-        join_frame{"lobby", std::nullopt},
-        join_frame{"lobby", seq_t{41}},
-        join_frame{"lobby", seq_t{0}},
+        join_frame{"lobby", std::nullopt, std::nullopt},
+        join_frame{"lobby", seq_t{41}, std::string("0123456789abcdef")},
+        join_frame{"lobby", seq_t{0}, std::nullopt},
         leave_frame{"lobby"},
         send_frame{"lobby", id_of(1), "hi \"there\"\n\ttab \xc3\xa9 \xf0\x9f\x98\x80"},
         history_request_frame{"lobby", seq_t{100}, std::nullopt, 50},
@@ -82,21 +86,23 @@ std::vector<client_frame> client_samples() {
 std::vector<server_frame> server_samples() {
     return {
         welcome_frame{ann, 500, rate_limit_config{5, 1000}, 1700000600000},
-        joined_frame{"lobby", {ann, bob}, 3, 9},
-        joined_frame{"lobby", {}, 0, 0},
+        joined_frame{"lobby", "epoch-1", {ann, bob}, 2, 3, 9},
+        joined_frame{"lobby", "epoch-1", {}, 0, 0, 0},
         history_frame{"lobby",
+                      "epoch-1",
                       history_mode::latest,
                       {message_of(1, ann, "one"), message_of(2, bob, "two")},
                       false,
                       true},
-        history_frame{"lobby", history_mode::after, {}, true, false},
-        history_frame{"lobby", history_mode::before, {message_of(3, ann, "three")}, false, false},
-        ack_frame{"lobby", id_of(4), 4, std::numeric_limits<millis>::max()},
+        history_frame{"lobby", "epoch-1", history_mode::after, {}, true, false},
+        history_frame{"lobby", "epoch-1", history_mode::before, {message_of(3, ann, "three")}, false, false},
+        history_frame{"lobby", std::nullopt, history_mode::latest, {}, false, false},
+        ack_frame{"lobby", "epoch-1", id_of(4), 4, std::numeric_limits<millis>::max()},
         nack_frame{"lobby", id_of(5), errc::rate_limited, std::uint32_t{750}},
         nack_frame{"lobby", id_of(6), errc::text_too_long, std::nullopt},
         message_frame{"lobby", message_of(7, bob, "seven")},
-        presence_frame{"lobby", presence_event::join, bob},
-        presence_frame{"lobby", presence_event::leave, ann},
+        presence_frame{"lobby", presence_event::join, bob, 2},
+        presence_frame{"lobby", presence_event::leave, ann, 0},
         read_marker_frame{"lobby", 6},
         error_frame{errc::not_joined, "join the room first", std::string("kitchen")},
         error_frame{errc::malformed_json, "not valid JSON", std::nullopt},
@@ -181,7 +187,10 @@ TEST(codec, encodes_the_documented_json_shapes) {
     EXPECT_EQ(encode(client_frame{send_frame{"lobby", id_of(1), "hi"}}),
               R"({"type":"send","room":"lobby","id":")" + id + R"(","text":"hi"})");
     EXPECT_EQ(encode(client_frame{auth_frame{"t"}}), R"({"type":"auth","v":1,"token":"t"})");
-    EXPECT_EQ(encode(client_frame{join_frame{"lobby", std::nullopt}}), R"({"type":"join","room":"lobby"})");
+    EXPECT_EQ(encode(client_frame{join_frame{"lobby", std::nullopt, std::nullopt}}),
+              R"({"type":"join","room":"lobby"})");
+    EXPECT_EQ(encode(client_frame{join_frame{"lobby", seq_t{7}, std::string("e1")}}),
+              R"({"type":"join","room":"lobby","since":7,"epoch":"e1"})");
     EXPECT_EQ(encode(client_frame{history_request_frame{"r", std::nullopt, seq_t{3}, 20}}),
               R"({"type":"history_request","room":"r","after":3,"limit":20})");
     const chat_message m{5, id_of(1), ann, "hi", 1700000000123};
@@ -191,9 +200,17 @@ TEST(codec, encodes_the_documented_json_shapes) {
     EXPECT_EQ(
         encode(server_frame{nack_frame{"r", id_of(1), errc::rate_limited, std::uint32_t{250}}}),
         R"({"type":"nack","room":"r","id":")" + id + R"(","code":"rate_limited","retry_after_ms":250})");
-    EXPECT_EQ(
-        encode(server_frame{history_frame{"r", history_mode::after, {}, true, false}}),
-        R"({"type":"history","room":"r","mode":"after","messages":[],"truncated":true,"has_more":false})");
+    EXPECT_EQ(encode(server_frame{history_frame{"r", "e1", history_mode::after, {}, true, false}}),
+              R"({"type":"history","room":"r","epoch":"e1","mode":"after","messages":[],"truncated":true,)"
+              R"("has_more":false})");
+    EXPECT_EQ(encode(server_frame{joined_frame{"r", "e1", {ann}, 7, 2, 3}}),
+              R"({"type":"joined","room":"r","epoch":"e1","members":[{"id":"u-ann","name":"Ann"}],)"
+              R"("member_count":7,"read_seq":2,"latest_seq":3})");
+    EXPECT_EQ(encode(server_frame{ack_frame{"r", "e1", id_of(1), 4, 5}}),
+              R"({"type":"ack","room":"r","epoch":"e1","id":")" + id + R"(","seq":4,"ts":5})");
+    EXPECT_EQ(encode(server_frame{presence_frame{"r", presence_event::leave, ann, 3}}),
+              R"({"type":"presence","room":"r","event":"leave","user":{"id":"u-ann","name":"Ann"},)"
+              R"("member_count":3})");
     EXPECT_EQ(encode(server_frame{welcome_frame{ann, 500, {5, 1000}, 9}}),
               R"({"type":"welcome","user":{"id":"u-ann","name":"Ann"},"max_text_code_points":500,)"
               R"("rate":{"burst":5,"refill_interval_ms":1000},"token_expires_at":9})");
@@ -403,7 +420,8 @@ TEST(codec, errors_name_nested_fields_by_path) {
 // Optional fields, by frame type; history_request's before/after are handled
 // by the one-of rule instead.
 bool is_optional(const std::string& type, const std::string& path) {
-    return (type == "join" && path == "since") || (type == "nack" && path == "retry_after_ms") ||
+    return (type == "join" && (path == "since" || path == "epoch")) ||
+           (type == "history" && path == "epoch") || (type == "nack" && path == "retry_after_ms") ||
            (type == "error" && path == "room");
 }
 
@@ -444,7 +462,7 @@ std::vector<json> replacements() {
 
 std::uint64_t max_for(const std::string& name) {
     if (name == "limit" || name == "retry_after_ms" || name == "burst" || name == "refill_interval_ms" ||
-        name == "max_text_code_points") {
+        name == "max_text_code_points" || name == "member_count") {
         return std::numeric_limits<std::uint32_t>::max();
     }
     if (name == "ts" || name == "token_expires_at") {
@@ -596,6 +614,9 @@ void check_invalid_values(const std::vector<Frame>& samples, Decode decode) {
             if (name == "room") {
                 values = bad_ids;
                 expected = errc::invalid_room_id;
+            } else if (name == "epoch") {
+                values = bad_ids;
+                expected = errc::invalid_epoch;
             } else if (name == "id" && path.find("from.") == std::string::npos &&
                        path.find("user.") == std::string::npos &&
                        path.find("members[") == std::string::npos) {

@@ -163,6 +163,7 @@ TEST(ids, user_and_room_ids_accept_the_allowed_charset) {
     for (const auto& id : good) {
         EXPECT_TRUE(validate_user_id(id).ok()) << id;
         EXPECT_TRUE(validate_room_id(id).ok()) << id;
+        EXPECT_TRUE(validate_epoch(id).ok()) << id;
     }
 }
 
@@ -180,7 +181,28 @@ TEST(ids, user_and_room_ids_reject_empty_long_and_foreign_characters) {
         const status room = validate_room_id(id);
         ASSERT_FALSE(room.ok()) << id;
         EXPECT_EQ(room.error(), errc::invalid_room_id) << id;
+        const status epoch = validate_epoch(id);
+        ASSERT_FALSE(epoch.ok()) << id;
+        EXPECT_EQ(epoch.error(), errc::invalid_epoch) << id;
     }
+}
+
+TEST(ids, generated_epochs_are_sixteen_hex_digits_from_the_source) {
+    std::mt19937 a(7);
+    std::mt19937 b(7);
+    const auto source = [](std::mt19937& engine) -> random_source {
+        return [&engine](std::uint8_t* data, std::size_t size) {
+            for (std::size_t i = 0; i < size; ++i) {
+                data[i] = static_cast<std::uint8_t>(engine() & 0xffU);
+            }
+        };
+    };
+    const std::string first = generate_epoch(source(a));
+    EXPECT_EQ(first.size(), 16U);
+    EXPECT_EQ(first.find_first_not_of("0123456789abcdef"), std::string::npos) << first;
+    EXPECT_TRUE(validate_epoch(first).ok());
+    EXPECT_EQ(first, generate_epoch(source(b))) << "all randomness comes from the source";
+    EXPECT_NE(first, generate_epoch(source(a)));
 }
 
 TEST(display_name, is_trimmed_and_normalised) {

@@ -112,6 +112,16 @@ TEST(RateLimiter, WaitMsPredictsWithoutTakingATokenOrCommittingTime) {
     EXPECT_EQ(limiter.try_acquire(400), 600u);
 }
 
+TEST(RateLimiter, FullOnlyOnceTheWholeBurstIsBack) {
+    rate_limiter limiter({3, 1000}, 0);
+    EXPECT_TRUE(limiter.full(0));
+    ASSERT_EQ(limiter.try_acquire(0), 0U);
+    ASSERT_EQ(limiter.try_acquire(0), 0U);
+    EXPECT_FALSE(limiter.full(1999));
+    EXPECT_TRUE(limiter.full(2000));
+    EXPECT_EQ(limiter.try_acquire(0), 0U) << "full() predicts, it takes nothing and keeps no time";
+}
+
 TEST(RateLimiter, ClockGoingBackwardsRefillsNothing) {
     rate_limiter limiter({2, 1000}, 10'000);
     ASSERT_EQ(drain(limiter, 10'000), 2);

@@ -20,6 +20,32 @@ const user_info cat{"cat", "Cat"};
 
 using test::id_of;
 
+const std::string epoch_a = "epoch-a";
+
+join_frame fresh() { return join_frame{"lobby", std::nullopt, std::nullopt}; }
+join_frame resume(seq_t since, std::optional<std::string> epoch = epoch_a) {
+    return join_frame{"lobby", since, std::move(epoch)};
+}
+
+// The presence frames the room sends once its presence delay has passed.
+std::vector<presence_frame> presence_after_delay(room& r) {
+    std::vector<presence_frame> frames;
+    const auto due = r.next_deadline();
+    if (!due) {
+        return frames;
+    }
+    EXPECT_TRUE(r.on_timer(*due - 1).empty()) << "presence went out before its delay";
+    for (const room_action& action : r.on_timer(*due)) {
+        EXPECT_EQ(action.target, room_action::target_kind::members);
+        EXPECT_FALSE(action.except.has_value());
+        if (const auto* presence = std::get_if<presence_frame>(&action.frame)) {
+            frames.push_back(*presence);
+        }
+    }
+    EXPECT_FALSE(r.next_deadline().has_value());
+    return frames;
+}
+
 template <typename Frame>
 const Frame& frame_of(const room_action& action) {
     const Frame* frame = std::get_if<Frame>(&action.frame);
@@ -37,11 +63,13 @@ room_config relaxed() {
     return config;
 }
 
-// A room with ann on connection 1 and bob on connection 2.
+// A room with ann on connection 1 and bob on connection 2, their arrival
+// already announced.
 room two_users(room_config config = relaxed()) {
-    room r("lobby", config);
-    (void)r.join(1, ann, std::nullopt, 0);
-    (void)r.join(2, bob, std::nullopt, 0);
+    room r("lobby", epoch_a, config);
+    (void)r.join(1, ann, fresh(), 0);
+    (void)r.join(2, bob, fresh(), 0);
+    (void)r.on_timer(config.presence_delay_ms);
     return r;
 }
 
@@ -50,6 +78,7 @@ void expect_ack(const room_action& action, connection_id conn, const message_id&
     EXPECT_EQ(action.connection, conn);
     const auto& ack = frame_of<ack_frame>(action);
     EXPECT_EQ(ack.room, "lobby");
+    EXPECT_EQ(ack.epoch, epoch_a);
     EXPECT_EQ(ack.id, id);
     EXPECT_EQ(ack.seq, seq);
     EXPECT_EQ(ack.ts, ts);
@@ -95,51 +124,59 @@ void fill(room& r, int n) {
     }
 }
 
-TEST(Room, JoinRepliesJoinedThenLatestHistoryAndAnnouncesPresence) {
-    room r("lobby");
-    const room_actions first = r.join(7, bob, std::nullopt, 0);
-    ASSERT_EQ(first.size(), 3u);
+TEST(Room, JoinRepliesJoinedThenLatestHistoryAndAnnouncesPresenceAfterTheDelay) {
+    room r("lobby", epoch_a);
+    const room_actions first = r.join(7, bob, fresh(), 1000);
+    ASSERT_EQ(first.size(), 2u);
     const auto& joined = frame_of<joined_frame>(first[0]);
     EXPECT_EQ(first[0].target, kind::connection);
     EXPECT_EQ(first[0].connection, 7u);
     EXPECT_EQ(joined.room, "lobby");
+    EXPECT_EQ(joined.epoch, epoch_a);
     EXPECT_EQ(joined.members, (std::vector<user_info>{bob}));
+    EXPECT_EQ(joined.member_count, 1u);
     EXPECT_EQ(joined.read_seq, 0u);
     EXPECT_EQ(joined.latest_seq, 0u);
     const auto& history = frame_of<history_frame>(first[1]);
     EXPECT_EQ(first[1].connection, 7u);
+    EXPECT_EQ(history.epoch, epoch_a);
     EXPECT_EQ(history.mode, history_mode::latest);
     EXPECT_TRUE(history.messages.empty());
     EXPECT_FALSE(history.has_more);
-    const auto& presence = frame_of<presence_frame>(first[2]);
-    EXPECT_EQ(first[2].target, kind::members);
-    EXPECT_EQ(first[2].except, std::optional<connection_id>{7});
-    EXPECT_EQ(presence.event, presence_event::join);
-    EXPECT_EQ(presence.user, bob);
 
-    const room_actions second = r.join(3, ann, std::nullopt, 0);
-    ASSERT_EQ(second.size(), 3u);
+    EXPECT_EQ(r.next_deadline(), 1000 + room_config{}.presence_delay_ms);
+    const room_actions second = r.join(3, ann, fresh(), 1100);
+    ASSERT_EQ(second.size(), 2u);
     EXPECT_EQ(frame_of<joined_frame>(second[0]).members, (std::vector<user_info>{ann, bob}))
         << "sorted by id";
-    EXPECT_EQ(frame_of<presence_frame>(second[2]).user, ann);
+    EXPECT_EQ(r.next_deadline(), 1000 + room_config{}.presence_delay_ms) << "the first change sets the time";
+
+    const auto presence = presence_after_delay(r);
+    ASSERT_EQ(presence.size(), 2u);
+    EXPECT_EQ(presence[0].event, presence_event::join);
+    EXPECT_EQ(presence[0].user, ann);
+    EXPECT_EQ(presence[1].user, bob);
+    EXPECT_EQ(presence[1].member_count, 2u);
+    EXPECT_EQ(presence[1].room, "lobby");
 }
 
 TEST(Room, SecondConnectionOfAUserIsNoPresenceChange) {
     room r = two_users();
-    const room_actions actions = r.join(5, ann, std::nullopt, 0);
+    const room_actions actions = r.join(5, ann, fresh(), 0);
     ASSERT_EQ(actions.size(), 2u);
     EXPECT_TRUE(std::holds_alternative<joined_frame>(actions[0].frame));
     EXPECT_TRUE(std::holds_alternative<history_frame>(actions[1].frame));
+    EXPECT_FALSE(r.next_deadline().has_value());
     EXPECT_EQ(r.members(), (std::vector<user_info>{ann, bob}));
     EXPECT_EQ(r.member_connections(), (std::vector<connection_id>{1, 2, 5}));
 }
 
 TEST(Room, JoiningTwiceOnOneConnectionJustRepliesAgain) {
     room r = two_users();
-    const room_actions again = r.join(1, ann, std::nullopt, 0);
+    const room_actions again = r.join(1, ann, fresh(), 0);
     ASSERT_EQ(again.size(), 2u);
     EXPECT_TRUE(std::holds_alternative<joined_frame>(again[0].frame));
-    (void)r.leave(1);
+    r.leave(1, 0);
     EXPECT_EQ(r.members(), (std::vector<user_info>{bob})) << "the repeated join was not counted twice";
 }
 
@@ -194,7 +231,7 @@ TEST(Room, ResendOfAnAcceptedMessageRepeatsTheAckWithoutBroadcast) {
 
 TEST(Room, ResendFromTheUsersOtherConnectionIsAckedThere) {
     room r = two_users();
-    (void)r.join(9, ann, std::nullopt, 0);
+    (void)r.join(9, ann, fresh(), 0);
     (void)r.send(1, id_of(1), "from tab one", 100);
     const room_actions again = r.send(9, id_of(1), "from tab one", 300);
     ASSERT_EQ(again.size(), 1u);
@@ -258,7 +295,7 @@ TEST(Room, RateLimitIsSharedAcrossAUsersConnections) {
     room_config config;
     config.rate = {2, 1000};
     room r = two_users(config);
-    (void)r.join(3, ann, std::nullopt, 0);
+    (void)r.join(3, ann, fresh(), 0);
     ASSERT_EQ(r.send(1, id_of(1), "one", 0).size(), 2u);
     ASSERT_EQ(r.send(3, id_of(2), "two", 0).size(), 2u);
 
@@ -278,7 +315,7 @@ TEST(Room, RateLimitIsSharedAcrossAUsersConnections) {
 TEST(Room, JoinWithSinceSendsEverythingAfterIt) {
     room r = two_users();
     fill(r, 6);
-    const room_actions actions = r.join(8, cat, seq_t{4}, 0);
+    const room_actions actions = r.join(8, cat, resume(4), 0);
     const auto& joined = frame_of<joined_frame>(actions.at(0));
     EXPECT_EQ(joined.latest_seq, 6u);
     const auto& history = frame_of<history_frame>(actions.at(1));
@@ -292,7 +329,7 @@ TEST(Room, JoinWithoutSinceSendsTheLatestPage) {
     config.page_size = 3;
     room r = two_users(config);
     fill(r, 5);
-    const room_actions actions = r.join(8, cat, std::nullopt, 0);
+    const room_actions actions = r.join(8, cat, fresh(), 0);
     const auto& history = frame_of<history_frame>(actions.at(1));
     EXPECT_EQ(history.mode, history_mode::latest);
     EXPECT_EQ(seqs(history.messages), (seq_list{3, 4, 5}));
@@ -305,12 +342,12 @@ TEST(Room, JoinWithAnEvictedSinceIsTruncated) {
     config.page_size = 2;
     room r = two_users(config);
     fill(r, 10);
-    const room_actions actions = r.join(1, ann, seq_t{3}, 0);
+    const room_actions actions = r.join(1, ann, resume(3), 0);
     const auto& history = frame_of<history_frame>(actions.at(1));
     EXPECT_EQ(history.mode, history_mode::after);
     EXPECT_TRUE(history.truncated);
     EXPECT_EQ(seqs(history.messages), (seq_list{9, 10}));
-    const room_actions rejoined = r.join(1, ann, seq_t{6}, 0);
+    const room_actions rejoined = r.join(1, ann, resume(6), 0);
     const auto& kept = frame_of<history_frame>(rejoined.at(1));
     EXPECT_FALSE(kept.truncated);
     EXPECT_EQ(seqs(kept.messages), (seq_list{7, 8})) << "a page at a time, oldest first";
@@ -369,36 +406,70 @@ TEST(Room, HistoryLimitIsCappedAtMaxPageSize) {
 
 TEST(Room, LeaveAnnouncesOnlyTheUsersLastConnection) {
     room r = two_users();
-    (void)r.join(3, ann, std::nullopt, 0);
-    EXPECT_TRUE(r.leave(1).empty());
+    (void)r.join(3, ann, fresh(), 0);
+    r.leave(1, 0);
+    EXPECT_FALSE(r.next_deadline().has_value());
     EXPECT_EQ(r.members(), (std::vector<user_info>{ann, bob}));
-    const room_actions last = r.leave(3);
-    ASSERT_EQ(last.size(), 1u);
-    EXPECT_EQ(last[0].target, kind::members);
-    const auto& presence = frame_of<presence_frame>(last[0]);
-    EXPECT_EQ(presence.room, "lobby");
-    EXPECT_EQ(presence.event, presence_event::leave);
-    EXPECT_EQ(presence.user, ann);
+    r.leave(3, 10);
+    const auto presence = presence_after_delay(r);
+    ASSERT_EQ(presence.size(), 1u);
+    EXPECT_EQ(presence[0].room, "lobby");
+    EXPECT_EQ(presence[0].event, presence_event::leave);
+    EXPECT_EQ(presence[0].user, ann);
+    EXPECT_EQ(presence[0].member_count, 1u);
     EXPECT_EQ(r.members(), (std::vector<user_info>{bob}));
     EXPECT_FALSE(r.is_member(1));
     EXPECT_FALSE(r.is_member(3));
-    EXPECT_TRUE(r.leave(3).empty()) << "unknown connections are ignored";
+    r.leave(3, 20);  // unknown connections are ignored
+    EXPECT_FALSE(r.next_deadline().has_value());
     EXPECT_FALSE(r.empty());
-    (void)r.leave(2);
+    r.leave(2, 30);
     EXPECT_TRUE(r.empty());
 }
 
-TEST(Room, RejoiningAfterLeavingAnnouncesAgain) {
+TEST(Room, RejoiningAfterTheLeaveWasAnnouncedAnnouncesAgain) {
     room r = two_users();
-    (void)r.leave(1);
-    const room_actions back = r.join(4, ann, std::nullopt, 0);
-    ASSERT_EQ(back.size(), 3u);
-    EXPECT_EQ(frame_of<presence_frame>(back[2]).event, presence_event::join);
+    r.leave(1, 0);
+    ASSERT_EQ(presence_after_delay(r).size(), 1u);
+    (void)r.join(4, ann, fresh(), 1000);
+    const auto presence = presence_after_delay(r);
+    ASSERT_EQ(presence.size(), 1u);
+    EXPECT_EQ(presence[0].event, presence_event::join);
+    EXPECT_EQ(presence[0].member_count, 2u);
+}
+
+TEST(Room, LeavingAndComingBackWithinTheDelayIsNoChange) {
+    room r = two_users();
+    r.leave(1, 0);
+    (void)r.join(4, ann, fresh(), 300);  // a reload
+    EXPECT_TRUE(presence_after_delay(r).empty());
+    (void)r.join(5, cat, fresh(), 1000);
+    r.leave(5, 1200);  // in and out before anyone heard
+    EXPECT_TRUE(presence_after_delay(r).empty());
+}
+
+TEST(Room, AJoinLeaveLoopCostsTheOthersAtMostOneFramePerDelay) {
+    room r = two_users();
+    int frames = 0;
+    millis now = 1000;
+    for (int i = 0; i < 10'000; ++i, now += 1) {
+        (void)r.join(100 + static_cast<connection_id>(i), cat, fresh(), now);
+        r.leave(100 + static_cast<connection_id>(i), now);
+        frames += static_cast<int>(r.on_timer(now).size());
+    }
+    EXPECT_EQ(frames, 0) << "each delay ends with cat gone again: no net change";
+    (void)r.join(7, cat, fresh(), now);
+    for (int i = 0; i < 10'000; ++i, now += 1) {
+        r.leave(7, now);
+        (void)r.join(7, cat, fresh(), now);
+        frames += static_cast<int>(r.on_timer(now).size());
+    }
+    EXPECT_EQ(frames, 1) << "one join, and no flicker after it";
 }
 
 TEST(Room, ReadMarkerMovesForwardOnlyAndReachesTheUsersOtherConnections) {
     room r = two_users();
-    (void)r.join(3, ann, std::nullopt, 0);
+    (void)r.join(3, ann, fresh(), 0);
     fill(r, 5);
     const room_actions moved = r.mark_read(1, 3);
     ASSERT_EQ(moved.size(), 1u);
@@ -415,8 +486,8 @@ TEST(Room, ReadMarkerMovesForwardOnlyAndReachesTheUsersOtherConnections) {
     EXPECT_EQ(frame_of<read_marker_frame>(clamped[0]).seq, 5u) << "never past the latest message";
     EXPECT_EQ(clamped[0].except, std::optional<connection_id>{3});
 
-    EXPECT_EQ(frame_of<joined_frame>(r.join(6, ann, std::nullopt, 0).at(0)).read_seq, 5u);
-    EXPECT_EQ(frame_of<joined_frame>(r.join(2, bob, std::nullopt, 0).at(0)).read_seq, 0u)
+    EXPECT_EQ(frame_of<joined_frame>(r.join(6, ann, fresh(), 0).at(0)).read_seq, 5u);
+    EXPECT_EQ(frame_of<joined_frame>(r.join(2, bob, fresh(), 0).at(0)).read_seq, 0u)
         << "markers are per user";
 }
 
@@ -429,7 +500,8 @@ TEST(Room, NonMembersGetNotJoined) {
     expect_not_joined(r.history(42, request), 42);
     expect_not_joined(r.mark_read(42, 1), 42);
     EXPECT_EQ(r.latest_seq(), 2u);
-    EXPECT_TRUE(r.leave(42).empty());
+    r.leave(42, 0);
+    EXPECT_FALSE(r.next_deadline().has_value());
 }
 
 TEST(Room, SendAsFollowsTheSameRulesAsSend) {
@@ -480,7 +552,7 @@ TEST(Room, SendAsFollowsTheSameRulesAsSend) {
 }
 
 TEST(Room, SendAsWorksWithoutAnyMemberConnection) {
-    room r("lobby");
+    room r("lobby", epoch_a);
     room_actions broadcasts;
     const send_outcome outcome = r.send_as(cat, id_of(1), "nobody here", 10, broadcasts);
     ASSERT_TRUE(outcome.ack.has_value());
@@ -507,6 +579,109 @@ TEST(Room, HistoryIsCappedByBytes) {
     EXPECT_EQ(r.messages().size(), 3u);
     EXPECT_EQ(r.messages().first_seq(), 4u);
     EXPECT_LE(r.messages().bytes(), config.history.max_bytes);
+}
+
+TEST(Room, JoinWithAPositionOfAnotherEpochGetsTheLatestPageTruncated) {
+    room_config config = relaxed();
+    config.page_size = 2;
+    room r = two_users(config);
+    fill(r, 5);
+    for (const join_frame& request :
+         {resume(3, std::string("epoch-before-the-restart")), resume(9, std::nullopt)}) {
+        const room_actions actions = r.join(8, cat, request, 0);
+        EXPECT_EQ(frame_of<joined_frame>(actions.at(0)).epoch, epoch_a);
+        const auto& history = frame_of<history_frame>(actions.at(1));
+        EXPECT_EQ(history.mode, history_mode::after);
+        EXPECT_TRUE(history.truncated) << "the position means nothing here";
+        EXPECT_EQ(seqs(history.messages), (seq_list{4, 5}));
+    }
+}
+
+TEST(Room, AJoinThatNamesNoEpochIsTakenAtItsWordWhileItsPositionExists) {
+    room r = two_users();
+    fill(r, 5);
+    const room_actions actions = r.join(8, cat, resume(3, std::nullopt), 0);
+    const auto& history = frame_of<history_frame>(actions.at(1));
+    EXPECT_FALSE(history.truncated);
+    EXPECT_EQ(seqs(history.messages), (seq_list{4, 5}));
+}
+
+TEST(Room, EveryPageAndAckCarriesTheEpoch) {
+    room r("lobby", "e-42", relaxed());
+    (void)r.join(1, ann, fresh(), 0);
+    EXPECT_EQ(frame_of<ack_frame>(r.send(1, id_of(1), "x", 1).at(0)).epoch, "e-42");
+    EXPECT_EQ(r.query(std::nullopt, std::nullopt, 5).epoch, std::optional<std::string>("e-42"));
+    room_actions broadcasts;
+    EXPECT_EQ(r.send_as(bob, id_of(2), "y", 2, broadcasts).ack->epoch, "e-42");
+}
+
+TEST(Room, TheMemberListIsCappedButTheCountIsNot) {
+    room_config config;
+    config.max_listed_members = 3;
+    room r("lobby", epoch_a, config);
+    for (connection_id conn = 1; conn <= 5; ++conn) {
+        (void)r.join(conn, user_info{"u" + std::to_string(conn), "U"}, fresh(), 0);
+    }
+    const room_actions actions = r.join(9, ann, fresh(), 0);
+    const auto& joined = frame_of<joined_frame>(actions.at(0));
+    EXPECT_EQ(joined.member_count, 6u);
+    EXPECT_EQ(joined.members, (std::vector<user_info>{ann, {"u1", "U"}, {"u2", "U"}})) << "the first by id";
+    config.max_listed_members = 6;
+    room exact("lobby", epoch_a, config);
+    for (connection_id conn = 1; conn <= 6; ++conn) {
+        (void)exact.join(conn, user_info{"u" + std::to_string(conn), "U"}, fresh(), 0);
+    }
+    EXPECT_EQ(frame_of<joined_frame>(exact.join(6, {"u6", "U"}, fresh(), 0).at(0)).members.size(), 6u);
+}
+
+TEST(Room, TheUsersBucketAcrossRoomsLimitsEveryRoom) {
+    rate_table across({3, 1000});
+    room lobby("lobby", epoch_a, relaxed(), &across);
+    room other("other", epoch_a, relaxed(), &across);
+    (void)lobby.join(1, ann, fresh(), 0);
+    (void)other.join(2, ann, fresh(), 0);
+    (void)other.join(3, bob, fresh(), 0);
+    EXPECT_EQ(lobby.send(1, id_of(1), "a", 0).size(), 2u);
+    EXPECT_EQ(other.send(2, id_of(2), "b", 0).size(), 2u);
+    EXPECT_EQ(lobby.send(1, id_of(3), "c", 0).size(), 2u);
+    const room_actions over = other.send(2, id_of(4), "d", 0);
+    ASSERT_EQ(over.size(), 1u);
+    EXPECT_EQ(frame_of<nack_frame>(over[0]).code, errc::rate_limited);
+    EXPECT_EQ(frame_of<nack_frame>(over[0]).retry_after_ms, std::optional<std::uint32_t>{1000});
+    EXPECT_EQ(other.send(3, id_of(5), "bob has his own", 0).size(), 2u);
+    EXPECT_EQ(lobby.send(1, id_of(4), "d", 1000).size(), 2u) << "one more a second, in any room";
+}
+
+TEST(Room, ARefusedSendSpendsNoTokenInEitherBucket) {
+    rate_table across({1, 1000});
+    room_config config;
+    config.rate = {1, 1000};
+    room r("lobby", epoch_a, config, &across);
+    (void)r.join(1, ann, fresh(), 0);
+    ASSERT_EQ(r.send(1, id_of(1), "one", 0).size(), 2u);
+    expect_nack(r.send(1, id_of(2), "two", 500), 1, id_of(2), errc::rate_limited);
+    EXPECT_EQ(r.send(1, id_of(2), "two", 1000).size(), 2u) << "the refusal at 500 took nothing";
+}
+
+TEST(Room, PerUserBookkeepingStaysBoundedWhileTheRoomIsBusy) {
+    room_config config;
+    config.rate = {1, 1000};
+    config.history.max_messages = 50;
+    room r("lobby", epoch_a, config);
+    (void)r.join(1, ann, fresh(), 0);
+    millis now = 0;
+    // 2000 users come, send, read and go, 10 a second, for 200 s.
+    for (int i = 0; i < 2000; ++i, now += 100) {
+        const connection_id conn = 10 + static_cast<connection_id>(i);
+        const user_info user{"user" + std::to_string(i), "U"};
+        (void)r.join(conn, user, fresh(), now);
+        ASSERT_EQ(r.send(conn, id_of(1000 + static_cast<std::uint64_t>(i)), "hi", now).size(), 2u);
+        (void)r.mark_read(conn, r.latest_seq());
+        r.leave(conn, now);
+        (void)r.on_timer(now);
+    }
+    EXPECT_LE(r.rate_bucket_count(), 64u) << "only buckets still refilling are kept";
+    EXPECT_LE(r.read_marker_count(), 128u) << "markers older than the history are dropped";
 }
 
 }  // namespace

@@ -105,7 +105,7 @@ TEST(RelayAuth, JoiningARoomTheTokenDoesNotAdmitIsRefused) {
     relay_process relay;
     auto client = authed_client(relay.ws_url(), token_for("alice", json::array({"lobby", "movie"})));
     ASSERT_TRUE(client);
-    client->send(join_frame{"backstage", std::nullopt});
+    client->send(join_frame{"backstage", std::nullopt, std::nullopt});
     const auto error = client->wait_for<error_frame>();
     ASSERT_TRUE(error);
     EXPECT_EQ(error->code, errc::room_forbidden);
@@ -138,7 +138,7 @@ TEST(RelayAuth, FirstFrameOtherThanAuthCloses) {
     relay_process relay;
     ws_client client(relay.ws_url());
     ASSERT_TRUE(client.wait_open());
-    client.send(join_frame{"lobby", std::nullopt});
+    client.send(join_frame{"lobby", std::nullopt, std::nullopt});
     const auto error = client.wait_for<error_frame>();
     ASSERT_TRUE(error);
     EXPECT_EQ(error->code, errc::auth_required);

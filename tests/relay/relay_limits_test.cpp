@@ -123,7 +123,8 @@ TEST(RelayLimits, InvalidUtf8TextFrameFailsOnlyThatConnection) {
 
 TEST(RelayLimits, SlowConsumerIsDroppedWhileOthersKeepReceiving) {
     relay_process relay({"--max-buffered-bytes", "262144", "--rate-burst", "100000", "--rate-refill-ms", "1",
-                         "--max-text-code-points", "12000", "--max-frame-bytes", "65536",
+                         "--user-rate-burst", "100000", "--user-rate-refill-ms", "1", "--frame-burst",
+                         "100000", "--max-text-code-points", "12000", "--max-frame-bytes", "65536",
                          "--history-max-messages", "10"});
     auto slow = authed_client(relay.ws_url(), token_for("slow", "lobby"), client_options{"", false, true});
     auto sender = authed_client(relay.ws_url(), token_for("sender", "lobby"));
@@ -235,7 +236,7 @@ TEST(RelayLimits, MaxRoomsIsEnforced) {
     relay_process relay({"--max-rooms", "1"});
     auto client = authed_client(relay.ws_url(), token_for("alice", "*"));
     ASSERT_TRUE(client && join(*client, "first"));
-    client->send(join_frame{"second", std::nullopt});
+    client->send(join_frame{"second", std::nullopt, std::nullopt});
     EXPECT_EQ(expect_error_frame(*client), errc::room_full);
 }
 

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ANN, BOB, Driver, lastOfType, loadRoomchat, ofType, presence } from './harness.mjs';
+import {
+  ANN, BOB, Driver, EPOCH, START, lastOfType, loadRoomchat, messageFrame, ofType, otherId, presence, wireMessage,
+} from './harness.mjs';
 
 const roomchat = await loadRoomchat();
 
@@ -65,10 +67,36 @@ test('network offline closes the socket; back online reconnects at once', () => 
 
 test('presence frames update the member list', () => {
   const driver = online({ members: [ANN] });
-  const joined = driver.receive(presence('join', BOB));
+  const joined = driver.receive(presence('join', BOB, 2));
   assert.deepEqual(lastOfType(joined.events, 'presence_changed').members.map((m) => m.id).sort(), ['ann', 'bob']);
-  const left = driver.receive(presence('leave', BOB));
+  assert.equal(lastOfType(joined.events, 'presence_changed').count, 2);
+  const left = driver.receive(presence('leave', BOB, 1));
   assert.deepEqual(lastOfType(left.events, 'presence_changed').members, [ANN]);
+  assert.equal(lastOfType(left.events, 'presence_changed').count, 1);
+});
+
+test('a relay that restarted is a new epoch: the timeline starts over, pending messages go out again', () => {
+  const driver = online();
+  driver.receive(messageFrame(wireMessage(1, otherId(1), BOB, 'before the restart')));
+  driver.call('transportClosed');
+  const typed = driver.call('send', 'typed while the relay was down');
+  driver.fireTimer();  // reconnect
+  const { join, events, frames } = driver.handshake({ epoch: 'fedcba9876543210', backlog: [] });
+  assert.equal(join.since, 1);
+  assert.equal(join.epoch, EPOCH, 'the join names the epoch its since counts in');
+  assert.deepEqual(ofType(events, 'timeline_reset'), [{ type: 'timeline_reset', reason: 'epoch_changed' }]);
+  const resent = frames.filter((f) => f.type === 'send');
+  assert.deepEqual(resent.map((f) => f.id), [typed.value.id], 'the same id, into the new sequence');
+  assert.deepEqual(driver.session.timeline().map((m) => m.id), [typed.value.id]);
+});
+
+test('token_expiring comes ahead of the expiry, once', () => {
+  const driver = online();
+  const refreshAt = START + 3_600_000 - 60_000;
+  assert.equal(driver.session.nextDeadline(), refreshAt);
+  const fired = driver.fireTimer();
+  assert.deepEqual(ofType(fired.events, 'token_expiring'), [{ type: 'token_expiring', expiresAt: START + 3_600_000 }]);
+  assert.equal(driver.session.nextDeadline(), null);
 });
 
 test('stop closes the socket and the session stays quiet', () => {

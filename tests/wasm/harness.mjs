@@ -28,6 +28,7 @@ export const ROOM = 'lobby';
 export const ANN = { id: 'ann', name: 'Ann' };
 export const BOB = { id: 'bob', name: 'Bob' };
 export const START = 1_700_000_000_000;
+export const EPOCH = '0123456789abcdef';
 
 // ---- relay -> client frames -------------------------------------------------
 
@@ -35,20 +36,22 @@ export const welcome = (user, { maxText = 500, burst = 5, refillMs = 1000 } = {}
   type: 'welcome', user, max_text_code_points: maxText,
   rate: { burst, refill_interval_ms: refillMs }, token_expires_at: START + 3_600_000,
 });
-export const joined = (members, { readSeq = 0, latestSeq = 0 } = {}) => ({
-  type: 'joined', room: ROOM, members, read_seq: readSeq, latest_seq: latestSeq,
+export const joined = (members, { readSeq = 0, latestSeq = 0, epoch = EPOCH } = {}) => ({
+  type: 'joined', room: ROOM, epoch, members, member_count: members.length, read_seq: readSeq, latest_seq: latestSeq,
 });
-export const history = (mode, messages, { truncated = false, hasMore = false } = {}) => ({
-  type: 'history', room: ROOM, mode, messages, truncated, has_more: hasMore,
+export const history = (mode, messages, { truncated = false, hasMore = false, epoch = EPOCH } = {}) => ({
+  type: 'history', room: ROOM, epoch, mode, messages, truncated, has_more: hasMore,
 });
 export const wireMessage = (seq, id, from, text, ts = START + seq) => ({ seq, id, from, text, ts });
 export const messageFrame = (message) => ({ type: 'message', room: ROOM, message });
-export const ack = (id, seq, ts = START + seq) => ({ type: 'ack', room: ROOM, id, seq, ts });
+export const ack = (id, seq, ts = START + seq, epoch = EPOCH) => ({ type: 'ack', room: ROOM, epoch, id, seq, ts });
 export const nack = (id, code, retryAfterMs) => ({
   type: 'nack', room: ROOM, id, code,
   ...(retryAfterMs === undefined ? {} : { retry_after_ms: retryAfterMs }),
 });
-export const presence = (event, user) => ({ type: 'presence', room: ROOM, event, user });
+export const presence = (event, user, memberCount) => ({
+  type: 'presence', room: ROOM, event, user, member_count: memberCount,
+});
 
 // Message ids of other people's messages: one canonical id per n, distinct
 // for every n (a fixed first digit keeps even n = 0 from being the nil id).
@@ -96,7 +99,7 @@ export class Driver {
 
   // The socket is open: auth -> welcome -> join -> joined + history.
   // `backlog` is the room's history as the relay answers the join.
-  handshake({ user = ANN, members = [user], rate, maxText, backlog = [], hasMore = false, readSeq = 0 } = {}) {
+  handshake({ user = ANN, members = [user], rate, maxText, backlog = [], hasMore = false, readSeq = 0, epoch = EPOCH } = {}) {
     const opened = this.call('transportOpened');
     assert.deepEqual(opened.frames.map((f) => f.type), ['auth']);
     const welcomed = this.receive(welcome(user, { ...rate, maxText }));
@@ -104,9 +107,9 @@ export class Driver {
     assert.ok(join, 'joins after the welcome');
     const since = join.since ?? 0;
     const latestSeq = backlog.length ? backlog.at(-1).seq : since;
-    const joinedOut = this.receive(joined(members, { readSeq, latestSeq }));
+    const joinedOut = this.receive(joined(members, { readSeq, latestSeq, epoch }));
     const page = backlog.filter((m) => m.seq > since);
-    const historyOut = this.receive(history(join.since === undefined ? 'latest' : 'after', page, { hasMore }));
+    const historyOut = this.receive(history(join.since === undefined ? 'latest' : 'after', page, { hasMore, epoch }));
     return {
       auth: opened.frames[0],
       join,

@@ -76,7 +76,7 @@ export class ChatView {
           if (list.upsert(event.message, event.before) && !event.message.own) announceable.push(event.message);
           break;
         case 'timeline_reset':
-          list.reset(this.controller.timeline());
+          list.reset(this.controller.timeline(), event.reason);
           break;
         case 'history_loaded':
           historyInBatch = true;
@@ -86,7 +86,10 @@ export class ChatView {
           list.unreadChanged(event);
           break;
         case 'presence_changed':
-          this.people.update(event.members);
+          this.people.update(event.members, event.count);
+          break;
+        case 'token_expiring':
+          this.onTokenExpired();
           break;
         case 'rate_limited':
           this.composer.rateLimited(event.retryAt);

@@ -20,6 +20,7 @@ export class MessageList {
     this.rows = new Map();
     this.historyLoaded = false;
     this.hasMore = false;
+    this.startedOver = false;  // the room started over (a relay restart): older messages are gone
     this.loadingOlder = false;
     this.unread = 0;
     this.dividerId = null;
@@ -119,11 +120,16 @@ export class MessageList {
   }
 
   // timeline_reset: rebuild from the session's current timeline.
-  reset(timeline) {
+  reset(timeline, reason) {
     this.rows.clear();
     this.list.replaceChildren();
     this.dividerId = null;
     for (const message of timeline) this.upsert(message);
+    if (reason === 'epoch_changed') {
+      this.startedOver = true;
+      this.hasMore = false;
+      this.announcer.status('The chat restarted. Earlier messages are no longer available.');
+    }
   }
 
   historyLoadedEvent({ mode, hasMore }) {
@@ -210,13 +216,14 @@ export class MessageList {
 
   renderChrome() {
     this.loading.hidden = this.historyLoaded;
-    this.empty.hidden = !this.historyLoaded || this.rows.size > 0;
-    this.olderStatus.hidden = !this.historyLoaded || this.rows.size === 0;
-    const mode = this.loadingOlder ? 'loading' : this.hasMore ? 'more' : 'start';
+    this.empty.hidden = !this.historyLoaded || this.rows.size > 0 || this.startedOver;
+    this.olderStatus.hidden = !this.historyLoaded || (this.rows.size === 0 && !this.startedOver);
+    const mode = this.loadingOlder ? 'loading' : this.hasMore ? 'more' : this.startedOver ? 'gone' : 'start';
     if (mode === this.olderMode) return;
     this.olderMode = mode;
-    if (mode === 'start') {
-      this.olderStatus.replaceChildren(el('span', { class: 'rc-older-start', text: 'This is the start of the conversation' }));
+    if (mode === 'start' || mode === 'gone') {
+      const text = mode === 'gone' ? 'Earlier messages are no longer available' : 'This is the start of the conversation';
+      this.olderStatus.replaceChildren(el('span', { class: `rc-older-start${mode === 'gone' ? ' rc-older-gone' : ''}`, text }));
       return;
     }
     this.olderButton.textContent = mode === 'loading' ? 'Loading older messages…' : 'Load older messages';

@@ -27,6 +27,7 @@ export class Participants {
     this.panel = el('div', { class: 'rc-people-panel', id: panelId, hidden: true }, this.heading, this.list);
     this.selfId = null;
     this.members = [];
+    this.total = 0;  // everyone present; `members` may list fewer in a very big room
     this.onKey = (event) => {
       if (event.key === 'Escape' && !this.panel.hidden) {
         this.toggle(false);
@@ -47,8 +48,9 @@ export class Participants {
     this.render();
   }
 
-  update(members) {
+  update(members, total) {
     this.members = members;
+    this.total = total;
     this.render();
   }
 
@@ -58,7 +60,7 @@ export class Participants {
   }
 
   render() {
-    const n = this.members.length;
+    const n = this.total;
     this.count.textContent = String(n);
     this.label.textContent = n === 1 ? ' person in the room' : ' people in the room';
     this.button.title = `${n}${this.label.textContent}`;

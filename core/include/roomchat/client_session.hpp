@@ -18,6 +18,9 @@
 // sequence order; every message this client sent ends acknowledged once or
 // failed with a reason; pending messages survive disconnects and go out
 // again on reconnect with the same id, so the relay deduplicates them.
+// When the relay restarts and its room starts over in a new epoch, the
+// timeline is reset (timeline_reset, epoch_changed) and pending messages go
+// out again, with their ids, into the new sequence.
 // They also survive a page reload when the embedder stores pending() on
 // every pending_changed event and hands it to restore() in the next load.
 
@@ -62,6 +65,12 @@ struct client_config {
     // Longest wait for the relay to answer the handshake or a history
     // request; then the connection is dropped or the request asked again.
     millis request_timeout_ms = 10'000;
+    // Read markers go to the relay at most this often (the latest one wins),
+    // however fast messages arrive while the reader is at the bottom.
+    millis read_interval_ms = 1'000;
+    // token_expiring comes this long before the token's expiry (at most half
+    // its remaining life), so the embedder refreshes it while it still works.
+    millis token_refresh_lead_ms = 60'000;
 };
 
 // A row of the timeline as the UI renders it.
@@ -91,6 +100,13 @@ struct pending_message {
     }
 };
 
+// Why the timeline was emptied (events::timeline_reset).
+enum class reset_reason {
+    history_truncated,  // the relay's capped history no longer reaches our position
+    epoch_changed,      // the room started over (a relay restart): earlier messages are gone
+};
+std::string_view to_string(reset_reason reason) noexcept;
+
 namespace events {
 struct open_transport {};  // open a WebSocket to the relay now
 // Close it (auth refused, stop(), network gone, no answer). The session
@@ -112,7 +128,10 @@ struct message_upserted {
     timeline_message message;
     std::optional<message_id> before;
 };
-struct timeline_reset {};  // history was truncated: forget all but pending messages
+// The timeline was emptied but for pending messages; the next page refills it.
+struct timeline_reset {
+    reset_reason reason = reset_reason::history_truncated;
+};
 struct history_loaded {
     history_mode mode = history_mode::latest;
     std::size_t count = 0;
@@ -123,10 +142,17 @@ struct unread_changed {
     std::optional<message_id> first_unread;  // where the "new messages" divider goes
 };
 struct presence_changed {
-    std::vector<user_info> members;
+    std::vector<user_info> members;  // as listed by the relay (capped in big rooms)
+    std::size_t count = 0;           // users present, listed or not
 };
 struct rate_limited {
     millis retry_at = 0;  // the held message goes out by itself then
+};
+// The token runs out at `expires_at` (or already has): hand a fresh one to
+// set_token(). Sent once per token, ahead of time; sends refused meanwhile
+// wait for it.
+struct token_expiring {
+    millis expires_at = 0;
 };
 struct error {
     errc code = errc::internal;
@@ -138,10 +164,11 @@ struct error {
 struct pending_changed {};
 }  // namespace events
 
-using client_event = std::variant<events::open_transport, events::close_transport, events::connection_changed,
-                                  events::identity, events::message_upserted, events::timeline_reset,
-                                  events::history_loaded, events::unread_changed, events::presence_changed,
-                                  events::rate_limited, events::error, events::pending_changed>;
+using client_event =
+    std::variant<events::open_transport, events::close_transport, events::connection_changed,
+                 events::identity, events::message_upserted, events::timeline_reset, events::history_loaded,
+                 events::unread_changed, events::presence_changed, events::rate_limited,
+                 events::token_expiring, events::error, events::pending_changed>;
 
 class client_session {
 public:
@@ -163,7 +190,8 @@ public:
     result<message_id> send(std::string_view text, millis now);
     // Resends a failed message with its original id.
     status retry(const message_id& id, millis now);
-    // The user has seen everything up to `seq`.
+    // The user has seen everything up to `seq`. The unread count follows at
+    // once; the relay hears at most every config.read_interval_ms.
     void mark_read(seq_t seq, millis now);
     void load_older(millis now);
     void set_token(std::string token, millis now);
@@ -225,6 +253,10 @@ private:
     void handle(const read_marker_frame& frame, millis now);
     void handle(const error_frame& frame, millis now);
 
+    void start_epoch(const std::string& epoch);
+    void send_read(millis now);
+    void ask_for_token();
+
     void merge_page(const history_frame& frame);
     void merge(const chat_message& message);
     void pump_outbox(millis now);
@@ -247,6 +279,8 @@ private:
     detail::unread_tracker unread_;
     std::optional<user_info> self_;
     std::vector<user_info> members_;
+    std::size_t member_count_ = 0;
+    std::optional<std::string> epoch_;  // the room's, from the last joined
 
     connection_state state_ = connection_state::connecting;
     millis retry_at_ = 0;  // reconnecting: when connect() runs
@@ -265,6 +299,10 @@ private:
     std::optional<millis> gap_request_deadline_;    // a gap request is outstanding until then
     std::optional<millis> older_request_deadline_;  // an older-page request is outstanding until then
     millis rate_limited_until_ = 0;                 // last rate_limited event announced
+    std::optional<millis> read_sent_at_;            // when the last read frame went out
+    std::optional<millis> read_due_;                // a newer marker goes out then
+    millis token_expires_at_ = 0;                   // of the token the relay last welcomed
+    std::optional<millis> token_refresh_at_;        // token_expiring is due then
 
     std::vector<std::string> frames_;
     std::vector<client_event> events_;

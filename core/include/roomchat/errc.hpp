@@ -19,6 +19,7 @@ enum class errc {
     invalid_message_id,  // not 32 lowercase hex digits
     invalid_user_id,     // empty, too long or outside [A-Za-z0-9_.-]
     invalid_room_id,     // empty, too long or outside [A-Za-z0-9_.-]
+    invalid_epoch,       // a room epoch: empty, too long or outside [A-Za-z0-9_.-]
 
     // Codec (codec.hpp).
     malformed_json,       // not JSON text, or a JSON value that is not an object
@@ -38,9 +39,10 @@ enum class errc {
     not_joined,      // the frame names a room this connection has not joined
 
     // Room decisions (room.hpp).
-    rate_limited,  // token bucket empty; retry_after_ms says when to retry
-    id_conflict,   // another user already used this client message id
-    room_full,     // the relay holds its maximum number of rooms
+    rate_limited,    // token bucket empty; retry_after_ms says when to retry
+    id_conflict,     // another user already used this client message id
+    room_full,       // the relay holds its maximum number of rooms, none of them idle
+    too_many_rooms,  // this connection or user is in as many rooms as allowed
 
     // Relay-only conditions.
     binary_frame,          // binary WebSocket frames are not part of the protocol

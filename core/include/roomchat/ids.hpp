@@ -53,6 +53,14 @@ inline constexpr std::size_t max_id_length = 64;
 status validate_user_id(std::string_view id);  // errc::invalid_user_id
 status validate_room_id(std::string_view id);  // errc::invalid_room_id
 
+// A room's epoch names one unbroken life of its sequence numbers: seqs are
+// only comparable within one epoch. The relay draws a new one whenever a room
+// starts again from seq 1 (created, or recreated after a restart), so a
+// client holding seqs of another epoch knows they mean nothing here. Same
+// character rule as ids; generated epochs are 16 lowercase hex digits.
+status validate_epoch(std::string_view epoch);  // errc::invalid_epoch
+std::string generate_epoch(const random_source& random);
+
 // Display names follow the text rules with a smaller limit and no newlines.
 inline constexpr std::size_t max_display_name_code_points = 40;
 

@@ -3,8 +3,10 @@
 // Frames travel as JSON text WebSocket messages; codec.hpp maps these structs
 // to and from that text. docs/protocol.md shows the JSON and the sequences.
 //
-// Units: sequence numbers count from 1 per room (0 means "none yet");
-// timestamps are milliseconds since the Unix epoch, set by the relay.
+// Units: sequence numbers count from 1 per room and epoch (0 means "none
+// yet"); an epoch (ids.hpp) names one unbroken life of a room's sequence, so a
+// seq means something only next to its epoch. Timestamps are milliseconds
+// since the Unix epoch, set by the relay.
 
 #include <cstdint>
 #include <optional>
@@ -50,10 +52,13 @@ struct auth_frame {
 };
 
 // Enter a room. Without `since` the relay answers with the latest page;
-// with it, everything after `since` (gap recovery after a reconnect).
+// with it, everything after `since` (gap recovery after a reconnect), provided
+// `epoch` is still the room's: otherwise `since` counts in a sequence the
+// relay no longer holds and the answer is the latest page, marked truncated.
 struct join_frame {
     std::string room;
     std::optional<seq_t> since;
+    std::optional<std::string> epoch;  // joined.epoch of the join `since` comes from
 };
 
 struct leave_frame {
@@ -104,13 +109,17 @@ struct welcome_frame {
     millis token_expires_at = 0;
 };
 
-// Answer to join: the room's members and this user's read marker. A history
-// frame with the requested messages follows immediately.
+// Answer to join: the room's epoch, members and this user's read marker. A
+// history frame with the requested messages follows immediately.
 struct joined_frame {
     std::string room;
+    std::string epoch;  // what seqs in this room count in until the room starts over
+    // One entry per user, sorted by id; at most room_config::max_listed_members
+    // of them, so the frame stays far below the client's size limit.
     std::vector<user_info> members;
-    seq_t read_seq = 0;    // this user's last read marker in the room
-    seq_t latest_seq = 0;  // newest sequence number in the room
+    std::uint32_t member_count = 0;  // users present, listed or not
+    seq_t read_seq = 0;              // this user's last read marker in the room
+    seq_t latest_seq = 0;            // newest sequence number in the room
 };
 
 // Why a history frame was sent.
@@ -123,10 +132,14 @@ enum class history_mode {
 // One page of messages in ascending seq order.
 struct history_frame {
     std::string room;
+    // The epoch the seqs below count in. Absent only from the HTTP API, for a
+    // room the relay does not hold (no messages, no sequence yet).
+    std::optional<std::string> epoch;
     history_mode mode = history_mode::latest;
     std::vector<chat_message> messages;
     // mode == after only: the requested seq has fallen out of the capped
-    // history, so `messages` is the latest page instead and there is a hole.
+    // history, or belongs to another epoch, so `messages` is the latest page
+    // instead and there is a hole.
     bool truncated = false;
     // mode == before / latest: older messages exist before the first one here.
     bool has_more = false;
@@ -135,6 +148,7 @@ struct history_frame {
 // The relay accepted (or already had) the message.
 struct ack_frame {
     std::string room;
+    std::string epoch;  // the epoch `seq` counts in
     message_id id;
     seq_t seq = 0;
     millis ts = 0;
@@ -156,11 +170,14 @@ struct message_frame {
 
 enum class presence_event { join, leave };
 
-// A user's first connection entered, or last connection left, the room.
+// A user is now present in the room (a first connection entered) or no
+// longer (the last one left). The relay sends net changes a moment late, so
+// someone who leaves and comes back at once (a reload) causes no frame.
 struct presence_frame {
     std::string room;
     presence_event event = presence_event::join;
     user_info user;
+    std::uint32_t member_count = 0;  // users present after this change
 };
 
 // The user's read marker moved (echoed to that user's other connections).

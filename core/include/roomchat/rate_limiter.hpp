@@ -1,7 +1,8 @@
 #pragma once
 // A token bucket in integer milli-tokens. The relay keeps one per user and
-// room; the client keeps a copy with the relay's settings (from welcome) so it
-// can warn before sending instead of collecting nacks.
+// room (and others per key in rate_table.hpp); the client keeps a copy with
+// the relay's settings (from welcome) so it can warn before sending instead of
+// collecting nacks.
 
 #include <cstdint>
 
@@ -29,6 +30,10 @@ public:
 
     // Milliseconds until try_acquire would succeed; 0 if it would now.
     std::uint32_t wait_ms(millis now) const;
+
+    // Whether the bucket holds its whole burst at `now`: then it behaves
+    // exactly like a new one.
+    bool full(millis now) const;
 
     const rate_limit_config& config() const noexcept { return config_; }
 

@@ -3,11 +3,17 @@
 // decoded frames into calls here and performs the returned actions. Every
 // rule (text validation, rate limit, dedupe, ordering, history caps, presence)
 // is decided here so that tests can drive a room exactly as the relay does.
+//
+// A room lives in one epoch (ids.hpp): its sequence starts at 1 with the room
+// and never restarts while the room exists. The relay that creates a room
+// (first use, or again after a restart or an idle drop) gives it a new epoch,
+// so clients can tell its seqs from those of the room's earlier lives.
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,7 +22,7 @@
 #include "roomchat/dedupe.hpp"
 #include "roomchat/history.hpp"
 #include "roomchat/protocol.hpp"
-#include "roomchat/rate_limiter.hpp"
+#include "roomchat/rate_table.hpp"
 #include "roomchat/text_rules.hpp"
 
 namespace roomchat {
@@ -26,11 +32,18 @@ using connection_id = std::uint64_t;
 
 struct room_config {
     text_limits text;
-    rate_limit_config rate;
+    rate_limit_config rate;  // per user in this room
     history_limits history;
     std::size_t dedupe_capacity = 4096;  // raised to history.max_messages if smaller
     std::uint32_t page_size = 50;        // messages on join without since
     std::uint32_t max_page_size = 200;   // cap on history requests
+    // Presence changes wait this long and go out as net changes, so a user
+    // who leaves and comes back within it (a reload) causes no frame at all,
+    // and one who loops leave/join costs the others one frame per interval.
+    millis presence_delay_ms = 500;
+    // joined.members lists at most this many users (about 250 bytes each at
+    // worst), keeping the frame far below the client's 1 MiB limit.
+    std::uint32_t max_listed_members = 1000;
 };
 
 // Who gets a frame.
@@ -60,17 +73,24 @@ struct send_outcome {
 
 class room {
 public:
-    room(std::string id, room_config config = {});
+    // `user_sends`, when given, is a second bucket per user that every send
+    // must also pass: the user's allowance across all rooms (shared by the
+    // rooms of one relay, outliving this room).
+    room(std::string id, std::string epoch, room_config config = {}, rate_table* user_sends = nullptr);
 
-    // A connection enters. Replies joined + history (latest page, or after
-    // `since`) to it; broadcasts presence join when this is the user's first
-    // connection here (to the other connections: `members` already lists the
-    // user). Joining twice on one connection just replies again.
-    room_actions join(connection_id conn, const user_info& user, std::optional<seq_t> since, millis now);
+    // A connection enters. Replies joined + history to it: the latest page,
+    // or everything after request.since when that position is one this room
+    // holds. It is not when request.epoch names another epoch, or (a client
+    // that names no epoch) when since is beyond latest_seq(): then the page is
+    // the latest one with mode after and truncated set, like a position that
+    // fell out of the history. The user's arrival reaches the other members
+    // through on_timer (presence). Joining twice on one connection just
+    // replies again.
+    room_actions join(connection_id conn, const user_info& user, const join_frame& request, millis now);
 
-    // A connection leaves (or closed). Broadcasts presence leave when it was
-    // the user's last connection. Unknown connections are ignored.
-    room_actions leave(connection_id conn);
+    // A connection leaves (or closed). When it was the user's last one, the
+    // others hear it through on_timer. Unknown connections are ignored.
+    void leave(connection_id conn, millis now);
 
     // A member sends. Acks the sender (and on first acceptance broadcasts the
     // message to all members except the sending connection, which turns the
@@ -84,8 +104,10 @@ public:
     //  3. text rules (config.text): nack with the text error. Before the rate
     //     limit, because such a message can never succeed: it must not be
     //     told to retry later, nor spend a token;
-    //  4. rate limit, one bucket per user shared by all of the user's
-    //     connections and HTTP sends: nack rate_limited with retry_after_ms;
+    //  4. rate limits: the user's bucket in this room (shared by all of the
+    //     user's connections and HTTP sends) and, if given, the user's bucket
+    //     across rooms; a token is taken from both only when both have one,
+    //     else nack rate_limited with the longer retry_after_ms;
     //  5. accepted: next seq, ts = now, stored in history and dedupe.
     room_actions send(connection_id conn, const message_id& id, std::string_view text, millis now);
 
@@ -95,43 +117,71 @@ public:
                          room_actions& actions);
 
     // Older pages or a gap, for a member connection (non-members get an
-    // error frame not_joined). `before` wins over `after`; with neither the
-    // latest page is sent. The limit is capped at config.max_page_size.
+    // error frame not_joined), answered with query().
     room_actions history(connection_id conn, const history_request_frame& request) const;
-    // The same query for the HTTP API.
-    history_page query(std::optional<seq_t> before, std::optional<seq_t> after, std::uint32_t limit) const;
+    // One page for anyone (the HTTP API too): before `before` when set, else
+    // after `after` when set, else the latest. The limit is capped at
+    // config.max_page_size.
+    history_frame query(std::optional<seq_t> before, std::optional<seq_t> after, std::uint32_t limit) const;
 
     // Moves the user's read marker forward (never back, never past
     // latest_seq()) and tells the user's other connections. Nothing is sent
     // when the marker does not move; non-members get an error frame not_joined.
     room_actions mark_read(connection_id conn, seq_t seq);
 
+    // Presence: every user whose presence changed since the last call and
+    // differs from what the members were last told, as presence frames.
+    // Due at next_deadline(); calling it earlier sends nothing.
+    room_actions on_timer(millis now);
+    std::optional<millis> next_deadline() const noexcept { return presence_due_; }
+
     bool is_member(connection_id conn) const;
     bool empty() const noexcept { return connections_.empty(); }
-    // One entry per user, sorted by id, named as on its lowest-numbered connection.
+    // One entry per user, sorted by id, named as on the connection that
+    // brought the user in.
     std::vector<user_info> members() const;
     std::vector<connection_id> member_connections() const;
     const std::string& id() const noexcept { return id_; }
+    const std::string& epoch() const noexcept { return epoch_; }
     const room_config& config() const noexcept { return config_; }
     seq_t latest_seq() const noexcept { return next_seq_ - 1; }
     const history_ring& messages() const noexcept { return history_; }
+    // Bookkeeping per user that outlives their presence, for the bounds tests.
+    std::size_t read_marker_count() const noexcept { return read_markers_.size(); }
+    std::size_t rate_bucket_count() const noexcept { return limiters_.size(); }
 
 private:
+    struct present_user {
+        user_info user;
+        std::size_t connections = 0;
+    };
+
     // The decision shared by send and send_as; pushes the broadcast of an
     // accepted message, skipping `sender`.
     send_outcome decide(const user_info& user, const message_id& id, std::string_view text, millis now,
                         std::optional<connection_id> sender, room_actions& actions);
+    history_frame page(history_mode mode, history_page found) const;
+    void presence_changed(const std::string& user_id, millis now);
+    void forget_stale_markers();
     room_actions not_joined(connection_id conn) const;
 
     std::string id_;
+    std::string epoch_;
     room_config config_;
     history_ring history_;
     dedupe_window dedupe_;
     seq_t next_seq_ = 1;
     std::map<connection_id, user_info> connections_;
-    std::unordered_map<std::string, std::size_t> connections_per_user_;
-    std::unordered_map<std::string, rate_limiter> limiters_;  // by user id
-    std::unordered_map<std::string, seq_t> read_markers_;     // by user id
+    std::unordered_map<std::string, present_user> users_;  // by user id: who is here
+    rate_table limiters_;                                  // by user id
+    rate_table* user_sends_;
+    std::unordered_map<std::string, seq_t> read_markers_;  // by user id
+    std::size_t markers_pruned_at_ = 0;                    // read_markers_.size() after the last pruning
+
+    // Presence as the members were last told it, and who may differ from it.
+    std::map<std::string, user_info> announced_;
+    std::set<std::string> presence_dirty_;
+    std::optional<millis> presence_due_;
 };
 
 }  // namespace roomchat

@@ -51,11 +51,13 @@ public:
     std::string room(std::string_view key) { return checked_id(string(key), key, validate_room_id); }
 
     std::optional<std::string> optional_room(std::string_view key) {
-        auto room = optional_string(key);
-        if (room) {
-            *room = checked_id(std::move(*room), key, validate_room_id);
-        }
-        return room;
+        return optional_id(key, validate_room_id);
+    }
+
+    std::string epoch(std::string_view key) { return checked_id(string(key), key, validate_epoch); }
+
+    std::optional<std::string> optional_epoch(std::string_view key) {
+        return optional_id(key, validate_epoch);
     }
 
     std::string user_id(std::string_view key) { return checked_id(string(key), key, validate_user_id); }
@@ -206,6 +208,14 @@ private:
             return {};
         }
         return static_cast<Int>(number);
+    }
+
+    std::optional<std::string> optional_id(std::string_view key, status (*validate)(std::string_view)) {
+        auto value = optional_string(key);
+        if (value) {
+            *value = checked_id(std::move(*value), key, validate);
+        }
+        return value;
     }
 
     std::string checked_id(std::string value, std::string_view key, status (*validate)(std::string_view)) {

@@ -5,7 +5,9 @@
 // connections; whatever was in flight on a cut connection is lost. The relay
 // adapter does what the real relay does with a room: decodes client frames,
 // accepts any token (mapping the connection to its client's user), calls
-// room.join/send/history/mark_read/leave and delivers the returned actions.
+// room.join/send/history/mark_read/leave and delivers the returned actions,
+// and fires the room's timer. It can also restart: every connection is cut
+// and the room starts over, empty, in a new epoch, as after a relay crash.
 
 #include <algorithm>
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +36,7 @@ struct link_faults {
 
 // Counts of what happened, to show a run exercised what it should.
 struct world_stats {
+    int restarts = 0;       // relay restarts (the room started over)
     int connections = 0;    // transports opened (first connects and reconnects)
     int cuts = 0;           // connections broken under a client
     int frames = 0;         // frames put on the link, both directions
@@ -52,12 +56,13 @@ struct client_record {
     // The timeline as a UI builds it from message_upserted/timeline_reset.
     std::vector<timeline_message> ui;
     bool ui_misplaced = false;  // an upsert named a `before` the UI does not show
+    int epoch_resets = 0;       // timeline_reset events for a room that started over
 };
 
 class world {
 public:
     world(std::uint64_t seed, room_config room, std::size_t clients, bool second_tab)
-        : rng_(seed), room_("lobby", room) {
+        : rng_(seed), room_config_(room), room_(std::make_unique<class room>("lobby", new_epoch(), room)) {
         for (std::size_t i = 0; i < clients; ++i) {
             // With second_tab, the last client is another tab of user 0.
             const std::size_t user = second_tab && i + 1 == clients ? 0 : i;
@@ -99,13 +104,14 @@ public:
         now_ = std::max(now_, until);
     }
 
-    // Runs until nothing is in flight and no session has a deadline; false
-    // if that takes longer than `within` of virtual time.
+    // Runs until nothing is in flight and no session has a deadline within
+    // a day (the token refresh is further out); false if that takes longer
+    // than `within` of virtual time.
     bool run_until_quiet(millis within) {
         const millis limit = now_ + within;
         for (;;) {
             const std::optional<millis> next = next_event();
-            if (!next) {
+            if (!next || *next >= now_ + quiet_horizon) {
                 return true;
             }
             if (*next > limit) {
@@ -148,6 +154,24 @@ public:
         drain(i);
     }
 
+    // The relay dies and comes back: every connection breaks and the room
+    // starts over in a new epoch, with nothing of the old one.
+    void restart_relay() {
+        ++stats_.restarts;
+        std::vector<connection_id> open;
+        for (const auto& entry : connections_) {
+            open.push_back(entry.first);
+        }
+        for (const connection_id id : open) {
+            close_connection(id, true);
+        }
+        for (const auto& entry : accepted_) {
+            accepted_before_.insert(entry.second.id);
+        }
+        accepted_.clear();
+        room_ = std::make_unique<class room>("lobby", new_epoch(), room_config_);
+    }
+
     // The link breaks under one client's connection.
     void cut(std::size_t i) {
         if (clients_[i]->conn != 0) {
@@ -166,9 +190,11 @@ public:
     const client_record& record(std::size_t i) const { return clients_[i]->record; }
     const user_info& user(std::size_t i) const { return clients_[i]->user; }
     bool network_up(std::size_t i) const { return clients_[i]->network_up; }
-    const room& relay_room() const { return room_; }
-    // Every message the room accepted, by seq, as it broadcast them.
+    const room& relay_room() const { return *room_; }
+    // Every message the room accepted in its current epoch, by seq, as it broadcast them.
     const std::map<seq_t, chat_message>& accepted() const { return accepted_; }
+    // Ids the room accepted in earlier epochs, before restarts.
+    const std::set<message_id>& accepted_before() const { return accepted_before_; }
     millis now() const { return now_; }
     // Set when a session's deadline did not move past a timer that fired.
     bool stale_deadline() const { return stale_deadline_; }
@@ -223,7 +249,18 @@ private:
                 next = deadline;
             }
         }
+        if (const auto deadline = room_->next_deadline(); deadline && (!next || *deadline < *next)) {
+            next = deadline;
+        }
         return next;
+    }
+
+    std::string new_epoch() {
+        return generate_epoch([this](std::uint8_t* data, std::size_t size) {
+            for (std::size_t k = 0; k < size; ++k) {
+                data[k] = static_cast<std::uint8_t>(rng_() & 0xffU);
+            }
+        });
     }
 
     void step_once() {
@@ -231,6 +268,9 @@ private:
             packet p = std::move(packets_.begin()->second);
             packets_.erase(packets_.begin());
             arrive(p);
+        }
+        if (const auto deadline = room_->next_deadline(); deadline && *deadline <= now_) {
+            relay_deliver(room_->on_timer(now_));
         }
         for (std::size_t i = 0; i < clients_.size(); ++i) {
             auto& s = *clients_[i]->session;
@@ -327,7 +367,8 @@ private:
             } else if (const auto* loaded = std::get_if<events::history_loaded>(&event)) {
                 c.record.has_more_older = loaded->has_more;
                 ++stats_.history_pages;
-            } else if (std::holds_alternative<events::timeline_reset>(event)) {
+            } else if (const auto* reset = std::get_if<events::timeline_reset>(&event)) {
+                c.record.epoch_resets += reset->reason == reset_reason::epoch_changed ? 1 : 0;
                 ++stats_.resets;
                 auto& ui = c.record.ui;
                 ui.erase(std::remove_if(ui.begin(), ui.end(),
@@ -390,7 +431,7 @@ private:
         } else {
             connections_.erase(it);
         }
-        relay_deliver(room_.leave(id));
+        room_->leave(id, now_);
     }
 
     // ---- the relay adapter
@@ -405,9 +446,9 @@ private:
         const user_info& user = clients_[conn.client]->user;
         if (std::holds_alternative<auth_frame>(frame)) {
             conn.authed = true;
-            const room_config& config = room_.config();
+            const room_config& config = room_->config();
             relay_reply(id, welcome_frame{user, static_cast<std::uint32_t>(config.text.max_code_points),
-                                          config.rate, now_ + 3'600'000});
+                                          config.rate, now_ + token_lifetime});
             return;
         }
         if (!conn.authed) {
@@ -415,15 +456,15 @@ private:
             return;
         }
         if (const auto* join = std::get_if<join_frame>(&frame)) {
-            relay_deliver(room_.join(id, user, join->since, now_));
+            relay_deliver(room_->join(id, user, *join, now_));
         } else if (std::holds_alternative<leave_frame>(frame)) {
-            relay_deliver(room_.leave(id));
+            room_->leave(id, now_);
         } else if (const auto* send = std::get_if<send_frame>(&frame)) {
-            relay_deliver(room_.send(id, send->id, send->text, now_));
+            relay_deliver(room_->send(id, send->id, send->text, now_));
         } else if (const auto* history = std::get_if<history_request_frame>(&frame)) {
-            relay_deliver(room_.history(id, *history));
+            relay_deliver(room_->history(id, *history));
         } else if (const auto* read = std::get_if<read_frame>(&frame)) {
-            relay_deliver(room_.mark_read(id, read->seq));
+            relay_deliver(room_->mark_read(id, read->seq));
         }
     }
 
@@ -441,7 +482,7 @@ private:
             if (action.target == room_action::target_kind::connection) {
                 targets.push_back(action.connection);
             } else {
-                for (const connection_id member : room_.member_connections()) {
+                for (const connection_id member : room_->member_connections()) {
                     const auto it = connections_.find(member);
                     const bool to_user = action.target == room_action::target_kind::user;
                     if (member == action.except || it == connections_.end() ||
@@ -460,12 +501,18 @@ private:
         }
     }
 
+    // Tokens outlive any run, so token refreshes never come due.
+    static constexpr millis token_lifetime = 365LL * 24 * 3'600'000;
+    static constexpr millis quiet_horizon = 24LL * 3'600'000;
+
     std::mt19937_64 rng_;
-    room room_;
+    room_config room_config_;
+    std::unique_ptr<room> room_;
     std::vector<std::unique_ptr<client>> clients_;
     std::map<connection_id, connection> connections_;
     std::map<packet_key, packet> packets_;
     std::map<seq_t, chat_message> accepted_;
+    std::set<message_id> accepted_before_;
     link_faults faults_;
     world_stats stats_;
     millis now_ = 1'700'000'000'000;

@@ -191,8 +191,9 @@ std::unique_ptr<ws_client> authed_client(const std::string& url, const std::stri
     return nullptr;
 }
 
-std::optional<join_answer> join(ws_client& client, const std::string& room, std::optional<seq_t> since) {
-    client.send(join_frame{room, since});
+std::optional<join_answer> join(ws_client& client, const std::string& room, std::optional<seq_t> since,
+                                std::optional<std::string> epoch) {
+    client.send(join_frame{room, since, std::move(epoch)});
     auto joined = client.wait_for<joined_frame>([&](const joined_frame& f) { return f.room == room; });
     if (!joined) return std::nullopt;
     auto history = client.wait_for<history_frame>([&](const history_frame& f) { return f.room == room; });

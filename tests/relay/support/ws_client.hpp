@@ -84,7 +84,8 @@ struct join_answer {
     joined_frame joined;
     history_frame history;
 };
-std::optional<join_answer> join(ws_client& client, const std::string& room, std::optional<seq_t> since = {});
+std::optional<join_answer> join(ws_client& client, const std::string& room, std::optional<seq_t> since = {},
+                                std::optional<std::string> epoch = {});
 
 // A message id from a counter, unique within the test process.
 message_id test_message_id();
