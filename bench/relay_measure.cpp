@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -32,15 +31,6 @@ constexpr int max_gap_ms = 200;
 constexpr int prefilled_messages = 1000;
 constexpr int opens = 30;
 constexpr double delivery_budget_ms = 2000;
-
-long rss_kib(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return -1;
-}
 
 double ms_since(steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(steady_clock::now() - start).count();
@@ -190,13 +180,16 @@ std::optional<std::vector<double>> open_full_room(const rt::relay_process& relay
 int main(int argc, char* argv[]) {
     const int connections = argc > 1 ? std::stoi(argv[1]) : 200;
     const int messages = argc > 2 ? std::stoi(argv[2]) : 300;
-    // The rate limit is lifted: the fill sends 1000 messages back to back and the
-    // busy room talks faster than one message a second per person.
-    rt::relay_process relay({"--rate-burst", "100000", "--rate-refill-ms", "1", "--max-connections-per-ip",
-                             std::to_string(connections + room_size + opens + 10), "--log-level", "warn"});
+    // The rate limits are lifted: the fill sends 1000 messages back to back, the
+    // busy room talks faster than one message a second per person, and every
+    // connection comes from one address.
+    const std::string all_connections = std::to_string(connections + room_size + opens + 10);
+    rt::relay_process relay({"--rate-burst", "100000", "--rate-refill-ms", "1", "--user-rate-burst", "100000",
+                             "--user-rate-refill-ms", "1", "--frame-burst", "100000", "--max-connections-per-ip",
+                             all_connections, "--ip-rate-burst", all_connections, "--log-level", "warn"});
     std::cout << "relay_measure: " << ROOMCHAT_RELAY_BINARY << " on 127.0.0.1:" << relay.port() << "\n";
 
-    const long before = rss_kib(relay.pid());
+    const long before = relay.rss_kb();
     {
         std::vector<std::unique_ptr<rt::ws_client>> idle;
         for (int i = 0; i < connections; ++i) {
@@ -205,7 +198,7 @@ int main(int argc, char* argv[]) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
-    const long after = rss_kib(relay.pid());
+    const long after = relay.rss_kb();
 
     const auto direct = one_to_one(relay, messages);
     if (!direct) return 1;

@@ -1,6 +1,10 @@
 // Chat through the real relay: ordering, acks, history, gap recovery, paging,
 // dedupe of resends, the shared rate limit, presence and read markers.
 
+#include <csignal>
+#include <functional>
+#include <memory>
+
 #include <gtest/gtest.h>
 
 #include "relay_process.hpp"
@@ -63,6 +67,61 @@ TEST(RelayChat, TwoClientSessionsSeeOneOrderAndSendersGetAcks) {
         EXPECT_EQ(a[i].own, a[i].from.id == "alice");
         EXPECT_EQ(a[i].state, delivery_state::sent);
     }
+}
+
+// The bug this guards against: after a restart every room began again at
+// seq 1, open clients resumed with their old `since` and dropped every new
+// message as a duplicate; the sender's message stayed "sending" forever.
+TEST(RelayChat, AfterARelayRestartOpenSessionsStartOverInTheNewEpochAndLoseNothingTyped) {
+    auto relay = std::make_unique<relay_process>();
+    const std::string port = std::to_string(relay->port());
+    const std::string url = relay->ws_url();
+    client_config alice_config;
+    alice_config.room = "lobby";
+    alice_config.token = token_for("alice", "lobby");
+    client_config bob_config = alice_config;
+    bob_config.token = token_for("bob", "lobby");
+    session_client alice(url, alice_config, 3);
+    session_client bob(url, bob_config, 4);
+    const auto both = [&](const std::function<bool()>& done) {
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (!done() && std::chrono::steady_clock::now() < deadline) {
+            alice.run_until(done, 20ms);
+            bob.run_until(done, 20ms);
+        }
+        return done();
+    };
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(alice.session().send("before " + std::to_string(i), wall_now()));
+    ASSERT_TRUE(both([&] { return all_sent(alice.session(), 3) && all_sent(bob.session(), 3); }));
+
+    relay->stop(SIGKILL, 5s);
+    relay = std::make_unique<relay_process>(std::vector<std::string>{"--port", port});
+    const auto typed = alice.session().send("typed across the restart", wall_now());
+    ASSERT_TRUE(typed);
+    const auto started_over = [](const session_client& client) {
+        return std::count_if(client.events().begin(), client.events().end(), [](const client_event& e) {
+            const auto* reset = std::get_if<events::timeline_reset>(&e);
+            return reset != nullptr && reset->reason == reset_reason::epoch_changed;
+        });
+    };
+    // Online again in the new epoch, not still "online" on the dead connection.
+    ASSERT_TRUE(both([&] {
+        return started_over(alice) == 1 && started_over(bob) == 1 &&
+               alice.session().state() == connection_state::online &&
+               bob.session().state() == connection_state::online;
+    }));
+    ASSERT_TRUE(bob.session().send("bob after the restart", wall_now()));
+    ASSERT_TRUE(both([&] { return all_sent(alice.session(), 2) && all_sent(bob.session(), 2); }))
+        << "alice holds " << alice.session().timeline().size() << ", bob " << bob.session().timeline().size();
+    const auto a = alice.session().timeline();
+    const auto b = bob.session().timeline();
+    EXPECT_EQ(a[0].id, typed.value()) << "the pending message went out again, first, with its id";
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(a[i].seq, i + 1) << "the new epoch counts from 1";
+        EXPECT_EQ(a[i].id, b[i].id);
+    }
+    EXPECT_EQ(started_over(alice), 1);
+    EXPECT_EQ(started_over(bob), 1);
 }
 
 TEST(RelayChat, JoinSendsMembersAndTheLatestHistory) {

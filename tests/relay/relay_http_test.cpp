@@ -118,7 +118,8 @@ TEST_F(RelayHttp, HistoryNeedsATokenThatAdmitsTheRoom) {
 
 TEST_F(RelayHttp, PostSendsLikeAWebSocketSendAndDedupes) {
     auto member = authed_client(relay_->ws_url(), token_for("bob", "lobby"));
-    ASSERT_TRUE(member && join(*member, "lobby"));
+    const auto joined = member ? join(*member, "lobby") : std::nullopt;
+    ASSERT_TRUE(joined);
     const auto token = token_for("alice", "lobby");
     const std::string id = test_message_id().to_string();
     const std::string body = json{{"id", id}, {"text", "  via http  "}}.dump();
@@ -129,6 +130,7 @@ TEST_F(RelayHttp, PostSendsLikeAWebSocketSendAndDedupes) {
     EXPECT_EQ(ack["type"], "ack");
     EXPECT_EQ(ack["id"], id);
     EXPECT_EQ(ack["seq"], 1);
+    EXPECT_EQ(ack["epoch"], joined->joined.epoch) << "the seq counts in the room's epoch";
 
     const auto duplicate = post("/api/rooms/lobby/messages", body, bearer(token));
     EXPECT_EQ(duplicate.status, 200);
@@ -244,6 +246,32 @@ TEST_F(RelayHttp, UnknownApiAndMethodsAreJsonErrors) {
     const auto wrong_method = post("/healthz", "{}");
     EXPECT_EQ(wrong_method.status, 405);
     EXPECT_EQ(error_code(wrong_method), "method_not_allowed");
+}
+
+// websocketpp answers one request per connection and closes it. Unless the
+// answer says so, a keep-alive client or proxy reuses the connection and
+// races the close (a Node proxy answered 502 for two of ten page requests).
+TEST_F(RelayHttp, EveryAnswerSaysConnectionCloseAndNamesNoServer) {
+    const auto token = bearer(token_for("alice", "lobby"));
+    for (const auto& reply : {get("/"), get("/app.js"), get("/missing.js"), get("/healthz"), get("/metrics"),
+                              get("/api/rooms/lobby/messages"), get("/api/rooms/lobby/messages", token),
+                              post("/api/rooms/lobby/messages", "{}", token), get("/api/nowhere")}) {
+        SCOPED_TRACE(std::to_string(reply.status) + " " + reply.body.substr(0, 60));
+        EXPECT_EQ(reply.header("connection"), "close");
+        EXPECT_EQ(reply.header("server"), "") << "no version banner";
+    }
+    ws_client refused(relay_->ws_url(), client_options{"http://elsewhere.example"});
+    EXPECT_FALSE(refused.wait_open());
+    EXPECT_EQ(refused.http_status(), 403);
+}
+
+TEST_F(RelayHttp, HistoryOfARoomNotHeldIsEmptyAndHasNoEpoch) {
+    const auto page = get("/api/rooms/nothing-here/messages", bearer(token_for("alice", "*")));
+    EXPECT_EQ(page.status, 200);
+    const auto body = json::parse(page.body);
+    EXPECT_TRUE(body["messages"].empty());
+    EXPECT_FALSE(body.contains("epoch"));
+    EXPECT_EQ(get("/healthz").body.find("\"rooms\":1"), std::string::npos) << "a GET creates no room";
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "relay_process.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fcntl.h>
+#include <fstream>
 #include <poll.h>
 #include <signal.h>
 #include <stdexcept>
@@ -37,10 +39,20 @@ std::optional<std::string> read_line(int fd, std::chrono::milliseconds timeout) 
     return std::nullopt;
 }
 
-pid_t spawn(std::vector<std::string> args, const std::vector<std::string>& env, int stdout_fd) {
+const char* relay_binary() {
+    const char* chosen = std::getenv("ROOMCHAT_RELAY_BINARY");
+    return chosen != nullptr && *chosen != '\0' ? chosen : ROOMCHAT_RELAY_BINARY;
+}
+
+pid_t spawn(std::vector<std::string> args, const std::vector<std::string>& env, int stdout_fd,
+            const std::string& log_path = {}) {
     const pid_t pid = fork();
     if (pid == 0) {
         dup2(stdout_fd, STDOUT_FILENO);
+        if (!log_path.empty()) {
+            const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (log >= 0) dup2(log, STDERR_FILENO);
+        }
         for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));  // NOLINT: child only, then exec
         auto argv = c_args(args);
         execv(argv[0], argv.data());
@@ -64,14 +76,17 @@ std::optional<int> wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-relay_process::relay_process(std::vector<std::string> args, std::string secret,
-                             std::vector<std::string> env) {
-    std::vector<std::string> argv{ROOMCHAT_RELAY_BINARY, "--host", "127.0.0.1", "--port", "0"};
+relay_process::relay_process(std::vector<std::string> args, std::string secret, std::vector<std::string> env,
+                             std::string log_path) {
+    std::vector<std::string> argv{relay_binary(), "--host", "127.0.0.1"};
+    if (std::find(args.begin(), args.end(), "--port") == args.end()) {
+        argv.insert(argv.end(), {"--port", "0"});
+    }
     argv.insert(argv.end(), args.begin(), args.end());
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
     if (!secret.empty()) env.push_back("ROOMCHAT_JWT_SECRET=" + secret);
-    pid_ = spawn(argv, env, fds[1]);
+    pid_ = spawn(argv, env, fds[1], log_path);
     close(fds[1]);
     // Kept open for the relay's lifetime so a later write cannot raise SIGPIPE.
     stdout_fd_ = fds[0];
@@ -109,8 +124,18 @@ std::optional<int> relay_process::stop(int signal_number, std::chrono::milliseco
     return status;
 }
 
+long relay_process::rss_kb() const {
+    if (pid_ <= 0) return 0;
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+    }
+    return 0;
+}
+
 run_result run_relay_to_exit(const std::vector<std::string>& args, const std::vector<std::string>& env) {
-    std::vector<std::string> argv{ROOMCHAT_RELAY_BINARY};
+    std::vector<std::string> argv{relay_binary()};
     argv.insert(argv.end(), args.begin(), args.end());
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe failed");

@@ -1,6 +1,8 @@
 #pragma once
 // Runs the real roomchat-relay binary as a child process on an ephemeral
-// loopback port, the way an operator would, and stops it with a signal.
+// loopback port, the way an operator would, and stops it with a signal. The
+// binary is this build's, or ROOMCHAT_RELAY_BINARY from the environment (to
+// measure a release relay with the same tests).
 
 #include <chrono>
 #include <cstdint>
@@ -16,9 +18,11 @@ inline const std::string test_secret = "relay-test-secret-0123456789abcdefghijkl
 
 class relay_process {
 public:
-    // Extra command-line options; the secret travels in ROOMCHAT_JWT_SECRET.
+    // Extra command-line options (with "--port N" it listens there, e.g. to
+    // restart on the same port); the secret travels in ROOMCHAT_JWT_SECRET.
+    // With `log_path`, the relay's stderr (its log) goes to that file.
     explicit relay_process(std::vector<std::string> args = {}, std::string secret = test_secret,
-                           std::vector<std::string> env = {});
+                           std::vector<std::string> env = {}, std::string log_path = {});
     ~relay_process();
     relay_process(const relay_process&) = delete;
     relay_process& operator=(const relay_process&) = delete;
@@ -31,6 +35,8 @@ public:
     // nullopt when it had to be killed after the timeout.
     std::optional<int> stop(int signal_number, std::chrono::milliseconds timeout);
     pid_t pid() const { return pid_; }
+    // Resident memory now, from /proc (kB); 0 once stopped.
+    long rss_kb() const;
 
 private:
     pid_t pid_ = -1;
