@@ -15,10 +15,12 @@ const nameInput = document.getElementById('join-name');
 const errorText = document.getElementById('join-error');
 const chatElement = document.getElementById('chat');
 
-async function fetchToken(name) {
+// With the token in use, the relay mints the fresh one for the same user, so
+// a refresh keeps the connection (a refresh must name the same user).
+async function fetchToken(name, current) {
   const response = await fetch('./api/dev/token', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...(current ? { Authorization: `Bearer ${current}` } : {}) },
     body: JSON.stringify({ name, room }),
   });
   const body = await response.json().catch(() => ({}));
@@ -59,12 +61,16 @@ async function reusableToken(name) {
 }
 
 async function join(name) {
-  const token = (await reusableToken(name)) ?? (await fetchToken(name));
+  let token = (await reusableToken(name)) ?? (await fetchToken(name));
   localStorage.setItem(NAME_KEY, name);
   form.hidden = true;
   chatElement.hidden = false;
   document.title = `#${room} · roomchat`;
-  const chat = await mountChat(chatElement, { token, room, onTokenExpired: () => fetchToken(name) });
+  const onTokenExpired = async () => {
+    token = await fetchToken(name, token);
+    return token;
+  };
+  const chat = await mountChat(chatElement, { token, room, onTokenExpired });
   chat.focus();
 }
 

@@ -263,6 +263,7 @@ void client_session::receive(std::string_view frame_text, millis now) {
     if (link_ == link_phase::closed || link_ == link_phase::opening) {
         return;  // a late frame of a connection already given up
     }
+    last_heard_at_ = now;
     auto decoded = decode_server_frame(frame_text);
     if (const auto* failure = std::get_if<decode_error>(&decoded)) {
         emit(events::error{failure->code, failure->detail});
@@ -519,7 +520,11 @@ void client_session::handle(const error_frame& frame, millis /*now*/) {
         return;
     }
     emit(events::error{frame.code, frame.message});
-    if (!is_fatal(frame.code)) {
+    // Once welcomed, an auth_failed is a refused refresh: the relay keeps the
+    // connection on the token in use (docs/protocol.md), and so do we.
+    const bool refused_refresh =
+        frame.code == errc::auth_failed && (link_ == link_phase::joining || link_ == link_phase::joined);
+    if (!is_fatal(frame.code) || refused_refresh) {
         return;
     }
     auth_blocked_ = true;
@@ -553,6 +558,18 @@ void client_session::pump_outbox(millis now) {
             continue;
         }
         const auto* entry = outbox_.find(work.id);
+        if (entry->state == delivery_state::sending && last_heard_at_ < entry->sent_at) {
+            // Not a word since this went out: on a live TCP connection the ack
+            // could not have been lost, so the connection is dead. Replace it;
+            // the message goes out again on the new one. The attempt was a
+            // whole one (unanswered for its full wait), so it counts.
+            outbox_.hold(work.id, now, false);
+            emit_pending(work.id);
+            emit(events::close_transport{"the relay went silent"});
+            drop_connection();
+            schedule_reconnect(now);
+            return;
+        }
         const bool was_queued = entry->state == delivery_state::queued;
         transmit(roomchat::send_frame{config_.room, entry->id, entry->text});
         outbox_.sent(work.id, now, config_.resend, random_);

@@ -91,6 +91,7 @@ void outbox_queue::sent(const message_id& id, millis now, const backoff_policy& 
                         const random_source& random) {
     if (auto* entry = lookup(id)) {
         entry->state = delivery_state::sending;
+        entry->sent_at = now;
         entry->next_attempt_at = now + backoff_delay(resend, entry->attempts, random);
         ++entry->attempts;
     }

@@ -27,12 +27,13 @@ std::string random_hex() {
 }  // namespace
 
 result<dev_token> issue_dev_token(const std::string& secret, std::string_view name, std::string_view room,
-                                  millis now, millis ttl) {
+                                  millis now, millis ttl, std::optional<std::string> user_id) {
     auto display_name = normalize_display_name(name);
     if (!display_name) return display_name.error();
     if (!validate_room_id(room)) return errc::invalid_room_id;
     dev_token issued;
-    issued.user = user_info{"dev-" + random_hex<8>(), std::move(display_name).value()};
+    issued.user =
+        user_info{user_id ? std::move(*user_id) : "dev-" + random_hex<8>(), std::move(display_name).value()};
     // Whole seconds, because exp is in seconds: expires_at is exactly what the token says.
     issued.expires_at = (now + ttl) / 1000 * 1000;
     issued.token = mint_token(secret, issued.user, {std::string(room)}, issued.expires_at);

@@ -100,7 +100,7 @@ http_response http_routes::handle(const http_request& request, millis now) {
     }
     if (path == "/api/dev/token" && hub_.config().dev_auth) {
         if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
-        return dev_token(request.body, now);
+        return dev_token(request, now);
     }
     if (path.size() > rooms_prefix.size() + messages_suffix.size() &&
         path.substr(0, rooms_prefix.size()) == rooms_prefix &&
@@ -192,16 +192,23 @@ http_response http_routes::post_message(const user_info& user, const std::string
     return response;
 }
 
-http_response http_routes::dev_token(const std::string& body, millis now) {
-    const json request = json::parse(body, nullptr, false);
-    if (!request.is_object()) return error_response(400, errc::malformed_json);
-    const auto name = request.find("name");
-    const auto room = request.find("room");
-    if (name == request.end() || room == request.end() || !name->is_string() || !room->is_string()) {
+http_response http_routes::dev_token(const http_request& request, millis now) {
+    const json body = json::parse(request.body, nullptr, false);
+    if (!body.is_object()) return error_response(400, errc::malformed_json);
+    const auto name = body.find("name");
+    const auto room = body.find("room");
+    if (name == body.end() || room == body.end() || !name->is_string() || !room->is_string()) {
         return error_response(400, to_string(errc::missing_field), "the body needs name and room strings");
     }
-    const auto issued = issue_dev_token(verifier_.secret(), name->get<std::string>(),
-                                        room->get<std::string>(), now, hub_.config().dev_token_ttl_ms);
+    // A refresh: the token in use names the user the fresh one is for.
+    std::optional<std::string> user_id;
+    if (const auto current = bearer_token(request.authorization); !current.empty()) {
+        auto verified = verifier_.verify(current, now);
+        if (auto* claims = std::get_if<token_claims>(&verified)) user_id = std::move(claims->user.id);
+    }
+    const auto issued =
+        issue_dev_token(verifier_.secret(), name->get<std::string>(), room->get<std::string>(), now,
+                        hub_.config().dev_token_ttl_ms, std::move(user_id));
     if (!issued) return error_response(status_for(issued.error()), issued.error());
     return json_response(200, json{{"token", issued->token},
                                    {"user", {{"id", issued->user.id}, {"name", issued->user.name}}},

@@ -46,7 +46,7 @@ private:
     http_response get_messages(const std::string& room_id, std::string_view query);
     http_response post_message(const user_info& user, const std::string& room_id, const std::string& body,
                                millis now);
-    http_response dev_token(const std::string& body, millis now);
+    http_response dev_token(const http_request& request, millis now);
     http_response static_file(const std::string& method, std::string_view path);
 
     hub& hub_;

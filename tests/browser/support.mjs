@@ -64,9 +64,12 @@ checkEnvironment();
 
 // ---- relay ----------------------------------------------------------------
 
-export async function startRelay(extraArgs = []) {
-  const args = ['--dev-auth', '--port', '0', '--web-root', config.site, ...extraArgs];
-  const child = spawn(config.relay, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+// `extraArgs` may name a `--port` (to restart a relay where it was) and `env`
+// a fixed ROOMCHAT_JWT_SECRET (so tokens outlive a restart).
+export async function startRelay(extraArgs = [], { env = {} } = {}) {
+  const port = extraArgs.includes('--port') ? [] : ['--port', '0'];
+  const args = ['--dev-auth', ...port, '--web-root', config.site, ...extraArgs];
+  const child = spawn(config.relay, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   let announced = null;
   const url = await new Promise((resolve, reject) => {
@@ -238,8 +241,9 @@ export async function seriousViolations(page) {
 
 // Routes the page's WebSocket through the test so that the relay's ack and
 // echo of messages with `text` can be withheld: the relay accepts them, the
-// client never hears. `ids` collects every id those messages were sent with;
-// clear `withholding` to let answers through again.
+// client never hears, not even in history pages after a reconnect. `ids`
+// collects every id those messages were sent with; clear `withholding` to let
+// answers through again.
 export async function withholdAcks(page, text) {
   const control = { ids: new Set(), withholding: true };
   await page.routeWebSocket(/\/ws$/, (ws) => {
@@ -253,6 +257,11 @@ export async function withholdAcks(page, text) {
       const frame = JSON.parse(message);
       const about = frame.type === 'ack' ? frame.id : frame.type === 'message' ? frame.message?.id : null;
       if (control.withholding && control.ids.has(about)) return;
+      if (control.withholding && frame.type === 'history') {
+        frame.messages = frame.messages.filter((m) => !control.ids.has(m.id));
+        ws.send(JSON.stringify(frame));
+        return;
+      }
       ws.send(message);
     });
   });

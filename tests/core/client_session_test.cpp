@@ -88,6 +88,10 @@ protected:
 
     std::vector<client_event> events() { return s().take_events(); }
 
+    // The relay says something that changes nothing (an old read marker): the
+    // connection is alive, whatever it does with our messages.
+    void relay_speaks(millis now) { deliver(read_marker_frame{"lobby", 0}, now); }
+
     void deliver(const server_frame& frame, millis now) { s().receive(encode(frame), now); }
 
     welcome_frame welcome(std::uint32_t max_text = 500, rate_limit_config rate = {}) const {
@@ -356,6 +360,18 @@ TEST_F(session_test, a_new_token_while_online_reauthenticates_in_place) {
     EXPECT_EQ(s().state(), connection_state::online);
 }
 
+TEST_F(session_test, a_refused_refresh_keeps_the_connection_on_the_token_in_use) {
+    go_online(0);
+    s().set_token("someone-elses-token", 10);
+    frames();
+    deliver(error_frame{errc::auth_failed, "a refreshed token must name the same user", std::nullopt}, 11);
+    const auto ev = events();
+    EXPECT_EQ(only<events::error>(ev).size(), 1U) << "reported";
+    EXPECT_TRUE(only<events::close_transport>(ev).empty())
+        << "but the relay keeps the connection, and so do we";
+    EXPECT_EQ(s().state(), connection_state::online);
+}
+
 TEST_F(session_test, stop_closes_and_never_reconnects) {
     go_online(0);
     s().stop(10);
@@ -506,6 +522,7 @@ TEST_F(session_test, unacked_sends_are_resent_with_the_same_id_then_fail) {
         const millis due = *s().next_deadline();
         gaps.push_back(due - now);
         now = due;
+        relay_speaks(now - 1);  // alive, but this ack never comes
         s().on_timer(now);
         const auto sends = only<send_frame>(frames());
         ASSERT_EQ(sends.size(), 1U);
@@ -527,6 +544,51 @@ TEST_F(session_test, unacked_sends_are_resent_with_the_same_id_then_fail) {
     EXPECT_EQ(upserts[0].message.state, delivery_state::failed);
     EXPECT_EQ(upserts[0].message.failure, errc::no_ack);
     EXPECT_EQ(s().next_deadline(), token_refresh_due);
+}
+
+TEST_F(session_test, a_connection_silent_since_a_send_is_replaced_instead_of_resent_into) {
+    go_online(0, from_bob(1, 2));
+    const auto id = send_now("into the void?", 100);
+    frames();
+    events();
+    const millis due = *s().next_deadline();
+    s().on_timer(due);
+    auto ev = events();
+    EXPECT_EQ(only<events::close_transport>(ev).size(), 1U)
+        << "nothing heard since the send: a dead connection";
+    EXPECT_TRUE(only<send_frame>(frames()).empty());
+    EXPECT_EQ(s().state(), connection_state::reconnecting);
+    EXPECT_EQ(only<events::message_upserted>(ev).at(0).message.state, delivery_state::queued);
+
+    s().on_timer(*s().next_deadline());
+    s().transport_opened(due + 600);
+    deliver(welcome(), due + 600);
+    deliver(joined_frame{"lobby", room_epoch, {me}, 1, 0, 2}, due + 600);
+    deliver(history_frame{"lobby", room_epoch, history_mode::after, {}, false, false}, due + 600);
+    const auto sends = only<send_frame>(frames());
+    ASSERT_EQ(sends.size(), 1U);
+    EXPECT_EQ(sends[0].id, id) << "the same message, on the new connection";
+}
+
+TEST_F(session_test, attempts_that_meet_only_silence_count_so_the_message_fails_in_the_end) {
+    go_online(0);
+    const auto id = send_now("nobody answers", 0);
+    millis now = 0;
+    for (int round = 0; round < 20 && s().timeline().at(0).state != delivery_state::failed; ++round) {
+        now = *s().next_deadline();
+        s().on_timer(now);  // silence: drop and reconnect
+        if (s().state() == connection_state::reconnecting) {
+            now = *s().next_deadline();
+            s().on_timer(now);
+            s().transport_opened(now);
+            deliver(welcome(), now);
+            deliver(joined_frame{"lobby", room_epoch, {me}, 1, 0, 0}, now);
+            deliver(history_frame{"lobby", room_epoch, history_mode::latest, {}, false, false}, now);
+        }
+    }
+    ASSERT_EQ(s().timeline().at(0).id, id);
+    EXPECT_EQ(s().timeline().at(0).state, delivery_state::failed);
+    EXPECT_EQ(s().timeline().at(0).failure, errc::no_ack);
 }
 
 TEST_F(session_test, attempts_interrupted_by_a_lost_connection_do_not_count) {
@@ -557,6 +619,7 @@ TEST_F(session_test, attempts_interrupted_by_a_lost_connection_do_not_count) {
     int resends_of_a = 0;
     while (s().timeline().back().state != delivery_state::failed) {
         now = *s().next_deadline();
+        relay_speaks(now - 1);
         s().on_timer(now);
         for (const auto& send : only<send_frame>(frames())) {
             resends_of_a += send.id == a ? 1 : 0;
@@ -670,7 +733,9 @@ TEST_F(session_test, a_late_ack_rescues_a_failed_message) {
     const auto id = send_now("late", 0);
     deliver(nack_frame{"lobby", id, errc::internal, std::nullopt}, 1);
     while (s().timeline().at(0).state != delivery_state::failed) {
-        s().on_timer(*s().next_deadline());
+        const millis due = *s().next_deadline();
+        relay_speaks(due - 1);
+        s().on_timer(due);
     }
     events();
     deliver(ack_frame{"lobby", room_epoch, id, 1, 5}, 100'000);
@@ -993,6 +1058,7 @@ TEST_F(session_test, pending_follows_sends_acks_failures_and_retries) {
     EXPECT_EQ(pending_changes(events()), 1U);
     EXPECT_EQ(s().pending(), (std::vector<pending_message>{{a, "first", 10, std::nullopt}}));
 
+    relay_speaks(4'999);
     s().on_timer(5'000);  // a resend: the pending set is the same
     ASSERT_EQ(only<send_frame>(frames()).size(), 2U);
     EXPECT_EQ(pending_changes(events()), 0U);

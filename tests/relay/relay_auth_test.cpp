@@ -240,6 +240,25 @@ TEST(RelayAuth, DevAuthMintsWorkingShortLivedTokens) {
         400);
 }
 
+TEST(RelayAuth, ADevTokenRefreshedWithTheTokenInUseKeepsTheUserAndTheConnection) {
+    relay_process relay({"--dev-auth"}, "");
+    const std::string request = R"({"name":"Ann","room":"lobby"})";
+    const auto first = json::parse(http_request(relay.port(), "POST", "/api/dev/token", request).body);
+    const std::string token = first["token"];
+    auto client = authed_client(relay.ws_url(), token);
+    ASSERT_TRUE(client && join(*client, "lobby"));
+
+    const auto refreshed =
+        json::parse(http_request(relay.port(), "POST", "/api/dev/token", request, bearer(token)).body);
+    EXPECT_EQ(refreshed["user"]["id"], first["user"]["id"]);
+    client->send(auth_frame{refreshed["token"].get<std::string>()});
+    EXPECT_TRUE(client->wait_for<welcome_frame>()) << "the same user: the refresh is taken";
+
+    const auto stranger = json::parse(
+        http_request(relay.port(), "POST", "/api/dev/token", request, bearer("not-a-token")).body);
+    EXPECT_NE(stranger["user"]["id"], first["user"]["id"]) << "without a valid token in use, a new user";
+}
+
 TEST(RelayAuth, DevTokenEndpointDoesNotExistWithoutTheFlag) {
     relay_process relay;
     const auto reply =

@@ -23,6 +23,10 @@
 // out again, with their ids, into the new sequence.
 // They also survive a page reload when the embedder stores pending() on
 // every pending_changed event and hands it to restore() in the next load.
+// A connection that stays silent while a send waits for its ack is taken for
+// dead (a half-open TCP connection after sleep or a NAT timeout, which a
+// browser may not notice for many minutes) and replaced, instead of resending
+// into it.
 
 #include <cstdint>
 #include <optional>
@@ -293,6 +297,7 @@ private:
     bool got_joined_ = false;
     bool got_join_history_ = false;
     std::uint32_t reconnect_attempts_ = 0;  // since the last successful join
+    millis last_heard_at_ = 0;              // the last frame from the relay
     millis handshake_deadline_ = 0;
 
     bool older_available_ = false;

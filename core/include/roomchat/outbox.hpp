@@ -30,6 +30,7 @@ struct outbox_entry {
     std::uint32_t attempts = 0;  // sends of this entry since it was queued or retried
     millis created_at = 0;
     millis next_attempt_at = 0;  // queued: earliest send; sending: when to resend
+    millis sent_at = 0;          // sending: when the last attempt went out
 };
 
 }  // namespace roomchat
