@@ -1,0 +1,19 @@
+// decode_server_frame on any bytes (what a client gets from a relay), with the
+// client's 1 MiB limits and the round trip through encode() for every frame
+// that decodes.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "roomchat/codec.hpp"
+
+#include "round_trip.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    roomchat::fuzz::check_round_trip<roomchat::server_frame>(text, [](std::string_view frame) {
+        return roomchat::decode_server_frame(frame, roomchat::server_frame_limits);
+    });
+    return 0;
+}

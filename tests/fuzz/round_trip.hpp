@@ -1,0 +1,31 @@
+#pragma once
+// The codec's round trip: whatever decodes must encode to text that decodes
+// to a frame encoding to the same bytes, so no field is lost, renamed or
+// changed on the way through encode().
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "roomchat/codec.hpp"
+
+#include "check.hpp"
+
+namespace roomchat::fuzz {
+
+template <typename Frame, typename Decode>
+void check_round_trip(std::string_view text, Decode decode) {
+    const auto first = decode(text);
+    const auto* frame = std::get_if<Frame>(&first);
+    if (frame == nullptr) {
+        check(!std::get<decode_error>(first).detail.empty(), "a decode error says which field or why");
+        return;
+    }
+    const std::string encoded = encode(*frame);
+    const auto second = decode(encoded);
+    const auto* again = std::get_if<Frame>(&second);
+    check(again != nullptr, "an encoded frame decodes again");
+    check(encode(*again) == encoded, "encode(decode(encode(frame))) == encode(frame)");
+}
+
+}  // namespace roomchat::fuzz
