@@ -185,8 +185,9 @@ int main(int argc, char* argv[]) {
     // connection comes from one address.
     const std::string all_connections = std::to_string(connections + room_size + opens + 10);
     rt::relay_process relay({"--rate-burst", "100000", "--rate-refill-ms", "1", "--user-rate-burst", "100000",
-                             "--user-rate-refill-ms", "1", "--frame-burst", "100000", "--max-connections-per-ip",
-                             all_connections, "--ip-rate-burst", all_connections, "--log-level", "warn"});
+                             "--user-rate-refill-ms", "1", "--frame-burst", "100000",
+                             "--max-connections-per-ip", all_connections, "--ip-rate-burst", all_connections,
+                             "--log-level", "warn"});
     std::cout << "relay_measure: " << ROOMCHAT_RELAY_BINARY << " on 127.0.0.1:" << relay.port() << "\n";
 
     const long before = relay.rss_kb();

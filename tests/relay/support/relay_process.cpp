@@ -53,6 +53,9 @@ pid_t spawn(std::vector<std::string> args, const std::vector<std::string>& env, 
             const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             if (log >= 0) dup2(log, STDERR_FILENO);
         }
+        // The test's own sockets must not live on in the relay: a socket the
+        // test closes would stay open (no FIN, no reset) while a relay holds a copy.
+        closefrom(STDERR_FILENO + 1);
         for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));  // NOLINT: child only, then exec
         auto argv = c_args(args);
         execv(argv[0], argv.data());

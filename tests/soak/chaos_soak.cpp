@@ -1,0 +1,322 @@
+// The chaos soak: real client sessions chat in several rooms through a
+// fault-injecting proxy (cuts, stalls, delays, frames split at odd bytes)
+// while the relay is killed and restarted, with SIGKILL and with SIGTERM.
+// Then the faults stop, everything settles and the promises are checked:
+//  - every member of a room holds the same timeline as the relay for the
+//    room's current epoch: contiguous, in seq order, each message once;
+//  - every message a client sent was acknowledged exactly once or reported
+//    failed with a reason, and nothing is left pending;
+//  - every message acknowledged in the current epoch is in the room;
+//  - the relay's memory stayed within its caps.
+// It prints the counts and exits non-zero on any violation.
+//
+//   chaos_soak [--seconds N] [--seed S] [--clients C] [--rooms R]
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chaos_proxy.hpp"
+#include "http_client.hpp"
+#include "relay_process.hpp"
+#include "soak_client.hpp"
+#include "tokens.hpp"
+
+namespace rt = roomchat::relay_test;
+using namespace std::chrono_literals;
+using roomchat::soak::chaos_faults;
+using roomchat::soak::chaos_proxy;
+using roomchat::soak::soak_client;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+struct options {
+    int seconds = 45;
+    std::uint64_t seed = 1;
+    int clients = 12;
+    int rooms = 3;
+};
+
+options parse(int argc, char* argv[]) {
+    options o;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string name = argv[i];
+        const std::string value = argv[i + 1];
+        if (name == "--seconds") o.seconds = std::stoi(value);
+        if (name == "--seed") o.seed = std::stoull(value);
+        if (name == "--clients") o.clients = std::stoi(value);
+        if (name == "--rooms") o.rooms = std::stoi(value);
+    }
+    return o;
+}
+
+// The relay as the soak runs it: on a fixed port so the proxy can always
+// find it, with the default limits except those one address (every client
+// here is 127.0.0.1) would hit.
+std::unique_ptr<rt::relay_process> start_relay(std::uint16_t port) {
+    std::vector<std::string> args{"--ip-rate-burst",          "100000", "--log-level", "warn",
+                                  "--max-connections-per-ip", "1000"};
+    if (port != 0) args.insert(args.end(), {"--port", std::to_string(port)});
+    return std::make_unique<rt::relay_process>(args, rt::test_secret,
+                                               std::vector<std::string>{"ASAN_OPTIONS=quarantine_size_mb=8"});
+}
+
+int failures = 0;
+
+void fail(const std::string& what) {
+    ++failures;
+    if (failures <= 40) std::printf("  FAIL: %s\n", what.c_str());
+}
+
+// The room's current history from the relay's HTTP API, by seq.
+std::map<roomchat::seq_t, nlohmann::json> relay_history(std::uint16_t port, const std::string& room) {
+    std::map<roomchat::seq_t, nlohmann::json> messages;
+    const auto auth = rt::bearer(rt::token_for("soak-checker", room));
+    roomchat::seq_t after = 0;
+    for (;;) {
+        const auto reply = rt::http_request(
+            port, "GET", "/api/rooms/" + room + "/messages?after=" + std::to_string(after) + "&limit=200", "",
+            auth);
+        const auto page = nlohmann::json::parse(reply.body, nullptr, false);
+        if (reply.status != 200 || !page.is_object() || page["messages"].empty()) break;
+        for (const auto& message : page["messages"]) {
+            after = message["seq"].get<roomchat::seq_t>();
+            messages[after] = message;
+        }
+    }
+    return messages;
+}
+
+std::uint64_t metric(std::uint16_t port, const std::string& name) {
+    const std::string body = rt::http_request(port, "GET", "/metrics").body;
+    const auto at = body.find("\n" + name + " ");
+    return at == std::string::npos ? 0 : std::stoull(body.substr(at + name.size() + 2));
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    const options o = parse(argc, argv);
+    std::mt19937_64 rng(o.seed);
+    const auto chance = [&](int per_mille) { return static_cast<int>(rng() % 1000) < per_mille; };
+
+    auto relay = start_relay(0);
+    const std::uint16_t relay_port = relay->port();
+    chaos_proxy proxy(relay_port, o.seed);
+    const std::string url = "ws://127.0.0.1:" + std::to_string(proxy.port()) + "/ws";
+    std::printf("chaos soak: %d s, seed %llu, %d clients in %d rooms, relay 127.0.0.1:%u behind proxy :%u\n",
+                o.seconds, static_cast<unsigned long long>(o.seed), o.clients, o.rooms, relay_port,
+                proxy.port());
+
+    std::vector<std::unique_ptr<soak_client>> clients;
+    std::vector<std::string> room_of;
+    for (int i = 0; i < o.clients; ++i) {
+        const std::string room = "soak" + std::to_string(i % o.rooms);
+        roomchat::client_config config;
+        config.room = room;
+        config.token = rt::token_for("user" + std::to_string(i), room);
+        clients.push_back(std::make_unique<soak_client>(url, config, static_cast<std::uint32_t>(rng())));
+        room_of.push_back(room);
+    }
+
+    chaos_faults faults;
+    // Per chunk: a third split, a tenth delayed; a stall now and then long
+    // enough for resends (2 s) and a cut often enough to lose acks in flight.
+    faults.split = 300;
+    faults.delay = 100;
+    faults.stall = 8;
+    faults.stall_ms = 3000;
+    faults.cut = 12;
+    proxy.set_faults(faults);
+
+    // Restarts at even intervals, alternating SIGTERM (a deploy) and SIGKILL (a crash).
+    const int restarts_planned = std::max(2, o.seconds / 15);
+    std::vector<steady::duration> restart_at;
+    for (int r = 1; r <= restarts_planned; ++r)
+        restart_at.push_back(std::chrono::seconds(o.seconds) * r / (restarts_planned + 1));
+    std::vector<steady::time_point> next_type(clients.size(), steady::now());
+    int restarts = 0;
+    std::uint64_t deduped = 0;
+    std::uint64_t dedupe_seen_this_life = 0;
+    long peak_rss_kb = 0;
+    auto next_scrape = steady::now();
+
+    const auto started = steady::now();
+    const auto pump_all = [&] {
+        for (auto& client : clients) client->poll();
+    };
+    while (steady::now() - started < std::chrono::seconds(o.seconds)) {
+        pump_all();
+        const auto now = steady::now();
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            if (now < next_type[i]) continue;
+            clients[i]->type("message " + std::to_string(clients[i]->record().sent.size()) + " from client " +
+                             std::to_string(i) + (chance(100) ? " \xf0\x9f\x8e\xac" : ""));
+            if (chance(300)) clients[i]->read_all();
+            next_type[i] = now + std::chrono::milliseconds(500 + rng() % 2500);
+        }
+        if (restarts < restarts_planned && now - started >= restart_at[static_cast<std::size_t>(restarts)]) {
+            deduped += dedupe_seen_this_life;
+            dedupe_seen_this_life = 0;
+            const int signal = restarts % 2 == 0 ? SIGTERM : SIGKILL;
+            relay->stop(signal, 5s);
+            std::printf("  t=%4.1f s: relay stopped with %s, restarting\n",
+                        std::chrono::duration<double>(now - started).count(),
+                        signal == SIGTERM ? "SIGTERM" : "SIGKILL");
+            relay = start_relay(relay_port);
+            ++restarts;
+        }
+        if (now >= next_scrape) {
+            dedupe_seen_this_life =
+                std::max(dedupe_seen_this_life, metric(relay_port, "roomchat_dedupe_hits_total"));
+            peak_rss_kb = std::max(peak_rss_kb, relay->rss_kb());
+            next_scrape = now + 500ms;
+        }
+        std::this_thread::sleep_for(2ms);
+    }
+
+    // Settle: a clean network, every client online with nothing pending.
+    proxy.set_faults({});
+    const auto settled = [&] {
+        return std::all_of(clients.begin(), clients.end(), [](const auto& c) {
+            const auto pending = c->session().pending();
+            return c->session().state() == roomchat::connection_state::online &&
+                   std::all_of(pending.begin(), pending.end(),
+                               [](const auto& p) { return p.failure.has_value(); });
+        });
+    };
+    const auto settle_until = steady::now() + 90s;
+    while (!settled() && steady::now() < settle_until) {
+        pump_all();
+        std::this_thread::sleep_for(2ms);
+    }
+    if (!settled()) fail("not settled 90 s after the faults stopped");
+    // A last word from everyone: anyone who missed a message on a connection
+    // that looked alive sees the gap and fills it.
+    for (std::size_t i = 0; i < clients.size(); ++i)
+        clients[i]->type("last word from client " + std::to_string(i));
+    const auto final_until = steady::now() + 60s;
+    while ((!settled() || std::any_of(clients.begin(), clients.end(),
+                                      [](const auto& c) {
+                                          const auto rows = c->session().timeline();
+                                          return rows.empty() || rows.back().seq == 0;
+                                      })) &&
+           steady::now() < final_until) {
+        pump_all();
+        std::this_thread::sleep_for(2ms);
+    }
+    for (int i = 0; i < 200; ++i) {  // the last words' echoes reach everyone
+        pump_all();
+        std::this_thread::sleep_for(5ms);
+    }
+    deduped += std::max(dedupe_seen_this_life, metric(relay_port, "roomchat_dedupe_hits_total"));
+    peak_rss_kb = std::max(peak_rss_kb, relay->rss_kb());
+
+    // ---- checks
+    std::map<std::string, std::map<roomchat::seq_t, nlohmann::json>> truth;
+    for (int r = 0; r < o.rooms; ++r) {
+        const std::string room = "soak" + std::to_string(r);
+        truth[room] = relay_history(relay_port, room);
+    }
+    std::uint64_t sent = 0;
+    std::uint64_t delivered = 0;
+    std::uint64_t connections = 0;
+    std::map<roomchat::errc, int> failed;
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+        const auto& client = *clients[i];
+        const auto& record = client.record();
+        const auto& room = truth[room_of[i]];
+        const std::string who = "client " + std::to_string(i) + " (" + client.user() + ")";
+        sent += record.sent.size();
+        delivered += static_cast<std::uint64_t>(record.delivered);
+        connections += static_cast<std::uint64_t>(record.connections);
+        for (const auto& [code, count] : record.failures) failed[code] += count;
+
+        // The timeline: contiguous from its first seq to the room's latest, each as the relay holds it.
+        const auto rows = client.session().timeline();
+        std::set<roomchat::message_id> ids;
+        roomchat::seq_t previous = 0;
+        for (const auto& row : rows) {
+            if (!ids.insert(row.id).second) fail(who + ": shows an id twice");
+            if (row.seq == 0) {
+                if (row.state != roomchat::delivery_state::failed) fail(who + ": a message still pending");
+                continue;
+            }
+            if (previous != 0 && row.seq != previous + 1) {
+                fail(who + ": a gap after seq " + std::to_string(previous));
+            }
+            previous = row.seq;
+            const auto held = room.find(row.seq);
+            if (held == room.end()) {
+                fail(who + ": seq " + std::to_string(row.seq) + " is not in the relay's room");
+            } else if (held->second["id"] != row.id.to_string() || held->second["text"] != row.text) {
+                fail(who + ": seq " + std::to_string(row.seq) + " differs from the relay's");
+            }
+        }
+        if (!room.empty() && previous != room.rbegin()->first) {
+            fail(who + ": ends at seq " + std::to_string(previous) + ", the room at " +
+                 std::to_string(room.rbegin()->first));
+        }
+        // Every message sent: acknowledged exactly once, or failed with a reason.
+        std::set<std::string> in_room;
+        for (const auto& [seq, message] : room) in_room.insert(message["id"].get<std::string>());
+        for (const auto& id : record.sent) {
+            const auto acked = record.acks.find(id);
+            const std::size_t acks = acked == record.acks.end() ? 0 : acked->second.size();
+            const auto row =
+                std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.id == id; });
+            if (acks > 1)
+                fail(who + ": " + id.to_string() + " acknowledged " + std::to_string(acks) + " times");
+            if (acks == 0 &&
+                (row == rows.end() || row->state != roomchat::delivery_state::failed || !row->failure)) {
+                fail(who + ": " + id.to_string() + " neither acknowledged nor failed");
+            }
+            const bool acked_now = acks == 1 && acked->second.front() == record.epoch_changes;
+            if (acked_now && in_room.count(id.to_string()) == 0) {
+                fail(who + ": " + id.to_string() + " acknowledged in the current epoch but not in the room");
+            }
+            if (in_room.count(id.to_string()) != 0 && !acked_now) {
+                fail(who + ": " + id.to_string() + " is in the room but was not acknowledged in its epoch");
+            }
+        }
+    }
+    const auto stats = proxy.stats();
+    std::printf(
+        "\n  sent %llu, delivered %llu (others' messages shown), deduped resends %llu, "
+        "connections %llu (reconnects %llu), relay restarts %d\n",
+        static_cast<unsigned long long>(sent), static_cast<unsigned long long>(delivered),
+        static_cast<unsigned long long>(deduped), static_cast<unsigned long long>(connections),
+        static_cast<unsigned long long>(connections - clients.size()), restarts);
+    std::printf("  failed: ");
+    if (failed.empty()) std::printf("none");
+    for (const auto& [code, count] : failed)
+        std::printf("%s %d  ", std::string(to_string(code)).c_str(), count);
+    std::printf(
+        "\n  proxy: %llu connections, %llu refused while the relay was down, %llu chunks split, "
+        "%llu delayed, %llu stalls, %llu cuts\n",
+        static_cast<unsigned long long>(stats.connections), static_cast<unsigned long long>(stats.refused),
+        static_cast<unsigned long long>(stats.splits), static_cast<unsigned long long>(stats.delays),
+        static_cast<unsigned long long>(stats.stalls), static_cast<unsigned long long>(stats.cuts));
+    std::printf("  rooms now: ");
+    for (const auto& [room, messages] : truth)
+        std::printf("%s %zu messages  ", room.c_str(), messages.size());
+    std::printf("\n  relay peak RSS %ld KiB\n", peak_rss_kb);
+    // Caps: 3 rooms of at most 1 MiB history, dedupe and connection state; far below this.
+    constexpr long rss_cap_kb = 256 * 1024;
+    if (peak_rss_kb > rss_cap_kb) fail("relay RSS " + std::to_string(peak_rss_kb) + " KiB over the cap");
+    if (restarts < 2) fail("fewer than two restarts");
+    if (stats.cuts == 0 || stats.splits == 0) fail("the proxy injected no faults");
+    std::printf("%s: %d violation(s)\n", failures == 0 ? "PASSED" : "FAILED", failures);
+    return failures == 0 ? 0 : 1;
+}
