@@ -44,11 +44,12 @@ export type ChatEvent =
   | { type: 'timeline_reset'; reason: 'history_truncated' | 'epoch_changed' }
   | { type: 'history_loaded'; mode: 'latest' | 'after' | 'before'; count: number; hasMore: boolean }
   | { type: 'unread_changed'; count: number; firstUnread?: string }
-  // `members` lists at most the relay's cap (1000 by default); `count` is everyone present.
+  // `members`: the relay's list on joining (at most 1000 by default) changed by each presence
+  // frame since, in no particular order; `count` is everyone present, listed or not.
   | { type: 'presence_changed'; members: User[]; count: number }
   | { type: 'rate_limited'; retryAt: number }
   // The token runs out at expiresAt (or has): get a fresh one and call setToken(). Comes once per
-  // token, a minute ahead (at most half its remaining life); sends refused meanwhile wait for it.
+  // welcome, a minute ahead (at most half the remaining life); sends refused meanwhile wait for it.
   | { type: 'token_expiring'; expiresAt: number }
   | { type: 'error'; code: ErrorCode; message: string; detail: string }
   // pending() changed (a message was typed or restored, acknowledged, failed or retried): store it again.

@@ -512,7 +512,7 @@ void client_session::handle(const read_marker_frame& frame, millis /*now*/) {
     }
 }
 
-void client_session::handle(const error_frame& frame, millis /*now*/) {
+void client_session::handle(const error_frame& frame, millis now) {
     if (frame.code == errc::token_expired && frame.room) {
         // A request refused while the token is stale: the connection stays,
         // and works again once the fresh token is in.
@@ -524,6 +524,14 @@ void client_session::handle(const error_frame& frame, millis /*now*/) {
     // connection on the token in use (docs/protocol.md), and so do we.
     const bool refused_refresh =
         frame.code == errc::auth_failed && (link_ == link_phase::joining || link_ == link_phase::joined);
+    if (link_ == link_phase::joining && frame.room == config_.room && !is_fatal(frame.code)) {
+        // The join itself was refused (rate_limited, room_full,
+        // too_many_rooms): ask again later, on a fresh connection.
+        emit(events::close_transport{std::string(to_string(frame.code))});
+        drop_connection();
+        schedule_reconnect(now);
+        return;
+    }
     if (!is_fatal(frame.code) || refused_refresh) {
         return;
     }
@@ -547,16 +555,6 @@ void client_session::pump_outbox(millis now) {
             emit(events::pending_changed{});
             continue;
         }
-        if (!limited_until) {
-            if (const auto wait = limiter_.try_acquire(now); wait > 0) {
-                limited_until = now + static_cast<millis>(wait);
-            }
-        }
-        if (limited_until) {
-            // Everything due waits for the same token, in order.
-            outbox_.defer(work.id, *limited_until);
-            continue;
-        }
         const auto* entry = outbox_.find(work.id);
         if (entry->state == delivery_state::sending && last_heard_at_ < entry->sent_at) {
             // Not a word since this went out: on a live TCP connection the ack
@@ -569,6 +567,16 @@ void client_session::pump_outbox(millis now) {
             drop_connection();
             schedule_reconnect(now);
             return;
+        }
+        if (!limited_until) {
+            if (const auto wait = limiter_.try_acquire(now); wait > 0) {
+                limited_until = now + static_cast<millis>(wait);
+            }
+        }
+        if (limited_until) {
+            // Everything due waits for the same token, in order.
+            outbox_.defer(work.id, *limited_until);
+            continue;
         }
         const bool was_queued = entry->state == delivery_state::queued;
         transmit(roomchat::send_frame{config_.room, entry->id, entry->text});

@@ -57,10 +57,21 @@ room_actions room::join(connection_id conn, const user_info& user, const join_fr
         }
     }
 
+    // The members as everyone else was last told them, plus the joiner:
+    // the changes still pending reach the joiner with the next presence
+    // frames, like everyone else, so its list never drifts from theirs.
     joined_frame joined;
     joined.room = id_;
     joined.epoch = epoch_;
-    joined.members = members();
+    joined.members.reserve(std::min<std::size_t>(announced_.size() + 1, config_.max_listed_members));
+    for (const auto& entry : announced_) {
+        joined.members.push_back(entry.second);
+    }
+    if (announced_.count(member.id) == 0) {
+        const auto at = std::lower_bound(joined.members.begin(), joined.members.end(), member,
+                                         [](const user_info& a, const user_info& b) { return a.id < b.id; });
+        joined.members.insert(at, member);
+    }
     joined.member_count = static_cast<std::uint32_t>(joined.members.size());
     if (joined.members.size() > config_.max_listed_members) {
         joined.members.resize(config_.max_listed_members);
@@ -112,22 +123,27 @@ room_actions room::on_timer(millis now) {
     if (!presence_due_ || now < *presence_due_) {
         return actions;
     }
-    const auto count = static_cast<std::uint32_t>(users_.size());
-    for (const std::string& user_id : presence_dirty_) {
-        const auto present = users_.find(user_id);
-        const auto announced = announced_.find(user_id);
+    auto it = presence_dirty_.begin();
+    for (std::uint32_t done = 0; it != presence_dirty_.end() && done < config_.max_presence_per_flush;
+         it = presence_dirty_.erase(it), ++done) {
+        const auto present = users_.find(*it);
+        const auto announced = announced_.find(*it);
         if (present != users_.end() && announced == announced_.end()) {
-            announced_.emplace(user_id, present->second.user);
+            announced_.emplace(*it, present->second.user);
+            const auto count = static_cast<std::uint32_t>(announced_.size());
             actions.push_back(
                 to_members(presence_frame{id_, presence_event::join, present->second.user, count}));
         } else if (present == users_.end() && announced != announced_.end()) {
-            actions.push_back(
-                to_members(presence_frame{id_, presence_event::leave, announced->second, count}));
+            const user_info user = announced->second;
             announced_.erase(announced);
+            const auto count = static_cast<std::uint32_t>(announced_.size());
+            actions.push_back(to_members(presence_frame{id_, presence_event::leave, user, count}));
         }
     }
-    presence_dirty_.clear();
     presence_due_.reset();
+    if (!presence_dirty_.empty()) {
+        presence_due_ = now + config_.presence_slice_interval_ms;
+    }
     return actions;
 }
 

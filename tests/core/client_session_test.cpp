@@ -372,6 +372,20 @@ TEST_F(session_test, a_refused_refresh_keeps_the_connection_on_the_token_in_use)
     EXPECT_EQ(s().state(), connection_state::online);
 }
 
+TEST_F(session_test, a_refused_join_is_tried_again_later_on_a_new_connection) {
+    s().start(0);
+    s().transport_opened(0);
+    deliver(welcome(), 0);
+    events();
+    deliver(error_frame{errc::room_full, "every room the relay can hold is in use", std::string("lobby")}, 5);
+    const auto ev = events();
+    EXPECT_EQ(only<events::error>(ev).size(), 1U);
+    EXPECT_EQ(only<events::close_transport>(ev).size(), 1U);
+    EXPECT_EQ(s().state(), connection_state::reconnecting)
+        << "not stuck joining until the handshake deadline";
+    EXPECT_LE(*s().next_deadline(), 5 + 500);
+}
+
 TEST_F(session_test, stop_closes_and_never_reconnects) {
     go_online(0);
     s().stop(10);

@@ -147,8 +147,8 @@ TEST(Room, JoinRepliesJoinedThenLatestHistoryAndAnnouncesPresenceAfterTheDelay) 
     EXPECT_EQ(r.next_deadline(), 1000 + room_config{}.presence_delay_ms);
     const room_actions second = r.join(3, ann, fresh(), 1100);
     ASSERT_EQ(second.size(), 2u);
-    EXPECT_EQ(frame_of<joined_frame>(second[0]).members, (std::vector<user_info>{ann, bob}))
-        << "sorted by id";
+    EXPECT_EQ(frame_of<joined_frame>(second[0]).members, (std::vector<user_info>{ann}))
+        << "bob's arrival is not announced yet: ann hears of it with everyone else";
     EXPECT_EQ(r.next_deadline(), 1000 + room_config{}.presence_delay_ms) << "the first change sets the time";
 
     const auto presence = presence_after_delay(r);
@@ -158,6 +158,56 @@ TEST(Room, JoinRepliesJoinedThenLatestHistoryAndAnnouncesPresenceAfterTheDelay) 
     EXPECT_EQ(presence[1].user, bob);
     EXPECT_EQ(presence[1].member_count, 2u);
     EXPECT_EQ(presence[1].room, "lobby");
+    const room_actions third = r.join(4, cat, fresh(), 2000);
+    EXPECT_EQ(frame_of<joined_frame>(third[0]).members, (std::vector<user_info>{ann, bob, cat}))
+        << "sorted by id";
+    EXPECT_EQ(frame_of<joined_frame>(third[0]).member_count, 3u);
+}
+
+// A joiner's list is what everyone else was last told, so the changes still
+// pending reach it like them: it never misses one, never keeps a ghost.
+TEST(Room, AJoinerDuringAReloadOfAnotherUserStillSeesThem) {
+    room r = two_users();
+    r.leave(1, 0);  // ann reloads...
+    const room_actions joined = r.join(5, cat, fresh(), 100);
+    (void)r.join(6, ann, fresh(), 200);  // ...and is back
+    EXPECT_EQ(frame_of<joined_frame>(joined[0]).members, (std::vector<user_info>{ann, bob, cat}));
+    EXPECT_EQ(presence_after_delay(r).size(), 1u)
+        << "only cat's own arrival: ann never left as far as anyone knows";
+}
+
+TEST(Room, AJoinerNeverSeesSomeoneWhoCameAndWentBeforeAnyoneHeard) {
+    room r = two_users();
+    (void)r.join(5, cat, fresh(), 0);  // cat comes...
+    const room_actions joined = r.join(6, user_info{"dan", "Dan"}, fresh(), 100);
+    r.leave(5, 200);  // ...and goes
+    EXPECT_EQ(frame_of<joined_frame>(joined[0]).members,
+              (std::vector<user_info>{ann, bob, user_info{"dan", "Dan"}}));
+    const auto presence = presence_after_delay(r);
+    ASSERT_EQ(presence.size(), 1u);
+    EXPECT_EQ(presence[0].user.id, "dan");
+    EXPECT_EQ(presence[0].member_count, 3u);
+}
+
+TEST(Room, ACrowdIsAnnouncedInSlices) {
+    room_config config;
+    config.max_presence_per_flush = 64;
+    room r("lobby", epoch_a, config);
+    for (connection_id conn = 1; conn <= 200; ++conn) {
+        (void)r.join(conn, user_info{"u" + std::to_string(1000 + conn), "U"}, fresh(), 0);
+    }
+    std::size_t announced = 0;
+    std::vector<std::size_t> slices;
+    while (const auto due = r.next_deadline()) {
+        const room_actions slice = r.on_timer(*due);
+        slices.push_back(slice.size());
+        announced += slice.size();
+        if (const auto next = r.next_deadline()) {
+            EXPECT_EQ(*next, *due + config.presence_slice_interval_ms);
+        }
+    }
+    EXPECT_EQ(announced, 200u);
+    EXPECT_EQ(slices, (std::vector<std::size_t>{64, 64, 64, 8}));
 }
 
 TEST(Room, SecondConnectionOfAUserIsNoPresenceChange) {
@@ -622,7 +672,8 @@ TEST(Room, TheMemberListIsCappedButTheCountIsNot) {
     for (connection_id conn = 1; conn <= 5; ++conn) {
         (void)r.join(conn, user_info{"u" + std::to_string(conn), "U"}, fresh(), 0);
     }
-    const room_actions actions = r.join(9, ann, fresh(), 0);
+    (void)r.on_timer(config.presence_delay_ms);
+    const room_actions actions = r.join(9, ann, fresh(), 1000);
     const auto& joined = frame_of<joined_frame>(actions.at(0));
     EXPECT_EQ(joined.member_count, 6u);
     EXPECT_EQ(joined.members, (std::vector<user_info>{ann, {"u1", "U"}, {"u2", "U"}})) << "the first by id";
@@ -631,7 +682,8 @@ TEST(Room, TheMemberListIsCappedButTheCountIsNot) {
     for (connection_id conn = 1; conn <= 6; ++conn) {
         (void)exact.join(conn, user_info{"u" + std::to_string(conn), "U"}, fresh(), 0);
     }
-    EXPECT_EQ(frame_of<joined_frame>(exact.join(6, {"u6", "U"}, fresh(), 0).at(0)).members.size(), 6u);
+    (void)exact.on_timer(config.presence_delay_ms);
+    EXPECT_EQ(frame_of<joined_frame>(exact.join(6, {"u6", "U"}, fresh(), 1000).at(0)).members.size(), 6u);
 }
 
 TEST(Room, TheUsersBucketAcrossRoomsLimitsEveryRoom) {

@@ -130,6 +130,10 @@ TEST(RelayChat, JoinSendsMembersAndTheLatestHistory) {
     ASSERT_TRUE(alice);
     ASSERT_TRUE(join(*alice, "lobby"));
     for (const char* text : {"one", "two", "three"}) send_and_ack(*alice, "lobby", text);
+    // Alice's arrival is announced (to her too) after the presence delay;
+    // a joiner's list is the announced one.
+    ASSERT_TRUE(alice->wait_for<presence_frame>(
+        [](const presence_frame& p) { return p.event == presence_event::join && p.user.id == "alice"; }));
 
     auto bob = authed_client(relay.ws_url(), token_for("bob", "lobby"));
     ASSERT_TRUE(bob);

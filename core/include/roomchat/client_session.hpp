@@ -153,8 +153,8 @@ struct rate_limited {
     millis retry_at = 0;  // the held message goes out by itself then
 };
 // The token runs out at `expires_at` (or already has): hand a fresh one to
-// set_token(). Sent once per token, ahead of time; sends refused meanwhile
-// wait for it.
+// set_token(). Sent once per welcome (a connection's, a refresh's), ahead of
+// time; sends refused meanwhile wait for it.
 struct token_expiring {
     millis expires_at = 0;
 };

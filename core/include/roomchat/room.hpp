@@ -41,6 +41,11 @@ struct room_config {
     // who leaves and comes back within it (a reload) causes no frame at all,
     // and one who loops leave/join costs the others one frame per interval.
     millis presence_delay_ms = 500;
+    // At most this many presence changes go out at a time; the rest follow
+    // presence_slice_interval_ms later. A crowd arriving at once is then
+    // announced in slices, between which the relay's write queues drain.
+    std::uint32_t max_presence_per_flush = 64;
+    millis presence_slice_interval_ms = 20;
     // joined.members lists at most this many users (about 250 bytes each at
     // worst), keeping the frame far below the client's 1 MiB limit.
     std::uint32_t max_listed_members = 1000;
@@ -78,7 +83,10 @@ public:
     // rooms of one relay, outliving this room).
     room(std::string id, std::string epoch, room_config config = {}, rate_table* user_sends = nullptr);
 
-    // A connection enters. Replies joined + history to it: the latest page,
+    // A connection enters. Replies joined + history to it. joined.members is
+    // the membership as the others were last told it (presence changes still
+    // pending reach the joiner with everyone else) plus the joiner. History:
+    // the latest page,
     // or everything after request.since when that position is one this room
     // holds. It is not when request.epoch names another epoch, or (a client
     // that names no epoch) when since is beyond latest_seq(): then the page is
@@ -130,7 +138,8 @@ public:
     room_actions mark_read(connection_id conn, seq_t seq);
 
     // Presence: every user whose presence changed since the last call and
-    // differs from what the members were last told, as presence frames.
+    // differs from what the members were last told, as presence frames (at
+    // most config.max_presence_per_flush; the rest are due again shortly).
     // Due at next_deadline(); calling it earlier sends nothing.
     room_actions on_timer(millis now);
     std::optional<millis> next_deadline() const noexcept { return presence_due_; }
