@@ -183,11 +183,13 @@ int main(int argc, char* argv[]) {
     // The rate limits are lifted: the fill sends 1000 messages back to back, the
     // busy room talks faster than one message a second per person, and every
     // connection comes from one address.
-    const std::string all_connections = std::to_string(connections + room_size + opens + 10);
+    const int all = connections + room_size + opens + 10;
+    const std::string all_connections = std::to_string(all);
+    const std::string upgrades_and_auths = std::to_string(2 * all);
     rt::relay_process relay({"--rate-burst", "100000", "--rate-refill-ms", "1", "--user-rate-burst", "100000",
                              "--user-rate-refill-ms", "1", "--frame-burst", "100000",
-                             "--max-connections-per-ip", all_connections, "--ip-rate-burst", all_connections,
-                             "--log-level", "warn"});
+                             "--max-connections-per-ip", all_connections, "--ip-rate-burst",
+                             upgrades_and_auths, "--log-level", "warn"});
     std::cout << "relay_measure: " << ROOMCHAT_RELAY_BINARY << " on 127.0.0.1:" << relay.port() << "\n";
 
     const long before = relay.rss_kb();

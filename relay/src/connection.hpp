@@ -13,8 +13,10 @@ namespace roomchat::relay {
 
 // Pings answered per connection. Browsers never ping; libraries ping every
 // 20-30 s. Beyond this a ping gets no pong, so a peer that pings and never
-// reads cannot make the relay queue pongs.
-inline constexpr rate_limit_config ping_limit{3, 5'000};
+// reads cannot make the relay queue pongs; one that goes on pinging past it
+// is closed.
+inline constexpr rate_limit_config ping_limit{5, 2'000};
+inline constexpr std::uint32_t max_ignored_pings = 20;
 
 struct connection_state {
     connection_state(std::string peer_address, millis now, const rate_limit_config& frame_rate,
@@ -30,6 +32,7 @@ struct connection_state {
     bool closing = false;                // close requested: ignore further frames
     rate_limiter frames;                 // relay_config::frame_rate
     rate_limiter pings;                  // ping_limit
+    std::uint32_t ignored_pings = 0;     // pings past it, up to max_ignored_pings
     rate_limiter requests;               // relay_config::request_rate
 };
 

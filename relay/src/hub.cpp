@@ -16,6 +16,9 @@ bool holds(const room_actions& actions) {
                        [](const room_action& action) { return std::holds_alternative<Frame>(action.frame); });
 }
 
+// Log lines a remote address can provoke: a burst of 5, then one a second.
+constexpr rate_limit_config log_rate{5, 1000};
+
 // A user's connections together: twice one connection's allowance.
 rate_limit_config doubled(rate_limit_config rate) {
     rate.burst *= 2;
@@ -34,14 +37,22 @@ hub::hub(const relay_config& config, room_registry& rooms, const token_verifier&
       log_(log),
       user_requests_(doubled(config.request_rate)),
       room_creations_(config.room_creation_rate),
-      addresses_(config.ip_rate) {
-    rooms_.on_due([this](room& chat, millis now) { perform(chat, chat.on_timer(now)); });
+      addresses_(config.ip_rate),
+      log_lines_(log_rate) {
+    rooms_.on_due([this](room& chat, millis now) {
+        perform(chat, chat.on_timer(now));
+        rooms_.schedule(chat);  // more to announce, or a timer that fired early by the wall clock
+    });
 }
 
 bool hub::admit_address(const std::string& address, millis now) {
     if (addresses_.try_acquire(address, now) == 0) return true;
     ++metrics_.address_refusals;
     return false;
+}
+
+bool hub::may_log(const std::string& address, millis now) {
+    return log_lines_.try_acquire(address, now) == 0;
 }
 
 void hub::opened(connection_id conn, std::string peer, millis now) {
@@ -101,6 +112,10 @@ bool hub::ping(connection_id conn, millis now) {
     if (state == nullptr || !within_flood_limit(conn, *state, now)) return false;
     if (state->pings.try_acquire(now) == 0) return true;
     ++metrics_.pings_ignored;
+    if (++state->ignored_pings > max_ignored_pings) {
+        ++metrics_.flood_disconnects;
+        drop(conn, errc::rate_limited, close_code::policy_violation, now);
+    }
     return false;
 }
 
@@ -134,9 +149,12 @@ void hub::drop(connection_id conn, errc reason, std::uint16_t code, millis now) 
     connection_state* state = live(conn);
     if (state == nullptr) return;
     if (reason == errc::slow_consumer) ++metrics_.slow_consumer_disconnects;
-    log_.write(
-        log_level::warn, "connection_dropped",
-        {{"conn", std::to_string(conn)}, {"peer", state->peer}, {"reason", std::string(to_string(reason))}});
+    if (may_log(state->peer, now)) {
+        log_.write(log_level::warn, "connection_dropped",
+                   {{"conn", std::to_string(conn)},
+                    {"peer", state->peer},
+                    {"reason", std::string(to_string(reason))}});
+    }
     leave_all(conn, *state, now);
     state->closing = true;
     transport_->close(conn, code, std::string(to_string(reason)));
@@ -157,9 +175,7 @@ void hub::closed(connection_id conn, millis now) {
 
 result<send_outcome> hub::post_message(const user_info& user, const std::string& room_id,
                                        const message_id& id, std::string_view text, millis now) {
-    if (rooms_.find(room_id) == nullptr && room_creations_.try_acquire(user.id, now) > 0) {
-        return errc::rate_limited;
-    }
+    if (creation_wait(user.id, room_id, now) > 0) return errc::rate_limited;
     auto opened_room = rooms_.open(room_id);
     if (!opened_room) return opened_room.error();
     room& chat = **opened_room;
@@ -198,11 +214,15 @@ void hub::handle(connection_id conn, connection_state& state, const auth_frame& 
     auto verified = verifier_.verify(frame.token, now);
     if (auto* rejection = std::get_if<token_rejection>(&verified)) {
         ++metrics_.auth_failures;
-        log_.write(log_level::info, "auth_failed",
-                   {{"conn", std::to_string(conn)}, {"peer", state.peer}, {"detail", rejection->detail}});
+        if (may_log(state.peer, now)) {
+            log_.write(log_level::info, "auth_failed",
+                       {{"conn", std::to_string(conn)}, {"peer", state.peer}, {"detail", rejection->detail}});
+        }
         if (state.claims) {
-            // A failed refresh keeps the connection on its current token.
-            send_error(conn, rejection->code, rejection->detail);
+            // A failed refresh keeps the connection on its current token. It
+            // is always auth_failed: token_expired without a room means the
+            // connection is being closed (the grace ended).
+            send_error(conn, errc::auth_failed, "refresh refused: " + rejection->detail);
         } else {
             fail(conn, state, rejection->code, rejection->detail);
         }
@@ -227,7 +247,9 @@ void hub::handle(connection_id conn, connection_state& state, const auth_frame& 
     state.claims = std::move(claims);
     const std::vector<std::string> joined(state.rooms.begin(), state.rooms.end());
     for (const auto& room_id : joined) {
-        if (!state.claims->admits(room_id)) leave_room(conn, state, room_id, now);
+        if (state.claims->admits(room_id)) continue;
+        leave_room(conn, state, room_id, now);
+        send_error(conn, errc::room_forbidden, "the refreshed token does not admit this room", room_id);
     }
     transport_->wake_at(conn, state.claims->expires_at + config_.token_grace_ms);
 
@@ -271,13 +293,15 @@ void hub::handle(connection_id conn, connection_state& state, const join_frame& 
     rooms_.schedule(*chat);
 }
 
+std::uint32_t hub::creation_wait(const std::string& user_id, const std::string& room_id, millis now) {
+    return rooms_.find(room_id) != nullptr ? 0 : room_creations_.try_acquire(user_id, now);
+}
+
 room* hub::open_room(connection_id conn, const std::string& user_id, const std::string& room_id, millis now) {
-    if (rooms_.find(room_id) == nullptr) {
-        if (const auto wait = room_creations_.try_acquire(user_id, now); wait > 0) {
-            send_error(conn, errc::rate_limited,
-                       "creating rooms too fast; the next in " + std::to_string(wait) + " ms", room_id);
-            return nullptr;
-        }
+    if (const auto wait = creation_wait(user_id, room_id, now); wait > 0) {
+        send_error(conn, errc::rate_limited,
+                   "creating rooms too fast; the next in " + std::to_string(wait) + " ms", room_id);
+        return nullptr;
     }
     auto opened_room = rooms_.open(room_id);
     if (!opened_room) {

@@ -43,6 +43,10 @@ public:
     // Whether `address` may make one more WebSocket upgrade, first auth or
     // API request now (relay_config::ip_rate); spends it if so.
     bool admit_address(const std::string& address, millis now);
+    // Whether a log line about `address` may be written now: what a remote
+    // peer can provoke (refusals, failed auths, drops) is logged at most a few
+    // times a second per address, so nobody can fill the disk with log lines.
+    bool may_log(const std::string& address, millis now);
 
     // ---- WebSocket connections
     void opened(connection_id conn, std::string peer, millis now);
@@ -94,6 +98,9 @@ private:
     // The room, created if need be within the user's room creation allowance;
     // nullptr after answering why not.
     room* open_room(connection_id conn, const std::string& user_id, const std::string& room_id, millis now);
+    // 0 when `room_id` exists or the user may bring it into being now (which
+    // spends their allowance); otherwise the milliseconds until they may.
+    std::uint32_t creation_wait(const std::string& user_id, const std::string& room_id, millis now);
     // The room `conn` has joined, or nullptr after sending not_joined.
     room* joined_room(connection_id conn, const connection_state& state, const std::string& room_id);
     void leave_room(connection_id conn, connection_state& state, const std::string& room_id, millis now);
@@ -116,6 +123,7 @@ private:
     rate_table user_requests_;                           // twice request_rate, per user
     rate_table room_creations_;                          // per user
     rate_table addresses_;                               // per remote address
+    rate_table log_lines_;                               // per remote address
 };
 
 }  // namespace roomchat::relay

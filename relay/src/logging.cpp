@@ -70,6 +70,20 @@ std::size_t utf8_length(std::string_view text, std::size_t at) {
     return 0;
 }
 
+unsigned code_point_of_3(std::string_view text, std::size_t at) {
+    const auto byte = [&](std::size_t i) {
+        return static_cast<unsigned>(static_cast<unsigned char>(text[at + i]));
+    };
+    return ((byte(0) & 0x0FU) << 12U) | ((byte(1) & 0x3FU) << 6U) | (byte(2) & 0x3FU);
+}
+
+// Line and paragraph separators, which some viewers break lines at, and the
+// bidirectional overrides and isolates, which reorder what follows them.
+bool breaks_or_reorders(unsigned point) {
+    return point == 0x2028 || point == 0x2029 || (point >= 0x202A && point <= 0x202E) ||
+           (point >= 0x2066 && point <= 0x2069);
+}
+
 void append_hex_escape(std::string& out, unsigned value, const char* prefix, int digits) {
     static constexpr char hex[] = "0123456789abcdef";
     out += prefix;
@@ -80,7 +94,8 @@ void append_hex_escape(std::string& out, unsigned value, const char* prefix, int
 
 // Every byte that could act on a terminal or split a line is escaped: C0
 // controls and DEL, C1 controls (U+0080-U+009F, which some terminals obey
-// even in UTF-8) and bytes that are not well-formed UTF-8. Values arrive
+// even in UTF-8), line separators and bidi overrides, and bytes that are not
+// well-formed UTF-8. Values arrive
 // from the network (an Origin header, a token's claims), so nothing in
 // them may forge a log line or an escape sequence.
 std::string format_log_value(std::string_view value) {
@@ -124,6 +139,11 @@ std::string format_log_value(std::string_view value) {
             append_hex_escape(escaped, static_cast<unsigned char>(value[i + 1]), "\\u00", 2);  // a C1 control
             needs_quotes = true;
             i += 2;
+        } else if (const unsigned point = length == 3 ? code_point_of_3(value, i) : 0;
+                   breaks_or_reorders(point)) {
+            append_hex_escape(escaped, point, "\\u", 4);
+            needs_quotes = true;
+            i += 3;
         } else {
             escaped.append(value.substr(i, length));
             i += length;

@@ -25,7 +25,7 @@ result<room*> room_registry::open(const std::string& id) {
         auto created = std::make_unique<entry>(io_, id, generate_epoch(random_), config_, &user_sends_);
         it = rooms_.emplace(id, std::move(created)).first;
     }
-    ++it->second->drop_generation;
+    it->second->drop_generation = ++generations_;
     it->second->drop_timer.cancel();
     return &it->second->chat;
 }
@@ -39,7 +39,7 @@ bool room_registry::evict_idle() {
         }
     }
     if (oldest == rooms_.end()) return false;
-    rooms_.erase(oldest);  // its timers are cancelled with it; their handlers find no room
+    rooms_.erase(oldest);  // its timers are cancelled with it (drop_generation keeps stale ones harmless)
     return true;
 }
 
@@ -52,7 +52,7 @@ void room_registry::release(const std::string& id) {
     const auto it = rooms_.find(id);
     if (it == rooms_.end() || !it->second->chat.empty()) return;
     it->second->idle_since = ++releases_;
-    const std::uint64_t generation = ++it->second->drop_generation;
+    const std::uint64_t generation = it->second->drop_generation = ++generations_;
     auto& timer = it->second->drop_timer;
     timer.expires_after(idle_ttl_);
     timer.async_wait([this, id, generation](const boost::system::error_code& ec) {

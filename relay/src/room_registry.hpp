@@ -59,8 +59,11 @@ private:
         class room chat;
         boost::asio::steady_timer drop_timer;
         boost::asio::steady_timer wake_timer;
-        std::uint64_t drop_generation = 0;  // a stale timer completion must not drop a reused room
-        std::uint64_t idle_since = 0;       // release order: the smallest has been idle longest
+        // Which drop timer may drop the room: one number from the whole
+        // registry, so a stale completion can match no room, not even one
+        // created again under the same id.
+        std::uint64_t drop_generation = 0;
+        std::uint64_t idle_since = 0;  // release order: the smallest has been idle longest
     };
 
     // Drops the room idle longest; false when every room has members.
@@ -74,6 +77,7 @@ private:
     random_source random_;
     due_callback on_due_;
     std::uint64_t releases_ = 0;
+    std::uint64_t generations_ = 0;
     std::map<std::string, std::unique_ptr<entry>> rooms_;
 };
 

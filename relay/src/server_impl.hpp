@@ -53,11 +53,20 @@ public:
         // algorithm meeting delayed ACKs holds a broadcast back ~40 ms. (The
         // socket init handler runs before accept, too early to set options.)
         endpoint_.set_tcp_post_init_handler([this](const connection_hdl& hdl) {
-            websocketpp::lib::error_code ec;
-            const connection_ptr con = endpoint_.get_con_from_hdl(hdl, ec);
-            if (ec) return;
+            session* s = find(hdl);
+            if (s == nullptr) return;
             boost::system::error_code ignored;
-            con->get_raw_socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+            // Sockets of every kind (handshakes and plain HTTP requests too)
+            // are capped per address, so a client that opens connections and
+            // never finishes a request cannot hold more than this many.
+            if (sockets_per_ip_[s->peer] > 2 * config_.max_connections_per_ip) {
+                if (hub_.may_log(s->peer, now_millis())) {
+                    log_.write(log_level::warn, "too_many_sockets", {{"peer", s->peer}});
+                }
+                s->con->get_raw_socket().close(ignored);
+                return;
+            }
+            s->con->get_raw_socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
         });
         endpoint_.set_validate_handler([this](const connection_hdl& hdl) { return validate(hdl); });
         endpoint_.set_open_handler([this](const connection_hdl& hdl) { on_open(hdl); });
@@ -163,8 +172,8 @@ private:
         boost::asio::steady_timer heartbeat;
     };
 
-    // websocketpp queues without limit; the queue is polled after every frame
-    // the relay sends, pongs included.
+    // websocketpp queues without limit; the queue is polled after every data
+    // frame and pong the relay sends (its own pings carry no payload).
     void check_backlog(connection_id conn, session& s) {
         if (s.slow || s.con->get_buffered_amount() <= config_.max_buffered_bytes) return;
         s.slow = true;
@@ -189,6 +198,7 @@ private:
         boost::system::error_code peer_ec;
         s->peer = con->get_raw_socket().remote_endpoint(peer_ec).address().to_string();
         con->set_termination_handler([this, id](connection_ptr) { forget(id); });
+        ++sockets_per_ip_[s->peer];
         ids_.emplace(hdl, id);
         sessions_.emplace(id, std::move(s));
     }
@@ -199,6 +209,7 @@ private:
         const auto& con = s->con;
         // Refusals end the connection: say so, or a keep-alive client reuses it.
         con->replace_header("Connection", "close");
+        const millis now = now_millis();
         if (shutting_down_) {
             con->set_status(websocketpp::http::status_code::service_unavailable);
             return false;
@@ -208,21 +219,26 @@ private:
             con->set_status(websocketpp::http::status_code::not_found);
             return false;
         }
-        if (!origin_allowed(con->get_origin(), con->get_request_header("Host"), config_.allowed_origins)) {
-            log_.write(log_level::warn, "origin_rejected",
-                       {{"peer", s->peer}, {"origin", con->get_origin()}});
-            con->set_status(websocketpp::http::status_code::forbidden);
+        // First, so that even refusals (and their log lines) are rate-limited per address.
+        if (!hub_.admit_address(s->peer, now)) {
+            if (hub_.may_log(s->peer, now))
+                log_.write(log_level::warn, "address_rate_limited", {{"peer", s->peer}});
+            con->set_status(websocketpp::http::status_code::too_many_requests);
             return false;
         }
-        if (!hub_.admit_address(s->peer, now_millis())) {
-            log_.write(log_level::warn, "address_rate_limited", {{"peer", s->peer}});
-            con->set_status(websocketpp::http::status_code::too_many_requests);
+        if (!origin_allowed(con->get_origin(), con->get_request_header("Host"), config_.allowed_origins)) {
+            if (hub_.may_log(s->peer, now)) {
+                log_.write(log_level::warn, "origin_rejected",
+                           {{"peer", s->peer}, {"origin", con->get_origin()}});
+            }
+            con->set_status(websocketpp::http::status_code::forbidden);
             return false;
         }
         std::size_t& count = connections_per_ip_[s->peer];
         if (count >= config_.max_connections_per_ip) {
             if (count == 0) connections_per_ip_.erase(s->peer);
-            log_.write(log_level::warn, "too_many_connections", {{"peer", s->peer}});
+            if (hub_.may_log(s->peer, now))
+                log_.write(log_level::warn, "too_many_connections", {{"peer", s->peer}});
             con->set_status(websocketpp::http::status_code::too_many_requests);
             return false;
         }
@@ -332,6 +348,8 @@ private:
             const auto ip = connections_per_ip_.find(s->peer);
             if (ip != connections_per_ip_.end() && --ip->second == 0) connections_per_ip_.erase(ip);
         }
+        const auto sockets = sockets_per_ip_.find(s->peer);
+        if (sockets != sockets_per_ip_.end() && --sockets->second == 0) sockets_per_ip_.erase(sockets);
         if (s->open) {
             hub_.closed(conn, now_millis());
             log_.write(log_level::debug, "connection_closed",
@@ -362,7 +380,8 @@ private:
     std::function<void()> on_drained_;
     std::map<connection_id, std::unique_ptr<session>> sessions_;
     std::map<websocketpp::connection_hdl, connection_id, std::owner_less<websocketpp::connection_hdl>> ids_;
-    std::unordered_map<std::string, std::size_t> connections_per_ip_;
+    std::unordered_map<std::string, std::size_t> connections_per_ip_;  // WebSocket upgrades accepted
+    std::unordered_map<std::string, std::size_t> sockets_per_ip_;      // every accepted socket
 };
 
 }  // namespace roomchat::relay

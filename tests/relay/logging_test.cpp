@@ -35,6 +35,16 @@ TEST(LogValue, EveryControlCharacterIsEscaped) {
               "\"a\\u009bb\"")
         << "C1 CSI in UTF-8";
     EXPECT_EQ(format_log_value("\xc2\xa0"), "\xc2\xa0") << "U+00A0 is not a control";
+    EXPECT_EQ(format_log_value("a\xe2\x80\xa8"
+                               "b"),
+              "\"a\\u2028b\"")
+        << "LINE SEPARATOR";
+    EXPECT_EQ(format_log_value("\xe2\x80\xae"
+                               "gnp.exe"),
+              "\"\\u202egnp.exe\"")
+        << "RIGHT-TO-LEFT OVERRIDE";
+    EXPECT_EQ(format_log_value("\xe2\x81\xa6x"), "\"\\u2066x\"") << "LEFT-TO-RIGHT ISOLATE";
+    EXPECT_EQ(format_log_value("\xe2\x80\x94"), "\xe2\x80\x94") << "an em dash is just text";
 }
 
 TEST(LogValue, BytesThatAreNotUtf8AreEscaped) {

@@ -21,6 +21,7 @@
 #include "bystanders.hpp"
 #include "http_client.hpp"
 #include "relay_process.hpp"
+#include "session_client.hpp"
 #include "tokens.hpp"
 #include "ws_client.hpp"
 
@@ -46,9 +47,7 @@ void expect_unharmed(const bystander_report& report, const relay_process& relay)
 }
 
 std::uint64_t metric(const relay_process& relay, const std::string& name) {
-    const std::string body = http_request(relay.port(), "GET", "/metrics").body;
-    const auto at = body.find("\n" + name + " ");
-    return at == std::string::npos ? 0 : std::stoull(body.substr(at + name.size() + 2));
+    return metric_value(relay.port(), name);
 }
 
 // A WebSocket client with Beast, which (unlike the browser or websocketpp)
@@ -80,8 +79,8 @@ TEST(RelayAbuse, OnlyTheFirstPingsOfABurstGetAPong) {
     write_text(*ws, auth_frame{token_for("pinger", "lobby")});
     boost::beast::flat_buffer buffer;
     ws->read(buffer);  // the welcome; the pongs before it pass through the callback
-    EXPECT_EQ(pongs, 3) << "the ping limit's burst";
-    EXPECT_EQ(metric(relay, "roomchat_pings_ignored_total"), 7u);
+    EXPECT_EQ(pongs, 5) << "the ping limit's burst";
+    EXPECT_EQ(metric(relay, "roomchat_pings_ignored_total"), 5u);
 }
 
 TEST(RelayAbuse, APingFloodThatNeverReadsIsClosedAndTheRelayStaysSmall) {
@@ -105,30 +104,35 @@ TEST(RelayAbuse, APingFloodThatNeverReadsIsClosedAndTheRelayStaysSmall) {
     EXPECT_EQ(metric(relay, "roomchat_flood_disconnects_total"), 1u);
 }
 
-TEST(RelayAbuse, PingsUnderTheFloodLimitThatNeverReadCannotGrowTheRelay) {
+TEST(RelayAbuse, APeerPingingPastTheLimitWithoutReadingIsClosedAndTheRelayStaysSmall) {
     relay_process relay(bystander_friendly(), test_secret, small_quarantine);
     bystanders others(relay);
     ASSERT_TRUE(others.ready());
     boost::asio::io_context io;
     auto ws = raw_client(io, relay);
     write_text(*ws, auth_frame{token_for("pinger", "lobby")});
-    // 40 a second, each with the largest payload: under the frame flood
-    // limit (50 a second), so only the ping limit stands between them and
-    // an unbounded queue of pongs.
-    const std::string payload(125, 'p');
-    for (int i = 0; i < 200; ++i) {
-        ws->ping(websocket::ping_data(payload.c_str()));
+    // 40 a second, each with the largest payload: under the frame flood limit
+    // (50 a second), so only the ping limit stands between them and an
+    // unbounded queue of pongs nobody reads.
+    const websocket::ping_data payload(std::string(125, 'p').c_str());
+    boost::system::error_code ec;
+    int pings = 0;
+    for (; pings < 400 && !ec; ++pings) {
+        ws->ping(payload, ec);
         std::this_thread::sleep_for(25ms);
     }
-    const auto report = others.finish("pings at 40/s, never reading");
+    EXPECT_TRUE(ec) << "still open after " << pings << " pings";
+    std::this_thread::sleep_for(2s);  // the bystanders talk on after the attack
+    const auto report = others.finish("pings at 40/s, never reading (" + std::to_string(pings) + " pings)");
     expect_unharmed(report, relay);
-    EXPECT_GE(metric(relay, "roomchat_pings_ignored_total"), 190u);
+    EXPECT_EQ(metric(relay, "roomchat_flood_disconnects_total"), 1u);
+    EXPECT_GT(metric(relay, "roomchat_pings_ignored_total"), 20u);
 }
 
 // ---- frames --------------------------------------------------------------------
 
 TEST(RelayAbuse, AFrameFloodIsClosedAtTheLimitAndNotBefore) {
-    relay_process relay({"--frame-burst", "20", "--frame-refill-ms", "1000"});
+    relay_process relay({"--frame-burst", "20", "--frame-refill-ms", "600000"});
     auto client = authed_client(relay.ws_url(), token_for("flooder", "lobby"));
     ASSERT_TRUE(client && join(*client, "lobby"));
     // auth and join spent 2 of the 20; 18 more are fine...
@@ -140,6 +144,23 @@ TEST(RelayAbuse, AFrameFloodIsClosedAtTheLimitAndNotBefore) {
     ASSERT_TRUE(closed);
     EXPECT_EQ(closed->code, 1008);
     EXPECT_EQ(closed->reason, "rate_limited");
+}
+
+TEST(RelayAbuse, AConnectionFloodingFramesIsClosedAndTheOthersCarryOn) {
+    relay_process relay(bystander_friendly(), test_secret, small_quarantine);
+    bystanders others(relay);
+    ASSERT_TRUE(others.ready());
+    auto flooder = authed_client(relay.ws_url(), token_for("flooder", "lobby"));
+    ASSERT_TRUE(flooder && join(*flooder, "lobby"));
+    int sent = 0;
+    for (; sent < 20'000 && flooder->is_open(); ++sent) flooder->send(read_frame{"lobby", 0});
+    const auto closed = flooder->wait_closed(5s);
+    std::this_thread::sleep_for(2s);  // the bystanders talk on after the attack
+    const auto report = others.finish("frame flood (" + std::to_string(sent) + " read frames)");
+    expect_unharmed(report, relay);
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->reason, "rate_limited");
+    EXPECT_EQ(metric(relay, "roomchat_flood_disconnects_total"), 1u);
 }
 
 TEST(RelayAbuse, AFirstFrameThatIsNotAFrameCloses) {
@@ -233,10 +254,12 @@ TEST(RelayAbuse, AUsersConnectionsShareTwiceOneConnectionsRequests) {
 // ---- sends, rooms ------------------------------------------------------------------
 
 TEST(RelayAbuse, OneUserCannotFloodManyRoomsAtOnce) {
-    relay_process relay(bystander_friendly({"--user-rate-burst", "10", "--user-rate-refill-ms", "500",
-                                            "--room-creation-burst", "100", "--request-burst", "100",
-                                            "--frame-burst", "1000"}),
-                        test_secret, small_quarantine);
+    // Refilled at 25 a second: enough for the bystanders, who talk at most 20
+    // a second, and far below the 160 the spammer's rooms would allow alone.
+    relay_process relay(
+        bystander_friendly({"--user-rate-burst", "10", "--user-rate-refill-ms", "40", "--room-creation-burst",
+                            "100", "--request-burst", "100", "--frame-burst", "1000"}),
+        test_secret, small_quarantine);
     bystanders others(relay);
     ASSERT_TRUE(others.ready());
     auto client = authed_client(relay.ws_url(), token_for("spammer", "*"));
@@ -244,6 +267,7 @@ TEST(RelayAbuse, OneUserCannotFloodManyRoomsAtOnce) {
     for (int r = 0; r < 16; ++r) ASSERT_TRUE(join(*client, "room" + std::to_string(r)));
     int acks = 0;
     int limited = 0;
+    const auto started = std::chrono::steady_clock::now();
     for (int i = 0; i < 160; ++i) {
         const message_id id = test_message_id();
         client->send(send_frame{"room" + std::to_string(i % 16), id, "spam"});
@@ -260,11 +284,15 @@ TEST(RelayAbuse, OneUserCannotFloodManyRoomsAtOnce) {
             }
         }
     }
+    const auto took = std::chrono::steady_clock::now() - started;
+    std::this_thread::sleep_for(2s);  // the bystanders talk on after the attack
     const auto report = others.finish("one user sending to 16 rooms");
     expect_unharmed(report, relay);
-    // A burst of 10 and two more a second: 160 sends take well under 2 s.
+    // One bucket over all 16 rooms: a burst of 10 and one more per 40 ms of
+    // however long the 160 sends took (each room alone would allow 100).
+    const auto refilled = std::chrono::duration_cast<std::chrono::milliseconds>(took).count() / 40 + 1;
     EXPECT_GE(acks, 10);
-    EXPECT_LE(acks, 16) << "sends across rooms share the user's bucket";
+    EXPECT_LE(acks, 10 + refilled);
     EXPECT_EQ(acks + limited, 160);
 }
 
@@ -306,6 +334,7 @@ TEST(RelayAbuse, OneTokenCannotTakeEveryRoomOverHttp) {
         created += reply.status == 201 ? 1 : 0;
         refused += reply.status == 429 ? 1 : 0;
     }
+    std::this_thread::sleep_for(2s);  // the bystanders talk on after the attack
     const auto report = others.finish("1000 HTTP sends to 1000 new rooms");
     expect_unharmed(report, relay);
     EXPECT_GE(created, 10);
@@ -355,6 +384,58 @@ TEST(RelayAbuse, RoomCreationIsRateLimitedPerUser) {
 
 // ---- addresses ---------------------------------------------------------------------
 
+TEST(RelayAbuse, AnAddressOpeningConnectionsInALoopIsRefusedAndTheOthersCarryOn) {
+    relay_process relay(bystander_friendly({"--ip-rate-burst", "50", "--ip-rate-refill-ms", "100"}),
+                        test_secret, small_quarantine);
+    bystanders others(relay);  // connected before: their upgrades are spent
+    ASSERT_TRUE(others.ready());
+    int opened = 0;
+    int refused = 0;
+    const auto until = std::chrono::steady_clock::now() + 4s;
+    while (std::chrono::steady_clock::now() < until) {
+        ws_client attempt(relay.ws_url());
+        if (attempt.wait_open()) {
+            ++opened;
+        } else if (attempt.http_status() == 429) {
+            ++refused;
+        }
+    }
+    const auto report =
+        others.finish("upgrade loop from one address (" + std::to_string(opened + refused) + " attempts)");
+    expect_unharmed(report, relay);
+    EXPECT_GT(refused, 0);
+    // A burst of 50 (two went to the bystanders), then 10 a second for about 4 s.
+    EXPECT_LE(opened, 48 + 50);
+}
+
+TEST(RelayAbuse, SocketsThatNeverFinishARequestAreCappedPerAddress) {
+    relay_process relay({"--max-connections-per-ip", "2"});  // sockets of any kind: 4
+    boost::asio::io_context io;
+    std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> sockets;
+    const auto connect = [&] {
+        auto socket = std::make_unique<boost::asio::ip::tcp::socket>(io);
+        socket->connect({boost::asio::ip::make_address("127.0.0.1"), relay.port()});
+        boost::asio::write(*socket, boost::asio::buffer(std::string("GET / HTTP/1.1\r\n")));  // and no more
+        sockets.push_back(std::move(socket));
+    };
+    const auto closed_by_relay = [](boost::asio::ip::tcp::socket& socket) {
+        char byte = 0;
+        boost::system::error_code ec;
+        socket.non_blocking(true);
+        for (int i = 0; i < 40; ++i) {
+            socket.read_some(boost::asio::buffer(&byte, 1), ec);
+            if (ec != boost::asio::error::would_block) return true;
+            std::this_thread::sleep_for(25ms);
+        }
+        return false;
+    };
+    for (int i = 0; i < 4; ++i) connect();
+    connect();
+    EXPECT_TRUE(closed_by_relay(*sockets.back())) << "the fifth socket from one address";
+    for (int i = 0; i < 4; ++i) EXPECT_FALSE(closed_by_relay(*sockets[static_cast<std::size_t>(i)])) << i;
+    EXPECT_EQ(http_request(relay.port(), "GET", "/healthz").status, 0) << "this address is at its cap";
+}
+
 TEST(RelayAbuse, OneAddressIsLimitedBeforeItAuthenticates) {
     relay_process relay({"--ip-rate-burst", "4", "--ip-rate-refill-ms", "60000"});
     ws_client one(relay.ws_url());
@@ -382,69 +463,68 @@ TEST(RelayAbuse, OneAddressIsLimitedBeforeItAuthenticates) {
 
 // ---- expired tokens ----------------------------------------------------------------
 
-millis wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 TEST(RelayAbuse, AnExpiredTokenStopsReadingAndIsClosedAfterTheGrace) {
-    relay_process relay(bystander_friendly({"--token-grace-ms", "1000"}));
+    relay_process relay(bystander_friendly({"--token-grace-ms", "1000"}), test_secret, small_quarantine);
+    bystanders others(relay);
+    ASSERT_TRUE(others.ready());
     auto claims = claims_for("lapsed", "lobby");
-    claims["exp"] = unix_now() + 2;
+    claims["exp"] = unix_now() + 3;
     const millis expires_at = claims["exp"].get<std::int64_t>() * 1000;
     auto lapsed = authed_client(relay.ws_url(), mint(claims));
     auto speaker = authed_client(relay.ws_url(), token_for("speaker", "lobby"));
     ASSERT_TRUE(lapsed && speaker && join(*lapsed, "lobby") && join(*speaker, "lobby"));
 
-    std::this_thread::sleep_for(std::chrono::milliseconds(expires_at - wall_ms() + 100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(expires_at - wall_now() + 100));
     lapsed->send(history_request_frame{"lobby", std::nullopt, seq_t{0}, 10});
     const auto refused = lapsed->wait_for<error_frame>();
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->code, errc::token_expired);
     EXPECT_EQ(refused->room, "lobby") << "a refused request names its room: the connection stays";
 
-    // The speaker keeps talking; after the grace nothing more reaches lapsed.
-    millis last_delivered_ts = 0;
+    // The speaker keeps talking; at the end of the grace the relay takes
+    // lapsed out of the room first, then says why and closes: no message may
+    // come after that last error.
     int delivered = 0;
+    int delivered_after_the_end = 0;
+    bool ended = false;
     std::optional<close_info> closed;
-    for (int i = 0; i < 60 && !closed; ++i) {
+    for (int i = 0; i < 80 && !closed; ++i) {
         speaker->send(send_frame{"lobby", test_message_id(), "anyone?"});
         while (const auto text = lapsed->next_text(50ms)) {
             auto decoded = decode_server_frame(*text);
             const auto* frame = std::get_if<server_frame>(&decoded);
-            if (const auto* message = frame ? std::get_if<message_frame>(frame) : nullptr) {
-                last_delivered_ts = std::max(last_delivered_ts, message->message.ts);
-                ++delivered;
+            if (frame != nullptr && std::holds_alternative<message_frame>(*frame)) {
+                ++(ended ? delivered_after_the_end : delivered);
             }
             if (const auto* error = frame ? std::get_if<error_frame>(frame) : nullptr) {
                 EXPECT_EQ(error->code, errc::token_expired);
+                ended = ended || !error->room;
             }
         }
         closed = lapsed->wait_closed(0ms);
     }
-    ASSERT_TRUE(closed) << "still open 3 s after the expiry";
+    const auto report = others.finish("a reader whose token expired");
+    expect_unharmed(report, relay);
+    ASSERT_TRUE(closed) << "still open 4 s after the expiry";
     EXPECT_EQ(closed->code, 1008);
     EXPECT_EQ(closed->reason, "token_expired");
+    EXPECT_TRUE(ended) << "the close was explained by an error frame";
     EXPECT_GT(delivered, 0) << "during the grace, deliveries go on";
-    // The relay stops at its timer for the grace's end; a message it took
-    // after that (by its own clock) must not have reached lapsed. A second
-    // of slack covers only how late a loaded machine runs the timer.
-    EXPECT_LE(last_delivered_ts, expires_at + 1000 + 1000);
+    EXPECT_EQ(delivered_after_the_end, 0);
     EXPECT_EQ(metric(relay, "roomchat_token_expiry_disconnects_total"), 1u);
 }
 
 TEST(RelayAbuse, ARefreshWithinTheGraceKeepsTheConnection) {
-    relay_process relay({"--token-grace-ms", "1000"});
+    relay_process relay({"--token-grace-ms", "5000"});
     auto claims = claims_for("renewer", "lobby");
-    claims["exp"] = unix_now() + 2;
+    claims["exp"] = unix_now() + 3;
     const millis expires_at = claims["exp"].get<std::int64_t>() * 1000;
     auto client = authed_client(relay.ws_url(), mint(claims));
     ASSERT_TRUE(client && join(*client, "lobby"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(expires_at - wall_ms() + 300));
+    std::this_thread::sleep_for(std::chrono::milliseconds(expires_at - wall_now() + 300));
     client->send(auth_frame{token_for("renewer", "lobby")});
     ASSERT_TRUE(client->wait_for<welcome_frame>());
-    EXPECT_FALSE(client->wait_closed(1500ms)) << "closed although refreshed in time";
+    EXPECT_FALSE(client->wait_closed(5500ms)) << "closed although refreshed in time";
     client->send(history_request_frame{"lobby", std::nullopt, seq_t{0}, 10});
     EXPECT_TRUE(client->wait_for<history_frame>());
 }
@@ -482,24 +562,36 @@ TEST(RelayAbuse, TimeClaimsBeyondWhatJavaScriptHoldsAreRefusedNotOverflowed) {
 
 TEST(RelayAbuse, AHostileOriginCannotInjectIntoTheLog) {
     const std::string log_path = ::testing::TempDir() + "relay_abuse_origin.log";
+    const auto started = std::chrono::steady_clock::now();
     {
         relay_process relay({}, test_secret, {}, log_path);
         // Written by hand: a bare CR and an ESC inside the header's value.
-        boost::asio::io_context io;
-        boost::asio::ip::tcp::socket socket(io);
-        socket.connect({boost::asio::ip::make_address("127.0.0.1"), relay.port()});
         const std::string request =
             "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
             "Origin: http://evil.example\rts=0 level=error event=forged \x1b[2J\r\n\r\n";
-        boost::asio::write(socket, boost::asio::buffer(request));
-        std::string answer(12, '\0');
-        boost::system::error_code ec;
-        boost::asio::read(socket, boost::asio::buffer(answer), ec);
-        EXPECT_EQ(answer, "HTTP/1.1 403");
+        for (int i = 0; i < 50; ++i) {
+            boost::asio::io_context io;
+            boost::asio::ip::tcp::socket socket(io);
+            socket.connect({boost::asio::ip::make_address("127.0.0.1"), relay.port()});
+            boost::asio::write(socket, boost::asio::buffer(request));
+            std::string answer(12, '\0');
+            boost::system::error_code ec;
+            boost::asio::read(socket, boost::asio::buffer(answer), ec);
+            EXPECT_EQ(answer, "HTTP/1.1 403");
+        }
     }
     std::ifstream in(log_path, std::ios::binary);
     const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::size_t rejected = 0;
+    for (auto at = log.find("event=origin_rejected"); at != std::string::npos;
+         at = log.find("event=origin_rejected", at + 1)) {
+        ++rejected;
+    }
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+    EXPECT_LE(rejected, 5u + static_cast<std::size_t>(seconds.count()) + 1)
+        << "50 refusals: logged 5 at once, then one a second";
     const auto line_start = log.find("event=origin_rejected");
     ASSERT_NE(line_start, std::string::npos) << log;
     EXPECT_EQ(log.find("\x1b"), std::string::npos) << "a raw ESC reached the log";

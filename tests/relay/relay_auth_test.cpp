@@ -200,6 +200,22 @@ TEST(RelayAuth, RefreshWithAnotherUsersTokenIsRefused) {
     EXPECT_TRUE(join(*client, "lobby"));  // still alice, still connected
 }
 
+TEST(RelayAuth, ARefreshWithAnExpiredTokenIsRefusedAndTheConnectionStays) {
+    relay_process relay;
+    auto client = authed_client(relay.ws_url(), token_for("alice", "lobby"));
+    ASSERT_TRUE(client && join(*client, "lobby"));
+    auto stale = claims_for("alice", "lobby");
+    stale["exp"] = unix_now() - 10;
+    client->send(auth_frame{mint(stale)});
+    const auto error = client->wait_for<error_frame>();
+    ASSERT_TRUE(error);
+    // Never token_expired: without a room that means the connection is being closed.
+    EXPECT_EQ(error->code, errc::auth_failed);
+    EXPECT_FALSE(error->room);
+    EXPECT_FALSE(client->wait_closed(300ms));
+    EXPECT_TRUE(join(*client, "lobby"));
+}
+
 TEST(RelayAuth, ConnectionsPerUserAreCapped) {
     relay_process relay({"--max-connections-per-user", "2"});
     auto one = authed_client(relay.ws_url(), token_for("alice", "lobby"));

@@ -116,8 +116,10 @@ TEST(RelayLimits, InvalidUtf8TextFrameFailsOnlyThatConnection) {
     raw.write(boost::asio::buffer(std::string("{\"type\":\"\xff\xfe\"}")));
     boost::system::error_code ec;
     while (!ec) raw.read(buffer, ec);
-    EXPECT_EQ(ec, websocket::error::closed);
-    EXPECT_EQ(raw.reason().code, 1007);
+    // The relay closes with 1007 and reads no more (websocketpp after a
+    // protocol error), so Beast's close reply can meet a reset instead of a
+    // clean end: what counts is the close code it received.
+    EXPECT_EQ(raw.reason().code, 1007) << ec.message();
     expect_chat_works(*room.culprit, *room.bystander, "others unaffected");
 }
 

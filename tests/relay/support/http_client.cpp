@@ -50,4 +50,10 @@ http_reply http_request(std::uint16_t port, const std::string& method, const std
     return reply;
 }
 
+std::uint64_t metric_value(std::uint16_t port, const std::string& name) {
+    const std::string body = http_request(port, "GET", "/metrics").body;
+    const auto at = body.find("\n" + name + " ");
+    return at == std::string::npos ? 0 : std::stoull(body.substr(at + name.size() + 2));
+}
+
 }  // namespace roomchat::relay_test

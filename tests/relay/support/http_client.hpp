@@ -26,4 +26,7 @@ inline std::map<std::string, std::string> bearer(const std::string& token) {
     return {{"Authorization", "Bearer " + token}};
 }
 
+// One counter or gauge from the relay's GET /metrics; 0 when absent.
+std::uint64_t metric_value(std::uint16_t port, const std::string& name);
+
 }  // namespace roomchat::relay_test
