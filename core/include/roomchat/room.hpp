@@ -44,7 +44,7 @@ struct room_config {
     // At most this many presence changes go out at a time; the rest follow
     // presence_slice_interval_ms later. A crowd arriving at once is then
     // announced in slices, between which the relay's write queues drain.
-    std::uint32_t max_presence_per_flush = 64;
+    std::uint32_t max_presence_per_flush = 16;
     millis presence_slice_interval_ms = 20;
     // joined.members lists at most this many users (about 250 bytes each at
     // worst), keeping the frame far below the client's 1 MiB limit.
