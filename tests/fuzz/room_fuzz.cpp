@@ -52,6 +52,8 @@ room_config config_from(FuzzedDataProvider& in) {
     config.page_size = in.ConsumeIntegralInRange<std::uint32_t>(0, 8);
     config.max_page_size = in.ConsumeIntegralInRange<std::uint32_t>(0, 16);
     config.presence_delay_ms = in.ConsumeIntegralInRange<millis>(0, 1000);
+    config.max_presence_per_flush = in.ConsumeIntegralInRange<std::uint32_t>(1, 4);
+    config.presence_slice_interval_ms = in.ConsumeIntegralInRange<millis>(0, 50);
     config.max_listed_members = in.ConsumeIntegralInRange<std::uint32_t>(0, 3);
     return config;
 }
@@ -172,8 +174,9 @@ private:
         check(joined.epoch == epoch, "joined: the room's epoch");
         check(joined.latest_seq == last_seq_, "joined: latest_seq is the last accepted seq");
         check(joined.read_seq == markers_[member->second.id], "joined: read_seq is the user's marker");
-        std::vector<user_info> listed = expected_members();
-        check(joined.member_count == listed.size(), "joined: member_count counts every user present");
+        std::vector<user_info> listed = expected_members(member->second);
+        check(joined.member_count == listed.size(),
+              "joined: member_count counts the announced users and the joiner");
         if (listed.size() > config_.max_listed_members) listed.resize(config_.max_listed_members);
         check(joined.members == listed, "joined: the first users by id, each once, up to the cap");
 
@@ -204,11 +207,11 @@ private:
             check(actions.empty(), "nothing before presence is due");
             return;
         }
+        check(actions.size() <= config_.max_presence_per_flush, "presence goes out in slices");
         for (const auto& action : actions) {
             const auto& presence = frame_of<presence_frame>(action, "the timer sends presence");
             check(action.target == room_action::target_kind::members && !action.except,
                   "presence goes to all");
-            check(presence.member_count == present_.size(), "presence counts the users present");
             const std::string& id = presence.user.id;
             if (presence.event == presence_event::join) {
                 check(present_.count(id) == 1 && announced_.count(id) == 0, "a join announces a new arrival");
@@ -217,15 +220,24 @@ private:
                 check(present_.count(id) == 0 && announced_.count(id) == 1, "a leave announces a departure");
                 announced_.erase(id);
             }
+            check(presence.member_count == announced_.size(), "presence counts the users announced so far");
         }
-        check(announced_ == present_, "once due, the members have heard of everyone present and no one else");
-        presence_due_.reset();
-        check(!room_.next_deadline(), "nothing is due after presence went out");
+        presence_due_ = room_.next_deadline();
+        if (presence_due_) {
+            check(*presence_due_ == now_ + config_.presence_slice_interval_ms,
+                  "the next slice follows shortly");
+        } else {
+            check(announced_ == present_,
+                  "once done, the members have heard of everyone present and no one else");
+        }
     }
 
-    std::vector<user_info> expected_members() const {
+    // What a joiner is told: the users announced so far, and itself.
+    std::vector<user_info> expected_members(const user_info& joiner) const {
+        std::map<std::string, user_info> listed = announced_;
+        listed.emplace(joiner.id, joiner);
         std::vector<user_info> members;
-        for (const auto& [id, user] : present_) members.push_back(user);
+        for (const auto& [id, user] : listed) members.push_back(user);
         return members;
     }
 

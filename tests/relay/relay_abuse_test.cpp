@@ -65,6 +65,14 @@ void write_text(raw_socket& ws, const client_frame& frame) {
     ws.write(boost::asio::buffer(encode(frame)));
 }
 
+// raw_client, authenticated as `user` (the welcome is left unread).
+std::unique_ptr<raw_socket> raw_authed_client(boost::asio::io_context& io, const relay_process& relay,
+                                              const std::string& user) {
+    auto ws = raw_client(io, relay);
+    write_text(*ws, auth_frame{token_for(user, "lobby")});
+    return ws;
+}
+
 // ---- pings -------------------------------------------------------------------
 
 TEST(RelayAbuse, OnlyTheFirstPingsOfABurstGetAPong) {
@@ -88,8 +96,7 @@ TEST(RelayAbuse, APingFloodThatNeverReadsIsClosedAndTheRelayStaysSmall) {
     bystanders others(relay);
     ASSERT_TRUE(others.ready());
     boost::asio::io_context io;
-    auto ws = raw_client(io, relay);
-    write_text(*ws, auth_frame{token_for("pinger", "lobby")});
+    auto ws = raw_authed_client(io, relay, "pinger");
     int pings = 0;
     boost::system::error_code ec;
     const auto until = std::chrono::steady_clock::now() + 8s;
@@ -109,8 +116,7 @@ TEST(RelayAbuse, APeerPingingPastTheLimitWithoutReadingIsClosedAndTheRelayStaysS
     bystanders others(relay);
     ASSERT_TRUE(others.ready());
     boost::asio::io_context io;
-    auto ws = raw_client(io, relay);
-    write_text(*ws, auth_frame{token_for("pinger", "lobby")});
+    auto ws = raw_authed_client(io, relay, "pinger");
     // 40 a second, each with the largest payload: under the frame flood limit
     // (50 a second), so only the ping limit stands between them and an
     // unbounded queue of pongs nobody reads.
