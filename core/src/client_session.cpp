@@ -25,6 +25,22 @@ std::string_view to_string(reset_reason reason) noexcept {
     return "unknown";
 }
 
+std::string_view to_string(older_state state) noexcept {
+    switch (state) {
+        case older_state::unknown:
+            return "unknown";
+        case older_state::available:
+            return "available";
+        case older_state::loading:
+            return "loading";
+        case older_state::start:
+            return "start";
+        case older_state::gone:
+            return "gone";
+    }
+    return "unknown";
+}
+
 std::string_view to_string(connection_state state) noexcept {
     switch (state) {
         case connection_state::connecting:
@@ -40,7 +56,9 @@ std::string_view to_string(connection_state state) noexcept {
 }
 
 client_session::client_session(client_config config, random_source random)
-    : config_(std::move(config)), random_(std::move(random)), limiter_(config_.rate) {}
+    : config_(std::move(config)), random_(std::move(random)), limiter_(config_.rate) {
+    config_.max_timeline = std::max<std::size_t>(config_.max_timeline, 1);
+}
 
 // ---- connection ---------------------------------------------------------
 
@@ -98,6 +116,7 @@ void client_session::drop_connection() {
     for (const auto& id : outbox_.requeue_in_flight()) {
         emit_pending(id);
     }
+    announce_older();  // a page asked for on this connection will not come
 }
 
 void client_session::schedule_reconnect(millis now) {
@@ -200,6 +219,7 @@ void client_session::on_timer(millis now) {
             pump_outbox(now);
             if (older_request_deadline_ && now >= *older_request_deadline_) {
                 older_request_deadline_.reset();
+                announce_older();  // given up: load_older() may ask again
             }
             if (gap_request_deadline_ && now >= *gap_request_deadline_) {
                 gap_request_deadline_.reset();
@@ -297,6 +317,9 @@ void client_session::handle(const welcome_frame& frame, millis now) {
         for (const auto& entry : outbox_.entries()) {
             emit_pending(entry.id);  // shown before the author was known
         }
+        // Another user's token: what is ours and what unread changed.
+        unread_.recount(timeline_.messages(), self_id());
+        refresh_unread();
     }
     if (link_ == link_phase::authenticating) {
         link_ = link_phase::joining;
@@ -325,7 +348,7 @@ void client_session::handle(const joined_frame& frame, millis now) {
         transmit(read_frame{config_.room, unread_.read_seq()});
         read_sent_at_ = now;
     } else {
-        unread_.advance(frame.read_seq);
+        unread_.advance(frame.read_seq, timeline_.messages(), self_id());
     }
     refresh_unread();
     if (link_ == link_phase::joining) {
@@ -343,14 +366,17 @@ void client_session::start_epoch(const std::string& epoch) {
     if (!started_over) {
         return;
     }
+    room_started_over_ = true;
     const bool had_unread = unread_.summary().count > 0;
     timeline_ = detail::timeline{};
     unread_ = detail::unread_tracker{};
     older_available_ = false;
+    older_request_deadline_.reset();
     emit(events::timeline_reset{reset_reason::epoch_changed});
     if (had_unread) {
         emit(events::unread_changed{0, std::nullopt});
     }
+    announce_older();
 }
 
 void client_session::handle(const history_frame& frame, millis now) {
@@ -366,20 +392,24 @@ void client_session::handle(const history_frame& frame, millis now) {
         }
         older_request_deadline_.reset();
         older_available_ = frame.has_more;
-        merge_page(frame);
+        merge_page(frame);  // not trimmed: the reader asked for these
         emit(events::history_loaded{frame.mode, frame.messages.size(), older_available_});
         refresh_unread();
+        announce_older();
         return;
     }
 
     const seq_t contiguous_before = timeline_.contiguous();
     if (frame.truncated && timeline_.based()) {
         timeline_.reset();
+        unread_.forget_messages();
         emit(events::timeline_reset{reset_reason::history_truncated});
     }
     merge_page(frame);
+    trim_timeline();
     emit(events::history_loaded{frame.mode, frame.messages.size(), older_available_});
     refresh_unread();
+    announce_older();
 
     if (link_ == link_phase::joining) {
         got_join_history_ = true;
@@ -419,10 +449,30 @@ void client_session::merge_page(const history_frame& frame) {
     }
 }
 
+// Inserts into the timeline; true when shown (not held back, not a duplicate).
+bool client_session::place(const chat_message& message) {
+    if (timeline_.insert(message) != detail::insert_outcome::shown) {
+        return false;
+    }
+    unread_.inserted(message, self_id());
+    return true;
+}
+
+// After messages arrived at the newer end: the oldest beyond the cap go.
+void client_session::trim_timeline() {
+    const auto trimmed = timeline_.trim(config_.max_timeline);
+    if (trimmed.empty()) {
+        return;
+    }
+    unread_.trimmed(trimmed, timeline_.messages(), self_id());
+    // The relay may still have them; if not, its next older page says so.
+    older_available_ = true;
+}
+
 void client_session::merge(const chat_message& message) {
     // Held back, it is not shown yet: an own pending message stays pending
     // (and shown as such) until it is.
-    if (timeline_.insert(message) != detail::insert_outcome::shown) {
+    if (!place(message)) {
         return;
     }
     // Our own pending message coming back (lost ack, or another tab's echo)
@@ -444,14 +494,17 @@ void client_session::handle(const ack_frame& frame, millis now) {
         return;  // a duplicate ack, or the message already came back
     }
     chat_message message{frame.seq, frame.id, self_.value_or(user_info{}), entry->text, frame.ts};
-    const auto placed = timeline_.insert(message);
+    const bool shown = place(message);
     if (!timeline_.based()) {
         return;  // held back: pending until the first page places it (merge)
     }
     outbox_.take(frame.id);
     emit(events::pending_changed{});
-    if (placed == detail::insert_outcome::shown) {
+    if (shown) {
         emit_sequenced(message);
+        trim_timeline();
+        refresh_unread();
+        announce_older();
     }
     check_gap(now);
 }
@@ -489,7 +542,9 @@ void client_session::handle(const message_frame& frame, millis now) {
         return;
     }
     merge(frame.message);
+    trim_timeline();
     refresh_unread();
+    announce_older();
     check_gap(now);
 }
 
@@ -507,7 +562,7 @@ void client_session::handle(const presence_frame& frame, millis /*now*/) {
 }
 
 void client_session::handle(const read_marker_frame& frame, millis /*now*/) {
-    if (frame.room == config_.room && unread_.advance(frame.seq)) {
+    if (frame.room == config_.room && unread_.advance(frame.seq, timeline_.messages(), self_id())) {
         refresh_unread();
     }
 }
@@ -600,8 +655,16 @@ void client_session::check_gap(millis now) {
 }
 
 void client_session::refresh_unread() {
-    if (auto summary = unread_.refresh(timeline_.messages(), self_id())) {
+    if (auto summary = unread_.take_change()) {
         emit(events::unread_changed{summary->count, summary->first_unread});
+    }
+}
+
+void client_session::announce_older() {
+    const auto now = older();
+    if (now != older_announced_) {
+        older_announced_ = now;
+        emit(events::older_changed{now});
     }
 }
 
@@ -663,7 +726,7 @@ result<std::size_t> client_session::restore(const std::vector<pending_message>& 
 void client_session::mark_read(seq_t seq, millis now) {
     // A marker beyond every known message would hide the next ones.
     seq = std::min(seq, timeline_.newest_known());
-    if (!unread_.advance(seq)) {
+    if (!unread_.advance(seq, timeline_.messages(), self_id())) {
         return;
     }
     refresh_unread();
@@ -699,6 +762,7 @@ void client_session::load_older(millis now) {
     }
     transmit(history_request_frame{config_.room, timeline_.block_start(), std::nullopt, config_.page_size});
     older_request_deadline_ = now + config_.request_timeout_ms;
+    announce_older();
 }
 
 // ---- outputs and queries ------------------------------------------------
@@ -774,6 +838,71 @@ std::vector<timeline_message> client_session::timeline() const {
         rows.push_back(row(entry));
     }
     return rows;
+}
+
+timeline_window client_session::timeline_latest(std::size_t count) const {
+    const auto& pending = outbox_.entries();
+    if (count <= pending.size()) {
+        return window(timeline_.messages().end(), pending.size() - count, count);
+    }
+    const auto& held = timeline_.messages();
+    auto first = held.end();
+    for (std::size_t back = count - pending.size(); back > 0 && first != held.begin(); --back) {
+        --first;
+    }
+    return window(first, 0, count);
+}
+
+timeline_window client_session::timeline_from(seq_t from, std::size_t count) const {
+    return window(timeline_.messages().lower_bound(from), 0, count);
+}
+
+timeline_window client_session::timeline_before(seq_t before, std::size_t count) const {
+    const auto& held = timeline_.messages();
+    auto first = held.lower_bound(before);
+    std::size_t rows = 0;
+    for (; rows < count && first != held.begin(); ++rows) {
+        --first;
+    }
+    return window(first, 0, rows);
+}
+
+// Up to `count` rows from a place in the timeline: the sequenced row `first`,
+// or (first at the end) the pending row `pending_first`.
+timeline_window client_session::window(std::map<seq_t, chat_message>::const_iterator first,
+                                       std::size_t pending_first, std::size_t count) const {
+    const auto& held = timeline_.messages();
+    const auto& pending = outbox_.entries();
+    timeline_window out;
+    out.rows.reserve(std::min(count, held.size() + pending.size()));
+    out.at_start = first == held.begin() && pending_first == 0;
+    auto it = first;
+    for (; it != held.end() && out.rows.size() < count; ++it) {
+        out.rows.push_back(row(it->second));
+    }
+    std::size_t next = pending_first;
+    if (it == held.end()) {
+        for (; next < pending.size() && out.rows.size() < count; ++next) {
+            out.rows.push_back(row(pending[next]));
+        }
+    }
+    out.at_end = it == held.end() && next == pending.size();
+    return out;
+}
+
+older_state client_session::older() const noexcept {
+    if (older_request_deadline_) {
+        return older_state::loading;
+    }
+    if (!timeline_.based()) {
+        return older_state::unknown;
+    }
+    if (older_available_) {
+        return older_state::available;
+    }
+    const auto& held = timeline_.messages();
+    const bool from_the_start = held.empty() ? timeline_.newest_known() == 0 : held.begin()->first == 1;
+    return from_the_start && !room_started_over_ ? older_state::start : older_state::gone;
 }
 
 std::vector<pending_message> client_session::pending() const {

@@ -49,6 +49,28 @@ void timeline::reset() {
 
 void timeline::note_seq(seq_t seq) { newest_known_ = std::max(newest_known_, seq); }
 
+std::vector<chat_message> timeline::trim(std::size_t max) {
+    std::vector<chat_message> trimmed;
+    while (messages_.size() > max) {
+        auto oldest = messages_.begin();
+        ids_.erase(oldest->second.id);
+        trimmed.push_back(std::move(oldest->second));
+        messages_.erase(oldest);
+    }
+    if (trimmed.empty()) {
+        return trimmed;
+    }
+    const seq_t first = messages_.empty() ? trimmed.back().seq + 1 : messages_.begin()->first;
+    if (first > block_start_) {
+        block_start_ = first;
+        contiguous_ = std::max(contiguous_, first - 1);
+        while (messages_.count(contiguous_ + 1) != 0) {
+            ++contiguous_;
+        }
+    }
+    return trimmed;
+}
+
 std::optional<message_id> timeline::id_after(seq_t seq) const {
     const auto next = messages_.upper_bound(seq);
     if (next == messages_.end()) {

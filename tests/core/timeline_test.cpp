@@ -137,5 +137,67 @@ TEST(timeline, dropping_held_back_messages_forgets_them) {
     EXPECT_TRUE(t.set_base(6).empty());
 }
 
+TEST(timeline, trim_forgets_the_oldest_and_moves_the_block_start_up) {
+    timeline t;
+    t.set_base(0);
+    for (seq_t s = 1; s <= 5; ++s) {
+        t.insert(msg(s));
+    }
+    EXPECT_TRUE(t.trim(5).empty());  // at the cap: nothing goes
+    const auto trimmed = t.trim(3);
+    ASSERT_EQ(trimmed.size(), 2U);
+    EXPECT_EQ(trimmed[0].seq, 1U);
+    EXPECT_EQ(trimmed[1].seq, 2U);
+    EXPECT_EQ(seqs(t), (std::vector<seq_t>{3, 4, 5}));
+    EXPECT_EQ(t.block_start(), 3U);
+    EXPECT_EQ(t.contiguous(), 5U);
+    EXPECT_FALSE(t.has_gap());
+    // A trimmed id is free again: an older page may bring the message back.
+    EXPECT_EQ(t.insert(msg(2)), insert_outcome::shown);
+    EXPECT_EQ(t.block_start(), 2U);
+}
+
+TEST(timeline, trim_takes_stragglers_below_the_block_first) {
+    timeline t;
+    t.set_base(20);
+    t.insert(msg(21));
+    t.insert(msg(22));
+    t.insert(msg(5));  // below a hole
+    const auto trimmed = t.trim(2);
+    ASSERT_EQ(trimmed.size(), 1U);
+    EXPECT_EQ(trimmed[0].seq, 5U);
+    EXPECT_EQ(t.block_start(), 21U);
+    EXPECT_EQ(t.contiguous(), 22U);
+}
+
+TEST(timeline, trimming_the_whole_block_restarts_it_past_the_hole_above) {
+    timeline t;
+    t.set_base(0);
+    t.insert(msg(1));
+    t.insert(msg(2));
+    t.insert(msg(6));  // stragglers above a gap: 3 to 5 missing
+    t.insert(msg(7));
+    ASSERT_TRUE(t.has_gap());
+    t.trim(2);
+    EXPECT_EQ(seqs(t), (std::vector<seq_t>{6, 7}));
+    EXPECT_EQ(t.block_start(), 6U);
+    EXPECT_EQ(t.contiguous(), 7U);
+    EXPECT_FALSE(t.has_gap()) << "3 to 5 would be trimmed again as soon as they came";
+}
+
+TEST(timeline, trim_leaves_a_gap_above_the_kept_block_open) {
+    timeline t;
+    t.set_base(0);
+    for (seq_t s = 1; s <= 4; ++s) {
+        t.insert(msg(s));
+    }
+    t.insert(msg(9));
+    t.trim(3);
+    EXPECT_EQ(seqs(t), (std::vector<seq_t>{3, 4, 9}));
+    EXPECT_EQ(t.block_start(), 3U);
+    EXPECT_EQ(t.contiguous(), 4U);
+    EXPECT_TRUE(t.has_gap());
+}
+
 }  // namespace
 }  // namespace roomchat::detail

@@ -27,8 +27,16 @@
 // dead (a half-open TCP connection after sleep or a NAT timeout, which a
 // browser may not notice for many minutes) and replaced, instead of resending
 // into it.
+//
+// Long sessions (a watch party of tens of thousands of messages) cost the same
+// per message as short ones and hold bounded memory: the timeline keeps the
+// newest config.max_timeline sequenced messages, unread counts follow each
+// change instead of being recounted, and a view asks for the stretch it shows
+// (timeline_latest/from/before) instead of copying the whole timeline.
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,6 +74,15 @@ struct client_config {
     std::uint32_t max_send_attempts = 5;          // then failed with errc::no_ack
     backoff_policy reconnect{500, 30'000, 2, 20};
     std::uint32_t page_size = 50;
+    // The newest sequenced messages the timeline holds; the oldest beyond go
+    // (trimmed) whenever messages arrive at the newer end: live, acknowledged,
+    // or in a page of history after our position. An older page is never
+    // trimmed on arrival, since the reader asked for it and would ask again:
+    // the relay's capped history bounds what older pages add, so the timeline
+    // holds at most this many plus those. Pending messages are never trimmed.
+    // Trimmed messages can be loaded again: load_older() asks before the
+    // oldest held one. At least 1.
+    std::size_t max_timeline = 5'000;
     // Longest wait for the relay to answer the handshake or a history
     // request; then the connection is dropped or the request asked again.
     millis request_timeout_ms = 10'000;
@@ -104,6 +121,32 @@ struct pending_message {
     }
 };
 
+// A stretch of the timeline, for a view that renders only part of it
+// (web/view/message_list.js keeps about 150 rows in the page).
+struct timeline_window {
+    std::vector<timeline_message> rows;  // timeline order: sequenced by seq, then pending
+    // Nothing held is older than rows.front() (older pages may still exist:
+    // see client_session::older()). With no rows: nothing held is older than
+    // where the window would start.
+    bool at_start = false;
+    // The rows end with the newest row, pending ones included. With no rows:
+    // nothing held is newer than where the window would end.
+    bool at_end = false;
+};
+
+// What lies before the oldest held message (client_session::older()).
+enum class older_state {
+    unknown,    // no history page yet (or the timeline was just reset)
+    available,  // load_older() would fetch a page
+    loading,    // an older page was asked for and has not come yet
+    start,      // the room's first message (seq 1) is held, or the room is empty,
+                // and nothing came before it: no restart during this session
+    gone,       // the relay no longer has the older messages: its capped history
+                // forgot them, or it restarted and the room started over (a new
+                // epoch) since this session joined
+};
+std::string_view to_string(older_state state) noexcept;
+
 // Why the timeline was emptied (events::timeline_reset).
 enum class reset_reason {
     history_truncated,  // the relay's capped history no longer reaches our position
@@ -141,6 +184,12 @@ struct history_loaded {
     std::size_t count = 0;
     bool has_more = false;  // older messages can be loaded
 };
+// older() changed: what the top of the view shows ("Loading older
+// messages…", the room's beginning, "Earlier messages are no longer
+// available") follows it without keeping state of its own.
+struct older_changed {
+    older_state state = older_state::unknown;
+};
 struct unread_changed {
     std::size_t count = 0;
     std::optional<message_id> first_unread;  // where the "new messages" divider goes
@@ -171,8 +220,8 @@ struct pending_changed {};
 using client_event =
     std::variant<events::open_transport, events::close_transport, events::connection_changed,
                  events::identity, events::message_upserted, events::timeline_reset, events::history_loaded,
-                 events::unread_changed, events::presence_changed, events::rate_limited,
-                 events::token_expiring, events::error, events::pending_changed>;
+                 events::older_changed, events::unread_changed, events::presence_changed,
+                 events::rate_limited, events::token_expiring, events::error, events::pending_changed>;
 
 class client_session {
 public:
@@ -197,6 +246,9 @@ public:
     // The user has seen everything up to `seq`. The unread count follows at
     // once; the relay hears at most every config.read_interval_ms.
     void mark_read(seq_t seq, millis now);
+    // Asks for the page before the oldest held message when older() is
+    // available; a request unanswered within config.request_timeout_ms is
+    // given up (older() available again) and may be asked again.
     void load_older(millis now);
     void set_token(std::string token, millis now);
     void stop(millis now);
@@ -222,7 +274,21 @@ public:
     // the relay's retry-after from a rate_limited nack, whichever is longer.
     std::uint32_t rate_wait_ms(millis now) const;
     connection_state state() const noexcept;
+    // Every row: sequenced by seq, then pending. O(timeline): a view should
+    // ask for the stretch it shows with the windows below.
     std::vector<timeline_message> timeline() const;
+    // Windows of the timeline, each O(log n + count), never O(timeline).
+    // With only pending rows, those are the window.
+    // The newest `count` rows (pending last).
+    timeline_window timeline_latest(std::size_t count) const;
+    // Up to `count` rows starting with the first sequenced row whose seq >=
+    // `from` (0: the oldest held); pending rows follow once every sequenced
+    // row is in.
+    timeline_window timeline_from(seq_t from, std::size_t count) const;
+    // Up to `count` sequenced rows older than seq `before`, ending right
+    // before it (or before the pending rows when every held seq is older).
+    timeline_window timeline_before(seq_t before, std::size_t count) const;
+    older_state older() const noexcept;
     // Own messages not yet acknowledged, in the order they go out.
     std::vector<pending_message> pending() const;
     std::size_t unread_count() const noexcept;
@@ -263,9 +329,12 @@ private:
 
     void merge_page(const history_frame& frame);
     void merge(const chat_message& message);
+    bool place(const chat_message& message);
+    void trim_timeline();
     void pump_outbox(millis now);
     void check_gap(millis now);
     void refresh_unread();
+    void announce_older();
 
     void transmit(const client_frame& frame);
     void emit(client_event event);
@@ -273,6 +342,8 @@ private:
     void emit_pending(const message_id& id);
     timeline_message row(const chat_message& message) const;
     timeline_message row(const outbox_entry& entry) const;
+    timeline_window window(std::map<seq_t, chat_message>::const_iterator first, std::size_t pending_first,
+                           std::size_t count) const;
     std::string_view self_id() const noexcept;
 
     client_config config_;
@@ -285,6 +356,7 @@ private:
     std::vector<user_info> members_;
     std::size_t member_count_ = 0;
     std::optional<std::string> epoch_;  // the room's, from the last joined
+    bool room_started_over_ = false;    // the epoch changed since the first join
 
     connection_state state_ = connection_state::connecting;
     millis retry_at_ = 0;  // reconnecting: when connect() runs
@@ -301,6 +373,7 @@ private:
     millis handshake_deadline_ = 0;
 
     bool older_available_ = false;
+    older_state older_announced_ = older_state::unknown;
     std::optional<millis> gap_request_deadline_;    // a gap request is outstanding until then
     std::optional<millis> older_request_deadline_;  // an older-page request is outstanding until then
     millis rate_limited_until_ = 0;                 // last rate_limited event announced

@@ -5,7 +5,9 @@
 // fills) or below it (reached by loading older pages before `block_start`).
 // Until the first history page fixes the block (the base), live messages are
 // held back: shown earlier, one could sit below a hole no request would fill.
+// trim() bounds the memory of a long session by forgetting the oldest.
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <unordered_set>
@@ -38,6 +40,12 @@ public:
 
     // A message with this seq exists in the room (joined, ack).
     void note_seq(seq_t seq);
+
+    // Forgets the oldest messages until at most `max` are held and returns
+    // them, oldest first. The block starts at the oldest one kept; when none
+    // of the block is kept, it restarts there, past any hole below it: what
+    // filled the hole would be older than every message kept, so trimmed again.
+    std::vector<chat_message> trim(std::size_t max);
 
     bool based() const noexcept { return based_; }
     seq_t block_start() const noexcept { return block_start_; }

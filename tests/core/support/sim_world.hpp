@@ -52,7 +52,6 @@ struct client_record {
     std::vector<message_id> sent;                     // every id send() returned
     std::map<message_id, delivery_state> last_state;  // of our sent ids, from events
     std::map<message_id, int> acknowledgements;       // moves into `sent`, from events
-    bool has_more_older = false;                      // from the last history_loaded
     // The timeline as a UI builds it from message_upserted/timeline_reset.
     std::vector<timeline_message> ui;
     bool ui_misplaced = false;  // an upsert named a `before` the UI does not show
@@ -61,7 +60,9 @@ struct client_record {
 
 class world {
 public:
-    world(std::uint64_t seed, room_config room, std::size_t clients, bool second_tab)
+    // Each session holds at most max_timeline sequenced messages.
+    world(std::uint64_t seed, room_config room, std::size_t clients, bool second_tab,
+          std::size_t max_timeline = client_config{}.max_timeline)
         : rng_(seed), room_config_(room), room_(std::make_unique<class room>("lobby", new_epoch(), room)) {
         for (std::size_t i = 0; i < clients; ++i) {
             // With second_tab, the last client is another tab of user 0.
@@ -73,6 +74,7 @@ public:
             client_config config;
             config.room = "lobby";
             config.token = "token-of-" + c->user.id;
+            config.max_timeline = max_timeline;
             c->session.emplace(config, [engine](std::uint8_t* data, std::size_t size) {
                 for (std::size_t k = 0; k < size; ++k) {
                     data[k] = static_cast<std::uint8_t>((*engine)() & 0xffU);
@@ -364,8 +366,7 @@ private:
             } else if (const auto* upsert = std::get_if<events::message_upserted>(&event)) {
                 observe(c.record, upsert->message);
                 render(c.record, *upsert);
-            } else if (const auto* loaded = std::get_if<events::history_loaded>(&event)) {
-                c.record.has_more_older = loaded->has_more;
+            } else if (std::holds_alternative<events::history_loaded>(event)) {
                 ++stats_.history_pages;
             } else if (const auto* reset = std::get_if<events::timeline_reset>(&event)) {
                 c.record.epoch_resets += reset->reason == reset_reason::epoch_changed ? 1 : 0;
