@@ -25,7 +25,7 @@ EMSCRIPTEN_BINDINGS(roomchat) {
     emscripten::constant("protocolVersion", roomchat::protocol_version);
     emscripten::function("errorMessage", &error_message);
     emscripten::class_<js_session>("SessionCore")
-        .constructor<std::string, std::string, double>()
+        .constructor<std::string, std::string, double, double>()
         .function("start", &js_session::start)
         .function("transportOpened", &js_session::transport_opened)
         .function("transportClosed", &js_session::transport_closed)
@@ -47,6 +47,10 @@ EMSCRIPTEN_BINDINGS(roomchat) {
         .function("state", &js_session::state)
         .function("unreadCount", &js_session::unread_count)
         .function("timeline", &js_session::timeline)
+        .function("timelineLatest", &js_session::timeline_latest)
+        .function("timelineFrom", &js_session::timeline_from)
+        .function("timelineBefore", &js_session::timeline_before)
+        .function("older", &js_session::older)
         .function("pending", &js_session::pending)
         .function("self", &js_session::self);
 }

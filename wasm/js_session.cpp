@@ -23,20 +23,29 @@ millis to_millis(double now) {
     return static_cast<millis>(whole_in_range(now, -max_safe_integer, max_safe_integer));
 }
 
-client_config make_config(std::string room, std::string token, double page_size) {
+seq_t to_seq(double seq) { return static_cast<seq_t>(whole_in_range(seq, 0, max_safe_integer)); }
+
+// A count of rows: NaN or negative is none; more than fits in 32 bits (and so
+// in wasm32's memory) is as many as that.
+std::size_t to_count(double count) { return static_cast<std::size_t>(whole_in_range(count, 0, UINT32_MAX)); }
+
+client_config make_config(std::string room, std::string token, double page_size, double max_timeline) {
     client_config config;
     config.room = std::move(room);
     config.token = std::move(token);
     if (page_size >= 1) {
         config.page_size = static_cast<std::uint32_t>(whole_in_range(page_size, 1, UINT32_MAX));
     }
+    if (max_timeline >= 1) {
+        config.max_timeline = to_count(max_timeline);
+    }
     return config;
 }
 
 }  // namespace
 
-js_session::js_session(std::string room, std::string token, double page_size)
-    : session_(make_config(std::move(room), std::move(token), page_size), crypto_random()) {}
+js_session::js_session(std::string room, std::string token, double page_size, double max_timeline)
+    : session_(make_config(std::move(room), std::move(token), page_size, max_timeline), crypto_random()) {}
 
 void js_session::start(double now) { session_.start(to_millis(now)); }
 void js_session::transport_opened(double now) { session_.transport_opened(to_millis(now)); }
@@ -60,9 +69,7 @@ std::string js_session::retry(const std::string& id, double now) {
     return status_json(session_.retry(*parsed, to_millis(now)));
 }
 
-void js_session::mark_read(double seq, double now) {
-    session_.mark_read(static_cast<seq_t>(whole_in_range(seq, 0, max_safe_integer)), to_millis(now));
-}
+void js_session::mark_read(double seq, double now) { session_.mark_read(to_seq(seq), to_millis(now)); }
 void js_session::load_older(double now) { session_.load_older(to_millis(now)); }
 void js_session::set_token(std::string token, double now) {
     session_.set_token(std::move(token), to_millis(now));
@@ -86,6 +93,16 @@ double js_session::rate_wait_ms(double now) const { return session_.rate_wait_ms
 std::string js_session::state() const { return std::string(to_string(session_.state())); }
 double js_session::unread_count() const { return static_cast<double>(session_.unread_count()); }
 std::string js_session::timeline() const { return timeline_json(session_.timeline()); }
+std::string js_session::timeline_latest(double count) const {
+    return window_json(session_.timeline_latest(to_count(count)));
+}
+std::string js_session::timeline_from(double from, double count) const {
+    return window_json(session_.timeline_from(to_seq(from), to_count(count)));
+}
+std::string js_session::timeline_before(double before, double count) const {
+    return window_json(session_.timeline_before(to_seq(before), to_count(count)));
+}
+std::string js_session::older() const { return std::string(to_string(session_.older())); }
 std::string js_session::pending() const { return pending_json(session_.pending()); }
 std::string js_session::self() const { return self_json(session_.self()); }
 

@@ -11,8 +11,8 @@ namespace roomchat::wasm {
 
 class js_session {
 public:
-    // page_size below 1 keeps client_config's default.
-    js_session(std::string room, std::string token, double page_size);
+    // page_size or max_timeline below 1 keeps client_config's default.
+    js_session(std::string room, std::string token, double page_size, double max_timeline);
 
     void start(double now);
     void transport_opened(double now);
@@ -38,6 +38,10 @@ public:
     std::string state() const;
     double unread_count() const;
     std::string timeline() const;
+    std::string timeline_latest(double count) const;
+    std::string timeline_from(double from, double count) const;
+    std::string timeline_before(double before, double count) const;
+    std::string older() const;
     std::string pending() const;
     std::string self() const;
 

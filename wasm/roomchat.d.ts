@@ -15,6 +15,15 @@ export type ErrorCode =
   | 'no_ack';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
+// What lies above the oldest row held:
+// 'unknown'    no history page yet (or the timeline was just reset)
+// 'available'  loadOlder() would fetch a page
+// 'loading'    a page was asked for ("Loading older messages…")
+// 'start'      the room's first message is held, or the room is empty
+// 'gone'       the relay no longer has older messages: its capped history forgot them, or it
+//              restarted during this session and the room started over ("Earlier messages are
+//              no longer available")
+export type OlderState = 'unknown' | 'available' | 'loading' | 'start' | 'gone';
 export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed';
 
 export interface User { id: string; name: string; }
@@ -31,6 +40,13 @@ export interface TimelineMessage {
   failureMessage?: string;
 }
 
+// A stretch of the timeline for a view that renders only part of it.
+export interface TimelineWindow {
+  rows: TimelineMessage[];  // timeline order: sequenced by seq, then pending
+  atStart: boolean;         // nothing held is older than rows[0] (see older() for what the relay has)
+  atEnd: boolean;           // the rows end with the newest row, pending ones included
+}
+
 export type ChatEvent =
   | { type: 'open_transport' }
   | { type: 'close_transport'; reason: string }
@@ -43,6 +59,9 @@ export type ChatEvent =
   // good; 'history_truncated': the relay's capped history no longer reaches this client's position.
   | { type: 'timeline_reset'; reason: 'history_truncated' | 'epoch_changed' }
   | { type: 'history_loaded'; mode: 'latest' | 'after' | 'before'; count: number; hasMore: boolean }
+  // older() changed: a request went out, a page came, a request timed out or its connection
+  // was lost, the timeline was reset, or the oldest rows were trimmed (maxTimeline).
+  | { type: 'older_changed'; older: OlderState }
   | { type: 'unread_changed'; count: number; firstUnread?: string }
   // `members`: the relay's list on joining (at most 1000 by default) changed by each presence
   // frame since, in no particular order; `count` is everyone present, listed or not.
@@ -85,6 +104,10 @@ export interface ChatConfig {
   room: string;
   token: string;
   pageSize?: number;       // messages per history page (default 50)
+  // The newest sequenced messages held (default 5000); older ones are trimmed as new ones
+  // arrive, and can be loaded again with loadOlder(). Pages loaded by loadOlder() are kept
+  // until the next new message. Pending messages are never trimmed.
+  maxTimeline?: number;
 }
 
 export interface ChatSession {
@@ -99,6 +122,8 @@ export interface ChatSession {
   send(text: string, now: number): SendResult;
   retry(id: string, now: number): Status;
   markRead(seq: number, now: number): void;
+  // Asks for the page before the oldest row when older() is 'available'; an answer that does
+  // not come within 10 s is given up ('available' again).
   loadOlder(now: number): void;
   setToken(token: string, now: number): void;
   stop(now: number): void;
@@ -115,7 +140,16 @@ export interface ChatSession {
   rateWaitMs(now: number): number;
   state(): ConnectionState;
   unreadCount(): number;
-  timeline(): TimelineMessage[];
+  timeline(): TimelineMessage[];  // every row: costs as much as the timeline is long
+  // Windows of the timeline: each costs as much as the rows it returns, not the timeline.
+  // With only pending rows, those are the window.
+  timelineLatest(count: number): TimelineWindow;                  // the newest `count` rows
+  // Up to `count` rows from the first sequenced row with seq >= fromSeq (0: the oldest held);
+  // pending rows follow once every sequenced row is in.
+  timelineFrom(fromSeq: number, count: number): TimelineWindow;
+  // Up to `count` sequenced rows older than seq `beforeSeq`, ending right before it.
+  timelineBefore(beforeSeq: number, count: number): TimelineWindow;
+  older(): OlderState;
   pending(): PendingMessage[];   // in the order they go out
   self(): User | null;
 

@@ -2,7 +2,7 @@
 // Structured values arrive as JSON text and leave here as plain objects, so
 // errors are values and nothing of the C++ object leaks to the caller.
 Module['createSession'] = function (config) {
-  const core = new Module['SessionCore'](config.room, config.token, config.pageSize || 0);
+  const core = new Module['SessionCore'](config.room, config.token, config.pageSize || 0, config.maxTimeline || 0);
   return {
     start: (now) => core.start(now),
     transportOpened: (now) => core.transportOpened(now),
@@ -29,6 +29,10 @@ Module['createSession'] = function (config) {
     state: () => core.state(),
     unreadCount: () => core.unreadCount(),
     timeline: () => JSON.parse(core.timeline()),
+    timelineLatest: (count) => JSON.parse(core.timelineLatest(count)),
+    timelineFrom: (fromSeq, count) => JSON.parse(core.timelineFrom(fromSeq, count)),
+    timelineBefore: (beforeSeq, count) => JSON.parse(core.timelineBefore(beforeSeq, count)),
+    older: () => core.older(),
     pending: () => JSON.parse(core.pending()),
     self: () => JSON.parse(core.self()),
 

@@ -65,6 +65,8 @@ json event_json(const client_event& event) {
                             {"mode", str(to_string(e.mode))},
                             {"count", e.count},
                             {"hasMore", e.has_more}};
+            } else if constexpr (std::is_same_v<E, events::older_changed>) {
+                return json{{"type", "older_changed"}, {"older", str(to_string(e.state))}};
             } else if constexpr (std::is_same_v<E, events::unread_changed>) {
                 json out{{"type", "unread_changed"}, {"count", e.count}};
                 if (e.first_unread) out["firstUnread"] = e.first_unread->to_string();
@@ -112,6 +114,12 @@ std::optional<pending_message> pending_entry(const json& entry) {
     return message;
 }
 
+json rows_json(const std::vector<timeline_message>& messages) {
+    json out = json::array();
+    for (const auto& row : messages) out.push_back(message_json(row));
+    return out;
+}
+
 }  // namespace
 
 std::string events_json(const std::vector<client_event>& events) {
@@ -122,10 +130,11 @@ std::string events_json(const std::vector<client_event>& events) {
 
 std::string frames_json(const std::vector<std::string>& frames) { return dump(json(frames)); }
 
-std::string timeline_json(const std::vector<timeline_message>& messages) {
-    json out = json::array();
-    for (const auto& row : messages) out.push_back(message_json(row));
-    return dump(out);
+std::string timeline_json(const std::vector<timeline_message>& messages) { return dump(rows_json(messages)); }
+
+std::string window_json(const timeline_window& window) {
+    return dump(
+        json{{"rows", rows_json(window.rows)}, {"atStart", window.at_start}, {"atEnd", window.at_end}});
 }
 
 std::string self_json(const std::optional<user_info>& self) { return self ? dump(user_json(*self)) : "null"; }

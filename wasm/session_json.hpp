@@ -16,6 +16,7 @@ namespace roomchat::wasm {
 std::string events_json(const std::vector<client_event>& events);          // ChatEvent[]
 std::string frames_json(const std::vector<std::string>& frames);           // string[]
 std::string timeline_json(const std::vector<timeline_message>& messages);  // TimelineMessage[]
+std::string window_json(const timeline_window& window);                    // TimelineWindow
 std::string self_json(const std::optional<user_info>& self);               // User | null
 std::string deadline_json(const std::optional<millis>& deadline);          // number | null
 std::string send_result_json(const result<message_id>& sent);              // SendResult

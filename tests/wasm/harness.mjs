@@ -58,8 +58,8 @@ export const presence = (event, user, memberCount) => ({
 export const otherId = (n) => `e${n.toString(16).padStart(31, '0')}`;
 
 export class Driver {
-  constructor(roomchat, { token = 'token-ann', pageSize } = {}) {
-    this.session = roomchat.createSession({ room: ROOM, token, pageSize });
+  constructor(roomchat, { token = 'token-ann', pageSize, maxTimeline } = {}) {
+    this.session = roomchat.createSession({ room: ROOM, token, pageSize, maxTimeline });
     this.now = START;
   }
 
