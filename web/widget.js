@@ -106,7 +106,9 @@ export async function mountChat(element, { token, room, url = defaultUrl(), onTo
     validate: (text) => session.validate(text),
     rateWaitMs: () => session.rateWaitMs(Date.now()),
     unreadCount: () => session.unreadCount(),
-    timeline: () => session.timeline(),
+    timelineLatest: (count) => session.timelineLatest(count),
+    timelineFrom: (seq, count) => session.timelineFrom(seq, count),
+    timelineBefore: (seq, count) => session.timelineBefore(seq, count),
     errorMessage: (code) => roomchat.errorMessage(code),
   };
   view.attach(controller, { onTokenExpired: refreshToken });

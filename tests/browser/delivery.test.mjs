@@ -168,7 +168,7 @@ test('the rate limit is shown with a countdown and sending recovers by itself', 
     await send(page, 'two');
     await send(page, 'three');
     const hint = page.locator('.rc-hint-reason');
-    await hint.filter({ hasText: /^Slow down: you can send again in \d+ s\.$/ }).waitFor();
+    await hint.filter({ hasText: /^You are sending too fast\. You can send again in \d+ s\.$/ }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Send message' }).getAttribute('aria-disabled'), 'true');
     assert.equal(await messageInput(page).inputValue(), 'three', 'the blocked text stays in the input');
     await screenshot(page, 'light-rate-limited');

@@ -221,6 +221,84 @@ export function countText(list, text) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// ---- a crowd: many users writing through raw WebSockets -------------------
+
+// The relay's limits opened up for users who write faster than any person.
+export const CROWD_RELAY_ARGS = [
+  '--rate-burst', '100000', '--rate-refill-ms', '1',
+  '--user-rate-burst', '100000', '--user-rate-refill-ms', '1',
+  '--frame-burst', '100000', '--frame-refill-ms', '1',
+  '--max-buffered-bytes', String(256 * 1024 * 1024),
+];
+
+// `count` users in one page of their own, joined to `room` over the wire
+// protocol (docs/protocol.md) and reading nothing. Returns
+//   fill(n, label): sends n messages "<label> <k>: …", round robin; resolves to
+//     { sent, at }: how many were sent so far, and when the first of these went out;
+//   mark(label): one "mark <label>-<i>" from each user, after everything they sent
+//     (each socket keeps its order, so once all marks are shown everything before them was applied);
+//     resolves to { at, texts } (at: the browser's clock, ms since the epoch);
+//   probe(text): sends one message from a user of its own; resolves to when it went out.
+export async function openCrowd(browser, relay, room, count) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(relay.url);
+  await page.evaluate(async ({ room, count }) => {
+    const hex = () => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const wsUrl = new URL('./ws', location.href);
+    wsUrl.protocol = 'ws:';
+    const connect = async (name) => {
+      const response = await fetch('./api/dev/token', { method: 'POST', body: JSON.stringify({ name, room }) });
+      const { token } = await response.json();
+      const ws = new WebSocket(wsUrl);
+      await new Promise((resolve, reject) => {
+        ws.onerror = () => reject(new Error(`${name} could not connect`));
+        ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', v: 1, token }));
+        ws.onmessage = (event) => {
+          const frame = JSON.parse(event.data);
+          if (frame.type === 'welcome') ws.send(JSON.stringify({ type: 'join', room }));
+          if (frame.type === 'joined') resolve();
+        };
+      });
+      ws.onmessage = null;
+      return ws;
+    };
+    const users = [];
+    for (let i = 0; i < count; i += 1) users.push(await connect(`Crowd ${i + 1}`));
+    const prober = await connect('Probe');
+    const now = () => performance.timeOrigin + performance.now();
+    const say = (ws, text) => ws.send(JSON.stringify({ type: 'send', room, id: hex(), text }));
+    let next = 0;
+    window.crowd = {
+      fill(n, label) {
+        const at = now();
+        for (let i = 0; i < n; i += 1) {
+          say(users[next % users.length], `${label} ${next}: did you see that? the goal in the second half was great`);
+          next += 1;
+        }
+        return { sent: next, at };
+      },
+      mark(label) {
+        const at = now();
+        const texts = users.map((ws, i) => `mark ${label}-${i}`);
+        users.forEach((ws, i) => say(ws, texts[i]));
+        return { at, texts };
+      },
+      probe(text) {
+        const at = now();
+        say(prober, text);
+        return at;
+      },
+    };
+  }, { room, count });
+  return {
+    fill: (n, label) => page.evaluate(([n, label]) => window.crowd.fill(n, label), [n, label]),
+    mark: (label) => page.evaluate((label) => window.crowd.mark(label), label),
+    probe: (text) => page.evaluate((text) => window.crowd.probe(text), text),
+    close: () => context.close(),
+  };
+}
+
 // ---- evidence: screenshots and accessibility audits --------------------------
 
 export async function screenshot(page, name) {

@@ -29,7 +29,7 @@ constexpr millis token_refresh_due = 9'999'999 - 60'000;
 using test::id_of;
 
 chat_message from_bob(seq_t seq) {
-    return chat_message{seq, id_of(static_cast<std::uint8_t>(seq)), bob, "hello " + std::to_string(seq),
+    return chat_message{seq, id_of(seq), bob, "hello " + std::to_string(seq),
                         1000 + static_cast<millis>(seq)};
 }
 
@@ -1409,20 +1409,6 @@ TEST_F(session_test, read_markers_go_out_at_most_once_per_interval_latest_first)
 
 // ---- a long session: the timeline cap, windows, older pages ------------------------
 
-// Bob's message `seq` with an id distinct for every seq below 65536.
-chat_message said(seq_t seq, const user_info& from = bob) {
-    return chat_message{seq, id_of(seq), from, "said " + std::to_string(seq),
-                        1000 + static_cast<millis>(seq)};
-}
-
-std::vector<chat_message> said(seq_t first, seq_t last) {
-    std::vector<chat_message> out;
-    for (seq_t seq = first; seq <= last; ++seq) {
-        out.push_back(said(seq));
-    }
-    return out;
-}
-
 std::vector<seq_t> row_seqs(const std::vector<timeline_message>& rows) {
     std::vector<seq_t> out;
     for (const auto& row : rows) {
@@ -1447,7 +1433,7 @@ protected:
         session_.emplace(config_, random_);
     }
 
-    void live(seq_t seq, millis now = 1) { deliver(message_frame{"lobby", said(seq)}, now); }
+    void live(seq_t seq, millis now = 1) { deliver(message_frame{"lobby", from_bob(seq)}, now); }
 
     void older_page(std::vector<chat_message> page, bool has_more, millis now = 2) {
         deliver(history_frame{"lobby", room_epoch, history_mode::before, std::move(page), false, has_more},
@@ -1457,7 +1443,7 @@ protected:
 
 TEST_F(long_session_test, the_timeline_keeps_the_newest_messages_up_to_the_cap) {
     cap(5);
-    go_online(0, said(1, 5));
+    go_online(0, from_bob(1, 5));
     EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2, 3, 4, 5}));  // at the cap: all kept
     EXPECT_EQ(s().older(), older_state::start);
 
@@ -1473,14 +1459,14 @@ TEST_F(long_session_test, the_timeline_keeps_the_newest_messages_up_to_the_cap) 
 
 TEST_F(long_session_test, a_join_page_beyond_the_cap_keeps_its_newest) {
     cap(3);
-    go_online(0, said(1, 5));
+    go_online(0, from_bob(1, 5));
     EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{3, 4, 5}));
     EXPECT_EQ(s().older(), older_state::available);
 }
 
 TEST_F(long_session_test, acknowledged_messages_extend_the_newer_end_and_trim) {
     cap(2);
-    go_online(0, said(1, 2));
+    go_online(0, from_bob(1, 2));
     const auto id = send_now("mine", 1);
     deliver(ack_frame{"lobby", room_epoch, id, 3, 2}, 2);
     EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{2, 3}));
@@ -1489,7 +1475,7 @@ TEST_F(long_session_test, acknowledged_messages_extend_the_newer_end_and_trim) {
 
 TEST_F(long_session_test, pending_messages_are_never_trimmed) {
     cap(2);
-    go_online(0, said(1, 2));
+    go_online(0, from_bob(1, 2));
     const auto a = send_now("first", 1);
     const auto b = send_now("second", 1);
     for (seq_t seq = 3; seq <= 10; ++seq) {
@@ -1505,7 +1491,7 @@ TEST_F(long_session_test, pending_messages_are_never_trimmed) {
 
 TEST_F(long_session_test, after_a_trim_load_older_asks_before_the_oldest_held) {
     cap(3);
-    go_online(0, said(1, 3));
+    go_online(0, from_bob(1, 3));
     live(4);
     live(5);
     events();
@@ -1516,7 +1502,7 @@ TEST_F(long_session_test, after_a_trim_load_older_asks_before_the_oldest_held) {
     EXPECT_EQ(requests[0].before, 3U);
     EXPECT_EQ(older_changes(events()), (std::vector<older_state>{older_state::loading}));
 
-    older_page(said(1, 2), false, 11);
+    older_page(from_bob(1, 2), false, 11);
     EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2, 3, 4, 5})) << "an older page is not trimmed";
     EXPECT_EQ(older_changes(events()), (std::vector<older_state>{older_state::start}));
 
@@ -1527,41 +1513,41 @@ TEST_F(long_session_test, after_a_trim_load_older_asks_before_the_oldest_held) {
 
 TEST_F(long_session_test, older_pages_add_to_the_cap_until_the_next_newer_message) {
     cap(3);
-    go_online(0, said(8, 10), 0, true);
+    go_online(0, from_bob(8, 10), 0, true);
     s().load_older(1);
-    older_page(said(5, 7), true);
+    older_page(from_bob(5, 7), true);
     s().load_older(3);
-    older_page(said(2, 4), true, 4);
+    older_page(from_bob(2, 4), true, 4);
     EXPECT_EQ(s().timeline().size(), 9U);
     EXPECT_EQ(s().older(), older_state::available);
     // A gap page (after) extends the newer end: it trims.
     live(13, 5);
     const auto requests = only<history_request_frame>(frames());
     ASSERT_EQ(requests.back().after, 10U);
-    deliver(history_frame{"lobby", room_epoch, history_mode::after, said(11, 13), false, false}, 6);
+    deliver(history_frame{"lobby", room_epoch, history_mode::after, from_bob(11, 13), false, false}, 6);
     EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{11, 12, 13}));
 }
 
 TEST_F(long_session_test, unread_stays_true_across_trims) {
     cap(3);
-    go_online(0, said(1, 3));
+    go_online(0, from_bob(1, 3));
     EXPECT_EQ(s().unread_count(), 3U);
     live(4);
     live(5);
     auto changed = only<events::unread_changed>(events());
     ASSERT_FALSE(changed.empty());
     EXPECT_EQ(changed.back().count, 5U) << "trimmed, not read";
-    EXPECT_EQ(changed.back().first_unread, said(3).id) << "the divider goes before the oldest held";
+    EXPECT_EQ(changed.back().first_unread, from_bob(3).id) << "the divider goes before the oldest held";
     s().mark_read(4, 10);
     changed = only<events::unread_changed>(events());
     ASSERT_EQ(changed.size(), 1U);
     EXPECT_EQ(changed[0].count, 1U);
-    EXPECT_EQ(changed[0].first_unread, said(5).id);
+    EXPECT_EQ(changed[0].first_unread, from_bob(5).id);
 }
 
 TEST_F(long_session_test, ten_thousand_messages_cost_the_same_each_and_count_exactly) {
     cap(100);
-    go_online(0, said(1, 1));
+    go_online(0, from_bob(1, 1));
     for (seq_t seq = 2; seq <= 10'000; ++seq) {
         live(seq, static_cast<millis>(seq));
         if (seq == 6'000) {
@@ -1573,13 +1559,13 @@ TEST_F(long_session_test, ten_thousand_messages_cost_the_same_each_and_count_exa
     const auto changed = only<events::unread_changed>(events());
     ASSERT_FALSE(changed.empty());
     EXPECT_EQ(changed.back().count, 5'000U);
-    EXPECT_EQ(changed.back().first_unread, said(9'901).id);
+    EXPECT_EQ(changed.back().first_unread, from_bob(9'901).id);
     s().mark_read(10'000, 20'000);
     EXPECT_EQ(s().unread_count(), 0U);
 }
 
 TEST_F(long_session_test, older_changes_with_each_request_page_and_timeout) {
-    go_online(0, said(51, 60), 0, true);
+    go_online(0, from_bob(51, 60), 0, true);
     EXPECT_EQ(s().older(), older_state::available);
     s().load_older(0);
     EXPECT_EQ(s().older(), older_state::loading);
@@ -1589,7 +1575,7 @@ TEST_F(long_session_test, older_changes_with_each_request_page_and_timeout) {
         << "a request without an answer is given up, not left loading";
 
     s().load_older(config_.request_timeout_ms);
-    older_page(said(1, 50), false, config_.request_timeout_ms + 1);
+    older_page(from_bob(1, 50), false, config_.request_timeout_ms + 1);
     EXPECT_EQ(older_changes(events()), (std::vector<older_state>{older_state::loading, older_state::start}));
     frames();
     s().load_older(config_.request_timeout_ms + 2);
@@ -1598,7 +1584,7 @@ TEST_F(long_session_test, older_changes_with_each_request_page_and_timeout) {
 }
 
 TEST_F(long_session_test, a_lost_connection_gives_up_the_older_request) {
-    go_online(0, said(51, 60), 0, true);
+    go_online(0, from_bob(51, 60), 0, true);
     s().load_older(0);
     events();
     s().transport_closed(1);
@@ -1616,15 +1602,15 @@ TEST_F(long_session_test, history_the_relay_forgot_is_gone) {
     s().transport_opened(0);
     deliver(welcome(), 0);
     deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 2000}, 0);
-    deliver(history_frame{"lobby", room_epoch, history_mode::latest, said(1951, 2000), false, true}, 0);
+    deliver(history_frame{"lobby", room_epoch, history_mode::latest, from_bob(1951, 2000), false, true}, 0);
     ASSERT_EQ(older_changes(events()), (std::vector<older_state>{older_state::available}));
     s().load_older(1);
-    older_page(said(1001, 1950), false);  // the relay's capped history ends at 1001
+    older_page(from_bob(1001, 1950), false);  // the relay's capped history ends at 1001
     EXPECT_EQ(older_changes(events()), (std::vector<older_state>{older_state::loading, older_state::gone}));
 }
 
 TEST_F(long_session_test, a_room_that_started_over_has_nothing_before_it_any_more) {
-    go_online(0, said(1, 4));
+    go_online(0, from_bob(1, 4));
     ASSERT_EQ(s().older(), older_state::start);
     s().transport_closed(10);
     s().on_timer(*s().next_deadline());
@@ -1640,14 +1626,14 @@ TEST_F(long_session_test, a_room_that_started_over_has_nothing_before_it_any_mor
 }
 
 TEST_F(long_session_test, a_truncated_answer_says_what_is_older_again) {
-    go_online(0, said(1, 3));
+    go_online(0, from_bob(1, 3));
     s().transport_closed(10);
     s().on_timer(*s().next_deadline());
     s().transport_opened(1000);
     deliver(welcome(), 1000);
     deliver(joined_frame{"lobby", room_epoch, {me}, 1, 0, 300}, 1000);
     events();
-    deliver(history_frame{"lobby", room_epoch, history_mode::after, said(251, 300), true, true}, 1000);
+    deliver(history_frame{"lobby", room_epoch, history_mode::after, from_bob(251, 300), true, true}, 1000);
     EXPECT_EQ(s().older(), older_state::available);
     EXPECT_EQ(older_changes(events()), (std::vector<older_state>{older_state::available}));
 }
@@ -1672,7 +1658,7 @@ TEST_F(long_session_test, windows_of_an_empty_timeline_are_empty_at_both_ends) {
 }
 
 TEST_F(long_session_test, the_latest_window_ends_with_the_pending_rows) {
-    go_online(0, said(1, 10));
+    go_online(0, from_bob(1, 10));
     const auto pending = send_now("mine", 1);
     auto window = s().timeline_latest(3);
     EXPECT_EQ(row_seqs(window.rows), (std::vector<seq_t>{9, 10, 0}));
@@ -1697,7 +1683,7 @@ TEST_F(long_session_test, the_latest_window_ends_with_the_pending_rows) {
 }
 
 TEST_F(long_session_test, a_window_from_a_seq_runs_on_into_the_pending_rows) {
-    go_online(0, said(1, 10));
+    go_online(0, from_bob(1, 10));
     send_now("mine", 1);
     auto window = s().timeline_from(0, 3);
     EXPECT_EQ(row_seqs(window.rows), (std::vector<seq_t>{1, 2, 3}));
@@ -1730,7 +1716,7 @@ TEST_F(long_session_test, a_window_from_a_seq_runs_on_into_the_pending_rows) {
 
 TEST_F(long_session_test, a_window_from_a_seq_that_is_not_held_starts_at_the_next_one) {
     cap(5);
-    go_online(0, said(1, 5));
+    go_online(0, from_bob(1, 5));
     live(9);  // 6 to 8 missing; 1 trimmed
     const auto window = s().timeline_from(1, 2);
     EXPECT_EQ(row_seqs(window.rows), (std::vector<seq_t>{2, 3}));
@@ -1739,7 +1725,7 @@ TEST_F(long_session_test, a_window_from_a_seq_that_is_not_held_starts_at_the_nex
 }
 
 TEST_F(long_session_test, a_window_before_a_seq_ends_right_before_it) {
-    go_online(0, said(1, 10));
+    go_online(0, from_bob(1, 10));
     send_now("mine", 1);
     auto window = s().timeline_before(6, 3);
     EXPECT_EQ(row_seqs(window.rows), (std::vector<seq_t>{3, 4, 5}));
@@ -1783,7 +1769,7 @@ TEST_F(long_session_test, with_only_pending_rows_they_are_the_window) {
 }
 
 TEST_F(long_session_test, window_rows_are_the_timelines_rows) {
-    go_online(0, said(1, 4));
+    go_online(0, from_bob(1, 4));
     send_now("mine", 1);
     const auto all = s().timeline();
     const auto window = s().timeline_from(0, 100);

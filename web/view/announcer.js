@@ -12,13 +12,17 @@ export class Announcer {
     this.politeEl = el('div', { class: 'rc-sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' });
     this.alertEl = el('div', { class: 'rc-sr-only', role: 'alert', 'aria-atomic': 'true' });
     this.element = el('div', {}, this.politeEl, this.alertEl);
-    this.pending = [];
+    // What arrived since the last announcement: the first message, how many, and up to four names.
+    this.pending = { first: null, count: 0, names: new Set() };
     this.lastSpokenAt = 0;
     this.timer = null;
   }
 
   message(authorName, text) {
-    this.pending.push({ authorName, text });
+    const pending = this.pending;
+    pending.first ??= { authorName, text };
+    pending.count += 1;
+    if (pending.names.size < 4) pending.names.add(authorName);
     if (this.timer) return;
     const wait = Math.max(0, this.lastSpokenAt + THROTTLE_MS - Date.now());
     this.timer = setTimeout(() => this.flush(), wait);
@@ -38,18 +42,19 @@ export class Announcer {
 
   flush() {
     this.timer = null;
-    const batch = this.pending.splice(0);
-    if (batch.length === 0) return;
+    const { first, count, names } = this.pending;
+    this.pending = { first: null, count: 0, names: new Set() };
+    if (count === 0) return;
     this.lastSpokenAt = Date.now();
-    if (batch.length === 1) {
-      const { authorName, text } = batch[0];
+    if (count === 1) {
+      const { authorName, text } = first;
       const clipped = text.length > MAX_SPOKEN_CHARS ? `${text.slice(0, MAX_SPOKEN_CHARS)}…` : text;
       this.speak(this.politeEl, `${authorName}: ${clipped}`);
       return;
     }
-    const names = [...new Set(batch.map((m) => m.authorName))];
-    const from = names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and others`;
-    this.speak(this.politeEl, `${batch.length} new messages from ${from}`);
+    const listed = [...names];
+    const from = listed.length <= 3 ? listed.join(', ') : `${listed.slice(0, 3).join(', ')} and others`;
+    this.speak(this.politeEl, `${count} new messages from ${from}`);
   }
 
   // Clearing first makes a repeated identical sentence be announced again.

@@ -56,31 +56,40 @@ export class ChatView {
     window.addEventListener('focus', this.onVisible);
   }
 
+  // Applies a drain's events. The timeline redraws at the next animation
+  // frame (MessageList.changed), so many frames arriving together cost one.
   handle(events) {
     const list = this.list;
-    const announceable = [];
-    let historyInBatch = false;
-    list.beginBatch();
+    let announceable = [];
     for (const event of events) {
       switch (event.type) {
         case 'connection_changed':
           this.banner.update(event);
-          list.connectionChanged(event.state);
           this.root.dataset.connection = event.state;
           if (event.state === 'offline' && event.reason === 'token_expired') this.onTokenExpired();
           break;
         case 'identity':
           this.people.setSelf(event.self);
           break;
-        case 'message':
-          if (list.upsert(event.message, event.before) && !event.message.own) announceable.push(event.message);
+        case 'message': {
+          const { message } = event;
+          if (message.own && message.state === 'failed') {
+            this.announcer.error(`Message not sent: ${message.failureMessage || this.controller.errorMessage(message.failure)}`);
+          } else if (!message.own && announceable) {
+            announceable.push(message);
+          }
+          list.changed();
           break;
+        }
         case 'timeline_reset':
-          list.reset(this.controller.timeline(), event.reason);
+          list.reset(event.reason);
           break;
         case 'history_loaded':
-          historyInBatch = true;
-          list.historyLoadedEvent(event);
+          announceable = null;  // a page of history is not news
+          list.historyLoadedEvent();
+          break;
+        case 'older_changed':
+          list.olderChanged(event.older);
           break;
         case 'unread_changed':
           list.unreadChanged(event);
@@ -102,12 +111,8 @@ export class ChatView {
           break;  // open_transport / close_transport belong to the transport, pending_changed to the widget's store
       }
     }
-    list.endBatch();
-    if (!historyInBatch) {
-      for (const message of announceable) this.announcer.message(message.from.name, message.text);
-    }
+    for (const message of announceable ?? []) this.announcer.message(message.from.name, message.text);
     this.composer.refresh();
-    list.maybeMarkRead();
   }
 
   focus() {

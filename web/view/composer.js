@@ -57,7 +57,7 @@ export class Composer {
 
   // rate_limited event: the held message goes out by itself at retryAt.
   rateLimited(retryAt) {
-    this.announcer.error(`You are sending too fast. You can send again in ${secondsUntil(retryAt)} s.`);
+    this.announcer.error(rateLimitMessage(this.controller, secondsUntil(retryAt)));
     this.refresh();
   }
 
@@ -104,7 +104,7 @@ export class Composer {
       blocked = { code: check.code, message: check.message };
       this.showReason('error', check.message);
     } else if (waitSeconds > 0) {
-      blocked = { code: 'rate_limited', message: `Slow down: you can send again in ${waitSeconds} s.` };
+      blocked = { code: 'rate_limited', message: rateLimitMessage(this.controller, waitSeconds) };
       this.showReason('warn', blocked.message);
     } else if (!check.ok) {
       blocked = { code: check.code, message: 'Type a message to send.' };
@@ -149,4 +149,9 @@ export class Composer {
   destroy() {
     clearInterval(this.ticker);
   }
+}
+
+// The core's words for the limit, and how long is left.
+function rateLimitMessage(controller, seconds) {
+  return `${controller.errorMessage('rate_limited')} You can send again in ${seconds} s.`;
 }

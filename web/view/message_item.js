@@ -1,50 +1,36 @@
 // One row of the timeline: avatar, author, bubble with text and time, and
 // for own messages the delivery state (sending / sent / failed + Retry).
+// Rows are kept small: the day label, the unread divider and the failure
+// strip are made only for the rows that show them.
 
 import { el } from './dom.js';
 import { icon } from './icons.js';
-import { appendLinkified, avatarClass, formatFull, formatTime, initial } from './format.js';
+import { appendLinkified, avatarClass, formatDay, formatFull, formatTime, initial } from './format.js';
 
 // The row's elements, empty until updateMessageRow fills them.
 export function createMessageRow({ onRetry }) {
   const row = {
     message: null,
+    onRetry,
     li: el('li', { class: 'rc-msg' }),
-    day: el('div', { class: 'rc-day', 'aria-hidden': 'true' }, el('span')),
-    divider: el('div', { class: 'rc-unread-divider', role: 'separator', 'aria-label': 'New messages' }, el('span', { text: 'New messages' })),
     avatar: el('span', { class: 'rc-avatar', 'aria-hidden': 'true' }),
     author: el('span', { class: 'rc-author' }),
     text: el('div', { class: 'rc-text' }),
     time: el('time', { class: 'rc-time' }),
-    state: el('span', { class: 'rc-state' }),
-    failure: el('div', { class: 'rc-failure', hidden: true }),
+    state: null,
+    failure: null,
+    // Where the row stands in its group, as last written to the DOM.
+    day: null,
+    divider: null,
+    continued: false,
   };
-  row.retryButton = el(
-    'button',
-    { type: 'button', class: 'rc-retry', onclick: () => onRetry(row.message.id) },
-    icon('retry'),
-    'Retry',
+  row.main = el(
+    'div',
+    { class: 'rc-msg-main' },
+    el('div', { class: 'rc-msg-head' }, row.author),
+    el('div', { class: 'rc-bubble' }, row.text, el('span', { class: 'rc-stamp' }, row.time)),
   );
-  row.failureText = el('span', { class: 'rc-failure-text' });
-  row.failure.append(icon('alert'), row.failureText, row.retryButton);
-  row.li.append(
-    row.day,
-    row.divider,
-    el(
-      'div',
-      { class: 'rc-msg-row' },
-      row.avatar,
-      el(
-        'div',
-        { class: 'rc-msg-main' },
-        el('div', { class: 'rc-msg-head' }, row.author),
-        el('div', { class: 'rc-bubble' }, row.text, el('span', { class: 'rc-stamp' }, row.time, row.state)),
-        row.failure,
-      ),
-    ),
-  );
-  row.day.hidden = true;
-  row.divider.hidden = true;
+  row.li.append(el('div', { class: 'rc-msg-row' }, row.avatar, row.main));
   return row;
 }
 
@@ -52,12 +38,12 @@ export function updateMessageRow(row, message, { errorMessage }) {
   const previous = row.message;
   row.message = message;
   const { li } = row;
-  li.dataset.id = message.id;
-  li.dataset.state = message.state;
-  li.dataset.seq = String(message.seq);
-  li.classList.toggle('rc-own', message.own);
+  if (!previous) li.dataset.id = message.id;
+  if (previous?.state !== message.state) li.dataset.state = message.state;
+  if (previous?.seq !== message.seq) li.dataset.seq = String(message.seq);
+  if (previous?.own !== message.own) li.classList.toggle('rc-own', message.own);
 
-  if (!previous || previous.from.name !== message.from.name || previous.from.id !== message.from.id) {
+  if (!previous || previous.from.name !== message.from.name || previous.from.id !== message.from.id || previous.own !== message.own) {
     row.avatar.className = `rc-avatar ${avatarClass(message.from.id)}`;
     row.avatar.textContent = initial(message.from.name);
     row.author.textContent = message.own ? 'You' : message.from.name;
@@ -71,23 +57,60 @@ export function updateMessageRow(row, message, { errorMessage }) {
     row.time.dateTime = new Date(message.ts).toISOString();
     row.time.title = formatFull(message.ts);
   }
-  if (!previous || previous.state !== message.state || previous.failure !== message.failure) {
+  if (!previous || previous.state !== message.state || previous.failure !== message.failure || previous.own !== message.own) {
     renderState(row, message, errorMessage);
   }
 }
 
+// Group position: a day label above the first row of a day, the unread
+// divider above the first unread row, and `continued` for a row that follows
+// its author's previous one closely. Only what changed is written.
+export function placeMessageRow(row, { day, divider, continued }) {
+  if (continued !== row.continued) {
+    row.continued = continued;
+    row.li.classList.toggle('rc-continued', continued);
+  }
+  if (day !== (row.day?.dataset.day ?? null)) {
+    row.day?.remove();
+    row.day = day === null ? null : el('div', { class: 'rc-day', 'aria-hidden': 'true', 'data-day': day }, el('span', { text: formatDay(row.message.ts) }));
+    if (row.day) row.li.prepend(row.day);
+  }
+  if (divider !== (row.divider !== null)) {
+    row.divider?.remove();
+    row.divider = divider
+      ? el('div', { class: 'rc-unread-divider', role: 'separator', 'aria-label': 'New messages' }, el('span', { text: 'New messages' }))
+      : null;
+    if (row.divider) row.li.insertBefore(row.divider, row.li.lastElementChild);
+  }
+}
+
 function renderState(row, message, errorMessage) {
+  row.failure?.remove();
+  row.failure = null;
+  if (!message.own) {
+    row.state?.remove();
+    row.state = null;
+    return;
+  }
+  if (!row.state) {
+    row.state = el('span', { class: 'rc-state' });
+    row.time.after(row.state);
+  }
   row.state.replaceChildren();
-  row.failure.hidden = true;
-  if (!message.own) return;
   if (message.state === 'sent') {
     row.state.append(icon('check', 'rc-icon rc-icon--tiny'), el('span', { class: 'rc-sr-only', text: 'Sent' }));
     row.state.title = 'Sent';
   } else if (message.state === 'failed') {
     row.state.append(el('span', { class: 'rc-sr-only', text: 'Not sent' }));
-    row.failureText.textContent = `Not sent: ${message.failureMessage || errorMessage(message.failure)}`;
-    row.failure.hidden = false;
     row.state.title = 'Not sent';
+    row.failure = el(
+      'div',
+      { class: 'rc-failure' },
+      icon('alert'),
+      el('span', { class: 'rc-failure-text', text: `Not sent: ${message.failureMessage || errorMessage(message.failure)}` }),
+      el('button', { type: 'button', class: 'rc-retry', onclick: () => row.onRetry(row.message.id) }, icon('retry'), 'Retry'),
+    );
+    row.main.append(row.failure);
   } else {
     // queued (waiting for the connection) and sending look the same to people.
     row.state.append(icon('clock', 'rc-icon rc-icon--tiny'), el('span', { class: 'rc-state-label', text: 'Sending…' }));

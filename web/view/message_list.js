@@ -1,34 +1,50 @@
-// The scrolling timeline. Positions come from the session's message events
-// (`before`), unread counts and the first-unread marker from unread_changed;
-// this class only renders them and decides scrolling: it follows new
-// messages only while the reader is at the bottom, keeps the reading
-// position when older pages are prepended, and asks for older pages at the top.
+// The scrolling timeline: a window onto the session's timeline, never all of
+// it. The page holds at most MAX_ROWS rows, the newest ones while the reader
+// follows the conversation, or the stretch they scrolled back to, which grows
+// at the end they approach and drops rows at the other. Rows come from the
+// session's window queries (timelineLatest/From/Before), the older-page state
+// from older(), unread counts and the first unread from unread_changed: this
+// class keeps no copy of chat state, only which stretch is shown.
+//
+// Events only mark the window stale; it is redrawn once per animation frame,
+// however many frames arrived in it, writing only the rows that changed. So
+// work per message stays constant whatever the session's length, and a burst
+// of thousands of messages costs a few windows' worth of DOM.
 
 import { el } from './dom.js';
 import { icon } from './icons.js';
-import { createMessageRow, updateMessageRow } from './message_item.js';
-import { dayKey, formatDay } from './format.js';
+import { createMessageRow, placeMessageRow, updateMessageRow } from './message_item.js';
+import { dayKey } from './format.js';
 
+const MAX_ROWS = 240;           // rows in the page, at most
+const LATEST_ROWS = 120;        // rows kept while following the newest
+const PAGE_ROWS = 60;           // rows added at an end the reader approaches
+const EXTEND_WITHIN_PX = 800;   // how near an end of the window that happens
 const BOTTOM_SLACK_PX = 40;
-const LOAD_OLDER_WITHIN_PX = 120;
+const LOAD_OLDER_WITHIN_PX = 120;  // asking the relay for older pages: only at the very top
 const GROUP_WITHIN_MS = 5 * 60_000;
 
 export class MessageList {
   constructor({ controller, announcer }) {
     this.controller = controller;
     this.announcer = announcer;
-    this.rows = new Map();
+    this.rows = new Map();  // id -> row, for the rows in the page
+    this.order = [];        // the same rows in page order
+    // The stretch shown: from the row with seq `top` (0: from the oldest
+    // held) through the newest when `end` is null, else through seq `end`.
+    this.top = 0;
+    this.end = null;
+    this.atStart = true;    // the window starts with the oldest row the session holds
+    this.following = true;  // the reader is at the bottom, reading the newest
     this.historyLoaded = false;
-    this.hasMore = false;
-    this.startedOver = false;  // the room started over (a relay restart): older messages are gone
-    this.loadingOlder = false;
+    this.older = 'unknown';
     this.unread = 0;
     this.dividerId = null;
-    this.batch = null;
+    this.frame = null;
     this.olderMode = null;
 
     this.list = el('ol', { class: 'rc-list', 'aria-label': 'Messages' });
-    this.olderButton = el('button', { type: 'button', class: 'rc-older-button', onclick: () => this.requestOlder(), text: 'Load older messages' });
+    this.olderButton = el('button', { type: 'button', class: 'rc-older-button', onclick: () => this.showOlder(), text: 'Load older messages' });
     this.olderStatus = el('div', { class: 'rc-older' }, this.olderButton);
     this.loading = el('div', { class: 'rc-placeholder', role: 'status' }, el('span', { class: 'rc-spinner' }), 'Loading messages…');
     this.empty = el(
@@ -49,15 +65,13 @@ export class MessageList {
     this.pillLabel = el('span');
     this.pill = el(
       'button',
-      { type: 'button', class: 'rc-new-pill', hidden: true, onclick: () => this.scrollToBottom() },
+      { type: 'button', class: 'rc-new-pill', hidden: true, onclick: () => this.showLatest() },
       icon('arrowDown'),
       this.pillLabel,
     );
     this.element = el('div', { class: 'rc-body' }, this.scroller, this.pill);
 
-    // Whether the reader is following the newest messages; kept when the
-    // timeline's box changes size (banner, composer growing) so they stay at the bottom.
-    this.following = true;
+    // Following survives the timeline's box changing size (banner, composer growing).
     this.resizeObserver = new ResizeObserver(() => {
       if (this.following) this.scroller.scrollTop = this.scroller.scrollHeight;
     });
@@ -74,151 +88,134 @@ export class MessageList {
     this.renderChrome();
   }
 
-  // ---- event batch: remember where the reader is, apply, then restore.
-  beginBatch() {
-    const anchor = this.firstVisibleRow();
-    this.batch = {
-      atBottom: this.isAtBottom(),
-      anchor,
-      anchorTop: anchor ? this.offsetInView(anchor) : 0,
-      firstLoad: !this.historyLoaded,
-    };
+  // ---- session events: each only marks the window stale
+  changed() {
+    if (this.frame === null) this.frame = requestAnimationFrame(() => this.render());
   }
 
-  endBatch() {
-    const { atBottom, anchor, anchorTop, firstLoad } = this.batch;
-    this.batch = null;
-    this.regroup();
-    this.renderChrome();
-    if (atBottom || (firstLoad && this.historyLoaded)) {
-      this.scroller.scrollTop = this.scroller.scrollHeight;
-      this.following = true;
-    } else if (anchor && anchor.isConnected) {
-      this.scroller.scrollTop += this.offsetInView(anchor) - anchorTop;
-    }
-    this.updatePill();
-    // Nothing to scroll yet but older pages exist: fetch until the view fills.
-    if (this.scroller.scrollHeight <= this.scroller.clientHeight) this.requestOlder();
-  }
-
-  // ---- session events
-  upsert(message, before) {
-    let row = this.rows.get(message.id);
-    const isNew = !row;
-    if (isNew) {
-      row = createMessageRow({ onRetry: (id) => this.retry(id) });
-      this.rows.set(message.id, row);
-    }
-    const wasFailed = row.message?.state === 'failed';
-    updateMessageRow(row, message, { errorMessage: (code) => this.controller.errorMessage(code) });
-    const next = before ? this.rows.get(before)?.li ?? null : null;
-    if (isNew || row.li.nextElementSibling !== next) this.list.insertBefore(row.li, next);
-    if (message.own && message.state === 'failed' && !wasFailed) {
-      this.announcer.error(`Message not sent: ${message.failureMessage || this.controller.errorMessage(message.failure)}`);
-    }
-    return isNew;
-  }
-
-  // timeline_reset: rebuild from the session's current timeline.
-  reset(timeline, reason) {
-    this.rows.clear();
-    this.list.replaceChildren();
+  // timeline_reset: the sequenced rows are gone; show the newest again.
+  reset(reason) {
     this.dividerId = null;
-    for (const message of timeline) this.upsert(message);
-    if (reason === 'epoch_changed') {
-      this.startedOver = true;
-      this.hasMore = false;
-      this.announcer.status('The chat restarted. Earlier messages are no longer available.');
-    }
+    this.top = 0;
+    this.end = null;
+    this.following = true;
+    if (reason === 'epoch_changed') this.announcer.status('The chat restarted. Earlier messages are no longer available.');
+    this.changed();
   }
 
-  historyLoadedEvent({ mode, hasMore }) {
+  historyLoadedEvent() {
     this.historyLoaded = true;
-    if (mode !== 'after') this.hasMore = hasMore;
-    if (mode === 'before') this.loadingOlder = false;
+    this.changed();
+  }
+
+  olderChanged(state) {
+    this.older = state;
+    this.changed();
   }
 
   unreadChanged({ count, firstUnread }) {
     const startedUnread = this.unread === 0 && count > 0;
     this.unread = count;
     // Move the divider only to messages the reader has not watched arrive.
-    const watching = this.batch && this.batch.atBottom && !this.batch.firstLoad && document.visibilityState === 'visible';
+    const watching = this.following && this.end === null && this.historyLoaded && document.visibilityState === 'visible';
     if (firstUnread && (startedUnread || this.dividerId === null) && !watching) this.dividerId = firstUnread;
-  }
-
-  connectionChanged(state) {
-    if (state !== 'online') this.loadingOlder = false;
+    this.changed();
   }
 
   // The reader sent something: they have seen the conversation.
   ownMessageSent() {
     this.dividerId = null;
+    this.showLatest();
+  }
+
+  // ---- drawing, once per frame
+  render() {
+    this.frame = null;
+    const anchor = this.following ? null : this.readingAnchor();
+    const window = this.query();
+    this.reconcile(window.rows);
+    this.atStart = window.atStart;
     this.regroup();
-    this.scrollToBottom();
-  }
-
-  // ---- reading
-  maybeMarkRead() {
-    if (document.visibilityState !== 'visible' || !this.isAtBottom()) return;
-    if (this.controller.unreadCount() === 0) return;
-    const latest = this.latestSeq();
-    if (latest > 0) this.controller.markRead(latest);
-  }
-
-  latestSeq() {
-    for (let li = this.list.lastElementChild; li; li = li.previousElementSibling) {
-      const seq = Number(li.dataset.seq);
-      if (seq > 0) return seq;
-    }
-    return 0;
-  }
-
-  scrollToBottom() {
-    this.scroller.scrollTop = this.scroller.scrollHeight;
-    this.onScroll();
-  }
-
-  requestOlder() {
-    if (!this.hasMore || this.loadingOlder || !this.historyLoaded) return;
-    this.loadingOlder = true;
     this.renderChrome();
-    this.controller.loadOlder();
-  }
-
-  retry(id) {
-    const result = this.controller.retry(id);
-    if (!result.ok) this.announcer.error(result.message);
-  }
-
-  onScroll() {
-    this.following = this.isAtBottom();
-    if (this.scroller.scrollTop < LOAD_OLDER_WITHIN_PX) this.requestOlder();
+    if (this.following) {
+      this.scroller.scrollTop = this.scroller.scrollHeight;
+    } else if (anchor && anchor.row.li.isConnected) {
+      this.scroller.scrollTop += this.offsetInView(anchor.row.li) - anchor.top;
+    }
     this.updatePill();
     this.maybeMarkRead();
+    this.extendNearEdges();
   }
 
-  // ---- rendering helpers
+  // The rows of the stretch shown, as the session holds them now.
+  query() {
+    const { controller } = this;
+    if (this.following && this.end === null) {
+      const window = controller.timelineLatest(LATEST_ROWS);
+      this.top = firstSeq(window.rows);
+      return window;
+    }
+    const window = controller.timelineFrom(this.top, MAX_ROWS);
+    if (this.end !== null) {
+      const last = window.rows.findLastIndex((m) => m.seq > 0 && m.seq <= this.end);
+      window.rows.length = last + 1;
+      window.atEnd = false;
+    } else if (!window.atEnd) {
+      // More arrived than the page holds while the reader is up there: stop at what is shown.
+      this.end = lastSeq(window.rows);
+    }
+    this.top = firstSeq(window.rows) || this.top;
+    return window;
+  }
+
+  reconcile(messages) {
+    const keep = new Set(messages.map((m) => m.id));
+    for (const row of this.order) {
+      if (keep.has(row.message.id)) continue;
+      row.li.remove();
+      this.rows.delete(row.message.id);
+    }
+    const order = [];
+    let expected = this.list.firstChild;
+    for (const message of messages) {
+      let row = this.rows.get(message.id);
+      if (!row) {
+        row = createMessageRow({ onRetry: (id) => this.retry(id) });
+        this.rows.set(message.id, row);
+      }
+      updateMessageRow(row, message, { errorMessage: (code) => this.controller.errorMessage(code) });
+      if (row.li === expected) expected = expected.nextSibling;
+      else this.list.insertBefore(row.li, expected);
+      order.push(row);
+    }
+    this.order = order;
+  }
+
+  // Day labels, the divider and grouping, from each row's predecessor; only changes reach the DOM.
   regroup() {
     let previous = null;
-    for (let li = this.list.firstElementChild; li; li = li.nextElementSibling) {
-      const row = this.rows.get(li.dataset.id);
+    for (const row of this.order) {
       const m = row.message;
-      const newDay = !previous || dayKey(previous.ts) !== dayKey(m.ts);
+      if (row.dayOf !== m.ts) {
+        row.dayOf = m.ts;
+        row.dayKey = dayKey(m.ts);
+      }
+      const newDay = previous === null || previous.dayKey !== row.dayKey;
+      const divider = m.id === this.dividerId && previous !== null;
       const continued =
-        !newDay && previous.from.id === m.from.id && m.ts - previous.ts < GROUP_WITHIN_MS && m.id !== this.dividerId;
-      li.classList.toggle('rc-continued', continued);
-      row.day.hidden = !newDay;
-      if (newDay) row.day.firstChild.textContent = formatDay(m.ts);
-      row.divider.hidden = m.id !== this.dividerId || li === this.list.firstElementChild;
-      previous = m;
+        !newDay && !divider && previous.message.from.id === m.from.id && m.ts - previous.message.ts < GROUP_WITHIN_MS;
+      placeMessageRow(row, { day: newDay ? row.dayKey : null, divider, continued });
+      previous = row;
     }
   }
 
   renderChrome() {
-    this.loading.hidden = this.historyLoaded;
-    this.empty.hidden = !this.historyLoaded || this.rows.size > 0 || this.startedOver;
-    this.olderStatus.hidden = !this.historyLoaded || (this.rows.size === 0 && !this.startedOver);
-    const mode = this.loadingOlder ? 'loading' : this.hasMore ? 'more' : this.startedOver ? 'gone' : 'start';
+    const rows = this.order.length;
+    // Messages typed before the first page arrives are shown, not covered by the placeholder.
+    this.loading.hidden = this.historyLoaded || rows > 0;
+    this.empty.hidden = !this.historyLoaded || rows > 0 || this.older === 'gone';
+    this.olderStatus.hidden = !this.historyLoaded || (rows === 0 && this.older !== 'gone');
+    const mode = !this.atStart || this.older === 'available' ? 'more' : this.older;
     if (mode === this.olderMode) return;
     this.olderMode = mode;
     if (mode === 'start' || mode === 'gone') {
@@ -232,9 +229,74 @@ export class MessageList {
   }
 
   updatePill() {
-    const show = this.unread > 0 && !this.isAtBottom();
+    const show = (this.unread > 0 || this.end !== null) && !this.isAtBottom();
     this.pill.hidden = !show;
-    this.pillLabel.textContent = this.unread === 1 ? '1 new message' : `${this.unread} new messages`;
+    if (!show) return;
+    this.pillLabel.textContent =
+      this.unread === 0 ? 'Latest messages' : this.unread === 1 ? '1 new message' : `${this.unread} new messages`;
+  }
+
+  // ---- moving the window
+  extendNearEdges() {
+    const s = this.scroller;
+    if (s.scrollTop < EXTEND_WITHIN_PX) this.showOlder({ fromRelay: s.scrollTop < LOAD_OLDER_WITHIN_PX || s.scrollHeight <= s.clientHeight });
+    if (this.end !== null && s.scrollHeight - s.scrollTop - s.clientHeight < EXTEND_WITHIN_PX) this.showNewer();
+  }
+
+  // Rows older than the window: from the session if it holds them, else
+  // (at the very top, or from the button) a page from the relay.
+  showOlder({ fromRelay = true } = {}) {
+    if (!this.atStart && this.top > 0) {
+      const before = this.controller.timelineBefore(this.top, PAGE_ROWS).rows;
+      if (before.length > 0) {
+        this.following = false;
+        this.top = before[0].seq;
+        const over = this.order.length + before.length - MAX_ROWS;
+        if (over > 0) this.end = this.order[this.order.length - 1 - over]?.message.seq || this.end;
+        this.changed();
+        return;
+      }
+    }
+    if (fromRelay && this.historyLoaded && this.older === 'available') this.controller.loadOlder();
+  }
+
+  showNewer() {
+    const after = this.controller.timelineFrom(this.end + 1, PAGE_ROWS);
+    this.end = after.atEnd ? null : lastSeq(after.rows) || this.end;
+    const over = this.order.length + after.rows.length - MAX_ROWS;
+    if (over > 0) this.top = this.order[over]?.message.seq || this.top;
+    this.changed();
+  }
+
+  showLatest() {
+    this.end = null;
+    this.following = true;
+    this.changed();
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+
+  // ---- reading
+  maybeMarkRead() {
+    if (document.visibilityState !== 'visible' || this.end !== null || !this.isAtBottom()) return;
+    if (this.controller.unreadCount() === 0) return;
+    const latest = lastSeq(this.order.map((row) => row.message));
+    if (latest > 0) this.controller.markRead(latest);
+  }
+
+  retry(id) {
+    const result = this.controller.retry(id);
+    if (!result.ok) this.announcer.error(result.message);
+  }
+
+  onScroll() {
+    const following = this.end === null && this.isAtBottom();
+    if (following !== this.following) {
+      this.following = following;
+      if (following) this.changed();  // back to the newest: the window shrinks to them
+    }
+    this.extendNearEdges();
+    this.updatePill();
+    this.maybeMarkRead();
   }
 
   isAtBottom() {
@@ -242,19 +304,36 @@ export class MessageList {
     return s.scrollHeight - s.scrollTop - s.clientHeight <= BOTTOM_SLACK_PX;
   }
 
-  firstVisibleRow() {
+  // The first row in view and where it sits, to keep it there while rows
+  // come and go above it. Rows are in page order, so a binary search finds it.
+  readingAnchor() {
     const top = this.scroller.scrollTop;
-    for (let li = this.list.firstElementChild; li; li = li.nextElementSibling) {
-      if (li.offsetTop + li.offsetHeight > top) return li;
+    let low = 0;
+    let high = this.order.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      const { li } = this.order[mid];
+      if (li.offsetTop + li.offsetHeight > top) high = mid;
+      else low = mid + 1;
     }
-    return null;
-  }
-
-  destroy() {
-    this.resizeObserver.disconnect();
+    const row = this.order[low];
+    return row ? { row, top: this.offsetInView(row.li) } : null;
   }
 
   offsetInView(li) {
     return li.getBoundingClientRect().top - this.scroller.getBoundingClientRect().top;
   }
+
+  destroy() {
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.resizeObserver.disconnect();
+  }
+}
+
+function firstSeq(messages) {
+  return messages.find((m) => m.seq > 0)?.seq ?? 0;
+}
+
+function lastSeq(messages) {
+  return messages.findLast((m) => m.seq > 0)?.seq ?? 0;
 }

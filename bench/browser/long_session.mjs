@@ -1,0 +1,201 @@
+// Not a test: a long watch party in Chromium against the real relay and the
+// built site. Prints figures, asserts nothing about time.
+//   node bench/browser/long_session.mjs [--marks 0,1000,10000,50000] [--burst 10000] [--probes 30]
+// (ROOMCHAT_RELAY and ROOMCHAT_SITE_DIR as for the browser tests.)
+//
+// One viewer has the chat open (the dev page, mountChat); a crowd of users on
+// raw WebSockets writes into the room (tests/browser/support.mjs, openCrowd):
+//   - at each mark (messages received in the viewer's session so far) the room
+//     chats at the plan's busy rate (20 messages a second) while a probe user
+//     sends one message every 300 ms; send -> shown is the time from the
+//     probe's WebSocket send to the frame that paints its text in the viewer,
+//     both on the browser's one clock;
+//   - between marks the crowd writes as fast as the viewer takes it;
+//   - a burst: --burst messages sent at once; the time until the viewer has
+//     applied and shown the last of them, and keydown -> next frame in the
+//     viewer's input while it lasts;
+//   - DOM nodes at each mark, JS heap and wasm memory at the end.
+
+import { CROWD_RELAY_ARGS, launchBrowser, openChat, openCrowd, sleep, startRelay, uniqueRoom } from '../../tests/browser/support.mjs';
+
+const option = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const marks = option('marks', '0,1000,10000,50000').split(',').map(Number);
+const burstSize = Number(option('burst', 10_000));
+const probes = Number(option('probes', 30));
+const CROWD = 5;
+const PLAN_RATE = 20;  // messages a second: 20 people chatting during a busy scene
+const PROBE_INTERVAL_MS = 300;
+
+const relay = await startRelay(CROWD_RELAY_ARGS);
+const browser = await launchBrowser();
+const room = uniqueRoom('bench');
+// The wasm module's memory, caught as it is instantiated, to read its size.
+const catchWasmMemory = (page) =>
+  page.addInitScript(() => {
+    const instantiate = WebAssembly.instantiate;
+    WebAssembly.instantiate = async (...args) => {
+      const result = await instantiate(...args);
+      const exports = (result.instance ?? result).exports;
+      window.benchWasmMemory = Object.values(exports).find((v) => v instanceof WebAssembly.Memory) ?? args[1]?.env?.memory;
+      return result;
+    };
+  });
+const viewer = await openChat(browser, relay, { name: 'Viewer', room, beforeLoad: catchWasmMemory });
+const crowd = await openCrowd(browser, relay, room, CROWD);
+
+// "Shown" is the first task after the frame that paints the text: a text
+// added during a frame's callbacks is painted in that frame, one added by a
+// task in the next; either way it is timed once style, layout and paint ran.
+await viewer.page.evaluate(() => {
+  window.benchShown = new Map();
+  const now = () => performance.timeOrigin + performance.now();
+  const afterPaint = (fn) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = fn;
+    channel.port2.postMessage(0);
+  };
+  let inFrame = false;
+  const frame = () => {
+    inFrame = true;
+    afterPaint(() => {
+      inFrame = false;
+    });
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+  new MutationObserver((records) => {
+    const texts = [];
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (!(node instanceof Element)) continue;
+        for (const text of node.querySelectorAll('.rc-text')) {
+          if (/^(probe|mark) /.test(text.textContent) && !window.benchShown.has(text.textContent)) texts.push(text.textContent);
+        }
+      }
+    }
+    if (texts.length === 0) return;
+    const record = () => texts.forEach((text) => window.benchShown.has(text) || window.benchShown.set(text, now()));
+    if (inFrame) afterPaint(record);
+    else requestAnimationFrame(() => afterPaint(record));
+  }).observe(document.querySelector('.rc-list'), { childList: true, subtree: true });
+  window.benchInput = [];
+  document.addEventListener('keydown', (event) => {
+    const pressed = event.timeStamp;
+    requestAnimationFrame(() => window.benchInput.push(performance.now() - pressed));
+  }, true);
+});
+
+const at = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))];
+const ms = (v) => (v === undefined ? '-' : v === Infinity ? 'lost' : `${v.toFixed(1)} ms`);
+
+// When the viewer had shown all of `texts` (null: not within the timeout).
+async function shownAll(texts, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const times = await viewer.page.evaluate((t) => t.map((text) => window.benchShown.get(text) ?? null), texts);
+    if (times.every((t) => t !== null)) return Math.max(...times);
+    if (Date.now() > deadline) return null;
+    await sleep(25);
+  }
+}
+
+let sent = 0;
+let chunks = 0;
+async function fillTo(total) {
+  while (sent < total) {
+    ({ sent } = await crowd.fill(Math.min(1000, total - sent), 'fill'));
+    chunks += 1;
+    const { texts } = await crowd.mark(`fill-${chunks}`);
+    if ((await shownAll(texts, 300_000)) === null) {
+      const last = await viewer.page.evaluate(() => [...document.querySelectorAll(".rc-text")].slice(-8).map((t) => t.textContent.slice(0, 24)));
+      throw new Error(`the viewer did not apply ${sent} messages within 300 s; it shows ${last.join(" | ")}`);
+    }
+  }
+}
+
+async function measureMark(mark) {
+  const sentAt = new Map();
+  let chatting = true;
+  const chatter = (async () => {
+    while (chatting) {
+      ({ sent } = await crowd.fill(1, 'chatter'));
+      await sleep(1000 / PLAN_RATE);
+    }
+  })();
+  for (let i = 0; i < probes; i += 1) {
+    const text = `probe ${mark}-${i}`;
+    sentAt.set(text, await crowd.probe(text));
+    await sleep(PROBE_INTERVAL_MS);
+  }
+  await sleep(1000);
+  chatting = false;
+  await chatter;
+  const shown = new Map(await viewer.page.evaluate(() => [...window.benchShown]));
+  return [...sentAt].map(([text, t]) => (shown.has(text) ? shown.get(text) - t : Infinity)).sort((a, b) => a - b);
+}
+
+// Every node of the viewer's document: elements, text and the rest.
+const domNodes = () =>
+  viewer.page.evaluate(() => {
+    let count = 1;
+    const walker = document.createTreeWalker(document, NodeFilter.SHOW_ALL);
+    while (walker.nextNode()) count += 1;
+    return count;
+  });
+
+const cdp = await viewer.context.newCDPSession(viewer.page);
+// JS heap after a collection, and the wasm module's memory (which only grows: its peak).
+async function memory() {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heap = await cdp.send('Runtime.getHeapUsage');
+  const wasm = await viewer.page.evaluate(() => window.benchWasmMemory?.buffer.byteLength ?? null);
+  const mb = (bytes) => (bytes === null ? '-' : `${(bytes / 1e6).toFixed(1)} MB`);
+  return `JS heap ${mb(heap.usedSize)}, wasm memory ${mb(wasm)}`;
+}
+
+console.log(`Chromium ${browser.version()}; a crowd of ${CROWD} writing; at each mark the room chats at ${PLAN_RATE} msg/s` +
+  ` and ${probes} probes go ${PROBE_INTERVAL_MS} ms apart`);
+console.log('  messages received   send->shown p50      p99      max   DOM nodes');
+for (const mark of marks) {
+  await fillTo(mark);
+  const latencies = await measureMark(mark);
+  const lost = latencies.filter((v) => v === Infinity).length;
+  console.log(`  ${String(mark).padStart(17)}   ${ms(at(latencies, 0.5)).padStart(11)} ${ms(at(latencies, 0.99)).padStart(8)}` +
+    ` ${ms(latencies[latencies.length - 1]).padStart(8)}   ${String(await domNodes()).padStart(9)}` +
+    `${lost ? `   (${lost} probes never shown)` : ''}`);
+}
+console.log(`after ${sent} messages: ${await domNodes()} DOM nodes, ${await memory()}`);
+
+if (burstSize > 0) {
+  await viewer.page.evaluate(() => {
+    window.benchInput = [];
+  });
+  await viewer.page.getByRole('textbox', { name: 'Message' }).focus();
+  let typing = true;
+  const keys = (async () => {
+    while (typing) {
+      await viewer.page.keyboard.press('x');
+      await sleep(20);
+    }
+  })();
+  const before = sent;
+  const burst = await crowd.fill(burstSize, 'burst');
+  const started = burst.at;
+  sent = burst.sent;
+  const { texts } = await crowd.mark('burst');
+  const shownAt = await shownAll(texts, 300_000);
+  typing = false;
+  await keys;
+  const delays = (await viewer.page.evaluate(() => window.benchInput)).sort((a, b) => a - b);
+  console.log(`burst of ${sent - before}: all shown ${shownAt === null ? 'never (300 s)' : `${ms(shownAt - started)} after the first was sent`};` +
+    ` keydown -> next frame p50 ${ms(at(delays, 0.5))}, p95 ${ms(at(delays, 0.95))}, max ${ms(delays[delays.length - 1])} (${delays.length} keys)`);
+  console.log(`after the burst: ${await domNodes()} DOM nodes, ${await memory()}`);
+}
+if (viewer.pageErrors.length > 0) console.log(`page errors: ${viewer.pageErrors.join('; ')}`);
+
+await crowd.close();
+await browser.close();
+await relay.stop();

@@ -1,0 +1,94 @@
+// A long session: the page keeps a window of rows, not the whole timeline.
+// After a burst and after the window drops and brings back rows while the
+// reader scrolls, every message is shown exactly once, in order, and the
+// page stays small. (bench/browser/long_session.mjs measures the same
+// session's speed.)
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { CROWD_RELAY_ARGS, openCrowd, sleep, useRelayAndBrowser, uniqueRoom } from './support.mjs';
+
+const shared = useRelayAndBrowser(CROWD_RELAY_ARGS);
+const BURST = 1500;
+const MAX_ROWS = 240;  // web/view/message_list.js
+
+// The rows in the page, in page order.
+const rows = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('.rc-list > li')].map((li) => ({
+      id: li.dataset.id,
+      seq: Number(li.dataset.seq),
+      text: li.querySelector('.rc-text').textContent,
+    })),
+  );
+
+function assertContiguous(shown, what) {
+  for (let i = 1; i < shown.length; i += 1) {
+    assert.equal(shown[i].seq, shown[i - 1].seq + 1, `${what}: seq ${shown[i - 1].seq} is followed by ${shown[i].seq}`);
+  }
+  assert.equal(new Set(shown.map((r) => r.id)).size, shown.length, `${what}: a row is shown twice`);
+}
+
+test('after a burst the page holds a window of the newest rows; scrolling back shows every message once, in order', async () => {
+  const room = uniqueRoom('long');
+  const viewer = await shared.open({ name: 'Viewer', room });
+  const crowd = await openCrowd(shared.browser, shared.relay, room, 3);
+  try {
+    const { page } = viewer;
+    const scroller = page.getByRole('region', { name: 'Message history' });
+    await crowd.fill(BURST, 'burst');
+    const { texts } = await crowd.mark('end');
+    for (const text of texts) await page.locator('.rc-text', { hasText: text }).waitFor({ timeout: 60_000 });
+    const total = BURST + texts.length;
+
+    // Following: the newest rows, ending with the last one, and not too many.
+    await sleep(200);
+    const newest = await rows(page);
+    assert.ok(newest.length <= MAX_ROWS, `${newest.length} rows in the page`);
+    assertContiguous(newest, 'after the burst');
+    assert.equal(newest[newest.length - 1].seq, total);
+    assert.ok(await scroller.evaluate((s) => s.scrollHeight - s.scrollTop - s.clientHeight < 2), 'still at the bottom');
+
+    // Scrolling back to the start: each view is a contiguous window, and
+    // together they cover every message exactly once, with the same text.
+    const seen = new Map();
+    const remember = (shown) => {
+      for (const row of shown) {
+        const known = seen.get(row.seq);
+        if (known) assert.deepEqual(known, row, `seq ${row.seq} came back different`);
+        seen.set(row.seq, row);
+      }
+    };
+    for (let step = 0; step < 200 && !(await page.getByText('This is the start of the conversation').isVisible()); step += 1) {
+      await scroller.evaluate((s) => {
+        s.scrollTop = 0;
+      });
+      await sleep(50);
+      const shown = await rows(page);
+      assert.ok(shown.length <= MAX_ROWS, `${shown.length} rows in the page while scrolling back`);
+      assertContiguous(shown, 'scrolling back');
+      remember(shown);
+    }
+    assert.equal(seen.size, total, 'every message was shown on the way back');
+    assert.equal(Math.min(...seen.keys()), 1);
+    const byText = new Set([...seen.values()].map((r) => r.text));
+    assert.equal(byText.size, total, 'no text shown for two messages');
+
+    // Back down: the pill brings the newest again, and new messages follow.
+    const pill = page.locator('.rc-new-pill');
+    await pill.click();
+    await crowd.fill(1, 'after');
+    const after = await crowd.mark('after');
+    for (const text of after.texts) await page.locator('.rc-text', { hasText: text }).waitFor();
+    await sleep(200);
+    const latest = await rows(page);
+    assertContiguous(latest, 'back at the newest');
+    assert.equal(latest[latest.length - 1].seq, total + 1 + after.texts.length);
+    assert.ok(await scroller.evaluate((s) => s.scrollHeight - s.scrollTop - s.clientHeight < 2), 'following again');
+    assert.ok(latest.length <= MAX_ROWS);
+    assert.deepEqual(viewer.pageErrors, []);
+  } finally {
+    await crowd.close();
+    await viewer.context.close();
+  }
+});
