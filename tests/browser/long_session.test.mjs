@@ -42,6 +42,7 @@ test('after a burst the page holds a window of the newest rows; scrolling back s
     const total = BURST + texts.length;
 
     // Following: the newest rows, ending with the last one, and not too many.
+    // (The crowd's marks come after all it sent: when one shows, all were applied.)
     await sleep(200);
     const newest = await rows(page);
     assert.ok(newest.length <= MAX_ROWS, `${newest.length} rows in the page`);
@@ -49,8 +50,9 @@ test('after a burst the page holds a window of the newest rows; scrolling back s
     assert.equal(newest[newest.length - 1].seq, total);
     assert.ok(await scroller.evaluate((s) => s.scrollHeight - s.scrollTop - s.clientHeight < 2), 'still at the bottom');
 
-    // Scrolling back to the start: each view is a contiguous window, and
-    // together they cover every message exactly once, with the same text.
+    // Scrolling back to the start: each view is a contiguous window, the row
+    // being read stays where it is while rows are added above it, and
+    // together the views cover every message exactly once, with the same text.
     const seen = new Map();
     const remember = (shown) => {
       for (const row of shown) {
@@ -59,24 +61,54 @@ test('after a burst the page holds a window of the newest rows; scrolling back s
         seen.set(row.seq, row);
       }
     };
-    for (let step = 0; step < 200 && !(await page.getByText('This is the start of the conversation').isVisible()); step += 1) {
-      await scroller.evaluate((s) => {
-        s.scrollTop = 0;
+    // Scrolls to the top and says where the first row's message sits, right
+    // then and a few frames later (once rows were added above it).
+    const scrollToTop = () =>
+      page.evaluate(async () => {
+        const scroller = document.querySelector('.rc-scroller');
+        scroller.scrollTop = 0;
+        const first = document.querySelector('.rc-list > li');
+        const top = () => (first.isConnected ? first.querySelector('.rc-msg-row').getBoundingClientRect().top : null);
+        const before = top();
+        for (let i = 0; i < 6; i += 1) await new Promise((resolve) => requestAnimationFrame(resolve));
+        return { seq: Number(first.dataset.seq), before, after: top() };
       });
+    let kept = 0;
+    const start = page.getByText('This is the start of the conversation');
+    for (let step = 0; step < 200 && !(await start.isVisible()); step += 1) {
+      const reading = await scrollToTop();
       await sleep(50);
       const shown = await rows(page);
       assert.ok(shown.length <= MAX_ROWS, `${shown.length} rows in the page while scrolling back`);
       assertContiguous(shown, 'scrolling back');
       remember(shown);
+      if (shown[0].seq < reading.seq) {
+        assert.ok(Math.abs(reading.after - reading.before) < 2, `the row being read (seq ${reading.seq}) moved by ${reading.after - reading.before} px`);
+        kept += 1;
+      }
     }
+    assert.ok(kept > 5, `rows were added above the reader ${kept} times`);
     assert.equal(seen.size, total, 'every message was shown on the way back');
     assert.equal(Math.min(...seen.keys()), 1);
     const byText = new Set([...seen.values()].map((r) => r.text));
     assert.equal(byText.size, total, 'no text shown for two messages');
 
-    // Back down: the pill brings the newest again, and new messages follow.
-    const pill = page.locator('.rc-new-pill');
-    await pill.click();
+    // Back down by scrolling: the window follows the reader to the newest
+    // rows and, once there, new messages follow again.
+    const atBottom = () => scroller.evaluate((s) => s.scrollHeight - s.scrollTop - s.clientHeight < 2);
+    for (let step = 0; step < 200 && (await rows(page)).at(-1).seq < total; step += 1) {
+      await scroller.evaluate((s) => {
+        s.scrollTop = s.scrollHeight;
+      });
+      await sleep(60);
+      const shown = await rows(page);
+      assert.ok(shown.length <= MAX_ROWS, `${shown.length} rows in the page while scrolling down`);
+      assertContiguous(shown, 'scrolling down');
+      remember(shown);
+    }
+    await scroller.evaluate((s) => {
+      s.scrollTop = s.scrollHeight;
+    });
     await crowd.fill(1, 'after');
     const after = await crowd.mark('after');
     for (const text of after.texts) await page.locator('.rc-text', { hasText: text }).waitFor();
@@ -84,7 +116,7 @@ test('after a burst the page holds a window of the newest rows; scrolling back s
     const latest = await rows(page);
     assertContiguous(latest, 'back at the newest');
     assert.equal(latest[latest.length - 1].seq, total + 1 + after.texts.length);
-    assert.ok(await scroller.evaluate((s) => s.scrollHeight - s.scrollTop - s.clientHeight < 2), 'following again');
+    assert.ok(await atBottom(), 'following again');
     assert.ok(latest.length <= MAX_ROWS);
     assert.deepEqual(viewer.pageErrors, []);
   } finally {

@@ -232,13 +232,15 @@ export const CROWD_RELAY_ARGS = [
 ];
 
 // `count` users in one page of their own, joined to `room` over the wire
-// protocol (docs/protocol.md) and reading nothing. Returns
-//   fill(n, label): sends n messages "<label> <k>: …", round robin; resolves to
-//     { sent, at }: how many were sent so far, and when the first of these went out;
-//   mark(label): one "mark <label>-<i>" from each user, after everything they sent
-//     (each socket keeps its order, so once all marks are shown everything before them was applied);
-//     resolves to { at, texts } (at: the browser's clock, ms since the epoch);
-//   probe(text): sends one message from a user of its own; resolves to when it went out.
+// protocol (docs/protocol.md), reading only their acks. Returns
+//   fill(n, label): sends n messages "<label> <k>: …", round robin, and waits
+//     until the relay acknowledged them all; resolves to { sent, at }: how many
+//     were sent so far, and when the first of these went out;
+//   mark(label): one message "mark <label>" from a user of its own, sequenced
+//     after everything filled before (all acknowledged): once a reader shows
+//     it, they applied all of those; resolves to { at, texts: [text] };
+//   probe(text): the same user's message; resolves to when it went out.
+// Times are the browser's clock (ms since the epoch).
 export async function openCrowd(browser, relay, room, count) {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -260,29 +262,44 @@ export async function openCrowd(browser, relay, room, count) {
           if (frame.type === 'joined') resolve();
         };
       });
-      ws.onmessage = null;
+      // Acks only: the room's messages are the reader's to read.
+      ws.sent = 0;
+      ws.acked = 0;
+      ws.onmessage = (event) => {
+        if (event.data.startsWith('{"type":"ack"')) ws.acked += 1;
+        if (ws.acked === ws.sent) ws.onAllAcked?.();
+      };
       return ws;
     };
     const users = [];
     for (let i = 0; i < count; i += 1) users.push(await connect(`Crowd ${i + 1}`));
     const prober = await connect('Probe');
     const now = () => performance.timeOrigin + performance.now();
-    const say = (ws, text) => ws.send(JSON.stringify({ type: 'send', room, id: hex(), text }));
+    const say = (ws, text) => {
+      ws.sent += 1;
+      ws.send(JSON.stringify({ type: 'send', room, id: hex(), text }));
+    };
+    const allAcked = (ws) =>
+      new Promise((resolve) => {
+        ws.onAllAcked = resolve;
+        if (ws.acked === ws.sent) resolve();
+      });
     let next = 0;
     window.crowd = {
-      fill(n, label) {
+      async fill(n, label) {
         const at = now();
         for (let i = 0; i < n; i += 1) {
           say(users[next % users.length], `${label} ${next}: did you see that? the goal in the second half was great`);
           next += 1;
         }
+        await Promise.all(users.map(allAcked));
         return { sent: next, at };
       },
       mark(label) {
         const at = now();
-        const texts = users.map((ws, i) => `mark ${label}-${i}`);
-        users.forEach((ws, i) => say(ws, texts[i]));
-        return { at, texts };
+        const text = `mark ${label}`;
+        say(prober, text);
+        return { at, texts: [text] };
       },
       probe(text) {
         const at = now();

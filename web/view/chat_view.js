@@ -28,6 +28,7 @@ export class ChatView {
     this.controller = controller;
     this.onTokenExpired = onTokenExpired;
     this.announcer = new Announcer();
+    this.failedAnnounced = new Set();  // ids of own messages whose failure was announced
     this.banner = new ConnectionBanner({ announcer: this.announcer, errorMessage: controller.errorMessage });
     this.people = new Participants();
     this.list = new MessageList({ controller, announcer: this.announcer });
@@ -74,10 +75,14 @@ export class ChatView {
         case 'message': {
           const { message } = event;
           if (message.own && message.state === 'failed') {
-            this.announcer.error(`Message not sent: ${message.failureMessage || this.controller.errorMessage(message.failure)}`);
+            if (!this.failedAnnounced.has(message.id)) {
+              this.failedAnnounced.add(message.id);
+              this.announcer.error(`Message not sent: ${message.failureMessage || this.controller.errorMessage(message.failure)}`);
+            }
           } else if (!message.own && announceable) {
             announceable.push(message);
           }
+          if (message.state !== 'failed') this.failedAnnounced.delete(message.id);
           list.changed();
           break;
         }

@@ -5,7 +5,7 @@
 
 import { el } from './dom.js';
 import { icon } from './icons.js';
-import { appendLinkified, avatarClass, formatDay, formatFull, formatTime, initial } from './format.js';
+import { appendLinkified, avatarClass, formatFull, formatTime, initial } from './format.js';
 
 // The row's elements, empty until updateMessageRow fills them.
 export function createMessageRow({ onRetry }) {
@@ -62,18 +62,23 @@ export function updateMessageRow(row, message, { errorMessage }) {
   }
 }
 
-// Group position: a day label above the first row of a day, the unread
-// divider above the first unread row, and `continued` for a row that follows
-// its author's previous one closely. Only what changed is written.
+// Group position: a day label (its text, or null) above the first row of a
+// day, the unread divider above the first unread row, and `continued` for a
+// row that follows its author's previous one closely. Only what changed is
+// written.
 export function placeMessageRow(row, { day, divider, continued }) {
   if (continued !== row.continued) {
     row.continued = continued;
     row.li.classList.toggle('rc-continued', continued);
   }
-  if (day !== (row.day?.dataset.day ?? null)) {
+  if (day === null) {
     row.day?.remove();
-    row.day = day === null ? null : el('div', { class: 'rc-day', 'aria-hidden': 'true', 'data-day': day }, el('span', { text: formatDay(row.message.ts) }));
-    if (row.day) row.li.prepend(row.day);
+    row.day = null;
+  } else if (!row.day) {
+    row.day = el('div', { class: 'rc-day', 'aria-hidden': 'true' }, el('span', { text: day }));
+    row.li.prepend(row.day);
+  } else if (row.day.textContent !== day) {
+    row.day.firstChild.textContent = day;
   }
   if (divider !== (row.divider !== null)) {
     row.divider?.remove();

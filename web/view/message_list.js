@@ -14,10 +14,10 @@
 import { el } from './dom.js';
 import { icon } from './icons.js';
 import { createMessageRow, placeMessageRow, updateMessageRow } from './message_item.js';
-import { dayKey } from './format.js';
+import { dayKey, formatDay } from './format.js';
 
 const MAX_ROWS = 240;           // rows in the page, at most
-const LATEST_ROWS = 120;        // rows kept while following the newest
+const LATEST_ROWS = 120;        // rows kept while following the newest (up to PAGE_ROWS more, then trimmed)
 const PAGE_ROWS = 60;           // rows added at an end the reader approaches
 const EXTEND_WITHIN_PX = 800;   // how near an end of the window that happens
 const BOTTOM_SLACK_PX = 40;
@@ -37,6 +37,9 @@ export class MessageList {
     this.atStart = true;    // the window starts with the oldest row the session holds
     this.following = true;  // the reader is at the bottom, reading the newest
     this.historyLoaded = false;
+    this.historyShown = false;  // the first page was drawn: the reader may have watched what came since
+    this.destroyed = false;
+    this.pinnedAt = 0;          // the scrollTop last written to stay at the bottom
     this.older = 'unknown';
     this.unread = 0;
     this.dividerId = null;
@@ -73,7 +76,7 @@ export class MessageList {
 
     // Following survives the timeline's box changing size (banner, composer growing).
     this.resizeObserver = new ResizeObserver(() => {
-      if (this.following) this.scroller.scrollTop = this.scroller.scrollHeight;
+      if (this.following) this.pin();
     });
     this.resizeObserver.observe(this.scroller);
     this.scrollQueued = false;
@@ -82,7 +85,7 @@ export class MessageList {
       this.scrollQueued = true;
       requestAnimationFrame(() => {
         this.scrollQueued = false;
-        this.onScroll();
+        if (!this.destroyed) this.onScroll();
       });
     });
     this.renderChrome();
@@ -117,7 +120,7 @@ export class MessageList {
     const startedUnread = this.unread === 0 && count > 0;
     this.unread = count;
     // Move the divider only to messages the reader has not watched arrive.
-    const watching = this.following && this.end === null && this.historyLoaded && document.visibilityState === 'visible';
+    const watching = this.following && this.end === null && this.historyShown && document.visibilityState === 'visible';
     if (firstUnread && (startedUnread || this.dividerId === null) && !watching) this.dividerId = firstUnread;
     this.changed();
   }
@@ -131,16 +134,20 @@ export class MessageList {
   // ---- drawing, once per frame
   render() {
     this.frame = null;
+    if (this.destroyed) return;
+    // The reader may have scrolled up since the last onScroll (it runs a frame late).
+    if (this.following && this.scroller.scrollTop < this.pinnedAt && !this.isAtBottom()) this.following = false;
     const anchor = this.following ? null : this.readingAnchor();
-    const window = this.query();
-    this.reconcile(window.rows);
-    this.atStart = window.atStart;
+    const stretch = this.query();
+    this.reconcile(stretch.rows);
+    this.atStart = stretch.atStart;
+    this.historyShown = this.historyLoaded;
     this.regroup();
     this.renderChrome();
     if (this.following) {
-      this.scroller.scrollTop = this.scroller.scrollHeight;
-    } else if (anchor && anchor.row.li.isConnected) {
-      this.scroller.scrollTop += this.offsetInView(anchor.row.li) - anchor.top;
+      this.pin();
+    } else if (anchor && anchor.element.isConnected) {
+      this.scroller.scrollTop += this.offsetInView(anchor.element) - anchor.top;
     }
     this.updatePill();
     this.maybeMarkRead();
@@ -151,21 +158,31 @@ export class MessageList {
   query() {
     const { controller } = this;
     if (this.following && this.end === null) {
-      const window = controller.timelineLatest(LATEST_ROWS);
-      this.top = firstSeq(window.rows);
-      return window;
+      // The newest rows; the oldest go a page at a time, not one per message,
+      // so what a screen reader or a focused link rests on stays a while.
+      let stretch = this.top > 0 ? controller.timelineFrom(this.top, LATEST_ROWS + PAGE_ROWS) : null;
+      if (!stretch?.atEnd) stretch = controller.timelineLatest(LATEST_ROWS);
+      this.top = firstSeq(stretch.rows);
+      return stretch;
     }
-    const window = controller.timelineFrom(this.top, MAX_ROWS);
+    const stretch = controller.timelineFrom(this.top, MAX_ROWS);
     if (this.end !== null) {
-      const last = window.rows.findLastIndex((m) => m.seq > 0 && m.seq <= this.end);
-      window.rows.length = last + 1;
-      window.atEnd = false;
-    } else if (!window.atEnd) {
+      let keep = stretch.rows.length;
+      while (keep > 0 && !(stretch.rows[keep - 1].seq > 0 && stretch.rows[keep - 1].seq <= this.end)) keep -= 1;
+      stretch.rows.length = keep;
+      stretch.atEnd = false;
+    } else if (!stretch.atEnd) {
       // More arrived than the page holds while the reader is up there: stop at what is shown.
-      this.end = lastSeq(window.rows);
+      this.end = lastSeq(stretch.rows);
     }
-    this.top = firstSeq(window.rows) || this.top;
-    return window;
+    if (stretch.rows.length === 0 && this.end !== null) {
+      // The stretch shown is gone (the session trimmed it): back to the newest.
+      this.end = null;
+      this.following = true;
+      return this.query();
+    }
+    this.top = firstSeq(stretch.rows) || this.top;
+    return stretch;
   }
 
   reconcile(messages) {
@@ -191,9 +208,12 @@ export class MessageList {
     this.order = order;
   }
 
-  // Day labels, the divider and grouping, from each row's predecessor; only changes reach the DOM.
+  // Day labels, the divider and grouping, from each row's predecessor in the
+  // timeline (the first row's too, when older rows exist: adding them above
+  // changes nothing in it); only changes reach the DOM.
   regroup() {
-    let previous = null;
+    const before = this.atStart || this.top === 0 ? null : this.controller.timelineBefore(this.top, 1).rows[0];
+    let previous = before ? { message: before, dayKey: dayKey(before.ts) } : null;
     for (const row of this.order) {
       const m = row.message;
       if (row.dayOf !== m.ts) {
@@ -201,10 +221,10 @@ export class MessageList {
         row.dayKey = dayKey(m.ts);
       }
       const newDay = previous === null || previous.dayKey !== row.dayKey;
-      const divider = m.id === this.dividerId && previous !== null;
+      const divider = m.id === this.dividerId && (previous !== null || !this.atStart);
       const continued =
         !newDay && !divider && previous.message.from.id === m.from.id && m.ts - previous.message.ts < GROUP_WITHIN_MS;
-      placeMessageRow(row, { day: newDay ? row.dayKey : null, divider, continued });
+      placeMessageRow(row, { day: newDay ? formatDay(m.ts) : null, divider, continued });
       previous = row;
     }
   }
@@ -239,8 +259,12 @@ export class MessageList {
   // ---- moving the window
   extendNearEdges() {
     const s = this.scroller;
-    if (s.scrollTop < EXTEND_WITHIN_PX) this.showOlder({ fromRelay: s.scrollTop < LOAD_OLDER_WITHIN_PX || s.scrollHeight <= s.clientHeight });
-    if (this.end !== null && s.scrollHeight - s.scrollTop - s.clientHeight < EXTEND_WITHIN_PX) this.showNewer();
+    if (s.clientHeight === 0) return;  // not displayed (a hidden panel): nothing is near anything
+    if (s.scrollTop < EXTEND_WITHIN_PX) {
+      this.showOlder({ fromRelay: s.scrollTop < LOAD_OLDER_WITHIN_PX || s.scrollHeight <= s.clientHeight });
+    } else if (this.end !== null && s.scrollHeight - s.scrollTop - s.clientHeight < EXTEND_WITHIN_PX) {
+      this.showNewer();
+    }
   }
 
   // Rows older than the window: from the session if it holds them, else
@@ -272,7 +296,12 @@ export class MessageList {
     this.end = null;
     this.following = true;
     this.changed();
+    this.pin();
+  }
+
+  pin() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.pinnedAt = this.scroller.scrollTop;
   }
 
   // ---- reading
@@ -304,8 +333,9 @@ export class MessageList {
     return s.scrollHeight - s.scrollTop - s.clientHeight <= BOTTOM_SLACK_PX;
   }
 
-  // The first row in view and where it sits, to keep it there while rows
-  // come and go above it. Rows are in page order, so a binary search finds it.
+  // The first row in view and where its message sits (below any day label
+  // or divider, which may come and go), to keep it there while rows come and
+  // go above it. Rows are in page order, so a binary search finds it.
   readingAnchor() {
     const top = this.scroller.scrollTop;
     let low = 0;
@@ -316,8 +346,8 @@ export class MessageList {
       if (li.offsetTop + li.offsetHeight > top) high = mid;
       else low = mid + 1;
     }
-    const row = this.order[low];
-    return row ? { row, top: this.offsetInView(row.li) } : null;
+    const element = this.order[low]?.li.lastElementChild;
+    return element ? { element, top: this.offsetInView(element) } : null;
   }
 
   offsetInView(li) {
@@ -325,6 +355,7 @@ export class MessageList {
   }
 
   destroy() {
+    this.destroyed = true;
     if (this.frame !== null) cancelAnimationFrame(this.frame);
     this.resizeObserver.disconnect();
   }
@@ -335,5 +366,6 @@ function firstSeq(messages) {
 }
 
 function lastSeq(messages) {
-  return messages.findLast((m) => m.seq > 0)?.seq ?? 0;
+  for (let i = messages.length - 1; i >= 0; i -= 1) if (messages[i].seq > 0) return messages[i].seq;
+  return 0;
 }
