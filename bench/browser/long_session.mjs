@@ -25,7 +25,9 @@ const option = (name, fallback) => {
 const marks = option('marks', '0,1000,10000,50000').split(',').map(Number);
 const burstSize = Number(option('burst', 10_000));
 const probes = Number(option('probes', 30));
-const CROWD = 5;
+const profile = option('profile', null);  // a file: the viewer's CPU profile during the burst, and its top functions
+// One writer: the browser's time goes to the viewer, not to a crowd reading itself.
+const CROWD = 1;
 const PLAN_RATE = 20;  // messages a second: 20 people chatting during a busy scene
 const PROBE_INTERVAL_MS = 300;
 
@@ -182,6 +184,10 @@ if (burstSize > 0) {
     }
   })();
   const before = sent;
+  if (profile) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.start');
+  }
   const burst = await crowd.fill(burstSize, 'burst');
   const started = burst.at;
   sent = burst.sent;
@@ -193,7 +199,24 @@ if (burstSize > 0) {
   console.log(`burst of ${sent - before}: all shown ${shownAt === null ? 'never (300 s)' : `${ms(shownAt - started)} after the first was sent`};` +
     ` keydown -> next frame p50 ${ms(at(delays, 0.5))}, p95 ${ms(at(delays, 0.95))}, max ${ms(delays[delays.length - 1])} (${delays.length} keys)`);
   console.log(`after the burst: ${await domNodes()} DOM nodes, ${await memory()}`);
+  if (profile) await saveProfile(profile);
 }
+async function saveProfile(file) {
+  const { profile: cpu } = await cdp.send('Profiler.stop');
+  (await import('node:fs')).writeFileSync(file, JSON.stringify(cpu));
+  const self = new Map();
+  const interval = (cpu.endTime - cpu.startTime) / cpu.samples.length / 1000;
+  const byId = new Map(cpu.nodes.map((n) => [n.id, n]));
+  for (const id of cpu.samples) {
+    const { functionName, url, lineNumber } = byId.get(id).callFrame;
+    const key = `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + interval);
+  }
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  console.log(`viewer CPU during the burst (self time, ${file}):`);
+  for (const [key, t] of top) console.log(`  ${t.toFixed(0).padStart(7)} ms  ${key}`);
+}
+
 if (viewer.pageErrors.length > 0) console.log(`page errors: ${viewer.pageErrors.join('; ')}`);
 
 await crowd.close();

@@ -236,10 +236,12 @@ export const CROWD_RELAY_ARGS = [
 //   fill(n, label): sends n messages "<label> <k>: …", round robin, and waits
 //     until the relay acknowledged them all; resolves to { sent, at }: how many
 //     were sent so far, and when the first of these went out;
-//   mark(label): one message "mark <label>" from a user of its own, sequenced
+//   mark(label): one message "mark <label>" from the first user, sequenced
 //     after everything filled before (all acknowledged): once a reader shows
 //     it, they applied all of those; resolves to { at, texts: [text] };
-//   probe(text): the same user's message; resolves to when it went out.
+//   probe(text): one message from the first user; resolves to when it went out.
+// Each user receives what the others write: a crowd of one costs the browser
+// nothing but its acks.
 // Times are the browser's clock (ms since the epoch).
 export async function openCrowd(browser, relay, room, count) {
   const context = await browser.newContext();
@@ -273,7 +275,7 @@ export async function openCrowd(browser, relay, room, count) {
     };
     const users = [];
     for (let i = 0; i < count; i += 1) users.push(await connect(`Crowd ${i + 1}`));
-    const prober = await connect('Probe');
+    const prober = users[0];
     const now = () => performance.timeOrigin + performance.now();
     const say = (ws, text) => {
       ws.sent += 1;

@@ -28,6 +28,7 @@ export class ChatView {
     this.controller = controller;
     this.onTokenExpired = onTokenExpired;
     this.announcer = new Announcer();
+    this.composerFrame = null;
     this.failedAnnounced = new Set();  // ids of own messages whose failure was announced
     this.banner = new ConnectionBanner({ announcer: this.announcer, errorMessage: controller.errorMessage });
     this.people = new Participants();
@@ -117,7 +118,11 @@ export class ChatView {
       }
     }
     for (const message of announceable ?? []) this.announcer.message(message.from.name, message.text);
-    this.composer.refresh();
+    // What the composer shows (limits, rate wait, connection) is redrawn once per frame too.
+    this.composerFrame ??= requestAnimationFrame(() => {
+      this.composerFrame = null;
+      this.composer.refresh();
+    });
   }
 
   focus() {
@@ -125,6 +130,7 @@ export class ChatView {
   }
 
   destroy() {
+    if (this.composerFrame !== null) cancelAnimationFrame(this.composerFrame);
     document.removeEventListener('visibilitychange', this.onVisible);
     window.removeEventListener('focus', this.onVisible);
     this.announcer?.destroy();
