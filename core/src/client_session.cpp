@@ -829,15 +829,8 @@ std::uint32_t client_session::rate_wait_ms(millis now) const {
 connection_state client_session::state() const noexcept { return state_; }
 
 std::vector<timeline_message> client_session::timeline() const {
-    std::vector<timeline_message> rows;
-    rows.reserve(timeline_.messages().size() + outbox_.entries().size());
-    for (const auto& [seq, message] : timeline_.messages()) {
-        rows.push_back(row(message));
-    }
-    for (const auto& entry : outbox_.entries()) {
-        rows.push_back(row(entry));
-    }
-    return rows;
+    return window(timeline_.messages().begin(), 0, timeline_.messages().size() + outbox_.entries().size())
+        .rows;
 }
 
 timeline_window client_session::timeline_latest(std::size_t count) const {

@@ -16,9 +16,7 @@ insert_outcome timeline::insert(const chat_message& message) {
     }
     messages_.emplace(message.seq, message);
     ids_.insert(message.id);
-    while (messages_.count(contiguous_ + 1) != 0) {
-        ++contiguous_;
-    }
+    extend_contiguous();
     while (block_start_ > 1 && messages_.count(block_start_ - 1) != 0) {
         --block_start_;
     }
@@ -47,6 +45,12 @@ void timeline::reset() {
     contiguous_ = 0;
 }
 
+void timeline::extend_contiguous() {
+    while (messages_.count(contiguous_ + 1) != 0) {
+        ++contiguous_;
+    }
+}
+
 void timeline::note_seq(seq_t seq) { newest_known_ = std::max(newest_known_, seq); }
 
 std::vector<chat_message> timeline::trim(std::size_t max) {
@@ -64,9 +68,7 @@ std::vector<chat_message> timeline::trim(std::size_t max) {
     if (first > block_start_) {
         block_start_ = first;
         contiguous_ = std::max(contiguous_, first - 1);
-        while (messages_.count(contiguous_ + 1) != 0) {
-            ++contiguous_;
-        }
+        extend_contiguous();
     }
     return trimmed;
 }

@@ -58,6 +58,9 @@ public:
     const std::map<seq_t, chat_message>& messages() const noexcept { return messages_; }
 
 private:
+    // Moves `contiguous` up over the held messages right above it.
+    void extend_contiguous();
+
     std::map<seq_t, chat_message> messages_;
     std::unordered_set<message_id> ids_;
     std::map<seq_t, chat_message> held_back_;
