@@ -37,7 +37,9 @@ http_reply http_request(std::uint16_t port, const std::string& method, const std
     beast::error_code ec;
     http::read(stream, buffer, parser, ec);
     http_reply reply;
-    if (ec && ec != http::error::end_of_stream) return reply;
+    // A peer that closes before answering ends the stream cleanly too; the
+    // parser's default status (200) must not pass for an answer.
+    if ((ec && ec != http::error::end_of_stream) || !parser.is_header_done()) return reply;
     const auto& response = parser.get();
     reply.status = static_cast<int>(response.result_int());
     for (const auto& field : response) {
