@@ -115,6 +115,8 @@ export interface ChatSession {
   transportOpened(now: number): void;
   transportClosed(now: number): void;
   networkChanged(online: boolean, now: number): void;
+  // One WebSocket text message as it came: a frame, or a batch of them (the
+  // session's auth asks the relay for batches; docs/protocol.md).
   receive(frameText: string, now: number): void;
   onTimer(now: number): void;
   nextDeadline(): number | null;

@@ -89,7 +89,7 @@ void client_session::transport_opened(millis /*now*/) {
         return;
     }
     link_ = link_phase::authenticating;
-    transmit(auth_frame{config_.token});
+    transmit(auth_frame{config_.token, /*batch=*/true});
 }
 
 void client_session::transport_closed(millis now) {
@@ -167,7 +167,7 @@ void client_session::set_token(std::string token, millis now) {
         case link_phase::authenticating:
         case link_phase::joining:
         case link_phase::joined:
-            transmit(auth_frame{config_.token});
+            transmit(auth_frame{config_.token, /*batch=*/true});
             break;
         case link_phase::opening:
             break;  // transport_opened sends the new token
@@ -280,16 +280,21 @@ void client_session::announce_state() { emit(events::connection_changed{state_, 
 // ---- frames from the relay ----------------------------------------------
 
 void client_session::receive(std::string_view frame_text, millis now) {
-    if (link_ == link_phase::closed || link_ == link_phase::opening) {
+    const auto given_up = [this] { return link_ == link_phase::closed || link_ == link_phase::opening; };
+    if (given_up()) {
         return;  // a late frame of a connection already given up
     }
     last_heard_at_ = now;
-    auto decoded = decode_server_frame(frame_text);
-    if (const auto* failure = std::get_if<decode_error>(&decoded)) {
-        emit(events::error{failure->code, failure->detail});
-        return;
+    for (auto& decoded : decode_server_frames(frame_text)) {
+        if (given_up()) {
+            return;  // a frame earlier in the batch ended the connection
+        }
+        if (const auto* failure = std::get_if<decode_error>(&decoded)) {
+            emit(events::error{failure->code, failure->detail});
+            continue;
+        }
+        std::visit([&](const auto& frame) { handle(frame, now); }, std::get<server_frame>(decoded));
     }
-    std::visit([&](const auto& frame) { handle(frame, now); }, std::get<server_frame>(decoded));
 }
 
 void client_session::handle(const welcome_frame& frame, millis now) {

@@ -40,6 +40,9 @@ out_json json_of(const auth_frame& f) {
     auto j = frame_of("auth");
     j["v"] = protocol_version;
     j["token"] = f.token;
+    if (f.batch) {
+        j["batch"] = true;
+    }
     return j;
 }
 
@@ -233,7 +236,10 @@ client_frame read_auth(json_reader& r) {
     if (version != static_cast<std::uint64_t>(protocol_version)) {
         r.fail(errc::unsupported_version, "v");
     }
-    return auth_frame{r.string("token")};
+    auth_frame f;
+    f.token = r.string("token");
+    f.batch = r.optional_boolean("batch");
+    return f;
 }
 
 client_frame read_join(json_reader& r) {
@@ -418,35 +424,69 @@ std::variant<in_json, decode_error> parse_object(std::string_view text, const co
     return parsed;
 }
 
+// One parsed frame object; `path` prefixes field names in errors.
 template <typename Frame, std::size_t N>
-decoded<Frame> decode_frame(std::string_view text, const codec_limits& limits,
-                            const frame_reader<Frame> (&readers)[N]) {
+decoded<Frame> read_frame(const in_json& object, const std::string& path,
+                          const frame_reader<Frame> (&readers)[N]) {
+    std::optional<decode_error> error;
+    json_reader reader(object, path, error);
+    const std::string type = reader.string("type");
+    if (error) {
+        return std::move(*error);
+    }
+    for (const auto& candidate : readers) {
+        if (candidate.type == type) {
+            Frame frame = candidate.read(reader);
+            if (error) {
+                return std::move(*error);
+            }
+            return frame;
+        }
+    }
+    return decode_error{errc::unknown_type, path + "type"};
+}
+
+// The frames of a batch, each decoded as if it had come alone; "batch" is not
+// among `readers`, so a batch inside a batch is an unknown type.
+template <typename Frame, std::size_t N>
+std::vector<decoded<Frame>> read_batch(const in_json& object, const frame_reader<Frame> (&readers)[N]) {
+    const auto frames = object.find("frames");
+    if (frames == object.end() || !frames->is_array() || frames->empty()) {
+        return {decode_error{errc::wrong_type, "frames"}};
+    }
+    std::vector<decoded<Frame>> out;
+    out.reserve(frames->size());
+    for (std::size_t i = 0; i < frames->size(); ++i) {
+        const std::string path = "frames[" + std::to_string(i) + "]";
+        const in_json& frame = (*frames)[i];
+        if (frame.is_object()) {
+            out.push_back(read_frame(frame, path + ".", readers));
+        } else {
+            out.emplace_back(decode_error{errc::wrong_type, path});
+        }
+    }
+    return out;
+}
+
+// `batch` == false: the text is one frame, decoded into the only element.
+template <typename Frame, std::size_t N>
+std::vector<decoded<Frame>> decode_frames(std::string_view text, const codec_limits& limits,
+                                          const frame_reader<Frame> (&readers)[N], bool batch) {
     try {
         auto parsed = parse_object(text, limits);
         if (auto* error = std::get_if<decode_error>(&parsed)) {
-            return std::move(*error);
+            return {std::move(*error)};
         }
         const in_json& object = std::get<in_json>(parsed);
-        std::optional<decode_error> error;
-        json_reader reader(object, "", error);
-        const std::string type = reader.string("type");
-        if (error) {
-            return std::move(*error);
+        const auto type = object.find("type");
+        if (batch && type != object.end() && *type == "batch") {
+            return read_batch(object, readers);
         }
-        for (const auto& candidate : readers) {
-            if (candidate.type == type) {
-                Frame frame = candidate.read(reader);
-                if (error) {
-                    return std::move(*error);
-                }
-                return frame;
-            }
-        }
-        return decode_error{errc::unknown_type, "type"};
+        return {read_frame(object, "", readers)};
     } catch (const std::exception& e) {
         // Only reachable through a bug in the checked accessors or exhausted
         // memory; either way the frame is refused instead of crashing the peer.
-        return decode_error{errc::malformed_json, e.what()};
+        return {decode_error{errc::malformed_json, e.what()}};
     }
 }
 
@@ -457,11 +497,15 @@ std::string encode(const client_frame& frame) { return dump(frame); }
 std::string encode(const server_frame& frame) { return dump(frame); }
 
 decoded<client_frame> decode_client_frame(std::string_view text, const codec_limits& limits) {
-    return decode_frame(text, limits, client_readers);
+    return std::move(decode_frames(text, limits, client_readers, false).front());
 }
 
 decoded<server_frame> decode_server_frame(std::string_view text, const codec_limits& limits) {
-    return decode_frame(text, limits, server_readers);
+    return std::move(decode_frames(text, limits, server_readers, false).front());
+}
+
+std::vector<decoded<server_frame>> decode_server_frames(std::string_view text, const codec_limits& limits) {
+    return decode_frames(text, limits, server_readers, true);
 }
 
 std::string_view to_string(history_mode mode) noexcept {

@@ -245,6 +245,7 @@ void hub::handle(connection_id conn, connection_state& state, const auth_frame& 
         ++user.connections;
     }
     state.claims = std::move(claims);
+    transport_->allow_batches(conn, frame.batch);
     const std::vector<std::string> joined(state.rooms.begin(), state.rooms.end());
     for (const auto& room_id : joined) {
         if (state.claims->admits(room_id)) continue;

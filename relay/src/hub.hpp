@@ -69,6 +69,10 @@ public:
     history_frame query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
                         std::uint32_t limit);
     void count_auth_failure() { ++metrics_.auth_failures; }
+    void count_batch(std::size_t frames) {
+        ++metrics_.batches;
+        metrics_.batched_frames += frames;
+    }
 
     std::size_t connection_count() const noexcept { return connections_.size(); }
     const relay_config& config() const noexcept { return config_; }

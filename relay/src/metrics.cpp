@@ -47,6 +47,9 @@ std::string relay_metrics::render(std::size_t connections, std::size_t rooms) co
             pings_ignored);
     counter(out, "roomchat_address_refusals_total",
             "Upgrades, first auths and API requests refused for their address's rate.", address_refusals);
+    counter(out, "roomchat_batches_total",
+            "Batch frames sent: several frames for one connection in one message.", batches);
+    counter(out, "roomchat_batched_frames_total", "Frames sent inside batch frames.", batched_frames);
     out << "# HELP roomchat_fanout_seconds Time to queue one broadcast to every member.\n"
            "# TYPE roomchat_fanout_seconds histogram\n";
     for (std::size_t i = 0; i < fanout_buckets.size(); ++i) {

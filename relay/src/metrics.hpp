@@ -21,6 +21,8 @@ struct relay_metrics {
     std::uint64_t token_expiry_disconnects = 0;  // closed at the end of an expired token's grace
     std::uint64_t requests_refused = 0;          // join/leave/history/read/auth over the request rate
     std::uint64_t pings_ignored = 0;             // pings over the ping rate, left without a pong
+    std::uint64_t batches = 0;                   // batch frames sent (two frames or more in one message)
+    std::uint64_t batched_frames = 0;            // frames that went inside them
     std::uint64_t address_refusals = 0;          // upgrades, first auths and API calls over the address rate
 
     // Fan-out latency: encoding plus queueing one broadcast to every member.

@@ -13,11 +13,14 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <websocketpp/server.hpp>
+
+#include "roomchat/batch.hpp"
 
 #include "clock.hpp"
 #include "origin.hpp"
@@ -117,6 +120,7 @@ public:
             const auto it = sessions_.find(id);
             if (it == sessions_.end()) continue;
             if (it->second->open) {
+                write_batch(id, *it->second);
                 it->second->con->close(close_code::going_away, "going away", ec);
             } else {
                 // Handshakes and plain HTTP requests in progress: cut them.
@@ -131,14 +135,33 @@ public:
         const auto it = sessions_.find(conn);
         if (it == sessions_.end() || !it->second->open || it->second->slow) return;
         session& s = *it->second;
-        // A failed send means the connection is closing; its close handler cleans up.
-        static_cast<void>(s.con->send(payload, websocketpp::frame::opcode::text));
-        check_backlog(conn, s);
+        if (!s.batches) {
+            write(conn, s, payload);
+            return;
+        }
+        // What is sent to a connection while one handler runs (every frame
+        // of one read, each broadcast and ack they cause) leaves together
+        // when it returns: one message instead of many, and no later.
+        if (!s.batch.fits(payload)) write_batch(conn, s);
+        if (s.batch.empty()) batching_.push_back(conn);
+        s.batch.add(payload);
+        if (!flush_posted_) {
+            flush_posted_ = true;
+            boost::asio::post(io_, [this] { flush_batches(); });
+        }
+    }
+
+    void allow_batches(connection_id conn, bool allowed) override {
+        const auto it = sessions_.find(conn);
+        if (it == sessions_.end()) return;
+        write_batch(conn, *it->second);
+        it->second->batches = allowed;
     }
 
     void close(connection_id conn, std::uint16_t code, const std::string& reason) override {
         const auto it = sessions_.find(conn);
         if (it == sessions_.end() || !it->second->open) return;
+        write_batch(conn, *it->second);  // the frames before the close frame
         websocketpp::lib::error_code ec;
         it->second->con->close(code, reason, ec);
     }
@@ -167,10 +190,35 @@ private:
         bool counted_for_ip = false;
         bool open = false;
         bool slow = false;
+        bool batches = false;  // the client reads batch frames
+        frame_batch batch;     // frames waiting for flush_batches
         std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
         boost::asio::steady_timer deadline;  // the hub's wake-up (wake_at)
         boost::asio::steady_timer heartbeat;
     };
+
+    void write(connection_id conn, session& s, const std::string& payload) {
+        if (s.slow) return;
+        // A failed send means the connection is closing; its close handler cleans up.
+        static_cast<void>(s.con->send(payload, websocketpp::frame::opcode::text));
+        check_backlog(conn, s);
+    }
+
+    void write_batch(connection_id conn, session& s) {
+        if (s.batch.empty()) return;
+        if (s.batch.frames() > 1) hub_.count_batch(s.batch.frames());
+        write(conn, s, s.batch.take());
+    }
+
+    void flush_batches() {
+        flush_posted_ = false;
+        // A connection is listed again when its batch filled up and started
+        // over; the second visit finds it empty.
+        for (const connection_id conn : std::exchange(batching_, {})) {
+            const auto it = sessions_.find(conn);
+            if (it != sessions_.end() && it->second->open) write_batch(conn, *it->second);
+        }
+    }
 
     // websocketpp queues without limit; the queue is polled after every data
     // frame and pong the relay sends (its own pings carry no payload).
@@ -377,6 +425,8 @@ private:
     endpoint_type endpoint_;
     connection_id next_id_ = 1;
     bool shutting_down_ = false;
+    bool flush_posted_ = false;            // flush_batches will run
+    std::vector<connection_id> batching_;  // connections with a batch to flush
     std::function<void()> on_drained_;
     std::map<connection_id, std::unique_ptr<session>> sessions_;
     std::map<websocketpp::connection_hdl, connection_id, std::owner_less<websocketpp::connection_hdl>> ids_;

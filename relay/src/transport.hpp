@@ -23,6 +23,9 @@ public:
     // Queues one text frame. A broadcast passes the same payload to every
     // member: encoded once, never per recipient.
     virtual void send(connection_id conn, const std::string& payload) = 0;
+    // The client's auth asked for batch frames (roomchat/batch.hpp): what is
+    // sent to it from now on may leave coalesced, in order.
+    virtual void allow_batches(connection_id conn, bool allowed) = 0;
     virtual void close(connection_id conn, std::uint16_t code, const std::string& reason) = 0;
     // Calls hub::deadline(conn, now) at `at` (wall-clock ms), replacing the
     // connection's earlier wake-up; none once it has closed.

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "roomchat/batch.hpp"
 #include "roomchat/codec.hpp"
 
 #include "support/test_ids.hpp"
@@ -414,6 +415,63 @@ TEST_F(session_test, an_undecodable_frame_is_an_error_event) {
     const auto errors = only<events::error>(events());
     ASSERT_EQ(errors.size(), 1U);
     EXPECT_EQ(errors[0].code, errc::unknown_type);
+}
+
+// ---- batches (batch.hpp) --------------------------------------------------
+
+// Several frames in one message, as the relay joins them.
+std::string batch_of(const std::vector<server_frame>& frames) {
+    frame_batch batch;
+    for (const auto& frame : frames) {
+        batch.add(encode(frame));
+    }
+    return batch.take();
+}
+
+TEST_F(session_test, the_auth_frame_asks_for_batches) {
+    s().start(0);
+    s().transport_opened(0);
+    const auto auths = only<auth_frame>(frames());
+    ASSERT_EQ(auths.size(), 1U);
+    EXPECT_TRUE(auths[0].batch);
+}
+
+TEST_F(session_test, a_batch_is_handled_frame_by_frame_in_order) {
+    s().start(0);
+    s().transport_opened(0);
+    frames();
+    events();
+    s().receive(
+        batch_of({welcome(), joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 2},
+                  history_frame{"lobby", room_epoch, history_mode::latest, from_bob(1, 1), false, false},
+                  message_frame{"lobby", from_bob(2)}}),
+        5);
+    EXPECT_EQ(only<join_frame>(frames()).size(), 1U) << "the welcome's join";
+    EXPECT_EQ(s().state(), connection_state::online);
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2}));
+}
+
+TEST_F(session_test, a_bad_frame_in_a_batch_is_an_error_and_the_others_still_count) {
+    go_online(0, from_bob(1, 1));
+    frame_batch batch;
+    batch.add(encode(message_frame{"lobby", from_bob(2)}));
+    batch.add(R"({"type":"message","room":"lobby"})");
+    batch.add(encode(message_frame{"lobby", from_bob(3)}));
+    s().receive(batch.take(), 5);
+    const auto errors = only<events::error>(events());
+    ASSERT_EQ(errors.size(), 1U);
+    EXPECT_EQ(errors[0].code, errc::missing_field);
+    EXPECT_EQ(errors[0].detail, "frames[1].message");
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2, 3}));
+}
+
+TEST_F(session_test, frames_in_a_batch_after_one_that_ends_the_connection_are_ignored) {
+    go_online(0, from_bob(1, 1));
+    s().receive(batch_of({error_frame{errc::token_expired, "expired", std::nullopt},
+                          message_frame{"lobby", from_bob(2)}}),
+                5);
+    EXPECT_EQ(only<events::close_transport>(events()).size(), 1U);
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1}));
 }
 
 TEST_F(session_test, frames_for_another_room_are_ignored) {

@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "roomchat/batch.hpp"
+
 namespace roomchat {
 namespace {
 
@@ -35,7 +37,7 @@ chat_message message_of(seq_t seq, const user_info& from, std::string text) {
 
 // ---- structural equality (the protocol structs only define it for values) ---
 
-auto fields(const auth_frame& f) { return std::tie(f.token); }
+auto fields(const auth_frame& f) { return std::tie(f.token, f.batch); }
 auto fields(const join_frame& f) { return std::tie(f.room, f.since, f.epoch); }
 auto fields(const leave_frame& f) { return std::tie(f.room); }
 auto fields(const send_frame& f) { return std::tie(f.room, f.id, f.text); }
@@ -71,6 +73,7 @@ bool same(const Variant& a, const Variant& b) {
 std::vector<client_frame> client_samples() {
     return {
         auth_frame{"eyJhbGciOiJIUzI1NiJ9.e30.sig"},
+        auth_frame{"eyJhbGciOiJIUzI1NiJ9.e30.sig", true},
         join_frame{"lobby", std::nullopt, std::nullopt},
         join_frame{"lobby", seq_t{41}, std::string("0123456789abcdef")},
         join_frame{"lobby", seq_t{0}, std::nullopt},
@@ -187,6 +190,8 @@ TEST(codec, encodes_the_documented_json_shapes) {
     EXPECT_EQ(encode(client_frame{send_frame{"lobby", id_of(1), "hi"}}),
               R"({"type":"send","room":"lobby","id":")" + id + R"(","text":"hi"})");
     EXPECT_EQ(encode(client_frame{auth_frame{"t"}}), R"({"type":"auth","v":1,"token":"t"})");
+    EXPECT_EQ(encode(client_frame{auth_frame{"t", true}}),
+              R"({"type":"auth","v":1,"token":"t","batch":true})");
     EXPECT_EQ(encode(client_frame{join_frame{"lobby", std::nullopt, std::nullopt}}),
               R"({"type":"join","room":"lobby"})");
     EXPECT_EQ(encode(client_frame{join_frame{"lobby", seq_t{7}, std::string("e1")}}),
@@ -392,6 +397,95 @@ TEST(codec, auth_requires_the_protocol_version) {
     EXPECT_EQ(std::get<auth_frame>(frame).token, "t");
 }
 
+TEST(codec, batch_in_auth_is_an_optional_flag) {
+    EXPECT_FALSE(
+        std::get<auth_frame>(decode_ok(decode_client_frame(R"({"type":"auth","v":1,"token":"t"})"))).batch);
+    EXPECT_TRUE(std::get<auth_frame>(
+                    decode_ok(decode_client_frame(R"({"type":"auth","v":1,"token":"t","batch":true})")))
+                    .batch);
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"auth","v":1,"token":"t","batch":1})"), errc::wrong_type,
+                        "batch");
+    EXPECT_DECODE_ERROR(client_error(R"({"type":"auth","v":1,"token":"t","batch":null})"), errc::wrong_type,
+                        "batch");
+}
+
+// ---- batch frames (batch.hpp) -------------------------------------------------
+
+std::vector<decoded<server_frame>> frames_of(std::string_view text) { return decode_server_frames(text); }
+
+TEST(codec, a_batch_decodes_to_its_frames_in_order) {
+    const auto samples = server_samples();
+    frame_batch batch;
+    for (const auto& sample : samples) {
+        batch.add(encode(sample));
+    }
+    const auto frames = frames_of(batch.take());
+    ASSERT_EQ(frames.size(), samples.size());
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+        EXPECT_TRUE(same(decode_ok(frames[i]), samples[i])) << i;
+    }
+}
+
+TEST(codec, a_frame_that_is_no_batch_decodes_alone) {
+    const server_frame ack = ack_frame{"r", "e1", id_of(1), 4, 5};
+    const auto frames = frames_of(encode(ack));
+    ASSERT_EQ(frames.size(), 1U);
+    EXPECT_TRUE(same(decode_ok(frames[0]), ack));
+    const auto broken = frames_of(R"({"type":"ack"})");
+    ASSERT_EQ(broken.size(), 1U);
+    EXPECT_DECODE_ERROR(decode_fails(broken[0]), errc::missing_field, "room");
+}
+
+TEST(codec, each_frame_of_a_batch_fails_or_passes_on_its_own) {
+    const std::string ack = encode(server_frame{ack_frame{"r", "e1", id_of(1), 4, 5}});
+    const auto frames =
+        frames_of(R"({"type":"batch","frames":[)" + ack + R"(,{"type":"ack"},7,{"type":"batch","frames":[)" +
+                  ack + R"(]},)" + ack + "]}");
+    ASSERT_EQ(frames.size(), 5U);
+    decode_ok(frames[0]);
+    EXPECT_DECODE_ERROR(decode_fails(frames[1]), errc::missing_field, "frames[1].room");
+    EXPECT_DECODE_ERROR(decode_fails(frames[2]), errc::wrong_type, "frames[2]");
+    // No batch in a batch.
+    EXPECT_DECODE_ERROR(decode_fails(frames[3]), errc::unknown_type, "frames[3].type");
+    decode_ok(frames[4]);
+}
+
+TEST(codec, a_batch_without_frames_is_one_error) {
+    for (const char* text : {R"({"type":"batch"})", R"({"type":"batch","frames":[]})",
+                             R"({"type":"batch","frames":{}})", R"({"type":"batch","frames":"x"})"}) {
+        SCOPED_TRACE(text);
+        const auto frames = frames_of(text);
+        ASSERT_EQ(frames.size(), 1U);
+        EXPECT_DECODE_ERROR(decode_fails(frames[0]), errc::wrong_type, "frames");
+    }
+}
+
+TEST(codec, a_batch_is_held_to_the_same_size_and_depth_limits) {
+    const auto too_large = frames_of(std::string(server_frame_limits.max_frame_bytes + 1, ' '));
+    ASSERT_EQ(too_large.size(), 1U);
+    EXPECT_EQ(decode_fails(too_large[0]).code, errc::frame_too_large);
+    // The deepest frame (a history page: frame, messages, message, from) fits
+    // in a batch with room to spare.
+    const server_frame page =
+        history_frame{"r", "e1", history_mode::latest, {message_of(1, ann, "hi")}, false, false};
+    frame_batch batch;
+    batch.add(encode(page));
+    batch.add(encode(page));
+    const auto frames = frames_of(batch.take());
+    ASSERT_EQ(frames.size(), 2U);
+    EXPECT_TRUE(same(decode_ok(frames[1]), page));
+    const auto deep = frames_of(R"({"type":"batch","frames":[{"type":"x","a":[[[[[[[]]]]]]]}]})");
+    ASSERT_EQ(deep.size(), 1U);
+    EXPECT_EQ(decode_fails(deep[0]).code, errc::too_deep);
+}
+
+TEST(codec, a_client_that_did_not_ask_for_batches_does_not_read_one) {
+    frame_batch batch;
+    batch.add(encode(server_frame{ack_frame{"r", "e1", id_of(1), 4, 5}}));
+    batch.add(encode(server_frame{ack_frame{"r", "e1", id_of(2), 5, 6}}));
+    EXPECT_DECODE_ERROR(server_error(batch.take()), errc::unknown_type, "type");
+}
+
 TEST(codec, history_request_needs_exactly_one_of_before_and_after) {
     EXPECT_DECODE_ERROR(client_error(R"({"type":"history_request","room":"r","limit":5})"),
                         errc::missing_field, "before");
@@ -420,7 +514,7 @@ TEST(codec, errors_name_nested_fields_by_path) {
 // Optional fields, by frame type; history_request's before/after are handled
 // by the one-of rule instead.
 bool is_optional(const std::string& type, const std::string& path) {
-    return (type == "join" && (path == "since" || path == "epoch")) ||
+    return (type == "auth" && path == "batch") || (type == "join" && (path == "since" || path == "epoch")) ||
            (type == "history" && path == "epoch") || (type == "nack" && path == "retry_after_ms") ||
            (type == "error" && path == "room");
 }

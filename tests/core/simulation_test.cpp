@@ -261,6 +261,7 @@ TEST_P(simulation, every_session_converges_on_the_rooms_history) {
     EXPECT_FALSE(w.stale_deadline()) << "a deadline stayed due after on_timer";
     EXPECT_FALSE(w.frame_without_transport()) << "a frame was produced with no open transport";
     EXPECT_GT(w.accepted().size(), 0U);
+    EXPECT_GT(w.stats().batches, 0) << "the relay never had frames to batch: the sessions did not ask for it";
     if (w.stats().restarts > 0) {
         int epoch_resets = 0;
         for (std::size_t i = 0; i < w.size(); ++i) {
@@ -284,6 +285,7 @@ TEST_P(simulation, every_session_converges_on_the_rooms_history) {
     RecordProperty("resets", stats.resets);
     RecordProperty("rate_limited", stats.rate_limited);
     RecordProperty("history_pages", stats.history_pages);
+    RecordProperty("batches", stats.batches);
 }
 
 INSTANTIATE_TEST_SUITE_P(seeded, simulation, ::testing::Range<std::uint64_t>(0, seeds));

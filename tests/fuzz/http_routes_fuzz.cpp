@@ -91,6 +91,7 @@ private:
 class discard_transport final : public transport {
 public:
     void send(connection_id /*conn*/, const std::string& /*payload*/) override {}
+    void allow_batches(connection_id /*conn*/, bool /*allowed*/) override {}
     void close(connection_id /*conn*/, std::uint16_t /*code*/, const std::string& /*reason*/) override {}
     void wake_at(connection_id /*conn*/, millis /*at*/) override {}
 };

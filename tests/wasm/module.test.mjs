@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { Driver, loadRoomchat } from './harness.mjs';
+import { ANN, BOB, Driver, loadRoomchat, messageFrame, otherId, wireMessage } from './harness.mjs';
 
 const roomchat = await loadRoomchat();
 
@@ -56,7 +56,7 @@ test('the first connection asks for a socket, authenticates and joins', () => {
   assert.deepEqual(started.events.map((e) => e.type).filter((t) => t === 'open_transport'), ['open_transport']);
 
   const { auth, join, events } = driver.handshake({ members: [{ id: 'ann', name: 'Ann' }, { id: 'bob', name: 'Bob' }] });
-  assert.deepEqual(auth, { type: 'auth', v: 1, token: 'jwt-for-ann' });
+  assert.deepEqual(auth, { type: 'auth', v: 1, token: 'jwt-for-ann', batch: true }, 'it reads batch frames');
   assert.equal(join.room, 'lobby');
   assert.equal(join.since, undefined, 'a first join asks for the latest page');
   assert.equal(driver.session.state(), 'online');
@@ -70,4 +70,14 @@ test('the first connection asks for a socket, authenticates and joins', () => {
   assert.equal(online.state, 'online');
   const loaded = events.find((e) => e.type === 'history_loaded');
   assert.deepEqual(loaded, { type: 'history_loaded', mode: 'latest', count: 0, hasMore: false });
+});
+
+test('a batch frame is applied frame by frame, as if each had come alone', () => {
+  const driver = new Driver(roomchat);
+  driver.connect({ members: [ANN, BOB] });
+  const frames = [1, 2, 3].map((seq) => messageFrame(wireMessage(seq, otherId(seq), BOB, `hi ${seq}`)));
+  const { events } = driver.receive({ type: 'batch', frames: [frames[0], { type: 'message', room: 'lobby' }, frames[1], frames[2]] });
+  assert.deepEqual(driver.session.timeline().map((m) => m.text), ['hi 1', 'hi 2', 'hi 3']);
+  const errors = events.filter((e) => e.type === 'error');
+  assert.deepEqual(errors.map((e) => e.code), ['missing_field'], 'the bad frame, alone');
 });

@@ -232,6 +232,8 @@ public:
     void transport_opened(millis now);
     void transport_closed(millis now);
     void network_changed(bool online, millis now);
+    // One WebSocket message: a frame, or a batch of them (the auth frame asks
+    // for batches), handled in order as if each had come alone.
     void receive(std::string_view frame_text, millis now);
     void on_timer(millis now);
     std::optional<millis> next_deadline() const;

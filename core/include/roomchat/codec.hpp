@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "roomchat/protocol.hpp"
 #include "roomchat/result.hpp"
@@ -39,6 +40,12 @@ std::string encode(const server_frame& frame);
 decoded<client_frame> decode_client_frame(std::string_view text, const codec_limits& limits = {});
 decoded<server_frame> decode_server_frame(std::string_view text,
                                           const codec_limits& limits = server_frame_limits);
+// What a client that asked for batches (auth_frame::batch) decodes: a batch
+// frame (batch.hpp) gives one element per frame in it, in order, each decoded
+// as if it had come alone; any other text gives one element. A batch that is
+// not one (no "frames", not an array, empty) is a single wrong_type error.
+std::vector<decoded<server_frame>> decode_server_frames(std::string_view text,
+                                                        const codec_limits& limits = server_frame_limits);
 
 std::string_view to_string(history_mode mode) noexcept;
 std::string_view to_string(presence_event event) noexcept;

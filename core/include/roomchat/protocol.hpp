@@ -49,6 +49,10 @@ struct chat_message {
 // First frame on every connection; also sent again to refresh a token.
 struct auth_frame {
     std::string token;  // JWT HS256, see docs/relay.md
+    // This client reads batch frames (batch.hpp): the relay may then send
+    // frames it has for the connection at the same moment as one message.
+    // Absent means false, so clients older than batching get single frames.
+    bool batch = false;
 };
 
 // Enter a room. Without `since` the relay answers with the latest page;

@@ -87,6 +87,9 @@ public:
         return value->get<bool>();
     }
 
+    // A flag added after version 1: absent reads as false.
+    bool optional_boolean(std::string_view key) { return find_optional(key) != nullptr && boolean(key); }
+
     // Integers must be whole, non-negative and fit the target type; JSON
     // fractions and exponents (1.0, 1e3) are floats and are refused.
     template <typename Int>

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "roomchat/batch.hpp"
 #include "roomchat/client_session.hpp"
 #include "roomchat/codec.hpp"
 #include "roomchat/room.hpp"
@@ -45,6 +46,7 @@ struct world_stats {
     int resets = 0;         // timeline_reset events (truncated history)
     int rate_limited = 0;   // rate_limited events
     int history_pages = 0;  // history_loaded events
+    int batches = 0;        // batch frames the relay sent (two frames or more)
 };
 
 // What one client did and saw, for the final checks.
@@ -160,6 +162,7 @@ public:
     // starts over in a new epoch, with nothing of the old one.
     void restart_relay() {
         ++stats_.restarts;
+        outgoing_.clear();  // what it had not sent yet dies with it
         std::vector<connection_id> open;
         for (const auto& entry : connections_) {
             open.push_back(entry.first);
@@ -229,6 +232,7 @@ private:
         std::size_t client = 0;
         link_state state = link_state::opening;
         bool authed = false;
+        bool batches = false;  // its auth asked for batch frames
     };
 
     enum class packet_kind { to_relay, to_client, opened, closed };
@@ -274,6 +278,7 @@ private:
         if (const auto deadline = room_->next_deadline(); deadline && *deadline <= now_) {
             relay_deliver(room_->on_timer(now_));
         }
+        relay_flush();
         for (std::size_t i = 0; i < clients_.size(); ++i) {
             auto& s = *clients_[i]->session;
             if (const auto deadline = s.next_deadline(); deadline && *deadline <= now_) {
@@ -445,8 +450,9 @@ private:
         }
         const client_frame& frame = std::get<client_frame>(decoded);
         const user_info& user = clients_[conn.client]->user;
-        if (std::holds_alternative<auth_frame>(frame)) {
+        if (const auto* auth = std::get_if<auth_frame>(&frame)) {
             conn.authed = true;
+            conn.batches = auth->batch;
             const room_config& config = room_->config();
             relay_reply(id, welcome_frame{user, static_cast<std::uint32_t>(config.text.max_code_points),
                                           config.rate, now_ + token_lifetime});
@@ -469,8 +475,31 @@ private:
         }
     }
 
-    void relay_reply(connection_id id, const server_frame& frame) {
-        transmit(packet_kind::to_client, id, encode(frame));
+    void relay_reply(connection_id id, const server_frame& frame) { relay_send(id, encode(frame)); }
+
+    // As the relay does: what a client that reads batches is sent during one
+    // tick leaves as one message at its end (relay_flush).
+    void relay_send(connection_id id, const std::string& text) {
+        const auto it = connections_.find(id);
+        if (it == connections_.end() || !it->second.batches) {
+            transmit(packet_kind::to_client, id, text);
+            return;
+        }
+        frame_batch& batch = outgoing_[id];
+        if (!batch.fits(text)) {
+            transmit(packet_kind::to_client, id, batch.take());
+        }
+        batch.add(text);
+    }
+
+    void relay_flush() {
+        for (auto& [id, batch] : outgoing_) {
+            if (batch.frames() > 1) {
+                ++stats_.batches;
+            }
+            transmit(packet_kind::to_client, id, batch.take());
+        }
+        outgoing_.clear();
     }
 
     void relay_deliver(const room_actions& actions) {
@@ -496,7 +525,7 @@ private:
             for (const connection_id target : targets) {
                 const auto it = connections_.find(target);
                 if (it != connections_.end() && it->second.state == link_state::open) {
-                    transmit(packet_kind::to_client, target, text);
+                    relay_send(target, text);
                 }
             }
         }
@@ -512,6 +541,7 @@ private:
     std::vector<std::unique_ptr<client>> clients_;
     std::map<connection_id, connection> connections_;
     std::map<packet_key, packet> packets_;
+    std::map<connection_id, frame_batch> outgoing_;
     std::map<seq_t, chat_message> accepted_;
     std::set<message_id> accepted_before_;
     link_faults faults_;
