@@ -6,9 +6,12 @@
 // re-armed for nextDeadline(). Nothing here decides anything about chat.
 //
 // Frames that arrive together are fed to the session together and drained
-// once, in slices of at most SLICE_MS with the page free in between: a burst
-// of thousands of frames (a busy moment, a catch-up) costs a drain per slice
-// instead of one per frame, and typing stays responsive while it lasts.
+// once, in slices of at most SLICE_MS, one slice per animation frame while
+// the page is visible: a burst of thousands of frames (a busy moment, a
+// catch-up) costs a drain per slice instead of one per frame, and the page
+// still paints every frame and answers typing while it lasts. (Tasks posted
+// back to back would starve rendering: Chromium then paints only every
+// 100 ms or so.)
 
 const SLICE_MS = 8;
 
@@ -26,6 +29,10 @@ export class Transport {
     this.slice = new MessageChannel();  // a task soon, without setTimeout's clamping
     this.slice.port1.onmessage = () => this.takeInbox();
     this.sliceQueued = false;
+    // A hidden page has no animation frames: what waits for one goes now.
+    this.onVisibility = () => {
+      if (this.sliceQueued && document.visibilityState === 'hidden') this.slice.port2.postMessage(null);
+    };
     this.onOnline = () => this.run((s, now) => s.networkChanged(true, now));
     this.onOffline = () => this.run((s, now) => s.networkChanged(false, now));
   }
@@ -33,6 +40,7 @@ export class Transport {
   start() {
     window.addEventListener('online', this.onOnline);
     window.addEventListener('offline', this.onOffline);
+    document.addEventListener('visibilitychange', this.onVisibility);
     this.run((s, now) => s.start(now));
     if (!navigator.onLine) this.onOffline();
   }
@@ -49,6 +57,7 @@ export class Transport {
     this.run((s, now) => s.stop(now));
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOffline);
+    document.removeEventListener('visibilitychange', this.onVisibility);
     clearTimeout(this.timer);
     this.detach()?.close();
     this.slice.port1.close();
@@ -107,13 +116,18 @@ export class Transport {
     }
     this.drain();
     // A drain that closed or replaced the socket dropped what it had sent (detach).
-    if (this.ws === ws && this.inboxHead < this.inbox.length) this.queueSlice();
+    if (this.ws === ws && this.inboxHead < this.inbox.length) this.queueSlice({ afterFrame: true });
   }
 
-  queueSlice() {
+  // The next slice: in a task of its own, soon or after the next frame.
+  queueSlice({ afterFrame = false } = {}) {
     if (this.sliceQueued) return;
     this.sliceQueued = true;
-    this.slice.port2.postMessage(null);
+    if (afterFrame && document.visibilityState === 'visible') {
+      requestAnimationFrame(() => this.slice.port2.postMessage(null));
+    } else {
+      this.slice.port2.postMessage(null);
+    }
   }
 
   sendFrame(frame) {

@@ -6,11 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { CROWD_RELAY_ARGS, openCrowd, sleep, useRelayAndBrowser, uniqueRoom } from './support.mjs';
+import { CROWD_RELAY_ARGS, openCrowd } from './crowd.mjs';
+import { sleep, useRelayAndBrowser, uniqueRoom } from './support.mjs';
 
 const shared = useRelayAndBrowser(CROWD_RELAY_ARGS);
 const BURST = 1500;
-const MAX_ROWS = 240;  // web/view/message_list.js
+const MAX_ROWS = 240;     // web/view/message_list.js
+const LATEST_ROWS = 120;  // the same
 
 // The rows in the page, in page order.
 const rows = (page) =>
@@ -32,7 +34,7 @@ function assertContiguous(shown, what) {
 test('after a burst the page holds a window of the newest rows; scrolling back shows every message once, in order', async () => {
   const room = uniqueRoom('long');
   const viewer = await shared.open({ name: 'Viewer', room });
-  const crowd = await openCrowd(shared.browser, shared.relay, room, 3);
+  const crowd = await openCrowd(shared.relay, room, 3);
   try {
     const { page } = viewer;
     const scroller = page.getByRole('region', { name: 'Message history' });
@@ -43,6 +45,9 @@ test('after a burst the page holds a window of the newest rows; scrolling back s
 
     // Following: the newest rows, ending with the last one, and not too many.
     // (The crowd's marks come after all it sent: when one shows, all were applied.)
+    // A burst shows its newest rows at once and the window grows back above
+    // them in the frames after, up to LATEST_ROWS.
+    await page.waitForFunction((count) => document.querySelectorAll('.rc-list > li').length >= count, LATEST_ROWS);
     await sleep(200);
     const newest = await rows(page);
     assert.ok(newest.length <= MAX_ROWS, `${newest.length} rows in the page`);

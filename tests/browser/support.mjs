@@ -221,103 +221,6 @@ export function countText(list, text) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// ---- a crowd: many users writing through raw WebSockets -------------------
-
-// The relay's limits opened up for users who write faster than any person.
-export const CROWD_RELAY_ARGS = [
-  '--rate-burst', '100000', '--rate-refill-ms', '1',
-  '--user-rate-burst', '100000', '--user-rate-refill-ms', '1',
-  '--frame-burst', '100000', '--frame-refill-ms', '1',
-  '--max-buffered-bytes', String(256 * 1024 * 1024),
-];
-
-// `count` users in one page of their own, joined to `room` over the wire
-// protocol (docs/protocol.md), reading only their acks. Returns
-//   fill(n, label): sends n messages "<label> <k>: …", round robin, and waits
-//     until the relay acknowledged them all; resolves to { sent, at }: how many
-//     were sent so far, and when the first of these went out;
-//   mark(label): one message "mark <label>" from the first user, sequenced
-//     after everything filled before (all acknowledged): once a reader shows
-//     it, they applied all of those; resolves to { at, texts: [text] };
-//   probe(text): one message from the first user; resolves to when it went out.
-// Each user receives what the others write: a crowd of one costs the browser
-// nothing but its acks.
-// Times are the browser's clock (ms since the epoch).
-export async function openCrowd(browser, relay, room, count) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(relay.url);
-  await page.evaluate(async ({ room, count }) => {
-    const hex = () => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
-    const wsUrl = new URL('./ws', location.href);
-    wsUrl.protocol = 'ws:';
-    const connect = async (name) => {
-      const response = await fetch('./api/dev/token', { method: 'POST', body: JSON.stringify({ name, room }) });
-      const { token } = await response.json();
-      const ws = new WebSocket(wsUrl);
-      await new Promise((resolve, reject) => {
-        ws.onerror = () => reject(new Error(`${name} could not connect`));
-        ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', v: 1, token }));
-        ws.onmessage = (event) => {
-          const frame = JSON.parse(event.data);
-          if (frame.type === 'welcome') ws.send(JSON.stringify({ type: 'join', room }));
-          if (frame.type === 'joined') resolve();
-        };
-      });
-      // Acks only: the room's messages are the reader's to read.
-      ws.sent = 0;
-      ws.acked = 0;
-      ws.onmessage = (event) => {
-        if (event.data.startsWith('{"type":"ack"')) ws.acked += 1;
-        if (ws.acked === ws.sent) ws.onAllAcked?.();
-      };
-      return ws;
-    };
-    const users = [];
-    for (let i = 0; i < count; i += 1) users.push(await connect(`Crowd ${i + 1}`));
-    const prober = users[0];
-    const now = () => performance.timeOrigin + performance.now();
-    const say = (ws, text) => {
-      ws.sent += 1;
-      ws.send(JSON.stringify({ type: 'send', room, id: hex(), text }));
-    };
-    const allAcked = (ws) =>
-      new Promise((resolve) => {
-        ws.onAllAcked = resolve;
-        if (ws.acked === ws.sent) resolve();
-      });
-    let next = 0;
-    window.crowd = {
-      async fill(n, label) {
-        const at = now();
-        for (let i = 0; i < n; i += 1) {
-          say(users[next % users.length], `${label} ${next}: did you see that? the goal in the second half was great`);
-          next += 1;
-        }
-        await Promise.all(users.map(allAcked));
-        return { sent: next, at };
-      },
-      mark(label) {
-        const at = now();
-        const text = `mark ${label}`;
-        say(prober, text);
-        return { at, texts: [text] };
-      },
-      probe(text) {
-        const at = now();
-        say(prober, text);
-        return at;
-      },
-    };
-  }, { room, count });
-  return {
-    fill: (n, label) => page.evaluate(([n, label]) => window.crowd.fill(n, label), [n, label]),
-    mark: (label) => page.evaluate((label) => window.crowd.mark(label), label),
-    probe: (text) => page.evaluate((text) => window.crowd.probe(text), text),
-    close: () => context.close(),
-  };
-}
-
 // ---- evidence: screenshots and accessibility audits --------------------------
 
 export async function screenshot(page, name) {
@@ -350,16 +253,21 @@ export async function withholdAcks(page, text) {
       if (frame.type === 'send' && frame.text === text) control.ids.add(frame.id);
       server.send(message);
     });
+    // What of one relay frame reaches the page (null: nothing).
+    const filter = (frame) => {
+      if (!control.withholding) return frame;
+      const about = frame.type === 'ack' ? frame.id : frame.type === 'message' ? frame.message?.id : null;
+      if (control.ids.has(about)) return null;
+      if (frame.type === 'history') frame.messages = frame.messages.filter((m) => !control.ids.has(m.id));
+      return frame;
+    };
     server.onMessage((message) => {
       const frame = JSON.parse(message);
-      const about = frame.type === 'ack' ? frame.id : frame.type === 'message' ? frame.message?.id : null;
-      if (control.withholding && control.ids.has(about)) return;
-      if (control.withholding && frame.type === 'history') {
-        frame.messages = frame.messages.filter((m) => !control.ids.has(m.id));
-        ws.send(JSON.stringify(frame));
-        return;
+      // A batch (docs/protocol.md) is filtered frame by frame; what is left goes on one by one.
+      for (const inner of frame.type === 'batch' ? frame.frames : [frame]) {
+        const kept = filter(inner);
+        if (kept) ws.send(JSON.stringify(kept));
       }
-      ws.send(message);
     });
   });
   return control;

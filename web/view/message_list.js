@@ -19,10 +19,16 @@ import { dayKey, formatDay } from './format.js';
 const MAX_ROWS = 240;           // rows in the page, at most
 const LATEST_ROWS = 120;        // rows kept while following the newest (up to PAGE_ROWS more, then trimmed)
 const PAGE_ROWS = 60;           // rows added at an end the reader approaches
+const FRAME_ROWS = 20;          // rows new to the page in one frame while following, at most
 const EXTEND_WITHIN_PX = 800;   // how near an end of the window that happens
 const BOTTOM_SLACK_PX = 40;
 const LOAD_OLDER_WITHIN_PX = 120;  // asking the relay for older pages: only at the very top
 const GROUP_WITHIN_MS = 5 * 60_000;
+// After a render that took t ms the next waits until RENDER_SPACING * t ms
+// have passed: a burst's renders (tens of ms each) then take at most a third
+// of the page's time, and the rest goes to applying frames and to the
+// reader's typing. A calm room's renders (a millisecond) are never held back.
+const RENDER_SPACING = 2;
 
 export class MessageList {
   constructor({ controller, announcer }) {
@@ -44,6 +50,8 @@ export class MessageList {
     this.unread = 0;
     this.dividerId = null;
     this.frame = null;
+    this.renderTimer = null;
+    this.renderDueAt = 0;   // performance.now() before which no render starts
     this.olderMode = null;
 
     this.list = el('ol', { class: 'rc-list', 'aria-label': 'Messages' });
@@ -93,7 +101,16 @@ export class MessageList {
 
   // ---- session events: each only marks the window stale
   changed() {
-    if (this.frame === null) this.frame = requestAnimationFrame(() => this.render());
+    if (this.frame !== null || this.renderTimer !== null) return;
+    const wait = this.renderDueAt - performance.now();
+    if (wait <= 0) {
+      this.frame = requestAnimationFrame(() => this.render());
+      return;
+    }
+    this.renderTimer = setTimeout(() => {
+      this.renderTimer = null;
+      this.changed();
+    }, wait);
   }
 
   // timeline_reset: the sequenced rows are gone; show the newest again.
@@ -135,6 +152,7 @@ export class MessageList {
   render() {
     this.frame = null;
     if (this.destroyed) return;
+    const started = performance.now();
     // The reader may have scrolled up since the last onScroll (it runs a frame late).
     if (this.following && this.scroller.scrollTop < this.pinnedAt && !this.isAtBottom()) this.following = false;
     const anchor = this.following ? null : this.readingAnchor();
@@ -152,6 +170,10 @@ export class MessageList {
     this.updatePill();
     this.maybeMarkRead();
     this.extendNearEdges();
+    // After a burst the newest rows grow back up to LATEST_ROWS, a frame at a time (query).
+    if (this.following && this.end === null && !this.atStart && this.order.length < LATEST_ROWS) this.changed();
+    const ended = performance.now();
+    this.renderDueAt = ended + (RENDER_SPACING - 1) * (ended - started);
   }
 
   // The rows of the stretch shown, as the session holds them now.
@@ -162,6 +184,20 @@ export class MessageList {
       // so what a screen reader or a focused link rests on stays a while.
       let stretch = this.top > 0 ? controller.timelineFrom(this.top, LATEST_ROWS + PAGE_ROWS) : null;
       if (!stretch?.atEnd) stretch = controller.timelineLatest(LATEST_ROWS);
+      // A burst brings more rows in a frame than a frame has time to build:
+      // show the newest FRAME_ROWS now and grow back above them in the
+      // frames after, FRAME_ROWS at a time, while the reader watches the bottom.
+      let budget = FRAME_ROWS - stretch.rows.filter((m) => !this.rows.has(m.id)).length;
+      if (budget < 0) {
+        stretch = controller.timelineLatest(FRAME_ROWS);
+        budget = 0;
+      }
+      const missing = Math.min(budget, LATEST_ROWS - stretch.rows.length);
+      const first = firstSeq(stretch.rows);
+      if (missing > 0 && !stretch.atStart && first > 0) {
+        const above = controller.timelineBefore(first, missing);
+        stretch = { rows: above.rows.concat(stretch.rows), atStart: above.atStart, atEnd: stretch.atEnd };
+      }
       this.top = firstSeq(stretch.rows);
       return stretch;
     }
@@ -260,6 +296,9 @@ export class MessageList {
   extendNearEdges() {
     const s = this.scroller;
     if (s.clientHeight === 0) return;  // not displayed (a hidden panel): nothing is near anything
+    // Following, the window is query()'s to size; older rows are wanted
+    // only while the top of the window is in view.
+    if (this.following && this.end === null && s.scrollHeight > s.clientHeight) return;
     if (s.scrollTop < EXTEND_WITHIN_PX) {
       this.showOlder({ fromRelay: s.scrollTop < LOAD_OLDER_WITHIN_PX || s.scrollHeight <= s.clientHeight });
     } else if (this.end !== null && s.scrollHeight - s.scrollTop - s.clientHeight < EXTEND_WITHIN_PX) {
@@ -357,6 +396,7 @@ export class MessageList {
   destroy() {
     this.destroyed = true;
     if (this.frame !== null) cancelAnimationFrame(this.frame);
+    clearTimeout(this.renderTimer);
     this.resizeObserver.disconnect();
   }
 }
