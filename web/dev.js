@@ -4,7 +4,10 @@
 import { mountChat } from './widget.js';
 
 const NAME_KEY = 'roomchat.name';
-const room = new URLSearchParams(location.search).get('room') || 'lobby';
+const params = new URLSearchParams(location.search);
+const room = params.get('room') || 'lobby';
+// ?pending=local tries the embedder's option of keeping unsent messages after the tab is closed.
+const pendingStorage = params.get('pending') === 'local' ? 'local' : 'session';
 // The last token per room, reused after a reload while it is valid: each new
 // dev token is a new user, and only the same user gets their unsent messages back.
 const TOKEN_KEY = `roomchat.dev-token:${room}`;
@@ -70,7 +73,7 @@ async function join(name) {
     token = await fetchToken(name, token);
     return token;
   };
-  const chat = await mountChat(chatElement, { token, room, onTokenExpired });
+  const chat = await mountChat(chatElement, { token, room, onTokenExpired, pendingStorage });
   chat.focus();
 }
 

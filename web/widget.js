@@ -58,12 +58,20 @@ export function defaultUrl() {
  * @param {string} [options.url]  ws(s):// URL of the relay's /ws (default: same origin as this file)
  * @param {() => Promise<string>} [options.onTokenExpired]  returns a fresh token
  * @param {'light'|'dark'} [options.theme]  force a theme (default: follows prefers-color-scheme)
+ * @param {'session'|'local'} [options.pendingStorage]  where unsent messages wait: 'session'
+ *   (default) keeps them for the tab, across reloads; 'local' also after the tab is closed
  * @returns {Promise<{ setToken(token: string): void, focus(): void, destroy(): void }>}
  */
-export async function mountChat(element, { token, room, url = defaultUrl(), onTokenExpired, theme } = {}) {
+export async function mountChat(
+  element,
+  { token, room, url = defaultUrl(), onTokenExpired, theme, pendingStorage = 'session' } = {},
+) {
   if (!(element instanceof Element)) throw new TypeError('mountChat: element must be a DOM element');
   if (typeof token !== 'string' || token === '') throw new TypeError('mountChat: token must be a non-empty string');
   if (typeof room !== 'string' || room === '') throw new TypeError('mountChat: room must be a non-empty string');
+  if (pendingStorage !== 'session' && pendingStorage !== 'local') {
+    throw new TypeError("mountChat: pendingStorage must be 'session' or 'local'");
+  }
 
   const view = new ChatView(element, { room, theme });
   let roomchat;
@@ -76,7 +84,7 @@ export async function mountChat(element, { token, room, url = defaultUrl(), onTo
   const session = roomchat.createSession({ room, token });
   // Without a readable subject nothing is stored: better lost on reload than shown as someone else.
   const user = tokenSubject(token);
-  const store = user === null ? null : new PendingStore({ url, room, user });
+  const store = user === null ? null : new PendingStore({ url, room, user, storage: pendingStorage });
   const onEvents = (events) => {
     view.handle(events);
     if (store && events.some((event) => event.type === 'pending_changed')) store.save(session.pending());

@@ -143,8 +143,13 @@ export function uniqueRoom(label) {
 }
 
 // One person: their own browser context (cookies, storage, network) and page,
-// joined to `room` through the dev page's name form.
-export async function openChat(browser, relay, { name, room, colorScheme = 'light', viewport, beforeLoad } = {}) {
+// joined to `room` through the dev page's name form. `params` go into the dev
+// page's query (e.g. { pending: 'local' }).
+export async function openChat(
+  browser,
+  relay,
+  { name, room, params = {}, colorScheme = 'light', viewport, beforeLoad } = {},
+) {
   const context = await browser.newContext({
     viewport: viewport ?? { width: 420, height: 760 },
     colorScheme,
@@ -158,12 +163,16 @@ export async function openChat(browser, relay, { name, room, colorScheme = 'ligh
     dialog.dismiss().catch(() => {});
   });
   if (beforeLoad) await beforeLoad(page, context);
-  await page.goto(`${relay.url}?room=${encodeURIComponent(room)}`);
+  await page.goto(devPageUrl(relay, room, params));
   await page.getByLabel('Display name').fill(name);
   await page.getByLabel('Display name').press('Enter');
   await waitOnline(page);
   await page.locator('.rc-scroller > .rc-placeholder[role="status"]').waitFor({ state: 'hidden' });
   return person;
+}
+
+export function devPageUrl(relay, room, params = {}) {
+  return `${relay.url}?${new URLSearchParams({ room, ...params })}`;
 }
 
 export function waitOnline(page, timeout = 15_000) {

@@ -1,5 +1,5 @@
 // Pending messages across a page reload: pending() is stored as JSON text
-// (what the web layer keeps in localStorage) and restore()d into a fresh
+// (what the web layer keeps in sessionStorage) and restore()d into a fresh
 // session, which sends them again with their original ids.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
