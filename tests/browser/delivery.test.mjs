@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import {
   banner,
   countText,
+  devPageUrl,
   messageInput,
   messages,
   openChat,
@@ -101,6 +102,68 @@ test('a lost connection shows the reconnect countdown and recovers by itself', a
     assert.equal(countText(await messages(ann.page), 'written while reconnecting'), 1);
   } finally {
     await ann.context.close();
+    await bob.context.close();
+  }
+});
+
+// Where the bubble of `row` is drawn: whether it is what shows at its centre,
+// and whether the "Loading messages…" placeholder, when shown, overlaps it.
+function bubbleDrawn(row) {
+  return row.evaluate((li) => {
+    const bubble = li.querySelector('.rc-text').getBoundingClientRect();
+    const hit = document.elementFromPoint(bubble.x + bubble.width / 2, bubble.y + bubble.height / 2);
+    const placeholder = document.querySelector('.rc-scroller > .rc-placeholder[role="status"]');
+    const box = placeholder.getBoundingClientRect();
+    const overlaps =
+      placeholder.checkVisibility() &&
+      box.left < bubble.right && bubble.left < box.right && box.top < bubble.bottom && bubble.top < box.bottom;
+    return { onTop: li.contains(hit), overlaps };
+  });
+}
+
+// Until the first connection there is no history, only "Loading messages…";
+// what the reader types meanwhile, or a reload brings back, is shown, not
+// drawn under the placeholder.
+test('a message typed before the chat ever connects is shown, not covered by "Loading messages…"', async () => {
+  const room = uniqueRoom('never-connected');
+  let refuse = true;
+  const context = await shared.browser.newContext({ viewport: { width: 420, height: 760 }, reducedMotion: 'reduce' });
+  const bob = await shared.open({ name: 'Bob', room });
+  try {
+    const page = await context.newPage();
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      if (refuse) ws.close({ code: 1011, reason: 'test: relay unreachable' });
+      else ws.connectToServer();
+    });
+    await page.goto(devPageUrl(shared.relay, room));
+    await page.getByLabel('Display name').fill('Ann');
+    await page.getByLabel('Display name').press('Enter');
+    await banner(page, /Reconnecting in \d+ s|Reconnecting…/).waitFor();
+    const loading = page.locator('.rc-scroller > .rc-placeholder[role="status"]');
+    assert.equal(await loading.isVisible(), true, 'no history yet');
+
+    const text = 'typed before any history';
+    await send(page, text);
+    const row = rowWithText(page, text);
+    await row.waitFor();
+    assert.match(await row.getAttribute('data-state'), /^(queued|sending)$/);
+    await screenshot(page, 'light-never-connected-sending');
+    assert.deepEqual(await bubbleDrawn(row), { onTop: true, overlaps: false }, 'typed');
+
+    await page.reload();
+    await page.getByLabel('Display name').press('Enter');
+    await banner(page, /Reconnecting in \d+ s|Reconnecting…/).waitFor();
+    await row.waitFor();
+    assert.deepEqual(await bubbleDrawn(row), { onTop: true, overlaps: false }, 'restored by the reload');
+
+    refuse = false;
+    await waitOnline(page, 20_000);
+    await waitForMessage(page, text, { state: 'sent' });
+    await waitForMessage(bob.page, text);
+    await loading.waitFor({ state: 'hidden' });
+    assert.equal(countText(await messages(page), text), 1);
+  } finally {
+    await context.close();
     await bob.context.close();
   }
 });
