@@ -13,10 +13,11 @@ const pendingStorage = params.get('pending') === 'local' ? 'local' : 'session';
 const TOKEN_KEY = `roomchat.dev-token:${room}`;
 const TOKEN_MARGIN_MS = 60_000;
 
-const form = document.getElementById('join');
-const nameInput = document.getElementById('join-name');
-const errorText = document.getElementById('join-error');
-const chatElement = document.getElementById('chat');
+// The page's own elements (index.html): always there.
+const form = /** @type {HTMLFormElement} */ (document.getElementById('join'));
+const nameInput = /** @type {HTMLInputElement} */ (document.getElementById('join-name'));
+const errorText = /** @type {HTMLElement} */ (document.getElementById('join-error'));
+const chatElement = /** @type {HTMLElement} */ (document.getElementById('chat'));
 
 // With the token in use, the relay mints the fresh one for the same user, so
 // a refresh keeps the connection (a refresh must name the same user).
@@ -37,7 +38,7 @@ async function fetchToken(name, current) {
 
 function storedToken(name) {
   try {
-    const stored = JSON.parse(localStorage.getItem(TOKEN_KEY));
+    const stored = JSON.parse(localStorage.getItem(TOKEN_KEY) ?? 'null');
     const fresh = stored?.name === name && stored.expiresAt - TOKEN_MARGIN_MS > Date.now();
     return fresh && typeof stored.token === 'string' ? stored.token : null;
   } catch {
@@ -77,7 +78,7 @@ async function join(name) {
   chat.focus();
 }
 
-document.getElementById('join-room').textContent = room;
+/** @type {HTMLElement} */ (document.getElementById('join-room')).textContent = room;
 nameInput.value = localStorage.getItem(NAME_KEY) ?? '';
 form.hidden = false;
 nameInput.focus();
@@ -91,6 +92,6 @@ form.addEventListener('submit', async (event) => {
   } catch (error) {
     form.hidden = false;
     chatElement.hidden = true;
-    errorText.textContent = error.message;
+    errorText.textContent = /** @type {Error} */ (error).message;
   }
 });

@@ -11,6 +11,9 @@ import createRoomchat from './roomchat.js';
 import { Transport } from './transport.js';
 import { ChatView } from './view/chat_view.js';
 
+/** @typedef {import('./roomchat.js').RoomchatModule} RoomchatModule */
+
+/** @type {Promise<RoomchatModule> | null} */
 let modulePromise = null;
 
 function loadModule() {
@@ -27,9 +30,8 @@ function loadModule() {
 
 function loadStylesheet() {
   const href = new URL('./chat.css', import.meta.url).href;
-  let link = document.querySelector(`link[data-roomchat-css]`);
-  if (link) return Promise.resolve();
-  link = document.createElement('link');
+  if (document.querySelector(`link[data-roomchat-css]`)) return Promise.resolve();
+  const link = document.createElement('link');
   link.rel = 'stylesheet';
   link.href = href;
   link.dataset.roomchatCss = '';
@@ -50,7 +52,8 @@ export function defaultUrl() {
 }
 
 /**
- * Mounts the chat into `element` and connects.
+ * Mounts the chat into `element` and connects. Without options, the checks below throw (the
+ * `{}` default is cast: it has no token or room).
  * @param {Element} element  where the chat goes (it fills the element; give it a height)
  * @param {object} options
  * @param {string} options.token  JWT for this user, minted by the host's backend
@@ -64,7 +67,7 @@ export function defaultUrl() {
  */
 export async function mountChat(
   element,
-  { token, room, url = defaultUrl(), onTokenExpired, theme, pendingStorage = 'session' } = {},
+  { token, room, url = defaultUrl(), onTokenExpired, theme, pendingStorage = 'session' } = /** @type {any} */ ({}),
 ) {
   if (!(element instanceof Element)) throw new TypeError('mountChat: element must be a DOM element');
   if (typeof token !== 'string' || token === '') throw new TypeError('mountChat: token must be a non-empty string');
@@ -74,6 +77,7 @@ export async function mountChat(
   }
 
   const view = new ChatView(element, { room, theme });
+  /** @type {RoomchatModule} */
   let roomchat;
   try {
     [roomchat] = await Promise.all([loadModule(), loadStylesheet()]);

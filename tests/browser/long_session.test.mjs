@@ -70,8 +70,9 @@ test('after a burst the page holds a window of the newest rows; scrolling back s
     // then and a few frames later (once rows were added above it).
     const scrollToTop = () =>
       page.evaluate(async () => {
-        const scroller = document.querySelector('.rc-scroller');
-        scroller.scrollTop = 0;
+        // In the page: the element behind the `scroller` locator.
+        const element = document.querySelector('.rc-scroller');
+        element.scrollTop = 0;
         const first = document.querySelector('.rc-list > li');
         const top = () => (first.isConnected ? first.querySelector('.rc-msg-row').getBoundingClientRect().top : null);
         const before = top();

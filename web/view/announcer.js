@@ -13,6 +13,7 @@ export class Announcer {
     this.alertEl = el('div', { class: 'rc-sr-only', role: 'alert', 'aria-atomic': 'true' });
     this.element = el('div', {}, this.politeEl, this.alertEl);
     // What arrived since the last announcement: the first message, how many, and up to four names.
+    /** @type {{ first: { authorName: string, text: string } | null, count: number, names: Set<string> }} */
     this.pending = { first: null, count: 0, names: new Set() };
     this.lastSpokenAt = 0;
     this.timer = null;
@@ -46,7 +47,8 @@ export class Announcer {
     this.pending = { first: null, count: 0, names: new Set() };
     if (count === 0) return;
     this.lastSpokenAt = Date.now();
-    if (count === 1) {
+    // (`first` is set whenever count is: the check is for the type checker.)
+    if (count === 1 && first) {
       const { authorName, text } = first;
       const clipped = text.length > MAX_SPOKEN_CHARS ? `${text.slice(0, MAX_SPOKEN_CHARS)}…` : text;
       this.speak(this.politeEl, `${authorName}: ${clipped}`);

@@ -9,7 +9,20 @@ import { Composer } from './composer.js';
 import { MessageList } from './message_list.js';
 import { Participants } from './participants.js';
 
+/** @typedef {import('../roomchat.js').TimelineMessage} TimelineMessage */
+
 export class ChatView {
+  // Set by attach(): declared here so the type check (tsconfig.json) knows them from the start.
+  /** @type {() => void} */ onTokenExpired;
+  /** @type {() => void} */ onVisible;
+  /** @type {number | null} */ composerFrame;
+  /** @type {Set<string>} */ failedAnnounced;
+  /** @type {Announcer} */ announcer;
+  /** @type {ConnectionBanner} */ banner;
+  /** @type {Participants} */ people;
+  /** @type {MessageList} */ list;
+  /** @type {Composer} */ composer;
+
   constructor(host, { room, theme }) {
     this.host = host;
     this.room = room;
@@ -62,6 +75,7 @@ export class ChatView {
   // frame (MessageList.changed), so many frames arriving together cost one.
   handle(events) {
     const list = this.list;
+    /** @type {TimelineMessage[] | null} */
     let announceable = [];
     for (const event of events) {
       switch (event.type) {

@@ -259,7 +259,7 @@ export class MessageList {
       const newDay = previous === null || previous.dayKey !== row.dayKey;
       const divider = m.id === this.dividerId && (previous !== null || !this.atStart);
       const continued =
-        !newDay && !divider && previous.message.from.id === m.from.id && m.ts - previous.message.ts < GROUP_WITHIN_MS;
+        !newDay && !divider && previous !== null && previous.message.from.id === m.from.id && m.ts - previous.message.ts < GROUP_WITHIN_MS;
       placeMessageRow(row, { day: newDay ? formatDay(m.ts) : null, divider, continued });
       previous = row;
     }
