@@ -265,15 +265,12 @@ client_frame read_history_request(json_reader& r) {
     f.room = r.room("room");
     f.before = r.optional_integer<seq_t>("before");
     f.after = r.optional_integer<seq_t>("after");
-    if (!f.before && !f.after) {
-        r.fail(errc::missing_field, "before");
-    }
-    if (f.before && f.after) {
-        r.fail(errc::wrong_type, "after");
-    }
     f.limit = r.integer<std::uint32_t>("limit");
-    if (f.limit == 0) {
-        r.fail(errc::wrong_type, "limit");
+    if (r.failed()) {
+        return f;
+    }
+    if (const auto error = check_history_request(f)) {
+        r.fail(error->code, error->detail);
     }
     return f;
 }
@@ -506,6 +503,16 @@ decoded<server_frame> decode_server_frame(std::string_view text, const codec_lim
 
 std::vector<decoded<server_frame>> decode_server_frames(std::string_view text, const codec_limits& limits) {
     return decode_frames(text, limits, server_readers, true);
+}
+
+std::optional<decode_error> check_history_request(const history_request_frame& request) {
+    if (request.before && request.after) {
+        return decode_error{errc::wrong_type, "after"};
+    }
+    if (request.limit == 0) {
+        return decode_error{errc::wrong_type, "limit"};
+    }
+    return std::nullopt;
 }
 
 std::string_view to_string(history_mode mode) noexcept {

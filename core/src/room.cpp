@@ -206,15 +206,20 @@ send_outcome room::send_as(const user_info& user, const message_id& id, std::str
     return decide(user, id, text, now, std::nullopt, actions);
 }
 
-history_frame room::page(history_mode mode, history_page found) const {
+history_frame page_frame(std::string room_id, std::optional<std::string> epoch, history_mode mode,
+                         history_page found) {
     history_frame frame;
-    frame.room = id_;
-    frame.epoch = epoch_;
+    frame.room = std::move(room_id);
+    frame.epoch = std::move(epoch);
     frame.mode = mode;
     frame.messages = std::move(found.messages);
     frame.truncated = found.truncated;
     frame.has_more = found.has_more;
     return frame;
+}
+
+history_mode page_mode(std::optional<seq_t> before, std::optional<seq_t> after) noexcept {
+    return before ? history_mode::before : after ? history_mode::after : history_mode::latest;
 }
 
 history_frame room::query(std::optional<seq_t> before, std::optional<seq_t> after,

@@ -1,6 +1,7 @@
 #include "http_routes.hpp"
 
 #include <charconv>
+#include <limits>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -142,19 +143,27 @@ http_response http_routes::room_messages(const http_request& request, const std:
 
 http_response http_routes::get_messages(const std::string& room_id, std::string_view query) {
     const auto params = parse_query(query);
-    if (!params) return error_response(400, "wrong_type", "malformed query string");
+    if (!params) return error_response(400, to_string(errc::wrong_type), "malformed query string");
+    // A history_request frame's fields, held to the same rule.
+    history_request_frame request;
+    request.room = room_id;
+    request.limit = hub_.config().room.page_size;
     bool bad = false;
-    const auto before = parse_seq(*params, "before", bad);
-    const auto after = parse_seq(*params, "after", bad);
+    request.before = parse_seq(*params, "before", bad);
+    request.after = parse_seq(*params, "after", bad);
     const auto limit = parse_seq(*params, "limit", bad);
-    if (bad) return error_response(400, "wrong_type", "before, after and limit are unsigned integers");
-    if (before && after) return error_response(400, "wrong_type", "give before or after, not both");
-    if (limit && *limit == 0) return error_response(400, "wrong_type", "limit must be positive");
-
-    const std::uint32_t page_limit = limit ? static_cast<std::uint32_t>(std::min<seq_t>(*limit, UINT32_MAX))
-                                           : hub_.config().room.page_size;
+    if (bad || (limit && *limit > std::numeric_limits<std::uint32_t>::max())) {
+        return error_response(400, to_string(errc::wrong_type),
+                              "before and after are unsigned integers, limit one of 32 bits");
+    }
+    if (limit) request.limit = static_cast<std::uint32_t>(*limit);
+    if (const auto error = check_history_request(request)) {
+        return error_response(
+            400, to_string(error->code),
+            "bad " + error->detail + ": give at most one of before and after, and a limit of 1 or more");
+    }
     http_response response;
-    response.body = encode(server_frame{hub_.query(room_id, before, after, page_limit)});
+    response.body = encode(server_frame{hub_.query(room_id, request.before, request.after, request.limit)});
     return response;
 }
 

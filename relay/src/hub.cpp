@@ -198,10 +198,7 @@ result<send_outcome> hub::post_message(const user_info& user, const std::string&
 history_frame hub::query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
                          std::uint32_t limit) {
     if (const room* chat = rooms_.find(room_id)) return chat->query(before, after, limit);
-    history_frame empty;
-    empty.room = room_id;
-    empty.mode = before ? history_mode::before : after ? history_mode::after : history_mode::latest;
-    return empty;
+    return page_frame(room_id, std::nullopt, page_mode(before, after), {});
 }
 
 void hub::handle(connection_id conn, connection_state& state, const auth_frame& frame, millis now) {

@@ -80,6 +80,7 @@ std::vector<client_frame> client_samples() {
         leave_frame{"lobby"},
         send_frame{"lobby", id_of(1), "hi \"there\"\n\ttab \xc3\xa9 \xf0\x9f\x98\x80"},
         history_request_frame{"lobby", seq_t{100}, std::nullopt, 50},
+        history_request_frame{"lobby", std::nullopt, std::nullopt, 1},
         history_request_frame{"lobby", std::nullopt, seq_t{7}, std::numeric_limits<std::uint32_t>::max()},
         read_frame{"lobby", 12},
         read_frame{"lobby", std::numeric_limits<seq_t>::max()},
@@ -486,9 +487,10 @@ TEST(codec, a_client_that_did_not_ask_for_batches_does_not_read_one) {
     EXPECT_DECODE_ERROR(server_error(batch.take()), errc::unknown_type, "type");
 }
 
-TEST(codec, history_request_needs_exactly_one_of_before_and_after) {
-    EXPECT_DECODE_ERROR(client_error(R"({"type":"history_request","room":"r","limit":5})"),
-                        errc::missing_field, "before");
+TEST(codec, history_request_takes_at_most_one_of_before_and_after) {
+    const auto latest = decode_ok(decode_client_frame(R"({"type":"history_request","room":"r","limit":5})"));
+    EXPECT_FALSE(std::get<history_request_frame>(latest).before);
+    EXPECT_FALSE(std::get<history_request_frame>(latest).after);
     EXPECT_DECODE_ERROR(
         client_error(R"({"type":"history_request","room":"r","before":9,"after":2,"limit":5})"),
         errc::wrong_type, "after");
@@ -514,16 +516,15 @@ TEST(codec, errors_name_nested_fields_by_path) {
 // Optional fields, by frame type; history_request's before/after are handled
 // by the one-of rule instead.
 bool is_optional(const std::string& type, const std::string& path) {
-    return (type == "auth" && path == "batch") || (type == "join" && (path == "since" || path == "epoch")) ||
+    return (type == "auth" && path == "batch") ||
+           (type == "history_request" && (path == "before" || path == "after")) ||
+           (type == "join" && (path == "since" || path == "epoch")) ||
            (type == "history" && path == "epoch") || (type == "nack" && path == "retry_after_ms") ||
            (type == "error" && path == "room");
 }
 
 // Expected error when a field of the given path is removed.
 std::pair<errc, std::string> missing_error(const std::string& type, const std::string& path) {
-    if (type == "history_request" && (path == "before" || path == "after")) {
-        return {errc::missing_field, "before"};
-    }
     if (type == "auth" && path == "v") {
         return {errc::missing_field, "v"};
     }

@@ -214,7 +214,38 @@ TEST_F(RelayHttp, HistoryPagesWithBeforeAfterAndLimit) {
     ASSERT_EQ(after["messages"].size(), 2u);
     EXPECT_EQ(after["messages"][0]["seq"], 3);
     EXPECT_EQ(get("/api/rooms/lobby/messages?limit=abc", bearer(token)).status, 400);
-    EXPECT_EQ(get("/api/rooms/lobby/messages?before=1&after=1", bearer(token)).status, 400);
+}
+
+// One rule for the page a request asks for, over HTTP and over the
+// WebSocket alike (check_history_request): at most one of before and after,
+// neither meaning the latest page, and a limit from 1 to 2^32-1.
+TEST_F(RelayHttp, HistoryRequestsFollowTheWebSocketRule) {
+    const auto token = token_for("alice", "lobby");
+    auto reader = authed_client(relay_->ws_url(), token);
+    ASSERT_TRUE(reader && join(*reader, "lobby"));
+    reader->send(history_request_frame{"lobby", std::nullopt, std::nullopt, 5});
+    const auto latest = reader->wait_for<history_frame>();
+    ASSERT_TRUE(latest);
+    EXPECT_EQ(latest->mode, history_mode::latest) << "neither before nor after, over the WebSocket";
+    EXPECT_EQ(json::parse(get("/api/rooms/lobby/messages?limit=5", bearer(token)).body)["mode"], "latest");
+
+    const auto refused = [&](const std::string& query, const std::string& field) {
+        const auto reply = get("/api/rooms/lobby/messages" + query, bearer(token));
+        EXPECT_EQ(reply.status, 400) << query;
+        const auto error = json::parse(reply.body)["error"];
+        EXPECT_EQ(error["code"], "wrong_type") << query;
+        EXPECT_NE(error["message"].get<std::string>().find(field), std::string::npos) << query;
+    };
+    refused("?before=1&after=1", "after");
+    refused("?limit=0", "limit");
+    refused("?limit=4294967296", "limit");
+    EXPECT_EQ(get("/api/rooms/lobby/messages?limit=4294967295", bearer(token)).status, 200)
+        << "the largest limit";
+    reader->send_text(R"({"type":"history_request","room":"lobby","before":1,"after":1,"limit":5})");
+    const auto error = reader->wait_for<error_frame>();
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code, errc::wrong_type);
+    EXPECT_EQ(error->message.find("after") != std::string::npos, true) << error->message;
 }
 
 TEST_F(RelayHttp, HealthAndMetrics) {

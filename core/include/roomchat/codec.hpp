@@ -6,6 +6,7 @@
 // Every frame carries "type"; auth carries "v" (protocol_version).
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,12 @@ decoded<server_frame> decode_server_frame(std::string_view text,
 // not one (no "frames", not an array, empty) is a single wrong_type error.
 std::vector<decoded<server_frame>> decode_server_frames(std::string_view text,
                                                         const codec_limits& limits = server_frame_limits);
+
+// The one rule for which page a history request asks, however it came (the
+// WebSocket frame, the HTTP API's query string): at most one of before and
+// after, neither meaning the latest page, and a limit of at least 1. The
+// error names the field at fault.
+std::optional<decode_error> check_history_request(const history_request_frame& request);
 
 std::string_view to_string(history_mode mode) noexcept;
 std::string_view to_string(presence_event event) noexcept;

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "roomchat/dedupe.hpp"
@@ -75,6 +76,14 @@ struct send_outcome {
     std::optional<nack_frame> nack;  // refused
     bool duplicate = false;          // ack repeats an earlier acceptance
 };
+
+// The one way a page of history becomes a frame. `epoch` is absent only for
+// a room the relay does not hold (the HTTP API), whose page is empty.
+history_frame page_frame(std::string room_id, std::optional<std::string> epoch, history_mode mode,
+                         history_page found);
+
+// The mode of the page a request asks for: before, after or (neither) the latest.
+history_mode page_mode(std::optional<seq_t> before, std::optional<seq_t> after) noexcept;
 
 class room {
 public:
@@ -169,7 +178,9 @@ private:
     // accepted message, skipping `sender`.
     send_outcome decide(const user_info& user, const message_id& id, std::string_view text, millis now,
                         std::optional<connection_id> sender, room_actions& actions);
-    history_frame page(history_mode mode, history_page found) const;
+    history_frame page(history_mode mode, history_page found) const {
+        return page_frame(id_, epoch_, mode, std::move(found));
+    }
     void presence_changed(const std::string& user_id, millis now);
     void forget_stale_markers();
     room_actions not_joined(connection_id conn) const;
