@@ -9,28 +9,13 @@ namespace roomchat {
 namespace {
 
 room_action to_connection(connection_id conn, server_frame frame) {
-    room_action action;
-    action.target = room_action::target_kind::connection;
-    action.connection = conn;
-    action.frame = std::move(frame);
-    return action;
+    return room_action{std::move(frame), {conn}};
 }
 
-room_action to_members(server_frame frame, std::optional<connection_id> except = std::nullopt) {
-    room_action action;
-    action.target = room_action::target_kind::members;
-    action.except = except;
-    action.frame = std::move(frame);
-    return action;
-}
-
-room_action to_user(std::string user_id, server_frame frame, std::optional<connection_id> except) {
-    room_action action;
-    action.target = room_action::target_kind::user;
-    action.user_id = std::move(user_id);
-    action.except = except;
-    action.frame = std::move(frame);
-    return action;
+room_actions only(room_action action) {
+    room_actions actions;
+    actions.push_back(std::move(action));
+    return actions;
 }
 
 // Read markers are pruned when their number has doubled since the last time.
@@ -188,22 +173,26 @@ send_outcome room::decide(const user_info& user, const message_id& id, std::stri
     return outcome;
 }
 
-room_actions room::send(connection_id conn, const message_id& id, std::string_view text, millis now) {
+send_result room::send(connection_id conn, const message_id& id, std::string_view text, millis now) {
+    send_result result;
     const auto it = connections_.find(conn);
     if (it == connections_.end()) {
-        return not_joined(conn);
+        result.actions = not_joined(conn);
+        return result;
     }
-    room_actions actions;
-    send_outcome outcome = decide(it->second, id, text, now, conn, actions);
-    server_frame reply =
-        outcome.ack ? server_frame{std::move(*outcome.ack)} : server_frame{std::move(*outcome.nack)};
-    actions.insert(actions.begin(), to_connection(conn, std::move(reply)));
-    return actions;
+    room_actions broadcast;
+    result.outcome = decide(it->second, id, text, now, conn, broadcast);
+    const send_outcome& outcome = result.outcome;
+    result.actions.push_back(
+        to_connection(conn, outcome.ack ? server_frame{*outcome.ack} : server_frame{*outcome.nack}));
+    std::move(broadcast.begin(), broadcast.end(), std::back_inserter(result.actions));
+    return result;
 }
 
-send_outcome room::send_as(const user_info& user, const message_id& id, std::string_view text, millis now,
-                           room_actions& actions) {
-    return decide(user, id, text, now, std::nullopt, actions);
+send_result room::send_as(const user_info& user, const message_id& id, std::string_view text, millis now) {
+    send_result result;
+    result.outcome = decide(user, id, text, now, std::nullopt, result.actions);
+    return result;
 }
 
 history_frame page_frame(std::string room_id, std::optional<std::string> epoch, history_mode mode,
@@ -238,9 +227,7 @@ room_actions room::history(connection_id conn, const history_request_frame& requ
     if (!is_member(conn)) {
         return not_joined(conn);
     }
-    room_actions actions;
-    actions.push_back(to_connection(conn, query(request.before, request.after, request.limit)));
-    return actions;
+    return only(to_connection(conn, query(request.before, request.after, request.limit)));
 }
 
 room_actions room::mark_read(connection_id conn, seq_t seq) {
@@ -260,9 +247,7 @@ room_actions room::mark_read(connection_id conn, seq_t seq) {
     } else {
         marker->second = target;
     }
-    room_actions actions;
-    actions.push_back(to_user(user_id, read_marker_frame{id_, target}, conn));
-    return actions;
+    return only(to_members(read_marker_frame{id_, target}, conn, &user_id));
 }
 
 // A marker older than every held message means what no marker means: all of
@@ -301,10 +286,23 @@ std::vector<connection_id> room::member_connections() const {
 }
 
 room_actions room::not_joined(connection_id conn) const {
-    room_actions actions;
-    actions.push_back(to_connection(
-        conn, error_frame{errc::not_joined, "this connection has not joined room " + id_, id_}));
-    return actions;
+    return only(to_connection(conn, not_joined_error(id_)));
+}
+
+room_action room::to_members(server_frame frame, std::optional<connection_id> except,
+                             const std::string* user_id) const {
+    room_action action{std::move(frame), {}};
+    action.to.reserve(connections_.size());
+    for (const auto& [conn, user] : connections_) {
+        if (conn != except && (user_id == nullptr || user.id == *user_id)) {
+            action.to.push_back(conn);
+        }
+    }
+    return action;
+}
+
+error_frame not_joined_error(const std::string& room_id) {
+    return error_frame{errc::not_joined, "join room " + room_id + " first", room_id};
 }
 
 }  // namespace roomchat

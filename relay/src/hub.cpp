@@ -10,12 +10,6 @@
 namespace roomchat::relay {
 namespace {
 
-template <typename Frame>
-bool holds(const room_actions& actions) {
-    return std::any_of(actions.begin(), actions.end(),
-                       [](const room_action& action) { return std::holds_alternative<Frame>(action.frame); });
-}
-
 // Log lines a remote address can provoke: a burst of 5, then one a second.
 constexpr rate_limit_config log_rate{5, 1000};
 
@@ -40,7 +34,7 @@ hub::hub(const relay_config& config, room_registry& rooms, const token_verifier&
       addresses_(config.ip_rate),
       log_lines_(log_rate) {
     rooms_.on_due([this](room& chat, millis now) {
-        perform(chat, chat.on_timer(now));
+        perform(chat.on_timer(now));
         rooms_.schedule(chat);  // more to announce, or a timer that fired early by the wall clock
     });
 }
@@ -178,21 +172,11 @@ result<send_outcome> hub::post_message(const user_info& user, const std::string&
     if (creation_wait(user.id, room_id, now) > 0) return errc::rate_limited;
     auto opened_room = rooms_.open(room_id);
     if (!opened_room) return opened_room.error();
-    room& chat = **opened_room;
-    room_actions actions;
-    send_outcome outcome = chat.send_as(user, id, text, now, actions);
-    if (outcome.ack) {
-        ++metrics_.acks;
-        if (outcome.duplicate) {
-            ++metrics_.dedupe_hits;
-        } else {
-            ++metrics_.messages_accepted;
-        }
-    }
-    if (outcome.nack && outcome.nack->code == errc::rate_limited) ++metrics_.rate_limited;
-    perform(chat, actions);
+    send_result sent = (*opened_room)->send_as(user, id, text, now);
+    count_send(sent.outcome);
+    perform(sent.actions);
     rooms_.release(room_id);
-    return outcome;
+    return std::move(sent.outcome);
 }
 
 history_frame hub::query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
@@ -287,7 +271,7 @@ void hub::handle(connection_id conn, connection_state& state, const join_frame& 
         state.rooms.insert(frame.room);
         ++user.rooms[frame.room];
     }
-    perform(*chat, chat->join(conn, state.claims->user, frame, now));
+    perform(chat->join(conn, state.claims->user, frame, now));
     rooms_.schedule(*chat);
 }
 
@@ -310,42 +294,44 @@ room* hub::open_room(connection_id conn, const std::string& user_id, const std::
 }
 
 void hub::handle(connection_id conn, connection_state& state, const leave_frame& frame, millis now) {
-    if (!admit_request(conn, state, frame.room, now) || joined_room(conn, state, frame.room) == nullptr)
-        return;
+    if (!admit_request(conn, state, frame.room, now) || joined_room(conn, frame.room) == nullptr) return;
     leave_room(conn, state, frame.room, now);
 }
 
 void hub::handle(connection_id conn, connection_state& state, const send_frame& frame, millis now) {
-    const auto nack = [&](errc code) { send_to(conn, nack_frame{frame.room, frame.id, code, std::nullopt}); };
-    if (state.rooms.count(frame.room) == 0) {
-        nack(errc::not_joined);
-        return;
-    }
     if (state.claims->expired(now)) {
-        nack(errc::token_expired);
+        send_to(conn, nack_frame{frame.room, frame.id, errc::token_expired, std::nullopt});
         return;
     }
     room* chat = rooms_.find(frame.room);
     if (chat == nullptr) {
-        nack(errc::not_joined);
+        send_to(conn, not_joined_error(frame.room));
         return;
     }
-    const room_actions actions = chat->send(conn, frame.id, frame.text, now);
-    count_send(actions);
-    perform(*chat, actions);
+    const send_result sent = chat->send(conn, frame.id, frame.text, now);
+    count_send(sent.outcome);
+    perform(sent.actions);
 }
 
 void hub::handle(connection_id conn, connection_state& state, const history_request_frame& frame,
                  millis now) {
     if (expired(conn, state, frame.room, now) || !admit_request(conn, state, frame.room, now)) return;
-    const room* chat = joined_room(conn, state, frame.room);
-    if (chat != nullptr) perform(*chat, chat->history(conn, frame));
+    const room* chat = rooms_.find(frame.room);
+    if (chat == nullptr) {
+        send_to(conn, not_joined_error(frame.room));
+        return;
+    }
+    perform(chat->history(conn, frame));
 }
 
 void hub::handle(connection_id conn, connection_state& state, const read_frame& frame, millis now) {
     if (expired(conn, state, frame.room, now) || !admit_request(conn, state, frame.room, now)) return;
-    room* chat = joined_room(conn, state, frame.room);
-    if (chat != nullptr) perform(*chat, chat->mark_read(conn, frame.seq));
+    room* chat = rooms_.find(frame.room);
+    if (chat == nullptr) {
+        send_to(conn, not_joined_error(frame.room));
+        return;
+    }
+    perform(chat->mark_read(conn, frame.seq));
 }
 
 bool hub::admit_request(connection_id conn, connection_state& state, const std::string& room_id, millis now) {
@@ -370,10 +356,11 @@ bool hub::expired(connection_id conn, const connection_state& state, const std::
     return true;
 }
 
-room* hub::joined_room(connection_id conn, const connection_state& state, const std::string& room_id) {
-    room* chat = state.rooms.count(room_id) != 0 ? rooms_.find(room_id) : nullptr;
-    if (chat == nullptr) send_error(conn, errc::not_joined, "join the room first", room_id);
-    return chat;
+room* hub::joined_room(connection_id conn, const std::string& room_id) {
+    room* chat = rooms_.find(room_id);
+    if (chat != nullptr && chat->is_member(conn)) return chat;
+    send_to(conn, not_joined_error(room_id));
+    return nullptr;
 }
 
 void hub::leave_room(connection_id conn, connection_state& state, const std::string& room_id, millis now) {
@@ -398,19 +385,12 @@ void hub::leave_all(connection_id conn, connection_state& state, millis now) {
     for (const auto& room_id : joined) leave_room(conn, state, room_id, now);
 }
 
-void hub::count_send(const room_actions& actions) {
-    if (holds<ack_frame>(actions)) {
+void hub::count_send(const send_outcome& outcome) {
+    if (outcome.ack) {
         ++metrics_.acks;
-        if (holds<message_frame>(actions)) {
-            ++metrics_.messages_accepted;
-        } else {
-            ++metrics_.dedupe_hits;
-        }
+        ++(outcome.duplicate ? metrics_.dedupe_hits : metrics_.messages_accepted);
     }
-    for (const auto& action : actions) {
-        const auto* nack = std::get_if<nack_frame>(&action.frame);
-        if (nack != nullptr && nack->code == errc::rate_limited) ++metrics_.rate_limited;
-    }
+    if (outcome.nack && outcome.nack->code == errc::rate_limited) ++metrics_.rate_limited;
 }
 
 bool hub::is_live(connection_id conn) const {
@@ -418,27 +398,16 @@ bool hub::is_live(connection_id conn) const {
     return it != connections_.end() && !it->second.closing;
 }
 
-void hub::perform(const room& chat, const room_actions& actions) {
+void hub::perform(const room_actions& actions) {
     for (const auto& action : actions) {
         const auto started = std::chrono::steady_clock::now();
         const std::string payload = encode(action.frame);
         std::size_t recipients = 0;
-        if (action.target == room_action::target_kind::connection) {
-            if (is_live(action.connection)) {
-                transport_->send(action.connection, payload);
-                ++recipients;
-            }
-        } else {
-            for (const connection_id member : chat.member_connections()) {
-                const auto it = connections_.find(member);
-                if (it == connections_.end() || it->second.closing || member == action.except) continue;
-                if (action.target == room_action::target_kind::user &&
-                    (!it->second.claims || it->second.claims->user.id != action.user_id)) {
-                    continue;
-                }
-                transport_->send(member, payload);
-                ++recipients;
-            }
+        for (const connection_id conn : action.to) {
+            // A member whose connection is closing still hears nothing more.
+            if (!is_live(conn)) continue;
+            transport_->send(conn, payload);
+            ++recipients;
         }
         if (std::holds_alternative<message_frame>(action.frame)) {
             metrics_.deliveries += recipients;

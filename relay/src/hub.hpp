@@ -106,15 +106,16 @@ private:
     // spends their allowance); otherwise the milliseconds until they may.
     std::uint32_t creation_wait(const std::string& user_id, const std::string& room_id, millis now);
     // The room `conn` has joined, or nullptr after sending not_joined.
-    room* joined_room(connection_id conn, const connection_state& state, const std::string& room_id);
+    // The room `conn` is a member of, or nullptr after answering not_joined.
+    room* joined_room(connection_id conn, const std::string& room_id);
     void leave_room(connection_id conn, connection_state& state, const std::string& room_id, millis now);
     void leave_all(connection_id conn, connection_state& state, millis now);
     bool is_live(connection_id conn) const;
-    void perform(const room& chat, const room_actions& actions);
+    void perform(const room_actions& actions);
     void send_to(connection_id conn, const server_frame& frame);
     void send_error(connection_id conn, errc code, std::string detail, std::optional<std::string> room = {});
     void fail(connection_id conn, connection_state& state, errc code, std::string detail);
-    void count_send(const room_actions& actions);
+    void count_send(const send_outcome& outcome);
 
     const relay_config& config_;
     room_registry& rooms_;

@@ -2,7 +2,9 @@
 
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -11,8 +13,6 @@
 
 namespace roomchat {
 namespace {
-
-using kind = room_action::target_kind;
 
 const user_info ann{"ann", "Ann"};
 const user_info bob{"bob", "Bob"};
@@ -36,8 +36,7 @@ std::vector<presence_frame> presence_after_delay(room& r) {
     }
     EXPECT_TRUE(r.on_timer(*due - 1).empty()) << "presence went out before its delay";
     for (const room_action& action : r.on_timer(*due)) {
-        EXPECT_EQ(action.target, room_action::target_kind::members);
-        EXPECT_FALSE(action.except.has_value());
+        EXPECT_EQ(action.to, r.member_connections()) << "to every member";
         if (const auto* presence = std::get_if<presence_frame>(&action.frame)) {
             frames.push_back(*presence);
         }
@@ -57,6 +56,21 @@ const Frame& frame_of(const room_action& action) {
     return *frame;
 }
 
+// What a send on a connection causes (its outcome is SendSaysWhatItDecided's).
+room_actions sent(room& r, connection_id conn, const message_id& id, std::string_view text, millis now) {
+    return r.send(conn, id, text, now).actions;
+}
+
+// send_as, its broadcasts appended to `broadcasts`.
+send_outcome sent_as(room& r, const user_info& user, const message_id& id, std::string_view text, millis now,
+                     room_actions& broadcasts) {
+    send_result result = r.send_as(user, id, text, now);
+    std::move(result.actions.begin(), result.actions.end(), std::back_inserter(broadcasts));
+    return result.outcome;
+}
+
+using conns = std::vector<connection_id>;
+
 room_config relaxed() {
     room_config config;
     config.rate = {1000, 1};
@@ -74,8 +88,7 @@ room two_users(room_config config = relaxed()) {
 }
 
 void expect_ack(const room_action& action, connection_id conn, const message_id& id, seq_t seq, millis ts) {
-    EXPECT_EQ(action.target, kind::connection);
-    EXPECT_EQ(action.connection, conn);
+    EXPECT_EQ(action.to, conns{conn});
     const auto& ack = frame_of<ack_frame>(action);
     EXPECT_EQ(ack.room, "lobby");
     EXPECT_EQ(ack.epoch, epoch_a);
@@ -86,8 +99,7 @@ void expect_ack(const room_action& action, connection_id conn, const message_id&
 
 void expect_nack(const room_actions& actions, connection_id conn, const message_id& id, errc code) {
     ASSERT_EQ(actions.size(), 1u);
-    EXPECT_EQ(actions[0].target, kind::connection);
-    EXPECT_EQ(actions[0].connection, conn);
+    EXPECT_EQ(actions[0].to, conns{conn});
     const auto& nack = frame_of<nack_frame>(actions[0]);
     EXPECT_EQ(nack.room, "lobby");
     EXPECT_EQ(nack.id, id);
@@ -96,8 +108,7 @@ void expect_nack(const room_actions& actions, connection_id conn, const message_
 
 void expect_not_joined(const room_actions& actions, connection_id conn) {
     ASSERT_EQ(actions.size(), 1u);
-    EXPECT_EQ(actions[0].target, kind::connection);
-    EXPECT_EQ(actions[0].connection, conn);
+    EXPECT_EQ(actions[0].to, conns{conn});
     const auto& error = frame_of<error_frame>(actions[0]);
     EXPECT_EQ(error.code, errc::not_joined);
     EXPECT_EQ(error.room, "lobby");
@@ -119,7 +130,7 @@ using seq_list = std::vector<seq_t>;
 void fill(room& r, int n) {
     for (int i = 0; i < n; ++i) {
         const auto actions =
-            r.send(1, id_of(static_cast<std::uint8_t>(101 + i)), "m" + std::to_string(i), 1000 + i);
+            sent(r, 1, id_of(static_cast<std::uint8_t>(101 + i)), "m" + std::to_string(i), 1000 + i);
         ASSERT_TRUE(std::holds_alternative<ack_frame>(actions.at(0).frame));
     }
 }
@@ -129,8 +140,7 @@ TEST(Room, JoinRepliesJoinedThenLatestHistoryAndAnnouncesPresenceAfterTheDelay) 
     const room_actions first = r.join(7, bob, fresh(), 1000);
     ASSERT_EQ(first.size(), 2u);
     const auto& joined = frame_of<joined_frame>(first[0]);
-    EXPECT_EQ(first[0].target, kind::connection);
-    EXPECT_EQ(first[0].connection, 7u);
+    EXPECT_EQ(first[0].to, conns{7});
     EXPECT_EQ(joined.room, "lobby");
     EXPECT_EQ(joined.epoch, epoch_a);
     EXPECT_EQ(joined.members, (std::vector<user_info>{bob}));
@@ -138,7 +148,7 @@ TEST(Room, JoinRepliesJoinedThenLatestHistoryAndAnnouncesPresenceAfterTheDelay) 
     EXPECT_EQ(joined.read_seq, 0u);
     EXPECT_EQ(joined.latest_seq, 0u);
     const auto& history = frame_of<history_frame>(first[1]);
-    EXPECT_EQ(first[1].connection, 7u);
+    EXPECT_EQ(first[1].to, conns{7});
     EXPECT_EQ(history.epoch, epoch_a);
     EXPECT_EQ(history.mode, history_mode::latest);
     EXPECT_TRUE(history.messages.empty());
@@ -232,20 +242,18 @@ TEST(Room, JoiningTwiceOnOneConnectionJustRepliesAgain) {
 
 TEST(Room, TwoUsersChatInSequence) {
     room r = two_users();
-    const room_actions first = r.send(1, id_of(1), "hi Bob", 1000);
+    const room_actions first = sent(r, 1, id_of(1), "hi Bob", 1000);
     ASSERT_EQ(first.size(), 2u);
     expect_ack(first[0], 1, id_of(1), 1, 1000);
-    EXPECT_EQ(first[1].target, kind::members);
-    EXPECT_EQ(first[1].except, std::optional<connection_id>{1})
-        << "the sender gets the ack, not the broadcast";
+    EXPECT_EQ(first[1].to, conns{2}) << "the sender gets the ack, not the broadcast";
     const auto& broadcast = frame_of<message_frame>(first[1]);
     EXPECT_EQ(broadcast.room, "lobby");
     EXPECT_EQ(broadcast.message, (chat_message{1, id_of(1), ann, "hi Bob", 1000}));
 
-    const room_actions reply = r.send(2, id_of(2), "hello Ann", 1500);
+    const room_actions reply = sent(r, 2, id_of(2), "hello Ann", 1500);
     ASSERT_EQ(reply.size(), 2u);
     expect_ack(reply[0], 2, id_of(2), 2, 1500);
-    EXPECT_EQ(reply[1].except, std::optional<connection_id>{2});
+    EXPECT_EQ(reply[1].to, conns{1});
     EXPECT_EQ(frame_of<message_frame>(reply[1]).message.from, bob);
 
     EXPECT_EQ(r.latest_seq(), 2u);
@@ -255,7 +263,7 @@ TEST(Room, TwoUsersChatInSequence) {
 
 TEST(Room, StoresAndBroadcastsNormalisedText) {
     room r = two_users();
-    const room_actions actions = r.send(1, id_of(1), "  line one\r\nline two \t", 5);
+    const room_actions actions = sent(r, 1, id_of(1), "  line one\r\nline two \t", 5);
     ASSERT_EQ(actions.size(), 2u);
     EXPECT_EQ(frame_of<message_frame>(actions[1]).message.text, "line one\nline two");
     EXPECT_EQ(r.messages().latest(1).messages[0].text, "line one\nline two");
@@ -265,16 +273,16 @@ TEST(Room, ResendOfAnAcceptedMessageRepeatsTheAckWithoutBroadcast) {
     room_config config;
     config.rate = {2, 1000};
     room r = two_users(config);
-    const room_actions first = r.send(1, id_of(1), "once", 100);
+    const room_actions first = sent(r, 1, id_of(1), "once", 100);
     ASSERT_EQ(first.size(), 2u);
     for (const millis later : {100, 200, 5000}) {
-        const room_actions again = r.send(1, id_of(1), "once", later);
+        const room_actions again = sent(r, 1, id_of(1), "once", later);
         ASSERT_EQ(again.size(), 1u) << "no second broadcast";
         expect_ack(again[0], 1, id_of(1), 1, 100);
     }
     EXPECT_EQ(r.latest_seq(), 1u);
     EXPECT_EQ(r.messages().size(), 1u);
-    const room_actions second = r.send(1, id_of(2), "twice", 100);
+    const room_actions second = sent(r, 1, id_of(2), "twice", 100);
     expect_ack(second.at(0), 1, id_of(2), 2, 100);
     EXPECT_EQ(second.size(), 2u) << "the resends spent no token";
 }
@@ -282,24 +290,24 @@ TEST(Room, ResendOfAnAcceptedMessageRepeatsTheAckWithoutBroadcast) {
 TEST(Room, ResendFromTheUsersOtherConnectionIsAckedThere) {
     room r = two_users();
     (void)r.join(9, ann, fresh(), 0);
-    (void)r.send(1, id_of(1), "from tab one", 100);
-    const room_actions again = r.send(9, id_of(1), "from tab one", 300);
+    (void)sent(r, 1, id_of(1), "from tab one", 100);
+    const room_actions again = sent(r, 9, id_of(1), "from tab one", 300);
     ASSERT_EQ(again.size(), 1u);
     expect_ack(again[0], 9, id_of(1), 1, 100);
 }
 
 TEST(Room, ResendIsAckedEvenIfItsTextWouldNowFail) {
     room r = two_users();
-    (void)r.send(1, id_of(1), "fine", 100);
-    const room_actions again = r.send(1, id_of(1), "   ", 200);
+    (void)sent(r, 1, id_of(1), "fine", 100);
+    const room_actions again = sent(r, 1, id_of(1), "   ", 200);
     ASSERT_EQ(again.size(), 1u);
     expect_ack(again[0], 1, id_of(1), 1, 100);
 }
 
 TEST(Room, IdUsedByAnotherUserIsAConflict) {
     room r = two_users();
-    (void)r.send(1, id_of(1), "mine", 100);
-    const room_actions stolen = r.send(2, id_of(1), "mine too", 200);
+    (void)sent(r, 1, id_of(1), "mine", 100);
+    const room_actions stolen = sent(r, 2, id_of(1), "mine too", 200);
     expect_nack(stolen, 2, id_of(1), errc::id_conflict);
     EXPECT_FALSE(frame_of<nack_frame>(stolen[0]).retry_after_ms.has_value());
     EXPECT_EQ(r.latest_seq(), 1u);
@@ -307,7 +315,7 @@ TEST(Room, IdUsedByAnotherUserIsAConflict) {
 
 TEST(Room, NilIdIsRefused) {
     room r = two_users();
-    expect_nack(r.send(1, message_id{}, "hello", 100), 1, message_id{}, errc::invalid_message_id);
+    expect_nack(sent(r, 1, message_id{}, "hello", 100), 1, message_id{}, errc::invalid_message_id);
     EXPECT_EQ(r.latest_seq(), 0u);
 }
 
@@ -331,12 +339,12 @@ TEST(Room, EveryTextErrorIsANackWithItsCode) {
     };
     std::uint8_t n = 1;
     for (const bad_text& c : cases) {
-        const room_actions actions = r.send(1, id_of(n), c.text, 100);
+        const room_actions actions = sent(r, 1, id_of(n), c.text, 100);
         expect_nack(actions, 1, id_of(n), c.code);
         ++n;
     }
     EXPECT_EQ(r.latest_seq(), 0u);
-    const room_actions fine = r.send(1, id_of(1), "abcde", 100);
+    const room_actions fine = sent(r, 1, id_of(1), "abcde", 100);
     ASSERT_EQ(fine.size(), 2u) << "refused texts spent no token and left their ids free";
     expect_ack(fine[0], 1, id_of(1), 1, 100);
 }
@@ -346,18 +354,18 @@ TEST(Room, RateLimitIsSharedAcrossAUsersConnections) {
     config.rate = {2, 1000};
     room r = two_users(config);
     (void)r.join(3, ann, fresh(), 0);
-    ASSERT_EQ(r.send(1, id_of(1), "one", 0).size(), 2u);
-    ASSERT_EQ(r.send(3, id_of(2), "two", 0).size(), 2u);
+    ASSERT_EQ(sent(r, 1, id_of(1), "one", 0).size(), 2u);
+    ASSERT_EQ(sent(r, 3, id_of(2), "two", 0).size(), 2u);
 
-    const room_actions limited = r.send(1, id_of(3), "three", 400);
+    const room_actions limited = sent(r, 1, id_of(3), "three", 400);
     expect_nack(limited, 1, id_of(3), errc::rate_limited);
     EXPECT_EQ(frame_of<nack_frame>(limited[0]).retry_after_ms, std::optional<std::uint32_t>{600});
-    const room_actions other_tab = r.send(3, id_of(3), "three", 999);
+    const room_actions other_tab = sent(r, 3, id_of(3), "three", 999);
     expect_nack(other_tab, 3, id_of(3), errc::rate_limited);
     EXPECT_EQ(frame_of<nack_frame>(other_tab[0]).retry_after_ms, std::optional<std::uint32_t>{1});
 
-    EXPECT_EQ(r.send(2, id_of(50), "bob is not limited", 999).size(), 2u);
-    const room_actions retried = r.send(3, id_of(3), "three", 1000);
+    EXPECT_EQ(sent(r, 2, id_of(50), "bob is not limited", 999).size(), 2u);
+    const room_actions retried = sent(r, 3, id_of(3), "three", 1000);
     ASSERT_EQ(retried.size(), 2u);
     expect_ack(retried[0], 3, id_of(3), 4, 1000);
 }
@@ -412,7 +420,7 @@ TEST(Room, HistoryPagesBackwardsWithHasMore) {
     request.limit = 3;
     const room_actions actions = r.history(2, request);
     ASSERT_EQ(actions.size(), 1u);
-    EXPECT_EQ(actions[0].connection, 2u);
+    EXPECT_EQ(actions[0].to, conns{2});
     const auto& page = frame_of<history_frame>(actions[0]);
     EXPECT_EQ(page.room, "lobby");
     EXPECT_EQ(page.mode, history_mode::before);
@@ -523,9 +531,7 @@ TEST(Room, ReadMarkerMovesForwardOnlyAndReachesTheUsersOtherConnections) {
     fill(r, 5);
     const room_actions moved = r.mark_read(1, 3);
     ASSERT_EQ(moved.size(), 1u);
-    EXPECT_EQ(moved[0].target, kind::user);
-    EXPECT_EQ(moved[0].user_id, "ann");
-    EXPECT_EQ(moved[0].except, std::optional<connection_id>{1});
+    EXPECT_EQ(moved[0].to, conns{3}) << "ann's other connection, not bob's";
     EXPECT_EQ(frame_of<read_marker_frame>(moved[0]).seq, 3u);
     EXPECT_EQ(frame_of<read_marker_frame>(moved[0]).room, "lobby");
 
@@ -534,7 +540,7 @@ TEST(Room, ReadMarkerMovesForwardOnlyAndReachesTheUsersOtherConnections) {
     const room_actions clamped = r.mark_read(3, 99);
     ASSERT_EQ(clamped.size(), 1u);
     EXPECT_EQ(frame_of<read_marker_frame>(clamped[0]).seq, 5u) << "never past the latest message";
-    EXPECT_EQ(clamped[0].except, std::optional<connection_id>{3});
+    EXPECT_EQ(clamped[0].to, conns{1});
 
     EXPECT_EQ(frame_of<joined_frame>(r.join(6, ann, fresh(), 0).at(0)).read_seq, 5u);
     EXPECT_EQ(frame_of<joined_frame>(r.join(2, bob, fresh(), 0).at(0)).read_seq, 0u)
@@ -544,7 +550,7 @@ TEST(Room, ReadMarkerMovesForwardOnlyAndReachesTheUsersOtherConnections) {
 TEST(Room, NonMembersGetNotJoined) {
     room r = two_users();
     fill(r, 2);
-    expect_not_joined(r.send(42, id_of(1), "hello", 0), 42);
+    expect_not_joined(sent(r, 42, id_of(1), "hello", 0), 42);
     history_request_frame request;
     request.before = 3;
     expect_not_joined(r.history(42, request), 42);
@@ -561,50 +567,70 @@ TEST(Room, SendAsFollowsTheSameRulesAsSend) {
     room socket = two_users(config);
 
     room_actions broadcasts;
-    const send_outcome accepted = web.send_as(ann, id_of(1), " via http ", 100, broadcasts);
-    const room_actions sent = socket.send(1, id_of(1), " via http ", 100);
+    const send_outcome accepted = sent_as(web, ann, id_of(1), " via http ", 100, broadcasts);
+    const room_actions over_socket = sent(socket, 1, id_of(1), " via http ", 100);
     ASSERT_TRUE(accepted.ack.has_value());
     EXPECT_FALSE(accepted.nack.has_value());
     EXPECT_FALSE(accepted.duplicate);
-    const auto& ack = frame_of<ack_frame>(sent.at(0));
+    const auto& ack = frame_of<ack_frame>(over_socket.at(0));
     EXPECT_EQ(accepted.ack->seq, ack.seq);
     EXPECT_EQ(accepted.ack->ts, ack.ts);
     EXPECT_EQ(accepted.ack->id, ack.id);
     ASSERT_EQ(broadcasts.size(), 1u);
-    EXPECT_EQ(broadcasts[0].target, kind::members);
-    EXPECT_FALSE(broadcasts[0].except.has_value()) << "no connection sent it, so every member hears it";
-    EXPECT_EQ(frame_of<message_frame>(broadcasts[0]).message, frame_of<message_frame>(sent.at(1)).message);
+    EXPECT_EQ(broadcasts[0].to, (conns{1, 2})) << "no connection sent it, so every member hears it";
+    EXPECT_EQ(frame_of<message_frame>(broadcasts[0]).message,
+              frame_of<message_frame>(over_socket.at(1)).message);
 
     broadcasts.clear();
-    const send_outcome duplicate = web.send_as(ann, id_of(1), "whatever", 900, broadcasts);
+    const send_outcome duplicate = sent_as(web, ann, id_of(1), "whatever", 900, broadcasts);
     EXPECT_TRUE(duplicate.duplicate);
     ASSERT_TRUE(duplicate.ack.has_value());
     EXPECT_EQ(duplicate.ack->seq, 1u);
     EXPECT_EQ(duplicate.ack->ts, 100);
     EXPECT_TRUE(broadcasts.empty());
 
-    const send_outcome conflict = web.send_as(bob, id_of(1), "x", 900, broadcasts);
+    const send_outcome conflict = sent_as(web, bob, id_of(1), "x", 900, broadcasts);
     ASSERT_TRUE(conflict.nack.has_value());
     EXPECT_FALSE(conflict.ack.has_value());
     EXPECT_EQ(conflict.nack->code, errc::id_conflict);
 
-    const send_outcome empty = web.send_as(ann, id_of(2), " ", 900, broadcasts);
+    const send_outcome empty = sent_as(web, ann, id_of(2), " ", 900, broadcasts);
     ASSERT_TRUE(empty.nack.has_value());
     EXPECT_EQ(empty.nack->code, errc::empty_text);
 
-    ASSERT_TRUE(web.send_as(ann, id_of(3), "second", 100, broadcasts).ack.has_value());
-    const send_outcome limited = web.send_as(ann, id_of(4), "third", 100, broadcasts);
+    ASSERT_TRUE(sent_as(web, ann, id_of(3), "second", 100, broadcasts).ack.has_value());
+    const send_outcome limited = sent_as(web, ann, id_of(4), "third", 100, broadcasts);
     ASSERT_TRUE(limited.nack.has_value());
     EXPECT_EQ(limited.nack->code, errc::rate_limited);
     EXPECT_EQ(limited.nack->retry_after_ms, std::optional<std::uint32_t>{1000});
-    expect_nack(web.send(1, id_of(5), "over the socket", 100), 1, id_of(5), errc::rate_limited);
+    expect_nack(sent(web, 1, id_of(5), "over the socket", 100), 1, id_of(5), errc::rate_limited);
     EXPECT_TRUE(broadcasts.size() == 1u) << "only the accepted second message was broadcast";
+}
+
+TEST(Room, SendSaysWhatItDecided) {
+    room r = two_users();
+    const send_outcome accepted = r.send(1, id_of(1), "hi", 100).outcome;
+    ASSERT_TRUE(accepted.ack.has_value());
+    EXPECT_FALSE(accepted.duplicate);
+    EXPECT_FALSE(accepted.nack.has_value());
+    const send_outcome again = r.send(1, id_of(1), "hi", 200).outcome;
+    ASSERT_TRUE(again.ack.has_value());
+    EXPECT_TRUE(again.duplicate);
+    EXPECT_EQ(again.ack->seq, accepted.ack->seq);
+    const send_outcome refused = r.send(2, id_of(1), "mine", 300).outcome;
+    ASSERT_TRUE(refused.nack.has_value());
+    EXPECT_EQ(refused.nack->code, errc::id_conflict);
+    EXPECT_FALSE(refused.ack.has_value());
+    const send_result stranger = r.send(42, id_of(2), "who?", 400);
+    EXPECT_FALSE(stranger.outcome.ack.has_value() || stranger.outcome.nack.has_value())
+        << "not joined: no decision, only the answer";
+    expect_not_joined(stranger.actions, 42);
 }
 
 TEST(Room, SendAsWorksWithoutAnyMemberConnection) {
     room r("lobby", epoch_a);
     room_actions broadcasts;
-    const send_outcome outcome = r.send_as(cat, id_of(1), "nobody here", 10, broadcasts);
+    const send_outcome outcome = sent_as(r, cat, id_of(1), "nobody here", 10, broadcasts);
     ASSERT_TRUE(outcome.ack.has_value());
     EXPECT_EQ(r.latest_seq(), 1u);
     EXPECT_EQ(r.messages().latest(1).messages.at(0).from, cat);
@@ -616,7 +642,7 @@ TEST(Room, DedupeOutlivesNothingStillInHistory) {
     config.history.max_messages = 5;
     room r = two_users(config);
     fill(r, 5);
-    const room_actions again = r.send(1, id_of(101), "m0", 9999);
+    const room_actions again = sent(r, 1, id_of(101), "m0", 9999);
     ASSERT_EQ(again.size(), 1u) << "the oldest visible message is still deduplicated";
     expect_ack(again[0], 1, id_of(101), 1, 1000);
 }
@@ -659,10 +685,10 @@ TEST(Room, AJoinThatNamesNoEpochIsTakenAtItsWordWhileItsPositionExists) {
 TEST(Room, EveryPageAndAckCarriesTheEpoch) {
     room r("lobby", "e-42", relaxed());
     (void)r.join(1, ann, fresh(), 0);
-    EXPECT_EQ(frame_of<ack_frame>(r.send(1, id_of(1), "x", 1).at(0)).epoch, "e-42");
+    EXPECT_EQ(frame_of<ack_frame>(sent(r, 1, id_of(1), "x", 1).at(0)).epoch, "e-42");
     EXPECT_EQ(r.query(std::nullopt, std::nullopt, 5).epoch, std::optional<std::string>("e-42"));
     room_actions broadcasts;
-    EXPECT_EQ(r.send_as(bob, id_of(2), "y", 2, broadcasts).ack->epoch, "e-42");
+    EXPECT_EQ(sent_as(r, bob, id_of(2), "y", 2, broadcasts).ack->epoch, "e-42");
 }
 
 TEST(Room, TheMemberListIsCappedButTheCountIsNot) {
@@ -693,15 +719,15 @@ TEST(Room, TheUsersBucketAcrossRoomsLimitsEveryRoom) {
     (void)lobby.join(1, ann, fresh(), 0);
     (void)other.join(2, ann, fresh(), 0);
     (void)other.join(3, bob, fresh(), 0);
-    EXPECT_EQ(lobby.send(1, id_of(1), "a", 0).size(), 2u);
-    EXPECT_EQ(other.send(2, id_of(2), "b", 0).size(), 2u);
-    EXPECT_EQ(lobby.send(1, id_of(3), "c", 0).size(), 2u);
-    const room_actions over = other.send(2, id_of(4), "d", 0);
+    EXPECT_EQ(sent(lobby, 1, id_of(1), "a", 0).size(), 2u);
+    EXPECT_EQ(sent(other, 2, id_of(2), "b", 0).size(), 2u);
+    EXPECT_EQ(sent(lobby, 1, id_of(3), "c", 0).size(), 2u);
+    const room_actions over = sent(other, 2, id_of(4), "d", 0);
     ASSERT_EQ(over.size(), 1u);
     EXPECT_EQ(frame_of<nack_frame>(over[0]).code, errc::rate_limited);
     EXPECT_EQ(frame_of<nack_frame>(over[0]).retry_after_ms, std::optional<std::uint32_t>{1000});
-    EXPECT_EQ(other.send(3, id_of(5), "bob has his own", 0).size(), 2u);
-    EXPECT_EQ(lobby.send(1, id_of(4), "d", 1000).size(), 2u) << "one more a second, in any room";
+    EXPECT_EQ(sent(other, 3, id_of(5), "bob has his own", 0).size(), 2u);
+    EXPECT_EQ(sent(lobby, 1, id_of(4), "d", 1000).size(), 2u) << "one more a second, in any room";
 }
 
 TEST(Room, ARefusedSendSpendsNoTokenInEitherBucket) {
@@ -710,9 +736,9 @@ TEST(Room, ARefusedSendSpendsNoTokenInEitherBucket) {
     config.rate = {1, 1000};
     room r("lobby", epoch_a, config, &across);
     (void)r.join(1, ann, fresh(), 0);
-    ASSERT_EQ(r.send(1, id_of(1), "one", 0).size(), 2u);
-    expect_nack(r.send(1, id_of(2), "two", 500), 1, id_of(2), errc::rate_limited);
-    EXPECT_EQ(r.send(1, id_of(2), "two", 1000).size(), 2u) << "the refusal at 500 took nothing";
+    ASSERT_EQ(sent(r, 1, id_of(1), "one", 0).size(), 2u);
+    expect_nack(sent(r, 1, id_of(2), "two", 500), 1, id_of(2), errc::rate_limited);
+    EXPECT_EQ(sent(r, 1, id_of(2), "two", 1000).size(), 2u) << "the refusal at 500 took nothing";
 }
 
 TEST(Room, PerUserBookkeepingStaysBoundedWhileTheRoomIsBusy) {
@@ -727,7 +753,7 @@ TEST(Room, PerUserBookkeepingStaysBoundedWhileTheRoomIsBusy) {
         const connection_id conn = 10 + static_cast<connection_id>(i);
         const user_info user{"user" + std::to_string(i), "U"};
         (void)r.join(conn, user, fresh(), now);
-        ASSERT_EQ(r.send(conn, id_of(1000 + static_cast<std::uint64_t>(i)), "hi", now).size(), 2u);
+        ASSERT_EQ(sent(r, conn, id_of(1000 + static_cast<std::uint64_t>(i)), "hi", now).size(), 2u);
         (void)r.mark_read(conn, r.latest_seq());
         r.leave(conn, now);
         (void)r.on_timer(now);

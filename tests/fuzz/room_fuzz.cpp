@@ -210,8 +210,7 @@ private:
         check(actions.size() <= config_.max_presence_per_flush, "presence goes out in slices");
         for (const auto& action : actions) {
             const auto& presence = frame_of<presence_frame>(action, "the timer sends presence");
-            check(action.target == room_action::target_kind::members && !action.except,
-                  "presence goes to all");
+            check(action.to == model_members(std::nullopt), "presence goes to all");
             const std::string& id = presence.user.id;
             if (presence.event == presence_event::join) {
                 check(present_.count(id) == 1 && announced_.count(id) == 0, "a join announces a new arrival");
@@ -258,21 +257,29 @@ private:
         const connection_id conn = pick_connection();
         const message_id id = pick_id();
         const std::string text = pick_text();
-        const room_actions actions = room_.send(conn, id, text, now_);
+        const send_result result = room_.send(conn, id, text, now_);
+        const room_actions& actions = result.actions;
+        const send_outcome& outcome = result.outcome;
         const auto member = members_.find(conn);
         if (member == members_.end()) {
+            check(!outcome.ack && !outcome.nack, "send: a non-member gets no decision");
             check_not_joined(actions, conn);
             return;
         }
-        check(!actions.empty() && actions[0].target == room_action::target_kind::connection &&
-                  actions[0].connection == conn,
+        check(outcome.ack.has_value() != outcome.nack.has_value(), "send: an ack or a nack");
+        check(!actions.empty() && actions[0].to == std::vector<connection_id>{conn},
               "send: the sender hears first");
-        send_outcome outcome;
-        if (const auto* ack = std::get_if<ack_frame>(&actions[0].frame)) {
-            outcome.ack = *ack;
+        if (outcome.ack) {
+            const auto& ack = frame_of<ack_frame>(actions[0], "send: the outcome's ack");
+            check(ack.seq == outcome.ack->seq && ack.id == outcome.ack->id,
+                  "send: the sender hears the outcome");
         } else {
-            outcome.nack = frame_of<nack_frame>(actions[0], "send: an ack or a nack");
+            const auto& nack = frame_of<nack_frame>(actions[0], "send: the outcome's nack");
+            check(nack.code == outcome.nack->code && nack.id == outcome.nack->id,
+                  "send: the sender hears the outcome");
         }
+        check(outcome.duplicate == (outcome.ack && actions.size() == 1),
+              "send: duplicate exactly when acked without a broadcast");
         const std::vector<room_action> broadcasts(actions.begin() + 1, actions.end());
         check_outcome(member->second, id, text, outcome, broadcasts, conn);
     }
@@ -281,10 +288,12 @@ private:
         const user_info& user = users[in_.ConsumeIntegralInRange<std::size_t>(0, users.size() - 1)];
         const message_id id = pick_id();
         const std::string text = pick_text();
-        room_actions actions;
-        const send_outcome outcome = room_.send_as(user, id, text, now_, actions);
+        const send_result result = room_.send_as(user, id, text, now_);
+        const send_outcome& outcome = result.outcome;
         check(outcome.ack.has_value() != outcome.nack.has_value(), "send_as: an ack or a nack");
-        check_outcome(user, id, text, outcome, actions, std::nullopt);
+        check(outcome.duplicate == (outcome.ack && result.actions.empty()),
+              "send_as: duplicate exactly when acked without a broadcast");
+        check_outcome(user, id, text, outcome, result.actions, std::nullopt);
     }
 
     // Broadcasts: the new message to the members but the sender, or nothing.
@@ -319,8 +328,7 @@ private:
         check(ack.ts == now_, "a new message is stamped now");
         const auto normalized = normalize_text(text, config_.text);
         check(normalized.ok(), "only valid text is accepted");
-        check(broadcasts.size() == 1 && broadcasts[0].target == room_action::target_kind::members &&
-                  broadcasts[0].except == sender,
+        check(broadcasts.size() == 1 && broadcasts[0].to == model_members(sender),
               "one broadcast to the members but the sender");
         const auto& message = frame_of<message_frame>(broadcasts[0], "the broadcast is the message").message;
         check(message.seq == ack.seq && message.id == id && message.from == user &&
@@ -344,7 +352,8 @@ private:
             check_not_joined(actions, conn);
             return;
         }
-        check(actions.size() == 1 && actions[0].connection == conn, "history: one page to the asker");
+        check(actions.size() == 1 && actions[0].to == std::vector<connection_id>{conn},
+              "history: one page to the asker");
         const auto& page = frame_of<history_frame>(actions[0], "history: a page");
         check_query(request.before, request.after, request.limit, page);
     }
@@ -395,16 +404,24 @@ private:
             return;
         }
         marker = target;
-        check(actions.size() == 1 && actions[0].target == room_action::target_kind::user &&
-                  actions[0].user_id == member->second.id && actions[0].except == conn,
+        check(actions.size() == 1 && actions[0].to == model_members(conn, &member->second.id),
               "mark_read: the user's other connections hear it");
         check(frame_of<read_marker_frame>(actions[0], "mark_read: a read marker").seq == target,
               "mark_read: the marker moves to min(seq, latest)");
     }
 
+    // The member connections but `except`, only `user_id`'s when given, in order.
+    std::vector<connection_id> model_members(std::optional<connection_id> except,
+                                             const std::string* user_id = nullptr) const {
+        std::vector<connection_id> conns;
+        for (const auto& [conn, user] : members_) {
+            if (conn != except && (user_id == nullptr || user.id == *user_id)) conns.push_back(conn);
+        }
+        return conns;
+    }
+
     void check_not_joined(const room_actions& actions, connection_id conn) {
-        check(actions.size() == 1 && actions[0].target == room_action::target_kind::connection &&
-                  actions[0].connection == conn,
+        check(actions.size() == 1 && actions[0].to == std::vector<connection_id>{conn},
               "a non-member gets one reply");
         check(frame_of<error_frame>(actions[0], "a non-member gets an error").code == errc::not_joined,
               "a non-member gets not_joined");

@@ -122,16 +122,32 @@ TEST(RelayAuth, WildcardRoomAdmitsAnyRoom) {
     EXPECT_TRUE(join(*client, "anything-at-all"));
 }
 
-TEST(RelayAuth, SendingBeforeJoiningIsNackedNotJoined) {
+// One answer, from one owner: whether the room exists or not, a frame for a
+// room this connection has not joined gets error not_joined naming the room.
+TEST(RelayAuth, SendingBeforeJoiningIsAnsweredNotJoined) {
     relay_process relay;
     auto client = authed_client(relay.ws_url(), token_for("alice", "lobby"));
     ASSERT_TRUE(client);
-    const message_id id = test_message_id();
-    client->send(send_frame{"lobby", id, "hi"});
-    const auto nack = client->wait_for<nack_frame>();
-    ASSERT_TRUE(nack);
-    EXPECT_EQ(nack->code, errc::not_joined);
-    EXPECT_EQ(nack->id, id);
+    const auto expect_not_joined = [&](const std::string& what) {
+        const auto error = client->wait_for<error_frame>();
+        ASSERT_TRUE(error) << what;
+        EXPECT_EQ(error->code, errc::not_joined) << what;
+        EXPECT_EQ(error->room, "lobby") << what;
+    };
+    client->send(send_frame{"lobby", test_message_id(), "hi"});
+    expect_not_joined("a room nobody has opened");
+
+    auto bob = authed_client(relay.ws_url(), token_for("bob", "lobby"));
+    ASSERT_TRUE(bob && join(*bob, "lobby"));
+    client->send(send_frame{"lobby", test_message_id(), "hi"});
+    expect_not_joined("a room others are in");
+    client->send(history_request_frame{"lobby", std::nullopt, std::nullopt, 5});
+    expect_not_joined("a history request");
+    client->send(read_frame{"lobby", 1});
+    expect_not_joined("a read marker");
+    client->send(leave_frame{"lobby"});
+    expect_not_joined("a leave");
+    EXPECT_EQ(metric_value(relay.port(), "roomchat_acks_total"), 0U);
 }
 
 TEST(RelayAuth, FirstFrameOtherThanAuthCloses) {

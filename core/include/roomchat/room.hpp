@@ -52,30 +52,35 @@ struct room_config {
     std::uint32_t max_listed_members = 1000;
 };
 
-// Who gets a frame.
+// A frame and the connections it goes to, both decided by the room: the
+// relay encodes the frame once and sends it to each of `to`, deciding
+// nothing. A sender gets its ack, not its own message back; a reader's
+// marker is echoed only to its other tabs.
 struct room_action {
-    enum class target_kind {
-        connection,  // only `connection`
-        members,     // every member connection (encode once, send to all)
-        user,        // every connection of `user_id` (read markers)
-    };
-    target_kind target = target_kind::connection;
-    connection_id connection = 0;
-    std::string user_id;
-    // members / user: this connection is skipped. A sender gets its ack, not
-    // its own message back; a reader's marker is echoed only to its other tabs.
-    std::optional<connection_id> except;
     server_frame frame;
+    std::vector<connection_id> to;
 };
 
 using room_actions = std::vector<room_action>;
 
-// Outcome of a send, for callers without a connection (HTTP fallback).
+// What a send decided. Neither ack nor nack: the connection had not joined
+// (its answer, not_joined, is in the actions).
 struct send_outcome {
     std::optional<ack_frame> ack;    // accepted now or earlier (duplicate)
     std::optional<nack_frame> nack;  // refused
     bool duplicate = false;          // ack repeats an earlier acceptance
 };
+
+// A send's outcome and what it causes: the reply to the sending connection
+// (none for send_as), then the message to the other members when it is new.
+struct send_result {
+    send_outcome outcome;
+    room_actions actions;
+};
+
+// The one answer to a frame naming a room the connection has not joined, from
+// the room or, for a room that does not exist, from the relay.
+error_frame not_joined_error(const std::string& room_id);
 
 // The one way a page of history becomes a frame. `epoch` is absent only for
 // a room the relay does not hold (the HTTP API), whose page is empty.
@@ -126,12 +131,11 @@ public:
     //     across rooms; a token is taken from both only when both have one,
     //     else nack rate_limited with the longer retry_after_ms;
     //  5. accepted: next seq, ts = now, stored in history and dedupe.
-    room_actions send(connection_id conn, const message_id& id, std::string_view text, millis now);
+    send_result send(connection_id conn, const message_id& id, std::string_view text, millis now);
 
-    // The same decision for a sender that is not a member connection
-    // (HTTP POST). Broadcasts go in `actions`; the ack or nack in the outcome.
-    send_outcome send_as(const user_info& user, const message_id& id, std::string_view text, millis now,
-                         room_actions& actions);
+    // The same decision for a sender that is not a member connection (HTTP
+    // POST): no reply action, the broadcast goes to every member.
+    send_result send_as(const user_info& user, const message_id& id, std::string_view text, millis now);
 
     // Older pages or a gap, for a member connection (non-members get an
     // error frame not_joined), answered with query().
@@ -178,6 +182,9 @@ private:
     // accepted message, skipping `sender`.
     send_outcome decide(const user_info& user, const message_id& id, std::string_view text, millis now,
                         std::optional<connection_id> sender, room_actions& actions);
+    // Every member connection but `except`; with `user_id`, only that user's.
+    room_action to_members(server_frame frame, std::optional<connection_id> except = std::nullopt,
+                           const std::string* user_id = nullptr) const;
     history_frame page(history_mode mode, history_page found) const {
         return page_frame(id_, epoch_, mode, std::move(found));
     }

@@ -467,7 +467,7 @@ private:
         } else if (std::holds_alternative<leave_frame>(frame)) {
             room_->leave(id, now_);
         } else if (const auto* send = std::get_if<send_frame>(&frame)) {
-            relay_deliver(room_->send(id, send->id, send->text, now_));
+            relay_deliver(room_->send(id, send->id, send->text, now_).actions);
         } else if (const auto* history = std::get_if<history_request_frame>(&frame)) {
             relay_deliver(room_->history(id, *history));
         } else if (const auto* read = std::get_if<read_frame>(&frame)) {
@@ -508,21 +508,7 @@ private:
                 accepted_.emplace(message->message.seq, message->message);
             }
             const std::string text = encode(action.frame);
-            std::vector<connection_id> targets;
-            if (action.target == room_action::target_kind::connection) {
-                targets.push_back(action.connection);
-            } else {
-                for (const connection_id member : room_->member_connections()) {
-                    const auto it = connections_.find(member);
-                    const bool to_user = action.target == room_action::target_kind::user;
-                    if (member == action.except || it == connections_.end() ||
-                        (to_user && clients_[it->second.client]->user.id != action.user_id)) {
-                        continue;
-                    }
-                    targets.push_back(member);
-                }
-            }
-            for (const connection_id target : targets) {
+            for (const connection_id target : action.to) {
                 const auto it = connections_.find(target);
                 if (it != connections_.end() && it->second.state == link_state::open) {
                     relay_send(target, text);
