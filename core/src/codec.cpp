@@ -423,8 +423,8 @@ std::variant<in_json, decode_error> parse_object(std::string_view text, const co
 
 // One parsed frame object; `path` prefixes field names in errors.
 template <typename Frame, std::size_t N>
-decoded<Frame> read_frame(const in_json& object, const std::string& path,
-                          const frame_reader<Frame> (&readers)[N]) {
+decoded<Frame> decode_object(const in_json& object, const std::string& path,
+                             const frame_reader<Frame> (&readers)[N]) {
     std::optional<decode_error> error;
     json_reader reader(object, path, error);
     const std::string type = reader.string("type");
@@ -457,7 +457,7 @@ std::vector<decoded<Frame>> read_batch(const in_json& object, const frame_reader
         const std::string path = "frames[" + std::to_string(i) + "]";
         const in_json& frame = (*frames)[i];
         if (frame.is_object()) {
-            out.push_back(read_frame(frame, path + ".", readers));
+            out.push_back(decode_object(frame, path + ".", readers));
         } else {
             out.emplace_back(decode_error{errc::wrong_type, path});
         }
@@ -465,25 +465,20 @@ std::vector<decoded<Frame>> read_batch(const in_json& object, const frame_reader
     return out;
 }
 
-// `batch` == false: the text is one frame, decoded into the only element.
-template <typename Frame, std::size_t N>
-std::vector<decoded<Frame>> decode_frames(std::string_view text, const codec_limits& limits,
-                                          const frame_reader<Frame> (&readers)[N], bool batch) {
+// Parses `text` within the limits and hands the object to `read`; what fails
+// on the way is a decode error, as `Result` holds one.
+template <typename Result, typename Read>
+Result read_object(std::string_view text, const codec_limits& limits, Read read) {
     try {
         auto parsed = parse_object(text, limits);
         if (auto* error = std::get_if<decode_error>(&parsed)) {
-            return {std::move(*error)};
+            return Result{std::move(*error)};
         }
-        const in_json& object = std::get<in_json>(parsed);
-        const auto type = object.find("type");
-        if (batch && type != object.end() && *type == "batch") {
-            return read_batch(object, readers);
-        }
-        return {read_frame(object, "", readers)};
+        return read(std::get<in_json>(parsed));
     } catch (const std::exception& e) {
         // Only reachable through a bug in the checked accessors or exhausted
         // memory; either way the frame is refused instead of crashing the peer.
-        return {decode_error{errc::malformed_json, e.what()}};
+        return Result{decode_error{errc::malformed_json, e.what()}};
     }
 }
 
@@ -494,15 +489,24 @@ std::string encode(const client_frame& frame) { return dump(frame); }
 std::string encode(const server_frame& frame) { return dump(frame); }
 
 decoded<client_frame> decode_client_frame(std::string_view text, const codec_limits& limits) {
-    return std::move(decode_frames(text, limits, client_readers, false).front());
+    return read_object<decoded<client_frame>>(
+        text, limits, [](const in_json& object) { return decode_object(object, "", client_readers); });
 }
 
 decoded<server_frame> decode_server_frame(std::string_view text, const codec_limits& limits) {
-    return std::move(decode_frames(text, limits, server_readers, false).front());
+    return read_object<decoded<server_frame>>(
+        text, limits, [](const in_json& object) { return decode_object(object, "", server_readers); });
 }
 
 std::vector<decoded<server_frame>> decode_server_frames(std::string_view text, const codec_limits& limits) {
-    return decode_frames(text, limits, server_readers, true);
+    using frames = std::vector<decoded<server_frame>>;
+    return read_object<frames>(text, limits, [](const in_json& object) {
+        const auto type = object.find("type");
+        if (type != object.end() && *type == "batch") {
+            return read_batch(object, server_readers);
+        }
+        return frames{decode_object(object, "", server_readers)};
+    });
 }
 
 std::optional<decode_error> check_history_request(const history_request_frame& request) {
