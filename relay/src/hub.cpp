@@ -303,11 +303,8 @@ void hub::handle(connection_id conn, connection_state& state, const send_frame& 
         send_to(conn, nack_frame{frame.room, frame.id, errc::token_expired, std::nullopt});
         return;
     }
-    room* chat = rooms_.find(frame.room);
-    if (chat == nullptr) {
-        send_to(conn, not_joined_error(frame.room));
-        return;
-    }
+    room* chat = joined_room(conn, frame.room);
+    if (chat == nullptr) return;
     const send_result sent = chat->send(conn, frame.id, frame.text, now);
     count_send(sent.outcome);
     perform(sent.actions);
@@ -316,22 +313,14 @@ void hub::handle(connection_id conn, connection_state& state, const send_frame& 
 void hub::handle(connection_id conn, connection_state& state, const history_request_frame& frame,
                  millis now) {
     if (expired(conn, state, frame.room, now) || !admit_request(conn, state, frame.room, now)) return;
-    const room* chat = rooms_.find(frame.room);
-    if (chat == nullptr) {
-        send_to(conn, not_joined_error(frame.room));
-        return;
-    }
-    perform(chat->history(conn, frame));
+    const room* chat = joined_room(conn, frame.room);
+    if (chat != nullptr) perform(chat->history(conn, frame));
 }
 
 void hub::handle(connection_id conn, connection_state& state, const read_frame& frame, millis now) {
     if (expired(conn, state, frame.room, now) || !admit_request(conn, state, frame.room, now)) return;
-    room* chat = rooms_.find(frame.room);
-    if (chat == nullptr) {
-        send_to(conn, not_joined_error(frame.room));
-        return;
-    }
-    perform(chat->mark_read(conn, frame.seq));
+    room* chat = joined_room(conn, frame.room);
+    if (chat != nullptr) perform(chat->mark_read(conn, frame.seq));
 }
 
 bool hub::admit_request(connection_id conn, connection_state& state, const std::string& room_id, millis now) {
