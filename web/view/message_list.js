@@ -137,7 +137,7 @@ export class MessageList {
     const startedUnread = this.unread === 0 && count > 0;
     this.unread = count;
     // Move the divider only to messages the reader has not watched arrive.
-    const watching = this.following && this.end === null && this.historyShown && document.visibilityState === 'visible';
+    const watching = this.followsNewest() && this.historyShown && document.visibilityState === 'visible';
     if (firstUnread && (startedUnread || this.dividerId === null) && !watching) this.dividerId = firstUnread;
     this.changed();
   }
@@ -171,7 +171,7 @@ export class MessageList {
     this.maybeMarkRead();
     this.extendNearEdges();
     // After a burst the newest rows grow back up to LATEST_ROWS, a frame at a time (query).
-    if (this.following && this.end === null && !this.atStart && this.order.length < LATEST_ROWS) this.changed();
+    if (this.followsNewest() && !this.atStart && this.order.length < LATEST_ROWS) this.changed();
     const ended = performance.now();
     this.renderDueAt = ended + (RENDER_SPACING - 1) * (ended - started);
   }
@@ -179,7 +179,7 @@ export class MessageList {
   // The rows of the stretch shown, as the session holds them now.
   query() {
     const { controller } = this;
-    if (this.following && this.end === null) {
+    if (this.followsNewest()) {
       // The newest rows; the oldest go a page at a time, not one per message,
       // so what a screen reader or a focused link rests on stays a while.
       let stretch = this.top > 0 ? controller.timelineFrom(this.top, LATEST_ROWS + PAGE_ROWS) : null;
@@ -298,7 +298,7 @@ export class MessageList {
     if (s.clientHeight === 0) return;  // not displayed (a hidden panel): nothing is near anything
     // Following, the window is query()'s to size; older rows are wanted
     // only while the top of the window is in view.
-    if (this.following && this.end === null && s.scrollHeight > s.clientHeight) return;
+    if (this.followsNewest() && s.scrollHeight > s.clientHeight) return;
     if (s.scrollTop < EXTEND_WITHIN_PX) {
       this.showOlder({ fromRelay: s.scrollTop < LOAD_OLDER_WITHIN_PX || s.scrollHeight <= s.clientHeight });
     } else if (this.end !== null && s.scrollHeight - s.scrollTop - s.clientHeight < EXTEND_WITHIN_PX) {
@@ -341,6 +341,11 @@ export class MessageList {
   pin() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
     this.pinnedAt = this.scroller.scrollTop;
+  }
+
+  // The reader is at the bottom of a window that ends with the newest row.
+  followsNewest() {
+    return this.following && this.end === null;
   }
 
   // ---- reading
