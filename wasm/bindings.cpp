@@ -4,9 +4,11 @@
 #include <string>
 
 #include <emscripten/bind.h>
+#include <emscripten/val.h>
 
 #include "roomchat/errc.hpp"
 #include "roomchat/protocol.hpp"
+#include "roomchat/token_subject.hpp"
 
 #include "js_session.hpp"
 
@@ -18,12 +20,19 @@ std::string error_message(const std::string& code) {
     return parsed ? std::string(roomchat::message(*parsed)) : std::string();
 }
 
+// null when the token carries no readable subject.
+emscripten::val token_subject(const std::string& token) {
+    const auto subject = roomchat::token_subject(token);
+    return subject ? emscripten::val(*subject) : emscripten::val::null();
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(roomchat) {
     using roomchat::wasm::js_session;
     emscripten::constant("protocolVersion", roomchat::protocol_version);
     emscripten::function("errorMessage", &error_message);
+    emscripten::function("tokenSubject", &token_subject);
     emscripten::class_<js_session>("SessionCore")
         .constructor<std::string, std::string, double, double>()
         .function("start", &js_session::start)
@@ -36,6 +45,7 @@ EMSCRIPTEN_BINDINGS(roomchat) {
         .function("send", &js_session::send)
         .function("retry", &js_session::retry)
         .function("markRead", &js_session::mark_read)
+        .function("setWatching", &js_session::set_watching)
         .function("loadOlder", &js_session::load_older)
         .function("setToken", &js_session::set_token)
         .function("stop", &js_session::stop)

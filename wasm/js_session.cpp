@@ -70,6 +70,7 @@ std::string js_session::retry(const std::string& id, double now) {
 }
 
 void js_session::mark_read(double seq, double now) { session_.mark_read(to_seq(seq), to_millis(now)); }
+void js_session::set_watching(bool watching, double now) { session_.set_watching(watching, to_millis(now)); }
 void js_session::load_older(double now) { session_.load_older(to_millis(now)); }
 void js_session::set_token(std::string token, double now) {
     session_.set_token(std::move(token), to_millis(now));
@@ -85,8 +86,10 @@ std::string js_session::restore(const std::string& pending, double now) {
 std::string js_session::take_frames() { return frames_json(session_.take_frames()); }
 std::string js_session::take_events() { return events_json(session_.take_events()); }
 
-std::string js_session::validate(const std::string& text) const {
-    return validation_json(session_.validate(text), text, session_.limits().max_code_points);
+std::string js_session::validate(const std::string& text, double now) const {
+    const millis at = to_millis(now);
+    return validation_json(session_.validate(text, at), text, session_.limits().max_code_points,
+                           session_.rate_wait_ms(at));
 }
 
 double js_session::rate_wait_ms(double now) const { return session_.rate_wait_ms(to_millis(now)); }

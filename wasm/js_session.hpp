@@ -25,6 +25,7 @@ public:
     std::string send(const std::string& text, double now);
     std::string retry(const std::string& id, double now);
     void mark_read(double seq, double now);
+    void set_watching(bool watching, double now);
     void load_older(double now);
     void set_token(std::string token, double now);
     void stop(double now);
@@ -33,7 +34,7 @@ public:
     std::string take_frames();
     std::string take_events();
 
-    std::string validate(const std::string& text) const;
+    std::string validate(const std::string& text, double now) const;
     double rate_wait_ms(double now) const;
     std::string state() const;
     double unread_count() const;

@@ -62,7 +62,11 @@ export type ChatEvent =
   // older() changed: a request went out, a page came, a request timed out or its connection
   // was lost, the timeline was reset, or the oldest rows were trimmed (maxTimeline).
   | { type: 'older_changed'; older: OlderState }
-  | { type: 'unread_changed'; count: number; firstUnread?: string }
+  // `divider`: the id of the message the "new messages" divider goes before. It marks where the
+  // reader's absence began: it stays while they read on (setWatching, markRead), moves when
+  // unread messages start again while they are away, and is gone once they send or the
+  // timeline resets.
+  | { type: 'unread_changed'; count: number; divider?: string }
   // `members`: the relay's list on joining (at most 1000 by default) changed by each presence
   // frame since, in no particular order; `count` is everyone present, listed or not.
   | { type: 'presence_changed'; members: User[]; count: number }
@@ -96,8 +100,10 @@ export interface Validation {
   codePoints: number;      // for the character counter: of the text as it would be sent (trimmed)
                            // when ok, of the raw text otherwise
   maxCodePoints: number;   // the relay's limit once welcomed, 500 before
-  code?: ErrorCode;        // why the send button is disabled
-  message?: string;
+  code?: ErrorCode;        // why a send would not go out now: the text's fault, else
+                           // 'rate_limited' while waitMs > 0 (for an empty text too)
+  message?: string;        // for people; with rate_limited, says in how many seconds
+  waitMs: number;          // rateWaitMs(now)
 }
 
 export interface ChatConfig {
@@ -124,6 +130,9 @@ export interface ChatSession {
   send(text: string, now: number): SendResult;
   retry(id: string, now: number): Status;
   markRead(seq: number, now: number): void;
+  // Whether the reader watches the newest messages (they are on screen and the page is
+  // visible). While they do, each message is read as it arrives, with no unread_changed.
+  setWatching(watching: boolean, now: number): void;
   // Asks for the page before the oldest row when older() is 'available'; an answer that does
   // not come within 10 s is given up ('available' again).
   loadOlder(now: number): void;
@@ -136,7 +145,7 @@ export interface ChatSession {
   takeFrames(): string[];
   takeEvents(): ChatEvent[];
 
-  validate(text: string): Validation;
+  validate(text: string, now: number): Validation;
   // Milliseconds until a send would go out at once: the local rate limit's
   // wait or the relay's retry-after, whichever is longer.
   rateWaitMs(now: number): number;
@@ -164,6 +173,9 @@ export interface RoomchatModule {
   createSession(config: ChatConfig): ChatSession;
   // One English sentence for people; '' for a code this module does not know.
   errorMessage(code: ErrorCode): string;
+  // The `sub` claim of a JWT, read without verifying it (the relay verifies): whose unsent
+  // messages a page may store. null when the token has no valid one.
+  tokenSubject(token: string): string | null;
   protocolVersion: number;
   // The module object also carries Emscripten's and embind's internals
   // (SessionCore, HEAP views, ...); they are not part of this API.

@@ -15,6 +15,7 @@ Module['createSession'] = function (config) {
     send: (text, now) => JSON.parse(core.send(text, now)),
     retry: (id, now) => JSON.parse(core.retry(id, now)),
     markRead: (seq, now) => core.markRead(seq, now),
+    setWatching: (watching, now) => core.setWatching(watching, now),
     loadOlder: (now) => core.loadOlder(now),
     setToken: (token, now) => core.setToken(token, now),
     stop: (now) => core.stop(now),
@@ -24,7 +25,7 @@ Module['createSession'] = function (config) {
     takeFrames: () => JSON.parse(core.takeFrames()),
     takeEvents: () => JSON.parse(core.takeEvents()),
 
-    validate: (text) => JSON.parse(core.validate(text)),
+    validate: (text, now) => JSON.parse(core.validate(text, now)),
     rateWaitMs: (now) => core.rateWaitMs(now),
     state: () => core.state(),
     unreadCount: () => core.unreadCount(),

@@ -69,7 +69,7 @@ json event_json(const client_event& event) {
                 return json{{"type", "older_changed"}, {"older", str(to_string(e.state))}};
             } else if constexpr (std::is_same_v<E, events::unread_changed>) {
                 json out{{"type", "unread_changed"}, {"count", e.count}};
-                if (e.first_unread) out["firstUnread"] = e.first_unread->to_string();
+                if (e.divider) out["divider"] = e.divider->to_string();
                 return out;
             } else if constexpr (std::is_same_v<E, events::presence_changed>) {
                 json members = json::array();
@@ -177,14 +177,15 @@ result<std::vector<pending_message>> pending_from_json(std::string_view text) {
 }
 
 std::string validation_json(const result<std::string>& normalized, std::string_view text,
-                            std::size_t max_code_points) {
+                            std::size_t max_code_points, std::uint32_t wait_ms) {
     // The counter shows what would be sent; a rejected text has no normalised form.
     json out{{"ok", normalized.ok()},
              {"codePoints", count_code_points(normalized ? std::string_view(*normalized) : text)},
-             {"maxCodePoints", max_code_points}};
+             {"maxCodePoints", max_code_points},
+             {"waitMs", wait_ms}};
     if (!normalized) {
         out["code"] = str(to_string(normalized.error()));
-        out["message"] = str(message(normalized.error()));
+        out["message"] = message(normalized.error(), wait_ms);
     }
     return dump(out);
 }

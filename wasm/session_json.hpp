@@ -4,6 +4,7 @@
 // Nothing here throws: strings that are not valid UTF-8 are replaced, not rejected.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,7 +23,7 @@ std::string deadline_json(const std::optional<millis>& deadline);          // nu
 std::string send_result_json(const result<message_id>& sent);              // SendResult
 std::string status_json(const status& outcome);                            // Status
 std::string validation_json(const result<std::string>& normalized, std::string_view text,
-                            std::size_t max_code_points);  // Validation
+                            std::size_t max_code_points, std::uint32_t wait_ms);  // Validation
 
 std::string pending_json(const std::vector<pending_message>& messages);  // PendingMessage[]
 std::string restore_result_json(const result<std::size_t>& restored);    // RestoreResult

@@ -14,18 +14,6 @@
 
 const PREFIX = 'roomchat.pending:';
 
-// The `sub` claim of a JWT, read without verifying (the relay verifies);
-// null when the token does not carry one.
-export function tokenSubject(token) {
-  try {
-    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0))));
-    return typeof claims.sub === 'string' && claims.sub !== '' ? claims.sub : null;
-  } catch {
-    return null;
-  }
-}
-
 export class PendingStore {
   // `storage`: 'session' or 'local'.
   constructor({ url, room, user, storage }) {

@@ -6,7 +6,7 @@
 // It loads its stylesheet and the wasm core from next to this file, so a
 // host page only needs the import. See docs/embedding.md.
 
-import { PendingStore, tokenSubject } from './pending_store.js';
+import { PendingStore } from './pending_store.js';
 import createRoomchat from './roomchat.js';
 import { Transport } from './transport.js';
 import { ChatView } from './view/chat_view.js';
@@ -87,7 +87,7 @@ export async function mountChat(
   }
   const session = roomchat.createSession({ room, token });
   // Without a readable subject nothing is stored: better lost on reload than shown as someone else.
-  const user = tokenSubject(token);
+  const user = roomchat.tokenSubject(token);
   const store = user === null ? null : new PendingStore({ url, room, user, storage: pendingStorage });
   const onEvents = (events) => {
     view.handle(events);
@@ -113,11 +113,9 @@ export async function mountChat(
   const controller = {
     send: (text) => transport.run((s, now) => s.send(text, now)),
     retry: (id) => transport.run((s, now) => s.retry(id, now)),
-    markRead: (seq) => transport.run((s, now) => s.markRead(seq, now)),
+    setWatching: (watching) => transport.run((s, now) => s.setWatching(watching, now)),
     loadOlder: () => transport.run((s, now) => s.loadOlder(now)),
-    validate: (text) => session.validate(text),
-    rateWaitMs: () => session.rateWaitMs(Date.now()),
-    unreadCount: () => session.unreadCount(),
+    validate: (text) => session.validate(text, Date.now()),
     timelineLatest: (count) => session.timelineLatest(count),
     timelineFrom: (seq, count) => session.timelineFrom(seq, count),
     timelineBefore: (seq, count) => session.timelineBefore(seq, count),

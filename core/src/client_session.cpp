@@ -324,7 +324,7 @@ void client_session::handle(const welcome_frame& frame, millis now) {
         }
         // Another user's token: what is ours and what unread changed.
         unread_.recount(timeline_.messages(), self_id());
-        refresh_unread();
+        refresh_unread(now);
     }
     if (link_ == link_phase::authenticating) {
         link_ = link_phase::joining;
@@ -355,7 +355,7 @@ void client_session::handle(const joined_frame& frame, millis now) {
     } else {
         unread_.advance(frame.read_seq, timeline_.messages(), self_id());
     }
-    refresh_unread();
+    refresh_unread(now);
     if (link_ == link_phase::joining) {
         got_joined_ = true;
         maybe_online(now);
@@ -372,15 +372,13 @@ void client_session::start_epoch(const std::string& epoch) {
         return;
     }
     room_started_over_ = true;
-    const bool had_unread = unread_.summary().count > 0;
     timeline_ = detail::timeline{};
     unread_ = detail::unread_tracker{};
+    divider_.reset();
     older_available_ = false;
     older_request_deadline_.reset();
     emit(events::timeline_reset{reset_reason::epoch_changed});
-    if (had_unread) {
-        emit(events::unread_changed{0, std::nullopt});
-    }
+    announce_unread();
     announce_older();
 }
 
@@ -399,7 +397,7 @@ void client_session::handle(const history_frame& frame, millis now) {
         older_available_ = frame.has_more;
         merge_page(frame);  // not trimmed: the reader asked for these
         emit(events::history_loaded{frame.mode, frame.messages.size(), older_available_});
-        refresh_unread();
+        refresh_unread(now);
         announce_older();
         return;
     }
@@ -408,12 +406,13 @@ void client_session::handle(const history_frame& frame, millis now) {
     if (frame.truncated && timeline_.based()) {
         timeline_.reset();
         unread_.forget_messages();
+        divider_.reset();
         emit(events::timeline_reset{reset_reason::history_truncated});
     }
     merge_page(frame);
     trim_timeline();
     emit(events::history_loaded{frame.mode, frame.messages.size(), older_available_});
-    refresh_unread();
+    refresh_unread(now);
     announce_older();
 
     if (link_ == link_phase::joining) {
@@ -508,7 +507,7 @@ void client_session::handle(const ack_frame& frame, millis now) {
     if (shown) {
         emit_sequenced(message);
         trim_timeline();
-        refresh_unread();
+        refresh_unread(now);
         announce_older();
     }
     check_gap(now);
@@ -548,7 +547,7 @@ void client_session::handle(const message_frame& frame, millis now) {
     }
     merge(frame.message);
     trim_timeline();
-    refresh_unread();
+    refresh_unread(now);
     announce_older();
     check_gap(now);
 }
@@ -566,9 +565,9 @@ void client_session::handle(const presence_frame& frame, millis /*now*/) {
     emit(events::presence_changed{members_, member_count_});
 }
 
-void client_session::handle(const read_marker_frame& frame, millis /*now*/) {
+void client_session::handle(const read_marker_frame& frame, millis now) {
     if (frame.room == config_.room && unread_.advance(frame.seq, timeline_.messages(), self_id())) {
-        refresh_unread();
+        refresh_unread(now);
     }
 }
 
@@ -659,9 +658,27 @@ void client_session::check_gap(millis now) {
     gap_request_deadline_ = now + config_.request_timeout_ms;
 }
 
-void client_session::refresh_unread() {
-    if (auto summary = unread_.take_change()) {
-        emit(events::unread_changed{summary->count, summary->first_unread});
+// After anything that may change what is unread. While the reader watches,
+// what arrived is read; otherwise the divider goes before the oldest unread
+// message when there was nothing unread before (or no divider).
+void client_session::refresh_unread(millis now) {
+    if (watching_ && !timeline_.messages().empty()) {
+        advance_read(timeline_.messages().rbegin()->first, now);
+    }
+    const auto summary = unread_.summary();
+    const bool unread_started = unread_announced_.count == 0 && summary.count > 0;
+    if (!watching_ && summary.first_unread && (unread_started || !divider_)) {
+        divider_ = summary.first_unread;
+    }
+    announce_unread();
+}
+
+// The UI hears of changes only.
+void client_session::announce_unread() {
+    events::unread_changed now{unread_.summary().count, divider_};
+    if (!(now == unread_announced_)) {
+        unread_announced_ = now;
+        emit(std::move(now));
     }
 }
 
@@ -681,6 +698,11 @@ result<message_id> client_session::send(std::string_view text, millis now) {
         return normalized.error();
     }
     const auto id = message_id::generate(random_);
+    divider_.reset();
+    if (!timeline_.messages().empty()) {
+        advance_read(timeline_.messages().rbegin()->first, now);
+    }
+    announce_unread();
     outbox_.add(id, std::move(normalized).value(), now);
     pump_outbox(now);
     if (outbox_.find(id)->state == delivery_state::queued) {
@@ -729,13 +751,23 @@ result<std::size_t> client_session::restore(const std::vector<pending_message>& 
 }
 
 void client_session::mark_read(seq_t seq, millis now) {
+    advance_read(seq, now);
+    refresh_unread(now);
+}
+
+void client_session::set_watching(bool watching, millis now) {
+    if (watching != watching_) {
+        watching_ = watching;
+        refresh_unread(now);
+    }
+}
+
+void client_session::advance_read(seq_t seq, millis now) {
     // A marker beyond every known message would hide the next ones.
     seq = std::min(seq, timeline_.newest_known());
-    if (!unread_.advance(seq, timeline_.messages(), self_id())) {
-        return;
+    if (unread_.advance(seq, timeline_.messages(), self_id())) {
+        send_read(now);
     }
-    refresh_unread();
-    send_read(now);
 }
 
 // Offline, the next joined compares markers and sends ours if it is ahead.
@@ -822,8 +854,12 @@ std::vector<std::string> client_session::take_frames() { return std::exchange(fr
 
 std::vector<client_event> client_session::take_events() { return std::exchange(events_, {}); }
 
-result<std::string> client_session::validate(std::string_view text) const {
-    return normalize_text(text, config_.text);
+result<std::string> client_session::validate(std::string_view text, millis now) const {
+    auto normalized = normalize_text(text, config_.text);
+    if ((normalized || normalized.error() == errc::empty_text) && rate_wait_ms(now) > 0) {
+        return errc::rate_limited;
+    }
+    return normalized;
 }
 
 std::uint32_t client_session::rate_wait_ms(millis now) const {

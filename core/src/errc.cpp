@@ -141,6 +141,15 @@ std::string_view message(errc code) noexcept {
     return {};
 }
 
+std::string message(errc code, std::uint32_t retry_after_ms) {
+    std::string text(message(code));
+    if (code == errc::rate_limited && retry_after_ms > 0) {
+        const std::uint32_t seconds = retry_after_ms / 1000 + (retry_after_ms % 1000 != 0 ? 1 : 0);
+        text += " You can send again in " + std::to_string(seconds) + " s.";
+    }
+    return text;
+}
+
 std::optional<errc> errc_from_string(std::string_view name) noexcept {
     if (name.empty()) {
         return std::nullopt;

@@ -139,13 +139,4 @@ unread_summary unread_tracker::summary() const {
                           first_ ? std::optional<message_id>(first_->second) : std::nullopt};
 }
 
-std::optional<unread_summary> unread_tracker::take_change() {
-    auto now = summary();
-    if (now == taken_) {
-        return std::nullopt;
-    }
-    taken_ = now;
-    return now;
-}
-
 }  // namespace roomchat::detail

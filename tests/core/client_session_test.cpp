@@ -176,8 +176,8 @@ TEST_F(session_test, welcome_sets_identity_and_limits_then_joins_without_since) 
     EXPECT_EQ(joins[0].since, std::nullopt);
 
     EXPECT_EQ(s().limits().max_code_points, 10U);
-    EXPECT_TRUE(s().validate("0123456789").ok());
-    EXPECT_EQ(s().validate("0123456789a").error(), errc::text_too_long);
+    EXPECT_TRUE(s().validate("0123456789", 0).ok());
+    EXPECT_EQ(s().validate("0123456789a", 0).error(), errc::text_too_long);
     EXPECT_EQ(s().state(), connection_state::connecting);
 }
 
@@ -575,6 +575,11 @@ TEST_F(session_test, the_local_rate_limit_holds_messages_and_says_until_when) {
     deliver(welcome(500, rate_limit_config{2, 1000}),
             100);  // re-auth: the same settings keep the spent tokens
     EXPECT_GT(s().rate_wait_ms(100), 0U);
+    // What the composer shows meanwhile: the wait, unless the text itself is wrong.
+    EXPECT_EQ(s().validate("next", 100).error(), errc::rate_limited);
+    EXPECT_EQ(s().validate("  ", 100).error(), errc::rate_limited);
+    EXPECT_EQ(s().validate(std::string(501, 'x'), 100).error(), errc::text_too_long);
+    EXPECT_EQ(s().validate("next", 1100).value(), "next");
 
     EXPECT_EQ(s().next_deadline(), 1100);
     s().on_timer(1100);
@@ -992,16 +997,90 @@ TEST_F(session_test, live_messages_before_the_first_page_wait_for_it) {
 TEST_F(session_test, unread_counts_others_messages_after_the_read_marker) {
     go_online(0, from_bob(1, 5), 3);
     EXPECT_EQ(s().unread_count(), 2U);
-    const auto id = send_now("mine", 1);
-    deliver(ack_frame{"lobby", room_epoch, id, 6, 2}, 2);
-    EXPECT_EQ(s().unread_count(), 2U);  // our own message is not unread
+    // Our own message from another tab is not unread.
+    deliver(message_frame{"lobby", chat_message{6, id_of(6), me, "from my other tab", 6}}, 2);
+    EXPECT_EQ(s().unread_count(), 2U);
     EXPECT_TRUE(only<events::unread_changed>(events()).empty());
 
     deliver(message_frame{"lobby", from_bob(7)}, 3);
     const auto changed = only<events::unread_changed>(events());
     ASSERT_EQ(changed.size(), 1U);
     EXPECT_EQ(changed[0].count, 3U);
-    EXPECT_EQ(changed[0].first_unread, from_bob(4).id);
+    EXPECT_EQ(changed[0].divider, from_bob(4).id);
+}
+
+TEST_F(session_test, the_divider_stays_where_the_unread_began_while_the_reader_reads_on) {
+    go_online(0, from_bob(1, 5), 2);
+    EXPECT_EQ(s().unread_count(), 3U);
+    s().mark_read(4, 1);
+    auto changed = only<events::unread_changed>(events());
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0], (events::unread_changed{1, from_bob(3).id}));
+    s().mark_read(5, 2);
+    changed = only<events::unread_changed>(events());
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0], (events::unread_changed{0, from_bob(3).id})) << "read, and still marked";
+    // Unread starts again while the reader is away: the divider moves there.
+    deliver(message_frame{"lobby", from_bob(6)}, 3);
+    changed = only<events::unread_changed>(events());
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0], (events::unread_changed{1, from_bob(6).id}));
+    deliver(message_frame{"lobby", from_bob(7)}, 4);
+    changed = only<events::unread_changed>(events());
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0], (events::unread_changed{2, from_bob(6).id}));
+}
+
+TEST_F(session_test, while_watching_arrivals_are_read_and_the_divider_stays) {
+    go_online(0, from_bob(1, 3), 1);
+    s().set_watching(true, 1);
+    auto changed = only<events::unread_changed>(events());
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0], (events::unread_changed{0, from_bob(2).id}));
+    auto reads = only<read_frame>(frames());
+    ASSERT_EQ(reads.size(), 1U);
+    EXPECT_EQ(reads[0].seq, 3U);
+
+    deliver(message_frame{"lobby", from_bob(4)}, 2);
+    EXPECT_EQ(s().unread_count(), 0U);
+    EXPECT_TRUE(only<events::unread_changed>(events()).empty()) << "no flash of unread while watching";
+    EXPECT_TRUE(only<read_frame>(frames()).empty()) << "at most one read frame per read interval";
+    s().on_timer(2 + 1'000);  // config_.read_interval_ms after the last one
+    reads = only<read_frame>(frames());
+    ASSERT_EQ(reads.size(), 1U);
+    EXPECT_EQ(reads[0].seq, 4U);
+
+    s().set_watching(false, 3'000);
+    deliver(message_frame{"lobby", from_bob(5)}, 3'001);
+    changed = only<events::unread_changed>(events());
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0], (events::unread_changed{1, from_bob(5).id})) << "away again: the divider moves";
+    s().set_watching(false, 3'002);
+    EXPECT_TRUE(events().empty());
+}
+
+TEST_F(session_test, sending_reads_the_room_and_clears_the_divider) {
+    go_online(0, from_bob(1, 3));
+    EXPECT_EQ(s().unread_count(), 3U);
+    events();
+    send_now("seen it", 1);
+    const auto changed = only<events::unread_changed>(events());
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0], (events::unread_changed{0, std::nullopt}));
+    const auto reads = only<read_frame>(frames());
+    ASSERT_EQ(reads.size(), 1U);
+    EXPECT_EQ(reads[0].seq, 3U);
+}
+
+TEST_F(session_test, a_reset_timeline_takes_the_divider_with_it) {
+    go_online(0, from_bob(1, 3));
+    s().mark_read(3, 1);
+    events();
+    deliver(history_frame{"lobby", room_epoch, history_mode::after, from_bob(100, 101), true, false}, 2);
+    const auto changed = only<events::unread_changed>(events());
+    ASSERT_FALSE(changed.empty());
+    EXPECT_EQ(changed.back(), (events::unread_changed{2, from_bob(100).id}))
+        << "the old divider went with its rows; the new unread start gets one";
 }
 
 TEST_F(session_test, mark_read_moves_forward_only_and_tells_the_relay) {
@@ -1015,7 +1094,7 @@ TEST_F(session_test, mark_read_moves_forward_only_and_tells_the_relay) {
     const auto changed = only<events::unread_changed>(events());
     ASSERT_EQ(changed.size(), 1U);
     EXPECT_EQ(changed[0].count, 1U);
-    EXPECT_EQ(changed[0].first_unread, from_bob(5).id);
+    EXPECT_EQ(changed[0].divider, from_bob(2).id) << "where the unread began";
 
     s().mark_read(2, 11);
     s().mark_read(4, 11);
@@ -1040,7 +1119,7 @@ TEST_F(session_test, another_tab_moving_the_marker_updates_unread) {
     const auto changed = only<events::unread_changed>(events());
     ASSERT_EQ(changed.size(), 1U);
     EXPECT_EQ(changed[0].count, 0U);
-    EXPECT_EQ(changed[0].first_unread, std::nullopt);
+    EXPECT_EQ(changed[0].divider, from_bob(1).id) << "read elsewhere; still shows where it began";
     deliver(read_marker_frame{"lobby", 2}, 4);
     EXPECT_TRUE(events().empty());
     EXPECT_TRUE(frames().empty());  // the relay already knows
@@ -1324,6 +1403,20 @@ TEST_F(session_test, a_rejoin_names_the_epoch_its_since_counts_in) {
     EXPECT_EQ(joins[0].epoch, room_epoch);
 }
 
+TEST_F(session_test, a_new_epoch_clears_the_unread_count_and_the_divider) {
+    go_online(0, from_bob(1, 3));
+    EXPECT_EQ(s().unread_count(), 3U);
+    s().transport_closed(10);
+    s().on_timer(*s().next_deadline());
+    s().transport_opened(1000);
+    deliver(welcome(), 1000);
+    events();
+    deliver(joined_frame{"lobby", "epoch-2", {me, bob}, 2, 0, 0}, 1000);
+    const auto unread = only<events::unread_changed>(events());
+    ASSERT_EQ(unread.size(), 1U);
+    EXPECT_EQ(unread[0], (events::unread_changed{0, std::nullopt}));
+}
+
 TEST_F(session_test, a_new_epoch_starts_the_timeline_over_and_sends_pending_messages_into_it) {
     go_online(0, from_bob(1, 4), 2);
     const message_id acked = send_now("made it before the crash", 5);
@@ -1341,9 +1434,8 @@ TEST_F(session_test, a_new_epoch_starts_the_timeline_over_and_sends_pending_mess
     const auto resets = only<events::timeline_reset>(ev);
     ASSERT_EQ(resets.size(), 1U);
     EXPECT_EQ(resets[0].reason, reset_reason::epoch_changed);
-    const auto unread = only<events::unread_changed>(ev);
-    ASSERT_EQ(unread.size(), 1U);
-    EXPECT_EQ(unread[0].count, 0U);
+    EXPECT_TRUE(only<events::unread_changed>(ev).empty()) << "sending read the room: nothing to clear";
+    EXPECT_EQ(s().unread_count(), 0U);
     EXPECT_TRUE(only<read_frame>(frames()).empty()) << "the old marker means nothing in the new epoch";
 
     const chat_message first{1, id_of(200), bob, "first of the new epoch", 1000};
@@ -1595,12 +1687,12 @@ TEST_F(long_session_test, unread_stays_true_across_trims) {
     auto changed = only<events::unread_changed>(events());
     ASSERT_FALSE(changed.empty());
     EXPECT_EQ(changed.back().count, 5U) << "trimmed, not read";
-    EXPECT_EQ(changed.back().first_unread, from_bob(3).id) << "the divider goes before the oldest held";
+    EXPECT_EQ(changed.back().divider, from_bob(1).id) << "placed when unread began; trimmed since";
     s().mark_read(4, 10);
     changed = only<events::unread_changed>(events());
     ASSERT_EQ(changed.size(), 1U);
     EXPECT_EQ(changed[0].count, 1U);
-    EXPECT_EQ(changed[0].first_unread, from_bob(5).id);
+    EXPECT_EQ(changed[0].divider, from_bob(1).id);
 }
 
 TEST_F(long_session_test, ten_thousand_messages_cost_the_same_each_and_count_exactly) {
@@ -1617,7 +1709,7 @@ TEST_F(long_session_test, ten_thousand_messages_cost_the_same_each_and_count_exa
     const auto changed = only<events::unread_changed>(events());
     ASSERT_FALSE(changed.empty());
     EXPECT_EQ(changed.back().count, 5'000U);
-    EXPECT_EQ(changed.back().first_unread, from_bob(9'901).id);
+    EXPECT_EQ(changed.back().divider, from_bob(1).id) << "where unread began, long trimmed";
     s().mark_read(10'000, 20'000);
     EXPECT_EQ(s().unread_count(), 0U);
 }

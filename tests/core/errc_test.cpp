@@ -83,5 +83,13 @@ TEST(errc, only_timing_and_relay_state_codes_are_retryable) {
     }
 }
 
+TEST(errc, a_rate_limit_says_when_sending_works_again_in_whole_seconds_rounded_up) {
+    EXPECT_EQ(message(errc::rate_limited, 1), "You are sending too fast. You can send again in 1 s.");
+    EXPECT_EQ(message(errc::rate_limited, 1000), "You are sending too fast. You can send again in 1 s.");
+    EXPECT_EQ(message(errc::rate_limited, 1001), "You are sending too fast. You can send again in 2 s.");
+    EXPECT_EQ(message(errc::rate_limited, 0), message(errc::rate_limited));
+    EXPECT_EQ(message(errc::text_too_long, 5000), message(errc::text_too_long)) << "only waiting codes wait";
+}
+
 }  // namespace
 }  // namespace roomchat

@@ -47,30 +47,21 @@ TEST(unread, counts_messages_from_others_after_the_marker) {
          std::map<seq_t, std::string>{{1, "bob"}, {2, "bob"}, {3, "me"}, {4, "bob"}, {5, "cy"}}) {
         f.insert(seq, author);
     }
-    const auto summary = f.tracker.take_change();
-    ASSERT_TRUE(summary);
-    EXPECT_EQ(summary->count, 2U);
-    EXPECT_EQ(summary->first_unread, id_of(4));
-    EXPECT_EQ(f.tracker.summary(), *summary);
+    EXPECT_EQ(f.tracker.summary(), (unread_summary{2, id_of(4)}));
 }
 
-TEST(unread, reports_only_changes) {
+TEST(unread, reading_everything_leaves_no_first_unread) {
     fixture f;
     f.insert(1, "bob");
-    EXPECT_TRUE(f.tracker.take_change());
-    EXPECT_FALSE(f.tracker.take_change());
+    EXPECT_EQ(f.tracker.summary(), (unread_summary{1, id_of(1)}));
     f.advance(1);
-    const auto summary = f.tracker.take_change();
-    ASSERT_TRUE(summary);
-    EXPECT_EQ(summary->count, 0U);
-    EXPECT_EQ(summary->first_unread, std::nullopt);
+    EXPECT_EQ(f.tracker.summary(), (unread_summary{0, std::nullopt}));
 }
 
-TEST(unread, nothing_unread_at_first_is_no_change) {
+TEST(unread, own_messages_are_never_unread) {
     fixture f;
-    EXPECT_FALSE(f.tracker.take_change());
     f.insert(1, "me");
-    EXPECT_FALSE(f.tracker.take_change());
+    EXPECT_EQ(f.tracker.summary(), (unread_summary{0, std::nullopt}));
 }
 
 TEST(unread, the_marker_only_moves_forward) {
@@ -123,12 +114,9 @@ TEST(unread, trimmed_unread_messages_still_count_and_the_divider_moves_to_the_ol
         f.insert(seq, seq == 4 ? "me" : "bob");
     }
     f.advance(1);
-    ASSERT_EQ(f.tracker.take_change(), (unread_summary{4, id_of(2)}));
+    ASSERT_EQ(f.tracker.summary(), (unread_summary{4, id_of(2)}));
     f.trim(2);  // 2, 3 and our 4 go; 5 and 6 stay
-    const auto summary = f.tracker.take_change();
-    ASSERT_TRUE(summary);
-    EXPECT_EQ(summary->count, 4U);
-    EXPECT_EQ(summary->first_unread, id_of(5));
+    EXPECT_EQ(f.tracker.summary(), (unread_summary{4, id_of(5)}));
 }
 
 TEST(unread, trimming_read_or_own_messages_changes_nothing) {
@@ -137,9 +125,7 @@ TEST(unread, trimming_read_or_own_messages_changes_nothing) {
     f.insert(2, "me");
     f.insert(3, "bob");
     f.advance(1);
-    f.tracker.take_change();
     f.trim(1);  // read 1 and our 2 go
-    EXPECT_FALSE(f.tracker.take_change());
     EXPECT_EQ(f.tracker.summary(), (unread_summary{1, id_of(3)}));
 }
 

@@ -97,7 +97,12 @@ public:
                 session_.load_older(now_);
                 break;
             case 10:
-                session_.mark_read(pick_seq(), now_);
+                if (in_.ConsumeBool()) {
+                    session_.mark_read(pick_seq(), now_);
+                } else {
+                    watching_ = in_.ConsumeBool();
+                    session_.set_watching(watching_, now_);
+                }
                 break;
             case 11:
                 session_.set_token(in_.ConsumeRandomLengthString(16), now_);
@@ -117,6 +122,7 @@ public:
         }
         drain();
         check_timeline();
+        check(!watching_ || session_.unread_count() == 0, "a watching reader has read everything");
     }
 
 private:
@@ -496,6 +502,7 @@ private:
     std::uint64_t random_state_ = 0x726f6f6d63686174ULL;
     client_session session_;
     millis now_ = start_time;
+    bool watching_ = false;  // what set_watching() was last told
 
     link link_ = link::closed;
     std::optional<std::string> epoch_here_;  // this connection's

@@ -18,10 +18,10 @@ test('messages from others count as unread and mark where the divider goes', () 
   const driver = online();
   const first = driver.receive(messageFrame(fromBob(1)));
   assert.deepEqual(lastOfType(first.events, 'unread_changed'),
-    { type: 'unread_changed', count: 1, firstUnread: otherId(1) });
+    { type: 'unread_changed', count: 1, divider: otherId(1) });
   const second = driver.receive(messageFrame(fromBob(2)));
   assert.deepEqual(lastOfType(second.events, 'unread_changed'),
-    { type: 'unread_changed', count: 2, firstUnread: otherId(1) });
+    { type: 'unread_changed', count: 2, divider: otherId(1) });
   assert.equal(driver.session.unreadCount(), 2);
 });
 
@@ -41,12 +41,30 @@ test('markRead sends the read marker and clears what it covers', () => {
   const partly = driver.call('markRead', 2);
   assert.deepEqual(partly.frames.filter((f) => f.type === 'read'), [{ type: 'read', room: 'lobby', seq: 2 }]);
   assert.deepEqual(lastOfType(partly.events, 'unread_changed'),
-    { type: 'unread_changed', count: 1, firstUnread: otherId(3) });
+    { type: 'unread_changed', count: 1, divider: otherId(1) }, 'the divider stays where the unread began');
 
   const fully = driver.call('markRead', 3);
-  assert.equal(lastOfType(fully.events, 'unread_changed').count, 0);
-  assert.equal(lastOfType(fully.events, 'unread_changed').firstUnread, undefined);
+  assert.deepEqual(lastOfType(fully.events, 'unread_changed'), { type: 'unread_changed', count: 0, divider: otherId(1) });
   assert.equal(driver.session.unreadCount(), 0);
+});
+
+test('a watching reader reads what arrives; sending clears the divider', () => {
+  const driver = online();
+  driver.receive(messageFrame(fromBob(1)));
+  const watching = driver.call('setWatching', true);
+  assert.deepEqual(watching.frames.filter((f) => f.type === 'read'), [{ type: 'read', room: 'lobby', seq: 1 }]);
+  assert.deepEqual(lastOfType(watching.events, 'unread_changed'), { type: 'unread_changed', count: 0, divider: otherId(1) });
+  const arrived = driver.receive(messageFrame(fromBob(2)));
+  assert.equal(lastOfType(arrived.events, 'unread_changed'), undefined);
+  assert.equal(driver.session.unreadCount(), 0);
+  const sent = driver.call('send', 'seen');
+  assert.deepEqual(lastOfType(sent.events, 'unread_changed'), { type: 'unread_changed', count: 0 });
+});
+
+test('tokenSubject reads the sub claim, and nothing from what is not a JWT', () => {
+  const payload = Buffer.from(JSON.stringify({ sub: 'ann', name: 'Ann' })).toString('base64url');
+  assert.equal(roomchat.tokenSubject(`eyJhbGciOiJIUzI1NiJ9.${payload}.sig`), 'ann');
+  assert.equal(roomchat.tokenSubject('not-a-jwt'), null);
 });
 
 test('the read marker from join counts only the history after it', () => {

@@ -33,21 +33,23 @@ for (const [code, text] of rejected) {
 test('validate explains the send button and feeds the character counter', () => {
   const driver = online();
   const { session } = driver;
-  assert.deepEqual(session.validate('héllo 👋'), { ok: true, codePoints: 7, maxCodePoints: 500 });
-  assert.deepEqual(session.validate(''),
-    { ok: false, codePoints: 0, maxCodePoints: 500, code: 'empty_text', message: roomchat.errorMessage('empty_text') });
-  const long = session.validate('é'.repeat(501));
+  const { now } = driver;
+  assert.deepEqual(session.validate('héllo 👋', now), { ok: true, codePoints: 7, maxCodePoints: 500, waitMs: 0 });
+  assert.deepEqual(session.validate('', now), {
+    ok: false, codePoints: 0, maxCodePoints: 500, waitMs: 0, code: 'empty_text', message: roomchat.errorMessage('empty_text'),
+  });
+  const long = session.validate('é'.repeat(501), now);
   assert.equal(long.ok, false);
   assert.equal(long.code, 'text_too_long');
   assert.equal(long.codePoints, 501);
-  assert.equal(session.validate('é'.repeat(500)).ok, true);
+  assert.equal(session.validate('é'.repeat(500), now).ok, true);
 });
 
 test('the limits of the relay welcome replace the defaults', () => {
   const driver = online({ maxText: 10 });
-  assert.equal(driver.session.validate('0123456789').ok, true);
-  assert.deepEqual(driver.session.validate('0123456789a').code, 'text_too_long');
-  assert.equal(driver.session.validate('abc').maxCodePoints, 10);
+  assert.equal(driver.session.validate('0123456789', driver.now).ok, true);
+  assert.deepEqual(driver.session.validate('0123456789a', driver.now).code, 'text_too_long');
+  assert.equal(driver.session.validate('abc', driver.now).maxCodePoints, 10);
   assert.equal(driver.call('send', '0123456789a').value.code, 'text_too_long');
 });
 
@@ -61,6 +63,13 @@ test('over the rate limit the message is held, the UI is warned and it goes out 
     driver.receive(ack(sent.value.id, ids.length));
   }
   assert.equal(driver.session.rateWaitMs(driver.now) > 0, true);
+  // Meanwhile the composer says why, and for how long, in the core's words.
+  const waiting = driver.session.validate('three', driver.now);
+  assert.equal(waiting.ok, false);
+  assert.equal(waiting.code, 'rate_limited');
+  assert.equal(waiting.waitMs, driver.session.rateWaitMs(driver.now));
+  assert.match(waiting.message, /^You are sending too fast\. You can send again in 1 s\.$/);
+  assert.equal(driver.session.validate('x'.repeat(501), driver.now).code, 'text_too_long', "the text's own fault first");
 
   const held = driver.call('send', 'three');
   assert.equal(held.value.ok, true, 'the message is accepted, only delayed');

@@ -66,7 +66,7 @@ export class ChatView {
       this.composer.element,
       this.announcer.element,
     );
-    this.onVisible = () => this.list.maybeMarkRead();
+    this.onVisible = () => this.list.updateWatching();
     document.addEventListener('visibilitychange', this.onVisible);
     window.addEventListener('focus', this.onVisible);
   }
@@ -121,7 +121,7 @@ export class ChatView {
           this.onTokenExpired();
           break;
         case 'rate_limited':
-          this.composer.rateLimited(event.retryAt);
+          this.composer.rateLimited();
           break;
         case 'error':
           if (event.code === 'token_expired') this.onTokenExpired();

@@ -1,10 +1,9 @@
 // The message input: Enter sends, Shift+Enter adds a line. Whether the text
 // can be sent, the character count and the rate-limit wait all come from the
-// session (validate, rateWaitMs); this only shows them.
+// session (validate); this only shows them.
 
 import { el, uid } from './dom.js';
 import { icon } from './icons.js';
-import { secondsUntil } from './format.js';
 
 const COUNTER_FROM = 0.8;  // show the counter from 80% of the limit
 const MAX_INPUT_HEIGHT_PX = 140;
@@ -55,10 +54,10 @@ export class Composer {
     this.input.focus();
   }
 
-  // rate_limited event: the held message goes out by itself at retryAt.
-  rateLimited(retryAt) {
-    this.announcer.error(rateLimitMessage(this.controller, secondsUntil(retryAt)));
-    this.refresh();
+  // rate_limited event: the held message goes out by itself when the wait ends.
+  rateLimited() {
+    const blocked = this.refresh();
+    if (blocked?.code === 'rate_limited') this.announcer.error(blocked.message);
   }
 
   onKeyDown(event) {
@@ -91,9 +90,7 @@ export class Composer {
   // blocked right now ({code, message}) or null.
   refresh() {
     const check = this.controller.validate(this.input.value);
-    const now = Date.now();
-    const waitUntil = now + this.controller.rateWaitMs();
-    const waitSeconds = secondsUntil(waitUntil, now);
+    const waiting = check.waitMs > 0;
 
     this.counter.hidden = check.codePoints < check.maxCodePoints * COUNTER_FROM;
     this.counter.textContent = `${check.codePoints} / ${check.maxCodePoints}`;
@@ -102,24 +99,21 @@ export class Composer {
     let blocked = null;
     if (!check.ok && check.code !== 'empty_text') {
       blocked = { code: check.code, message: check.message };
-      this.showReason('error', check.message);
-    } else if (waitSeconds > 0) {
-      blocked = { code: 'rate_limited', message: rateLimitMessage(this.controller, waitSeconds) };
-      this.showReason('warn', blocked.message);
+      this.showReason(check.code === 'rate_limited' ? 'warn' : 'error', check.message);
     } else if (!check.ok) {
       blocked = { code: check.code, message: 'Type a message to send.' };
       this.showReason(null, '');
     } else {
       this.showReason(null, '');
     }
-    if (waitSeconds > 0) {
+    if (waiting) {
       this.element.dataset.rateLimited = 'true';
     } else {
       delete this.element.dataset.rateLimited;
     }
     this.sendButton.setAttribute('aria-disabled', String(blocked !== null));
     this.sendButton.title = blocked ? blocked.message : 'Send (Enter)';
-    this.tickWhile(waitSeconds > 0);
+    this.tickWhile(waiting);
     return blocked;
   }
 
@@ -149,9 +143,4 @@ export class Composer {
   destroy() {
     clearInterval(this.ticker);
   }
-}
-
-// The core's words for the limit, and how long is left.
-function rateLimitMessage(controller, seconds) {
-  return `${controller.errorMessage('rate_limited')} You can send again in ${seconds} s.`;
 }

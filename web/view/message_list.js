@@ -49,6 +49,7 @@ export class MessageList {
     this.older = 'unknown';
     this.unread = 0;
     this.dividerId = null;
+    this.watching = false;  // what the session was last told (setWatching)
     this.frame = null;
     this.renderTimer = null;
     this.renderDueAt = 0;   // performance.now() before which no render starts
@@ -115,7 +116,6 @@ export class MessageList {
 
   // timeline_reset: the sequenced rows are gone; show the newest again.
   reset(reason) {
-    this.dividerId = null;
     this.top = 0;
     this.end = null;
     this.following = true;
@@ -133,18 +133,14 @@ export class MessageList {
     this.changed();
   }
 
-  unreadChanged({ count, firstUnread }) {
-    const startedUnread = this.unread === 0 && count > 0;
+  unreadChanged({ count, divider }) {
     this.unread = count;
-    // Move the divider only to messages the reader has not watched arrive.
-    const watching = this.followsNewest() && this.historyShown && document.visibilityState === 'visible';
-    if (firstUnread && (startedUnread || this.dividerId === null) && !watching) this.dividerId = firstUnread;
+    this.dividerId = divider ?? null;
     this.changed();
   }
 
-  // The reader sent something: they have seen the conversation.
+  // The reader sent something: back to the newest (the session read them).
   ownMessageSent() {
-    this.dividerId = null;
     this.showLatest();
   }
 
@@ -168,7 +164,7 @@ export class MessageList {
       this.scroller.scrollTop += this.offsetInView(anchor.element) - anchor.top;
     }
     this.updatePill();
-    this.maybeMarkRead();
+    this.updateWatching();
     this.extendNearEdges();
     // After a burst the newest rows grow back up to LATEST_ROWS, a frame at a time (query).
     if (this.followsNewest() && !this.atStart && this.order.length < LATEST_ROWS) this.changed();
@@ -349,11 +345,15 @@ export class MessageList {
   }
 
   // ---- reading
-  maybeMarkRead() {
-    if (document.visibilityState !== 'visible' || this.end !== null || !this.isAtBottom()) return;
-    if (this.controller.unreadCount() === 0) return;
-    const latest = lastSeq(this.order.map((row) => row.message));
-    if (latest > 0) this.controller.markRead(latest);
+  // The reader watches the newest messages when the page is visible and the
+  // first page is drawn and they are at its bottom: the session then reads
+  // what arrives, and keeps the divider where their absence began.
+  updateWatching() {
+    const watching =
+      document.visibilityState === 'visible' && this.historyShown && this.end === null && this.isAtBottom();
+    if (watching === this.watching) return;
+    this.watching = watching;
+    this.controller.setWatching(watching);
   }
 
   retry(id) {
@@ -369,7 +369,7 @@ export class MessageList {
     }
     this.extendNearEdges();
     this.updatePill();
-    this.maybeMarkRead();
+    this.updateWatching();
   }
 
   isAtBottom() {

@@ -190,9 +190,17 @@ struct history_loaded {
 struct older_changed {
     older_state state = older_state::unknown;
 };
+// The unread count or the "new messages" divider changed. The divider goes
+// before the oldest message that was unread when the reader stopped watching
+// (set_watching), and stays there while they read on, so that it shows where
+// their absence began. It moves when unread messages start again while they
+// are away, and is gone once they send or the timeline resets.
 struct unread_changed {
     std::size_t count = 0;
-    std::optional<message_id> first_unread;  // where the "new messages" divider goes
+    std::optional<message_id> divider;
+    friend bool operator==(const unread_changed& a, const unread_changed& b) {
+        return a.count == b.count && a.divider == b.divider;
+    }
 };
 struct presence_changed {
     std::vector<user_info> members;  // as listed by the relay (capped in big rooms)
@@ -241,13 +249,18 @@ public:
     // ---- inputs from the user
     // Validates, assigns a new id, echoes the message locally and sends it
     // when online and the rate limit allows. Validation errors return the
-    // code and change nothing.
+    // code and change nothing. Sending reads the room: the reader has seen
+    // the conversation they answer, so the unread count and divider clear.
     result<message_id> send(std::string_view text, millis now);
     // Resends a failed message with its original id.
     status retry(const message_id& id, millis now);
     // The user has seen everything up to `seq`. The unread count follows at
     // once; the relay hears at most every config.read_interval_ms.
     void mark_read(seq_t seq, millis now);
+    // Whether the reader watches the newest messages (the view shows them
+    // and the page is visible). While they do, every message is read as it
+    // arrives, and the divider stays where it is.
+    void set_watching(bool watching, millis now);
     // Asks for the page before the oldest held message when older() is
     // available; a request unanswered within config.request_timeout_ms is
     // given up (older() available again) and may be asked again.
@@ -269,7 +282,11 @@ public:
     std::vector<client_event> take_events();
 
     // ---- queries for the UI
-    result<std::string> validate(std::string_view text) const;
+    // Whether `text` could be sent now: the text rules' verdict (the
+    // normalised text, or why not), except that while the rate limit holds
+    // sends back (rate_wait_ms), a text they accept, or an empty one, reads
+    // rate_limited: the reason a send would wait.
+    result<std::string> validate(std::string_view text, millis now) const;
     // The limits validate() applies: the relay's once welcomed.
     const text_limits& limits() const noexcept { return config_.text; }
     // Milliseconds until a message would go out: the local bucket's wait or
@@ -335,7 +352,9 @@ private:
     void trim_timeline();
     void pump_outbox(millis now);
     void check_gap(millis now);
-    void refresh_unread();
+    void advance_read(seq_t seq, millis now);
+    void refresh_unread(millis now);
+    void announce_unread();
     void announce_older();
 
     void transmit(const client_frame& frame);
@@ -354,6 +373,9 @@ private:
     detail::timeline timeline_;
     detail::outbox_queue outbox_;
     detail::unread_tracker unread_;
+    bool watching_ = false;              // set_watching
+    std::optional<message_id> divider_;  // events::unread_changed
+    events::unread_changed unread_announced_;
     std::optional<user_info> self_;
     std::vector<user_info> members_;
     std::size_t member_count_ = 0;

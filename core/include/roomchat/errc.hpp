@@ -3,7 +3,9 @@
 // error frames, in the relay's HTTP JSON errors and in the UI's events, so a
 // failure reads the same wherever it surfaces.
 
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace roomchat {
@@ -60,6 +62,11 @@ std::string_view to_string(errc code) noexcept;
 
 // One readable English sentence for people ("You are sending too fast.").
 std::string_view message(errc code) noexcept;
+
+// The same, with when trying again helps for a code that waits
+// (rate_limited: "You are sending too fast. You can send again in 3 s.",
+// in whole seconds rounded up); message(code) alone when nothing is left.
+std::string message(errc code, std::uint32_t retry_after_ms);
 
 // Parses a wire name; nullopt when the name is unknown.
 std::optional<errc> errc_from_string(std::string_view name) noexcept;

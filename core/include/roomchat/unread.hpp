@@ -1,8 +1,8 @@
 #pragma once
 // Unread tracking for one user in one room: the read marker (which only moves
-// forward, whether the user read here or in another tab) and what the UI
-// shows from it: how many messages from others are newer, and where the
-// "new messages" divider goes.
+// forward, whether the user read here or in another tab), how many messages
+// from others are newer, and the oldest of them (client_session places the
+// "new messages" divider from it).
 //
 // The count follows each change instead of being recounted, so a message
 // costs the same however long the session (a hidden tab in a long watch
@@ -57,9 +57,6 @@ public:
     void recount(const held_messages& held, std::string_view self_id);
 
     unread_summary summary() const;
-    // The summary, when it differs from the one last taken, so the UI hears
-    // about changes only.
-    std::optional<unread_summary> take_change();
 
 private:
     // The oldest message from others at or after `from`, the divider's place.
@@ -72,7 +69,6 @@ private:
     std::optional<std::pair<seq_t, message_id>> first_;  // the oldest of them
     std::map<seq_t, seq_t> trimmed_runs_;  // first -> last seq: others', trimmed, above the marker
     std::size_t trimmed_count_ = 0;        // seqs in trimmed_runs_
-    unread_summary taken_;
 };
 
 }  // namespace roomchat::detail

@@ -1,0 +1,82 @@
+#include "roomchat/token_subject.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "roomchat/ids.hpp"
+
+namespace roomchat {
+namespace {
+
+// A JWT is at most a few kilobytes; a longer payload is not one.
+constexpr std::size_t max_payload_chars = 16 * 1024;
+
+int sextet(char c) noexcept {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+}
+
+// base64url without padding (RFC 7515, section 2); nullopt on any other byte
+// or an impossible length.
+std::optional<std::string> decode_base64url(std::string_view text) {
+    if (text.size() % 4 == 1) {
+        return std::nullopt;
+    }
+    std::string out;
+    out.reserve(text.size() * 3 / 4);
+    std::uint32_t bits = 0;
+    int pending = 0;
+    for (const char c : text) {
+        const int value = sextet(c);
+        if (value < 0) {
+            return std::nullopt;
+        }
+        bits = (bits << 6) | static_cast<std::uint32_t>(value);
+        pending += 6;
+        if (pending >= 8) {
+            pending -= 8;
+            out.push_back(static_cast<char>((bits >> pending) & 0xFF));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::string> token_subject(std::string_view token) {
+    const auto first_dot = token.find('.');
+    const auto second_dot =
+        token.find('.', first_dot == std::string_view::npos ? token.size() : first_dot + 1);
+    if (second_dot == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto payload = token.substr(first_dot + 1, second_dot - first_dot - 1);
+    if (payload.size() > max_payload_chars) {
+        return std::nullopt;
+    }
+    const auto json_text = decode_base64url(payload);
+    if (!json_text) {
+        return std::nullopt;
+    }
+    // Parsed from a string_view's iterators, as codec.cpp does: one instance of the parser in the
+    // wasm module, not two.
+    const std::string_view claims_text(*json_text);
+    const auto claims = nlohmann::json::parse(claims_text.begin(), claims_text.end(), nullptr,
+                                              /*allow_exceptions=*/false);
+    if (!claims.is_object()) {
+        return std::nullopt;
+    }
+    const auto sub = claims.find("sub");
+    if (sub == claims.end() || !sub->is_string() || !validate_user_id(sub->get_ref<const std::string&>())) {
+        return std::nullopt;
+    }
+    return sub->get<std::string>();
+}
+
+}  // namespace roomchat

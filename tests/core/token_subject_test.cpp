@@ -1,0 +1,45 @@
+#include "roomchat/token_subject.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace roomchat {
+namespace {
+
+// {"alg":"HS256","typ":"JWT"}, then payloads written by Python's base64.urlsafe_b64encode.
+const std::string header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.";
+
+TEST(token_subject, reads_the_sub_claim_without_the_signature) {
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhbGljZSIsIm5hbWUiOiJBbCJ9.c2ln"),
+              "alice");  // {"sub":"alice",...}
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhbGljZSIsIm5hbWUiOiJBbCJ9."), "alice")
+        << "unsigned still reads";
+}
+
+TEST(token_subject, decodes_the_url_safe_alphabet) {
+    // {"sub":"bob.b-1","n":"\u00e9\u00e9?>"}: the payload has a '-' where base64 has '+'.
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJib2IuYi0xIiwibiI6Ilx1MDBlOVx1MDBlOT8-In0.c2ln"), "bob.b-1");
+}
+
+TEST(token_subject, a_missing_or_invalid_subject_is_none) {
+    EXPECT_EQ(token_subject(header + "eyJuYW1lIjoieCJ9.c2ln"), std::nullopt);                  // no sub
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOjV9.c2ln"), std::nullopt);                      // sub: 5
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJub3QgYSB2YWxpZCBpZCJ9.c2ln"), std::nullopt);  // spaces
+}
+
+TEST(token_subject, what_is_not_a_jwt_is_none) {
+    EXPECT_EQ(token_subject(""), std::nullopt);
+    EXPECT_EQ(token_subject("dev-token"), std::nullopt);
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhbGljZSIsIm5hbWUiOiJBbCJ9"), std::nullopt)
+        << "no second dot";
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhYiJ9.c2ln"), "ab");
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhYiJ9=.c2ln"), std::nullopt) << "padding is not base64url";
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhYiJ9e.c2ln"), std::nullopt) << "an impossible length";
+    EXPECT_EQ(token_subject(header + "bm90IGpzb24.c2ln"), std::nullopt) << "'not json'";
+    EXPECT_EQ(token_subject(header + "WzFd.c2ln"), std::nullopt) << "[1]: JSON, not an object";
+    EXPECT_EQ(token_subject(header + std::string(16 * 1024 + 4, 'A') + ".c2ln"), std::nullopt) << "too long";
+}
+
+}  // namespace
+}  // namespace roomchat
