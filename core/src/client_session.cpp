@@ -79,7 +79,8 @@ void client_session::connect(millis now) {
     link_ = link_phase::opening;
     got_joined_ = false;
     got_join_history_ = false;
-    handshake_deadline_ = now + config_.request_timeout_ms;
+    deadline(timer::reconnect).reset();
+    deadline(timer::handshake) = now + config_.request_timeout_ms;
     emit(events::open_transport{});
     set_state(connection_state::connecting, 0, std::nullopt);
 }
@@ -109,9 +110,10 @@ void client_session::transport_closed(millis now) {
 
 void client_session::drop_connection() {
     link_ = link_phase::closed;
-    gap_request_deadline_.reset();
-    older_request_deadline_.reset();
-    read_due_.reset();  // the next joined says where the relay's marker is
+    deadline(timer::handshake).reset();
+    deadline(timer::older_request).reset();
+    deadline(timer::gap_request).reset();
+    deadline(timer::read).reset();  // the next joined says where the relay's marker is
     timeline_.drop_held_back();
     for (const auto& id : outbox_.requeue_in_flight()) {
         emit_pending(id);
@@ -120,12 +122,14 @@ void client_session::drop_connection() {
 }
 
 void client_session::schedule_reconnect(millis now) {
-    retry_at_ = now + backoff_delay(config_.reconnect, reconnect_attempts_, random_);
+    const millis at = now + backoff_delay(config_.reconnect, reconnect_attempts_, random_);
     ++reconnect_attempts_;
-    set_state(connection_state::reconnecting, retry_at_, std::nullopt);
+    deadline(timer::reconnect) = at;
+    set_state(connection_state::reconnecting, at, std::nullopt);
 }
 
 void client_session::go_offline(std::optional<errc> reason) {
+    deadline(timer::reconnect).reset();
     set_state(connection_state::offline, 0, reason);
 }
 
@@ -134,6 +138,7 @@ void client_session::maybe_online(millis now) {
         return;
     }
     link_ = link_phase::joined;
+    deadline(timer::handshake).reset();
     reconnect_attempts_ = 0;
     set_state(connection_state::online, 0, std::nullopt);
     pump_outbox(now);
@@ -159,7 +164,7 @@ void client_session::network_changed(bool online, millis now) {
 
 void client_session::set_token(std::string token, millis now) {
     config_.token = std::move(token);
-    token_refresh_at_.reset();  // the welcome for this token sets the next one
+    deadline(timer::token_refresh).reset();  // the welcome for this token sets the next one
     if (stopped_) {
         return;
     }
@@ -188,7 +193,7 @@ void client_session::stop(millis /*now*/) {
         return;
     }
     stopped_ = true;
-    token_refresh_at_.reset();
+    deadline(timer::token_refresh).reset();
     if (link_ != link_phase::closed) {
         emit(events::close_transport{"stopped"});
         drop_connection();
@@ -196,73 +201,62 @@ void client_session::stop(millis /*now*/) {
     go_offline(std::nullopt);
 }
 
+// Offline nothing is due: every timer but the token refresh is disarmed, and
+// that one waits until the session tries again.
 void client_session::on_timer(millis now) {
-    if (state_ != connection_state::offline && token_refresh_at_ && now >= *token_refresh_at_) {
-        ask_for_token();
+    if (state_ == connection_state::offline) {
+        return;
     }
-    switch (link_) {
-        case link_phase::closed:
-            if (state_ == connection_state::reconnecting && now >= retry_at_) {
-                connect(now);
-            }
+    for (std::size_t i = 0; i < timers_.size(); ++i) {
+        const auto which = static_cast<timer>(i);
+        if (auto& at = deadline(which); at && now >= *at) {
+            at.reset();
+            fire(which, now);
+        }
+    }
+    if (link_ == link_phase::joined) {
+        pump_outbox(now);
+    }
+}
+
+void client_session::fire(timer which, millis now) {
+    switch (which) {
+        case timer::token_refresh:
+            emit(events::token_expiring{token_expires_at_});
             break;
-        case link_phase::opening:
-        case link_phase::authenticating:
-        case link_phase::joining:
-            if (now >= handshake_deadline_) {
-                emit(events::close_transport{"no answer from the relay"});
-                drop_connection();
-                schedule_reconnect(now);
-            }
+        case timer::reconnect:
+            connect(now);
             break;
-        case link_phase::joined:
-            pump_outbox(now);
-            if (older_request_deadline_ && now >= *older_request_deadline_) {
-                older_request_deadline_.reset();
-                announce_older();  // given up: load_older() may ask again
-            }
-            if (gap_request_deadline_ && now >= *gap_request_deadline_) {
-                gap_request_deadline_.reset();
-                check_gap(now);
-            }
-            if (read_due_ && now >= *read_due_) {
-                send_read(now);
-            }
+        case timer::handshake:
+            emit(events::close_transport{"no answer from the relay"});
+            drop_connection();
+            schedule_reconnect(now);
+            break;
+        case timer::older_request:
+            announce_older();  // given up: load_older() may ask again
+            break;
+        case timer::gap_request:
+            check_gap(now);
+            break;
+        case timer::read:
+            send_read(now);
+            break;
+        case timer::count_:
             break;
     }
 }
 
-// Every deadline on_timer() acts on, by link phase. Offline, nothing is due:
-// not even the token refresh, which waits until the session tries again.
 std::optional<millis> client_session::next_deadline() const {
     if (state_ == connection_state::offline) {
         return std::nullopt;
     }
-    std::optional<millis> deadline = token_refresh_at_;
-    const auto consider = [&deadline](std::optional<millis> at) {
-        if (at && (!deadline || *at < *deadline)) {
-            deadline = at;
+    std::optional<millis> earliest = link_ == link_phase::joined ? outbox_.next_deadline() : std::nullopt;
+    for (const auto& at : timers_) {
+        if (at && (!earliest || *at < *earliest)) {
+            earliest = at;
         }
-    };
-    switch (link_) {
-        case link_phase::closed:
-            if (state_ == connection_state::reconnecting) {
-                consider(retry_at_);
-            }
-            break;
-        case link_phase::opening:
-        case link_phase::authenticating:
-        case link_phase::joining:
-            consider(handshake_deadline_);
-            break;
-        case link_phase::joined:
-            consider(outbox_.next_deadline());
-            consider(gap_request_deadline_);
-            consider(older_request_deadline_);
-            consider(read_due_);
-            break;
     }
-    return deadline;
+    return earliest;
 }
 
 void client_session::set_state(connection_state state, millis retry_at, std::optional<errc> reason) {
@@ -310,7 +304,7 @@ void client_session::handle(const welcome_frame& frame, millis now) {
             : 0;
     const auto lead =
         std::min<std::uint64_t>(remaining / 2, static_cast<std::uint64_t>(config_.token_refresh_lead_ms));
-    token_refresh_at_ = frame.token_expires_at - static_cast<millis>(lead);
+    deadline(timer::token_refresh) = frame.token_expires_at - static_cast<millis>(lead);
     config_.text.max_code_points = frame.max_text_code_points;
     if (!(frame.rate == config_.rate)) {
         // Tokens spent under the old settings do not carry over.
@@ -376,7 +370,7 @@ void client_session::start_epoch(const std::string& epoch) {
     unread_ = detail::unread_tracker{};
     divider_.reset();
     older_available_ = false;
-    older_request_deadline_.reset();
+    deadline(timer::older_request).reset();
     emit(events::timeline_reset{reset_reason::epoch_changed});
     announce_unread();
     announce_older();
@@ -393,7 +387,7 @@ void client_session::handle(const history_frame& frame, millis now) {
         if (!timeline_.based()) {
             return;
         }
-        older_request_deadline_.reset();
+        deadline(timer::older_request).reset();
         older_available_ = frame.has_more;
         merge_page(frame);  // not trimmed: the reader asked for these
         emit(events::history_loaded{frame.mode, frame.messages.size(), older_available_});
@@ -418,11 +412,11 @@ void client_session::handle(const history_frame& frame, millis now) {
     if (link_ == link_phase::joining) {
         got_join_history_ = true;
         maybe_online(now);
-    } else if (link_ == link_phase::joined && gap_request_deadline_) {
+    } else if (link_ == link_phase::joined && armed(timer::gap_request)) {
         // A page that brought nothing new (a stale copy) leaves the request
         // outstanding; its timeout asks again rather than looping at once.
         if (frame.truncated || timeline_.contiguous() != contiguous_before) {
-            gap_request_deadline_.reset();
+            deadline(timer::gap_request).reset();
         }
         check_gap(now);
     }
@@ -524,7 +518,7 @@ void client_session::handle(const nack_frame& frame, millis now) {
     if (frame.code == errc::token_expired) {
         // Refused only until the fresh token arrives: the message waits for it.
         outbox_.hold(frame.id, now + backoff_delay(config_.resend, entry->attempts, random_), true);
-        ask_for_token();
+        ask_for_token(now);
     } else if (is_retryable(frame.code)) {
         const millis wait = frame.retry_after_ms ? static_cast<millis>(*frame.retry_after_ms)
                                                  : backoff_delay(config_.resend, entry->attempts, random_);
@@ -575,7 +569,7 @@ void client_session::handle(const error_frame& frame, millis now) {
     if (frame.code == errc::token_expired && frame.room) {
         // A request refused while the token is stale: the connection stays,
         // and works again once the fresh token is in.
-        ask_for_token();
+        ask_for_token(now);
         return;
     }
     emit(events::error{frame.code, frame.message});
@@ -651,11 +645,11 @@ void client_session::pump_outbox(millis now) {
 }
 
 void client_session::check_gap(millis now) {
-    if (link_ != link_phase::joined || gap_request_deadline_ || !timeline_.has_gap()) {
+    if (link_ != link_phase::joined || armed(timer::gap_request) || !timeline_.has_gap()) {
         return;
     }
     transmit(history_request_frame{config_.room, std::nullopt, timeline_.contiguous(), config_.page_size});
-    gap_request_deadline_ = now + config_.request_timeout_ms;
+    deadline(timer::gap_request) = now + config_.request_timeout_ms;
 }
 
 // After anything that may change what is unread. While the reader watches,
@@ -776,29 +770,29 @@ void client_session::send_read(millis now) {
         return;
     }
     if (read_sent_at_ && now < *read_sent_at_ + config_.read_interval_ms) {
-        read_due_ = *read_sent_at_ + config_.read_interval_ms;
+        deadline(timer::read) = *read_sent_at_ + config_.read_interval_ms;
         return;
     }
     transmit(read_frame{config_.room, unread_.read_seq()});
     read_sent_at_ = now;
-    read_due_.reset();
+    deadline(timer::read).reset();
 }
 
 // Once per welcomed token: the embedder is fetching a new one or cannot.
-void client_session::ask_for_token() {
-    if (!token_refresh_at_) {
-        return;
+void client_session::ask_for_token(millis now) {
+    if (armed(timer::token_refresh)) {
+        deadline(timer::token_refresh).reset();
+        fire(timer::token_refresh, now);  // early
     }
-    token_refresh_at_.reset();
-    emit(events::token_expiring{token_expires_at_});
 }
 
 void client_session::load_older(millis now) {
-    if (link_ != link_phase::joined || !older_available_ || older_request_deadline_ || !timeline_.based()) {
+    if (link_ != link_phase::joined || !older_available_ || armed(timer::older_request) ||
+        !timeline_.based()) {
         return;
     }
     transmit(history_request_frame{config_.room, timeline_.block_start(), std::nullopt, config_.page_size});
-    older_request_deadline_ = now + config_.request_timeout_ms;
+    deadline(timer::older_request) = now + config_.request_timeout_ms;
     announce_older();
 }
 
@@ -925,7 +919,7 @@ timeline_window client_session::window(std::map<seq_t, chat_message>::const_iter
 }
 
 older_state client_session::older() const noexcept {
-    if (older_request_deadline_) {
+    if (armed(timer::older_request)) {
         return older_state::loading;
     }
     if (!timeline_.based()) {

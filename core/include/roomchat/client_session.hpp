@@ -34,6 +34,7 @@
 // change instead of being recounted, and a view asks for the stretch it shows
 // (timeline_latest/from/before) instead of copying the whole timeline.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -324,6 +325,25 @@ private:
         joined,          // online
     };
 
+    // Every deadline of the session but the outbox's (its messages keep
+    // their own), one entry each: armed with a time while something is due,
+    // disarmed otherwise. next_deadline() is the earliest armed one; on_timer()
+    // fires each that is due, in this order. Whatever ends the condition a
+    // timer waits for disarms it, so no timer needs checking against the
+    // connection's phase.
+    enum class timer : std::size_t {
+        token_refresh,  // token_expiring is due (armed by each welcome)
+        reconnect,      // reconnecting: connect() (until then closed)
+        handshake,      // opening to joining: no answer from the relay by then
+        older_request,  // an older-page request is outstanding until then
+        gap_request,    // a gap request is outstanding until then
+        read,           // a newer read marker goes out then
+        count_,
+    };
+    std::optional<millis>& deadline(timer which) noexcept { return timers_[static_cast<std::size_t>(which)]; }
+    bool armed(timer which) const noexcept { return timers_[static_cast<std::size_t>(which)].has_value(); }
+    void fire(timer which, millis now);
+
     void connect(millis now);
     void drop_connection();
     void schedule_reconnect(millis now);
@@ -344,7 +364,7 @@ private:
 
     void start_epoch(const std::string& epoch);
     void send_read(millis now);
-    void ask_for_token();
+    void ask_for_token(millis now);
 
     void merge_page(const history_frame& frame);
     void merge(const chat_message& message);
@@ -383,7 +403,7 @@ private:
     bool room_started_over_ = false;    // the epoch changed since the first join
 
     connection_state state_ = connection_state::connecting;
-    millis retry_at_ = 0;  // reconnecting: when connect() runs
+    millis retry_at_ = 0;  // as connection_changed last said
     std::optional<errc> state_reason_;
     link_phase link_ = link_phase::closed;
     bool started_ = false;
@@ -394,17 +414,13 @@ private:
     bool got_join_history_ = false;
     std::uint32_t reconnect_attempts_ = 0;  // since the last successful join
     millis last_heard_at_ = 0;              // the last frame from the relay
-    millis handshake_deadline_ = 0;
 
     bool older_available_ = false;
     older_state older_announced_ = older_state::unknown;
-    std::optional<millis> gap_request_deadline_;    // a gap request is outstanding until then
-    std::optional<millis> older_request_deadline_;  // an older-page request is outstanding until then
-    millis rate_limited_until_ = 0;                 // last rate_limited event announced
-    std::optional<millis> read_sent_at_;            // when the last read frame went out
-    std::optional<millis> read_due_;                // a newer marker goes out then
-    millis token_expires_at_ = 0;                   // of the token the relay last welcomed
-    std::optional<millis> token_refresh_at_;        // token_expiring is due then
+    millis rate_limited_until_ = 0;       // last rate_limited event announced
+    std::optional<millis> read_sent_at_;  // when the last read frame went out
+    millis token_expires_at_ = 0;         // of the token the relay last welcomed
+    std::array<std::optional<millis>, static_cast<std::size_t>(timer::count_)> timers_{};
 
     std::vector<std::string> frames_;
     std::vector<client_event> events_;
