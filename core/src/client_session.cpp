@@ -766,7 +766,9 @@ void client_session::advance_read(seq_t seq, millis now) {
 
 // Offline, the next joined compares markers and sends ours if it is ahead.
 void client_session::send_read(millis now) {
-    if (link_ != link_phase::joined) {
+    // Once the relay said joined, it takes read frames: the join's own page
+    // (read at once by a watching reader) is told without waiting for more.
+    if (link_ != link_phase::joined && !(link_ == link_phase::joining && got_joined_)) {
         return;
     }
     if (read_sent_at_ && now < *read_sent_at_ + config_.read_interval_ms) {

@@ -1059,6 +1059,23 @@ TEST_F(session_test, while_watching_arrivals_are_read_and_the_divider_stays) {
     EXPECT_TRUE(events().empty());
 }
 
+TEST_F(session_test, a_watching_reader_reads_the_rejoin_page_and_tells_the_relay) {
+    go_online(0, from_bob(1, 3));
+    s().set_watching(true, 1);
+    frames();
+    s().transport_closed(10);
+    s().on_timer(*s().next_deadline());
+    s().transport_opened(5000);
+    deliver(welcome(), 5000);
+    deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 3, 5}, 5000);
+    deliver(history_frame{"lobby", room_epoch, history_mode::after, from_bob(4, 5), false, false}, 5000);
+    EXPECT_EQ(s().state(), connection_state::online);
+    EXPECT_EQ(s().unread_count(), 0U);
+    const auto reads = only<read_frame>(frames());
+    ASSERT_EQ(reads.size(), 1U);
+    EXPECT_EQ(reads[0].seq, 5U);
+}
+
 TEST_F(session_test, sending_reads_the_room_and_clears_the_divider) {
     go_online(0, from_bob(1, 3));
     EXPECT_EQ(s().unread_count(), 3U);
