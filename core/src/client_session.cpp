@@ -669,10 +669,10 @@ void client_session::refresh_unread(millis now) {
 
 // The UI hears of changes only.
 void client_session::announce_unread() {
-    events::unread_changed now{unread_.summary().count, divider_};
-    if (!(now == unread_announced_)) {
-        unread_announced_ = now;
-        emit(std::move(now));
+    const events::unread_changed current{unread_.summary().count, divider_};
+    if (!(current == unread_announced_)) {
+        unread_announced_ = current;
+        emit(current);
     }
 }
 
