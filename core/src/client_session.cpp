@@ -656,8 +656,8 @@ void client_session::check_gap(millis now) {
 // what arrived is read; otherwise the divider goes before the oldest unread
 // message when there was nothing unread before (or no divider).
 void client_session::refresh_unread(millis now) {
-    if (watching_ && !timeline_.messages().empty()) {
-        advance_read(timeline_.messages().rbegin()->first, now);
+    if (watching_) {
+        read_newest(now);
     }
     const auto summary = unread_.summary();
     const bool unread_started = unread_announced_.count == 0 && summary.count > 0;
@@ -693,9 +693,7 @@ result<message_id> client_session::send(std::string_view text, millis now) {
     }
     const auto id = message_id::generate(random_);
     divider_.reset();
-    if (!timeline_.messages().empty()) {
-        advance_read(timeline_.messages().rbegin()->first, now);
-    }
+    read_newest(now);
     announce_unread();
     outbox_.add(id, std::move(normalized).value(), now);
     pump_outbox(now);
@@ -753,6 +751,14 @@ void client_session::set_watching(bool watching, millis now) {
     if (watching != watching_) {
         watching_ = watching;
         refresh_unread(now);
+    }
+}
+
+// Only when something is unread: the marker passing our own messages tells
+// the relay (and our other tabs) nothing.
+void client_session::read_newest(millis now) {
+    if (unread_.summary().count > 0 && !timeline_.messages().empty()) {
+        advance_read(timeline_.messages().rbegin()->first, now);
     }
 }
 

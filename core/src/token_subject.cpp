@@ -22,9 +22,14 @@ int sextet(char c) noexcept {
     return -1;
 }
 
-// base64url without padding (RFC 7515, section 2); nullopt on any other byte
-// or an impossible length.
+// base64url (RFC 7515, section 2, says without padding; some libraries pad
+// the last group anyway); nullopt on any other byte or an impossible length.
 std::optional<std::string> decode_base64url(std::string_view text) {
+    if (text.size() % 4 == 0) {
+        for (int i = 0; i < 2 && !text.empty() && text.back() == '='; ++i) {
+            text.remove_suffix(1);
+        }
+    }
     if (text.size() % 4 == 1) {
         return std::nullopt;
     }

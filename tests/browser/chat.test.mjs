@@ -185,7 +185,7 @@ test('text that looks like HTML is shown as text and runs nothing', async () => 
   }
 });
 
-test('new messages while scrolled up show "N new messages" and the divider; reaching the bottom clears it', async () => {
+test('new messages while scrolled up show "N new messages" and the divider; reaching the bottom clears the count', async () => {
   const room = uniqueRoom('unread');
   const ann = await shared.open({ name: 'Ann', room, viewport: { width: 380, height: 460 } });
   const bob = await shared.open({ name: 'Bob', room });

@@ -1076,6 +1076,15 @@ TEST_F(session_test, a_watching_reader_reads_the_rejoin_page_and_tells_the_relay
     EXPECT_EQ(reads[0].seq, 5U);
 }
 
+TEST_F(session_test, with_nothing_unread_own_messages_send_no_read_frames) {
+    go_online(0, from_bob(1, 3), 3);
+    s().set_watching(true, 1);
+    const auto id = send_now("mine", 2);
+    deliver(ack_frame{"lobby", room_epoch, id, 4, 2}, 3);
+    EXPECT_TRUE(only<read_frame>(frames()).empty());
+    EXPECT_TRUE(only<events::unread_changed>(events()).empty());
+}
+
 TEST_F(session_test, sending_reads_the_room_and_clears_the_divider) {
     go_online(0, from_bob(1, 3));
     EXPECT_EQ(s().unread_count(), 3U);
@@ -1091,13 +1100,12 @@ TEST_F(session_test, sending_reads_the_room_and_clears_the_divider) {
 
 TEST_F(session_test, a_reset_timeline_takes_the_divider_with_it) {
     go_online(0, from_bob(1, 3));
-    s().mark_read(3, 1);
     events();
     deliver(history_frame{"lobby", room_epoch, history_mode::after, from_bob(100, 101), true, false}, 2);
     const auto changed = only<events::unread_changed>(events());
     ASSERT_FALSE(changed.empty());
     EXPECT_EQ(changed.back(), (events::unread_changed{2, from_bob(100).id}))
-        << "the old divider went with its rows; the new unread start gets one";
+        << "the old divider went with its rows; the first unread held gets one";
 }
 
 TEST_F(session_test, mark_read_moves_forward_only_and_tells_the_relay) {

@@ -17,6 +17,13 @@ TEST(token_subject, reads_the_sub_claim_without_the_signature) {
         << "unsigned still reads";
 }
 
+TEST(token_subject, tolerates_padding_some_jwt_libraries_write) {
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhYiIsIm4iOjF9.c2ln"),
+              "ab");                                                        // {"sub":"ab","n":1}: 24, whole
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhYmMifQ==.c2ln"), "abc");  // {"sub":"abc"}: two '='
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhYmMiLCJuIjoxfQ.c2ln"), "abc");  // unpadded, 2 left over
+}
+
 TEST(token_subject, decodes_the_url_safe_alphabet) {
     // {"sub":"bob.b-1","n":"\u00e9\u00e9?>"}: the payload has a '-' where base64 has '+'.
     EXPECT_EQ(token_subject(header + "eyJzdWIiOiJib2IuYi0xIiwibiI6Ilx1MDBlOVx1MDBlOT8-In0.c2ln"), "bob.b-1");
@@ -34,11 +41,23 @@ TEST(token_subject, what_is_not_a_jwt_is_none) {
     EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhbGljZSIsIm5hbWUiOiJBbCJ9"), std::nullopt)
         << "no second dot";
     EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhYiJ9.c2ln"), "ab");
-    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhYiJ9=.c2ln"), std::nullopt) << "padding is not base64url";
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhYiJ9=.c2ln"), std::nullopt) << "padding past a whole group";
     EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhYiJ9e.c2ln"), std::nullopt) << "an impossible length";
     EXPECT_EQ(token_subject(header + "bm90IGpzb24.c2ln"), std::nullopt) << "'not json'";
     EXPECT_EQ(token_subject(header + "WzFd.c2ln"), std::nullopt) << "[1]: JSON, not an object";
-    EXPECT_EQ(token_subject(header + std::string(16 * 1024 + 4, 'A') + ".c2ln"), std::nullopt) << "too long";
+}
+
+TEST(token_subject, a_payload_past_16_kib_is_not_read) {
+    // {"sub":"ab","pad":"xx, then "AAA" as often as asked, then x"}: base64url in whole groups.
+    const auto padded = [](std::size_t groups) {
+        std::string payload = "eyJzdWIiOiJhYiIsInBhZCI6Inh4";
+        for (std::size_t i = 0; i < groups; ++i) {
+            payload += "QUFB";
+        }
+        return header + payload + "eCJ9.c2ln";
+    };
+    EXPECT_EQ(token_subject(padded(4 * 1024 - 8)), "ab") << "16 KiB exactly";
+    EXPECT_EQ(token_subject(padded(4 * 1024 - 7)), std::nullopt) << "4 characters past";
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ export function updateMessageRow(row, message, { errorMessage }) {
 }
 
 // Group position: a day label (its text, or null) above the first row of a
-// day, the unread divider above the first unread row, and `continued` for a
+// day, the unread divider above the row the session names, and `continued` for a
 // row that follows its author's previous one closely. Only what changed is
 // written.
 export function placeMessageRow(row, { day, divider, continued }) {

@@ -3,7 +3,7 @@
 // follows the conversation, or the stretch they scrolled back to, which grows
 // at the end they approach and drops rows at the other. Rows come from the
 // session's window queries (timelineLatest/From/Before), the older-page state
-// from older(), unread counts and the first unread from unread_changed: this
+// from older(), the unread count and the divider from unread_changed: this
 // class keeps no copy of chat state, only which stretch is shown.
 //
 // Events only mark the window stale; it is redrawn once per animation frame,
@@ -86,6 +86,7 @@ export class MessageList {
     // Following survives the timeline's box changing size (banner, composer growing).
     this.resizeObserver = new ResizeObserver(() => {
       if (this.following) this.pin();
+      this.updateWatching();  // shown or hidden by the host page
     });
     this.resizeObserver.observe(this.scroller);
     this.scrollQueued = false;
@@ -139,9 +140,12 @@ export class MessageList {
     this.changed();
   }
 
-  // The reader sent something: back to the newest (the session read them).
+  // The reader sent something: back to the newest (the session read them),
+  // watching from now, not from the next frame, so that a message arriving
+  // meanwhile gets no divider.
   ownMessageSent() {
     this.showLatest();
+    this.tellWatching(this.onScreen());
   }
 
   // ---- drawing, once per frame
@@ -349,8 +353,16 @@ export class MessageList {
   // first page is drawn and they are at its bottom: the session then reads
   // what arrives, and keeps the divider where their absence began.
   updateWatching() {
-    const watching =
-      document.visibilityState === 'visible' && this.historyShown && this.end === null && this.isAtBottom();
+    this.tellWatching(this.onScreen() && this.end === null && this.isAtBottom());
+  }
+
+  // The page is visible, the first page drawn, and the chat not hidden by
+  // its host page (display: none leaves it no height).
+  onScreen() {
+    return document.visibilityState === 'visible' && this.historyShown && this.scroller.clientHeight > 0;
+  }
+
+  tellWatching(watching) {
     if (watching === this.watching) return;
     this.watching = watching;
     this.controller.setWatching(watching);

@@ -373,6 +373,7 @@ private:
     void pump_outbox(millis now);
     void check_gap(millis now);
     void advance_read(seq_t seq, millis now);
+    void read_newest(millis now);
     void refresh_unread(millis now);
     void announce_unread();
     void announce_older();

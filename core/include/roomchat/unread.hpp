@@ -13,8 +13,8 @@
 // read it. Its seq goes into a run of consecutive trimmed unread seqs (one
 // run for a stretch of others' messages, so a few runs in all), which keeps
 // the count exact when the marker moves into them or an older page brings
-// one back. The divider goes before the oldest unread message still held,
-// since a trimmed one is not shown.
+// one back. first_unread is the oldest unread message still held, since a
+// trimmed one is not shown.
 
 #include <cstddef>
 #include <map>
