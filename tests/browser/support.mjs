@@ -9,6 +9,8 @@ import path from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { collectJsCoverage } from './js_coverage.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
 const require = createRequire(import.meta.url);
@@ -132,8 +134,10 @@ export function useRelayAndBrowser(relayArgs = RELAXED_RELAY_ARGS) {
 
 // ---- browser ----------------------------------------------------------------
 
-export function launchBrowser() {
-  return playwright.chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+// With ROOMCHAT_JS_COVERAGE_DIR set, its pages record V8 coverage of web/ (js_coverage.mjs).
+export async function launchBrowser() {
+  const browser = await playwright.chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return collectJsCoverage(browser);
 }
 
 let roomCounter = 0;

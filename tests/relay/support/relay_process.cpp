@@ -107,7 +107,9 @@ relay_process::relay_process(std::vector<std::string> args, std::string secret, 
 }
 
 relay_process::~relay_process() {
-    if (pid_ > 0) stop(SIGKILL, std::chrono::seconds(5));
+    // A graceful stop, so that the relay writes its coverage counters (gcov
+    // does at exit; SIGKILL loses them); stop() kills it if it hangs.
+    if (pid_ > 0) stop(SIGTERM, std::chrono::seconds(5));
     if (stdout_fd_ >= 0) close(stdout_fd_);
 }
 

@@ -1,0 +1,317 @@
+#include "http_routes.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "hub_harness.hpp"
+
+namespace roomchat::relay {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using relay_test::hub_harness;
+using relay_test::message_id_hex;
+using relay_test::unit_config;
+
+std::string header(const http_response& response, const std::string& name) {
+    for (const auto& [key, value] : response.headers) {
+        if (key == name) return value;
+    }
+    return {};
+}
+
+// The error code and message of a JSON error response.
+json error_of(const http_response& response) { return json::parse(response.body).at("error"); }
+
+// A site folder with one page.
+fs::path make_site(const fs::path& dir) {
+    fs::create_directories(dir);
+    std::ofstream(dir / "index.html") << "<p>chat</p>";
+    return dir;
+}
+
+// The relay's HTTP side wired as main.cpp wires it, over a site folder of its own.
+class HttpRoutes : public ::testing::Test {
+protected:
+    explicit HttpRoutes(relay_config config = unit_config())
+        : site_(fs::temp_directory_path() / ("roomchat-http-routes-" + std::to_string(::getpid()))),
+          h_(std::move(config)),
+          files_(make_site(site_)),
+          routes_(h_.chat, files_, h_.metrics, h_.rooms, h_.verifier) {}
+    ~HttpRoutes() override { fs::remove_all(site_); }
+    HttpRoutes(const HttpRoutes&) = delete;
+    HttpRoutes& operator=(const HttpRoutes&) = delete;
+
+    http_response request(const std::string& method, const std::string& target, const std::string& body = {},
+                          const std::string& authorization = {}) {
+        return routes_.handle({method, target, authorization, body, "10.9.9.9"}, h_.now);
+    }
+    std::string bearer(const std::string& user = "ann", const std::vector<std::string>& rooms = {"*"}) {
+        return "Bearer " + h_.token(user, rooms);
+    }
+    http_response post(const std::string& room, const json& body, const std::string& user = "ann") {
+        return request("POST", "/api/rooms/" + room + "/messages", body.dump(), bearer(user));
+    }
+    http_response get(const std::string& target) { return request("GET", target, {}, bearer()); }
+
+    fs::path site_;
+    hub_harness h_;
+    static_files files_;
+    http_routes routes_;
+};
+
+class DevAuthRoutes : public HttpRoutes {
+protected:
+    static relay_config with_dev_auth() {
+        auto config = unit_config();
+        config.dev_auth = true;
+        return config;
+    }
+    DevAuthRoutes() : HttpRoutes(with_dev_auth()) {}
+};
+
+class TightRoutes : public HttpRoutes {
+protected:
+    static relay_config tight() {
+        auto config = unit_config();
+        config.ip_rate = {2, 1'000};
+        config.max_rooms = 1;
+        return config;
+    }
+    TightRoutes() : HttpRoutes(tight()) {}
+};
+
+TEST_F(HttpRoutes, HealthzCountsConnectionsAndRooms) {
+    h_.connect(1, "ann");
+    h_.join(1, "lobby");
+    const auto response = request("GET", "/healthz");
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.content_type, "application/json");
+    EXPECT_EQ(json::parse(response.body), (json{{"status", "ok"}, {"connections", 1}, {"rooms", 1}}));
+    EXPECT_EQ(request("POST", "/healthz").status, 405);
+}
+
+TEST_F(HttpRoutes, MetricsAreInPrometheusTextFormat) {
+    h_.connect(1, "ann");
+    const auto response = request("GET", "/metrics");
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    EXPECT_NE(response.body.find("\nroomchat_connections 1\n"), std::string::npos) << response.body;
+    const auto refused = request("DELETE", "/metrics");
+    EXPECT_EQ(refused.status, 405);
+    EXPECT_EQ(error_of(refused), (json{{"code", "method_not_allowed"}, {"message", "use GET"}}));
+}
+
+TEST_F(HttpRoutes, StaticFilesAreServedWithTheirHeaders) {
+    const auto page = request("GET", "/index.html");
+    EXPECT_EQ(page.status, 200);
+    EXPECT_EQ(page.body, "<p>chat</p>");
+    EXPECT_EQ(page.content_type.rfind("text/html", 0), 0U) << page.content_type;
+    EXPECT_EQ(header(page, "Cache-Control"), "no-cache");
+    EXPECT_EQ(header(page, "X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(header(page, "Access-Control-Allow-Origin"), "*");
+    EXPECT_EQ(request("POST", "/index.html").status, 405);
+    const auto missing = request("GET", "/nothing.js");
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_EQ(error_of(missing)["code"], "not_found");
+    const auto outside = request("GET", "/../secret");
+    EXPECT_EQ(outside.status, 400);
+    EXPECT_EQ(error_of(outside)["code"], "bad_path");
+}
+
+TEST_F(HttpRoutes, UnknownApiPathsAreNotFound) {
+    const auto response = request("GET", "/api/nothing");
+    EXPECT_EQ(response.status, 404);
+    EXPECT_EQ(error_of(response), (json{{"code", "not_found"}, {"message", "no such API endpoint"}}));
+    // Without --dev-auth there is no token endpoint.
+    EXPECT_EQ(request("POST", "/api/dev/token", R"({"name":"Ann","room":"lobby"})").status, 404);
+}
+
+TEST_F(HttpRoutes, MessagesNeedAValidRoomAMethodAndABearerToken) {
+    const auto bad_room = request("GET", "/api/rooms/no%20spaces/messages", {}, bearer());
+    EXPECT_EQ(bad_room.status, 400);
+    EXPECT_EQ(error_of(bad_room)["code"], "invalid_room_id");
+    EXPECT_EQ(request("GET", "/api/rooms/%zz/messages", {}, bearer()).status, 400);
+    const auto put = request("PUT", "/api/rooms/lobby/messages", {}, bearer());
+    EXPECT_EQ(put.status, 405);
+    EXPECT_EQ(error_of(put)["message"], "use GET or POST");
+
+    const auto anonymous = request("GET", "/api/rooms/lobby/messages");
+    EXPECT_EQ(anonymous.status, 401);
+    EXPECT_EQ(error_of(anonymous)["code"], "auth_required");
+    EXPECT_EQ(header(anonymous, "WWW-Authenticate"), "Bearer");
+    EXPECT_EQ(request("GET", "/api/rooms/lobby/messages", {}, "Basic abc").status, 401);
+
+    const auto forged = request("GET", "/api/rooms/lobby/messages", {}, "Bearer not.a.token");
+    EXPECT_EQ(forged.status, 401);
+    EXPECT_EQ(error_of(forged)["code"], "auth_failed");
+    EXPECT_EQ(header(forged, "WWW-Authenticate"), "Bearer error=\"invalid_token\"");
+    EXPECT_EQ(h_.metrics.auth_failures, 3U);
+
+    const auto forbidden = request("GET", "/api/rooms/movie/messages", {}, bearer("ann", {"lobby"}));
+    EXPECT_EQ(forbidden.status, 403);
+    EXPECT_EQ(error_of(forbidden)["code"], "room_forbidden");
+}
+
+TEST_F(HttpRoutes, PostedMessagesAreAckedAndReachTheMembers) {
+    h_.connect(1, "bob");
+    h_.join(1, "lobby");
+    const auto created = post("lobby", {{"id", message_id_hex(1)}, {"text", "over http"}});
+    EXPECT_EQ(created.status, 201);
+    const json ack = json::parse(created.body);
+    EXPECT_EQ(ack["type"], "ack");
+    EXPECT_EQ(ack["seq"], 1);
+    EXPECT_EQ(ack["epoch"], "0000000000000001");
+    EXPECT_EQ(h_.out.take_one(1)["message"]["text"], "over http");
+    const auto again = post("lobby", {{"id", message_id_hex(1)}, {"text", "over http"}});
+    EXPECT_EQ(again.status, 200);
+    EXPECT_EQ(json::parse(again.body), ack);
+    const auto conflict = post("lobby", {{"id", message_id_hex(1)}, {"text", "mine"}}, "cat");
+    EXPECT_EQ(conflict.status, 409);
+    EXPECT_EQ(error_of(conflict)["code"], "id_conflict");
+}
+
+TEST_F(HttpRoutes, PostedBodiesAreCheckedFieldByField) {
+    const std::string target = "/api/rooms/lobby/messages";
+    const auto not_json = request("POST", target, "{", bearer());
+    EXPECT_EQ(not_json.status, 400);
+    EXPECT_EQ(error_of(not_json)["code"], "malformed_json");
+    const auto missing = post("lobby", {{"id", message_id_hex(1)}});
+    EXPECT_EQ(missing.status, 400);
+    EXPECT_EQ(error_of(missing),
+              (json{{"code", "missing_field"}, {"message", "the body needs id and text"}}));
+    const auto wrong = post("lobby", {{"id", 5}, {"text", "x"}});
+    EXPECT_EQ(wrong.status, 400);
+    EXPECT_EQ(error_of(wrong), (json{{"code", "wrong_type"}, {"message", "id and text are strings"}}));
+    const auto bad_id = post("lobby", {{"id", "xyz"}, {"text", "x"}});
+    EXPECT_EQ(bad_id.status, 400);
+    EXPECT_EQ(error_of(bad_id)["code"], "invalid_message_id");
+    const auto empty = post("lobby", {{"id", message_id_hex(2)}, {"text", ""}});
+    EXPECT_EQ(empty.status, 400);
+    EXPECT_EQ(error_of(empty)["code"], "empty_text");
+    const auto long_text = post("lobby", {{"id", message_id_hex(3)}, {"text", std::string(501, 'a')}});
+    EXPECT_EQ(long_text.status, 400);
+    EXPECT_EQ(error_of(long_text)["code"], "text_too_long");
+    EXPECT_EQ(post("lobby", {{"id", message_id_hex(4)}, {"text", std::string(500, 'a')}}).status, 201);
+}
+
+TEST_F(HttpRoutes, SixthPostOfABurstIs429WithRetryAfter) {
+    for (std::uint32_t i = 1; i <= 5; ++i) {
+        EXPECT_EQ(post("lobby", {{"id", message_id_hex(i)}, {"text", "m"}}).status, 201) << i;
+    }
+    const auto limited = post("lobby", {{"id", message_id_hex(6)}, {"text", "m"}});
+    EXPECT_EQ(limited.status, 429);
+    EXPECT_EQ(error_of(limited)["code"], "rate_limited");
+    EXPECT_EQ(error_of(limited)["retry_after_ms"], 1000);
+    EXPECT_EQ(header(limited, "Retry-After"), "1");
+    EXPECT_EQ(h_.metrics.rate_limited, 1U);
+}
+
+TEST_F(HttpRoutes, HistoryPagesFollowTheQuery) {
+    const auto unheld = get("/api/rooms/lobby/messages");
+    EXPECT_EQ(unheld.status, 200);
+    EXPECT_EQ(json::parse(unheld.body), (json{{"type", "history"},
+                                              {"room", "lobby"},
+                                              {"mode", "latest"},
+                                              {"messages", json::array()},
+                                              {"truncated", false},
+                                              {"has_more", false}}));
+    for (std::uint32_t i = 1; i <= 4; ++i) {
+        ASSERT_EQ(post("lobby", {{"id", message_id_hex(i)}, {"text", "m" + std::to_string(i)}}).status, 201);
+    }
+    const json latest = json::parse(get("/api/rooms/lobby/messages?limit=2").body);
+    EXPECT_EQ(latest["mode"], "latest");
+    EXPECT_EQ(latest["epoch"], "0000000000000001");
+    ASSERT_EQ(latest["messages"].size(), 2U);
+    EXPECT_EQ(latest["messages"][0]["seq"], 3);
+    EXPECT_EQ(latest["has_more"], true);
+    const json before = json::parse(get("/api/rooms/lobby/messages?before=3&limit=5").body);
+    EXPECT_EQ(before["mode"], "before");
+    ASSERT_EQ(before["messages"].size(), 2U);
+    EXPECT_EQ(before["messages"][1]["text"], "m2");
+    const json after = json::parse(get("/api/rooms/lobby/messages?after=3").body);
+    EXPECT_EQ(after["mode"], "after");
+    ASSERT_EQ(after["messages"].size(), 1U);
+    EXPECT_EQ(after["messages"][0]["seq"], 4);
+}
+
+TEST_F(HttpRoutes, HistoryQueriesBreakingTheRulesAre400) {
+    for (const std::string query : {"before=abc", "after=", "limit=-1", "before=1x", "limit=4294967296"}) {
+        const auto response = get("/api/rooms/lobby/messages?" + query);
+        EXPECT_EQ(response.status, 400) << query;
+        EXPECT_EQ(error_of(response),
+                  (json{{"code", "wrong_type"},
+                        {"message", "before and after are unsigned integers, limit one of 32 bits"}}))
+            << query;
+    }
+    const auto both = get("/api/rooms/lobby/messages?before=5&after=1");
+    EXPECT_EQ(both.status, 400);
+    EXPECT_EQ(error_of(both)["code"], "wrong_type");
+    EXPECT_EQ(error_of(both)["message"].get<std::string>().rfind("bad after:", 0), 0U) << both.body;
+    EXPECT_EQ(get("/api/rooms/lobby/messages?limit=0").status, 400);
+    const auto malformed = get("/api/rooms/lobby/messages?before=%zz");
+    EXPECT_EQ(malformed.status, 400);
+    EXPECT_EQ(error_of(malformed)["message"], "malformed query string");
+    EXPECT_EQ(get("/api/rooms/lobby/messages?limit=4294967295").status, 200);
+}
+
+TEST_F(TightRoutes, ApiCallsBeyondTheAddressRateAre429) {
+    EXPECT_EQ(request("GET", "/api/nothing").status, 404);
+    EXPECT_EQ(request("GET", "/api/nothing").status, 404);
+    const auto refused = request("GET", "/api/nothing");
+    EXPECT_EQ(refused.status, 429);
+    EXPECT_EQ(error_of(refused)["code"], "rate_limited");
+    EXPECT_EQ(header(refused, "Retry-After"), "1");
+    // Health, metrics and files are not API calls.
+    EXPECT_EQ(request("GET", "/healthz").status, 200);
+    h_.now += 1'000;
+    EXPECT_EQ(request("GET", "/api/nothing").status, 404);
+}
+
+TEST_F(TightRoutes, PostToANewRoomWhenEveryRoomIsInUseIs503) {
+    h_.connect(1, "bob");
+    h_.join(1, "r1");
+    const auto full = post("r2", {{"id", message_id_hex(1)}, {"text", "x"}});
+    EXPECT_EQ(full.status, 503);
+    EXPECT_EQ(error_of(full)["code"], "room_full");
+}
+
+TEST_F(DevAuthRoutes, TokenEndpointMintsATokenTheRelayAccepts) {
+    const auto response = request("POST", "/api/dev/token", R"({"name":"Ann","room":"lobby"})");
+    ASSERT_EQ(response.status, 200) << response.body;
+    const json body = json::parse(response.body);
+    EXPECT_EQ(body["user"]["name"], "Ann");
+    EXPECT_EQ(body["user"]["id"].get<std::string>().rfind("dev-", 0), 0U);
+    // Tokens count in whole seconds.
+    EXPECT_EQ(body["expires_at"], (h_.now + h_.config.dev_token_ttl_ms) / 1000 * 1000);
+    const auto verified = h_.verifier.verify(body["token"].get<std::string>(), h_.now);
+    ASSERT_TRUE(std::holds_alternative<token_claims>(verified));
+    EXPECT_TRUE(std::get<token_claims>(verified).admits("lobby"));
+    EXPECT_FALSE(std::get<token_claims>(verified).admits("movie"));
+
+    // A refresh keeps the user.
+    const auto refreshed = request("POST", "/api/dev/token", R"({"name":"Ann","room":"lobby"})",
+                                   "Bearer " + body["token"].get<std::string>());
+    EXPECT_EQ(json::parse(refreshed.body)["user"]["id"], body["user"]["id"]);
+}
+
+TEST_F(DevAuthRoutes, TokenEndpointRefusesBadRequests) {
+    EXPECT_EQ(request("GET", "/api/dev/token").status, 405);
+    const auto not_json = request("POST", "/api/dev/token", "nope");
+    EXPECT_EQ(not_json.status, 400);
+    EXPECT_EQ(error_of(not_json)["code"], "malformed_json");
+    const auto missing = request("POST", "/api/dev/token", R"({"name":"Ann"})");
+    EXPECT_EQ(missing.status, 400);
+    EXPECT_EQ(error_of(missing),
+              (json{{"code", "missing_field"}, {"message", "the body needs name and room strings"}}));
+    const auto bad_room = request("POST", "/api/dev/token", R"({"name":"Ann","room":"no spaces"})");
+    EXPECT_EQ(bad_room.status, 400);
+    EXPECT_EQ(error_of(bad_room)["code"], "invalid_room_id");
+}
+
+}  // namespace
+}  // namespace roomchat::relay

@@ -1,0 +1,132 @@
+#include "room_registry.hpp"
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "clock.hpp"
+#include "hub_harness.hpp"
+
+namespace roomchat::relay {
+namespace {
+
+using relay_test::counting_random;
+
+constexpr std::size_t max_rooms = 2;
+
+class RoomRegistry : public ::testing::Test {
+protected:
+    explicit RoomRegistry(std::chrono::milliseconds idle_ttl = std::chrono::milliseconds(1))
+        : rooms_(io_, room_config{}, max_rooms, idle_ttl, {10, 500}, counting_random()) {}
+
+    // Runs every timer due within a short while (the idle drop is 1 ms).
+    void settle() {
+        io_.restart();
+        io_.run_for(std::chrono::milliseconds(100));
+    }
+    room& open(const std::string& id) {
+        auto opened = rooms_.open(id);
+        EXPECT_TRUE(opened) << id;
+        return **opened;
+    }
+
+    boost::asio::io_context io_;
+    room_registry rooms_;
+    const millis now_ = now_millis() - 60'000;
+};
+
+class RoomRegistryKeepingIdleRooms : public RoomRegistry {
+protected:
+    RoomRegistryKeepingIdleRooms() : RoomRegistry(std::chrono::minutes(10)) {}
+};
+
+TEST_F(RoomRegistry, OpenCreatesARoomOnceInANewEpoch) {
+    EXPECT_EQ(rooms_.find("lobby"), nullptr);
+    room& first = open("lobby");
+    EXPECT_EQ(first.id(), "lobby");
+    EXPECT_EQ(first.epoch(), "0000000000000001");
+    EXPECT_EQ(&open("lobby"), &first);
+    EXPECT_EQ(rooms_.find("lobby"), &first);
+    EXPECT_EQ(open("movie").epoch(), "0000000000000002");
+    EXPECT_EQ(rooms_.size(), 2U);
+}
+
+TEST_F(RoomRegistry, EmptyRoomIsDroppedAfterTheIdleTimeAndComesBackInANewEpoch) {
+    open("lobby");
+    rooms_.release("lobby");
+    settle();
+    EXPECT_EQ(rooms_.size(), 0U);
+    EXPECT_EQ(rooms_.find("lobby"), nullptr);
+    EXPECT_EQ(open("lobby").epoch(), "0000000000000002");
+}
+
+TEST_F(RoomRegistry, OpeningAgainCancelsThePendingDrop) {
+    open("lobby");
+    rooms_.release("lobby");
+    open("lobby");
+    settle();
+    EXPECT_NE(rooms_.find("lobby"), nullptr);
+}
+
+TEST_F(RoomRegistry, RoomWithMembersIsNotDropped) {
+    room& lobby = open("lobby");
+    lobby.join(1, {"ann", "Ann"}, join_frame{"lobby", std::nullopt, std::nullopt}, now_);
+    rooms_.release("lobby");
+    rooms_.release("unknown");  // nothing to release
+    settle();
+    EXPECT_EQ(rooms_.find("lobby"), &lobby);
+}
+
+TEST_F(RoomRegistry, StaleDropTimerDoesNotDropARoomThatGotMembers) {
+    room& lobby = open("lobby");
+    rooms_.release("lobby");
+    // A member joins without a new open (the hub always opens first; this is the registry's own guard).
+    lobby.join(1, {"ann", "Ann"}, join_frame{"lobby", std::nullopt, std::nullopt}, now_);
+    settle();
+    EXPECT_EQ(rooms_.find("lobby"), &lobby);
+}
+
+TEST_F(RoomRegistry, CancelledTimersDropNothing) {
+    open("lobby");
+    rooms_.release("lobby");
+    rooms_.cancel_timers();
+    settle();
+    EXPECT_NE(rooms_.find("lobby"), nullptr);
+}
+
+TEST_F(RoomRegistryKeepingIdleRooms, AtTheCapTheRoomIdleLongestMakesWay) {
+    open("a");
+    open("b");
+    rooms_.release("a");
+    rooms_.release("b");
+    open("c");  // over max_rooms: "a" was released first
+    EXPECT_EQ(rooms_.size(), max_rooms);
+    EXPECT_EQ(rooms_.find("a"), nullptr);
+    EXPECT_NE(rooms_.find("b"), nullptr);
+    open("b");  // no longer idle
+    room& c = open("c");
+    c.join(1, {"ann", "Ann"}, join_frame{"c", std::nullopt, std::nullopt}, now_);
+    room& b = *rooms_.find("b");
+    b.join(2, {"bob", "Bob"}, join_frame{"b", std::nullopt, std::nullopt}, now_);
+    const auto full = rooms_.open("d");
+    ASSERT_FALSE(full);
+    EXPECT_EQ(full.error(), errc::room_full);
+    EXPECT_EQ(rooms_.size(), max_rooms);
+}
+
+TEST_F(RoomRegistryKeepingIdleRooms, ScheduledRoomIsHandedToOnDueWhenItsDeadlineComes) {
+    std::vector<std::string> due;
+    rooms_.on_due([&](room& chat, millis) { due.push_back(chat.id()); });
+    room& lobby = open("lobby");
+    rooms_.schedule(lobby);  // no deadline yet: nothing to arm
+    settle();
+    EXPECT_TRUE(due.empty());
+    lobby.join(1, {"ann", "Ann"}, join_frame{"lobby", std::nullopt, std::nullopt}, now_);
+    ASSERT_TRUE(lobby.next_deadline());
+    rooms_.schedule(lobby);
+    settle();
+    EXPECT_EQ(due, std::vector<std::string>{"lobby"});
+}
+
+}  // namespace
+}  // namespace roomchat::relay
