@@ -8,7 +8,7 @@ namespace {
 const std::string secret = "unit-test-secret-0123456789abcdefghijkl";
 constexpr millis now = 1'700'000'000'000;
 
-TEST(TokenVerifier, AcceptsWhatMintTokenSigns) {
+TEST(token_verifier, accepts_what_mint_token_signs) {
     const std::string token = mint_token(secret, {"alice", "Alice"}, {"lobby", "movie"}, now + 60'000);
     const auto verified = token_verifier(secret).verify(token, now);
     ASSERT_TRUE(std::holds_alternative<token_claims>(verified));
@@ -21,7 +21,7 @@ TEST(TokenVerifier, AcceptsWhatMintTokenSigns) {
     EXPECT_TRUE(claims.expired(now + 60'000));
 }
 
-TEST(TokenVerifier, RefusesOtherSecretsAndExpiry) {
+TEST(token_verifier, refuses_other_secrets_and_expiry) {
     const std::string token = mint_token(secret, {"alice", "Alice"}, {"lobby"}, now + 60'000);
     const auto wrong = token_verifier(secret + "x").verify(token, now);
     ASSERT_TRUE(std::holds_alternative<token_rejection>(wrong));
@@ -31,7 +31,7 @@ TEST(TokenVerifier, RefusesOtherSecretsAndExpiry) {
     EXPECT_EQ(std::get<token_rejection>(late).code, errc::token_expired);
 }
 
-TEST(TokenVerifier, WildcardAdmitsEveryRoom) {
+TEST(token_verifier, wildcard_admits_every_room) {
     token_claims claims;
     claims.rooms = {"*"};
     EXPECT_TRUE(claims.admits("anything"));
