@@ -76,9 +76,9 @@ std::string_view bearer_token(std::string_view authorization) {
 
 }  // namespace
 
-http_routes::http_routes(hub& chat, const static_files& files, const relay_metrics& metrics,
+http_routes::http_routes(class hub& hub, const static_files& files, const relay_metrics& metrics,
                          const room_registry& rooms, const token_verifier& verifier)
-    : hub_(chat), files_(files), metrics_(metrics), rooms_(rooms), verifier_(verifier) {}
+    : hub_(hub), files_(files), metrics_(metrics), rooms_(rooms), verifier_(verifier) {}
 
 http_response http_routes::handle(const http_request& request, millis now) {
     const std::string_view path = split_target(request.target).path;

@@ -44,10 +44,10 @@ int run(relay::relay_config config) {
                                std::chrono::milliseconds(config.room_idle_ttl_ms), config.user_send_rate,
                                relay::secure_random());
     const relay::token_verifier verifier(config.jwt_secret);
-    relay::hub chat(config, rooms, verifier, metrics, log);
+    relay::hub hub(config, rooms, verifier, metrics, log);
     const relay::static_files files(config.web_root);
-    relay::http_routes routes(chat, files, metrics, rooms, verifier);
-    const relay::server_context context{config, chat, routes, log};
+    relay::http_routes routes(hub, files, metrics, rooms, verifier);
+    const relay::server_context context{config, hub, routes, log};
 
     std::unique_ptr<relay::listener> server;
     if (config.tls()) {

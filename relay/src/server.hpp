@@ -30,7 +30,7 @@ public:
 
 struct server_context {
     const relay_config& config;
-    hub& chat;
+    class hub& hub;
     http_routes& routes;
     logger& log;
 };
