@@ -390,7 +390,7 @@ constexpr frame_reader<server_frame> server_readers[] = {
 // Parses with the size and depth limits. Containers nested deeper than the
 // limit are discarded as they are met (the callback returns false), so a deep
 // input never builds a deep tree; the flag turns that into too_deep.
-std::variant<in_json, decode_error> parse_object(std::string_view text, const codec_limits& limits) {
+decoded<in_json> parse_object(std::string_view text, const codec_limits& limits) {
     if (text.size() > limits.max_frame_bytes) {
         return decode_error{errc::frame_too_large, std::to_string(text.size()) + " bytes, limit " +
                                                        std::to_string(limits.max_frame_bytes)};
@@ -471,10 +471,10 @@ template <typename Result, typename Read>
 Result read_object(std::string_view text, const codec_limits& limits, Read read) {
     try {
         auto parsed = parse_object(text, limits);
-        if (auto* error = std::get_if<decode_error>(&parsed)) {
-            return Result{std::move(*error)};
+        if (!parsed) {
+            return Result{parsed.error()};
         }
-        return read(std::get<in_json>(parsed));
+        return read(*parsed);
     } catch (const std::exception& e) {
         // Only reachable through a bug in the checked accessors or exhausted
         // memory; either way the frame is refused instead of crashing the peer.

@@ -74,19 +74,20 @@ void hub::text(connection_id conn, std::string_view payload, millis now) {
     codec_limits limits;
     limits.max_frame_bytes = config_.max_frame_bytes;
     auto decoded = decode_client_frame(payload, limits);
-    if (const auto* error = std::get_if<decode_error>(&decoded)) {
+    if (!decoded) {
+        const decode_error& error = decoded.error();
         log_.write(log_level::debug, "bad_frame",
-                   {{"conn", std::to_string(conn)}, {"code", std::string(to_string(error->code))}});
+                   {{"conn", std::to_string(conn)}, {"code", std::string(to_string(error.code))}});
         if (record->claims) {
-            send_error(conn, error->code, error->detail);
+            send_error(conn, error.code, error.detail);
         } else {
             // A first frame that is not even a frame: nothing to talk about.
             ++metrics_.auth_failures;
-            fail(conn, *record, error->code, error->detail);
+            fail(conn, *record, error.code, error.detail);
         }
         return;
     }
-    auto& frame = std::get<client_frame>(decoded);
+    auto& frame = *decoded;
     if (!record->claims && !std::holds_alternative<auth_frame>(frame)) {
         ++metrics_.auth_failures;
         fail(conn, *record, errc::auth_required, "the first frame must be auth");
@@ -193,24 +194,24 @@ void hub::handle(connection_id conn, connection_record& record, const auth_frame
         return;
     }
     auto verified = verifier_.verify(frame.token, now);
-    if (auto* rejection = std::get_if<token_rejection>(&verified)) {
+    if (!verified) {
+        const token_rejection& rejection = verified.error();
         ++metrics_.auth_failures;
         if (may_log(record.peer, now)) {
-            log_.write(
-                log_level::info, "auth_failed",
-                {{"conn", std::to_string(conn)}, {"peer", record.peer}, {"detail", rejection->detail}});
+            log_.write(log_level::info, "auth_failed",
+                       {{"conn", std::to_string(conn)}, {"peer", record.peer}, {"detail", rejection.detail}});
         }
         if (record.claims) {
             // A failed refresh keeps the connection on its current token. It
             // is always auth_failed: token_expired without a room means the
             // connection is being closed (the grace ended).
-            send_error(conn, errc::auth_failed, "refresh refused: " + rejection->detail);
+            send_error(conn, errc::auth_failed, "refresh refused: " + rejection.detail);
         } else {
-            fail(conn, record, rejection->code, rejection->detail);
+            fail(conn, record, rejection.code, rejection.detail);
         }
         return;
     }
-    auto& claims = std::get<token_claims>(verified);
+    auto& claims = *verified;
     if (record.claims) {
         if (claims.user.id != record.claims->user.id) {
             ++metrics_.auth_failures;

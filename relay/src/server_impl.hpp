@@ -94,7 +94,7 @@ public:
 
     endpoint_type& endpoint() { return endpoint_; }
 
-    std::variant<std::uint16_t, std::string> listen(const std::string& host, std::uint16_t port) override {
+    result<std::uint16_t, std::string> listen(const std::string& host, std::uint16_t port) override {
         boost::system::error_code address_ec;
         const auto address = boost::asio::ip::make_address(host, address_ec);
         if (address_ec) return "bad --host '" + host + "': " + address_ec.message();

@@ -158,7 +158,7 @@ void check_response(const http_response& response, const web_root& root) {
         return;
     }
     const auto decoded = decode_server_frame(response.body);
-    const auto* frame = std::get_if<server_frame>(&decoded);
+    const server_frame* frame = decoded ? &*decoded : nullptr;
     check(response.status != 201 || (frame != nullptr && std::holds_alternative<ack_frame>(*frame)),
           "a new message is answered with its ack");
     if (const auto* page = frame != nullptr ? std::get_if<history_frame>(frame) : nullptr) {

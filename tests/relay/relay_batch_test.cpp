@@ -24,7 +24,7 @@ bool is_batch(const std::string& text) { return text.rfind(R"({"type":"batch")",
 std::vector<server_frame> frames_in(const std::string& text) {
     std::vector<server_frame> out;
     for (auto& decoded : decode_server_frames(text)) {
-        if (auto* frame = std::get_if<server_frame>(&decoded)) {
+        if (auto* frame = (decoded ? &*decoded : nullptr)) {
             out.push_back(std::move(*frame));
         } else {
             ADD_FAILURE() << "undecodable: " << text;
@@ -66,7 +66,7 @@ TEST(relay_batch, the_answers_to_a_join_arrive_as_one_batch) {
     const auto first = plain->next_text();
     ASSERT_TRUE(first);
     EXPECT_FALSE(is_batch(*first));
-    EXPECT_TRUE(std::holds_alternative<server_frame>(decode_server_frame(*first))) << *first;
+    EXPECT_TRUE(decode_server_frame(*first).ok()) << *first;
 }
 
 TEST(relay_batch, a_burst_reaches_every_reader_once_and_in_order) {
