@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "roomchat/codec.hpp"
+#include "roomchat/detail/json_shapes.hpp"
 #include "roomchat/text_rules.hpp"
 
 namespace roomchat::wasm {
@@ -18,12 +19,10 @@ std::string dump(const json& value) { return value.dump(-1, ' ', false, json::er
 
 json str(std::string_view text) { return json(std::string(text)); }
 
-json user_json(const user_info& user) { return json{{"id", user.id}, {"name", user.name}}; }
-
 json message_json(const timeline_message& row) {
     json out{{"id", row.id.to_string()},
              {"seq", row.seq},
-             {"from", user_json(row.from)},
+             {"from", detail::user_json<json>(row.from)},
              {"text", row.text},
              {"ts", row.ts},
              {"own", row.own},
@@ -53,7 +52,7 @@ json event_json(const client_event& event) {
                 if (e.reason) out["reason"] = str(to_string(*e.reason));
                 return out;
             } else if constexpr (std::is_same_v<E, events::identity>) {
-                return json{{"type", "identity"}, {"self", user_json(e.self)}};
+                return json{{"type", "identity"}, {"self", detail::user_json<json>(e.self)}};
             } else if constexpr (std::is_same_v<E, events::message_upserted>) {
                 json out{{"type", "message"}, {"message", message_json(e.message)}};
                 if (e.before) out["before"] = e.before->to_string();
@@ -73,7 +72,7 @@ json event_json(const client_event& event) {
                 return out;
             } else if constexpr (std::is_same_v<E, events::presence_changed>) {
                 json members = json::array();
-                for (const auto& member : e.members) members.push_back(user_json(member));
+                for (const auto& member : e.members) members.push_back(detail::user_json<json>(member));
                 return json{
                     {"type", "presence_changed"}, {"members", std::move(members)}, {"count", e.count}};
             } else if constexpr (std::is_same_v<E, events::rate_limited>) {
@@ -137,7 +136,9 @@ std::string window_json(const timeline_window& window) {
         json{{"rows", rows_json(window.rows)}, {"atStart", window.at_start}, {"atEnd", window.at_end}});
 }
 
-std::string self_json(const std::optional<user_info>& self) { return self ? dump(user_json(*self)) : "null"; }
+std::string self_json(const std::optional<user_info>& self) {
+    return self ? dump(detail::user_json<json>(*self)) : "null";
+}
 
 std::string deadline_json(const std::optional<millis>& deadline) {
     return deadline ? std::to_string(*deadline) : "null";

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "roomchat/codec.hpp"
+#include "roomchat/detail/json_shapes.hpp"
 #include "roomchat/ids.hpp"
 
 #include "dev_tokens.hpp"
@@ -221,7 +222,7 @@ http_response http_routes::dev_token(const http_request& request, millis now) {
                         hub_.config().dev_token_ttl_ms, std::move(user_id));
     if (!issued) return error_response(status_for(issued.error()), issued.error());
     return json_response(200, json{{"token", issued->token},
-                                   {"user", {{"id", issued->user.id}, {"name", issued->user.name}}},
+                                   {"user", detail::user_json<json>(issued->user)},
                                    {"expires_at", issued->expires_at}});
 }
 
