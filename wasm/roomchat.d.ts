@@ -166,7 +166,8 @@ export interface RoomchatModule {
   errorMessage(code: ErrorCode): string;
   protocolVersion: number;
   // The module object also carries Emscripten's and embind's internals
-  // (SessionCore, HEAP views, ...); they are not part of this API.
+  // (the raw ChatSession class that createSession wraps, HEAP views, ...); they are not part of
+  // this API.
 }
 
 export interface ModuleOptions {

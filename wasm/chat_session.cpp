@@ -1,4 +1,4 @@
-#include "js_session.hpp"
+#include "chat_session.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -44,66 +44,66 @@ client_config make_config(std::string room, std::string token, double page_size,
 
 }  // namespace
 
-js_session::js_session(std::string room, std::string token, double page_size, double max_timeline)
+chat_session::chat_session(std::string room, std::string token, double page_size, double max_timeline)
     : session_(make_config(std::move(room), std::move(token), page_size, max_timeline), crypto_random()) {}
 
-void js_session::start(double now) { session_.start(to_millis(now)); }
-void js_session::transport_opened(double now) { session_.transport_opened(to_millis(now)); }
-void js_session::transport_closed(double now) { session_.transport_closed(to_millis(now)); }
-void js_session::network_changed(bool online, double now) {
+void chat_session::start(double now) { session_.start(to_millis(now)); }
+void chat_session::transport_opened(double now) { session_.transport_opened(to_millis(now)); }
+void chat_session::transport_closed(double now) { session_.transport_closed(to_millis(now)); }
+void chat_session::network_changed(bool online, double now) {
     session_.network_changed(online, to_millis(now));
 }
-void js_session::receive(const std::string& frame_text, double now) {
+void chat_session::receive(const std::string& frame_text, double now) {
     session_.receive(frame_text, to_millis(now));
 }
-void js_session::on_timer(double now) { session_.on_timer(to_millis(now)); }
-std::string js_session::next_deadline() const { return deadline_json(session_.next_deadline()); }
+void chat_session::on_timer(double now) { session_.on_timer(to_millis(now)); }
+std::string chat_session::next_deadline() const { return deadline_json(session_.next_deadline()); }
 
-std::string js_session::send(const std::string& text, double now) {
+std::string chat_session::send(const std::string& text, double now) {
     return send_result_json(session_.send(text, to_millis(now)));
 }
 
-std::string js_session::retry(const std::string& id, double now) {
+std::string chat_session::retry(const std::string& id, double now) {
     const auto parsed = message_id::parse(id);
     if (!parsed) return status_json(parsed.error());
     return status_json(session_.retry(*parsed, to_millis(now)));
 }
 
-void js_session::mark_read(double seq, double now) { session_.mark_read(to_seq(seq), to_millis(now)); }
-void js_session::load_older(double now) { session_.load_older(to_millis(now)); }
-void js_session::set_token(std::string token, double now) {
+void chat_session::mark_read(double seq, double now) { session_.mark_read(to_seq(seq), to_millis(now)); }
+void chat_session::load_older(double now) { session_.load_older(to_millis(now)); }
+void chat_session::set_token(std::string token, double now) {
     session_.set_token(std::move(token), to_millis(now));
 }
-void js_session::stop(double now) { session_.stop(to_millis(now)); }
+void chat_session::stop(double now) { session_.stop(to_millis(now)); }
 
-std::string js_session::restore(const std::string& pending, double now) {
+std::string chat_session::restore(const std::string& pending, double now) {
     auto messages = pending_from_json(pending);
     if (!messages) return restore_result_json(messages.error());
     return restore_result_json(session_.restore(*messages, to_millis(now)));
 }
 
-std::string js_session::take_frames() { return frames_json(session_.take_frames()); }
-std::string js_session::take_events() { return events_json(session_.take_events()); }
+std::string chat_session::take_frames() { return frames_json(session_.take_frames()); }
+std::string chat_session::take_events() { return events_json(session_.take_events()); }
 
-std::string js_session::validate(const std::string& text) const {
+std::string chat_session::validate(const std::string& text) const {
     return validation_json(session_.validate(text), text, session_.limits().max_code_points);
 }
 
-double js_session::rate_wait_ms(double now) const { return session_.rate_wait_ms(to_millis(now)); }
-std::string js_session::state() const { return std::string(to_string(session_.state())); }
-double js_session::unread_count() const { return static_cast<double>(session_.unread_count()); }
-std::string js_session::timeline() const { return timeline_json(session_.timeline()); }
-std::string js_session::timeline_latest(double count) const {
+double chat_session::rate_wait_ms(double now) const { return session_.rate_wait_ms(to_millis(now)); }
+std::string chat_session::state() const { return std::string(to_string(session_.state())); }
+double chat_session::unread_count() const { return static_cast<double>(session_.unread_count()); }
+std::string chat_session::timeline() const { return timeline_json(session_.timeline()); }
+std::string chat_session::timeline_latest(double count) const {
     return window_json(session_.timeline_latest(to_count(count)));
 }
-std::string js_session::timeline_from(double from, double count) const {
+std::string chat_session::timeline_from(double from, double count) const {
     return window_json(session_.timeline_from(to_seq(from), to_count(count)));
 }
-std::string js_session::timeline_before(double before, double count) const {
+std::string chat_session::timeline_before(double before, double count) const {
     return window_json(session_.timeline_before(to_seq(before), to_count(count)));
 }
-std::string js_session::older() const { return std::string(to_string(session_.older())); }
-std::string js_session::pending() const { return pending_json(session_.pending()); }
-std::string js_session::self() const { return self_json(session_.self()); }
+std::string chat_session::older() const { return std::string(to_string(session_.older())); }
+std::string chat_session::pending() const { return pending_json(session_.pending()); }
+std::string chat_session::self() const { return self_json(session_.self()); }
 
 }  // namespace roomchat::wasm
