@@ -10,6 +10,7 @@
 #include "roomchat/protocol.hpp"
 
 #include "chat_session.hpp"
+#include "session_json.hpp"
 
 namespace {
 
@@ -25,6 +26,7 @@ EMSCRIPTEN_BINDINGS(roomchat) {
     using roomchat::wasm::chat_session;
     emscripten::constant("protocolVersion", roomchat::protocol_version);
     emscripten::function("errorMessage", &error_message);
+    emscripten::function("errorCodesJson", &roomchat::wasm::error_codes_json);
     emscripten::class_<chat_session>("ChatSession")
         .constructor<std::string, std::string, double, double>()
         .function("start", &chat_session::start)

@@ -164,6 +164,9 @@ export interface RoomchatModule {
   createSession(config: ChatConfig): ChatSession;
   // One English sentence for people; '' for a code this module does not know.
   errorMessage(code: ErrorCode): string;
+  // Every code the core has (errc.hpp), in its order: the ErrorCode union above must name
+  // exactly these (tests/wasm/error_codes.test.mjs checks both ways).
+  errorCodes(): ErrorCode[];
   protocolVersion: number;
   // The module object also carries Emscripten's and embind's internals
   // (the raw ChatSession class that createSession wraps, HEAP views, ...); they are not part of

@@ -2,6 +2,8 @@
 // (chat_session.hpp), which has the same methods but speaks JSON text.
 // Structured values arrive as JSON text and leave here as plain objects, so
 // errors are values and nothing of the C++ object leaks to the caller.
+Module['errorCodes'] = () => JSON.parse(Module['errorCodesJson']());
+
 Module['createSession'] = function (config) {
   const core = new Module['ChatSession'](config.room, config.token, config.pageSize || 0, config.maxTimeline || 0);
   return {

@@ -152,6 +152,17 @@ std::string status_json(const status& outcome) {
     return outcome ? dump(json{{"ok", true}}) : dump(error_json(outcome.error()));
 }
 
+std::string error_codes_json() {
+    json out = json::array();
+    // to_string() gives "" just past the last enumerator (errc.cpp).
+    for (int i = 0;; ++i) {
+        const std::string_view name = to_string(static_cast<errc>(i));
+        if (name.empty()) break;
+        out.push_back(str(name));
+    }
+    return dump(out);
+}
+
 std::string pending_json(const std::vector<pending_message>& messages) {
     json out = json::array();
     for (const auto& message : messages) {

@@ -24,6 +24,8 @@ std::string status_json(const status& outcome);                            // St
 std::string validation_json(const result<std::string>& normalized, std::string_view text,
                             std::size_t max_code_points);  // Validation
 
+std::string error_codes_json();  // ErrorCode[]: every errc, in enum order
+
 std::string pending_json(const std::vector<pending_message>& messages);  // PendingMessage[]
 std::string restore_result_json(const result<std::size_t>& restored);    // RestoreResult
 
