@@ -33,7 +33,7 @@ void bm_send_round_20_clients(benchmark::State& state) {
         const std::string wire = encode(client_frame{send_frame{"lobby", id_for(n), chat_line()}});
         ++n;
         const auto received = decode_client_frame(wire);
-        const auto* frame = std::get_if<client_frame>(&received);
+        const auto* frame = (received ? &*received : nullptr);
         const auto* send = frame == nullptr ? nullptr : std::get_if<send_frame>(frame);
         if (send == nullptr) {
             state.SkipWithError("the send frame did not decode");

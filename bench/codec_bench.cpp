@@ -35,7 +35,7 @@ void encode_server(benchmark::State& state, const server_frame& frame) {
 
 void decode_server(benchmark::State& state, const server_frame& frame) {
     const std::string text = encode(frame);
-    if (!std::holds_alternative<server_frame>(decode_server_frame(text))) {
+    if (!decode_server_frame(text).ok()) {
         state.SkipWithError("the sample frame does not decode");
         return;
     }
@@ -55,7 +55,7 @@ void bm_decode_history_frame_50(benchmark::State& state) { decode_server(state, 
 // What the relay does for every incoming message.
 void bm_decode_send_frame(benchmark::State& state) {
     const std::string text = encode(client_frame{send_frame{"lobby", id_for(7), chat_line()}});
-    if (!std::holds_alternative<client_frame>(decode_client_frame(text))) {
+    if (!decode_client_frame(text).ok()) {
         state.SkipWithError("the sample frame does not decode");
         return;
     }

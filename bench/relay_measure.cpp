@@ -127,7 +127,7 @@ struct room_member {
             if (!text) continue;
             const auto received = steady_clock::now().time_since_epoch();
             auto decoded = roomchat::decode_server_frame(*text);
-            const auto* frame = std::get_if<roomchat::server_frame>(&decoded);
+            const auto* frame = (decoded ? &*decoded : nullptr);
             const auto* message = frame != nullptr ? std::get_if<roomchat::message_frame>(frame) : nullptr;
             if (message == nullptr || message->message.from.id == user) continue;
             const std::chrono::nanoseconds sent_at(std::stoll(message->message.text));

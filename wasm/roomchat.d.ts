@@ -172,13 +172,18 @@ export interface RoomchatModule {
   // Random bytes for message ids come from crypto.getRandomValues inside the module.
   createSession(config: ChatConfig): ChatSession;
   // One English sentence for people; '' for a code this module does not know.
-  errorMessage(code: ErrorCode): string;
+  // With a wait (rate_limited), it also says in how many seconds sending works again.
+  errorMessage(code: ErrorCode, retryAfterMs?: number): string;
+  // Every code the core has (errc.hpp), in its order: the ErrorCode union above must name
+  // exactly these (tests/wasm/error_codes.test.mjs checks both ways).
+  errorCodes(): ErrorCode[];
   // The `sub` claim of a JWT, read without verifying it (the relay verifies): whose unsent
   // messages a page may store. null when the token has no valid one.
   tokenSubject(token: string): string | null;
   protocolVersion: number;
   // The module object also carries Emscripten's and embind's internals
-  // (SessionCore, HEAP views, ...); they are not part of this API.
+  // (the raw ChatSession class that createSession wraps, HEAP views, ...); they are not part of
+  // this API.
 }
 
 export interface ModuleOptions {

@@ -1,8 +1,13 @@
-// --post-js: the ChatSession of roomchat.d.ts over bindings.cpp's SessionCore.
+// --post-js: the ChatSession of roomchat.d.ts over bindings.cpp's embind ChatSession
+// (chat_session.hpp), which has the same methods but speaks JSON text.
 // Structured values arrive as JSON text and leave here as plain objects, so
 // errors are values and nothing of the C++ object leaks to the caller.
+Module['errorCodes'] = () => JSON.parse(Module['errorCodesJson']());
+// embind insists on every argument; the wait is optional here.
+Module['errorMessage'] = (code, retryAfterMs = 0) => Module['errorMessageAfter'](code, retryAfterMs);
+
 Module['createSession'] = function (config) {
-  const core = new Module['SessionCore'](config.room, config.token, config.pageSize || 0, config.maxTimeline || 0);
+  const core = new Module['ChatSession'](config.room, config.token, config.pageSize || 0, config.maxTimeline || 0);
   return {
     start: (now) => core.start(now),
     transportOpened: (now) => core.transportOpened(now),

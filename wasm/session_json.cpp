@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "roomchat/codec.hpp"
+#include "roomchat/detail/json_shapes.hpp"
 #include "roomchat/text_rules.hpp"
 
 namespace roomchat::wasm {
@@ -18,12 +19,10 @@ std::string dump(const json& value) { return value.dump(-1, ' ', false, json::er
 
 json str(std::string_view text) { return json(std::string(text)); }
 
-json user_json(const user_info& user) { return json{{"id", user.id}, {"name", user.name}}; }
-
 json message_json(const timeline_message& row) {
     json out{{"id", row.id.to_string()},
              {"seq", row.seq},
-             {"from", user_json(row.from)},
+             {"from", detail::user_json<json>(row.from)},
              {"text", row.text},
              {"ts", row.ts},
              {"own", row.own},
@@ -53,7 +52,7 @@ json event_json(const client_event& event) {
                 if (e.reason) out["reason"] = str(to_string(*e.reason));
                 return out;
             } else if constexpr (std::is_same_v<E, events::identity>) {
-                return json{{"type", "identity"}, {"self", user_json(e.self)}};
+                return json{{"type", "identity"}, {"self", detail::user_json<json>(e.self)}};
             } else if constexpr (std::is_same_v<E, events::message_upserted>) {
                 json out{{"type", "message"}, {"message", message_json(e.message)}};
                 if (e.before) out["before"] = e.before->to_string();
@@ -73,7 +72,7 @@ json event_json(const client_event& event) {
                 return out;
             } else if constexpr (std::is_same_v<E, events::presence_changed>) {
                 json members = json::array();
-                for (const auto& member : e.members) members.push_back(user_json(member));
+                for (const auto& member : e.members) members.push_back(detail::user_json<json>(member));
                 return json{
                     {"type", "presence_changed"}, {"members", std::move(members)}, {"count", e.count}};
             } else if constexpr (std::is_same_v<E, events::rate_limited>) {
@@ -137,7 +136,9 @@ std::string window_json(const timeline_window& window) {
         json{{"rows", rows_json(window.rows)}, {"atStart", window.at_start}, {"atEnd", window.at_end}});
 }
 
-std::string self_json(const std::optional<user_info>& self) { return self ? dump(user_json(*self)) : "null"; }
+std::string self_json(const std::optional<user_info>& self) {
+    return self ? dump(detail::user_json<json>(*self)) : "null";
+}
 
 std::string deadline_json(const std::optional<millis>& deadline) {
     return deadline ? std::to_string(*deadline) : "null";
@@ -149,6 +150,17 @@ std::string send_result_json(const result<message_id>& sent) {
 
 std::string status_json(const status& outcome) {
     return outcome ? dump(json{{"ok", true}}) : dump(error_json(outcome.error()));
+}
+
+std::string error_codes_json() {
+    json out = json::array();
+    // to_string() gives "" just past the last enumerator (errc.cpp).
+    for (int i = 0;; ++i) {
+        const std::string_view name = to_string(static_cast<errc>(i));
+        if (name.empty()) break;
+        out.push_back(str(name));
+    }
+    return dump(out);
 }
 
 std::string pending_json(const std::vector<pending_message>& messages) {
@@ -176,16 +188,15 @@ result<std::vector<pending_message>> pending_from_json(std::string_view text) {
     return messages;
 }
 
-std::string validation_json(const result<std::string>& normalized, std::string_view text,
+std::string validation_json(const result<std::string>& verdict, std::size_t code_points,
                             std::size_t max_code_points, std::uint32_t wait_ms) {
-    // The counter shows what would be sent; a rejected text has no normalised form.
-    json out{{"ok", normalized.ok()},
-             {"codePoints", count_code_points(normalized ? std::string_view(*normalized) : text)},
+    json out{{"ok", verdict.ok()},
+             {"codePoints", code_points},
              {"maxCodePoints", max_code_points},
              {"waitMs", wait_ms}};
-    if (!normalized) {
-        out["code"] = str(to_string(normalized.error()));
-        out["message"] = message(normalized.error(), wait_ms);
+    if (!verdict) {
+        out["code"] = str(to_string(verdict.error()));
+        out["message"] = message(verdict.error(), wait_ms);
     }
     return dump(out);
 }

@@ -22,8 +22,10 @@ std::string self_json(const std::optional<user_info>& self);               // Us
 std::string deadline_json(const std::optional<millis>& deadline);          // number | null
 std::string send_result_json(const result<message_id>& sent);              // SendResult
 std::string status_json(const status& outcome);                            // Status
-std::string validation_json(const result<std::string>& normalized, std::string_view text,
+std::string validation_json(const result<std::string>& verdict, std::size_t code_points,
                             std::size_t max_code_points, std::uint32_t wait_ms);  // Validation
+
+std::string error_codes_json();  // ErrorCode[]: every errc, in enum order
 
 std::string pending_json(const std::vector<pending_message>& messages);  // PendingMessage[]
 std::string restore_result_json(const result<std::size_t>& restored);    // RestoreResult

@@ -119,7 +119,7 @@ export async function mountChat(
     timelineLatest: (count) => session.timelineLatest(count),
     timelineFrom: (seq, count) => session.timelineFrom(seq, count),
     timelineBefore: (seq, count) => session.timelineBefore(seq, count),
-    errorMessage: (code) => roomchat.errorMessage(code),
+    errorMessage: (code, retryAfterMs) => roomchat.errorMessage(code, retryAfterMs),
   };
   view.attach(controller, { onTokenExpired: refreshToken });
   if (store) transport.run((s, now) => s.restore(store.load(), now));

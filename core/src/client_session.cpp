@@ -283,11 +283,11 @@ void client_session::receive(std::string_view frame_text, millis now) {
         if (given_up()) {
             return;  // a frame earlier in the batch ended the connection
         }
-        if (const auto* failure = std::get_if<decode_error>(&decoded)) {
-            emit(events::error{failure->code, failure->detail});
+        if (!decoded) {
+            emit(events::error{decoded.error().code, decoded.error().detail});
             continue;
         }
-        std::visit([&](const auto& frame) { handle(frame, now); }, std::get<server_frame>(decoded));
+        std::visit([&](const auto& frame) { handle(frame, now); }, *decoded);
     }
 }
 

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "roomchat/detail/json_shapes.hpp"
+
 #include "detail/json_reader.hpp"
 
 namespace roomchat {
@@ -26,12 +28,10 @@ out_json frame_of(std::string_view type) {
     return j;
 }
 
-out_json user_json(const user_info& user) { return out_json{{"id", user.id}, {"name", user.name}}; }
-
 out_json message_json(const chat_message& message) {
     return out_json{{"seq", message.seq},
                     {"id", message.id.to_string()},
-                    {"from", user_json(message.from)},
+                    {"from", detail::user_json<out_json>(message.from)},
                     {"text", message.text},
                     {"ts", message.ts}};
 }
@@ -94,7 +94,7 @@ out_json json_of(const read_frame& f) {
 
 out_json json_of(const welcome_frame& f) {
     auto j = frame_of("welcome");
-    j["user"] = user_json(f.user);
+    j["user"] = detail::user_json<out_json>(f.user);
     j["max_text_code_points"] = f.max_text_code_points;
     j["rate"] = out_json{{"burst", f.rate.burst}, {"refill_interval_ms", f.rate.refill_interval_ms}};
     j["token_expires_at"] = f.token_expires_at;
@@ -107,7 +107,7 @@ out_json json_of(const joined_frame& f) {
     j["epoch"] = f.epoch;
     j["members"] = out_json::array();
     for (const auto& member : f.members) {
-        j["members"].push_back(user_json(member));
+        j["members"].push_back(detail::user_json<out_json>(member));
     }
     j["member_count"] = f.member_count;
     j["read_seq"] = f.read_seq;
@@ -163,7 +163,7 @@ out_json json_of(const presence_frame& f) {
     auto j = frame_of("presence");
     j["room"] = f.room;
     j["event"] = to_string(f.event);
-    j["user"] = user_json(f.user);
+    j["user"] = detail::user_json<out_json>(f.user);
     j["member_count"] = f.member_count;
     return j;
 }
@@ -390,7 +390,7 @@ constexpr frame_reader<server_frame> server_readers[] = {
 // Parses with the size and depth limits. Containers nested deeper than the
 // limit are discarded as they are met (the callback returns false), so a deep
 // input never builds a deep tree; the flag turns that into too_deep.
-std::variant<in_json, decode_error> parse_object(std::string_view text, const codec_limits& limits) {
+decoded<in_json> parse_object(std::string_view text, const codec_limits& limits) {
     if (text.size() > limits.max_frame_bytes) {
         return decode_error{errc::frame_too_large, std::to_string(text.size()) + " bytes, limit " +
                                                        std::to_string(limits.max_frame_bytes)};
@@ -471,10 +471,10 @@ template <typename Result, typename Read>
 Result read_object(std::string_view text, const codec_limits& limits, Read read) {
     try {
         auto parsed = parse_object(text, limits);
-        if (auto* error = std::get_if<decode_error>(&parsed)) {
-            return Result{std::move(*error)};
+        if (!parsed) {
+            return Result{parsed.error()};
         }
-        return read(std::get<in_json>(parsed));
+        return read(*parsed);
     } catch (const std::exception& e) {
         // Only reachable through a bug in the checked accessors or exhausted
         // memory; either way the frame is refused instead of crashing the peer.

@@ -73,6 +73,9 @@ struct config_error {
     std::string message;
 };
 
+// Not a result<relay_config, config_error> (result.hpp): asking for --help is a
+// third outcome, neither a configuration to run nor an error, and main answers
+// each of the three differently (run, print and exit 0, print and exit 2).
 using config_outcome = std::variant<relay_config, show_help, config_error>;
 
 // Reads the command line, then ROOMCHAT_<OPTION_NAME> environment variables

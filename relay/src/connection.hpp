@@ -18,9 +18,10 @@ namespace roomchat::relay {
 inline constexpr rate_limit_config ping_limit{5, 2'000};
 inline constexpr std::uint32_t max_ignored_pings = 20;
 
-struct connection_state {
-    connection_state(std::string peer_address, millis now, const rate_limit_config& frame_rate,
-                     const rate_limit_config& request_rate)
+// Not roomchat::connection_state, which is a client session's link (connecting, online, ...).
+struct connection_record {
+    connection_record(std::string peer_address, millis now, const rate_limit_config& frame_rate,
+                      const rate_limit_config& request_rate)
         : peer(std::move(peer_address)),
           frames(frame_rate, now),
           pings(ping_limit, now),

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "roomchat/codec.hpp"
+#include "roomchat/detail/json_shapes.hpp"
 #include "roomchat/ids.hpp"
 
 #include "dev_tokens.hpp"
@@ -76,9 +77,9 @@ std::string_view bearer_token(std::string_view authorization) {
 
 }  // namespace
 
-http_routes::http_routes(hub& chat, const static_files& files, const relay_metrics& metrics,
+http_routes::http_routes(class hub& hub, const static_files& files, const relay_metrics& metrics,
                          const room_registry& rooms, const token_verifier& verifier)
-    : hub_(chat), files_(files), metrics_(metrics), rooms_(rooms), verifier_(verifier) {}
+    : hub_(hub), files_(files), metrics_(metrics), rooms_(rooms), verifier_(verifier) {}
 
 http_response http_routes::handle(const http_request& request, millis now) {
     const std::string_view path = split_target(request.target).path;
@@ -129,13 +130,14 @@ http_response http_routes::room_messages(const http_request& request, const std:
         return response;
     }
     auto verified = verifier_.verify(token, now);
-    if (const auto* rejection = std::get_if<token_rejection>(&verified)) {
+    if (!verified) {
+        const token_rejection& rejection = verified.error();
         hub_.count_auth_failure();
-        auto response = error_response(401, to_string(rejection->code), rejection->detail);
+        auto response = error_response(401, to_string(rejection.code), rejection.detail);
         response.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
         return response;
     }
-    const auto& claims = std::get<token_claims>(verified);
+    const auto& claims = *verified;
     if (!claims.admits(room_id)) return error_response(403, errc::room_forbidden);
     if (request.method == "GET") return get_messages(room_id, split_target(request.target).query);
     return post_message(claims.user, room_id, request.body, now);
@@ -213,25 +215,26 @@ http_response http_routes::dev_token(const http_request& request, millis now) {
     std::optional<std::string> user_id;
     if (const auto current = bearer_token(request.authorization); !current.empty()) {
         auto verified = verifier_.verify(current, now);
-        if (auto* claims = std::get_if<token_claims>(&verified)) user_id = std::move(claims->user.id);
+        if (verified) user_id = std::move(verified->user.id);
     }
     const auto issued =
         issue_dev_token(verifier_.secret(), name->get<std::string>(), room->get<std::string>(), now,
                         hub_.config().dev_token_ttl_ms, std::move(user_id));
     if (!issued) return error_response(status_for(issued.error()), issued.error());
     return json_response(200, json{{"token", issued->token},
-                                   {"user", {{"id", issued->user.id}, {"name", issued->user.name}}},
+                                   {"user", detail::user_json<json>(issued->user)},
                                    {"expires_at", issued->expires_at}});
 }
 
 http_response http_routes::static_file(const std::string& method, std::string_view path) {
     if (method != "GET") return error_response(405, "method_not_allowed", "use GET");
     auto found = files_.get(path);
-    if (const auto* miss = std::get_if<static_miss>(&found)) {
-        return *miss == static_miss::bad_path ? error_response(400, "bad_path", "this path is not allowed")
-                                              : error_response(404, "not_found", "no such file");
+    if (!found) {
+        return found.error() == static_miss::bad_path
+                   ? error_response(400, "bad_path", "this path is not allowed")
+                   : error_response(404, "not_found", "no such file");
     }
-    auto& file = std::get<relay::static_file>(found);
+    auto& file = *found;
     http_response response;
     response.content_type = std::move(file.content_type);
     response.body = std::move(file.body);

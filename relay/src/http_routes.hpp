@@ -36,7 +36,7 @@ struct http_response {
 
 class http_routes {
 public:
-    http_routes(hub& chat, const static_files& files, const relay_metrics& metrics,
+    http_routes(class hub& hub, const static_files& files, const relay_metrics& metrics,
                 const room_registry& rooms, const token_verifier& verifier);
 
     http_response handle(const http_request& request, millis now);

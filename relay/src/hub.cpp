@@ -33,9 +33,9 @@ hub::hub(const relay_config& config, room_registry& rooms, const token_verifier&
       room_creations_(config.room_creation_rate),
       addresses_(config.ip_rate),
       log_lines_(log_rate) {
-    rooms_.on_due([this](room& chat, millis now) {
-        perform(chat.on_timer(now));
-        rooms_.schedule(chat);  // more to announce, or a timer that fired early by the wall clock
+    rooms_.on_due([this](room& due, millis now) {
+        perform(due.on_timer(now));
+        rooms_.schedule(due);  // more to announce, or a timer that fired early by the wall clock
     });
 }
 
@@ -51,62 +51,63 @@ bool hub::may_log(const std::string& address, millis now) {
 
 void hub::opened(connection_id conn, std::string peer, millis now) {
     connections_.emplace(conn,
-                         connection_state(std::move(peer), now, config_.frame_rate, config_.request_rate));
+                         connection_record(std::move(peer), now, config_.frame_rate, config_.request_rate));
     transport_->wake_at(conn, now + config_.auth_timeout_ms);
 }
 
-connection_state* hub::live(connection_id conn) {
+connection_record* hub::live(connection_id conn) {
     const auto it = connections_.find(conn);
     return it == connections_.end() || it->second.closing ? nullptr : &it->second;
 }
 
-bool hub::within_flood_limit(connection_id conn, connection_state& state, millis now) {
-    if (state.frames.try_acquire(now) == 0) return true;
+bool hub::within_flood_limit(connection_id conn, connection_record& record, millis now) {
+    if (record.frames.try_acquire(now) == 0) return true;
     ++metrics_.flood_disconnects;
     drop(conn, errc::rate_limited, close_code::policy_violation, now);
     return false;
 }
 
 void hub::text(connection_id conn, std::string_view payload, millis now) {
-    connection_state* state = live(conn);
-    if (state == nullptr || !within_flood_limit(conn, *state, now)) return;
+    connection_record* record = live(conn);
+    if (record == nullptr || !within_flood_limit(conn, *record, now)) return;
 
     codec_limits limits;
     limits.max_frame_bytes = config_.max_frame_bytes;
     auto decoded = decode_client_frame(payload, limits);
-    if (const auto* error = std::get_if<decode_error>(&decoded)) {
+    if (!decoded) {
+        const decode_error& error = decoded.error();
         log_.write(log_level::debug, "bad_frame",
-                   {{"conn", std::to_string(conn)}, {"code", std::string(to_string(error->code))}});
-        if (state->claims) {
-            send_error(conn, error->code, error->detail);
+                   {{"conn", std::to_string(conn)}, {"code", std::string(to_string(error.code))}});
+        if (record->claims) {
+            send_error(conn, error.code, error.detail);
         } else {
             // A first frame that is not even a frame: nothing to talk about.
             ++metrics_.auth_failures;
-            fail(conn, *state, error->code, error->detail);
+            fail(conn, *record, error.code, error.detail);
         }
         return;
     }
-    auto& frame = std::get<client_frame>(decoded);
-    if (!state->claims && !std::holds_alternative<auth_frame>(frame)) {
+    auto& frame = *decoded;
+    if (!record->claims && !std::holds_alternative<auth_frame>(frame)) {
         ++metrics_.auth_failures;
-        fail(conn, *state, errc::auth_required, "the first frame must be auth");
+        fail(conn, *record, errc::auth_required, "the first frame must be auth");
         return;
     }
-    std::visit([&](const auto& f) { handle(conn, *state, f, now); }, frame);
+    std::visit([&](const auto& f) { handle(conn, *record, f, now); }, frame);
 }
 
 void hub::binary(connection_id conn, millis now) {
-    connection_state* state = live(conn);
-    if (state == nullptr || !within_flood_limit(conn, *state, now)) return;
+    connection_record* record = live(conn);
+    if (record == nullptr || !within_flood_limit(conn, *record, now)) return;
     send_error(conn, errc::binary_frame, "frames are JSON text; binary frames are ignored");
 }
 
 bool hub::ping(connection_id conn, millis now) {
-    connection_state* state = live(conn);
-    if (state == nullptr || !within_flood_limit(conn, *state, now)) return false;
-    if (state->pings.try_acquire(now) == 0) return true;
+    connection_record* record = live(conn);
+    if (record == nullptr || !within_flood_limit(conn, *record, now)) return false;
+    if (record->pings.try_acquire(now) == 0) return true;
     ++metrics_.pings_ignored;
-    if (++state->ignored_pings > max_ignored_pings) {
+    if (++record->ignored_pings > max_ignored_pings) {
         ++metrics_.flood_disconnects;
         drop(conn, errc::rate_limited, close_code::policy_violation, now);
     }
@@ -114,54 +115,54 @@ bool hub::ping(connection_id conn, millis now) {
 }
 
 void hub::pong(connection_id conn, millis now) {
-    connection_state* state = live(conn);
-    if (state != nullptr) within_flood_limit(conn, *state, now);
+    connection_record* record = live(conn);
+    if (record != nullptr) within_flood_limit(conn, *record, now);
 }
 
 void hub::deadline(connection_id conn, millis now) {
-    connection_state* state = live(conn);
-    if (state == nullptr) return;
-    if (!state->claims) {
+    connection_record* record = live(conn);
+    if (record == nullptr) return;
+    if (!record->claims) {
         ++metrics_.auth_failures;
-        fail(conn, *state, errc::auth_timeout, "no auth frame within the deadline");
+        fail(conn, *record, errc::auth_timeout, "no auth frame within the deadline");
         return;
     }
-    const millis end = state->claims->expires_at + config_.token_grace_ms;
+    const millis end = record->claims->expires_at + config_.token_grace_ms;
     if (now < end) {
         transport_->wake_at(conn, end);  // a refresh moved the end
         return;
     }
     ++metrics_.token_expiry_disconnects;
     log_.write(log_level::info, "token_expired",
-               {{"conn", std::to_string(conn)}, {"user", state->claims->user.id}});
+               {{"conn", std::to_string(conn)}, {"user", record->claims->user.id}});
     // Out of every room first: nothing more is delivered to it.
-    leave_all(conn, *state, now);
-    fail(conn, *state, errc::token_expired, "the token expired and no fresh one came; sign in again");
+    leave_all(conn, *record, now);
+    fail(conn, *record, errc::token_expired, "the token expired and no fresh one came; sign in again");
 }
 
 void hub::drop(connection_id conn, errc reason, std::uint16_t code, millis now) {
-    connection_state* state = live(conn);
-    if (state == nullptr) return;
+    connection_record* record = live(conn);
+    if (record == nullptr) return;
     if (reason == errc::slow_consumer) ++metrics_.slow_consumer_disconnects;
-    if (may_log(state->peer, now)) {
+    if (may_log(record->peer, now)) {
         log_.write(log_level::warn, "connection_dropped",
                    {{"conn", std::to_string(conn)},
-                    {"peer", state->peer},
+                    {"peer", record->peer},
                     {"reason", std::string(to_string(reason))}});
     }
-    leave_all(conn, *state, now);
-    state->closing = true;
+    leave_all(conn, *record, now);
+    record->closing = true;
     transport_->close(conn, code, std::string(to_string(reason)));
 }
 
 void hub::closed(connection_id conn, millis now) {
     const auto it = connections_.find(conn);
     if (it == connections_.end()) return;
-    connection_state& state = it->second;
-    state.closing = true;  // nothing more is sent to it while the others hear it leave
-    leave_all(conn, state, now);
-    if (state.claims) {
-        const auto user = users_.find(state.claims->user.id);
+    connection_record& record = it->second;
+    record.closing = true;  // nothing more is sent to it while the others hear it leave
+    leave_all(conn, record, now);
+    if (record.claims) {
+        const auto user = users_.find(record.claims->user.id);
         if (user != users_.end() && --user->second.connections == 0) users_.erase(user);
     }
     connections_.erase(it);
@@ -181,37 +182,38 @@ result<send_outcome> hub::post_message(const user_info& user, const std::string&
 
 history_frame hub::query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
                          std::uint32_t limit) {
-    if (const room* chat = rooms_.find(room_id)) return chat->query(before, after, limit);
+    if (const room* held = rooms_.find(room_id)) return held->query(before, after, limit);
     return page_frame(room_id, std::nullopt, page_mode(before, after), {});
 }
 
-void hub::handle(connection_id conn, connection_state& state, const auth_frame& frame, millis now) {
+void hub::handle(connection_id conn, connection_record& record, const auth_frame& frame, millis now) {
     // A first auth is charged to the address (there is no user yet), a
     // refresh to the connection and its user like any request.
-    if (state.claims ? !admit_request(conn, state, {}, now) : !admit_address(state.peer, now)) {
-        if (!state.claims) fail(conn, state, errc::rate_limited, "too many sign-ins from this address");
+    if (record.claims ? !admit_request(conn, record, {}, now) : !admit_address(record.peer, now)) {
+        if (!record.claims) fail(conn, record, errc::rate_limited, "too many sign-ins from this address");
         return;
     }
     auto verified = verifier_.verify(frame.token, now);
-    if (auto* rejection = std::get_if<token_rejection>(&verified)) {
+    if (!verified) {
+        const token_rejection& rejection = verified.error();
         ++metrics_.auth_failures;
-        if (may_log(state.peer, now)) {
+        if (may_log(record.peer, now)) {
             log_.write(log_level::info, "auth_failed",
-                       {{"conn", std::to_string(conn)}, {"peer", state.peer}, {"detail", rejection->detail}});
+                       {{"conn", std::to_string(conn)}, {"peer", record.peer}, {"detail", rejection.detail}});
         }
-        if (state.claims) {
+        if (record.claims) {
             // A failed refresh keeps the connection on its current token. It
             // is always auth_failed: token_expired without a room means the
             // connection is being closed (the grace ended).
-            send_error(conn, errc::auth_failed, "refresh refused: " + rejection->detail);
+            send_error(conn, errc::auth_failed, "refresh refused: " + rejection.detail);
         } else {
-            fail(conn, state, rejection->code, rejection->detail);
+            fail(conn, record, rejection.code, rejection.detail);
         }
         return;
     }
-    auto& claims = std::get<token_claims>(verified);
-    if (state.claims) {
-        if (claims.user.id != state.claims->user.id) {
+    auto& claims = *verified;
+    if (record.claims) {
+        if (claims.user.id != record.claims->user.id) {
             ++metrics_.auth_failures;
             send_error(conn, errc::auth_failed, "a refreshed token must name the same user");
             return;
@@ -220,41 +222,41 @@ void hub::handle(connection_id conn, connection_state& state, const auth_frame& 
         user_state& user = users_[claims.user.id];
         if (user.connections >= config_.max_connections_per_user) {
             if (user.connections == 0) users_.erase(claims.user.id);
-            fail(conn, state, errc::too_many_connections, "this user has too many connections open");
+            fail(conn, record, errc::too_many_connections, "this user has too many connections open");
             return;
         }
         ++user.connections;
     }
-    state.claims = std::move(claims);
+    record.claims = std::move(claims);
     transport_->allow_batches(conn, frame.batch);
-    const std::vector<std::string> joined(state.rooms.begin(), state.rooms.end());
+    const std::vector<std::string> joined(record.rooms.begin(), record.rooms.end());
     for (const auto& room_id : joined) {
-        if (state.claims->admits(room_id)) continue;
-        leave_room(conn, state, room_id, now);
+        if (record.claims->admits(room_id)) continue;
+        leave_room(conn, record, room_id, now);
         send_error(conn, errc::room_forbidden, "the refreshed token does not admit this room", room_id);
     }
-    transport_->wake_at(conn, state.claims->expires_at + config_.token_grace_ms);
+    transport_->wake_at(conn, record.claims->expires_at + config_.token_grace_ms);
 
     welcome_frame welcome;
-    welcome.user = state.claims->user;
+    welcome.user = record.claims->user;
     welcome.max_text_code_points = static_cast<std::uint32_t>(config_.room.text.max_code_points);
     welcome.rate = config_.room.rate;
-    welcome.token_expires_at = state.claims->expires_at;
+    welcome.token_expires_at = record.claims->expires_at;
     log_.write(log_level::debug, "authenticated",
                {{"conn", std::to_string(conn)}, {"user", welcome.user.id}});
     send_to(conn, welcome);
 }
 
-void hub::handle(connection_id conn, connection_state& state, const join_frame& frame, millis now) {
-    if (!state.claims->admits(frame.room)) {
+void hub::handle(connection_id conn, connection_record& record, const join_frame& frame, millis now) {
+    if (!record.claims->admits(frame.room)) {
         send_error(conn, errc::room_forbidden, "the token does not admit this room", frame.room);
         return;
     }
-    if (expired(conn, state, frame.room, now) || !admit_request(conn, state, frame.room, now)) return;
-    const std::string& user_id = state.claims->user.id;
+    if (expired(conn, record, frame.room, now) || !admit_request(conn, record, frame.room, now)) return;
+    const std::string& user_id = record.claims->user.id;
     user_state& user = users_[user_id];
-    const bool new_here = state.rooms.count(frame.room) == 0;
-    if (new_here && state.rooms.size() >= config_.max_rooms_per_connection) {
+    const bool new_here = record.rooms.count(frame.room) == 0;
+    if (new_here && record.rooms.size() >= config_.max_rooms_per_connection) {
         send_error(conn, errc::too_many_rooms,
                    "a connection may be in " + std::to_string(config_.max_rooms_per_connection) + " rooms",
                    frame.room);
@@ -265,14 +267,14 @@ void hub::handle(connection_id conn, connection_state& state, const join_frame& 
                    "a user may be in " + std::to_string(config_.max_rooms_per_user) + " rooms", frame.room);
         return;
     }
-    room* chat = open_room(conn, user_id, frame.room, now);
-    if (chat == nullptr) return;
+    room* joined = open_room(conn, user_id, frame.room, now);
+    if (joined == nullptr) return;
     if (new_here) {
-        state.rooms.insert(frame.room);
+        record.rooms.insert(frame.room);
         ++user.rooms[frame.room];
     }
-    perform(chat->join(conn, state.claims->user, frame, now));
-    rooms_.schedule(*chat);
+    perform(joined->join(conn, record.claims->user, frame, now));
+    rooms_.schedule(*joined);
 }
 
 std::uint32_t hub::creation_wait(const std::string& user_id, const std::string& room_id, millis now) {
@@ -293,41 +295,42 @@ room* hub::open_room(connection_id conn, const std::string& user_id, const std::
     return *opened_room;
 }
 
-void hub::handle(connection_id conn, connection_state& state, const leave_frame& frame, millis now) {
-    if (!admit_request(conn, state, frame.room, now) || joined_room(conn, frame.room) == nullptr) return;
-    leave_room(conn, state, frame.room, now);
+void hub::handle(connection_id conn, connection_record& record, const leave_frame& frame, millis now) {
+    if (!admit_request(conn, record, frame.room, now) || joined_room(conn, frame.room) == nullptr) return;
+    leave_room(conn, record, frame.room, now);
 }
 
-void hub::handle(connection_id conn, connection_state& state, const send_frame& frame, millis now) {
-    if (state.claims->expired(now)) {
+void hub::handle(connection_id conn, connection_record& record, const send_frame& frame, millis now) {
+    if (record.claims->expired(now)) {
         send_to(conn, nack_frame{frame.room, frame.id, errc::token_expired, std::nullopt});
         return;
     }
-    room* chat = joined_room(conn, frame.room);
-    if (chat == nullptr) return;
-    const send_result sent = chat->send(conn, frame.id, frame.text, now);
+    room* joined = joined_room(conn, frame.room);
+    if (joined == nullptr) return;
+    const send_result sent = joined->send(conn, frame.id, frame.text, now);
     count_send(sent.outcome);
     perform(sent.actions);
 }
 
-void hub::handle(connection_id conn, connection_state& state, const history_request_frame& frame,
+void hub::handle(connection_id conn, connection_record& record, const history_request_frame& frame,
                  millis now) {
-    if (expired(conn, state, frame.room, now) || !admit_request(conn, state, frame.room, now)) return;
-    const room* chat = joined_room(conn, frame.room);
-    if (chat != nullptr) perform(chat->history(conn, frame));
+    if (expired(conn, record, frame.room, now) || !admit_request(conn, record, frame.room, now)) return;
+    const room* joined = joined_room(conn, frame.room);
+    if (joined != nullptr) perform(joined->history(conn, frame));
 }
 
-void hub::handle(connection_id conn, connection_state& state, const read_frame& frame, millis now) {
-    if (expired(conn, state, frame.room, now) || !admit_request(conn, state, frame.room, now)) return;
-    room* chat = joined_room(conn, frame.room);
-    if (chat != nullptr) perform(chat->mark_read(conn, frame.seq));
+void hub::handle(connection_id conn, connection_record& record, const read_frame& frame, millis now) {
+    if (expired(conn, record, frame.room, now) || !admit_request(conn, record, frame.room, now)) return;
+    room* joined = joined_room(conn, frame.room);
+    if (joined != nullptr) perform(joined->mark_read(conn, frame.seq));
 }
 
-bool hub::admit_request(connection_id conn, connection_state& state, const std::string& room_id, millis now) {
-    const std::string& user_id = state.claims->user.id;
-    const std::uint32_t wait = std::max(state.requests.wait_ms(now), user_requests_.wait_ms(user_id, now));
+bool hub::admit_request(connection_id conn, connection_record& record, const std::string& room_id,
+                        millis now) {
+    const std::string& user_id = record.claims->user.id;
+    const std::uint32_t wait = std::max(record.requests.wait_ms(now), user_requests_.wait_ms(user_id, now));
     if (wait == 0) {
-        static_cast<void>(state.requests.try_acquire(now));
+        static_cast<void>(record.requests.try_acquire(now));
         static_cast<void>(user_requests_.try_acquire(user_id, now));
         return true;
     }
@@ -339,39 +342,40 @@ bool hub::admit_request(connection_id conn, connection_state& state, const std::
     return false;
 }
 
-bool hub::expired(connection_id conn, const connection_state& state, const std::string& room_id, millis now) {
-    if (!state.claims->expired(now)) return false;
+bool hub::expired(connection_id conn, const connection_record& record, const std::string& room_id,
+                  millis now) {
+    if (!record.claims->expired(now)) return false;
     send_error(conn, errc::token_expired, "the token has expired: send auth with a fresh one", room_id);
     return true;
 }
 
 room* hub::joined_room(connection_id conn, const std::string& room_id) {
-    room* chat = rooms_.find(room_id);
-    if (chat != nullptr && chat->is_member(conn)) return chat;
+    room* found = rooms_.find(room_id);
+    if (found != nullptr && found->is_member(conn)) return found;
     send_to(conn, not_joined_error(room_id));
     return nullptr;
 }
 
-void hub::leave_room(connection_id conn, connection_state& state, const std::string& room_id, millis now) {
-    state.rooms.erase(room_id);
-    if (state.claims) {
-        const auto user = users_.find(state.claims->user.id);
+void hub::leave_room(connection_id conn, connection_record& record, const std::string& room_id, millis now) {
+    record.rooms.erase(room_id);
+    if (record.claims) {
+        const auto user = users_.find(record.claims->user.id);
         if (user != users_.end()) {
             const auto in_room = user->second.rooms.find(room_id);
             if (in_room != user->second.rooms.end() && --in_room->second == 0)
                 user->second.rooms.erase(in_room);
         }
     }
-    room* chat = rooms_.find(room_id);
-    if (chat == nullptr) return;
-    chat->leave(conn, now);
-    rooms_.schedule(*chat);
+    room* found = rooms_.find(room_id);
+    if (found == nullptr) return;
+    found->leave(conn, now);
+    rooms_.schedule(*found);
     rooms_.release(room_id);
 }
 
-void hub::leave_all(connection_id conn, connection_state& state, millis now) {
-    const std::vector<std::string> joined(state.rooms.begin(), state.rooms.end());
-    for (const auto& room_id : joined) leave_room(conn, state, room_id, now);
+void hub::leave_all(connection_id conn, connection_record& record, millis now) {
+    const std::vector<std::string> joined(record.rooms.begin(), record.rooms.end());
+    for (const auto& room_id : joined) leave_room(conn, record, room_id, now);
 }
 
 void hub::count_send(const send_outcome& outcome) {
@@ -412,9 +416,9 @@ void hub::send_error(connection_id conn, errc code, std::string detail, std::opt
     send_to(conn, error_frame{code, std::move(detail), std::move(room)});
 }
 
-void hub::fail(connection_id conn, connection_state& state, errc code, std::string detail) {
+void hub::fail(connection_id conn, connection_record& record, errc code, std::string detail) {
     send_error(conn, code, std::move(detail));
-    state.closing = true;
+    record.closing = true;
     transport_->close(conn, close_code::policy_violation, std::string(to_string(code)));
 }
 

@@ -84,21 +84,22 @@ private:
         std::map<std::string, std::size_t> rooms;  // room -> this user's connections in it
     };
 
-    void handle(connection_id conn, connection_state& state, const auth_frame& frame, millis now);
-    void handle(connection_id conn, connection_state& state, const join_frame& frame, millis now);
-    void handle(connection_id conn, connection_state& state, const leave_frame& frame, millis now);
-    void handle(connection_id conn, connection_state& state, const send_frame& frame, millis now);
-    void handle(connection_id conn, connection_state& state, const history_request_frame& frame, millis now);
-    void handle(connection_id conn, connection_state& state, const read_frame& frame, millis now);
+    void handle(connection_id conn, connection_record& record, const auth_frame& frame, millis now);
+    void handle(connection_id conn, connection_record& record, const join_frame& frame, millis now);
+    void handle(connection_id conn, connection_record& record, const leave_frame& frame, millis now);
+    void handle(connection_id conn, connection_record& record, const send_frame& frame, millis now);
+    void handle(connection_id conn, connection_record& record, const history_request_frame& frame,
+                millis now);
+    void handle(connection_id conn, connection_record& record, const read_frame& frame, millis now);
 
-    connection_state* live(connection_id conn);
+    connection_record* live(connection_id conn);
     // Spends one frame of the flood limit; past it the connection is dropped.
-    bool within_flood_limit(connection_id conn, connection_state& state, millis now);
+    bool within_flood_limit(connection_id conn, connection_record& record, millis now);
     // Spends one request of the connection's and the user's allowance, or
     // refuses with an error frame rate_limited.
-    bool admit_request(connection_id conn, connection_state& state, const std::string& room_id, millis now);
+    bool admit_request(connection_id conn, connection_record& record, const std::string& room_id, millis now);
     // The token is past its expiry: refuses with token_expired naming the room.
-    bool expired(connection_id conn, const connection_state& state, const std::string& room_id, millis now);
+    bool expired(connection_id conn, const connection_record& record, const std::string& room_id, millis now);
     // The room, created if need be within the user's room creation allowance;
     // nullptr after answering why not.
     room* open_room(connection_id conn, const std::string& user_id, const std::string& room_id, millis now);
@@ -108,13 +109,13 @@ private:
     // The room `conn` has joined, or nullptr after sending not_joined.
     // The room `conn` is a member of, or nullptr after answering not_joined.
     room* joined_room(connection_id conn, const std::string& room_id);
-    void leave_room(connection_id conn, connection_state& state, const std::string& room_id, millis now);
-    void leave_all(connection_id conn, connection_state& state, millis now);
+    void leave_room(connection_id conn, connection_record& record, const std::string& room_id, millis now);
+    void leave_all(connection_id conn, connection_record& record, millis now);
     bool is_live(connection_id conn) const;
     void perform(const room_actions& actions);
     void send_to(connection_id conn, const server_frame& frame);
     void send_error(connection_id conn, errc code, std::string detail, std::optional<std::string> room = {});
-    void fail(connection_id conn, connection_state& state, errc code, std::string detail);
+    void fail(connection_id conn, connection_record& record, errc code, std::string detail);
     void count_send(const send_outcome& outcome);
 
     const relay_config& config_;
@@ -123,7 +124,7 @@ private:
     relay_metrics& metrics_;
     logger& log_;
     transport* transport_ = nullptr;
-    std::unordered_map<connection_id, connection_state> connections_;
+    std::unordered_map<connection_id, connection_record> connections_;
     std::unordered_map<std::string, user_state> users_;  // authenticated ones, by user id
     rate_table user_requests_;                           // twice request_rate, per user
     rate_table room_creations_;                          // per user

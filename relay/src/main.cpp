@@ -44,28 +44,28 @@ int run(relay::relay_config config) {
                                std::chrono::milliseconds(config.room_idle_ttl_ms), config.user_send_rate,
                                relay::secure_random());
     const relay::token_verifier verifier(config.jwt_secret);
-    relay::hub chat(config, rooms, verifier, metrics, log);
+    relay::hub hub(config, rooms, verifier, metrics, log);
     const relay::static_files files(config.web_root);
-    relay::http_routes routes(chat, files, metrics, rooms, verifier);
-    const relay::server_context context{config, chat, routes, log};
+    relay::http_routes routes(hub, files, metrics, rooms, verifier);
+    const relay::server_context context{config, hub, routes, log};
 
     std::unique_ptr<relay::listener> server;
     if (config.tls()) {
         auto made = relay::make_tls_listener(io, context);
-        if (auto* error = std::get_if<std::string>(&made)) {
-            log.write(relay::log_level::error, "startup_failed", {{"detail", *error}});
+        if (!made) {
+            log.write(relay::log_level::error, "startup_failed", {{"detail", made.error()}});
             return 1;
         }
-        server = std::move(std::get<std::unique_ptr<relay::listener>>(made));
+        server = *std::move(made);
     } else {
         server = relay::make_plain_listener(io, context);
     }
     const auto bound = server->listen(config.host, config.port);
-    if (const auto* error = std::get_if<std::string>(&bound)) {
-        log.write(relay::log_level::error, "startup_failed", {{"detail", *error}});
+    if (!bound) {
+        log.write(relay::log_level::error, "startup_failed", {{"detail", bound.error()}});
         return 1;
     }
-    const std::uint16_t port = std::get<std::uint16_t>(bound);
+    const std::uint16_t port = *bound;
     const std::string authority = config.host + ":" + std::to_string(port);
     const std::string http_url = (config.tls() ? "https://" : "http://") + authority + "/";
     const std::string ws_url = (config.tls() ? "wss://" : "ws://") + authority + "/ws";

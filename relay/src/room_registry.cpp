@@ -27,13 +27,13 @@ result<room*> room_registry::open(const std::string& id) {
     }
     it->second->drop_generation = ++generations_;
     it->second->drop_timer.cancel();
-    return &it->second->chat;
+    return &it->second->room;
 }
 
 bool room_registry::evict_idle() {
     auto oldest = rooms_.end();
     for (auto it = rooms_.begin(); it != rooms_.end(); ++it) {
-        if (it->second->chat.empty() &&
+        if (it->second->room.empty() &&
             (oldest == rooms_.end() || it->second->idle_since < oldest->second->idle_since)) {
             oldest = it;
         }
@@ -45,12 +45,12 @@ bool room_registry::evict_idle() {
 
 room* room_registry::find(const std::string& id) {
     const auto it = rooms_.find(id);
-    return it == rooms_.end() ? nullptr : &it->second->chat;
+    return it == rooms_.end() ? nullptr : &it->second->room;
 }
 
 void room_registry::release(const std::string& id) {
     const auto it = rooms_.find(id);
-    if (it == rooms_.end() || !it->second->chat.empty()) return;
+    if (it == rooms_.end() || !it->second->room.empty()) return;
     it->second->idle_since = ++releases_;
     const std::uint64_t generation = it->second->drop_generation = ++generations_;
     auto& timer = it->second->drop_timer;
@@ -59,22 +59,22 @@ void room_registry::release(const std::string& id) {
         if (ec == boost::asio::error::operation_aborted) return;
         const auto found = rooms_.find(id);
         if (found != rooms_.end() && found->second->drop_generation == generation &&
-            found->second->chat.empty()) {
+            found->second->room.empty()) {
             rooms_.erase(found);
         }
     });
 }
 
-void room_registry::schedule(const room& chat) {
-    const auto it = rooms_.find(chat.id());
-    const auto due = chat.next_deadline();
+void room_registry::schedule(const room& room) {
+    const auto it = rooms_.find(room.id());
+    const auto due = room.next_deadline();
     if (it == rooms_.end() || !due) return;
     auto& timer = it->second->wake_timer;
     timer.expires_after(std::chrono::milliseconds(std::max<millis>(*due - now_millis(), 0)));
-    timer.async_wait([this, id = chat.id()](const boost::system::error_code& ec) {
+    timer.async_wait([this, id = room.id()](const boost::system::error_code& ec) {
         if (ec == boost::asio::error::operation_aborted) return;
         const auto found = rooms_.find(id);
-        if (found != rooms_.end() && on_due_) on_due_(found->second->chat, now_millis());
+        if (found != rooms_.end() && on_due_) on_due_(found->second->room, now_millis());
     });
 }
 

@@ -26,7 +26,7 @@ namespace roomchat::relay {
 
 class room_registry {
 public:
-    using due_callback = std::function<void(room& chat, millis now)>;
+    using due_callback = std::function<void(room& due, millis now)>;
 
     // `random` draws the epochs of new rooms.
     room_registry(boost::asio::io_context& io, const room_config& config, std::size_t max_rooms,
@@ -44,7 +44,7 @@ public:
     void release(const std::string& id);
     // Call after anything that may have given the room work for later
     // (join, leave): arms its timer for room::next_deadline().
-    void schedule(const room& chat);
+    void schedule(const room& room);
 
     // Shutdown: cancels every timer so the io_context can finish.
     void cancel_timers();
@@ -55,8 +55,8 @@ private:
     struct entry {
         entry(boost::asio::io_context& io, std::string id, std::string epoch, const room_config& config,
               rate_table* user_sends)
-            : chat(std::move(id), std::move(epoch), config, user_sends), drop_timer(io), wake_timer(io) {}
-        class room chat;
+            : room(std::move(id), std::move(epoch), config, user_sends), drop_timer(io), wake_timer(io) {}
+        class room room;
         boost::asio::steady_timer drop_timer;
         boost::asio::steady_timer wake_timer;
         // Which drop timer may drop the room: one number from the whole

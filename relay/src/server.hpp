@@ -7,9 +7,10 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <variant>
 
 #include <boost/asio/io_context.hpp>
+
+#include "roomchat/result.hpp"
 
 #include "config.hpp"
 #include "http_routes.hpp"
@@ -22,7 +23,7 @@ class listener {
 public:
     virtual ~listener() = default;
     // Binds and starts accepting; the bound port (useful with port 0) or an error.
-    virtual std::variant<std::uint16_t, std::string> listen(const std::string& host, std::uint16_t port) = 0;
+    virtual result<std::uint16_t, std::string> listen(const std::string& host, std::uint16_t port) = 0;
     // Stops accepting and closes every connection, handshakes in progress
     // included, with 1001 "going away". `on_drained` runs once none is left.
     virtual void shutdown(std::function<void()> on_drained) = 0;
@@ -30,14 +31,14 @@ public:
 
 struct server_context {
     const relay_config& config;
-    hub& chat;
+    class hub& hub;
     http_routes& routes;
     logger& log;
 };
 
 std::unique_ptr<listener> make_plain_listener(boost::asio::io_context& io, const server_context& context);
 // Loads the certificate and key up front; an error message when they do not load.
-std::variant<std::unique_ptr<listener>, std::string> make_tls_listener(boost::asio::io_context& io,
-                                                                       const server_context& context);
+result<std::unique_ptr<listener>, std::string> make_tls_listener(boost::asio::io_context& io,
+                                                                 const server_context& context);
 
 }  // namespace roomchat::relay

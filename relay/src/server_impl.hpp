@@ -37,7 +37,7 @@ public:
     using message_ptr = typename endpoint_type::message_ptr;
 
     ws_server(boost::asio::io_context& io, const server_context& context)
-        : io_(io), config_(context.config), hub_(context.chat), routes_(context.routes), log_(context.log) {
+        : io_(io), config_(context.config), hub_(context.hub), routes_(context.routes), log_(context.log) {
         endpoint_.clear_access_channels(websocketpp::log::alevel::all);
         endpoint_.clear_error_channels(websocketpp::log::elevel::all);
         endpoint_.init_asio(&io_);
@@ -94,7 +94,7 @@ public:
 
     endpoint_type& endpoint() { return endpoint_; }
 
-    std::variant<std::uint16_t, std::string> listen(const std::string& host, std::uint16_t port) override {
+    result<std::uint16_t, std::string> listen(const std::string& host, std::uint16_t port) override {
         boost::system::error_code address_ec;
         const auto address = boost::asio::ip::make_address(host, address_ec);
         if (address_ec) return "bad --host '" + host + "': " + address_ec.message();

@@ -5,8 +5,8 @@
 
 namespace roomchat::relay {
 
-std::variant<std::unique_ptr<listener>, std::string> make_tls_listener(boost::asio::io_context& io,
-                                                                       const server_context& context) {
+result<std::unique_ptr<listener>, std::string> make_tls_listener(boost::asio::io_context& io,
+                                                                 const server_context& context) {
     namespace ssl = boost::asio::ssl;
     auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
     boost::system::error_code ec;

@@ -80,7 +80,7 @@ static_files::static_files(fs::path root) : root_(std::move(root)) {
     if (root_.filename().empty()) root_ = root_.parent_path();
 }
 
-std::variant<static_file, static_miss> static_files::get(std::string_view path) const {
+result<static_file, static_miss> static_files::get(std::string_view path) const {
     const auto relative = safe_relative_path(path);
     if (!relative) return static_miss::bad_path;
 

@@ -8,7 +8,8 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
-#include <variant>
+
+#include "roomchat/result.hpp"
 
 namespace roomchat::relay {
 
@@ -27,7 +28,7 @@ public:
     explicit static_files(std::filesystem::path root);
 
     // `path` is the request path as sent, still percent-encoded, without query.
-    std::variant<static_file, static_miss> get(std::string_view path) const;
+    result<static_file, static_miss> get(std::string_view path) const;
 
     const std::filesystem::path& root() const noexcept { return root_; }
 

@@ -40,7 +40,7 @@ std::optional<millis> claim_millis(const nlohmann::json& claim) {
     return seconds * 1000;
 }
 
-std::variant<std::vector<std::string>, token_rejection> room_claim(const nlohmann::json& claim) {
+result<std::vector<std::string>, token_rejection> room_claim(const nlohmann::json& claim) {
     std::vector<std::string> rooms;
     if (claim.is_string()) {
         rooms.push_back(claim.get<std::string>());
@@ -69,7 +69,7 @@ bool token_claims::admits(std::string_view room) const {
 
 token_verifier::token_verifier(std::string secret) : secret_(std::move(secret)) {}
 
-std::variant<token_claims, token_rejection> token_verifier::verify(std::string_view token, millis now) const {
+result<token_claims, token_rejection> token_verifier::verify(std::string_view token, millis now) const {
     const std::string token_text(token);
     jwt_t* raw = nullptr;
     const int rc =
@@ -96,26 +96,26 @@ std::variant<token_claims, token_rejection> token_verifier::verify(std::string_v
     const auto expires_at = claim_millis(*exp);
     if (!expires_at) return failed("exp must be whole seconds within 2^53 milliseconds of 1970");
 
-    token_claims result;
-    result.user.id = sub->get<std::string>();
-    if (!validate_user_id(result.user.id)) return failed("sub is not a valid user id");
+    token_claims accepted;
+    accepted.user.id = sub->get<std::string>();
+    if (!validate_user_id(accepted.user.id)) return failed("sub is not a valid user id");
     auto display_name = normalize_display_name(name->get<std::string>());
     if (!display_name) return failed("name is not a valid display name");
-    result.user.name = std::move(display_name).value();
+    accepted.user.name = std::move(display_name).value();
 
     auto rooms = room_claim(*room);
-    if (auto* rejection = std::get_if<token_rejection>(&rooms)) return std::move(*rejection);
-    result.rooms = std::get<std::vector<std::string>>(std::move(rooms));
+    if (!rooms) return rooms.error();
+    accepted.rooms = *std::move(rooms);
 
-    result.expires_at = *expires_at;
-    if (result.expired(now)) return token_rejection{errc::token_expired, "token has expired"};
+    accepted.expires_at = *expires_at;
+    if (accepted.expired(now)) return token_rejection{errc::token_expired, "token has expired"};
     const auto nbf = claims.find("nbf");
     if (nbf != claims.end()) {
         const auto not_before = claim_millis(*nbf);
         if (!not_before) return failed("nbf must be whole seconds within 2^53 milliseconds of 1970");
         if (*not_before > now) return failed("token is not valid yet (nbf)");
     }
-    return result;
+    return accepted;
 }
 
 std::string mint_token(const std::string& secret, const user_info& user,

@@ -11,10 +11,10 @@
 
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "roomchat/protocol.hpp"
+#include "roomchat/result.hpp"
 
 namespace roomchat::relay {
 
@@ -36,7 +36,7 @@ class token_verifier {
 public:
     explicit token_verifier(std::string secret);
 
-    std::variant<token_claims, token_rejection> verify(std::string_view token, millis now) const;
+    result<token_claims, token_rejection> verify(std::string_view token, millis now) const;
 
     const std::string& secret() const noexcept { return secret_; }
 

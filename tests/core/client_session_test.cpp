@@ -78,11 +78,11 @@ protected:
         std::vector<client_frame> out;
         for (const auto& text : s().take_frames()) {
             auto decoded = decode_client_frame(text);
-            if (const auto* failure = std::get_if<decode_error>(&decoded)) {
-                ADD_FAILURE() << "undecodable frame " << text << ": " << failure->detail;
+            if (!decoded) {
+                ADD_FAILURE() << "undecodable frame " << text << ": " << decoded.error().detail;
                 continue;
             }
-            out.push_back(std::get<client_frame>(std::move(decoded)));
+            out.push_back(*std::move(decoded));
         }
         return out;
     }

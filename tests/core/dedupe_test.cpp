@@ -12,13 +12,13 @@ namespace {
 
 using test::id_of;
 
-TEST(DedupeWindow, UnknownIdIsNotFound) {
+TEST(dedupe_window, unknown_id_is_not_found) {
     const dedupe_window window;
     EXPECT_EQ(window.find(id_of(1)), nullptr);
     EXPECT_EQ(window.size(), 0u);
 }
 
-TEST(DedupeWindow, RemembersWhoSentItAndItsAck) {
+TEST(dedupe_window, remembers_who_sent_it_and_its_ack) {
     dedupe_window window;
     window.remember(id_of(1), {"ann", 7, 1234});
     const accepted_send* found = window.find(id_of(1));
@@ -30,7 +30,7 @@ TEST(DedupeWindow, RemembersWhoSentItAndItsAck) {
     EXPECT_EQ(window.size(), 1u);
 }
 
-TEST(DedupeWindow, ForgetsTheOldestBeyondCapacity) {
+TEST(dedupe_window, forgets_the_oldest_beyond_capacity) {
     dedupe_window window(3);
     for (std::uint8_t n = 1; n <= 5; ++n) {
         window.remember(id_of(n), {"ann", n, 0});
@@ -44,7 +44,7 @@ TEST(DedupeWindow, ForgetsTheOldestBeyondCapacity) {
     }
 }
 
-TEST(DedupeWindow, RememberingAgainKeepsTheFirstRecord) {
+TEST(dedupe_window, remembering_again_keeps_the_first_record) {
     dedupe_window window(2);
     window.remember(id_of(1), {"ann", 1, 10});
     window.remember(id_of(1), {"bob", 2, 20});
@@ -55,7 +55,7 @@ TEST(DedupeWindow, RememberingAgainKeepsTheFirstRecord) {
     EXPECT_NE(window.find(id_of(1)), nullptr) << "a repeated id took no slot";
 }
 
-TEST(DedupeWindow, ZeroCapacityRemembersNothing) {
+TEST(dedupe_window, zero_capacity_remembers_nothing) {
     dedupe_window window(0);
     window.remember(id_of(1), {"ann", 1, 10});
     EXPECT_EQ(window.size(), 0u);

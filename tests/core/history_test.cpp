@@ -39,7 +39,7 @@ std::vector<seq_t> seqs(const history_page& page) {
 
 using seq_list = std::vector<seq_t>;
 
-TEST(MessageBytes, ChargesTextAuthorAndFixedOverhead) {
+TEST(message_bytes, charges_text_author_and_fixed_overhead) {
     chat_message m = make(1, "twelve bytes");
     m.from = {"user-7", "Zoë"};
     EXPECT_EQ(message_bytes(m), 12 + 6 + 4 + message_overhead_bytes);
@@ -48,7 +48,7 @@ TEST(MessageBytes, ChargesTextAuthorAndFixedOverhead) {
     EXPECT_EQ(message_bytes(m), message_overhead_bytes);
 }
 
-TEST(HistoryRing, EmptyRingAnswersEveryQueryWithNothing) {
+TEST(history_ring, empty_ring_answers_every_query_with_nothing) {
     const history_ring ring;
     EXPECT_EQ(ring.size(), 0u);
     EXPECT_EQ(ring.bytes(), 0u);
@@ -62,7 +62,7 @@ TEST(HistoryRing, EmptyRingAnswersEveryQueryWithNothing) {
     }
 }
 
-TEST(HistoryRing, KeepsMessagesInOrderAndCountsBytes) {
+TEST(history_ring, keeps_messages_in_order_and_counts_bytes) {
     const history_ring ring = filled(1, 4);
     EXPECT_EQ(ring.size(), 4u);
     EXPECT_EQ(ring.first_seq(), 1u);
@@ -73,7 +73,7 @@ TEST(HistoryRing, KeepsMessagesInOrderAndCountsBytes) {
     EXPECT_EQ(page.messages[2], make(3));
 }
 
-TEST(HistoryRing, LatestReturnsTheNewestAscending) {
+TEST(history_ring, latest_returns_the_newest_ascending) {
     const history_ring ring = filled(1, 10);
     EXPECT_EQ(seqs(ring.latest(3)), (seq_list{8, 9, 10}));
     EXPECT_TRUE(ring.latest(3).has_more);
@@ -85,7 +85,7 @@ TEST(HistoryRing, LatestReturnsTheNewestAscending) {
     EXPECT_FALSE(ring.latest(3).truncated);
 }
 
-TEST(HistoryRing, EvictsOldestBeyondMessageCap) {
+TEST(history_ring, evicts_oldest_beyond_message_cap) {
     const history_ring ring = filled(1, 7, {3, 1024 * 1024});
     EXPECT_EQ(ring.size(), 3u);
     EXPECT_EQ(ring.first_seq(), 5u);
@@ -93,7 +93,7 @@ TEST(HistoryRing, EvictsOldestBeyondMessageCap) {
     EXPECT_EQ(ring.bytes(), 3 * message_bytes(make(1)));
 }
 
-TEST(HistoryRing, EvictsOldestBeyondByteCap) {
+TEST(history_ring, evicts_oldest_beyond_byte_cap) {
     const std::size_t each = message_bytes(make(1));
     history_ring ring({1000, 3 * each});
     for (seq_t seq = 1; seq <= 3; ++seq) {
@@ -107,7 +107,7 @@ TEST(HistoryRing, EvictsOldestBeyondByteCap) {
     EXPECT_EQ(ring.bytes(), message_bytes(make(5, std::string(2 * each, 'x'))));
 }
 
-TEST(HistoryRing, NewestStaysEvenWhenItAloneExceedsTheCaps) {
+TEST(history_ring, newest_stays_even_when_it_alone_exceeds_the_caps) {
     history_ring ring({1, 10});
     ring.append(make(1));
     ring.append(make(2, std::string(500, 'y')));
@@ -119,7 +119,7 @@ TEST(HistoryRing, NewestStaysEvenWhenItAloneExceedsTheCaps) {
     EXPECT_EQ(seqs(none.latest(5)), (seq_list{9}));
 }
 
-TEST(HistoryRing, AfterReturnsTheOldestFollowingMessagesFirst) {
+TEST(history_ring, after_returns_the_oldest_following_messages_first) {
     const history_ring ring = filled(1, 10);
     EXPECT_EQ(seqs(ring.after(4, 3)), (seq_list{5, 6, 7}));
     EXPECT_EQ(seqs(ring.after(8, 50)), (seq_list{9, 10}));
@@ -129,7 +129,7 @@ TEST(HistoryRing, AfterReturnsTheOldestFollowingMessagesFirst) {
     EXPECT_FALSE(ring.after(4, 3).has_more);
 }
 
-TEST(HistoryRing, AfterTheLastOrBeyondIsEmptyNotTruncated) {
+TEST(history_ring, after_the_last_or_beyond_is_empty_not_truncated) {
     const history_ring ring = filled(1, 10);
     for (const seq_t since : {seq_t{10}, seq_t{11}, seq_t{1000}, std::numeric_limits<seq_t>::max()}) {
         const history_page page = ring.after(since, 50);
@@ -138,7 +138,7 @@ TEST(HistoryRing, AfterTheLastOrBeyondIsEmptyNotTruncated) {
     }
 }
 
-TEST(HistoryRing, AfterEvictedMessagesIsTheLatestPageTruncated) {
+TEST(history_ring, after_evicted_messages_is_the_latest_page_truncated) {
     const history_ring ring = filled(1, 20, {10, 1024 * 1024});
     ASSERT_EQ(ring.first_seq(), 11u);
     const history_page edge = ring.after(10, 3);
@@ -152,7 +152,7 @@ TEST(HistoryRing, AfterEvictedMessagesIsTheLatestPageTruncated) {
     }
 }
 
-TEST(HistoryRing, BeforePagesBackwardsWithHasMore) {
+TEST(history_ring, before_pages_backwards_with_has_more) {
     const history_ring ring = filled(1, 10);
     const history_page page = ring.before(8, 3);
     EXPECT_EQ(seqs(page), (seq_list{5, 6, 7}));
@@ -168,7 +168,7 @@ TEST(HistoryRing, BeforePagesBackwardsWithHasMore) {
     EXPECT_FALSE(exact.has_more);
 }
 
-TEST(HistoryRing, BeforeTheFirstIsEmpty) {
+TEST(history_ring, before_the_first_is_empty) {
     const history_ring ring = filled(5, 10);
     for (const seq_t before : {seq_t{0}, seq_t{1}, seq_t{5}}) {
         const history_page page = ring.before(before, 10);
@@ -178,14 +178,14 @@ TEST(HistoryRing, BeforeTheFirstIsEmpty) {
     }
 }
 
-TEST(HistoryRing, BeforeBeyondTheLastIsTheLatestPage) {
+TEST(history_ring, before_beyond_the_last_is_the_latest_page) {
     const history_ring ring = filled(1, 10);
     EXPECT_EQ(seqs(ring.before(std::numeric_limits<seq_t>::max(), 2)), (seq_list{9, 10}));
     EXPECT_TRUE(ring.before(11, 2).has_more);
     EXPECT_TRUE(ring.before(8, 0).messages.empty());
 }
 
-TEST(HistoryRing, GapsInSequenceNumbersAreHonoured) {
+TEST(history_ring, gaps_in_sequence_numbers_are_honoured) {
     history_ring ring;
     for (const seq_t seq : {seq_t{1}, seq_t{3}, seq_t{5}, seq_t{9}}) {
         ring.append(make(seq));

@@ -7,7 +7,7 @@
 namespace roomchat {
 namespace {
 
-TEST(RateTable, EachKeyHasItsOwnBucketCreatedFull) {
+TEST(rate_table, each_key_has_its_own_bucket_created_full) {
     rate_table table({2, 1000});
     EXPECT_EQ(table.wait_ms("ann", 0), 0U);
     EXPECT_EQ(table.try_acquire("ann", 0), 0U);
@@ -18,14 +18,14 @@ TEST(RateTable, EachKeyHasItsOwnBucketCreatedFull) {
     EXPECT_EQ(table.try_acquire("ann", 1000), 0U);
 }
 
-TEST(RateTable, ARefusalTakesNothing) {
+TEST(rate_table, a_refusal_takes_nothing) {
     rate_table table({1, 1000});
     ASSERT_EQ(table.try_acquire("ann", 0), 0U);
     EXPECT_EQ(table.try_acquire("ann", 999), 1U);
     EXPECT_EQ(table.try_acquire("ann", 1000), 0U);
 }
 
-TEST(RateTable, FullBucketsAreForgottenSoTheTableStaysSmall) {
+TEST(rate_table, full_buckets_are_forgotten_so_the_table_stays_small) {
     rate_table table({1, 100});
     // 100,000 keys, each spending once, 1 ms apart: at most ~100 are ever refilling at once.
     for (int i = 0; i < 100'000; ++i) {
@@ -34,7 +34,7 @@ TEST(RateTable, FullBucketsAreForgottenSoTheTableStaysSmall) {
     }
 }
 
-TEST(RateTable, AForgottenBucketComesBackFull) {
+TEST(rate_table, a_forgotten_bucket_comes_back_full) {
     rate_table table({3, 1000});
     for (int i = 0; i < 3; ++i) {
         ASSERT_EQ(table.try_acquire("ann", 0), 0U);

@@ -135,7 +135,7 @@ void fill(room& r, int n) {
     }
 }
 
-TEST(Room, JoinRepliesJoinedThenLatestHistoryAndAnnouncesPresenceAfterTheDelay) {
+TEST(room, join_replies_joined_then_latest_history_and_announces_presence_after_the_delay) {
     room r("lobby", epoch_a);
     const room_actions first = r.join(7, bob, fresh(), 1000);
     ASSERT_EQ(first.size(), 2u);
@@ -176,7 +176,7 @@ TEST(Room, JoinRepliesJoinedThenLatestHistoryAndAnnouncesPresenceAfterTheDelay) 
 
 // A joiner's list is what everyone else was last told, so the changes still
 // pending reach it like them: it never misses one, never keeps a ghost.
-TEST(Room, AJoinerDuringAReloadOfAnotherUserStillSeesThem) {
+TEST(room, a_joiner_during_a_reload_of_another_user_still_sees_them) {
     room r = two_users();
     r.leave(1, 0);  // ann reloads...
     const room_actions joined = r.join(5, cat, fresh(), 100);
@@ -186,7 +186,7 @@ TEST(Room, AJoinerDuringAReloadOfAnotherUserStillSeesThem) {
         << "only cat's own arrival: ann never left as far as anyone knows";
 }
 
-TEST(Room, AJoinerNeverSeesSomeoneWhoCameAndWentBeforeAnyoneHeard) {
+TEST(room, a_joiner_never_sees_someone_who_came_and_went_before_anyone_heard) {
     room r = two_users();
     (void)r.join(5, cat, fresh(), 0);  // cat comes...
     const room_actions joined = r.join(6, user_info{"dan", "Dan"}, fresh(), 100);
@@ -199,7 +199,7 @@ TEST(Room, AJoinerNeverSeesSomeoneWhoCameAndWentBeforeAnyoneHeard) {
     EXPECT_EQ(presence[0].member_count, 3u);
 }
 
-TEST(Room, ACrowdIsAnnouncedInSlices) {
+TEST(room, a_crowd_is_announced_in_slices) {
     room_config config;
     config.max_presence_per_flush = 64;
     room r("lobby", epoch_a, config);
@@ -220,7 +220,7 @@ TEST(Room, ACrowdIsAnnouncedInSlices) {
     EXPECT_EQ(slices, (std::vector<std::size_t>{64, 64, 64, 8}));
 }
 
-TEST(Room, SecondConnectionOfAUserIsNoPresenceChange) {
+TEST(room, second_connection_of_a_user_is_no_presence_change) {
     room r = two_users();
     const room_actions actions = r.join(5, ann, fresh(), 0);
     ASSERT_EQ(actions.size(), 2u);
@@ -231,7 +231,7 @@ TEST(Room, SecondConnectionOfAUserIsNoPresenceChange) {
     EXPECT_EQ(r.member_connections(), (std::vector<connection_id>{1, 2, 5}));
 }
 
-TEST(Room, JoiningTwiceOnOneConnectionJustRepliesAgain) {
+TEST(room, joining_twice_on_one_connection_just_replies_again) {
     room r = two_users();
     const room_actions again = r.join(1, ann, fresh(), 0);
     ASSERT_EQ(again.size(), 2u);
@@ -240,7 +240,7 @@ TEST(Room, JoiningTwiceOnOneConnectionJustRepliesAgain) {
     EXPECT_EQ(r.members(), (std::vector<user_info>{bob})) << "the repeated join was not counted twice";
 }
 
-TEST(Room, TwoUsersChatInSequence) {
+TEST(room, two_users_chat_in_sequence) {
     room r = two_users();
     const room_actions first = sent(r, 1, id_of(1), "hi Bob", 1000);
     ASSERT_EQ(first.size(), 2u);
@@ -261,7 +261,7 @@ TEST(Room, TwoUsersChatInSequence) {
     EXPECT_EQ(r.messages().latest(10).messages[1].text, "hello Ann");
 }
 
-TEST(Room, StoresAndBroadcastsNormalisedText) {
+TEST(room, stores_and_broadcasts_normalised_text) {
     room r = two_users();
     const room_actions actions = sent(r, 1, id_of(1), "  line one\r\nline two \t", 5);
     ASSERT_EQ(actions.size(), 2u);
@@ -269,7 +269,7 @@ TEST(Room, StoresAndBroadcastsNormalisedText) {
     EXPECT_EQ(r.messages().latest(1).messages[0].text, "line one\nline two");
 }
 
-TEST(Room, ResendOfAnAcceptedMessageRepeatsTheAckWithoutBroadcast) {
+TEST(room, resend_of_an_accepted_message_repeats_the_ack_without_broadcast) {
     room_config config;
     config.rate = {2, 1000};
     room r = two_users(config);
@@ -287,7 +287,7 @@ TEST(Room, ResendOfAnAcceptedMessageRepeatsTheAckWithoutBroadcast) {
     EXPECT_EQ(second.size(), 2u) << "the resends spent no token";
 }
 
-TEST(Room, ResendFromTheUsersOtherConnectionIsAckedThere) {
+TEST(room, resend_from_the_users_other_connection_is_acked_there) {
     room r = two_users();
     (void)r.join(9, ann, fresh(), 0);
     (void)sent(r, 1, id_of(1), "from tab one", 100);
@@ -296,7 +296,7 @@ TEST(Room, ResendFromTheUsersOtherConnectionIsAckedThere) {
     expect_ack(again[0], 9, id_of(1), 1, 100);
 }
 
-TEST(Room, ResendIsAckedEvenIfItsTextWouldNowFail) {
+TEST(room, resend_is_acked_even_if_its_text_would_now_fail) {
     room r = two_users();
     (void)sent(r, 1, id_of(1), "fine", 100);
     const room_actions again = sent(r, 1, id_of(1), "   ", 200);
@@ -304,7 +304,7 @@ TEST(Room, ResendIsAckedEvenIfItsTextWouldNowFail) {
     expect_ack(again[0], 1, id_of(1), 1, 100);
 }
 
-TEST(Room, IdUsedByAnotherUserIsAConflict) {
+TEST(room, id_used_by_another_user_is_a_conflict) {
     room r = two_users();
     (void)sent(r, 1, id_of(1), "mine", 100);
     const room_actions stolen = sent(r, 2, id_of(1), "mine too", 200);
@@ -313,13 +313,13 @@ TEST(Room, IdUsedByAnotherUserIsAConflict) {
     EXPECT_EQ(r.latest_seq(), 1u);
 }
 
-TEST(Room, NilIdIsRefused) {
+TEST(room, nil_id_is_refused) {
     room r = two_users();
     expect_nack(sent(r, 1, message_id{}, "hello", 100), 1, message_id{}, errc::invalid_message_id);
     EXPECT_EQ(r.latest_seq(), 0u);
 }
 
-TEST(Room, EveryTextErrorIsANackWithItsCode) {
+TEST(room, every_text_error_is_a_nack_with_its_code) {
     room_config config;
     config.rate = {1, 1000};
     config.text.max_code_points = 5;
@@ -349,7 +349,7 @@ TEST(Room, EveryTextErrorIsANackWithItsCode) {
     expect_ack(fine[0], 1, id_of(1), 1, 100);
 }
 
-TEST(Room, RateLimitIsSharedAcrossAUsersConnections) {
+TEST(room, rate_limit_is_shared_across_a_users_connections) {
     room_config config;
     config.rate = {2, 1000};
     room r = two_users(config);
@@ -370,7 +370,7 @@ TEST(Room, RateLimitIsSharedAcrossAUsersConnections) {
     expect_ack(retried[0], 3, id_of(3), 4, 1000);
 }
 
-TEST(Room, JoinWithSinceSendsEverythingAfterIt) {
+TEST(room, join_with_since_sends_everything_after_it) {
     room r = two_users();
     fill(r, 6);
     const room_actions actions = r.join(8, cat, resume(4), 0);
@@ -382,7 +382,7 @@ TEST(Room, JoinWithSinceSendsEverythingAfterIt) {
     EXPECT_FALSE(history.truncated);
 }
 
-TEST(Room, JoinWithoutSinceSendsTheLatestPage) {
+TEST(room, join_without_since_sends_the_latest_page) {
     room_config config = relaxed();
     config.page_size = 3;
     room r = two_users(config);
@@ -394,7 +394,7 @@ TEST(Room, JoinWithoutSinceSendsTheLatestPage) {
     EXPECT_TRUE(history.has_more);
 }
 
-TEST(Room, JoinWithAnEvictedSinceIsTruncated) {
+TEST(room, join_with_an_evicted_since_is_truncated) {
     room_config config = relaxed();
     config.history.max_messages = 4;
     config.page_size = 2;
@@ -411,7 +411,7 @@ TEST(Room, JoinWithAnEvictedSinceIsTruncated) {
     EXPECT_EQ(seqs(kept.messages), (seq_list{7, 8})) << "a page at a time, oldest first";
 }
 
-TEST(Room, HistoryPagesBackwardsWithHasMore) {
+TEST(room, history_pages_backwards_with_has_more) {
     room r = two_users();
     fill(r, 7);
     history_request_frame request;
@@ -433,7 +433,7 @@ TEST(Room, HistoryPagesBackwardsWithHasMore) {
     EXPECT_FALSE(last.has_more);
 }
 
-TEST(Room, HistoryAfterFillsAGap) {
+TEST(room, history_after_fills_a_gap) {
     room r = two_users();
     fill(r, 7);
     history_request_frame request;
@@ -445,7 +445,7 @@ TEST(Room, HistoryAfterFillsAGap) {
     EXPECT_EQ(seqs(page.messages), (seq_list{3, 4}));
 }
 
-TEST(Room, HistoryLimitIsCappedAtMaxPageSize) {
+TEST(room, history_limit_is_capped_at_max_page_size) {
     room_config config = relaxed();
     config.max_page_size = 4;
     room r = two_users(config);
@@ -462,7 +462,7 @@ TEST(Room, HistoryLimitIsCappedAtMaxPageSize) {
     EXPECT_EQ(seqs(r.query(seq_t{5}, std::nullopt, 2).messages), (seq_list{3, 4}));
 }
 
-TEST(Room, LeaveAnnouncesOnlyTheUsersLastConnection) {
+TEST(room, leave_announces_only_the_users_last_connection) {
     room r = two_users();
     (void)r.join(3, ann, fresh(), 0);
     r.leave(1, 0);
@@ -485,7 +485,7 @@ TEST(Room, LeaveAnnouncesOnlyTheUsersLastConnection) {
     EXPECT_TRUE(r.empty());
 }
 
-TEST(Room, RejoiningAfterTheLeaveWasAnnouncedAnnouncesAgain) {
+TEST(room, rejoining_after_the_leave_was_announced_announces_again) {
     room r = two_users();
     r.leave(1, 0);
     ASSERT_EQ(presence_after_delay(r).size(), 1u);
@@ -496,7 +496,7 @@ TEST(Room, RejoiningAfterTheLeaveWasAnnouncedAnnouncesAgain) {
     EXPECT_EQ(presence[0].member_count, 2u);
 }
 
-TEST(Room, LeavingAndComingBackWithinTheDelayIsNoChange) {
+TEST(room, leaving_and_coming_back_within_the_delay_is_no_change) {
     room r = two_users();
     r.leave(1, 0);
     (void)r.join(4, ann, fresh(), 300);  // a reload
@@ -506,7 +506,7 @@ TEST(Room, LeavingAndComingBackWithinTheDelayIsNoChange) {
     EXPECT_TRUE(presence_after_delay(r).empty());
 }
 
-TEST(Room, AJoinLeaveLoopCostsTheOthersAtMostOneFramePerDelay) {
+TEST(room, a_join_leave_loop_costs_the_others_at_most_one_frame_per_delay) {
     room r = two_users();
     int frames = 0;
     millis now = 1000;
@@ -525,7 +525,7 @@ TEST(Room, AJoinLeaveLoopCostsTheOthersAtMostOneFramePerDelay) {
     EXPECT_EQ(frames, 1) << "one join, and no flicker after it";
 }
 
-TEST(Room, ReadMarkerMovesForwardOnlyAndReachesTheUsersOtherConnections) {
+TEST(room, read_marker_moves_forward_only_and_reaches_the_users_other_connections) {
     room r = two_users();
     (void)r.join(3, ann, fresh(), 0);
     fill(r, 5);
@@ -547,7 +547,7 @@ TEST(Room, ReadMarkerMovesForwardOnlyAndReachesTheUsersOtherConnections) {
         << "markers are per user";
 }
 
-TEST(Room, NonMembersGetNotJoined) {
+TEST(room, non_members_get_not_joined) {
     room r = two_users();
     fill(r, 2);
     expect_not_joined(sent(r, 42, id_of(1), "hello", 0), 42);
@@ -560,7 +560,7 @@ TEST(Room, NonMembersGetNotJoined) {
     EXPECT_FALSE(r.next_deadline().has_value());
 }
 
-TEST(Room, SendAsFollowsTheSameRulesAsSend) {
+TEST(room, send_as_follows_the_same_rules_as_send) {
     room_config config;
     config.rate = {2, 1000};
     room web = two_users(config);
@@ -607,7 +607,7 @@ TEST(Room, SendAsFollowsTheSameRulesAsSend) {
     EXPECT_TRUE(broadcasts.size() == 1u) << "only the accepted second message was broadcast";
 }
 
-TEST(Room, SendSaysWhatItDecided) {
+TEST(room, send_says_what_it_decided) {
     room r = two_users();
     const send_outcome accepted = r.send(1, id_of(1), "hi", 100).outcome;
     ASSERT_TRUE(accepted.ack.has_value());
@@ -627,7 +627,7 @@ TEST(Room, SendSaysWhatItDecided) {
     expect_not_joined(stranger.actions, 42);
 }
 
-TEST(Room, SendAsWorksWithoutAnyMemberConnection) {
+TEST(room, send_as_works_without_any_member_connection) {
     room r("lobby", epoch_a);
     room_actions broadcasts;
     const send_outcome outcome = sent_as(r, cat, id_of(1), "nobody here", 10, broadcasts);
@@ -636,7 +636,7 @@ TEST(Room, SendAsWorksWithoutAnyMemberConnection) {
     EXPECT_EQ(r.messages().latest(1).messages.at(0).from, cat);
 }
 
-TEST(Room, DedupeOutlivesNothingStillInHistory) {
+TEST(room, dedupe_outlives_nothing_still_in_history) {
     room_config config = relaxed();
     config.dedupe_capacity = 1;
     config.history.max_messages = 5;
@@ -647,7 +647,7 @@ TEST(Room, DedupeOutlivesNothingStillInHistory) {
     expect_ack(again[0], 1, id_of(101), 1, 1000);
 }
 
-TEST(Room, HistoryIsCappedByBytes) {
+TEST(room, history_is_capped_by_bytes) {
     room_config config = relaxed();
     config.history.max_bytes = 3 * message_bytes(chat_message{1, id_of(1), ann, "m0", 0});
     room r = two_users(config);
@@ -657,7 +657,7 @@ TEST(Room, HistoryIsCappedByBytes) {
     EXPECT_LE(r.messages().bytes(), config.history.max_bytes);
 }
 
-TEST(Room, JoinWithAPositionOfAnotherEpochGetsTheLatestPageTruncated) {
+TEST(room, join_with_a_position_of_another_epoch_gets_the_latest_page_truncated) {
     room_config config = relaxed();
     config.page_size = 2;
     room r = two_users(config);
@@ -673,7 +673,7 @@ TEST(Room, JoinWithAPositionOfAnotherEpochGetsTheLatestPageTruncated) {
     }
 }
 
-TEST(Room, AJoinThatNamesNoEpochIsTakenAtItsWordWhileItsPositionExists) {
+TEST(room, a_join_that_names_no_epoch_is_taken_at_its_word_while_its_position_exists) {
     room r = two_users();
     fill(r, 5);
     const room_actions actions = r.join(8, cat, resume(3, std::nullopt), 0);
@@ -682,7 +682,7 @@ TEST(Room, AJoinThatNamesNoEpochIsTakenAtItsWordWhileItsPositionExists) {
     EXPECT_EQ(seqs(history.messages), (seq_list{4, 5}));
 }
 
-TEST(Room, EveryPageAndAckCarriesTheEpoch) {
+TEST(room, every_page_and_ack_carries_the_epoch) {
     room r("lobby", "e-42", relaxed());
     (void)r.join(1, ann, fresh(), 0);
     EXPECT_EQ(frame_of<ack_frame>(sent(r, 1, id_of(1), "x", 1).at(0)).epoch, "e-42");
@@ -691,7 +691,7 @@ TEST(Room, EveryPageAndAckCarriesTheEpoch) {
     EXPECT_EQ(sent_as(r, bob, id_of(2), "y", 2, broadcasts).ack->epoch, "e-42");
 }
 
-TEST(Room, TheMemberListIsCappedButTheCountIsNot) {
+TEST(room, the_member_list_is_capped_but_the_count_is_not) {
     room_config config;
     config.max_listed_members = 3;
     room r("lobby", epoch_a, config);
@@ -712,7 +712,7 @@ TEST(Room, TheMemberListIsCappedButTheCountIsNot) {
     EXPECT_EQ(frame_of<joined_frame>(exact.join(6, {"u6", "U"}, fresh(), 1000).at(0)).members.size(), 6u);
 }
 
-TEST(Room, TheUsersBucketAcrossRoomsLimitsEveryRoom) {
+TEST(room, the_users_bucket_across_rooms_limits_every_room) {
     rate_table across({3, 1000});
     room lobby("lobby", epoch_a, relaxed(), &across);
     room other("other", epoch_a, relaxed(), &across);
@@ -730,7 +730,7 @@ TEST(Room, TheUsersBucketAcrossRoomsLimitsEveryRoom) {
     EXPECT_EQ(sent(lobby, 1, id_of(4), "d", 1000).size(), 2u) << "one more a second, in any room";
 }
 
-TEST(Room, ARefusedSendSpendsNoTokenInEitherBucket) {
+TEST(room, a_refused_send_spends_no_token_in_either_bucket) {
     rate_table across({1, 1000});
     room_config config;
     config.rate = {1, 1000};
@@ -741,7 +741,7 @@ TEST(Room, ARefusedSendSpendsNoTokenInEitherBucket) {
     EXPECT_EQ(sent(r, 1, id_of(2), "two", 1000).size(), 2u) << "the refusal at 500 took nothing";
 }
 
-TEST(Room, PerUserBookkeepingStaysBoundedWhileTheRoomIsBusy) {
+TEST(room, per_user_bookkeeping_stays_bounded_while_the_room_is_busy) {
     room_config config;
     config.rate = {1, 1000};
     config.history.max_messages = 50;

@@ -376,7 +376,7 @@ private:
     void deliver(const std::string& text) {
         if (link_ == link::open) {
             const auto decoded = decode_server_frame(text);
-            if (const auto* frame = std::get_if<server_frame>(&decoded)) {
+            if (const server_frame* frame = decoded ? &*decoded : nullptr) {
                 if (!welcomed_here_ && !std::holds_alternative<welcome_frame>(*frame) &&
                     !std::holds_alternative<error_frame>(*frame)) {
                     consistent_ = false;
@@ -438,8 +438,8 @@ private:
     void drain() {
         for (const auto& text : session_.take_frames()) {
             const auto decoded = decode_client_frame(text);
-            check(std::holds_alternative<client_frame>(decoded), "every frame the session sends decodes");
-            if (const auto* send = std::get_if<send_frame>(&std::get<client_frame>(decoded))) {
+            check(decoded.ok(), "every frame the session sends decodes");
+            if (const auto* send = std::get_if<send_frame>(&*decoded)) {
                 check(send->room == room_id && own_.count(send->id) == 1,
                       "the session sends only its own messages");
                 sent_here_.insert(send->id);

@@ -11,7 +11,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    roomchat::fuzz::check_round_trip<roomchat::client_frame>(
+    roomchat::fuzz::check_round_trip(
         text, [](std::string_view frame) { return roomchat::decode_client_frame(frame); });
     return 0;
 }

@@ -35,16 +35,16 @@ fs::path make_site(const fs::path& dir) {
 }
 
 // The relay's HTTP side wired as main.cpp wires it, over a site folder of its own.
-class HttpRoutes : public ::testing::Test {
+class http_routes_test : public ::testing::Test {
 protected:
-    explicit HttpRoutes(relay_config config = unit_config())
+    explicit http_routes_test(relay_config config = unit_config())
         : site_(fs::temp_directory_path() / ("roomchat-http-routes-" + std::to_string(::getpid()))),
           h_(std::move(config)),
           files_(make_site(site_)),
           routes_(h_.chat, files_, h_.metrics, h_.rooms, h_.verifier) {}
-    ~HttpRoutes() override { fs::remove_all(site_); }
-    HttpRoutes(const HttpRoutes&) = delete;
-    HttpRoutes& operator=(const HttpRoutes&) = delete;
+    ~http_routes_test() override { fs::remove_all(site_); }
+    http_routes_test(const http_routes_test&) = delete;
+    http_routes_test& operator=(const http_routes_test&) = delete;
 
     http_response request(const std::string& method, const std::string& target, const std::string& body = {},
                           const std::string& authorization = {}) {
@@ -64,17 +64,17 @@ protected:
     http_routes routes_;
 };
 
-class DevAuthRoutes : public HttpRoutes {
+class dev_auth_routes_test : public http_routes_test {
 protected:
     static relay_config with_dev_auth() {
         auto config = unit_config();
         config.dev_auth = true;
         return config;
     }
-    DevAuthRoutes() : HttpRoutes(with_dev_auth()) {}
+    dev_auth_routes_test() : http_routes_test(with_dev_auth()) {}
 };
 
-class TightRoutes : public HttpRoutes {
+class tight_routes_test : public http_routes_test {
 protected:
     static relay_config tight() {
         auto config = unit_config();
@@ -82,10 +82,10 @@ protected:
         config.max_rooms = 1;
         return config;
     }
-    TightRoutes() : HttpRoutes(tight()) {}
+    tight_routes_test() : http_routes_test(tight()) {}
 };
 
-TEST_F(HttpRoutes, HealthzCountsConnectionsAndRooms) {
+TEST_F(http_routes_test, healthz_counts_connections_and_rooms) {
     h_.connect(1, "ann");
     h_.join(1, "lobby");
     const auto response = request("GET", "/healthz");
@@ -95,7 +95,7 @@ TEST_F(HttpRoutes, HealthzCountsConnectionsAndRooms) {
     EXPECT_EQ(request("POST", "/healthz").status, 405);
 }
 
-TEST_F(HttpRoutes, MetricsAreInPrometheusTextFormat) {
+TEST_F(http_routes_test, metrics_are_in_prometheus_text_format) {
     h_.connect(1, "ann");
     const auto response = request("GET", "/metrics");
     EXPECT_EQ(response.status, 200);
@@ -106,7 +106,7 @@ TEST_F(HttpRoutes, MetricsAreInPrometheusTextFormat) {
     EXPECT_EQ(error_of(refused), (json{{"code", "method_not_allowed"}, {"message", "use GET"}}));
 }
 
-TEST_F(HttpRoutes, StaticFilesAreServedWithTheirHeaders) {
+TEST_F(http_routes_test, static_files_are_served_with_their_headers) {
     const auto page = request("GET", "/index.html");
     EXPECT_EQ(page.status, 200);
     EXPECT_EQ(page.body, "<p>chat</p>");
@@ -123,7 +123,7 @@ TEST_F(HttpRoutes, StaticFilesAreServedWithTheirHeaders) {
     EXPECT_EQ(error_of(outside)["code"], "bad_path");
 }
 
-TEST_F(HttpRoutes, UnknownApiPathsAreNotFound) {
+TEST_F(http_routes_test, unknown_api_paths_are_not_found) {
     const auto response = request("GET", "/api/nothing");
     EXPECT_EQ(response.status, 404);
     EXPECT_EQ(error_of(response), (json{{"code", "not_found"}, {"message", "no such API endpoint"}}));
@@ -131,7 +131,7 @@ TEST_F(HttpRoutes, UnknownApiPathsAreNotFound) {
     EXPECT_EQ(request("POST", "/api/dev/token", R"({"name":"Ann","room":"lobby"})").status, 404);
 }
 
-TEST_F(HttpRoutes, MessagesNeedAValidRoomAMethodAndABearerToken) {
+TEST_F(http_routes_test, messages_need_a_valid_room_a_method_and_a_bearer_token) {
     const auto bad_room = request("GET", "/api/rooms/no%20spaces/messages", {}, bearer());
     EXPECT_EQ(bad_room.status, 400);
     EXPECT_EQ(error_of(bad_room)["code"], "invalid_room_id");
@@ -157,7 +157,7 @@ TEST_F(HttpRoutes, MessagesNeedAValidRoomAMethodAndABearerToken) {
     EXPECT_EQ(error_of(forbidden)["code"], "room_forbidden");
 }
 
-TEST_F(HttpRoutes, PostedMessagesAreAckedAndReachTheMembers) {
+TEST_F(http_routes_test, posted_messages_are_acked_and_reach_the_members) {
     h_.connect(1, "bob");
     h_.join(1, "lobby");
     const auto created = post("lobby", {{"id", message_id_hex(1)}, {"text", "over http"}});
@@ -175,7 +175,7 @@ TEST_F(HttpRoutes, PostedMessagesAreAckedAndReachTheMembers) {
     EXPECT_EQ(error_of(conflict)["code"], "id_conflict");
 }
 
-TEST_F(HttpRoutes, PostedBodiesAreCheckedFieldByField) {
+TEST_F(http_routes_test, posted_bodies_are_checked_field_by_field) {
     const std::string target = "/api/rooms/lobby/messages";
     const auto not_json = request("POST", target, "{", bearer());
     EXPECT_EQ(not_json.status, 400);
@@ -199,7 +199,7 @@ TEST_F(HttpRoutes, PostedBodiesAreCheckedFieldByField) {
     EXPECT_EQ(post("lobby", {{"id", message_id_hex(4)}, {"text", std::string(500, 'a')}}).status, 201);
 }
 
-TEST_F(HttpRoutes, SixthPostOfABurstIs429WithRetryAfter) {
+TEST_F(http_routes_test, sixth_post_of_a_burst_is_429_with_retry_after) {
     for (std::uint32_t i = 1; i <= 5; ++i) {
         EXPECT_EQ(post("lobby", {{"id", message_id_hex(i)}, {"text", "m"}}).status, 201) << i;
     }
@@ -211,7 +211,7 @@ TEST_F(HttpRoutes, SixthPostOfABurstIs429WithRetryAfter) {
     EXPECT_EQ(h_.metrics.rate_limited, 1U);
 }
 
-TEST_F(HttpRoutes, HistoryPagesFollowTheQuery) {
+TEST_F(http_routes_test, history_pages_follow_the_query) {
     const auto unheld = get("/api/rooms/lobby/messages");
     EXPECT_EQ(unheld.status, 200);
     EXPECT_EQ(json::parse(unheld.body), (json{{"type", "history"},
@@ -239,7 +239,7 @@ TEST_F(HttpRoutes, HistoryPagesFollowTheQuery) {
     EXPECT_EQ(after["messages"][0]["seq"], 4);
 }
 
-TEST_F(HttpRoutes, HistoryQueriesBreakingTheRulesAre400) {
+TEST_F(http_routes_test, history_queries_breaking_the_rules_are_400) {
     for (const std::string query : {"before=abc", "after=", "limit=-1", "before=1x", "limit=4294967296"}) {
         const auto response = get("/api/rooms/lobby/messages?" + query);
         EXPECT_EQ(response.status, 400) << query;
@@ -259,7 +259,7 @@ TEST_F(HttpRoutes, HistoryQueriesBreakingTheRulesAre400) {
     EXPECT_EQ(get("/api/rooms/lobby/messages?limit=4294967295").status, 200);
 }
 
-TEST_F(TightRoutes, ApiCallsBeyondTheAddressRateAre429) {
+TEST_F(tight_routes_test, api_calls_beyond_the_address_rate_are_429) {
     EXPECT_EQ(request("GET", "/api/nothing").status, 404);
     EXPECT_EQ(request("GET", "/api/nothing").status, 404);
     const auto refused = request("GET", "/api/nothing");
@@ -272,7 +272,7 @@ TEST_F(TightRoutes, ApiCallsBeyondTheAddressRateAre429) {
     EXPECT_EQ(request("GET", "/api/nothing").status, 404);
 }
 
-TEST_F(TightRoutes, PostToANewRoomWhenEveryRoomIsInUseIs503) {
+TEST_F(tight_routes_test, post_to_a_new_room_when_every_room_is_in_use_is_503) {
     h_.connect(1, "bob");
     h_.join(1, "r1");
     const auto full = post("r2", {{"id", message_id_hex(1)}, {"text", "x"}});
@@ -280,7 +280,7 @@ TEST_F(TightRoutes, PostToANewRoomWhenEveryRoomIsInUseIs503) {
     EXPECT_EQ(error_of(full)["code"], "room_full");
 }
 
-TEST_F(DevAuthRoutes, TokenEndpointMintsATokenTheRelayAccepts) {
+TEST_F(dev_auth_routes_test, token_endpoint_mints_a_token_the_relay_accepts) {
     const auto response = request("POST", "/api/dev/token", R"({"name":"Ann","room":"lobby"})");
     ASSERT_EQ(response.status, 200) << response.body;
     const json body = json::parse(response.body);
@@ -289,9 +289,9 @@ TEST_F(DevAuthRoutes, TokenEndpointMintsATokenTheRelayAccepts) {
     // Tokens count in whole seconds.
     EXPECT_EQ(body["expires_at"], (h_.now + h_.config.dev_token_ttl_ms) / 1000 * 1000);
     const auto verified = h_.verifier.verify(body["token"].get<std::string>(), h_.now);
-    ASSERT_TRUE(std::holds_alternative<token_claims>(verified));
-    EXPECT_TRUE(std::get<token_claims>(verified).admits("lobby"));
-    EXPECT_FALSE(std::get<token_claims>(verified).admits("movie"));
+    ASSERT_TRUE(verified.ok());
+    EXPECT_TRUE(verified->admits("lobby"));
+    EXPECT_FALSE(verified->admits("movie"));
 
     // A refresh keeps the user.
     const auto refreshed = request("POST", "/api/dev/token", R"({"name":"Ann","room":"lobby"})",
@@ -299,7 +299,7 @@ TEST_F(DevAuthRoutes, TokenEndpointMintsATokenTheRelayAccepts) {
     EXPECT_EQ(json::parse(refreshed.body)["user"]["id"], body["user"]["id"]);
 }
 
-TEST_F(DevAuthRoutes, TokenEndpointRefusesBadRequests) {
+TEST_F(dev_auth_routes_test, token_endpoint_refuses_bad_requests) {
     EXPECT_EQ(request("GET", "/api/dev/token").status, 405);
     const auto not_json = request("POST", "/api/dev/token", "nope");
     EXPECT_EQ(not_json.status, 400);

@@ -30,7 +30,7 @@ json without_message(json frame) {
     return frame;
 }
 
-TEST(Hub, AuthWelcomesWithTheTokensUserAndTheRoomLimits) {
+TEST(hub, auth_welcomes_with_the_tokens_user_and_the_room_limits) {
     hub_harness h;
     h.chat.opened(1, "10.0.0.1", h.now);
     EXPECT_EQ(h.out.wakes.at(1), h.now + h.config.auth_timeout_ms);
@@ -48,7 +48,7 @@ TEST(Hub, AuthWelcomesWithTheTokensUserAndTheRoomLimits) {
     EXPECT_TRUE(h.out.closes.empty());
 }
 
-TEST(Hub, FirstFrameOtherThanAuthClosesTheConnection) {
+TEST(hub, first_frame_other_than_auth_closes_the_connection) {
     hub_harness h;
     h.chat.opened(1, "10.0.0.1", h.now);
     h.text(1, {{"type", "join"}, {"room", "lobby"}});
@@ -62,7 +62,7 @@ TEST(Hub, FirstFrameOtherThanAuthClosesTheConnection) {
     EXPECT_TRUE(h.out.take(1).empty());
 }
 
-TEST(Hub, FirstFrameThatIsNotJsonClosesTheConnection) {
+TEST(hub, first_frame_that_is_not_json_closes_the_connection) {
     hub_harness h;
     h.chat.opened(1, "10.0.0.1", h.now);
     h.chat.text(1, "{not json", h.now);
@@ -72,7 +72,7 @@ TEST(Hub, FirstFrameThatIsNotJsonClosesTheConnection) {
     EXPECT_EQ(h.metrics.auth_failures, 1U);
 }
 
-TEST(Hub, BadFrameAfterAuthIsAnsweredWithoutClosing) {
+TEST(hub, bad_frame_after_auth_is_answered_without_closing) {
     hub_harness h;
     h.connect(1, "ann");
     h.chat.text(1, "[]", h.now);
@@ -82,7 +82,7 @@ TEST(Hub, BadFrameAfterAuthIsAnsweredWithoutClosing) {
     EXPECT_TRUE(h.out.closes.empty());
 }
 
-TEST(Hub, TokenSignedWithAnotherSecretIsRefusedAndClosed) {
+TEST(hub, token_signed_with_another_secret_is_refused_and_closed) {
     hub_harness h;
     h.chat.opened(1, "10.0.0.1", h.now);
     const std::string forged =
@@ -95,7 +95,7 @@ TEST(Hub, TokenSignedWithAnotherSecretIsRefusedAndClosed) {
     EXPECT_NE(h.log_text.str().find("auth_failed"), std::string::npos);
 }
 
-TEST(Hub, ExpiredTokenIsRefusedWithTokenExpired) {
+TEST(hub, expired_token_is_refused_with_token_expired) {
     hub_harness h;
     h.chat.opened(1, "10.0.0.1", h.now);
     const std::string token = h.token("ann", {"*"}, 1'000);
@@ -106,7 +106,7 @@ TEST(Hub, ExpiredTokenIsRefusedWithTokenExpired) {
     EXPECT_EQ(h.out.closes[0].reason, "token_expired");
 }
 
-TEST(Hub, NoAuthBeforeTheDeadlineClosesWithAuthTimeout) {
+TEST(hub, no_auth_before_the_deadline_closes_with_auth_timeout) {
     hub_harness h;
     h.chat.opened(1, "10.0.0.1", h.now);
     h.now += h.config.auth_timeout_ms;
@@ -119,7 +119,7 @@ TEST(Hub, NoAuthBeforeTheDeadlineClosesWithAuthTimeout) {
     EXPECT_EQ(h.out.closes.size(), 1U);
 }
 
-TEST(Hub, FirstAuthsBeyondTheAddressRateAreRefused) {
+TEST(hub, first_auths_beyond_the_address_rate_are_refused) {
     auto config = unit_config();
     config.ip_rate = {1, 60'000};
     hub_harness h(config);
@@ -132,7 +132,7 @@ TEST(Hub, FirstAuthsBeyondTheAddressRateAreRefused) {
     EXPECT_EQ(h.metrics.address_refusals, 1U);
 }
 
-TEST(Hub, SendIsAckedToTheSenderAndDeliveredToTheOtherMembers) {
+TEST(hub, send_is_acked_to_the_sender_and_delivered_to_the_other_members) {
     hub_harness h;
     h.connect(1, "ann");
     h.connect(2, "bob");
@@ -168,7 +168,7 @@ TEST(Hub, SendIsAckedToTheSenderAndDeliveredToTheOtherMembers) {
     EXPECT_EQ(h.metrics.fanout_count, 1U);
 }
 
-TEST(Hub, ResendOfAnAcceptedIdIsAckedAgainAndNotDeliveredTwice) {
+TEST(hub, resend_of_an_accepted_id_is_acked_again_and_not_delivered_twice) {
     hub_harness h;
     h.connect(1, "ann");
     h.connect(2, "bob");
@@ -192,7 +192,7 @@ TEST(Hub, ResendOfAnAcceptedIdIsAckedAgainAndNotDeliveredTwice) {
     EXPECT_EQ(nack["code"], "id_conflict");
 }
 
-TEST(Hub, SixthMessageOfABurstIsNackedRateLimited) {
+TEST(hub, sixth_message_of_a_burst_is_nacked_rate_limited) {
     hub_harness h;
     h.connect(1, "ann");
     h.join(1, "lobby");
@@ -211,7 +211,7 @@ TEST(Hub, SixthMessageOfABurstIsNackedRateLimited) {
     EXPECT_EQ(h.out.take_one(1)["seq"], 6);
 }
 
-TEST(Hub, FramesNamingARoomNotJoinedAreAnsweredNotJoined) {
+TEST(hub, frames_naming_a_room_not_joined_are_answered_not_joined) {
     hub_harness h;
     h.connect(1, "ann");
     h.connect(2, "bob");
@@ -228,7 +228,7 @@ TEST(Hub, FramesNamingARoomNotJoinedAreAnsweredNotJoined) {
     }
 }
 
-TEST(Hub, HistoryRequestsAreAnsweredWithTheAskedPage) {
+TEST(hub, history_requests_are_answered_with_the_asked_page) {
     hub_harness h;
     h.connect(1, "ann");
     h.join(1, "lobby");
@@ -255,7 +255,7 @@ TEST(Hub, HistoryRequestsAreAnsweredWithTheAskedPage) {
     EXPECT_EQ(frames[1]["messages"][0]["seq"], 3);
 }
 
-TEST(Hub, ReadMarkerIsEchoedToTheUsersOtherConnectionsOnly) {
+TEST(hub, read_marker_is_echoed_to_the_users_other_connections_only) {
     hub_harness h;
     h.connect(1, "ann");
     h.connect(2, "ann");
@@ -276,7 +276,7 @@ TEST(Hub, ReadMarkerIsEchoedToTheUsersOtherConnectionsOnly) {
     EXPECT_EQ(h.join(2, "lobby")["read_seq"], 1);
 }
 
-TEST(Hub, PresenceTellsTheMembersWhoCameAndWhoLeft) {
+TEST(hub, presence_tells_the_members_who_came_and_who_left) {
     hub_harness h;
     h.connect(1, "ann");
     h.connect(2, "bob");
@@ -298,7 +298,7 @@ TEST(Hub, PresenceTellsTheMembersWhoCameAndWhoLeft) {
     EXPECT_EQ(h.out.take_one(2)["code"], "not_joined");
 }
 
-TEST(Hub, JoiningTwiceAnswersAgainAndCountsOnce) {
+TEST(hub, joining_twice_answers_again_and_counts_once) {
     hub_harness h;
     h.connect(1, "ann");
     h.join(1, "lobby");
@@ -307,7 +307,7 @@ TEST(Hub, JoiningTwiceAnswersAgainAndCountsOnce) {
     EXPECT_EQ(h.rooms.size(), 1U);
 }
 
-TEST(Hub, RoomTheTokenDoesNotAdmitIsForbidden) {
+TEST(hub, room_the_token_does_not_admit_is_forbidden) {
     hub_harness h;
     h.connect(1, "ann", {"lobby"});
     h.text(1, {{"type", "join"}, {"room", "movie"}});
@@ -315,7 +315,7 @@ TEST(Hub, RoomTheTokenDoesNotAdmitIsForbidden) {
     EXPECT_EQ(h.rooms.size(), 0U);
 }
 
-TEST(Hub, RoomsPerConnectionAreCappedAtTheLimit) {
+TEST(hub, rooms_per_connection_are_capped_at_the_limit) {
     auto config = unit_config();
     config.max_rooms_per_connection = 2;
     hub_harness h(config);
@@ -331,7 +331,7 @@ TEST(Hub, RoomsPerConnectionAreCappedAtTheLimit) {
     h.join(1, "r3");  // below the limit again
 }
 
-TEST(Hub, RoomsPerUserAreCappedOverTheirConnections) {
+TEST(hub, rooms_per_user_are_capped_over_their_connections) {
     auto config = unit_config();
     config.max_rooms_per_user = 2;
     hub_harness h(config);
@@ -348,7 +348,7 @@ TEST(Hub, RoomsPerUserAreCappedOverTheirConnections) {
     h.join(1, "r3");
 }
 
-TEST(Hub, ConnectionsPerUserAreCappedAtTheLimit) {
+TEST(hub, connections_per_user_are_capped_at_the_limit) {
     auto config = unit_config();
     config.max_connections_per_user = 2;
     hub_harness h(config);
@@ -365,7 +365,7 @@ TEST(Hub, ConnectionsPerUserAreCappedAtTheLimit) {
     h.connect(4, "ann");  // one was freed
 }
 
-TEST(Hub, RequestsBeyondTheConnectionsRateAreRefused) {
+TEST(hub, requests_beyond_the_connections_rate_are_refused) {
     auto config = unit_config();
     config.request_rate = {2, 1'000};
     hub_harness h(config);
@@ -387,7 +387,7 @@ TEST(Hub, RequestsBeyondTheConnectionsRateAreRefused) {
     EXPECT_EQ(h.out.take_one(1)["type"], "history");
 }
 
-TEST(Hub, RoomsAUserCreatesBeyondTheCreationRateAreRefused) {
+TEST(hub, rooms_a_user_creates_beyond_the_creation_rate_are_refused) {
     auto config = unit_config();
     config.room_creation_rate = {1, 6'000};
     hub_harness h(config);
@@ -404,7 +404,7 @@ TEST(Hub, RoomsAUserCreatesBeyondTheCreationRateAreRefused) {
     h.join(1, "r3");
 }
 
-TEST(Hub, NewRoomsPastTheRelaysCapAreRoomFullUnlessOneIsIdle) {
+TEST(hub, new_rooms_past_the_relays_cap_are_room_full_unless_one_is_idle) {
     auto config = unit_config();
     config.max_rooms = 1;
     hub_harness h(config);
@@ -420,7 +420,7 @@ TEST(Hub, NewRoomsPastTheRelaysCapAreRoomFullUnlessOneIsIdle) {
     EXPECT_EQ(h.rooms.find("r1"), nullptr);
 }
 
-TEST(Hub, FramesFasterThanTheFloodLimitCloseTheConnection) {
+TEST(hub, frames_faster_than_the_flood_limit_close_the_connection) {
     auto config = unit_config();
     config.frame_rate = {4, 1'000};
     hub_harness h(config);
@@ -447,7 +447,7 @@ TEST(Hub, FramesFasterThanTheFloodLimitCloseTheConnection) {
     EXPECT_TRUE(h.out.take(1).empty());
 }
 
-TEST(Hub, BinaryFramesAreAnsweredWithAnError) {
+TEST(hub, binary_frames_are_answered_with_an_error) {
     hub_harness h;
     h.connect(1, "ann");
     h.chat.binary(1, h.now);
@@ -455,7 +455,7 @@ TEST(Hub, BinaryFramesAreAnsweredWithAnError) {
     EXPECT_TRUE(h.out.closes.empty());
 }
 
-TEST(Hub, PingsBeyondTheirRateGetNoPongAndAFloodOfThemCloses) {
+TEST(hub, pings_beyond_their_rate_get_no_pong_and_a_flood_of_them_closes) {
     hub_harness h;
     h.connect(1, "ann");
     for (std::uint32_t i = 0; i < ping_limit.burst; ++i) EXPECT_TRUE(h.chat.ping(1, h.now));
@@ -468,7 +468,7 @@ TEST(Hub, PingsBeyondTheirRateGetNoPongAndAFloodOfThemCloses) {
     EXPECT_EQ(h.metrics.flood_disconnects, 1U);
 }
 
-TEST(Hub, ExpiredTokenGetsAGraceThenTheConnectionLeavesAndCloses) {
+TEST(hub, expired_token_gets_a_grace_then_the_connection_leaves_and_closes) {
     hub_harness h;
     h.chat.opened(1, "10.0.0.1", h.now);
     h.text(1, {{"type", "auth"}, {"v", 1}, {"token", h.token("ann", {"*"}, 10'000)}});
@@ -508,7 +508,7 @@ TEST(Hub, ExpiredTokenGetsAGraceThenTheConnectionLeavesAndCloses) {
     EXPECT_EQ(h.out.take_one(2), presence("lobby", "leave", "ann", 1));
 }
 
-TEST(Hub, RefreshWithAFreshTokenMovesTheDeadline) {
+TEST(hub, refresh_with_a_fresh_token_moves_the_deadline) {
     hub_harness h;
     h.connect(1, "ann");
     const millis first = h.out.wakes.at(1);
@@ -521,7 +521,7 @@ TEST(Hub, RefreshWithAFreshTokenMovesTheDeadline) {
     EXPECT_EQ(h.chat.connection_count(), 1U);
 }
 
-TEST(Hub, RefusedRefreshKeepsTheConnectionOnItsToken) {
+TEST(hub, refused_refresh_keeps_the_connection_on_its_token) {
     hub_harness h;
     h.connect(1, "ann");
     h.text(1, {{"type", "auth"}, {"v", 1}, {"token", h.token("bob")}});
@@ -537,7 +537,7 @@ TEST(Hub, RefusedRefreshKeepsTheConnectionOnItsToken) {
     h.join(1, "lobby");
 }
 
-TEST(Hub, RefreshThatNoLongerAdmitsARoomLeavesIt) {
+TEST(hub, refresh_that_no_longer_admits_a_room_leaves_it) {
     hub_harness h;
     h.connect(1, "ann", {"lobby", "movie"});
     h.join(1, "lobby");
@@ -551,7 +551,7 @@ TEST(Hub, RefreshThatNoLongerAdmitsARoomLeavesIt) {
     EXPECT_TRUE(h.rooms.find("lobby")->is_member(1));
 }
 
-TEST(Hub, DropLeavesEveryRoomAndClosesWithTheGivenCode) {
+TEST(hub, drop_leaves_every_room_and_closes_with_the_given_code) {
     hub_harness h;
     h.connect(1, "ann");
     h.connect(2, "bob");
@@ -580,7 +580,7 @@ TEST(Hub, DropLeavesEveryRoomAndClosesWithTheGivenCode) {
     EXPECT_EQ(h.chat.connection_count(), 1U);
 }
 
-TEST(Hub, ClosedConnectionLeavesItsRoomsWhichAreDroppedWhenIdle) {
+TEST(hub, closed_connection_leaves_its_rooms_which_are_dropped_when_idle) {
     auto config = unit_config();
     config.room_idle_ttl_ms = 1;
     hub_harness h(config);
@@ -594,7 +594,7 @@ TEST(Hub, ClosedConnectionLeavesItsRoomsWhichAreDroppedWhenIdle) {
     EXPECT_EQ(h.rooms.size(), 0U);
 }
 
-TEST(Hub, HttpPostIsDeliveredToEveryMemberAndDeduped) {
+TEST(hub, http_post_is_delivered_to_every_member_and_deduped) {
     hub_harness h;
     h.connect(1, "ann");
     h.join(1, "lobby");
@@ -614,7 +614,7 @@ TEST(Hub, HttpPostIsDeliveredToEveryMemberAndDeduped) {
     EXPECT_TRUE(h.out.take(1).empty());
 }
 
-TEST(Hub, HttpPostBeyondTheCapsIsRefused) {
+TEST(hub, http_post_beyond_the_caps_is_refused) {
     auto config = unit_config();
     config.max_rooms = 1;
     config.room_creation_rate = {1, 6'000};
@@ -632,7 +632,7 @@ TEST(Hub, HttpPostBeyondTheCapsIsRefused) {
     EXPECT_EQ(full.error(), errc::room_full);
 }
 
-TEST(Hub, QueryOfARoomTheRelayDoesNotHoldIsAnEmptyPageWithoutEpoch) {
+TEST(hub, query_of_a_room_the_relay_does_not_hold_is_an_empty_page_without_epoch) {
     hub_harness h;
     const history_frame page = h.chat.query("nowhere", std::nullopt, std::nullopt, 10);
     EXPECT_EQ(page.room, "nowhere");
@@ -640,7 +640,7 @@ TEST(Hub, QueryOfARoomTheRelayDoesNotHoldIsAnEmptyPageWithoutEpoch) {
     EXPECT_TRUE(page.messages.empty());
 }
 
-TEST(Hub, AddressesAndLogLinesHaveTheirOwnRates) {
+TEST(hub, addresses_and_log_lines_have_their_own_rates) {
     auto config = unit_config();
     config.ip_rate = {2, 1'000};
     hub_harness h(config);
@@ -655,7 +655,7 @@ TEST(Hub, AddressesAndLogLinesHaveTheirOwnRates) {
     EXPECT_FALSE(h.chat.may_log("10.1.1.1", h.now));
 }
 
-TEST(Hub, BatchesAreCounted) {
+TEST(hub, batches_are_counted) {
     hub_harness h;
     h.chat.count_batch(3);
     h.chat.count_batch(2);

@@ -7,7 +7,7 @@
 namespace roomchat::relay {
 namespace {
 
-TEST(LogValue, PlainValuesStayBare) {
+TEST(log_value, plain_values_stay_bare) {
     EXPECT_EQ(format_log_value("lobby"), "lobby");
     EXPECT_EQ(format_log_value("http://a.example/x?y"), "http://a.example/x?y");
     EXPECT_EQ(format_log_value("caf\xc3\xa9 \xf0\x9f\x98\x80").front(), '"') << "a space quotes";
@@ -15,7 +15,7 @@ TEST(LogValue, PlainValuesStayBare) {
         << "UTF-8 is kept";
 }
 
-TEST(LogValue, SeparatorsAndQuotesAreQuoted) {
+TEST(log_value, separators_and_quotes_are_quoted) {
     EXPECT_EQ(format_log_value(""), "\"\"");
     EXPECT_EQ(format_log_value("a b"), "\"a b\"");
     EXPECT_EQ(format_log_value("a=b"), "\"a=b\"");
@@ -23,7 +23,7 @@ TEST(LogValue, SeparatorsAndQuotesAreQuoted) {
     EXPECT_EQ(format_log_value("back\\slash"), "\"back\\\\slash\"");
 }
 
-TEST(LogValue, EveryControlCharacterIsEscaped) {
+TEST(log_value, every_control_character_is_escaped) {
     EXPECT_EQ(format_log_value("a\nb"), "\"a\\nb\"");
     EXPECT_EQ(format_log_value("a\rb"), "\"a\\rb\"");
     EXPECT_EQ(format_log_value("a\tb"), "\"a\\tb\"");
@@ -47,7 +47,7 @@ TEST(LogValue, EveryControlCharacterIsEscaped) {
     EXPECT_EQ(format_log_value("\xe2\x80\x94"), "\xe2\x80\x94") << "an em dash is just text";
 }
 
-TEST(LogValue, BytesThatAreNotUtf8AreEscaped) {
+TEST(log_value, bytes_that_are_not_utf8_are_escaped) {
     EXPECT_EQ(format_log_value("a\x9b"
                                "b"),
               "\"a\\x9bb\"")
@@ -58,7 +58,7 @@ TEST(LogValue, BytesThatAreNotUtf8AreEscaped) {
     EXPECT_EQ(format_log_value("\xe2\x82"), "\"\\xe2\\x82\"") << "truncated";
 }
 
-TEST(LogValue, EveryByteValueKeepsTheLineWhole) {
+TEST(log_value, every_byte_value_keeps_the_line_whole) {
     for (int c = 0; c < 256; ++c) {
         const std::string value = "x" + std::string(1, static_cast<char>(c)) + "y";
         const std::string out = format_log_value(value);
@@ -69,7 +69,7 @@ TEST(LogValue, EveryByteValueKeepsTheLineWhole) {
     }
 }
 
-TEST(Logger, WritesOneLinePerEventWithEscapedFields) {
+TEST(logger, writes_one_line_per_event_with_escaped_fields) {
     std::ostringstream out;
     logger log(log_level::info, out);
     log.write(log_level::debug, "hidden");

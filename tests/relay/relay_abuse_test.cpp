@@ -75,7 +75,7 @@ std::unique_ptr<raw_socket> raw_authed_client(boost::asio::io_context& io, const
 
 // ---- pings -------------------------------------------------------------------
 
-TEST(RelayAbuse, OnlyTheFirstPingsOfABurstGetAPong) {
+TEST(relay_abuse, only_the_first_pings_of_a_burst_get_a_pong) {
     relay_process relay;
     boost::asio::io_context io;
     auto ws = raw_client(io, relay);
@@ -91,7 +91,7 @@ TEST(RelayAbuse, OnlyTheFirstPingsOfABurstGetAPong) {
     EXPECT_EQ(metric(relay, "roomchat_pings_ignored_total"), 5u);
 }
 
-TEST(RelayAbuse, APingFloodThatNeverReadsIsClosedAndTheRelayStaysSmall) {
+TEST(relay_abuse, a_ping_flood_that_never_reads_is_closed_and_the_relay_stays_small) {
     relay_process relay(bystander_friendly(), test_secret, small_quarantine);
     bystanders others(relay);
     ASSERT_TRUE(others.ready());
@@ -111,7 +111,7 @@ TEST(RelayAbuse, APingFloodThatNeverReadsIsClosedAndTheRelayStaysSmall) {
     EXPECT_EQ(metric(relay, "roomchat_flood_disconnects_total"), 1u);
 }
 
-TEST(RelayAbuse, APeerPingingPastTheLimitWithoutReadingIsClosedAndTheRelayStaysSmall) {
+TEST(relay_abuse, a_peer_pinging_past_the_limit_without_reading_is_closed_and_the_relay_stays_small) {
     relay_process relay(bystander_friendly(), test_secret, small_quarantine);
     bystanders others(relay);
     ASSERT_TRUE(others.ready());
@@ -137,7 +137,7 @@ TEST(RelayAbuse, APeerPingingPastTheLimitWithoutReadingIsClosedAndTheRelayStaysS
 
 // ---- frames --------------------------------------------------------------------
 
-TEST(RelayAbuse, AFrameFloodIsClosedAtTheLimitAndNotBefore) {
+TEST(relay_abuse, a_frame_flood_is_closed_at_the_limit_and_not_before) {
     relay_process relay({"--frame-burst", "20", "--frame-refill-ms", "600000"});
     auto client = authed_client(relay.ws_url(), token_for("flooder", "lobby"));
     ASSERT_TRUE(client && join(*client, "lobby"));
@@ -152,7 +152,7 @@ TEST(RelayAbuse, AFrameFloodIsClosedAtTheLimitAndNotBefore) {
     EXPECT_EQ(closed->reason, "rate_limited");
 }
 
-TEST(RelayAbuse, AConnectionFloodingFramesIsClosedAndTheOthersCarryOn) {
+TEST(relay_abuse, a_connection_flooding_frames_is_closed_and_the_others_carry_on) {
     relay_process relay(bystander_friendly(), test_secret, small_quarantine);
     bystanders others(relay);
     ASSERT_TRUE(others.ready());
@@ -169,7 +169,7 @@ TEST(RelayAbuse, AConnectionFloodingFramesIsClosedAndTheOthersCarryOn) {
     EXPECT_EQ(metric(relay, "roomchat_flood_disconnects_total"), 1u);
 }
 
-TEST(RelayAbuse, AFirstFrameThatIsNotAFrameCloses) {
+TEST(relay_abuse, a_first_frame_that_is_not_a_frame_closes) {
     relay_process relay;
     ws_client client(relay.ws_url());
     ASSERT_TRUE(client.wait_open());
@@ -184,7 +184,7 @@ TEST(RelayAbuse, AFirstFrameThatIsNotAFrameCloses) {
 
 // ---- requests -------------------------------------------------------------------
 
-TEST(RelayAbuse, AJoinLeaveLoopIsThrottledAndCostsTheRoomAFewPresenceFrames) {
+TEST(relay_abuse, a_join_leave_loop_is_throttled_and_costs_the_room_a_few_presence_frames) {
     relay_process relay(bystander_friendly(), test_secret, small_quarantine);
     bystanders others(relay, "lobby");
     ASSERT_TRUE(others.ready());
@@ -204,7 +204,7 @@ TEST(RelayAbuse, AJoinLeaveLoopIsThrottledAndCostsTheRoomAFewPresenceFrames) {
     int about_looper = 0;
     while (const auto text = watcher->next_text(50ms)) {
         auto decoded = decode_server_frame(*text);
-        const auto* frame = std::get_if<server_frame>(&decoded);
+        const auto* frame = (decoded ? &*decoded : nullptr);
         const auto* presence = frame ? std::get_if<presence_frame>(frame) : nullptr;
         if (presence != nullptr && presence->user.id == "looper") ++about_looper;
     }
@@ -216,7 +216,7 @@ TEST(RelayAbuse, AJoinLeaveLoopIsThrottledAndCostsTheRoomAFewPresenceFrames) {
     EXPECT_LE(about_looper, static_cast<int>(seconds / 0.5) + 2);
 }
 
-TEST(RelayAbuse, RequestsPastTheRateAreRefusedWithRateLimitedAndTheConnectionStays) {
+TEST(relay_abuse, requests_past_the_rate_are_refused_with_rate_limited_and_the_connection_stays) {
     relay_process relay({"--request-burst", "5", "--request-refill-ms", "60000"});
     auto client = authed_client(relay.ws_url(), token_for("reader", "lobby"));
     ASSERT_TRUE(client && join(*client, "lobby"));  // 1 of 5
@@ -230,7 +230,7 @@ TEST(RelayAbuse, RequestsPastTheRateAreRefusedWithRateLimitedAndTheConnectionSta
     EXPECT_EQ(metric(relay, "roomchat_requests_refused_total"), 1u);
 }
 
-TEST(RelayAbuse, AUsersConnectionsShareTwiceOneConnectionsRequests) {
+TEST(relay_abuse, a_users_connections_share_twice_one_connections_requests) {
     relay_process relay({"--request-burst", "3", "--request-refill-ms", "60000"});
     auto one = authed_client(relay.ws_url(), token_for("tabs", "lobby"));
     auto two = authed_client(relay.ws_url(), token_for("tabs", "lobby"));
@@ -259,7 +259,7 @@ TEST(RelayAbuse, AUsersConnectionsShareTwiceOneConnectionsRequests) {
 
 // ---- sends, rooms ------------------------------------------------------------------
 
-TEST(RelayAbuse, OneUserCannotFloodManyRoomsAtOnce) {
+TEST(relay_abuse, one_user_cannot_flood_many_rooms_at_once) {
     // Refilled at 25 a second: enough for the bystanders, who talk at most 20
     // a second, and far below the 160 the spammer's rooms would allow alone.
     relay_process relay(
@@ -279,7 +279,7 @@ TEST(RelayAbuse, OneUserCannotFloodManyRoomsAtOnce) {
         client->send(send_frame{"room" + std::to_string(i % 16), id, "spam"});
         while (const auto text = client->next_text()) {
             auto decoded = decode_server_frame(*text);
-            const auto* frame = std::get_if<server_frame>(&decoded);
+            const auto* frame = (decoded ? &*decoded : nullptr);
             if (const auto* ack = frame ? std::get_if<ack_frame>(frame) : nullptr; ack && ack->id == id) {
                 ++acks;
                 break;
@@ -302,7 +302,7 @@ TEST(RelayAbuse, OneUserCannotFloodManyRoomsAtOnce) {
     EXPECT_EQ(acks + limited, 160);
 }
 
-TEST(RelayAbuse, RoomsPerConnectionAndPerUserAreCapped) {
+TEST(relay_abuse, rooms_per_connection_and_per_user_are_capped) {
     relay_process relay({"--max-rooms-per-connection", "3", "--max-rooms-per-user", "4"});
     auto one = authed_client(relay.ws_url(), token_for("roamer", "*"));
     auto two = authed_client(relay.ws_url(), token_for("roamer", "*"));
@@ -325,7 +325,7 @@ TEST(RelayAbuse, RoomsPerConnectionAndPerUserAreCapped) {
     EXPECT_TRUE(join(*two, "e")) << "leaving makes room";
 }
 
-TEST(RelayAbuse, OneTokenCannotTakeEveryRoomOverHttp) {
+TEST(relay_abuse, one_token_cannot_take_every_room_over_http) {
     relay_process relay(bystander_friendly({"--max-rooms", "5", "--ip-rate-burst", "100000"}), test_secret,
                         small_quarantine);
     bystanders others(relay);
@@ -356,7 +356,7 @@ TEST(RelayAbuse, OneTokenCannotTakeEveryRoomOverHttp) {
     EXPECT_EQ(answer->joined.room, "fresh");
 }
 
-TEST(RelayAbuse, AtTheRoomCapAnIdleRoomMakesWayAndOnlyAFullRelayRefuses) {
+TEST(relay_abuse, at_the_room_cap_an_idle_room_makes_way_and_only_a_full_relay_refuses) {
     relay_process relay({"--max-rooms", "2"});
     auto one = authed_client(relay.ws_url(), token_for("one", "*"));
     ASSERT_TRUE(one && join(*one, "kept"));
@@ -375,7 +375,7 @@ TEST(RelayAbuse, AtTheRoomCapAnIdleRoomMakesWayAndOnlyAFullRelayRefuses) {
     EXPECT_EQ(error->code, errc::room_full) << "both rooms have members";
 }
 
-TEST(RelayAbuse, RoomCreationIsRateLimitedPerUser) {
+TEST(relay_abuse, room_creation_is_rate_limited_per_user) {
     relay_process relay({"--room-creation-burst", "2", "--room-creation-refill-ms", "60000"});
     auto client = authed_client(relay.ws_url(), token_for("founder", "*"));
     ASSERT_TRUE(client && join(*client, "a") && join(*client, "b"));
@@ -390,7 +390,7 @@ TEST(RelayAbuse, RoomCreationIsRateLimitedPerUser) {
 
 // ---- addresses ---------------------------------------------------------------------
 
-TEST(RelayAbuse, AnAddressOpeningConnectionsInALoopIsRefusedAndTheOthersCarryOn) {
+TEST(relay_abuse, an_address_opening_connections_in_a_loop_is_refused_and_the_others_carry_on) {
     relay_process relay(bystander_friendly({"--ip-rate-burst", "50", "--ip-rate-refill-ms", "100"}),
                         test_secret, small_quarantine);
     bystanders others(relay);  // connected before: their upgrades are spent
@@ -414,7 +414,7 @@ TEST(RelayAbuse, AnAddressOpeningConnectionsInALoopIsRefusedAndTheOthersCarryOn)
     EXPECT_LE(opened, 48 + 50);
 }
 
-TEST(RelayAbuse, SocketsThatNeverFinishARequestAreCappedPerAddress) {
+TEST(relay_abuse, sockets_that_never_finish_a_request_are_capped_per_address) {
     relay_process relay({"--max-connections-per-ip", "2"});  // sockets of any kind: 4
     boost::asio::io_context io;
     std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> sockets;
@@ -442,7 +442,7 @@ TEST(RelayAbuse, SocketsThatNeverFinishARequestAreCappedPerAddress) {
     EXPECT_EQ(http_request(relay.port(), "GET", "/healthz").status, 0) << "this address is at its cap";
 }
 
-TEST(RelayAbuse, OneAddressIsLimitedBeforeItAuthenticates) {
+TEST(relay_abuse, one_address_is_limited_before_it_authenticates) {
     relay_process relay({"--ip-rate-burst", "4", "--ip-rate-refill-ms", "60000"});
     ws_client one(relay.ws_url());
     ws_client two(relay.ws_url());
@@ -469,7 +469,7 @@ TEST(RelayAbuse, OneAddressIsLimitedBeforeItAuthenticates) {
 
 // ---- expired tokens ----------------------------------------------------------------
 
-TEST(RelayAbuse, AnExpiredTokenStopsReadingAndIsClosedAfterTheGrace) {
+TEST(relay_abuse, an_expired_token_stops_reading_and_is_closed_after_the_grace) {
     relay_process relay(bystander_friendly({"--token-grace-ms", "1000"}), test_secret, small_quarantine);
     bystanders others(relay);
     ASSERT_TRUE(others.ready());
@@ -498,7 +498,7 @@ TEST(RelayAbuse, AnExpiredTokenStopsReadingAndIsClosedAfterTheGrace) {
         speaker->send(send_frame{"lobby", test_message_id(), "anyone?"});
         while (const auto text = lapsed->next_text(50ms)) {
             auto decoded = decode_server_frame(*text);
-            const auto* frame = std::get_if<server_frame>(&decoded);
+            const auto* frame = (decoded ? &*decoded : nullptr);
             if (frame != nullptr && std::holds_alternative<message_frame>(*frame)) {
                 ++(ended ? delivered_after_the_end : delivered);
             }
@@ -520,7 +520,7 @@ TEST(RelayAbuse, AnExpiredTokenStopsReadingAndIsClosedAfterTheGrace) {
     EXPECT_EQ(metric(relay, "roomchat_token_expiry_disconnects_total"), 1u);
 }
 
-TEST(RelayAbuse, ARefreshWithinTheGraceKeepsTheConnection) {
+TEST(relay_abuse, a_refresh_within_the_grace_keeps_the_connection) {
     relay_process relay({"--token-grace-ms", "5000"});
     auto claims = claims_for("renewer", "lobby");
     claims["exp"] = unix_now() + 3;
@@ -535,7 +535,7 @@ TEST(RelayAbuse, ARefreshWithinTheGraceKeepsTheConnection) {
     EXPECT_TRUE(client->wait_for<history_frame>());
 }
 
-TEST(RelayAbuse, TheGraceIsAtMostTenSeconds) {
+TEST(relay_abuse, the_grace_is_at_most_ten_seconds) {
     relay_process longest({"--token-grace-ms", "10000"});  // starts
     const auto refused = run_relay_to_exit({"--token-grace-ms", "10001", "--dev-auth"});
     EXPECT_EQ(refused.status, 2);
@@ -543,7 +543,7 @@ TEST(RelayAbuse, TheGraceIsAtMostTenSeconds) {
 
 // ---- tokens and logs ----------------------------------------------------------------
 
-TEST(RelayAbuse, TimeClaimsBeyondWhatJavaScriptHoldsAreRefusedNotOverflowed) {
+TEST(relay_abuse, time_claims_beyond_what_javascript_holds_are_refused_not_overflowed) {
     relay_process relay;
     for (const auto& [claim, value] : std::vector<std::pair<std::string, nlohmann::json>>{
              {"exp", std::int64_t{1} << 62},
@@ -566,7 +566,7 @@ TEST(RelayAbuse, TimeClaimsBeyondWhatJavaScriptHoldsAreRefusedNotOverflowed) {
     EXPECT_TRUE(authed_client(relay.ws_url(), mint(claims)));
 }
 
-TEST(RelayAbuse, AHostileOriginCannotInjectIntoTheLog) {
+TEST(relay_abuse, a_hostile_origin_cannot_inject_into_the_log) {
     const std::string log_path = ::testing::TempDir() + "relay_abuse_origin.log";
     const auto started = std::chrono::steady_clock::now();
     {

@@ -30,7 +30,7 @@ void expect_refused(const relay_process& relay, const std::string& token, errc e
     EXPECT_EQ(closed->reason, std::string(to_string(expected)));
 }
 
-TEST(RelayAuth, ValidTokenGetsWelcomeWithLimits) {
+TEST(relay_auth, valid_token_gets_welcome_with_limits) {
     relay_process relay({"--max-text-code-points", "300"});
     ws_client client(relay.ws_url());
     ASSERT_TRUE(client.wait_open());
@@ -44,42 +44,42 @@ TEST(RelayAuth, ValidTokenGetsWelcomeWithLimits) {
     EXPECT_EQ(welcome->token_expires_at, claims["exp"].get<std::int64_t>() * 1000);
 }
 
-TEST(RelayAuth, ExpiredTokenIsRefused) {
+TEST(relay_auth, expired_token_is_refused) {
     relay_process relay;
     auto claims = claims_for("alice", "lobby");
     claims["exp"] = unix_now() - 10;
     expect_refused(relay, mint(claims), errc::token_expired);
 }
 
-TEST(RelayAuth, NotYetValidTokenIsRefused) {
+TEST(relay_auth, not_yet_valid_token_is_refused) {
     relay_process relay;
     auto claims = claims_for("alice", "lobby");
     claims["nbf"] = unix_now() + 600;
     expect_refused(relay, mint(claims), errc::auth_failed);
 }
 
-TEST(RelayAuth, WrongSignatureIsRefused) {
+TEST(relay_auth, wrong_signature_is_refused) {
     relay_process relay;
     expect_refused(relay, mint(claims_for("alice", "lobby"), "another-secret-that-is-long-enough-000000"),
                    errc::auth_failed);
 }
 
-TEST(RelayAuth, AlgNoneIsRefused) {
+TEST(relay_auth, alg_none_is_refused) {
     relay_process relay;
     expect_refused(relay, mint(claims_for("alice", "lobby"), test_secret, "none"), errc::auth_failed);
 }
 
-TEST(RelayAuth, OtherHmacAlgorithmWithTheRightSecretIsRefused) {
+TEST(relay_auth, other_hmac_algorithm_with_the_right_secret_is_refused) {
     relay_process relay;
     expect_refused(relay, mint(claims_for("alice", "lobby"), test_secret, "HS384"), errc::auth_failed);
 }
 
-TEST(RelayAuth, GarbageTokenIsRefused) {
+TEST(relay_auth, garbage_token_is_refused) {
     relay_process relay;
     expect_refused(relay, "not.a.jwt", errc::auth_failed);
 }
 
-TEST(RelayAuth, EachMissingClaimIsRefused) {
+TEST(relay_auth, each_missing_claim_is_refused) {
     relay_process relay;
     for (const char* claim : {"sub", "name", "room", "exp"}) {
         SCOPED_TRACE(claim);
@@ -89,7 +89,7 @@ TEST(RelayAuth, EachMissingClaimIsRefused) {
     }
 }
 
-TEST(RelayAuth, InvalidClaimValuesAreRefused) {
+TEST(relay_auth, invalid_claim_values_are_refused) {
     relay_process relay;
     auto bad_user = claims_for("alice", "lobby");
     bad_user["sub"] = "no spaces allowed";
@@ -101,7 +101,7 @@ TEST(RelayAuth, InvalidClaimValuesAreRefused) {
     expect_refused(relay, mint(string_exp), errc::auth_failed);
 }
 
-TEST(RelayAuth, JoiningARoomTheTokenDoesNotAdmitIsRefused) {
+TEST(relay_auth, joining_a_room_the_token_does_not_admit_is_refused) {
     relay_process relay;
     auto client = authed_client(relay.ws_url(), token_for("alice", json::array({"lobby", "movie"})));
     ASSERT_TRUE(client);
@@ -115,7 +115,7 @@ TEST(RelayAuth, JoiningARoomTheTokenDoesNotAdmitIsRefused) {
     EXPECT_TRUE(join(*client, "lobby"));
 }
 
-TEST(RelayAuth, WildcardRoomAdmitsAnyRoom) {
+TEST(relay_auth, wildcard_room_admits_any_room) {
     relay_process relay;
     auto client = authed_client(relay.ws_url(), token_for("alice", "*"));
     ASSERT_TRUE(client);
@@ -124,7 +124,7 @@ TEST(RelayAuth, WildcardRoomAdmitsAnyRoom) {
 
 // One answer, from one owner: whether the room exists or not, a frame for a
 // room this connection has not joined gets error not_joined naming the room.
-TEST(RelayAuth, SendingBeforeJoiningIsAnsweredNotJoined) {
+TEST(relay_auth, sending_before_joining_is_answered_not_joined) {
     relay_process relay;
     auto client = authed_client(relay.ws_url(), token_for("alice", "lobby"));
     ASSERT_TRUE(client);
@@ -150,7 +150,7 @@ TEST(RelayAuth, SendingBeforeJoiningIsAnsweredNotJoined) {
     EXPECT_EQ(metric_value(relay.port(), "roomchat_acks_total"), 0U);
 }
 
-TEST(RelayAuth, FirstFrameOtherThanAuthCloses) {
+TEST(relay_auth, first_frame_other_than_auth_closes) {
     relay_process relay;
     ws_client client(relay.ws_url());
     ASSERT_TRUE(client.wait_open());
@@ -163,7 +163,7 @@ TEST(RelayAuth, FirstFrameOtherThanAuthCloses) {
     EXPECT_EQ(closed->code, 1008);
 }
 
-TEST(RelayAuth, SilentConnectionIsClosedAtTheAuthDeadline) {
+TEST(relay_auth, silent_connection_is_closed_at_the_auth_deadline) {
     relay_process relay({"--auth-timeout-ms", "300"});
     ws_client client(relay.ws_url());
     ASSERT_TRUE(client.wait_open());
@@ -178,7 +178,7 @@ TEST(RelayAuth, SilentConnectionIsClosedAtTheAuthDeadline) {
     EXPECT_GE(std::chrono::steady_clock::now() - started, 250ms);
 }
 
-TEST(RelayAuth, TokenExpiringWhileConnectedStopsSendsUntilReauth) {
+TEST(relay_auth, token_expiring_while_connected_stops_sends_until_reauth) {
     relay_process relay;
     auto claims = claims_for("alice", "lobby");
     claims["exp"] = unix_now() + 2;
@@ -205,7 +205,7 @@ TEST(RelayAuth, TokenExpiringWhileConnectedStopsSendsUntilReauth) {
     EXPECT_EQ(ack->id, late);
 }
 
-TEST(RelayAuth, RefreshWithAnotherUsersTokenIsRefused) {
+TEST(relay_auth, refresh_with_another_users_token_is_refused) {
     relay_process relay;
     auto client = authed_client(relay.ws_url(), token_for("alice", "lobby"));
     ASSERT_TRUE(client);
@@ -216,7 +216,7 @@ TEST(RelayAuth, RefreshWithAnotherUsersTokenIsRefused) {
     EXPECT_TRUE(join(*client, "lobby"));  // still alice, still connected
 }
 
-TEST(RelayAuth, ARefreshWithAnExpiredTokenIsRefusedAndTheConnectionStays) {
+TEST(relay_auth, a_refresh_with_an_expired_token_is_refused_and_the_connection_stays) {
     relay_process relay;
     auto client = authed_client(relay.ws_url(), token_for("alice", "lobby"));
     ASSERT_TRUE(client && join(*client, "lobby"));
@@ -232,7 +232,7 @@ TEST(RelayAuth, ARefreshWithAnExpiredTokenIsRefusedAndTheConnectionStays) {
     EXPECT_TRUE(join(*client, "lobby"));
 }
 
-TEST(RelayAuth, ConnectionsPerUserAreCapped) {
+TEST(relay_auth, connections_per_user_are_capped) {
     relay_process relay({"--max-connections-per-user", "2"});
     auto one = authed_client(relay.ws_url(), token_for("alice", "lobby"));
     auto two = authed_client(relay.ws_url(), token_for("alice", "lobby"));
@@ -249,7 +249,7 @@ TEST(RelayAuth, ConnectionsPerUserAreCapped) {
     EXPECT_TRUE(three);
 }
 
-TEST(RelayAuth, DevAuthMintsWorkingShortLivedTokens) {
+TEST(relay_auth, dev_auth_mints_working_short_lived_tokens) {
     relay_process relay({"--dev-auth"}, "");
     const auto reply =
         http_request(relay.port(), "POST", "/api/dev/token", R"({"name":"Ann","room":"lobby"})");
@@ -272,7 +272,7 @@ TEST(RelayAuth, DevAuthMintsWorkingShortLivedTokens) {
         400);
 }
 
-TEST(RelayAuth, ADevTokenRefreshedWithTheTokenInUseKeepsTheUserAndTheConnection) {
+TEST(relay_auth, a_dev_token_refreshed_with_the_token_in_use_keeps_the_user_and_the_connection) {
     relay_process relay({"--dev-auth"}, "");
     const std::string request = R"({"name":"Ann","room":"lobby"})";
     const auto first = json::parse(http_request(relay.port(), "POST", "/api/dev/token", request).body);
@@ -291,7 +291,7 @@ TEST(RelayAuth, ADevTokenRefreshedWithTheTokenInUseKeepsTheUserAndTheConnection)
     EXPECT_NE(stranger["user"]["id"], first["user"]["id"]) << "without a valid token in use, a new user";
 }
 
-TEST(RelayAuth, DevTokenEndpointDoesNotExistWithoutTheFlag) {
+TEST(relay_auth, dev_token_endpoint_does_not_exist_without_the_flag) {
     relay_process relay;
     const auto reply =
         http_request(relay.port(), "POST", "/api/dev/token", R"({"name":"Ann","room":"lobby"})");

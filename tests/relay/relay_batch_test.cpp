@@ -24,7 +24,7 @@ bool is_batch(const std::string& text) { return text.rfind(R"({"type":"batch")",
 std::vector<server_frame> frames_in(const std::string& text) {
     std::vector<server_frame> out;
     for (auto& decoded : decode_server_frames(text)) {
-        if (auto* frame = std::get_if<server_frame>(&decoded)) {
+        if (auto* frame = (decoded ? &*decoded : nullptr)) {
             out.push_back(std::move(*frame));
         } else {
             ADD_FAILURE() << "undecodable: " << text;
@@ -45,7 +45,7 @@ std::unique_ptr<ws_client> batching_client(const relay_process& relay, const std
     return client;
 }
 
-TEST(RelayBatch, TheAnswersToAJoinArriveAsOneBatch) {
+TEST(relay_batch, the_answers_to_a_join_arrive_as_one_batch) {
     relay_process relay;
     auto batching = batching_client(relay, token_for("ann", "lobby"));
     ASSERT_TRUE(batching);
@@ -66,10 +66,10 @@ TEST(RelayBatch, TheAnswersToAJoinArriveAsOneBatch) {
     const auto first = plain->next_text();
     ASSERT_TRUE(first);
     EXPECT_FALSE(is_batch(*first));
-    EXPECT_TRUE(std::holds_alternative<server_frame>(decode_server_frame(*first))) << *first;
+    EXPECT_TRUE(decode_server_frame(*first).ok()) << *first;
 }
 
-TEST(RelayBatch, ABurstReachesEveryReaderOnceAndInOrder) {
+TEST(relay_batch, a_burst_reaches_every_reader_once_and_in_order) {
     relay_process relay({"--rate-burst", "100000", "--rate-refill-ms", "1", "--user-rate-burst", "100000",
                          "--user-rate-refill-ms", "1", "--frame-burst", "100000", "--frame-refill-ms", "1"});
     auto writer = authed_client(relay.ws_url(), token_for("writer", "lobby"));
@@ -123,7 +123,7 @@ TEST(RelayBatch, ABurstReachesEveryReaderOnceAndInOrder) {
     EXPECT_EQ(plain_messages, burst);
 }
 
-TEST(RelayBatch, WhatWasQueuedBeforeACloseArrivesBeforeIt) {
+TEST(relay_batch, what_was_queued_before_a_close_arrives_before_it) {
     relay_process relay({"--token-grace-ms", "200"});
     auto claims = claims_for("lapsed", "lobby");
     claims["exp"] = unix_now() + 2;

@@ -24,7 +24,7 @@ void write_file(const fs::path& path, const std::string& content) {
 }
 
 // A web root inside a scratch folder that also holds a file outside the root.
-class RelayHttp : public ::testing::Test {
+class relay_http_test : public ::testing::Test {
 protected:
     void SetUp() override {
         scratch_ = fs::temp_directory_path() / ("roomchat-http-" + std::to_string(::getpid()));
@@ -63,7 +63,7 @@ std::string error_code(const http_reply& reply) {
     return body["error"]["code"].get<std::string>();
 }
 
-TEST_F(RelayHttp, ServesFilesWithTheirContentTypes) {
+TEST_F(relay_http_test, serves_files_with_their_content_types) {
     const auto index = get("/");
     EXPECT_EQ(index.status, 200);
     EXPECT_EQ(index.header("content-type"), "text/html; charset=utf-8");
@@ -87,7 +87,7 @@ TEST_F(RelayHttp, ServesFilesWithTheirContentTypes) {
     EXPECT_EQ(error_code(missing), "not_found");
 }
 
-TEST_F(RelayHttp, TraversalAttemptsAreRefused) {
+TEST_F(relay_http_test, traversal_attempts_are_refused) {
     for (const std::string target :
          {"/../secret.txt", "/docs/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
           "/docs/..%2f..%2fsecret.txt", "/%252e%252e/secret.txt", "/..%5csecret.txt",
@@ -99,7 +99,7 @@ TEST_F(RelayHttp, TraversalAttemptsAreRefused) {
     }
 }
 
-TEST_F(RelayHttp, HistoryNeedsATokenThatAdmitsTheRoom) {
+TEST_F(relay_http_test, history_needs_a_token_that_admits_the_room) {
     EXPECT_EQ(get("/api/rooms/lobby/messages").status, 401);
     EXPECT_EQ(get("/api/rooms/lobby/messages", {{"Authorization", "Bearer nonsense"}}).status, 401);
     auto expired = claims_for("alice", "lobby");
@@ -116,7 +116,7 @@ TEST_F(RelayHttp, HistoryNeedsATokenThatAdmitsTheRoom) {
     EXPECT_TRUE(json::parse(empty.body)["messages"].empty());
 }
 
-TEST_F(RelayHttp, PostSendsLikeAWebSocketSendAndDedupes) {
+TEST_F(relay_http_test, post_sends_like_a_web_socket_send_and_dedupes) {
     auto member = authed_client(relay_->ws_url(), token_for("bob", "lobby"));
     const auto joined = member ? join(*member, "lobby") : std::nullopt;
     ASSERT_TRUE(joined);
@@ -154,7 +154,7 @@ TEST_F(RelayHttp, PostSendsLikeAWebSocketSendAndDedupes) {
     EXPECT_EQ(history["messages"][0]["text"], "via http");
 }
 
-TEST_F(RelayHttp, PostRejectsBadInput) {
+TEST_F(relay_http_test, post_rejects_bad_input) {
     const auto token = token_for("alice", "lobby");
     const auto unauthenticated =
         post("/api/rooms/lobby/messages", json{{"id", test_message_id().to_string()}, {"text", "x"}}.dump());
@@ -176,7 +176,7 @@ TEST_F(RelayHttp, PostRejectsBadInput) {
               403);
 }
 
-TEST_F(RelayHttp, PostIsRateLimitedWithRetryAfter) {
+TEST_F(relay_http_test, post_is_rate_limited_with_retry_after) {
     const auto token = token_for("alice", "lobby");
     http_reply reply;
     for (int i = 0; i < 10 && reply.status != 429; ++i) {
@@ -192,7 +192,7 @@ TEST_F(RelayHttp, PostIsRateLimitedWithRetryAfter) {
     EXPECT_GT(body["error"]["retry_after_ms"].get<int>(), 0);
 }
 
-TEST_F(RelayHttp, HistoryPagesWithBeforeAfterAndLimit) {
+TEST_F(relay_http_test, history_pages_with_before_after_and_limit) {
     const auto token = token_for("alice", "lobby");
     auto writer = authed_client(relay_->ws_url(), token);
     ASSERT_TRUE(writer && join(*writer, "lobby"));
@@ -219,7 +219,7 @@ TEST_F(RelayHttp, HistoryPagesWithBeforeAfterAndLimit) {
 // One rule for the page a request asks for, over HTTP and over the
 // WebSocket alike (check_history_request): at most one of before and after,
 // neither meaning the latest page, and a limit from 1 to 2^32-1.
-TEST_F(RelayHttp, HistoryRequestsFollowTheWebSocketRule) {
+TEST_F(relay_http_test, history_requests_follow_the_web_socket_rule) {
     const auto token = token_for("alice", "lobby");
     auto reader = authed_client(relay_->ws_url(), token);
     ASSERT_TRUE(reader && join(*reader, "lobby"));
@@ -248,7 +248,7 @@ TEST_F(RelayHttp, HistoryRequestsFollowTheWebSocketRule) {
     EXPECT_EQ(error->message.find("after") != std::string::npos, true) << error->message;
 }
 
-TEST_F(RelayHttp, HealthAndMetrics) {
+TEST_F(relay_http_test, health_and_metrics) {
     const auto health = get("/healthz");
     EXPECT_EQ(health.status, 200);
     EXPECT_EQ(json::parse(health.body)["status"], "ok");
@@ -272,7 +272,7 @@ TEST_F(RelayHttp, HealthAndMetrics) {
     }
 }
 
-TEST_F(RelayHttp, UnknownApiAndMethodsAreJsonErrors) {
+TEST_F(relay_http_test, unknown_api_and_methods_are_json_errors) {
     EXPECT_EQ(error_code(get("/api/unknown")), "not_found");
     const auto wrong_method = post("/healthz", "{}");
     EXPECT_EQ(wrong_method.status, 405);
@@ -282,7 +282,7 @@ TEST_F(RelayHttp, UnknownApiAndMethodsAreJsonErrors) {
 // websocketpp answers one request per connection and closes it. Unless the
 // answer says so, a keep-alive client or proxy reuses the connection and
 // races the close (a Node proxy answered 502 for two of ten page requests).
-TEST_F(RelayHttp, EveryAnswerSaysConnectionCloseAndNamesNoServer) {
+TEST_F(relay_http_test, every_answer_says_connection_close_and_names_no_server) {
     const auto token = bearer(token_for("alice", "lobby"));
     for (const auto& reply : {get("/"), get("/app.js"), get("/missing.js"), get("/healthz"), get("/metrics"),
                               get("/api/rooms/lobby/messages"), get("/api/rooms/lobby/messages", token),
@@ -296,7 +296,7 @@ TEST_F(RelayHttp, EveryAnswerSaysConnectionCloseAndNamesNoServer) {
     EXPECT_EQ(refused.http_status(), 403);
 }
 
-TEST_F(RelayHttp, HistoryOfARoomNotHeldIsEmptyAndHasNoEpoch) {
+TEST_F(relay_http_test, history_of_a_room_not_held_is_empty_and_has_no_epoch) {
     const auto page = get("/api/rooms/nothing-here/messages", bearer(token_for("alice", "*")));
     EXPECT_EQ(page.status, 200);
     const auto body = json::parse(page.body);

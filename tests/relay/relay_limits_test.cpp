@@ -45,7 +45,7 @@ errc expect_error_frame(ws_client& client) {
     return error ? error->code : errc::internal;
 }
 
-TEST(RelayLimits, OversizeFrameClosesWith1009AndOthersCarryOn) {
+TEST(relay_limits, oversize_frame_closes_with_1009_and_others_carry_on) {
     relay_process relay({"--max-frame-bytes", "1024"});
     lobby room(relay);
     room.culprit->send_text(std::string(2000, 'x'));
@@ -57,7 +57,7 @@ TEST(RelayLimits, OversizeFrameClosesWith1009AndOthersCarryOn) {
     expect_chat_works(*alice, *room.bystander, "still here");
 }
 
-TEST(RelayLimits, BinaryFrameIsAnErrorButTheConnectionStays) {
+TEST(relay_limits, binary_frame_is_an_error_but_the_connection_stays) {
     relay_process relay;
     lobby room(relay);
     room.culprit->send_binary(std::string("\x01\x02\x03", 3));
@@ -65,7 +65,7 @@ TEST(RelayLimits, BinaryFrameIsAnErrorButTheConnectionStays) {
     expect_chat_works(*room.culprit, *room.bystander, "after binary");
 }
 
-TEST(RelayLimits, MalformedJsonIsAnErrorButTheConnectionStays) {
+TEST(relay_limits, malformed_json_is_an_error_but_the_connection_stays) {
     relay_process relay;
     lobby room(relay);
     room.culprit->send_text("{\"type\": \"send\", ");
@@ -75,7 +75,7 @@ TEST(RelayLimits, MalformedJsonIsAnErrorButTheConnectionStays) {
     expect_chat_works(*room.culprit, *room.bystander, "after malformed");
 }
 
-TEST(RelayLimits, UnknownFrameTypeIsAnErrorButTheConnectionStays) {
+TEST(relay_limits, unknown_frame_type_is_an_error_but_the_connection_stays) {
     relay_process relay;
     lobby room(relay);
     room.culprit->send_text(R"({"type":"dance","room":"lobby"})");
@@ -83,7 +83,7 @@ TEST(RelayLimits, UnknownFrameTypeIsAnErrorButTheConnectionStays) {
     expect_chat_works(*room.culprit, *room.bystander, "after unknown");
 }
 
-TEST(RelayLimits, InvalidTextIsNackedWithTheCoreReason) {
+TEST(relay_limits, invalid_text_is_nacked_with_the_core_reason) {
     relay_process relay;
     lobby room(relay);
     const message_id id = test_message_id();
@@ -99,7 +99,7 @@ TEST(RelayLimits, InvalidTextIsNackedWithTheCoreReason) {
     expect_chat_works(*room.culprit, *room.bystander, "after bad text");
 }
 
-TEST(RelayLimits, InvalidUtf8TextFrameFailsOnlyThatConnection) {
+TEST(relay_limits, invalid_utf8_text_frame_fails_only_that_connection) {
     relay_process relay;
     lobby room(relay);
     // websocketpp's client will not send invalid UTF-8, Beast will.
@@ -123,7 +123,7 @@ TEST(RelayLimits, InvalidUtf8TextFrameFailsOnlyThatConnection) {
     expect_chat_works(*room.culprit, *room.bystander, "others unaffected");
 }
 
-TEST(RelayLimits, SlowConsumerIsDroppedWhileOthersKeepReceiving) {
+TEST(relay_limits, slow_consumer_is_dropped_while_others_keep_receiving) {
     relay_process relay({"--max-buffered-bytes", "262144", "--rate-burst", "100000", "--rate-refill-ms", "1",
                          "--user-rate-burst", "100000", "--user-rate-refill-ms", "1", "--frame-burst",
                          "100000", "--max-text-code-points", "12000", "--max-frame-bytes", "65536",
@@ -161,7 +161,7 @@ TEST(RelayLimits, SlowConsumerIsDroppedWhileOthersKeepReceiving) {
         const auto text_frame = watcher->next_text(20s);
         if (!text_frame) break;
         auto decoded = decode_server_frame(*text_frame);
-        const auto* frame = std::get_if<server_frame>(&decoded);
+        const auto* frame = (decoded ? &*decoded : nullptr);
         ASSERT_NE(frame, nullptr);
         if (std::holds_alternative<message_frame>(*frame)) ++received;
         if (const auto* presence = std::get_if<presence_frame>(frame)) {
@@ -180,7 +180,7 @@ std::size_t open_connections(const relay_process& relay) {
     return health["connections"].get<std::size_t>();
 }
 
-TEST(RelayLimits, PingsKeepAnAttentivePeerAndTheIdleTimeoutDropsASilentOne) {
+TEST(relay_limits, pings_keep_an_attentive_peer_and_the_idle_timeout_drops_a_silent_one) {
     relay_process relay(
         {"--ping-interval-ms", "100", "--pong-timeout-ms", "200", "--idle-timeout-ms", "400"});
     auto attentive = authed_client(relay.ws_url(), token_for("alice", "lobby"));
@@ -197,7 +197,7 @@ TEST(RelayLimits, PingsKeepAnAttentivePeerAndTheIdleTimeoutDropsASilentOne) {
     EXPECT_TRUE(join(*attentive, "lobby"));
 }
 
-TEST(RelayLimits, UnfinishedHandshakeIsCutAtItsTimeout) {
+TEST(relay_limits, unfinished_handshake_is_cut_at_its_timeout) {
     relay_process relay({"--handshake-timeout-ms", "300"});
     boost::asio::io_context io;
     boost::asio::ip::tcp::socket socket(io);
@@ -211,7 +211,7 @@ TEST(RelayLimits, UnfinishedHandshakeIsCutAtItsTimeout) {
     EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
 }
 
-TEST(RelayLimits, ForeignOriginIsRefusedDuringTheHandshake) {
+TEST(relay_limits, foreign_origin_is_refused_during_the_handshake) {
     relay_process relay;
     ws_client evil(relay.ws_url(), client_options{"http://evil.example"});
     EXPECT_FALSE(evil.wait_open());
@@ -220,7 +220,7 @@ TEST(RelayLimits, ForeignOriginIsRefusedDuringTheHandshake) {
     EXPECT_TRUE(same_site.wait_open());
 }
 
-TEST(RelayLimits, AllowedOriginsReplaceTheSameHostDefault) {
+TEST(relay_limits, allowed_origins_replace_the_same_host_default) {
     relay_process relay({"--allowed-origins", "https://app.example, https://other.example"});
     ws_client app(relay.ws_url(), client_options{"https://app.example"});
     EXPECT_TRUE(app.wait_open());
@@ -229,7 +229,7 @@ TEST(RelayLimits, AllowedOriginsReplaceTheSameHostDefault) {
     EXPECT_EQ(same_site.http_status(), 403);
 }
 
-TEST(RelayLimits, ConnectionsPerIpAreCapped) {
+TEST(relay_limits, connections_per_ip_are_capped) {
     relay_process relay({"--max-connections-per-ip", "2"});
     ws_client one(relay.ws_url());
     ws_client two(relay.ws_url());
@@ -239,7 +239,7 @@ TEST(RelayLimits, ConnectionsPerIpAreCapped) {
     EXPECT_EQ(three.http_status(), 429);
 }
 
-TEST(RelayLimits, MaxRoomsIsEnforced) {
+TEST(relay_limits, max_rooms_is_enforced) {
     relay_process relay({"--max-rooms", "1"});
     auto client = authed_client(relay.ws_url(), token_for("alice", "*"));
     ASSERT_TRUE(client && join(*client, "first"));
@@ -247,7 +247,7 @@ TEST(RelayLimits, MaxRoomsIsEnforced) {
     EXPECT_EQ(expect_error_frame(*client), errc::room_full);
 }
 
-TEST(RelayLimits, IdleRoomsAreDroppedAfterTheirTtl) {
+TEST(relay_limits, idle_rooms_are_dropped_after_their_ttl) {
     relay_process relay({"--room-idle-ttl-ms", "200"});
     {
         auto client = authed_client(relay.ws_url(), token_for("alice", "lobby"));

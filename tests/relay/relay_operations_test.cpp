@@ -13,7 +13,7 @@
 namespace roomchat::relay_test {
 namespace {
 
-TEST(RelayOperations, HelpDocumentsEveryOptionWithItsDefault) {
+TEST(relay_operations, help_documents_every_option_with_its_default) {
     const auto result = run_relay_to_exit({"--help"});
     EXPECT_EQ(result.status, 0);
     for (const char* option : {"--host",
@@ -52,14 +52,14 @@ TEST(RelayOperations, HelpDocumentsEveryOptionWithItsDefault) {
     }
 }
 
-TEST(RelayOperations, RefusesToStartWithoutASecret) {
+TEST(relay_operations, refuses_to_start_without_a_secret) {
     const auto result = run_relay_to_exit({"--port", "0"});
     EXPECT_EQ(result.status, 2);
     const auto short_secret = run_relay_to_exit({"--port", "0"}, {"ROOMCHAT_JWT_SECRET=short"});
     EXPECT_EQ(short_secret.status, 2);
 }
 
-TEST(RelayOperations, OptionsComeFromTheEnvironmentToo) {
+TEST(relay_operations, options_come_from_the_environment_too) {
     relay_process relay({}, test_secret, {"ROOMCHAT_DEV_AUTH=true", "ROOMCHAT_MAX_FRAME_BYTES=512"});
     EXPECT_EQ(http_request(relay.port(), "POST", "/api/dev/token", R"({"name":"Env","room":"lobby"})").status,
               200);
@@ -71,7 +71,7 @@ TEST(RelayOperations, OptionsComeFromTheEnvironmentToo) {
     EXPECT_EQ(closed->code, 1009);
 }
 
-TEST(RelayOperations, PrintsTheListeningUrl) {
+TEST(relay_operations, prints_the_listening_url) {
     relay_process relay;
     const std::string port = std::to_string(relay.port());
     EXPECT_EQ(relay.listening_line(),
@@ -98,11 +98,11 @@ void expect_graceful(int signal_number) {
     }
 }
 
-TEST(RelayOperations, SigtermClosesEveryClientWith1001AndExitsZero) { expect_graceful(SIGTERM); }
+TEST(relay_operations, sigterm_closes_every_client_with_1001_and_exits_zero) { expect_graceful(SIGTERM); }
 
-TEST(RelayOperations, SigintDrainsTheSameWay) { expect_graceful(SIGINT); }
+TEST(relay_operations, sigint_drains_the_same_way) { expect_graceful(SIGINT); }
 
-TEST(RelayOperations, ShutdownDoesNotWaitForAClientThatStoppedReading) {
+TEST(relay_operations, shutdown_does_not_wait_for_a_client_that_stopped_reading) {
     relay_process relay;
     auto stuck = authed_client(relay.ws_url(), token_for("alice", "lobby"));
     ASSERT_TRUE(stuck);

@@ -15,7 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TEST(RelayTls, WssClientsChatOverTls) {
+TEST(relay_tls, wss_clients_chat_over_tls) {
     const fs::path dir = fs::temp_directory_path() / ("roomchat-tls-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     const std::string cert = (dir / "cert.pem").string();
@@ -45,7 +45,7 @@ TEST(RelayTls, WssClientsChatOverTls) {
     fs::remove_all(dir);
 }
 
-TEST(RelayTls, UnreadableCertificateStopsStartup) {
+TEST(relay_tls, unreadable_certificate_stops_startup) {
     const auto result = run_relay_to_exit(
         {"--port", "0", "--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"},
         {"ROOMCHAT_JWT_SECRET=" + test_secret});

@@ -14,9 +14,9 @@ using relay_test::counting_random;
 
 constexpr std::size_t max_rooms = 2;
 
-class RoomRegistry : public ::testing::Test {
+class room_registry_test : public ::testing::Test {
 protected:
-    explicit RoomRegistry(std::chrono::milliseconds idle_ttl = std::chrono::milliseconds(1))
+    explicit room_registry_test(std::chrono::milliseconds idle_ttl = std::chrono::milliseconds(1))
         : rooms_(io_, room_config{}, max_rooms, idle_ttl, {10, 500}, counting_random()) {}
 
     // Runs every timer due within a short while (the idle drop is 1 ms).
@@ -35,12 +35,12 @@ protected:
     const millis now_ = now_millis() - 60'000;
 };
 
-class RoomRegistryKeepingIdleRooms : public RoomRegistry {
+class room_registry_keeping_idle_rooms_test : public room_registry_test {
 protected:
-    RoomRegistryKeepingIdleRooms() : RoomRegistry(std::chrono::minutes(10)) {}
+    room_registry_keeping_idle_rooms_test() : room_registry_test(std::chrono::minutes(10)) {}
 };
 
-TEST_F(RoomRegistry, OpenCreatesARoomOnceInANewEpoch) {
+TEST_F(room_registry_test, open_creates_a_room_once_in_a_new_epoch) {
     EXPECT_EQ(rooms_.find("lobby"), nullptr);
     room& first = open("lobby");
     EXPECT_EQ(first.id(), "lobby");
@@ -51,7 +51,7 @@ TEST_F(RoomRegistry, OpenCreatesARoomOnceInANewEpoch) {
     EXPECT_EQ(rooms_.size(), 2U);
 }
 
-TEST_F(RoomRegistry, EmptyRoomIsDroppedAfterTheIdleTimeAndComesBackInANewEpoch) {
+TEST_F(room_registry_test, empty_room_is_dropped_after_the_idle_time_and_comes_back_in_a_new_epoch) {
     open("lobby");
     rooms_.release("lobby");
     settle();
@@ -60,7 +60,7 @@ TEST_F(RoomRegistry, EmptyRoomIsDroppedAfterTheIdleTimeAndComesBackInANewEpoch) 
     EXPECT_EQ(open("lobby").epoch(), "0000000000000002");
 }
 
-TEST_F(RoomRegistry, OpeningAgainCancelsThePendingDrop) {
+TEST_F(room_registry_test, opening_again_cancels_the_pending_drop) {
     open("lobby");
     rooms_.release("lobby");
     open("lobby");
@@ -68,7 +68,7 @@ TEST_F(RoomRegistry, OpeningAgainCancelsThePendingDrop) {
     EXPECT_NE(rooms_.find("lobby"), nullptr);
 }
 
-TEST_F(RoomRegistry, RoomWithMembersIsNotDropped) {
+TEST_F(room_registry_test, room_with_members_is_not_dropped) {
     room& lobby = open("lobby");
     lobby.join(1, {"ann", "Ann"}, join_frame{"lobby", std::nullopt, std::nullopt}, now_);
     rooms_.release("lobby");
@@ -77,7 +77,7 @@ TEST_F(RoomRegistry, RoomWithMembersIsNotDropped) {
     EXPECT_EQ(rooms_.find("lobby"), &lobby);
 }
 
-TEST_F(RoomRegistry, StaleDropTimerDoesNotDropARoomThatGotMembers) {
+TEST_F(room_registry_test, stale_drop_timer_does_not_drop_a_room_that_got_members) {
     room& lobby = open("lobby");
     rooms_.release("lobby");
     // A member joins without a new open (the hub always opens first; this is the registry's own guard).
@@ -86,7 +86,7 @@ TEST_F(RoomRegistry, StaleDropTimerDoesNotDropARoomThatGotMembers) {
     EXPECT_EQ(rooms_.find("lobby"), &lobby);
 }
 
-TEST_F(RoomRegistry, CancelledTimersDropNothing) {
+TEST_F(room_registry_test, cancelled_timers_drop_nothing) {
     open("lobby");
     rooms_.release("lobby");
     rooms_.cancel_timers();
@@ -94,7 +94,7 @@ TEST_F(RoomRegistry, CancelledTimersDropNothing) {
     EXPECT_NE(rooms_.find("lobby"), nullptr);
 }
 
-TEST_F(RoomRegistryKeepingIdleRooms, AtTheCapTheRoomIdleLongestMakesWay) {
+TEST_F(room_registry_keeping_idle_rooms_test, at_the_cap_the_room_idle_longest_makes_way) {
     open("a");
     open("b");
     rooms_.release("a");
@@ -114,7 +114,7 @@ TEST_F(RoomRegistryKeepingIdleRooms, AtTheCapTheRoomIdleLongestMakesWay) {
     EXPECT_EQ(rooms_.size(), max_rooms);
 }
 
-TEST_F(RoomRegistryKeepingIdleRooms, ScheduledRoomIsHandedToOnDueWhenItsDeadlineComes) {
+TEST_F(room_registry_keeping_idle_rooms_test, scheduled_room_is_handed_to_on_due_when_its_deadline_comes) {
     std::vector<std::string> due;
     rooms_.on_due([&](room& chat, millis) { due.push_back(chat.id()); });
     room& lobby = open("lobby");

@@ -1,5 +1,5 @@
 // The module object itself: loading under Node, the constants and helpers of
-// RoomchatModule, and session lifetime.
+// RoomchatModule (every error code: error_codes.test.mjs), and session lifetime.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -9,16 +9,6 @@ const roomchat = await loadRoomchat();
 
 test('exposes the protocol version the relay speaks', () => {
   assert.equal(roomchat.protocolVersion, 1);
-});
-
-test('errorMessage gives a distinct readable sentence per code', () => {
-  const codes = ['empty_text', 'text_too_long', 'control_character', 'rate_limited', 'no_ack', 'auth_failed'];
-  const messages = codes.map((code) => roomchat.errorMessage(code));
-  for (const [i, message] of messages.entries()) {
-    assert.match(message, /^[A-Z].*[.!]$/, `${codes[i]}: "${message}"`);
-    assert.ok(!message.includes('_'), `${codes[i]} reads as prose, not as the code`);
-  }
-  assert.equal(new Set(messages).size, codes.length);
 });
 
 test('errorMessage of an unknown code is empty', () => {

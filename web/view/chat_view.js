@@ -121,7 +121,7 @@ export class ChatView {
           this.onTokenExpired();
           break;
         case 'rate_limited':
-          this.composer.rateLimited();
+          this.composer.rateLimited(event.retryAt);
           break;
         case 'error':
           if (event.code === 'token_expired') this.onTokenExpired();

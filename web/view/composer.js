@@ -54,10 +54,10 @@ export class Composer {
     this.input.focus();
   }
 
-  // rate_limited event: the held message goes out by itself when the wait ends.
-  rateLimited() {
-    const blocked = this.refresh();
-    if (blocked?.code === 'rate_limited') this.announcer.error(blocked.message);
+  // rate_limited event: the held message goes out by itself at retryAt.
+  rateLimited(retryAt) {
+    this.announcer.error(this.controller.errorMessage('rate_limited', retryAt - Date.now()));
+    this.refresh();
   }
 
   onKeyDown(event) {

@@ -33,7 +33,7 @@ struct decode_error {
 };
 
 template <typename T>
-using decoded = std::variant<T, decode_error>;
+using decoded = result<T, decode_error>;
 
 std::string encode(const client_frame& frame);
 std::string encode(const server_frame& frame);

@@ -444,11 +444,11 @@ private:
 
     void relay_receive(connection_id id, connection& conn, const std::string& text) {
         auto decoded = decode_client_frame(text);
-        if (const auto* failure = std::get_if<decode_error>(&decoded)) {
-            relay_reply(id, error_frame{failure->code, failure->detail, std::nullopt});
+        if (!decoded) {
+            relay_reply(id, error_frame{decoded.error().code, decoded.error().detail, std::nullopt});
             return;
         }
-        const client_frame& frame = std::get<client_frame>(decoded);
+        const client_frame& frame = *decoded;
         const user_info& user = clients_[conn.client]->user;
         if (const auto* auth = std::get_if<auth_frame>(&frame)) {
             conn.authed = true;

@@ -183,7 +183,7 @@ std::unique_ptr<ws_client> authed_client(const std::string& url, const std::stri
     // The answer is welcome or an error frame, whichever comes first.
     while (auto text = client->next_text()) {
         auto decoded = decode_server_frame(*text);
-        const auto* frame = std::get_if<server_frame>(&decoded);
+        const auto* frame = (decoded ? &*decoded : nullptr);
         if (frame == nullptr) continue;
         if (std::holds_alternative<welcome_frame>(*frame)) return client;
         if (std::holds_alternative<error_frame>(*frame)) return nullptr;

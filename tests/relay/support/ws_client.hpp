@@ -56,7 +56,7 @@ public:
             const auto text = next_text(left);
             if (!text) return std::nullopt;
             auto decoded = decode_server_frame(*text);
-            if (auto* frame = std::get_if<server_frame>(&decoded)) {
+            if (auto* frame = (decoded ? &*decoded : nullptr)) {
                 if (auto* wanted = std::get_if<T>(frame); wanted != nullptr && (!match || match(*wanted)))
                     return *wanted;
             }

@@ -9,10 +9,10 @@
 
 namespace roomchat::wasm {
 
-class js_session {
+class chat_session {
 public:
     // page_size or max_timeline below 1 keeps client_config's default.
-    js_session(std::string room, std::string token, double page_size, double max_timeline);
+    chat_session(std::string room, std::string token, double page_size, double max_timeline);
 
     void start(double now);
     void transport_opened(double now);
