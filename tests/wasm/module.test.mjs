@@ -11,6 +11,13 @@ test('exposes the protocol version the relay speaks', () => {
   assert.equal(roomchat.protocolVersion, 1);
 });
 
+test('errorMessage of a rate limit with a wait says in how many seconds, rounded up', () => {
+  assert.equal(roomchat.errorMessage('rate_limited', 1200), 'You are sending too fast. You can send again in 2 s.');
+  assert.equal(roomchat.errorMessage('rate_limited'), 'You are sending too fast.');
+  assert.equal(roomchat.errorMessage('rate_limited', -5), 'You are sending too fast.', 'a wait already over');
+  assert.equal(roomchat.errorMessage('not_joined', 1200), roomchat.errorMessage('not_joined'), 'only a wait that waits');
+});
+
 test('errorMessage of an unknown code is empty', () => {
   assert.equal(roomchat.errorMessage('no_such_code'), '');
 });

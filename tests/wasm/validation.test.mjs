@@ -69,6 +69,7 @@ test('over the rate limit the message is held, the UI is warned and it goes out 
   assert.equal(waiting.code, 'rate_limited');
   assert.equal(waiting.waitMs, driver.session.rateWaitMs(driver.now));
   assert.match(waiting.message, /^You are sending too fast\. You can send again in 1 s\.$/);
+  assert.equal(driver.session.validate('  three \n', driver.now).codePoints, 5, 'the counter counts what would be sent');
   assert.equal(driver.session.validate('x'.repeat(501), driver.now).code, 'text_too_long', "the text's own fault first");
 
   const held = driver.call('send', 'three');
