@@ -41,7 +41,7 @@ protected:
         : site_(fs::temp_directory_path() / ("roomchat-http-routes-" + std::to_string(::getpid()))),
           h_(std::move(config)),
           files_(make_site(site_)),
-          routes_(h_.chat, files_, h_.metrics, h_.rooms, h_.verifier) {}
+          routes_(h_.hub, files_, h_.metrics, h_.rooms, h_.verifier) {}
     ~http_routes_test() override { fs::remove_all(site_); }
     http_routes_test(const http_routes_test&) = delete;
     http_routes_test& operator=(const http_routes_test&) = delete;

@@ -32,7 +32,7 @@ json without_message(json frame) {
 
 TEST(hub, auth_welcomes_with_the_tokens_user_and_the_room_limits) {
     hub_harness h;
-    h.chat.opened(1, "10.0.0.1", h.now);
+    h.hub.opened(1, "10.0.0.1", h.now);
     EXPECT_EQ(h.out.wakes.at(1), h.now + h.config.auth_timeout_ms);
     h.text(1, {{"type", "auth"}, {"v", 1}, {"token", h.token("ann", {"lobby"}, 60'000)}, {"batch", true}});
     const json welcome = h.out.take_one(1);
@@ -44,13 +44,13 @@ TEST(hub, auth_welcomes_with_the_tokens_user_and_the_room_limits) {
                              {"token_expires_at", expiry}}));
     EXPECT_TRUE(h.out.batches.at(1));
     EXPECT_EQ(h.out.wakes.at(1), expiry + h.config.token_grace_ms);
-    EXPECT_EQ(h.chat.connection_count(), 1U);
+    EXPECT_EQ(h.hub.connection_count(), 1U);
     EXPECT_TRUE(h.out.closes.empty());
 }
 
 TEST(hub, first_frame_other_than_auth_closes_the_connection) {
     hub_harness h;
-    h.chat.opened(1, "10.0.0.1", h.now);
+    h.hub.opened(1, "10.0.0.1", h.now);
     h.text(1, {{"type", "join"}, {"room", "lobby"}});
     EXPECT_EQ(h.out.take_one(1).value("code", ""), "auth_required");
     ASSERT_EQ(h.out.closes.size(), 1U);
@@ -64,8 +64,8 @@ TEST(hub, first_frame_other_than_auth_closes_the_connection) {
 
 TEST(hub, first_frame_that_is_not_json_closes_the_connection) {
     hub_harness h;
-    h.chat.opened(1, "10.0.0.1", h.now);
-    h.chat.text(1, "{not json", h.now);
+    h.hub.opened(1, "10.0.0.1", h.now);
+    h.hub.text(1, "{not json", h.now);
     EXPECT_EQ(h.out.take_one(1).value("code", ""), "malformed_json");
     ASSERT_EQ(h.out.closes.size(), 1U);
     EXPECT_EQ(h.out.closes[0].reason, "malformed_json");
@@ -75,7 +75,7 @@ TEST(hub, first_frame_that_is_not_json_closes_the_connection) {
 TEST(hub, bad_frame_after_auth_is_answered_without_closing) {
     hub_harness h;
     h.connect(1, "ann");
-    h.chat.text(1, "[]", h.now);
+    h.hub.text(1, "[]", h.now);
     EXPECT_EQ(h.out.take_one(1)["type"], "error");
     h.text(1, {{"type", "send"}, {"room", "lobby"}, {"id", message_id_hex(1)}});
     EXPECT_EQ(h.out.take_one(1).value("code", ""), "missing_field");
@@ -84,7 +84,7 @@ TEST(hub, bad_frame_after_auth_is_answered_without_closing) {
 
 TEST(hub, token_signed_with_another_secret_is_refused_and_closed) {
     hub_harness h;
-    h.chat.opened(1, "10.0.0.1", h.now);
+    h.hub.opened(1, "10.0.0.1", h.now);
     const std::string forged =
         mint_token("another-secret-0123456789abcdefghijklmn", {"ann", "ann"}, {"*"}, h.now + 60'000);
     h.text(1, {{"type", "auth"}, {"v", 1}, {"token", forged}});
@@ -97,7 +97,7 @@ TEST(hub, token_signed_with_another_secret_is_refused_and_closed) {
 
 TEST(hub, expired_token_is_refused_with_token_expired) {
     hub_harness h;
-    h.chat.opened(1, "10.0.0.1", h.now);
+    h.hub.opened(1, "10.0.0.1", h.now);
     const std::string token = h.token("ann", {"*"}, 1'000);
     h.now += 2'000;
     h.text(1, {{"type", "auth"}, {"v", 1}, {"token", token}});
@@ -108,14 +108,14 @@ TEST(hub, expired_token_is_refused_with_token_expired) {
 
 TEST(hub, no_auth_before_the_deadline_closes_with_auth_timeout) {
     hub_harness h;
-    h.chat.opened(1, "10.0.0.1", h.now);
+    h.hub.opened(1, "10.0.0.1", h.now);
     h.now += h.config.auth_timeout_ms;
-    h.chat.deadline(1, h.now);
+    h.hub.deadline(1, h.now);
     EXPECT_EQ(h.out.take_one(1).value("code", ""), "auth_timeout");
     ASSERT_EQ(h.out.closes.size(), 1U);
     EXPECT_EQ(h.out.closes[0].reason, "auth_timeout");
     // Later wake-ups of a closing connection do nothing.
-    h.chat.deadline(1, h.now + 1);
+    h.hub.deadline(1, h.now + 1);
     EXPECT_EQ(h.out.closes.size(), 1U);
 }
 
@@ -124,7 +124,7 @@ TEST(hub, first_auths_beyond_the_address_rate_are_refused) {
     config.ip_rate = {1, 60'000};
     hub_harness h(config);
     h.connect(1, "ann");  // address 10.0.0.1
-    h.chat.opened(251, "10.0.0.1", h.now);
+    h.hub.opened(251, "10.0.0.1", h.now);
     h.text(251, {{"type", "auth"}, {"v", 1}, {"token", h.token("bob")}});
     EXPECT_EQ(h.out.take_one(251).value("code", ""), "rate_limited");
     ASSERT_EQ(h.out.closes.size(), 1U);
@@ -344,7 +344,7 @@ TEST(hub, rooms_per_user_are_capped_over_their_connections) {
     const json refused = h.out.take_one(1);
     EXPECT_EQ(without_message(refused), error("too_many_rooms", "r3"));
     EXPECT_EQ(refused["message"], "a user may be in 2 rooms");
-    h.chat.closed(2, h.now);  // r2 is left with it
+    h.hub.closed(2, h.now);  // r2 is left with it
     h.join(1, "r3");
 }
 
@@ -354,14 +354,14 @@ TEST(hub, connections_per_user_are_capped_at_the_limit) {
     hub_harness h(config);
     h.connect(1, "ann");
     h.connect(2, "ann");
-    h.chat.opened(3, "10.0.0.3", h.now);
+    h.hub.opened(3, "10.0.0.3", h.now);
     h.text(3, {{"type", "auth"}, {"v", 1}, {"token", h.token("ann")}});
     EXPECT_EQ(h.out.take_one(3).value("code", ""), "too_many_connections");
     ASSERT_EQ(h.out.closes.size(), 1U);
     EXPECT_EQ(h.out.closes[0].reason, "too_many_connections");
-    h.chat.closed(3, h.now);
-    h.chat.closed(1, h.now);
-    EXPECT_EQ(h.chat.connection_count(), 1U);
+    h.hub.closed(3, h.now);
+    h.hub.closed(1, h.now);
+    EXPECT_EQ(h.hub.connection_count(), 1U);
     h.connect(4, "ann");  // one was freed
 }
 
@@ -430,9 +430,9 @@ TEST(hub, frames_faster_than_the_flood_limit_close_the_connection) {
     h.join(2, "lobby");
     h.poll();
     h.out.clear();
-    h.chat.pong(1, h.now);                // frame 3
-    EXPECT_TRUE(h.chat.ping(1, h.now));   // frame 4
-    EXPECT_FALSE(h.chat.ping(1, h.now));  // one too many
+    h.hub.pong(1, h.now);                // frame 3
+    EXPECT_TRUE(h.hub.ping(1, h.now));   // frame 4
+    EXPECT_FALSE(h.hub.ping(1, h.now));  // one too many
     ASSERT_EQ(h.out.closes.size(), 1U);
     EXPECT_EQ(h.out.closes[0].code, close_code::policy_violation);
     EXPECT_EQ(h.out.closes[0].reason, "rate_limited");
@@ -443,14 +443,14 @@ TEST(hub, frames_faster_than_the_flood_limit_close_the_connection) {
     h.send(2, "lobby", message_id_hex(1), "gone?");
     EXPECT_TRUE(h.out.take(1).empty());
     EXPECT_EQ(h.metrics.deliveries, 0U);
-    h.chat.binary(1, h.now);
+    h.hub.binary(1, h.now);
     EXPECT_TRUE(h.out.take(1).empty());
 }
 
 TEST(hub, binary_frames_are_answered_with_an_error) {
     hub_harness h;
     h.connect(1, "ann");
-    h.chat.binary(1, h.now);
+    h.hub.binary(1, h.now);
     EXPECT_EQ(h.out.take_one(1).value("code", ""), "binary_frame");
     EXPECT_TRUE(h.out.closes.empty());
 }
@@ -458,11 +458,11 @@ TEST(hub, binary_frames_are_answered_with_an_error) {
 TEST(hub, pings_beyond_their_rate_get_no_pong_and_a_flood_of_them_closes) {
     hub_harness h;
     h.connect(1, "ann");
-    for (std::uint32_t i = 0; i < ping_limit.burst; ++i) EXPECT_TRUE(h.chat.ping(1, h.now));
-    for (std::uint32_t i = 0; i < max_ignored_pings; ++i) EXPECT_FALSE(h.chat.ping(1, h.now));
+    for (std::uint32_t i = 0; i < ping_limit.burst; ++i) EXPECT_TRUE(h.hub.ping(1, h.now));
+    for (std::uint32_t i = 0; i < max_ignored_pings; ++i) EXPECT_FALSE(h.hub.ping(1, h.now));
     EXPECT_TRUE(h.out.closes.empty());
     EXPECT_EQ(h.metrics.pings_ignored, max_ignored_pings);
-    EXPECT_FALSE(h.chat.ping(1, h.now));
+    EXPECT_FALSE(h.hub.ping(1, h.now));
     ASSERT_EQ(h.out.closes.size(), 1U);
     EXPECT_EQ(h.out.closes[0].reason, "rate_limited");
     EXPECT_EQ(h.metrics.flood_disconnects, 1U);
@@ -470,7 +470,7 @@ TEST(hub, pings_beyond_their_rate_get_no_pong_and_a_flood_of_them_closes) {
 
 TEST(hub, expired_token_gets_a_grace_then_the_connection_leaves_and_closes) {
     hub_harness h;
-    h.chat.opened(1, "10.0.0.1", h.now);
+    h.hub.opened(1, "10.0.0.1", h.now);
     h.text(1, {{"type", "auth"}, {"v", 1}, {"token", h.token("ann", {"*"}, 10'000)}});
     const millis expiry = h.out.take_one(1)["token_expires_at"].get<millis>();
     h.connect(2, "bob");
@@ -495,11 +495,11 @@ TEST(hub, expired_token_gets_a_grace_then_the_connection_leaves_and_closes) {
     EXPECT_EQ(h.out.take_one(1)["type"], "message");
     EXPECT_EQ(h.out.take_one(2)["type"], "ack");
 
-    h.chat.deadline(1, expiry + 1);  // early: the wake-up is asked for again
+    h.hub.deadline(1, expiry + 1);  // early: the wake-up is asked for again
     EXPECT_EQ(h.out.wakes.at(1), expiry + h.config.token_grace_ms);
     EXPECT_TRUE(h.out.closes.empty());
     h.now = expiry + h.config.token_grace_ms;
-    h.chat.deadline(1, h.now);
+    h.hub.deadline(1, h.now);
     EXPECT_EQ(h.out.take_one(1).value("code", ""), "token_expired");
     ASSERT_EQ(h.out.closes.size(), 1U);
     EXPECT_EQ(h.out.closes[0].reason, "token_expired");
@@ -518,7 +518,7 @@ TEST(hub, refresh_with_a_fresh_token_moves_the_deadline) {
     EXPECT_EQ(welcome["type"], "welcome");
     EXPECT_EQ(h.out.wakes.at(1), welcome["token_expires_at"].get<millis>() + h.config.token_grace_ms);
     EXPECT_GT(h.out.wakes.at(1), first);
-    EXPECT_EQ(h.chat.connection_count(), 1U);
+    EXPECT_EQ(h.hub.connection_count(), 1U);
 }
 
 TEST(hub, refused_refresh_keeps_the_connection_on_its_token) {
@@ -561,7 +561,7 @@ TEST(hub, drop_leaves_every_room_and_closes_with_the_given_code) {
     h.join(2, "r2");
     h.poll();
     h.out.clear();
-    h.chat.drop(1, errc::slow_consumer, close_code::try_again_later, h.now);
+    h.hub.drop(1, errc::slow_consumer, close_code::try_again_later, h.now);
     ASSERT_EQ(h.out.closes.size(), 1U);
     EXPECT_EQ(h.out.closes[0].code, close_code::try_again_later);
     EXPECT_EQ(h.out.closes[0].reason, "slow_consumer");
@@ -573,11 +573,11 @@ TEST(hub, drop_leaves_every_room_and_closes_with_the_given_code) {
     EXPECT_EQ(heard[0]["event"], "leave");
     EXPECT_EQ(heard[1]["event"], "leave");
     // Dropping again, or a wake-up, does nothing; closing forgets it.
-    h.chat.drop(1, errc::slow_consumer, close_code::try_again_later, h.now);
+    h.hub.drop(1, errc::slow_consumer, close_code::try_again_later, h.now);
     EXPECT_EQ(h.out.closes.size(), 1U);
-    h.chat.closed(1, h.now);
-    h.chat.closed(1, h.now);
-    EXPECT_EQ(h.chat.connection_count(), 1U);
+    h.hub.closed(1, h.now);
+    h.hub.closed(1, h.now);
+    EXPECT_EQ(h.hub.connection_count(), 1U);
 }
 
 TEST(hub, closed_connection_leaves_its_rooms_which_are_dropped_when_idle) {
@@ -586,8 +586,8 @@ TEST(hub, closed_connection_leaves_its_rooms_which_are_dropped_when_idle) {
     hub_harness h(config);
     h.connect(1, "ann");
     h.join(1, "lobby");
-    h.chat.closed(1, h.now);
-    EXPECT_EQ(h.chat.connection_count(), 0U);
+    h.hub.closed(1, h.now);
+    EXPECT_EQ(h.hub.connection_count(), 0U);
     EXPECT_EQ(h.rooms.size(), 1U);
     h.io.restart();
     h.io.run_for(std::chrono::milliseconds(200));
@@ -600,7 +600,7 @@ TEST(hub, http_post_is_delivered_to_every_member_and_deduped) {
     h.join(1, "lobby");
     const auto id = message_id::parse(message_id_hex(9));
     ASSERT_TRUE(id);
-    const auto first = h.chat.post_message({"bot", "Bot"}, "lobby", *id, "from http", h.now);
+    const auto first = h.hub.post_message({"bot", "Bot"}, "lobby", *id, "from http", h.now);
     ASSERT_TRUE(first);
     ASSERT_TRUE(first->ack);
     EXPECT_EQ(first->ack->seq, 1U);
@@ -608,7 +608,7 @@ TEST(hub, http_post_is_delivered_to_every_member_and_deduped) {
     const json delivered = h.out.take_one(1);
     EXPECT_EQ(delivered["message"]["from"], (json{{"id", "bot"}, {"name", "Bot"}}));
     EXPECT_EQ(delivered["message"]["text"], "from http");
-    const auto again = h.chat.post_message({"bot", "Bot"}, "lobby", *id, "from http", h.now);
+    const auto again = h.hub.post_message({"bot", "Bot"}, "lobby", *id, "from http", h.now);
     ASSERT_TRUE(again);
     EXPECT_TRUE(again->duplicate);
     EXPECT_TRUE(h.out.take(1).empty());
@@ -624,17 +624,17 @@ TEST(hub, http_post_beyond_the_caps_is_refused) {
     const auto id = message_id::parse(message_id_hex(1));
     ASSERT_TRUE(id);
     // The user "ann" created r1: a second room is too fast.
-    const auto too_fast = h.chat.post_message({"ann", "ann"}, "r2", *id, "x", h.now);
+    const auto too_fast = h.hub.post_message({"ann", "ann"}, "r2", *id, "x", h.now);
     ASSERT_FALSE(too_fast);
     EXPECT_EQ(too_fast.error(), errc::rate_limited);
-    const auto full = h.chat.post_message({"bot", "bot"}, "r2", *id, "x", h.now);
+    const auto full = h.hub.post_message({"bot", "bot"}, "r2", *id, "x", h.now);
     ASSERT_FALSE(full);
     EXPECT_EQ(full.error(), errc::room_full);
 }
 
 TEST(hub, query_of_a_room_the_relay_does_not_hold_is_an_empty_page_without_epoch) {
     hub_harness h;
-    const history_frame page = h.chat.query("nowhere", std::nullopt, std::nullopt, 10);
+    const history_frame page = h.hub.query("nowhere", std::nullopt, std::nullopt, 10);
     EXPECT_EQ(page.room, "nowhere");
     EXPECT_FALSE(page.epoch);
     EXPECT_TRUE(page.messages.empty());
@@ -644,21 +644,21 @@ TEST(hub, addresses_and_log_lines_have_their_own_rates) {
     auto config = unit_config();
     config.ip_rate = {2, 1'000};
     hub_harness h(config);
-    EXPECT_TRUE(h.chat.admit_address("10.1.1.1", h.now));
-    EXPECT_TRUE(h.chat.admit_address("10.1.1.1", h.now));
-    EXPECT_FALSE(h.chat.admit_address("10.1.1.1", h.now));
-    EXPECT_TRUE(h.chat.admit_address("10.1.1.2", h.now));
+    EXPECT_TRUE(h.hub.admit_address("10.1.1.1", h.now));
+    EXPECT_TRUE(h.hub.admit_address("10.1.1.1", h.now));
+    EXPECT_FALSE(h.hub.admit_address("10.1.1.1", h.now));
+    EXPECT_TRUE(h.hub.admit_address("10.1.1.2", h.now));
     EXPECT_EQ(h.metrics.address_refusals, 1U);
     h.now += 1'000;
-    EXPECT_TRUE(h.chat.admit_address("10.1.1.1", h.now));
-    for (int i = 0; i < 5; ++i) EXPECT_TRUE(h.chat.may_log("10.1.1.1", h.now));
-    EXPECT_FALSE(h.chat.may_log("10.1.1.1", h.now));
+    EXPECT_TRUE(h.hub.admit_address("10.1.1.1", h.now));
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(h.hub.may_log("10.1.1.1", h.now));
+    EXPECT_FALSE(h.hub.may_log("10.1.1.1", h.now));
 }
 
 TEST(hub, batches_are_counted) {
     hub_harness h;
-    h.chat.count_batch(3);
-    h.chat.count_batch(2);
+    h.hub.count_batch(3);
+    h.hub.count_batch(2);
     EXPECT_EQ(h.metrics.batches, 2U);
     EXPECT_EQ(h.metrics.batched_frames, 5U);
 }

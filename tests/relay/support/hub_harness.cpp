@@ -33,9 +33,9 @@ hub_harness::hub_harness(relay_config settings)
       rooms(io, config.room, config.max_rooms, std::chrono::milliseconds(config.room_idle_ttl_ms),
             config.user_send_rate, counting_random()),
       verifier(config.jwt_secret),
-      chat(config, rooms, verifier, metrics, log),
+      hub(config, rooms, verifier, metrics, log),
       now(roomchat::relay::now_millis() - 60'000) {
-    chat.set_transport(&out);
+    hub.set_transport(&out);
 }
 
 std::string hub_harness::token(const std::string& user, const std::vector<std::string>& rooms_admitted,
@@ -47,7 +47,7 @@ std::string hub_harness::token(const std::string& user, const std::vector<std::s
 
 void hub_harness::connect(roomchat::connection_id conn, const std::string& user,
                           const std::vector<std::string>& rooms_admitted) {
-    chat.opened(conn, "10.0.0." + std::to_string(conn % 250), now);
+    hub.opened(conn, "10.0.0." + std::to_string(conn % 250), now);
     text(conn, {{"type", "auth"}, {"v", 1}, {"token", token(user, rooms_admitted)}});
     const auto welcome = out.take_one(conn);
     EXPECT_EQ(welcome.value("type", ""), "welcome") << welcome.dump();

@@ -42,7 +42,7 @@ struct hub_harness {
                  const std::vector<std::string>& rooms = {"*"});
     // Sends one client frame as text.
     void text(roomchat::connection_id conn, const nlohmann::json& frame) {
-        chat.text(conn, frame.dump(), now);
+        hub.text(conn, frame.dump(), now);
     }
     // Joins `room`; expects joined + history and returns the joined frame.
     nlohmann::json join(roomchat::connection_id conn, const std::string& room);
@@ -58,7 +58,7 @@ struct hub_harness {
     roomchat::relay::logger log;
     roomchat::relay::room_registry rooms;
     roomchat::relay::token_verifier verifier;
-    roomchat::relay::hub chat;
+    roomchat::relay::hub hub;
     fake_transport out;
     roomchat::millis now;
 };
