@@ -14,6 +14,11 @@
 // 100 ms or so.)
 
 const SLICE_MS = 8;
+// A timer that comes while frames wait lets them be heard first (an ack
+// waiting there is no reason to resend), in slices like any others, for at
+// most this long past its deadline; then it fires whatever waits. Hearing
+// them all at once instead froze the page for a burst's length.
+const TIMER_PATIENCE_MS = 1000;
 
 export class Transport {
   constructor(session, { url, onEvents }) {
@@ -93,8 +98,10 @@ export class Transport {
     if (deadline === null) return;
     this.timer = setTimeout(() => {
       this.deadline = null;
-      // Frames still waiting are heard first: the session may be judging the link by them.
-      this.takeInbox(Infinity);
+      if (this.inboxHead < this.inbox.length && Date.now() - deadline < TIMER_PATIENCE_MS) {
+        this.takeInbox();  // and its drain arms this timer again
+        if (this.inboxHead < this.inbox.length) return;
+      }
       this.run((s, now) => s.onTimer(now));
     }, Math.max(0, deadline - Date.now()));
   }
