@@ -62,8 +62,8 @@ void chat_session::receive(const std::string& frame_text, double now) {
 void chat_session::on_timer(double now) { session_.on_timer(to_millis(now)); }
 std::string chat_session::next_deadline() const { return deadline_json(session_.next_deadline()); }
 
-std::string chat_session::send(const std::string& text, double now) {
-    return send_result_json(session_.send(text, to_millis(now)));
+std::string chat_session::send(const std::string& text, double now, double media_seconds) {
+    return send_result_json(session_.send(text, to_millis(now), media_ms_of_seconds(media_seconds)));
 }
 
 std::string chat_session::retry(const std::string& id, double now) {

@@ -22,7 +22,8 @@ public:
     void on_timer(double now);
     std::string next_deadline() const;
 
-    std::string send(const std::string& text, double now);
+    // media_seconds: the host player's position (NaN: none).
+    std::string send(const std::string& text, double now, double media_seconds);
     std::string retry(const std::string& id, double now);
     void mark_read(double seq, double now);
     void set_watching(bool watching, double now);

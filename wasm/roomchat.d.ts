@@ -34,6 +34,7 @@ export interface TimelineMessage {
   from: User;
   text: string;          // always render as text, never as HTML
   ts: number;            // relay time once sequenced, local time before
+  mediaMs?: number;      // the sender's playback position when they sent (ms from the media's start)
   own: boolean;
   state: DeliveryState;  // 'queued' shows as sending (waiting for connection)
   failure?: ErrorCode;   // state === 'failed'
@@ -85,6 +86,7 @@ export interface PendingMessage {
   text: string;          // normalised
   createdAt: number;     // when it was typed
   failure?: ErrorCode;   // present: failed, waiting for retry(id)
+  mediaMs?: number;      // its playback position
 }
 
 // `restored` counts the entries put back; invalid ones (bad id, text the rules refuse,
@@ -127,7 +129,9 @@ export interface ChatSession {
   onTimer(now: number): void;
   nextDeadline(): number | null;
 
-  send(text: string, now: number): SendResult;
+  // mediaTime: the host player's position in seconds (HTMLMediaElement.currentTime); the
+  // message carries it as mediaMs. Not a position (NaN, negative, past a week): no stamp.
+  send(text: string, now: number, mediaTime?: number): SendResult;
   retry(id: string, now: number): Status;
   markRead(seq: number, now: number): void;
   // Whether the reader watches the newest messages (they are on screen and the page is

@@ -17,7 +17,8 @@ Module['createSession'] = function (config) {
     onTimer: (now) => core.onTimer(now),
     nextDeadline: () => JSON.parse(core.nextDeadline()),
 
-    send: (text, now) => JSON.parse(core.send(text, now)),
+    // No mediaTime, or not a number: the message carries no playback position.
+    send: (text, now, mediaTime) => JSON.parse(core.send(text, now, typeof mediaTime === 'number' ? mediaTime : NaN)),
     retry: (id, now) => JSON.parse(core.retry(id, now)),
     markRead: (seq, now) => core.markRead(seq, now),
     setWatching: (watching, now) => core.setWatching(watching, now),

@@ -27,6 +27,7 @@ json message_json(const timeline_message& row) {
              {"ts", row.ts},
              {"own", row.own},
              {"state", str(to_string(row.state))}};
+    if (row.media_ms) out["mediaMs"] = *row.media_ms;
     if (row.failure) {
         out["failure"] = str(to_string(*row.failure));
         out["failureMessage"] = str(message(*row.failure));
@@ -98,6 +99,7 @@ std::optional<pending_message> pending_entry(const json& entry) {
     const auto text = entry.find("text");
     const auto created_at = entry.find("createdAt");
     const auto failure = entry.find("failure");
+    const auto media_ms = entry.find("mediaMs");
     if (id == entry.end() || !id->is_string() || text == entry.end() || !text->is_string() ||
         created_at == entry.end() || !created_at->is_number_integer()) {
         return std::nullopt;
@@ -109,6 +111,10 @@ std::optional<pending_message> pending_entry(const json& entry) {
         message.failure =
             failure->is_string() ? errc_from_string(failure->get_ref<const std::string&>()) : std::nullopt;
         if (!message.failure) return std::nullopt;
+    }
+    if (media_ms != entry.end()) {
+        if (!media_ms->is_number_unsigned()) return std::nullopt;
+        message.media_ms = media_ms->get<millis>();
     }
     return message;
 }
@@ -168,6 +174,7 @@ std::string pending_json(const std::vector<pending_message>& messages) {
     for (const auto& message : messages) {
         json entry{{"id", message.id.to_string()}, {"text", message.text}, {"createdAt", message.created_at}};
         if (message.failure) entry["failure"] = str(to_string(*message.failure));
+        if (message.media_ms) entry["mediaMs"] = *message.media_ms;
         out.push_back(std::move(entry));
     }
     return dump(out);

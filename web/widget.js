@@ -63,11 +63,15 @@ export function defaultUrl() {
  * @param {'light'|'dark'} [options.theme]  force a theme (default: follows prefers-color-scheme)
  * @param {'session'|'local'} [options.pendingStorage]  where unsent messages wait: 'session'
  *   (default) keeps them for the tab, across reloads; 'local' also after the tab is closed
+ * @param {() => number} [options.mediaTime]  the player's position in seconds (a video's
+ *   currentTime): each message is stamped with it and shows it ("at 12:34")
+ * @param {(seconds: number) => void} [options.onSeek]  called when a reader clicks a message's
+ *   position; without it the position is shown, not a button
  * @returns {Promise<{ setToken(token: string): void, focus(): void, destroy(): void }>}
  */
 export async function mountChat(
   element,
-  { token, room, url = defaultUrl(), onTokenExpired, theme, pendingStorage = 'session' } = /** @type {any} */ ({}),
+  { token, room, url = defaultUrl(), onTokenExpired, theme, pendingStorage = 'session', mediaTime, onSeek } = /** @type {any} */ ({}),
 ) {
   if (!(element instanceof Element)) throw new TypeError('mountChat: element must be a DOM element');
   if (typeof token !== 'string' || token === '') throw new TypeError('mountChat: token must be a non-empty string');
@@ -75,6 +79,8 @@ export async function mountChat(
   if (pendingStorage !== 'session' && pendingStorage !== 'local') {
     throw new TypeError("mountChat: pendingStorage must be 'session' or 'local'");
   }
+  if (mediaTime !== undefined && typeof mediaTime !== 'function') throw new TypeError('mountChat: mediaTime must be a function');
+  if (onSeek !== undefined && typeof onSeek !== 'function') throw new TypeError('mountChat: onSeek must be a function');
 
   const view = new ChatView(element, { room, theme });
   /** @type {RoomchatModule} */
@@ -110,8 +116,18 @@ export async function mountChat(
     }
   };
 
+  // A player that cannot say where it is must not cost the message: it goes without a position.
+  const position = () => {
+    try {
+      return mediaTime?.();
+    } catch (error) {
+      console.error('roomchat: mediaTime failed', error);
+      return undefined;
+    }
+  };
   const controller = {
-    send: (text) => transport.run((s, now) => s.send(text, now)),
+    send: (text) => transport.run((s, now) => s.send(text, now, position())),
+    seek: onSeek ? (/** @type {number} */ mediaMs) => onSeek(mediaMs / 1000) : null,
     retry: (id) => transport.run((s, now) => s.retry(id, now)),
     setWatching: (watching) => transport.run((s, now) => s.setWatching(watching, now)),
     loadOlder: () => transport.run((s, now) => s.loadOlder(now)),

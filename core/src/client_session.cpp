@@ -491,7 +491,8 @@ void client_session::handle(const ack_frame& frame, millis now) {
     if (entry == nullptr) {
         return;  // a duplicate ack, or the message already came back
     }
-    chat_message message{frame.seq, frame.id, self_.value_or(user_info{}), entry->text, frame.ts};
+    chat_message message{frame.seq,   frame.id, self_.value_or(user_info{}),
+                         entry->text, frame.ts, entry->media_ms};
     const bool shown = place(message);
     if (!timeline_.based()) {
         return;  // held back: pending until the first page places it (merge)
@@ -632,7 +633,7 @@ void client_session::pump_outbox(millis now) {
             continue;
         }
         const bool was_queued = entry->state == delivery_state::queued;
-        transmit(roomchat::send_frame{config_.room, entry->id, entry->text});
+        transmit(roomchat::send_frame{config_.room, entry->id, entry->text, entry->media_ms});
         outbox_.sent(work.id, now, config_.resend, random_);
         if (was_queued) {
             emit_pending(work.id);
@@ -686,7 +687,7 @@ void client_session::announce_older() {
 
 // ---- inputs from the user -----------------------------------------------
 
-result<message_id> client_session::send(std::string_view text, millis now) {
+result<message_id> client_session::send(std::string_view text, millis now, std::optional<millis> media_ms) {
     auto normalized = normalize_text(text, config_.text);
     if (!normalized) {
         return normalized.error();
@@ -695,7 +696,9 @@ result<message_id> client_session::send(std::string_view text, millis now) {
     divider_.reset();
     read_newest(now);
     announce_unread();
-    outbox_.add(id, std::move(normalized).value(), now);
+    // Past the cap the relay would refuse the whole message: it goes without the stamp.
+    outbox_.add(id, std::move(normalized).value(), now,
+                media_ms && *media_ms <= max_media_ms ? media_ms : std::nullopt);
     pump_outbox(now);
     if (outbox_.find(id)->state == delivery_state::queued) {
         emit_pending(id);  // the pump did not announce it
@@ -727,7 +730,9 @@ result<std::size_t> client_session::restore(const std::vector<pending_message>& 
         if (message.id == message_id{} || outbox_.find(message.id) != nullptr || !normalized) {
             continue;
         }
-        outbox_.add(message.id, std::move(normalized).value(), message.created_at);
+        const auto media_ms =
+            message.media_ms && *message.media_ms <= max_media_ms ? message.media_ms : std::nullopt;
+        outbox_.add(message.id, std::move(normalized).value(), message.created_at, media_ms);
         // Due now, whatever clock wrote created_at.
         outbox_.defer(message.id, now);
         if (message.failure) {
@@ -831,6 +836,7 @@ timeline_message client_session::row(const chat_message& message) const {
     row.from = message.from;
     row.text = message.text;
     row.ts = message.ts;
+    row.media_ms = message.media_ms;
     row.own = self_ && message.from.id == self_->id;
     row.state = delivery_state::sent;
     return row;
@@ -842,6 +848,7 @@ timeline_message client_session::row(const outbox_entry& entry) const {
     row.from = self_.value_or(user_info{});
     row.text = entry.text;
     row.ts = entry.created_at;
+    row.media_ms = entry.media_ms;
     row.own = true;
     row.state = entry.state;
     row.failure = entry.failure;
@@ -945,7 +952,7 @@ std::vector<pending_message> client_session::pending() const {
     std::vector<pending_message> out;
     out.reserve(outbox_.entries().size());
     for (const auto& entry : outbox_.entries()) {
-        out.push_back(pending_message{entry.id, entry.text, entry.created_at, entry.failure});
+        out.push_back(pending_message{entry.id, entry.text, entry.created_at, entry.failure, entry.media_ms});
     }
     return out;
 }

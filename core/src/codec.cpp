@@ -29,11 +29,15 @@ out_json frame_of(std::string_view type) {
 }
 
 out_json message_json(const chat_message& message) {
-    return out_json{{"seq", message.seq},
-                    {"id", message.id.to_string()},
-                    {"from", detail::user_json<out_json>(message.from)},
-                    {"text", message.text},
-                    {"ts", message.ts}};
+    out_json j{{"seq", message.seq},
+               {"id", message.id.to_string()},
+               {"from", detail::user_json<out_json>(message.from)},
+               {"text", message.text},
+               {"ts", message.ts}};
+    if (message.media_ms) {
+        j["media_ms"] = *message.media_ms;
+    }
+    return j;
 }
 
 out_json json_of(const auth_frame& f) {
@@ -69,6 +73,9 @@ out_json json_of(const send_frame& f) {
     j["room"] = f.room;
     j["id"] = f.id.to_string();
     j["text"] = f.text;
+    if (f.media_ms) {
+        j["media_ms"] = *f.media_ms;
+    }
     return j;
 }
 
@@ -221,6 +228,15 @@ user_info read_user(json_reader& r) {
     return user;
 }
 
+// Absent, or a whole number of milliseconds up to max_media_ms.
+std::optional<millis> read_media_ms(json_reader& r) {
+    const auto media_ms = r.optional_integer<millis>("media_ms");
+    if (media_ms && *media_ms > max_media_ms) {
+        r.fail(errc::wrong_type, "media_ms");
+    }
+    return media_ms;
+}
+
 chat_message read_message(json_reader& r) {
     chat_message message;
     message.seq = r.integer<seq_t>("seq");
@@ -228,6 +244,7 @@ chat_message read_message(json_reader& r) {
     message.from = r.object("from", read_user);
     message.text = r.string("text");
     message.ts = r.integer<millis>("ts");
+    message.media_ms = read_media_ms(r);
     return message;
 }
 
@@ -257,6 +274,7 @@ client_frame read_send(json_reader& r) {
     f.room = r.room("room");
     f.id = r.id("id");
     f.text = r.string("text");
+    f.media_ms = read_media_ms(r);
     return f;
 }
 

@@ -6,10 +6,11 @@
 
 namespace roomchat::detail {
 
-void outbox_queue::add(const message_id& id, std::string text, millis now) {
+void outbox_queue::add(const message_id& id, std::string text, millis now, std::optional<millis> media_ms) {
     outbox_entry entry;
     entry.id = id;
     entry.text = std::move(text);
+    entry.media_ms = media_ms;
     entry.created_at = now;
     entry.next_attempt_at = now;
     entries_.push_back(std::move(entry));

@@ -183,8 +183,18 @@ http_response http_routes::post_message(const user_info& user, const std::string
     }
     const auto id = message_id::parse(id_field->get<std::string>());
     if (!id) return error_response(400, id.error());
+    std::optional<millis> media_ms;
+    if (const auto media_field = request.find("media_ms"); media_field != request.end()) {
+        if (!media_field->is_number_unsigned() ||
+            media_field->get<std::uint64_t>() > static_cast<std::uint64_t>(max_media_ms)) {
+            return error_response(
+                400, to_string(errc::wrong_type),
+                "media_ms is a whole number of milliseconds, at most " + std::to_string(max_media_ms));
+        }
+        media_ms = media_field->get<millis>();
+    }
 
-    const auto outcome = hub_.post_message(user, room_id, *id, text_field->get<std::string>(), now);
+    const auto outcome = hub_.post_message(user, room_id, *id, text_field->get<std::string>(), media_ms, now);
     if (!outcome) return error_response(status_for(outcome.error()), outcome.error());
     if (outcome->nack) {
         const nack_frame& nack = *outcome->nack;

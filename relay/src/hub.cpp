@@ -169,11 +169,12 @@ void hub::closed(connection_id conn, millis now) {
 }
 
 result<send_outcome> hub::post_message(const user_info& user, const std::string& room_id,
-                                       const message_id& id, std::string_view text, millis now) {
+                                       const message_id& id, std::string_view text,
+                                       std::optional<millis> media_ms, millis now) {
     if (creation_wait(user.id, room_id, now) > 0) return errc::rate_limited;
     auto opened_room = rooms_.open(room_id);
     if (!opened_room) return opened_room.error();
-    send_result sent = (*opened_room)->send_as(user, id, text, now);
+    send_result sent = (*opened_room)->send_as(user, id, text, now, media_ms);
     count_send(sent.outcome);
     perform(sent.actions);
     rooms_.release(room_id);
@@ -307,7 +308,7 @@ void hub::handle(connection_id conn, connection_record& record, const send_frame
     }
     room* joined = joined_room(conn, frame.room);
     if (joined == nullptr) return;
-    const send_result sent = joined->send(conn, frame.id, frame.text, now);
+    const send_result sent = joined->send(conn, frame.id, frame.text, now, frame.media_ms);
     count_send(sent.outcome);
     perform(sent.actions);
 }

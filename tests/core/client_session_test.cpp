@@ -1270,6 +1270,38 @@ TEST_F(session_test, an_unacknowledged_message_that_gives_up_is_pending_as_faile
     EXPECT_EQ(s().pending(), (std::vector<pending_message>{{id, "lost", 0, errc::no_ack}}));
 }
 
+TEST_F(session_test, a_playback_position_goes_with_the_message_through_ack_pending_and_restore) {
+    go_online(0);
+    const auto stamped = s().send("the goal!", 10, millis{754'250});
+    const auto too_far = s().send("past a week", 11, max_media_ms + 1);
+    ASSERT_TRUE(stamped.ok() && too_far.ok());
+    const auto upserts = only<events::message_upserted>(events());
+    ASSERT_EQ(upserts.size(), 2U);
+    EXPECT_EQ(upserts[0].message.media_ms, millis{754'250}) << "the local echo shows it";
+    EXPECT_EQ(upserts[1].message.media_ms, std::nullopt) << "a stamp the relay would refuse is left off";
+    const auto sends = only<send_frame>(frames());
+    ASSERT_EQ(sends.size(), 2U);
+    EXPECT_EQ(sends[0].media_ms, millis{754'250});
+    EXPECT_EQ(sends[1].media_ms, std::nullopt);
+    EXPECT_EQ(s().pending()[0].media_ms, millis{754'250});
+
+    deliver(ack_frame{"lobby", room_epoch, stamped.value(), 1, 30}, 30);
+    const auto acked = only<events::message_upserted>(events());
+    ASSERT_EQ(acked.size(), 1U);
+    EXPECT_EQ(acked[0].message.seq, 1U);
+    EXPECT_EQ(acked[0].message.media_ms, millis{754'250}) << "the sequenced row keeps it";
+
+    // Another tab restores it, and sends it with the stamp.
+    client_session other(config_, random_);
+    ASSERT_TRUE(other
+                    .restore({{id_of(101), "saved", 5, std::nullopt, millis{1'000}},
+                              {id_of(102), "bad stamp", 6, std::nullopt, max_media_ms + 1}},
+                             1000)
+                    .ok());
+    EXPECT_EQ(other.pending()[0].media_ms, millis{1'000});
+    EXPECT_EQ(other.pending()[1].media_ms, std::nullopt);
+}
+
 TEST_F(session_test, restore_echoes_the_messages_and_sends_them_with_their_ids_once_online) {
     const std::vector<pending_message> saved{{id_of(101), "one", 5, std::nullopt},
                                              {id_of(102), "two", 6, std::nullopt}};

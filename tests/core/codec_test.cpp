@@ -40,7 +40,7 @@ chat_message message_of(seq_t seq, const user_info& from, std::string text) {
 auto fields(const auth_frame& f) { return std::tie(f.token, f.batch); }
 auto fields(const join_frame& f) { return std::tie(f.room, f.since, f.epoch); }
 auto fields(const leave_frame& f) { return std::tie(f.room); }
-auto fields(const send_frame& f) { return std::tie(f.room, f.id, f.text); }
+auto fields(const send_frame& f) { return std::tie(f.room, f.id, f.text, f.media_ms); }
 auto fields(const history_request_frame& f) { return std::tie(f.room, f.before, f.after, f.limit); }
 auto fields(const read_frame& f) { return std::tie(f.room, f.seq); }
 auto fields(const welcome_frame& f) {
@@ -79,6 +79,7 @@ std::vector<client_frame> client_samples() {
         join_frame{"lobby", seq_t{0}, std::nullopt},
         leave_frame{"lobby"},
         send_frame{"lobby", id_of(1), "hi \"there\"\n\ttab \xc3\xa9 \xf0\x9f\x98\x80"},
+        send_frame{"lobby", id_of(2), "at the goal", millis{754'250}},
         history_request_frame{"lobby", seq_t{100}, std::nullopt, 50},
         history_request_frame{"lobby", std::nullopt, std::nullopt, 1},
         history_request_frame{"lobby", std::nullopt, seq_t{7}, std::numeric_limits<std::uint32_t>::max()},
@@ -105,6 +106,7 @@ std::vector<server_frame> server_samples() {
         nack_frame{"lobby", id_of(5), errc::rate_limited, std::uint32_t{750}},
         nack_frame{"lobby", id_of(6), errc::text_too_long, std::nullopt},
         message_frame{"lobby", message_of(7, bob, "seven")},
+        message_frame{"lobby", chat_message{8, id_of(8), ann, "eight", 1700000000008, max_media_ms}},
         presence_frame{"lobby", presence_event::join, bob, 2},
         presence_frame{"lobby", presence_event::leave, ann, 0},
         read_marker_frame{"lobby", 6},
@@ -499,6 +501,35 @@ TEST(codec, history_request_takes_at_most_one_of_before_and_after) {
                         errc::wrong_type, "limit");
 }
 
+TEST(codec, media_ms_is_a_whole_number_of_milliseconds_up_to_a_week) {
+    const auto send_with = [](const std::string& media) {
+        return R"({"type":"send","room":"r","id":")" + id_of(1).to_string() + R"(","text":"x","media_ms":)" +
+               media + "}";
+    };
+    EXPECT_EQ(std::get<send_frame>(decode_ok(decode_client_frame(send_with(std::to_string(max_media_ms)))))
+                  .media_ms,
+              max_media_ms);
+    EXPECT_EQ(std::get<send_frame>(decode_ok(decode_client_frame(send_with("0")))).media_ms, millis{0});
+    for (const std::string& bad : {std::to_string(max_media_ms + 1), std::string("-1"), std::string("1.5"),
+                                   std::string("\"12\""), std::string("null")}) {
+        EXPECT_DECODE_ERROR(client_error(send_with(bad)), errc::wrong_type, "media_ms");
+    }
+    json message = json::parse(encode(server_frame{message_frame{"r", message_of(1, ann, "x")}}));
+    EXPECT_FALSE(message["message"].contains("media_ms")) << "absent when not stamped";
+    message["message"]["media_ms"] = max_media_ms + 1;
+    EXPECT_DECODE_ERROR(server_error(message.dump()), errc::wrong_type, "message.media_ms");
+}
+
+TEST(media_time, a_players_position_becomes_whole_milliseconds_or_nothing) {
+    EXPECT_EQ(media_ms_of_seconds(754.2509), millis{754'250});
+    EXPECT_EQ(media_ms_of_seconds(0.0), millis{0});
+    EXPECT_EQ(media_ms_of_seconds(static_cast<double>(max_media_ms) / 1000), max_media_ms);
+    EXPECT_EQ(media_ms_of_seconds(static_cast<double>(max_media_ms) / 1000 + 1), std::nullopt);
+    EXPECT_EQ(media_ms_of_seconds(-0.5), std::nullopt);
+    EXPECT_EQ(media_ms_of_seconds(std::numeric_limits<double>::quiet_NaN()), std::nullopt);
+    EXPECT_EQ(media_ms_of_seconds(std::numeric_limits<double>::infinity()), std::nullopt);
+}
+
 TEST(codec, integers_accept_negative_zero_as_zero) {
     const auto frame = decode_ok(decode_client_frame(R"({"type":"read","room":"r","seq":-0})"));
     EXPECT_EQ(std::get<read_frame>(frame).seq, 0U);
@@ -521,7 +552,8 @@ bool is_optional(const std::string& type, const std::string& path) {
            (type == "history_request" && (path == "before" || path == "after")) ||
            (type == "join" && (path == "since" || path == "epoch")) ||
            (type == "history" && path == "epoch") || (type == "nack" && path == "retry_after_ms") ||
-           (type == "error" && path == "room");
+           (type == "error" && path == "room") || path == "media_ms" ||
+           (path.size() > 9 && path.compare(path.size() - 9, 9, ".media_ms") == 0);
 }
 
 // Expected error when a field of the given path is removed.
@@ -560,6 +592,9 @@ std::uint64_t max_for(const std::string& name) {
     if (name == "limit" || name == "retry_after_ms" || name == "burst" || name == "refill_interval_ms" ||
         name == "max_text_code_points" || name == "member_count") {
         return std::numeric_limits<std::uint32_t>::max();
+    }
+    if (name == "media_ms") {
+        return static_cast<std::uint64_t>(max_media_ms);
     }
     if (name == "ts" || name == "token_expires_at") {
         return static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());

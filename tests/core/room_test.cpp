@@ -269,6 +269,17 @@ TEST(room, stores_and_broadcasts_normalised_text) {
     EXPECT_EQ(r.messages().latest(1).messages[0].text, "line one\nline two");
 }
 
+TEST(room, stores_and_broadcasts_the_senders_playback_position) {
+    room r = two_users();
+    const room_actions actions = r.send(1, id_of(1), "the goal!", 5, millis{754'250}).actions;
+    ASSERT_EQ(actions.size(), 2u);
+    EXPECT_EQ(frame_of<message_frame>(actions[1]).message.media_ms, millis{754'250});
+    EXPECT_EQ(r.messages().latest(1).messages[0].media_ms, millis{754'250});
+    room_actions broadcasts;
+    sent_as(r, ann, id_of(2), "no position", 6, broadcasts);
+    EXPECT_EQ(r.messages().latest(1).messages[0].media_ms, std::nullopt);
+}
+
 TEST(room, resend_of_an_accepted_message_repeats_the_ack_without_broadcast) {
     room_config config;
     config.rate = {2, 1000};

@@ -199,6 +199,19 @@ TEST_F(http_routes_test, posted_bodies_are_checked_field_by_field) {
     EXPECT_EQ(post("lobby", {{"id", message_id_hex(4)}, {"text", std::string(500, 'a')}}).status, 201);
 }
 
+TEST_F(http_routes_test, posted_media_time_is_kept_up_to_a_week) {
+    const auto at_cap = post("lobby", {{"id", message_id_hex(1)}, {"text", "x"}, {"media_ms", max_media_ms}});
+    EXPECT_EQ(at_cap.status, 201);
+    for (const json& bad : {json(max_media_ms + 1), json(-1), json(1.5), json("12")}) {
+        const auto refused = post("lobby", {{"id", message_id_hex(2)}, {"text", "x"}, {"media_ms", bad}});
+        EXPECT_EQ(refused.status, 400) << bad;
+        EXPECT_EQ(error_of(refused)["code"], "wrong_type") << bad;
+    }
+    const json page = json::parse(get("/api/rooms/lobby/messages").body);
+    ASSERT_EQ(page["messages"].size(), 1U);
+    EXPECT_EQ(page["messages"][0]["media_ms"], max_media_ms);
+}
+
 TEST_F(http_routes_test, sixth_post_of_a_burst_is_429_with_retry_after) {
     for (std::uint32_t i = 1; i <= 5; ++i) {
         EXPECT_EQ(post("lobby", {{"id", message_id_hex(i)}, {"text", "m"}}).status, 201) << i;

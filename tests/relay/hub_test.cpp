@@ -600,7 +600,7 @@ TEST(hub, http_post_is_delivered_to_every_member_and_deduped) {
     h.join(1, "lobby");
     const auto id = message_id::parse(message_id_hex(9));
     ASSERT_TRUE(id);
-    const auto first = h.hub.post_message({"bot", "Bot"}, "lobby", *id, "from http", h.now);
+    const auto first = h.hub.post_message({"bot", "Bot"}, "lobby", *id, "from http", 754'000, h.now);
     ASSERT_TRUE(first);
     ASSERT_TRUE(first->ack);
     EXPECT_EQ(first->ack->seq, 1U);
@@ -608,7 +608,8 @@ TEST(hub, http_post_is_delivered_to_every_member_and_deduped) {
     const json delivered = h.out.take_one(1);
     EXPECT_EQ(delivered["message"]["from"], (json{{"id", "bot"}, {"name", "Bot"}}));
     EXPECT_EQ(delivered["message"]["text"], "from http");
-    const auto again = h.hub.post_message({"bot", "Bot"}, "lobby", *id, "from http", h.now);
+    EXPECT_EQ(delivered["message"]["media_ms"], 754'000);
+    const auto again = h.hub.post_message({"bot", "Bot"}, "lobby", *id, "from http", std::nullopt, h.now);
     ASSERT_TRUE(again);
     EXPECT_TRUE(again->duplicate);
     EXPECT_TRUE(h.out.take(1).empty());
@@ -624,10 +625,10 @@ TEST(hub, http_post_beyond_the_caps_is_refused) {
     const auto id = message_id::parse(message_id_hex(1));
     ASSERT_TRUE(id);
     // The user "ann" created r1: a second room is too fast.
-    const auto too_fast = h.hub.post_message({"ann", "ann"}, "r2", *id, "x", h.now);
+    const auto too_fast = h.hub.post_message({"ann", "ann"}, "r2", *id, "x", std::nullopt, h.now);
     ASSERT_FALSE(too_fast);
     EXPECT_EQ(too_fast.error(), errc::rate_limited);
-    const auto full = h.hub.post_message({"bot", "bot"}, "r2", *id, "x", h.now);
+    const auto full = h.hub.post_message({"bot", "bot"}, "r2", *id, "x", std::nullopt, h.now);
     ASSERT_FALSE(full);
     EXPECT_EQ(full.error(), errc::room_full);
 }

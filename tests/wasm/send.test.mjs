@@ -140,3 +140,26 @@ test('messages typed while offline wait as queued and go out in order on connect
   assert.deepEqual(sendFrames(frames).map((f) => [f.id, f.text]),
     [[first.value.id, 'one'], [second.value.id, 'two']]);
 });
+
+test('a playback position in seconds goes out as media_ms and comes back on rows as mediaMs', () => {
+  const driver = online();
+  const sent = driver.session.send('the goal!', driver.now, 754.2509);
+  const { frames, events } = driver.drain();
+  assert.deepEqual(sendFrames(frames), [{ type: 'send', room: 'lobby', id: sent.id, text: 'the goal!', media_ms: 754_250 }]);
+  assert.equal(messageEvents(events, sent.id).at(-1).message.mediaMs, 754_250);
+  assert.equal(driver.session.pending()[0].mediaMs, 754_250);
+
+  // A player with nothing loaded (NaN), a bad value, or no position: no stamp, and the message
+  // still goes (the rate limit queues the later ones: their pending entries say what will go).
+  for (const position of [NaN, -1, Infinity, '12', undefined]) {
+    const plain = driver.session.send('no position', driver.now, position);
+    assert.equal(plain.ok, true);
+    const out = driver.drain();
+    assert.equal(messageEvents(out.events, plain.id).at(-1).message.mediaMs, undefined, String(position));
+    assert.equal(driver.session.pending().find((p) => p.id === plain.id).mediaMs, undefined);
+    for (const frame of sendFrames(out.frames)) assert.equal(frame.media_ms, undefined);
+  }
+
+  const fromBob = driver.receive(messageFrame({ ...wireMessage(9, otherId(9), BOB, 'seen it'), media_ms: 12_000 }));
+  assert.equal(messageEvents(fromBob.events, otherId(9)).at(-1).message.mediaMs, 12_000);
+});

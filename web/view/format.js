@@ -20,6 +20,14 @@ export function formatDay(ts, now = Date.now()) {
   return dayFormat.format(ts);
 }
 
+// A playback position: "12:34", or "1:02:03" past an hour.
+export function formatMediaTime(ms) {
+  const total = Math.floor(ms / 1000);
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
+  const two = (n) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+}
+
 // Whole seconds left until `at`, at least 1 while anything is left.
 export const secondsUntil = (at, now = Date.now()) => Math.max(0, Math.ceil((at - now) / 1000));
 

@@ -1,22 +1,25 @@
-// One row of the timeline: avatar, author, bubble with text and time, and
-// for own messages the delivery state (sending / sent / failed + Retry).
+// One row of the timeline: avatar, author, bubble with text and time (and
+// where in the video it was written, a button that seeks there when the host
+// can), and for own messages the delivery state (sending / sent / failed + Retry).
 // Rows are kept small: the day label, the unread divider and the failure
 // strip are made only for the rows that show them.
 
 import { el } from './dom.js';
 import { icon } from './icons.js';
-import { appendLinkified, avatarClass, formatFull, formatTime, initial } from './format.js';
+import { appendLinkified, avatarClass, formatFull, formatMediaTime, formatTime, initial } from './format.js';
 
 // The row's elements, empty until updateMessageRow fills them.
-export function createMessageRow({ onRetry }) {
+export function createMessageRow({ onRetry, onSeek }) {
   const row = {
     message: null,
     onRetry,
+    onSeek,  // (mediaMs) => void, or null: the host cannot seek
     li: el('li', { class: 'rc-msg' }),
     avatar: el('span', { class: 'rc-avatar', 'aria-hidden': 'true' }),
     author: el('span', { class: 'rc-author' }),
     text: el('div', { class: 'rc-text' }),
     time: el('time', { class: 'rc-time' }),
+    media: null,
     state: null,
     failure: null,
     // Where the row stands in its group, as last written to the DOM.
@@ -57,6 +60,7 @@ export function updateMessageRow(row, message, { errorMessage }) {
     row.time.dateTime = new Date(message.ts).toISOString();
     row.time.title = formatFull(message.ts);
   }
+  if (previous?.mediaMs !== message.mediaMs) renderMediaTime(row, message.mediaMs);
   if (!previous || previous.state !== message.state || previous.failure !== message.failure || previous.own !== message.own) {
     renderState(row, message, errorMessage);
   }
@@ -87,6 +91,17 @@ export function placeMessageRow(row, { day, divider, continued }) {
       : null;
     if (row.divider) row.li.insertBefore(row.divider, row.li.lastElementChild);
   }
+}
+
+function renderMediaTime(row, mediaMs) {
+  row.media?.remove();
+  row.media = null;
+  if (mediaMs === undefined) return;
+  const at = formatMediaTime(mediaMs);
+  row.media = row.onSeek
+    ? el('button', { type: 'button', class: 'rc-media-time', 'aria-label': `Play from ${at}`, onclick: () => row.onSeek(mediaMs), text: `at ${at}` })
+    : el('span', { class: 'rc-media-time', text: `at ${at}` });
+  row.time.before(row.media);
 }
 
 function renderState(row, message, errorMessage) {

@@ -233,7 +233,7 @@ export class MessageList {
     for (const message of messages) {
       let row = this.rows.get(message.id);
       if (!row) {
-        row = createMessageRow({ onRetry: (id) => this.retry(id) });
+        row = createMessageRow({ onRetry: (id) => this.retry(id), onSeek: this.controller.seek });
         this.rows.set(message.id, row);
       }
       updateMessageRow(row, message, { errorMessage: (code) => this.controller.errorMessage(code) });

@@ -101,7 +101,8 @@ struct timeline_message {
     seq_t seq = 0;  // 0 while not yet acknowledged
     user_info from;
     std::string text;
-    millis ts = 0;  // relay time once sequenced, local time before
+    millis ts = 0;                   // relay time once sequenced, local time before
+    std::optional<millis> media_ms;  // the sender's playback position (protocol.hpp)
     bool own = false;
     delivery_state state = delivery_state::sent;  // others' messages are always sent
     std::optional<errc> failure;                  // state == failed
@@ -116,9 +117,11 @@ struct pending_message {
     std::string text;  // normalised
     millis created_at = 0;
     std::optional<errc> failure;  // set: failed and waiting for retry()
+    std::optional<millis> media_ms = std::nullopt;
 
     friend bool operator==(const pending_message& a, const pending_message& b) {
-        return a.id == b.id && a.text == b.text && a.created_at == b.created_at && a.failure == b.failure;
+        return a.id == b.id && a.text == b.text && a.created_at == b.created_at && a.failure == b.failure &&
+               a.media_ms == b.media_ms;
     }
 };
 
@@ -252,7 +255,10 @@ public:
     // when online and the rate limit allows. Validation errors return the
     // code and change nothing. Sending reads the room: the reader has seen
     // the conversation they answer, so the unread count and divider clear.
-    result<message_id> send(std::string_view text, millis now);
+    // `media_ms` stamps it with the sender's playback position (protocol.hpp);
+    // one past max_media_ms is left off rather than have the relay refuse
+    // the message.
+    result<message_id> send(std::string_view text, millis now, std::optional<millis> media_ms = std::nullopt);
     // Resends a failed message with its original id.
     status retry(const message_id& id, millis now);
     // The user has seen everything up to `seq`. The unread count follows at

@@ -24,7 +24,8 @@ std::string_view to_string(delivery_state state) noexcept;
 
 struct outbox_entry {
     message_id id;
-    std::string text;  // normalised
+    std::string text;                // normalised
+    std::optional<millis> media_ms;  // the sender's playback position (protocol.hpp)
     delivery_state state = delivery_state::queued;
     std::optional<errc> failure;
     std::uint32_t attempts = 0;  // sends of this entry since it was queued or retried

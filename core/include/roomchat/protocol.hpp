@@ -32,15 +32,30 @@ struct user_info {
     }
 };
 
+// Where in the video the room watches together a message was written: the
+// sender's playback position, in milliseconds from the media's start, so a
+// reader can jump there (the chat anchored to the video; mountChat's
+// mediaTime). Optional on every message; when present a whole number from 0
+// to max_media_ms (a week: longer than any stream), else the frame is
+// refused with wrong_type naming media_ms.
+inline constexpr millis max_media_ms = 7LL * 24 * 60 * 60 * 1000;
+
+// The position a host's player reports (seconds, as HTMLMediaElement's
+// currentTime), as a message's media_ms: none when it is not a position
+// (NaN: no media loaded; negative; infinite) or is past max_media_ms.
+std::optional<millis> media_ms_of_seconds(double seconds) noexcept;
+
 // A message as the relay stored and broadcast it.
 struct chat_message {
     seq_t seq = 0;
     message_id id;  // chosen by the sender's client
     user_info from;
-    std::string text;  // normalised per text_rules
-    millis ts = 0;     // relay time of acceptance
+    std::string text;                               // normalised per text_rules
+    millis ts = 0;                                  // relay time of acceptance
+    std::optional<millis> media_ms = std::nullopt;  // the sender's playback position (max_media_ms)
     friend bool operator==(const chat_message& a, const chat_message& b) {
-        return a.seq == b.seq && a.id == b.id && a.from == b.from && a.text == b.text && a.ts == b.ts;
+        return a.seq == b.seq && a.id == b.id && a.from == b.from && a.text == b.text && a.ts == b.ts &&
+               a.media_ms == b.media_ms;
     }
 };
 
@@ -73,6 +88,7 @@ struct send_frame {
     std::string room;
     message_id id;
     std::string text;
+    std::optional<millis> media_ms = std::nullopt;  // see max_media_ms
 };
 
 // Ask for one page of history: messages before `before` (older pages), or

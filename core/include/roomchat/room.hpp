@@ -130,12 +130,15 @@ public:
     //     user's connections and HTTP sends) and, if given, the user's bucket
     //     across rooms; a token is taken from both only when both have one,
     //     else nack rate_limited with the longer retry_after_ms;
-    //  5. accepted: next seq, ts = now, stored in history and dedupe.
-    send_result send(connection_id conn, const message_id& id, std::string_view text, millis now);
+    //  5. accepted: next seq, ts = now, stored in history and dedupe, with
+    //     the sender's media_ms (checked by the codec) as given.
+    send_result send(connection_id conn, const message_id& id, std::string_view text, millis now,
+                     std::optional<millis> media_ms = std::nullopt);
 
     // The same decision for a sender that is not a member connection (HTTP
     // POST): no reply action, the broadcast goes to every member.
-    send_result send_as(const user_info& user, const message_id& id, std::string_view text, millis now);
+    send_result send_as(const user_info& user, const message_id& id, std::string_view text, millis now,
+                        std::optional<millis> media_ms = std::nullopt);
 
     // Older pages or a gap, for a member connection (non-members get an
     // error frame not_joined), answered with query().
@@ -180,8 +183,9 @@ private:
 
     // The decision shared by send and send_as; pushes the broadcast of an
     // accepted message, skipping `sender`.
-    send_outcome decide(const user_info& user, const message_id& id, std::string_view text, millis now,
-                        std::optional<connection_id> sender, room_actions& actions);
+    send_outcome decide(const user_info& user, const message_id& id, std::string_view text,
+                        std::optional<millis> media_ms, millis now, std::optional<connection_id> sender,
+                        room_actions& actions);
     // Every member connection but `except`; with `user_id`, only that user's.
     room_action to_members(server_frame frame, std::optional<connection_id> except = std::nullopt,
                            const std::string* user_id = nullptr) const;
