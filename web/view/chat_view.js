@@ -106,7 +106,7 @@ export class ChatView {
           break;
         case 'history_loaded':
           announceable = null;  // a page of history is not news
-          list.historyLoadedEvent();
+          list.historyLoadedEvent(event);
           break;
         case 'older_changed':
           list.olderChanged(event.older);
