@@ -52,7 +52,7 @@ test('after a relay restart the chat starts over, says so, and loses nothing typ
     await waitForMessage(ann.page, 'typed while the relay was down', { state: 'sent', timeout: 15_000 });
     await waitForMessage(bob.page, 'typed while the relay was down', { timeout: 15_000 });
     for (const page of [ann.page, bob.page]) {
-      await page.getByText('Earlier messages are no longer available').waitFor();
+      await page.getByText('Earlier messages are no longer available', { exact: true }).waitFor();  // the line above the timeline, not the announcement
       assert.equal(countText(await messages(page), 'before the restart'), 0, 'the old epoch is gone from view');
     }
     await send(bob.page, 'and the chat goes on');

@@ -1,11 +1,18 @@
 // Screen-reader announcements: new messages through a polite live region,
 // at most one announcement per THROTTLE_MS (bursts are summarised), and
 // errors through an assertive alert region.
+//
+// Assistive technology reads a region's text as the page is rendered, once a
+// frame: a text replaced before the next frame is never heard, and one set
+// again in the frame that cleared it is no change at all. So a region is
+// cleared, stays empty for SETTLE_MS, and then gets every sentence spoken to
+// it meanwhile, as one.
 
 import { el } from './dom.js';
 
 const THROTTLE_MS = 2000;
 const MAX_SPOKEN_CHARS = 140;
+const SETTLE_MS = 100;  // some frames at any frame rate; a timer, not a frame callback, so a hidden tab does not pile sentences up
 
 export class Announcer {
   constructor() {
@@ -17,6 +24,8 @@ export class Announcer {
     this.pending = { first: null, count: 0, names: new Set() };
     this.lastSpokenAt = 0;
     this.timer = null;
+    /** @type {Map<HTMLElement, { texts: string[], timer: ReturnType<typeof setTimeout> }>} */
+    this.queued = new Map();  // region -> what it says once it has been empty long enough
   }
 
   message(authorName, text) {
@@ -39,6 +48,7 @@ export class Announcer {
 
   destroy() {
     clearTimeout(this.timer);
+    for (const { timer } of this.queued.values()) clearTimeout(timer);
   }
 
   flush() {
@@ -59,11 +69,27 @@ export class Announcer {
     this.speak(this.politeEl, `${count} new messages from ${from}`);
   }
 
-  // Clearing first makes a repeated identical sentence be announced again.
+  // Sentences spoken to a region while it settles are said together.
   speak(region, text) {
+    const queued = this.queued.get(region);
+    if (queued) {
+      queued.texts.push(text);
+      return;
+    }
     region.textContent = '';
-    requestAnimationFrame(() => {
-      region.textContent = text;
-    });
+    const entry = {
+      texts: [text],
+      timer: setTimeout(() => {
+        this.queued.delete(region);
+        const texts = [...new Set(entry.texts)];  // Enter pressed twice at once: its refusal once
+        region.textContent = texts.length === 1 ? texts[0] : texts.map(sentence).join(' ');
+      }, SETTLE_MS),
+    };
+    this.queued.set(region, entry);
   }
+}
+
+// Sentences said together each end with a stop.
+function sentence(text) {
+  return /[.…!?]$/.test(text) ? text : `${text}.`;
 }

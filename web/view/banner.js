@@ -30,6 +30,7 @@ export class ConnectionBanner {
     );
     this.state = null;
     this.everOnline = false;
+    this.lossAnnounced = false;  // said once per outage, not again for each attempt that fails
     this.ticker = null;
     this.hideTimer = null;
     this.errorTimer = null;
@@ -43,6 +44,7 @@ export class ConnectionBanner {
     clearTimeout(this.hideTimer);
     this.ticker = null;
     if (state === 'online') {
+      this.lossAnnounced = false;
       const wasDown = this.everOnline && previous !== 'online';
       this.everOnline = true;
       if (!wasDown) {
@@ -65,7 +67,8 @@ export class ConnectionBanner {
       };
       render();
       if (retryAt) this.ticker = setInterval(render, 250);
-      if (previous !== 'reconnecting') this.announcer.status('Connection lost. Reconnecting.');
+      if (!this.lossAnnounced) this.announcer.status('Connection lost. Reconnecting.');
+      this.lossAnnounced = true;
       return;
     }
     const text = reason

@@ -105,8 +105,10 @@ export class ChatView {
           list.reset(event.reason);
           break;
         case 'history_loaded':
-          announceable = null;  // a page of history is not news
-          list.historyLoadedEvent();
+          // The first page and older ones are not news; a page after a
+          // reconnect brings what others wrote while the connection was down, and is.
+          if (event.mode === 'before' || !list.historyLoaded) announceable = null;
+          list.historyLoadedEvent(event);
           break;
         case 'older_changed':
           list.olderChanged(event.older);

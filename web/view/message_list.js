@@ -124,12 +124,17 @@ export class MessageList {
     this.changed();
   }
 
-  historyLoadedEvent() {
+  // A page asked for with loadOlder() is said to have come: the button that
+  // said "Loading older messages…" is not a live region, and the rows go
+  // above, out of the reader's way.
+  historyLoadedEvent({ mode, count }) {
     this.historyLoaded = true;
+    if (mode === 'before') this.announcer.status(count === 1 ? '1 older message loaded.' : `${count} older messages loaded.`);
     this.changed();
   }
 
   olderChanged(state) {
+    if (state === 'loading' && this.older !== 'loading') this.announcer.status('Loading older messages…');
     this.older = state;
     this.changed();
   }
