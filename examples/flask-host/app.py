@@ -154,7 +154,12 @@ def main():
     app = create_app(read_secret(args.jwt_secret_file), args.relay_url, args.token_ttl)
     # Werkzeug's server, as `flask run` uses, but made here so that --port 0 can print the port it got.
     server = make_server(args.host, args.port, app, threaded=True)
-    print(f"flask-host listening on http://{args.host}:{server.server_port}/", flush=True)
+    print(f"flask-host listening on http://{args.host}:{server.server_port}/")
+    print("example users (EXAMPLE-ONLY passwords, from example_config.py):")
+    for user_id, user in USERS.items():
+        rooms = ", ".join(sorted(rooms_of(user_id))) or "none"
+        print(f"  {user_id} / {user['password']}  (rooms: {rooms})")
+    print(flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
