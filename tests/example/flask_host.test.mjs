@@ -183,7 +183,7 @@ test('after logout the token endpoint answers 401 and the chat cannot renew its 
   await waitOnline(ann.page);
 
   // Signed in, the chat renews its short token through onTokenExpired.
-  const renewal = await ann.page.waitForResponse(isTokenRequest, { timeout: TOKEN_TTL_SECONDS * 1000 });
+  const renewal = await ann.page.waitForResponse(isTokenRequest, { timeout: (TOKEN_TTL_SECONDS + 5) * 1000 });
   assert.equal(renewal.status(), 200, 'a signed-in renewal gets a token');
   await waitOnline(ann.page);
 
@@ -194,7 +194,7 @@ test('after logout the token endpoint answers 401 and the chat cannot renew its 
   assert.equal(direct.status(), 401, 'no token without a session');
 
   // The chat's next renewal is refused, and the chat says so.
-  const refused = await ann.page.waitForResponse(isTokenRequest, { timeout: TOKEN_TTL_SECONDS * 1000 });
+  const refused = await ann.page.waitForResponse(isTokenRequest, { timeout: (TOKEN_TTL_SECONDS + 5) * 1000 });
   assert.equal(refused.status(), 401, 'the renewal after logout gets no token');
   assert.equal(typeof (await refused.json()).error, 'string');
   await banner(ann.page, 'could not be renewed').waitFor({ timeout: 5000 });
@@ -203,6 +203,10 @@ test('after logout the token endpoint answers 401 and the chat cannot renew its 
   await ann.page
     .locator('.rc-chat:not([data-connection="online"])')
     .waitFor({ timeout: (TOKEN_TTL_SECONDS + 15) * 1000 });
+  const said = (await banner(ann.page, 'could not be renewed').first().textContent()).trim();
+  const state = await ann.page.locator('.rc-chat').getAttribute('data-connection');
+  console.log(`after logout the chat says "${said}" and is ${state}`);
+  await screenshot(ann.page, 'example-watch-logged-out');
   assert.deepEqual(ann.pageErrors, []);
   await ann.context.close();
 });
