@@ -80,13 +80,14 @@ def create_app(jwt_secret, relay_url, token_ttl_seconds=600):
         if not target.startswith("/") or target.startswith("//") or "\\" in target:
             target = url_for("index")
         if request.method == "GET":
-            return render_template("login.html", next=target, error=None)
+            return render_template("login.html", next=target, username="", error=None)
         username = request.form.get("username", "")
         password = request.form.get("password", "")
         user = USERS.get(username)
         # compare_digest: the time taken does not tell how much of the password was right.
         if user is None or not hmac.compare_digest(password.encode(), user["password"].encode()):
-            return render_template("login.html", next=target, error="Wrong user name or password."), 401
+            error = "Wrong user name or password."
+            return render_template("login.html", next=target, username=username, error=error), 401
         session.clear()  # a new login never inherits the previous session's state
         session["user"] = username
         return redirect(target)
@@ -125,7 +126,8 @@ def create_app(jwt_secret, relay_url, token_ttl_seconds=600):
         claims = {"sub": user, "name": USERS[user]["name"], "room": [requested], "exp": expires_at}
         token = jwt.encode(claims, jwt_secret, algorithm="HS256")
         response = jsonify(token=token, expires_at=expires_at)
-        response.headers["Cache-Control"] = "no-store"  # a credential: never cached
+        # A credential: never cached. And no CORS headers, so only this app's own pages can read it.
+        response.headers["Cache-Control"] = "no-store"
         return response
 
     return app
