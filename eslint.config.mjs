@@ -46,7 +46,7 @@ export default [
   {
     // Playwright scripts: the functions they hand to page.evaluate() and waitForFunction() run
     // in the page, so the browser's globals are theirs too.
-    files: ['tests/browser/**/*.mjs', 'bench/browser/**/*.mjs'],
+    files: ['tests/browser/**/*.mjs', 'tests/example/**/*.mjs', 'bench/browser/**/*.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
   {

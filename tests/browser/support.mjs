@@ -67,10 +67,12 @@ checkEnvironment();
 // ---- relay ----------------------------------------------------------------
 
 // `extraArgs` may name a `--port` (to restart a relay where it was) and `env`
-// a fixed ROOMCHAT_JWT_SECRET (so tokens outlive a restart).
-export async function startRelay(extraArgs = [], { env = {} } = {}) {
+// a fixed ROOMCHAT_JWT_SECRET (so tokens outlive a restart). `devAuth: false`
+// leaves out --dev-auth: then the only tokens are those signed with the
+// secret that `extraArgs` or `env` give it (the host app's, as deployed).
+export async function startRelay(extraArgs = [], { env = {}, devAuth = true } = {}) {
   const port = extraArgs.includes('--port') ? [] : ['--port', '0'];
-  const args = ['--dev-auth', ...port, '--web-root', config.site, ...extraArgs];
+  const args = [...(devAuth ? ['--dev-auth'] : []), ...port, '--web-root', config.site, ...extraArgs];
   const child = spawn(config.relay, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   let announced = null;
