@@ -178,6 +178,46 @@ test('two guests log in through the Flask app and chat both ways', async () => {
   await bob.context.close();
 });
 
+// Puts the person's video at `seconds` and waits until it is there.
+function seekVideo(person, seconds) {
+  return person.page.evaluate(async (to) => {
+    const video = /** @type {HTMLVideoElement} */ (document.getElementById('player'));
+    if (video.readyState < 1) await new Promise((resolve) => video.addEventListener('loadedmetadata', resolve, { once: true }));
+    const seeked = new Promise((resolve) => video.addEventListener('seeked', resolve, { once: true }));
+    video.currentTime = to;
+    await seeked;
+  }, seconds);
+}
+
+const videoTime = (person) => person.page.evaluate(() => /** @type {HTMLVideoElement} */ (document.getElementById('player')).currentTime);
+
+test('a message is anchored where the sender\'s video was, and clicking that takes the reader there', async () => {
+  const ann = await logIn('ann');
+  const bob = await logIn('bob');
+  await waitOnline(ann.page);
+  await waitOnline(bob.page);
+  await seekVideo(ann, 12.4);
+  const text = `what a goal ${process.pid}`;
+  await send(ann.page, text);
+  await waitForMessage(ann.page, text, { state: 'sent' });
+  await waitForMessage(bob.page, text);
+
+  const seekButton = bob.page.locator('.rc-list > li', { hasText: text }).getByRole('button', { name: 'Play from 0:12' });
+  assert.equal(await seekButton.textContent(), 'at 0:12');
+  assert.ok((await videoTime(bob)) < 1, 'bob has not moved yet');
+  await seekButton.click();
+  await bob.page.waitForFunction(() => Math.abs(/** @type {HTMLVideoElement} */ (document.getElementById('player')).currentTime - 12.4) < 0.01);
+  // Ann's own row shows it too, and a message sent at 0:00 is anchored at 0:00, not left bare.
+  await ann.page.locator('.rc-list > li', { hasText: text }).getByRole('button', { name: 'Play from 0:12' }).waitFor();
+  await seekVideo(bob, 0);
+  const atStart = `from the start ${process.pid}`;
+  await send(bob.page, atStart);
+  await ann.page.locator('.rc-list > li', { hasText: atStart }).getByRole('button', { name: 'Play from 0:00' }).waitFor();
+  assert.deepEqual([...ann.pageErrors, ...bob.pageErrors], []);
+  await ann.context.close();
+  await bob.context.close();
+});
+
 test('after logout the token endpoint answers 401 and the chat cannot renew its token', async () => {
   const ann = await logIn('ann');
   await waitOnline(ann.page);
