@@ -35,6 +35,7 @@ export interface TimelineMessage {
   text: string;          // always render as text, never as HTML
   ts: number;            // relay time once sequenced, local time before
   mediaMs?: number;      // the sender's playback position when they sent (ms from the media's start)
+  system?: true;         // posted by the host's backend ("Ann paused at 12:34"), not by a person
   own: boolean;
   state: DeliveryState;  // 'queued' shows as sending (waiting for connection)
   failure?: ErrorCode;   // state === 'failed'

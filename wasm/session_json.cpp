@@ -28,6 +28,7 @@ json message_json(const timeline_message& row) {
              {"own", row.own},
              {"state", str(to_string(row.state))}};
     if (row.media_ms) out["mediaMs"] = *row.media_ms;
+    if (row.system) out["system"] = true;
     if (row.failure) {
         out["failure"] = str(to_string(*row.failure));
         out["failureMessage"] = str(message(*row.failure));

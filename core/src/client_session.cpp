@@ -837,7 +837,8 @@ timeline_message client_session::row(const chat_message& message) const {
     row.text = message.text;
     row.ts = message.ts;
     row.media_ms = message.media_ms;
-    row.own = self_ && message.from.id == self_->id;
+    row.system = message.system;
+    row.own = !message.system && self_ && message.from.id == self_->id;
     row.state = delivery_state::sent;
     return row;
 }

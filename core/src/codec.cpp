@@ -37,6 +37,9 @@ out_json message_json(const chat_message& message) {
     if (message.media_ms) {
         j["media_ms"] = *message.media_ms;
     }
+    if (message.system) {
+        j["system"] = true;
+    }
     return j;
 }
 
@@ -245,6 +248,7 @@ chat_message read_message(json_reader& r) {
     message.text = r.string("text");
     message.ts = r.integer<millis>("ts");
     message.media_ms = read_media_ms(r);
+    message.system = r.optional_boolean("system");
     return message;
 }
 

@@ -133,8 +133,8 @@ room_actions room::on_timer(millis now) {
 }
 
 send_outcome room::decide(const user_info& user, const message_id& id, std::string_view text,
-                          std::optional<millis> media_ms, millis now, std::optional<connection_id> sender,
-                          room_actions& actions) {
+                          std::optional<millis> media_ms, bool system, millis now,
+                          std::optional<connection_id> sender, room_actions& actions) {
     send_outcome outcome;
     const auto refuse = [&](errc code, std::optional<std::uint32_t> retry_after_ms = std::nullopt) {
         outcome.nack = nack_frame{id_, id, code, retry_after_ms};
@@ -166,7 +166,7 @@ send_outcome room::decide(const user_info& user, const message_id& id, std::stri
         static_cast<void>(user_sends_->try_acquire(user.id, now));
     }
 
-    chat_message message{next_seq_++, id, user, std::move(normalized).value(), now, media_ms};
+    chat_message message{next_seq_++, id, user, std::move(normalized).value(), now, media_ms, system};
     dedupe_.remember(id, accepted_send{user.id, message.seq, message.ts});
     outcome.ack = ack_frame{id_, epoch_, id, message.seq, message.ts};
     history_.append(message);
@@ -183,7 +183,7 @@ send_result room::send(connection_id conn, const message_id& id, std::string_vie
         return result;
     }
     room_actions broadcast;
-    result.outcome = decide(it->second, id, text, media_ms, now, conn, broadcast);
+    result.outcome = decide(it->second, id, text, media_ms, false, now, conn, broadcast);
     const send_outcome& outcome = result.outcome;
     result.actions.push_back(
         to_connection(conn, outcome.ack ? server_frame{*outcome.ack} : server_frame{*outcome.nack}));
@@ -192,9 +192,9 @@ send_result room::send(connection_id conn, const message_id& id, std::string_vie
 }
 
 send_result room::send_as(const user_info& user, const message_id& id, std::string_view text, millis now,
-                          std::optional<millis> media_ms) {
+                          std::optional<millis> media_ms, bool system) {
     send_result result;
-    result.outcome = decide(user, id, text, media_ms, now, std::nullopt, result.actions);
+    result.outcome = decide(user, id, text, media_ms, system, now, std::nullopt, result.actions);
     return result;
 }
 

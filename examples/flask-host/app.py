@@ -3,18 +3,26 @@
 Shaped like the original Flask app: a login form and a session cookie, a watch
 page per room, and GET /chat-token, which signs the relay's HS256 JWT for the
 signed-in user, for a room the app's own membership table lets them join and
-no other. The relay verifies that token with the same secret. README.md says
+no other. The relay verifies that token with the same secret. The app also
+speaks in the room itself ("Bob joined the watch party", "Ann paused at
+12:34"): server to server, with a service token that the relay shows as the
+room's own notices and that no user can get from /chat-token. README.md says
 how to run it; `toolchain/dev example` starts it together with the relay.
 """
 
 import argparse
 import hmac
+import json
+import math
 import os
 import re
 import secrets
+import sys
 import time
+import urllib.error
+import urllib.request
 from functools import wraps
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import jwt  # PyJWT (Debian: python3-jwt)
 from flask import Flask, abort, jsonify, redirect, render_template, request, session, url_for
@@ -36,6 +44,13 @@ def read_secret(path):
     return secret
 
 
+def media_time(seconds):
+    """12:34, or 1:02:03 past an hour: as the chat shows a message's position."""
+    total = int(seconds)
+    hours, minutes, secs = total // 3600, total // 60 % 60, total % 60
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
 def rooms_of(user):
     """The rooms `user` may join: the only rooms a token for them may name."""
     return {room_id: room for room_id, room in ROOMS.items() if user in room["members"]}
@@ -48,7 +63,28 @@ def create_app(jwt_secret, relay_url, token_ttl_seconds=600):
     # Lax keeps the cookie off cross-site POSTs; a real app adds CSRF tokens to its forms too.
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     # The relay serves the widget next to its /ws endpoint; mountChat finds /ws from it.
-    widget_url = urljoin(relay_url if relay_url.endswith("/") else relay_url + "/", "widget.js")
+    relay_base = relay_url if relay_url.endswith("/") else relay_url + "/"
+    widget_url = urljoin(relay_base, "widget.js")
+
+    def announce(room, text, media_ms=None):
+        """Posts a notice into the room as the host (a system message), through the relay's
+        HTTP API with a service token: the relay refuses that claim on user connections, and
+        /chat-token never sets it. A notice that cannot be posted is logged, not raised: the
+        page the user asked for matters more than the notice."""
+        claims = {"sub": "watch-party", "name": "Watch party", "room": [room],
+                  "exp": int(time.time()) + 60, "service": True}
+        body = {"id": secrets.token_hex(16), "text": text}
+        if media_ms is not None:
+            body["media_ms"] = media_ms
+        post = urllib.request.Request(
+            urljoin(relay_base, f"api/rooms/{quote(room)}/messages"), data=json.dumps(body).encode(),
+            method="POST", headers={"Content-Type": "application/json",
+                                    "Authorization": "Bearer " + jwt.encode(claims, jwt_secret, algorithm="HS256")})
+        try:
+            with urllib.request.urlopen(post, timeout=5):
+                pass
+        except (urllib.error.URLError, OSError) as error:
+            print(f"flask-host: the notice {text!r} did not reach the relay: {error}", file=sys.stderr)
 
     def current_user():
         user = session.get("user")
@@ -90,6 +126,7 @@ def create_app(jwt_secret, relay_url, token_ttl_seconds=600):
             return render_template("login.html", next=target, username=username, error=error), 401
         session.clear()  # a new login never inherits the previous session's state
         session["user"] = username
+        session["joined"] = []
         return redirect(target)
 
     @app.post("/logout")
@@ -103,6 +140,10 @@ def create_app(jwt_secret, relay_url, token_ttl_seconds=600):
         user = current_user()
         if room not in rooms_of(user):
             abort(403, description="You are not a guest of this watch party.")
+        # Once per login, not on every reload.
+        if room not in session.get("joined", []):
+            session["joined"] = session.get("joined", []) + [room]
+            announce(room, f"{USERS[user]['name']} joined the watch party")
         return render_template(
             "watch.html",
             room=room,
@@ -110,6 +151,24 @@ def create_app(jwt_secret, relay_url, token_ttl_seconds=600):
             user_name=USERS[user]["name"],
             widget_url=widget_url,
         )
+
+    @app.post("/watch/<room>/player")
+    def player(room):
+        """The watch page reports its player: a pause or a play becomes a notice in the chat,
+        anchored where it happened. The text is made here from the session's user, never
+        taken from the request."""
+        user = current_user()
+        if user is None:
+            return jsonify(error="Sign in first."), 401
+        if room not in rooms_of(user):
+            return jsonify(error="You are not a guest of this watch party."), 403
+        report = request.get_json(silent=True) or {}
+        action, at = report.get("action"), report.get("at")
+        if action not in ("pause", "play") or not isinstance(at, (int, float)) or not math.isfinite(at) or at < 0:
+            return jsonify(error="Send {action: 'pause' or 'play', at: seconds}."), 400
+        verb = "paused at" if action == "pause" else "pressed play at"
+        announce(room, f"{USERS[user]['name']} {verb} {media_time(at)}", int(at * 1000))
+        return "", 204
 
     @app.get("/chat-token")
     def chat_token():

@@ -140,7 +140,7 @@ http_response http_routes::room_messages(const http_request& request, const std:
     const auto& claims = *verified;
     if (!claims.admits(room_id)) return error_response(403, errc::room_forbidden);
     if (request.method == "GET") return get_messages(room_id, split_target(request.target).query);
-    return post_message(claims.user, room_id, request.body, now);
+    return post_message(claims, room_id, request.body, now);
 }
 
 http_response http_routes::get_messages(const std::string& room_id, std::string_view query) {
@@ -169,7 +169,7 @@ http_response http_routes::get_messages(const std::string& room_id, std::string_
     return response;
 }
 
-http_response http_routes::post_message(const user_info& user, const std::string& room_id,
+http_response http_routes::post_message(const token_claims& claims, const std::string& room_id,
                                         const std::string& body, millis now) {
     const json request = json::parse(body, nullptr, false);
     if (!request.is_object()) return error_response(400, errc::malformed_json);
@@ -194,7 +194,9 @@ http_response http_routes::post_message(const user_info& user, const std::string
         media_ms = media_field->get<millis>();
     }
 
-    const auto outcome = hub_.post_message(user, room_id, *id, text_field->get<std::string>(), media_ms, now);
+    // A service token speaks as the room: a system message (token_verifier.hpp).
+    const auto outcome = hub_.post_message(claims.user, room_id, *id, text_field->get<std::string>(),
+                                           media_ms, claims.service, now);
     if (!outcome) return error_response(status_for(outcome.error()), outcome.error());
     if (outcome->nack) {
         const nack_frame& nack = *outcome->nack;

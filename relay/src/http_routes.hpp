@@ -44,8 +44,8 @@ public:
 private:
     http_response room_messages(const http_request& request, const std::string& room_id, millis now);
     http_response get_messages(const std::string& room_id, std::string_view query);
-    http_response post_message(const user_info& user, const std::string& room_id, const std::string& body,
-                               millis now);
+    http_response post_message(const token_claims& claims, const std::string& room_id,
+                               const std::string& body, millis now);
     http_response dev_token(const http_request& request, millis now);
     http_response static_file(const std::string& method, std::string_view path);
 

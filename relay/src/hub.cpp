@@ -170,11 +170,11 @@ void hub::closed(connection_id conn, millis now) {
 
 result<send_outcome> hub::post_message(const user_info& user, const std::string& room_id,
                                        const message_id& id, std::string_view text,
-                                       std::optional<millis> media_ms, millis now) {
+                                       std::optional<millis> media_ms, bool system, millis now) {
     if (creation_wait(user.id, room_id, now) > 0) return errc::rate_limited;
     auto opened_room = rooms_.open(room_id);
     if (!opened_room) return opened_room.error();
-    send_result sent = (*opened_room)->send_as(user, id, text, now, media_ms);
+    send_result sent = (*opened_room)->send_as(user, id, text, now, media_ms, system);
     count_send(sent.outcome);
     perform(sent.actions);
     rooms_.release(room_id);
@@ -195,6 +195,10 @@ void hub::handle(connection_id conn, connection_record& record, const auth_frame
         return;
     }
     auto verified = verifier_.verify(frame.token, now);
+    if (verified && verified->service) {
+        verified =
+            token_rejection{errc::auth_failed, "a service token posts over HTTP and opens no connection"};
+    }
     if (!verified) {
         const token_rejection& rejection = verified.error();
         ++metrics_.auth_failures;

@@ -64,7 +64,8 @@ public:
 
     // ---- HTTP: the same room decisions as a WebSocket send.
     result<send_outcome> post_message(const user_info& user, const std::string& room_id, const message_id& id,
-                                      std::string_view text, std::optional<millis> media_ms, millis now);
+                                      std::string_view text, std::optional<millis> media_ms, bool system,
+                                      millis now);
     // One page; a room the relay does not hold has no messages and no epoch.
     history_frame query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
                         std::uint32_t limit);

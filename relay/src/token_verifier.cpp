@@ -107,6 +107,11 @@ result<token_claims, token_rejection> token_verifier::verify(std::string_view to
     if (!rooms) return rooms.error();
     accepted.rooms = *std::move(rooms);
 
+    if (const auto service = claims.find("service"); service != claims.end()) {
+        if (!service->is_boolean()) return failed("service must be true or false");
+        accepted.service = service->get<bool>();
+    }
+
     accepted.expires_at = *expires_at;
     if (accepted.expired(now)) return token_rejection{errc::token_expired, "token has expired"};
     const auto nbf = claims.find("nbf");
@@ -119,12 +124,12 @@ result<token_claims, token_rejection> token_verifier::verify(std::string_view to
 }
 
 std::string mint_token(const std::string& secret, const user_info& user,
-                       const std::vector<std::string>& rooms, millis expires_at) {
+                       const std::vector<std::string>& rooms, millis expires_at, bool service) {
     jwt_t* raw = nullptr;
     if (jwt_new(&raw) != 0) return {};
     const jwt_ptr jwt(raw, &jwt_free);
-    const nlohmann::json claims{
-        {"sub", user.id}, {"name", user.name}, {"room", rooms}, {"exp", expires_at / 1000}};
+    nlohmann::json claims{{"sub", user.id}, {"name", user.name}, {"room", rooms}, {"exp", expires_at / 1000}};
+    if (service) claims["service"] = true;
     if (jwt_add_grants_json(jwt.get(), claims.dump().c_str()) != 0 ||
         jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret.data()),
                     static_cast<int>(secret.size())) != 0) {

@@ -6,6 +6,11 @@
 //   room  a room id, an array of room ids, or "*" for every room   required
 //   exp   expiry, seconds since the epoch     required
 //   nbf   not before, seconds since the epoch optional
+//   service  true: the host's backend, not a person  optional (absent: false)
+// A service token's posts (HTTP) are system messages ("Ann paused at 12:34"):
+// the room's own voice, which no person's token can produce. It opens no
+// WebSocket connection. Only the host's backend mints one, with the secret;
+// its token endpoint for users never sets the claim.
 // Any other alg (none, HS384, RS256...) is refused even when its signature
 // would verify.
 
@@ -22,6 +27,7 @@ struct token_claims {
     user_info user;
     std::vector<std::string> rooms;  // "*" admits every room
     millis expires_at = 0;
+    bool service = false;
 
     bool admits(std::string_view room) const;
     bool expired(millis now) const { return now >= expires_at; }
@@ -46,6 +52,6 @@ private:
 
 // Signs claims with HS256 (the dev-auth endpoint; the tests mint their own).
 std::string mint_token(const std::string& secret, const user_info& user,
-                       const std::vector<std::string>& rooms, millis expires_at);
+                       const std::vector<std::string>& rooms, millis expires_at, bool service = false);
 
 }  // namespace roomchat::relay

@@ -203,6 +203,7 @@ export function messages(page) {
       seq: Number(li.dataset.seq),
       state: li.dataset.state,
       own: li.classList.contains('rc-own'),
+      system: li.classList.contains('rc-system'),
       author: li.querySelector('.rc-author').textContent,
       text: li.querySelector('.rc-text').textContent,
     })),

@@ -1302,6 +1302,18 @@ TEST_F(session_test, a_playback_position_goes_with_the_message_through_ack_pendi
     EXPECT_EQ(other.pending()[1].media_ms, std::nullopt);
 }
 
+TEST_F(session_test, a_host_notice_is_a_system_row_and_never_ones_own) {
+    go_online(0);
+    // Even under the reader's own id: the relay set system from a service token.
+    deliver(message_frame{"lobby", chat_message{1, id_of(1), me, "Ann paused at 0:12", 10, millis{12'000}, true}},
+            10);
+    const auto upserts = only<events::message_upserted>(events());
+    ASSERT_EQ(upserts.size(), 1U);
+    EXPECT_TRUE(upserts[0].message.system);
+    EXPECT_FALSE(upserts[0].message.own);
+    EXPECT_EQ(upserts[0].message.media_ms, millis{12'000});
+}
+
 TEST_F(session_test, restore_echoes_the_messages_and_sends_them_with_their_ids_once_online) {
     const std::vector<pending_message> saved{{id_of(101), "one", 5, std::nullopt},
                                              {id_of(102), "two", 6, std::nullopt}};

@@ -107,6 +107,8 @@ std::vector<server_frame> server_samples() {
         nack_frame{"lobby", id_of(6), errc::text_too_long, std::nullopt},
         message_frame{"lobby", message_of(7, bob, "seven")},
         message_frame{"lobby", chat_message{8, id_of(8), ann, "eight", 1700000000008, max_media_ms}},
+        message_frame{"lobby",
+                      chat_message{9, id_of(9), bob, "Bob joined", 1700000000009, std::nullopt, true}},
         presence_frame{"lobby", presence_event::join, bob, 2},
         presence_frame{"lobby", presence_event::leave, ann, 0},
         read_marker_frame{"lobby", 6},
@@ -553,7 +555,8 @@ bool is_optional(const std::string& type, const std::string& path) {
            (type == "join" && (path == "since" || path == "epoch")) ||
            (type == "history" && path == "epoch") || (type == "nack" && path == "retry_after_ms") ||
            (type == "error" && path == "room") || path == "media_ms" ||
-           (path.size() > 9 && path.compare(path.size() - 9, 9, ".media_ms") == 0);
+           (path.size() > 9 && path.compare(path.size() - 9, 9, ".media_ms") == 0) ||
+           (path.size() > 7 && path.compare(path.size() - 7, 7, ".system") == 0);
 }
 
 // Expected error when a field of the given path is removed.

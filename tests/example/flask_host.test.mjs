@@ -158,7 +158,7 @@ test('two guests log in through the Flask app and chat both ways', async () => {
 
   // The names come from the app's user table, through the tokens it signed (one's own
   // messages say "You").
-  const timeline = async (person) => (await messages(person.page)).map((m) => `${m.author}: ${m.text}`);
+  const timeline = async (person) => (await messages(person.page)).filter((m) => !m.system).map((m) => `${m.author}: ${m.text}`);
   assert.deepEqual(await timeline(ann), [`You: ${hello}`, `Bob: ${reply}`], 'ann sees both messages');
   assert.deepEqual(await timeline(bob), [`Ann: ${hello}`, `You: ${reply}`], 'bob sees both messages');
   assert.deepEqual([...ann.pageErrors, ...bob.pageErrors], [], 'no page errors');
@@ -213,6 +213,44 @@ test('a message is anchored where the sender\'s video was, and clicking that tak
   const atStart = `from the start ${process.pid}`;
   await send(bob.page, atStart);
   await ann.page.locator('.rc-list > li', { hasText: atStart }).getByRole('button', { name: 'Play from 0:00' }).waitFor();
+  assert.deepEqual([...ann.pageErrors, ...bob.pageErrors], []);
+  await ann.context.close();
+  await bob.context.close();
+});
+
+// The system rows a person's page shows, as text.
+const notices = async (person) => (await messages(person.page)).filter((m) => m.system).map((m) => m.text);
+
+test('the host speaks in the room: a guest joining and a pause are notices, anchored, at every guest', async () => {
+  const ann = await logIn('ann');
+  await waitOnline(ann.page);
+  const bob = await logIn('bob');
+  await waitOnline(bob.page);
+  await ann.page.locator('.rc-list > li.rc-system', { hasText: 'Bob joined the watch party' }).last().waitFor();
+
+  // Ann plays the clip for a moment and pauses: both become notices where they happened.
+  await ann.page.evaluate(async () => {
+    const video = /** @type {HTMLVideoElement} */ (document.getElementById('player'));
+    video.muted = true;  // headless Chromium plays muted media without a gesture
+    await video.play();
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    video.pause();
+  });
+  const paused = bob.page.locator('.rc-list > li.rc-system', { hasText: 'Ann paused at 0:01' }).last();
+  await paused.waitFor();
+  await paused.getByRole('button', { name: 'Play from 0:01' }).click();
+  await bob.page.waitForFunction(() => Math.abs(/** @type {HTMLVideoElement} */ (document.getElementById('player')).currentTime - 1) < 1);
+  assert.ok((await notices(bob)).some((text) => text.startsWith('Ann pressed play at 0:00')));
+
+  // The words are the backend's, from the session's user: a guest's report names only its action.
+  const forged = await bob.context.request.post(`${shared.flask.url}watch/party/player`, {
+    data: { action: 'pause', at: 7, text: 'Carol paused at 9:99', user: 'carol' },
+  });
+  assert.equal(forged.status(), 204);
+  await ann.page.locator('.rc-list > li.rc-system', { hasText: 'Bob paused at 0:07' }).last().waitFor();
+  assert.ok(!(await notices(ann)).some((text) => text.includes('Carol')));
+  const bad = await bob.context.request.post(`${shared.flask.url}watch/party/player`, { data: { action: 'rewind', at: 7 } });
+  assert.equal(bad.status(), 400);
   assert.deepEqual([...ann.pageErrors, ...bob.pageErrors], []);
   await ann.context.close();
   await bob.context.close();

@@ -175,6 +175,34 @@ TEST_F(http_routes_test, posted_messages_are_acked_and_reach_the_members) {
     EXPECT_EQ(error_of(conflict)["code"], "id_conflict");
 }
 
+TEST_F(http_routes_test, a_service_token_posts_system_messages_and_a_user_token_cannot) {
+    h_.connect(1, "bob");
+    h_.join(1, "lobby");
+    const std::string host = "Bearer " + mint_token(h_.config.jwt_secret, {"host", "Watch party"}, {"*"},
+                                                    (h_.now + 60'000) / 1000 * 1000, true);
+    const auto posted = request(
+        "POST", "/api/rooms/lobby/messages",
+        json{{"id", message_id_hex(1)}, {"text", "Ann paused at 12:34"}, {"media_ms", 754'000}}.dump(), host);
+    EXPECT_EQ(posted.status, 201);
+    const json delivered = h_.out.take_one(1)["message"];
+    EXPECT_EQ(delivered["system"], true);
+    EXPECT_EQ(delivered["text"], "Ann paused at 12:34");
+    EXPECT_EQ(delivered["from"]["id"], "host");
+
+    // A person's post is theirs, whatever its body claims; so is a WebSocket send.
+    EXPECT_EQ(post("lobby", {{"id", message_id_hex(2)}, {"text", "I paused"}, {"system", true}}).status, 201);
+    EXPECT_FALSE(h_.out.take_one(1)["message"].contains("system"));
+    h_.connect(2, "ann");
+    h_.join(2, "lobby");
+    h_.out.take(1);
+    h_.text(2, {{"type", "send"},
+                {"room", "lobby"},
+                {"id", message_id_hex(3)},
+                {"text", "me too"},
+                {"system", true}});
+    EXPECT_FALSE(h_.out.take_one(1)["message"].contains("system"));
+}
+
 TEST_F(http_routes_test, posted_bodies_are_checked_field_by_field) {
     const std::string target = "/api/rooms/lobby/messages";
     const auto not_json = request("POST", target, "{", bearer());

@@ -600,7 +600,7 @@ TEST(hub, http_post_is_delivered_to_every_member_and_deduped) {
     h.join(1, "lobby");
     const auto id = message_id::parse(message_id_hex(9));
     ASSERT_TRUE(id);
-    const auto first = h.hub.post_message({"bot", "Bot"}, "lobby", *id, "from http", 754'000, h.now);
+    const auto first = h.hub.post_message({"bot", "Bot"}, "lobby", *id, "from http", 754'000, false, h.now);
     ASSERT_TRUE(first);
     ASSERT_TRUE(first->ack);
     EXPECT_EQ(first->ack->seq, 1U);
@@ -609,7 +609,8 @@ TEST(hub, http_post_is_delivered_to_every_member_and_deduped) {
     EXPECT_EQ(delivered["message"]["from"], (json{{"id", "bot"}, {"name", "Bot"}}));
     EXPECT_EQ(delivered["message"]["text"], "from http");
     EXPECT_EQ(delivered["message"]["media_ms"], 754'000);
-    const auto again = h.hub.post_message({"bot", "Bot"}, "lobby", *id, "from http", std::nullopt, h.now);
+    const auto again =
+        h.hub.post_message({"bot", "Bot"}, "lobby", *id, "from http", std::nullopt, false, h.now);
     ASSERT_TRUE(again);
     EXPECT_TRUE(again->duplicate);
     EXPECT_TRUE(h.out.take(1).empty());
@@ -625,10 +626,10 @@ TEST(hub, http_post_beyond_the_caps_is_refused) {
     const auto id = message_id::parse(message_id_hex(1));
     ASSERT_TRUE(id);
     // The user "ann" created r1: a second room is too fast.
-    const auto too_fast = h.hub.post_message({"ann", "ann"}, "r2", *id, "x", std::nullopt, h.now);
+    const auto too_fast = h.hub.post_message({"ann", "ann"}, "r2", *id, "x", std::nullopt, false, h.now);
     ASSERT_FALSE(too_fast);
     EXPECT_EQ(too_fast.error(), errc::rate_limited);
-    const auto full = h.hub.post_message({"bot", "bot"}, "r2", *id, "x", std::nullopt, h.now);
+    const auto full = h.hub.post_message({"bot", "bot"}, "r2", *id, "x", std::nullopt, false, h.now);
     ASSERT_FALSE(full);
     EXPECT_EQ(full.error(), errc::room_full);
 }

@@ -58,6 +58,20 @@ TEST(relay_auth, not_yet_valid_token_is_refused) {
     expect_refused(relay, mint(claims), errc::auth_failed);
 }
 
+TEST(relay_auth, a_service_token_opens_no_connection) {
+    relay_process relay;
+    auto claims = claims_for("host", "lobby");
+    claims["service"] = true;
+    expect_refused(relay, mint(claims), errc::auth_failed);
+}
+
+TEST(relay_auth, a_service_claim_that_is_not_a_boolean_is_refused) {
+    relay_process relay;
+    auto claims = claims_for("alice", "lobby");
+    claims["service"] = "yes";
+    expect_refused(relay, mint(claims), errc::auth_failed);
+}
+
 TEST(relay_auth, wrong_signature_is_refused) {
     relay_process relay;
     expect_refused(relay, mint(claims_for("alice", "lobby"), "another-secret-that-is-long-enough-000000"),

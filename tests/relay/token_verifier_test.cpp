@@ -31,6 +31,16 @@ TEST(token_verifier, refuses_other_secrets_and_expiry) {
     EXPECT_EQ(late.error().code, errc::token_expired);
 }
 
+TEST(token_verifier, the_service_claim_is_a_boolean_and_false_when_absent) {
+    const token_verifier verifier(secret);
+    EXPECT_FALSE(
+        verifier.verify(mint_token(secret, {"alice", "Alice"}, {"lobby"}, now + 60'000), now)->service);
+    const auto host =
+        verifier.verify(mint_token(secret, {"host", "Watch party"}, {"*"}, now + 60'000, true), now);
+    ASSERT_TRUE(host.ok());
+    EXPECT_TRUE(host->service);
+}
+
 TEST(token_verifier, wildcard_admits_every_room) {
     token_claims claims;
     claims.rooms = {"*"};

@@ -163,3 +163,14 @@ test('a playback position in seconds goes out as media_ms and comes back on rows
   const fromBob = driver.receive(messageFrame({ ...wireMessage(9, otherId(9), BOB, 'seen it'), media_ms: 12_000 }));
   assert.equal(messageEvents(fromBob.events, otherId(9)).at(-1).message.mediaMs, 12_000);
 });
+
+test('a host notice arrives as a system row', () => {
+  const driver = online();
+  const notice = { ...wireMessage(3, otherId(3), { id: 'watch-party', name: 'Watch party' }, 'Bob paused at 0:07'), system: true };
+  const { events } = driver.receive(messageFrame(notice));
+  const row = messageEvents(events, otherId(3)).at(-1).message;
+  assert.equal(row.system, true);
+  assert.equal(row.own, false);
+  const plain = driver.receive(messageFrame(wireMessage(4, otherId(4), BOB, 'hi')));
+  assert.equal(messageEvents(plain.events, otherId(4)).at(-1).message.system, undefined);
+});

@@ -45,6 +45,8 @@ export function updateMessageRow(row, message, { errorMessage }) {
   if (previous?.state !== message.state) li.dataset.state = message.state;
   if (previous?.seq !== message.seq) li.dataset.seq = String(message.seq);
   if (previous?.own !== message.own) li.classList.toggle('rc-own', message.own);
+  // The host's notices ("Ann paused at 12:34") are a line of the room, not someone's bubble.
+  if (previous?.system !== message.system) li.classList.toggle('rc-system', message.system === true);
 
   if (!previous || previous.from.name !== message.from.name || previous.from.id !== message.from.id || previous.own !== message.own) {
     row.avatar.className = `rc-avatar ${avatarClass(message.from.id)}`;

@@ -264,7 +264,8 @@ export class MessageList {
       const newDay = previous === null || previous.dayKey !== row.dayKey;
       const divider = m.id === this.dividerId && (previous !== null || !this.atStart);
       const continued =
-        !newDay && !divider && previous !== null && previous.message.from.id === m.from.id && m.ts - previous.message.ts < GROUP_WITHIN_MS;
+        !newDay && !divider && previous !== null && !m.system && !previous.message.system &&
+        previous.message.from.id === m.from.id && m.ts - previous.message.ts < GROUP_WITHIN_MS;
       placeMessageRow(row, { day: newDay ? formatDay(m.ts) : null, divider, continued });
       previous = row;
     }

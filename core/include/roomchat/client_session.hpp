@@ -103,6 +103,7 @@ struct timeline_message {
     std::string text;
     millis ts = 0;                   // relay time once sequenced, local time before
     std::optional<millis> media_ms;  // the sender's playback position (protocol.hpp)
+    bool system = false;             // the host's backend speaking as the room (protocol.hpp)
     bool own = false;
     delivery_state state = delivery_state::sent;  // others' messages are always sent
     std::optional<errc> failure;                  // state == failed

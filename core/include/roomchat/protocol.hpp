@@ -53,9 +53,13 @@ struct chat_message {
     std::string text;                               // normalised per text_rules
     millis ts = 0;                                  // relay time of acceptance
     std::optional<millis> media_ms = std::nullopt;  // the sender's playback position (max_media_ms)
+    // Posted by the host's backend with a service token ("Ann paused at
+    // 12:34"), not by a person: the room's own voice. Only the relay sets it,
+    // from the token; a client's send cannot.
+    bool system = false;
     friend bool operator==(const chat_message& a, const chat_message& b) {
         return a.seq == b.seq && a.id == b.id && a.from == b.from && a.text == b.text && a.ts == b.ts &&
-               a.media_ms == b.media_ms;
+               a.media_ms == b.media_ms && a.system == b.system;
     }
 };
 

@@ -136,9 +136,10 @@ public:
                      std::optional<millis> media_ms = std::nullopt);
 
     // The same decision for a sender that is not a member connection (HTTP
-    // POST): no reply action, the broadcast goes to every member.
+    // POST): no reply action, the broadcast goes to every member. `system`:
+    // the host's backend speaking as the room (chat_message::system).
     send_result send_as(const user_info& user, const message_id& id, std::string_view text, millis now,
-                        std::optional<millis> media_ms = std::nullopt);
+                        std::optional<millis> media_ms = std::nullopt, bool system = false);
 
     // Older pages or a gap, for a member connection (non-members get an
     // error frame not_joined), answered with query().
@@ -184,8 +185,8 @@ private:
     // The decision shared by send and send_as; pushes the broadcast of an
     // accepted message, skipping `sender`.
     send_outcome decide(const user_info& user, const message_id& id, std::string_view text,
-                        std::optional<millis> media_ms, millis now, std::optional<connection_id> sender,
-                        room_actions& actions);
+                        std::optional<millis> media_ms, bool system, millis now,
+                        std::optional<connection_id> sender, room_actions& actions);
     // Every member connection but `except`; with `user_id`, only that user's.
     room_action to_members(server_frame frame, std::optional<connection_id> except = std::nullopt,
                            const std::string* user_id = nullptr) const;
