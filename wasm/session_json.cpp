@@ -113,8 +113,9 @@ std::optional<pending_message> pending_entry(const json& entry) {
             failure->is_string() ? errc_from_string(failure->get_ref<const std::string&>()) : std::nullopt;
         if (!message.failure) return std::nullopt;
     }
-    if (media_ms != entry.end()) {
-        if (!media_ms->is_number_unsigned()) return std::nullopt;
+    // A stamp that is no position is dropped, not the message (restore checks it again).
+    if (media_ms != entry.end() && media_ms->is_number_unsigned() &&
+        media_ms->get<std::uint64_t>() <= static_cast<std::uint64_t>(max_media_ms)) {
         message.media_ms = media_ms->get<millis>();
     }
     return message;

@@ -14,10 +14,11 @@
 // 100 ms or so.)
 
 const SLICE_MS = 8;
-// A timer that comes while frames wait lets them be heard first (an ack
-// waiting there is no reason to resend), in slices like any others, for at
-// most this long past its deadline; then it fires whatever waits. Hearing
-// them all at once instead froze the page for a burst's length.
+// A timer that comes while frames wait lets the slices already on their way
+// hear them first (an ack waiting there is no reason to resend), looking
+// again every SLICE_MS, for at most this long past its deadline; then it
+// fires whatever waits. Hearing them all at once instead froze the page for
+// a burst's length.
 const TIMER_PATIENCE_MS = 1000;
 
 export class Transport {
@@ -32,11 +33,19 @@ export class Transport {
     this.inbox = [];       // frames received and not yet given to the session
     this.inboxHead = 0;
     this.slice = new MessageChannel();  // a task soon, without setTimeout's clamping
-    this.slice.port1.onmessage = () => this.takeInbox();
+    this.slice.port1.onmessage = () => {
+      this.sliceQueued = false;
+      this.takeInbox();
+    };
+    // One slice at a time is queued: posted, or waiting for a frame (sliceFrame).
     this.sliceQueued = false;
+    this.sliceFrame = null;
     // A hidden page has no animation frames: what waits for one goes now.
     this.onVisibility = () => {
-      if (this.sliceQueued && document.visibilityState === 'hidden') this.slice.port2.postMessage(null);
+      if (this.sliceFrame === null || document.visibilityState !== 'hidden') return;
+      cancelAnimationFrame(this.sliceFrame);
+      this.sliceFrame = null;
+      this.slice.port2.postMessage(null);
     };
     this.onOnline = () => this.run((s, now) => s.networkChanged(true, now));
     this.onOffline = () => this.run((s, now) => s.networkChanged(false, now));
@@ -96,20 +105,21 @@ export class Transport {
     clearTimeout(this.timer);
     this.deadline = deadline;
     if (deadline === null) return;
-    this.timer = setTimeout(() => {
-      this.deadline = null;
-      if (this.inboxHead < this.inbox.length && Date.now() - deadline < TIMER_PATIENCE_MS) {
-        this.takeInbox();  // and its drain arms this timer again
-        if (this.inboxHead < this.inbox.length) return;
-      }
-      this.run((s, now) => s.onTimer(now));
-    }, Math.max(0, deadline - Date.now()));
+    this.timer = setTimeout(() => this.fire(deadline), Math.max(0, deadline - Date.now()));
+  }
+
+  fire(deadline) {
+    if (this.inboxHead < this.inbox.length && Date.now() - deadline < TIMER_PATIENCE_MS) {
+      this.timer = setTimeout(() => this.fire(deadline), SLICE_MS);
+      return;
+    }
+    this.deadline = null;
+    this.run((s, now) => s.onTimer(now));
   }
 
   // Gives waiting frames to the session for up to `budgetMs`, then drains;
   // what is left waits for the next slice.
   takeInbox(budgetMs = SLICE_MS) {
-    this.sliceQueued = false;
     if (this.inboxHead >= this.inbox.length) return;
     const started = performance.now();
     const ws = this.ws;
@@ -131,7 +141,10 @@ export class Transport {
     if (this.sliceQueued) return;
     this.sliceQueued = true;
     if (afterFrame && document.visibilityState === 'visible') {
-      requestAnimationFrame(() => this.slice.port2.postMessage(null));
+      this.sliceFrame = requestAnimationFrame(() => {
+        this.sliceFrame = null;
+        this.slice.port2.postMessage(null);
+      });
     } else {
       this.slice.port2.postMessage(null);
     }

@@ -696,9 +696,8 @@ result<message_id> client_session::send(std::string_view text, millis now, std::
     divider_.reset();
     read_newest(now);
     announce_unread();
-    // Past the cap the relay would refuse the whole message: it goes without the stamp.
-    outbox_.add(id, std::move(normalized).value(), now,
-                media_ms && *media_ms <= max_media_ms ? media_ms : std::nullopt);
+    // A stamp the relay would refuse (and with it the message) is left off.
+    outbox_.add(id, std::move(normalized).value(), now, checked_media_ms(media_ms));
     pump_outbox(now);
     if (outbox_.find(id)->state == delivery_state::queued) {
         emit_pending(id);  // the pump did not announce it
@@ -730,9 +729,8 @@ result<std::size_t> client_session::restore(const std::vector<pending_message>& 
         if (message.id == message_id{} || outbox_.find(message.id) != nullptr || !normalized) {
             continue;
         }
-        const auto media_ms =
-            message.media_ms && *message.media_ms <= max_media_ms ? message.media_ms : std::nullopt;
-        outbox_.add(message.id, std::move(normalized).value(), message.created_at, media_ms);
+        outbox_.add(message.id, std::move(normalized).value(), message.created_at,
+                    checked_media_ms(message.media_ms));
         // Due now, whatever clock wrote created_at.
         outbox_.defer(message.id, now);
         if (message.failure) {

@@ -234,7 +234,7 @@ user_info read_user(json_reader& r) {
 // Absent, or a whole number of milliseconds up to max_media_ms.
 std::optional<millis> read_media_ms(json_reader& r) {
     const auto media_ms = r.optional_integer<millis>("media_ms");
-    if (media_ms && *media_ms > max_media_ms) {
+    if (media_ms && !checked_media_ms(media_ms)) {
         r.fail(errc::wrong_type, "media_ms");
     }
     return media_ms;

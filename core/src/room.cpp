@@ -156,14 +156,19 @@ send_outcome room::decide(const user_info& user, const message_id& id, std::stri
     if (!normalized) {
         return refuse(normalized.error());
     }
-    const std::uint32_t wait =
-        std::max(limiters_.wait_ms(user.id, now), user_sends_ ? user_sends_->wait_ms(user.id, now) : 0);
-    if (wait > 0) {
-        return refuse(errc::rate_limited, wait);
-    }
-    static_cast<void>(limiters_.try_acquire(user.id, now));
-    if (user_sends_) {
-        static_cast<void>(user_sends_->try_acquire(user.id, now));
+    // The host's backend speaks for every room at once (20 guests arriving are
+    // 20 notices): a person's limits would silence it. It holds the secret, and
+    // the history cap bounds what it stores either way.
+    if (!system) {
+        const std::uint32_t wait =
+            std::max(limiters_.wait_ms(user.id, now), user_sends_ ? user_sends_->wait_ms(user.id, now) : 0);
+        if (wait > 0) {
+            return refuse(errc::rate_limited, wait);
+        }
+        static_cast<void>(limiters_.try_acquire(user.id, now));
+        if (user_sends_) {
+            static_cast<void>(user_sends_->try_acquire(user.id, now));
+        }
     }
 
     chat_message message{next_seq_++, id, user, std::move(normalized).value(), now, media_ms, system};

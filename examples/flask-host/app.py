@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from functools import wraps
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import jwt  # PyJWT (Debian: python3-jwt)
 from flask import Flask, abort, jsonify, redirect, render_template, request, session, url_for
@@ -32,6 +32,22 @@ from example_config import ROOMS, USERS
 
 # The relay's room id characters (docs/embedding.md).
 ROOM_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# The relay's cap on a message's playback position (docs/protocol.md, media_ms): a week.
+MAX_MEDIA_SECONDS = 7 * 24 * 60 * 60
+# One player notice per guest this often at most: pressing play and pause over and over
+# must not fill the chat (the relay does not rate-limit the host's own notices).
+NOTICE_INTERVAL_SECONDS = 1
+
+
+def local_path(target):
+    """`target` when it is a path on this site, else None: a ?next= that is a URL, or that
+    a browser would read as one (//host, /\\host, a tab or newline inside), must not
+    make the login form an open redirect."""
+    parts = urlsplit(target)
+    if (not target.startswith("/") or parts.scheme or parts.netloc or "\\" in target
+            or any(ch.isspace() or ord(ch) < 32 for ch in target) or target.startswith("//")):
+        return None
+    return target
 
 
 def read_secret(path):
@@ -81,7 +97,7 @@ def create_app(jwt_secret, relay_url, token_ttl_seconds=600):
             method="POST", headers={"Content-Type": "application/json",
                                     "Authorization": "Bearer " + jwt.encode(claims, jwt_secret, algorithm="HS256")})
         try:
-            with urllib.request.urlopen(post, timeout=5):
+            with urllib.request.urlopen(post, timeout=2):
                 pass
         except (urllib.error.URLError, OSError) as error:
             print(f"flask-host: the notice {text!r} did not reach the relay: {error}", file=sys.stderr)
@@ -111,10 +127,7 @@ def create_app(jwt_secret, relay_url, token_ttl_seconds=600):
 
     @app.route("/login", methods=["GET", "POST"])
     def login():
-        # Only a path on this site: an absolute URL in ?next= would make this an open redirect.
-        target = request.values.get("next", "")
-        if not target.startswith("/") or target.startswith("//") or "\\" in target:
-            target = url_for("index")
+        target = local_path(request.values.get("next", "")) or url_for("index")
         if request.method == "GET":
             return render_template("login.html", next=target, username="", error=None)
         username = request.form.get("username", "")
@@ -152,6 +165,8 @@ def create_app(jwt_secret, relay_url, token_ttl_seconds=600):
             widget_url=widget_url,
         )
 
+    last_notice = {}  # user -> when their last player notice went (time.monotonic)
+
     @app.post("/watch/<room>/player")
     def player(room):
         """The watch page reports its player: a pause or a play becomes a notice in the chat,
@@ -164,8 +179,13 @@ def create_app(jwt_secret, relay_url, token_ttl_seconds=600):
             return jsonify(error="You are not a guest of this watch party."), 403
         report = request.get_json(silent=True) or {}
         action, at = report.get("action"), report.get("at")
-        if action not in ("pause", "play") or not isinstance(at, (int, float)) or not math.isfinite(at) or at < 0:
+        if (action not in ("pause", "play") or not isinstance(at, (int, float)) or not math.isfinite(at)
+                or not 0 <= at <= MAX_MEDIA_SECONDS):
             return jsonify(error="Send {action: 'pause' or 'play', at: seconds}."), 400
+        last = last_notice.get(user, 0.0)
+        if time.monotonic() - last < NOTICE_INTERVAL_SECONDS:
+            return jsonify(error="Too many player notices; wait a moment."), 429
+        last_notice[user] = time.monotonic()
         verb = "paused at" if action == "pause" else "pressed play at"
         announce(room, f"{USERS[user]['name']} {verb} {media_time(at)}", int(at * 1000))
         return "", 204

@@ -1295,18 +1295,23 @@ TEST_F(session_test, a_playback_position_goes_with_the_message_through_ack_pendi
     client_session other(config_, random_);
     ASSERT_TRUE(other
                     .restore({{id_of(101), "saved", 5, std::nullopt, millis{1'000}},
-                              {id_of(102), "bad stamp", 6, std::nullopt, max_media_ms + 1}},
+                              {id_of(102), "bad stamp", 6, std::nullopt, max_media_ms + 1},
+                              {id_of(103), "negative", 7, std::nullopt, millis{-5}}},
                              1000)
                     .ok());
     EXPECT_EQ(other.pending()[0].media_ms, millis{1'000});
     EXPECT_EQ(other.pending()[1].media_ms, std::nullopt);
+    EXPECT_EQ(other.pending()[2].media_ms, std::nullopt);
+    EXPECT_TRUE(s().send("negative", 12, millis{-1}).ok());
+    EXPECT_EQ(s().pending().back().media_ms, std::nullopt);
 }
 
 TEST_F(session_test, a_host_notice_is_a_system_row_and_never_ones_own) {
     go_online(0);
     // Even under the reader's own id: the relay set system from a service token.
-    deliver(message_frame{"lobby", chat_message{1, id_of(1), me, "Ann paused at 0:12", 10, millis{12'000}, true}},
-            10);
+    deliver(
+        message_frame{"lobby", chat_message{1, id_of(1), me, "Ann paused at 0:12", 10, millis{12'000}, true}},
+        10);
     const auto upserts = only<events::message_upserted>(events());
     ASSERT_EQ(upserts.size(), 1U);
     EXPECT_TRUE(upserts[0].message.system);

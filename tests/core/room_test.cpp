@@ -280,6 +280,23 @@ TEST(room, stores_and_broadcasts_the_senders_playback_position) {
     EXPECT_EQ(r.messages().latest(1).messages[0].media_ms, std::nullopt);
 }
 
+TEST(room, the_hosts_notices_are_not_held_to_a_persons_rate_limit) {
+    room_config config;
+    config.rate = {2, 60'000};
+    room r = two_users(config);
+    const user_info host{"watch-party", "Watch party"};
+    for (std::uint8_t i = 1; i <= 10; ++i) {
+        const send_result notice =
+            r.send_as(host, id_of(i), "Bob joined the watch party", 5, std::nullopt, true);
+        ASSERT_TRUE(notice.outcome.ack) << int{i};
+    }
+    EXPECT_TRUE(r.messages().latest(1).messages[0].system);
+    // The same sender as a person is limited.
+    r.send_as(host, id_of(11), "one", 5);
+    r.send_as(host, id_of(12), "two", 5);
+    EXPECT_TRUE(r.send_as(host, id_of(13), "three", 5).outcome.nack);
+}
+
 TEST(room, resend_of_an_accepted_message_repeats_the_ack_without_broadcast) {
     room_config config;
     config.rate = {2, 1000};

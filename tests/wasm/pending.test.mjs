@@ -133,3 +133,12 @@ test('restore skips malformed entries and refuses what is not a list', () => {
   assert.deepEqual(session.pending(), [good]);
   session.delete();
 });
+
+test('a stored playback position that is no position is dropped, not the message', () => {
+  const driver = new Driver(roomchat);
+  const entry = (n, mediaMs) => ({ id: 'ab'.repeat(15) + String(n).padStart(2, '0'), text: `m${n}`, createdAt: 5, mediaMs });
+  const restored = driver.call('restore', [entry(1, 1000), entry(2, -5), entry(3, 2 ** 63), entry(4, 604_800_001), entry(5, '12')]);
+  assert.deepEqual(restored.value, { ok: true, restored: 5 });
+  assert.deepEqual(driver.session.pending().map((p) => p.mediaMs), [1000, undefined, undefined, undefined, undefined]);
+  driver.session.delete();
+});

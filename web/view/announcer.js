@@ -20,7 +20,8 @@ export class Announcer {
     this.alertEl = el('div', { class: 'rc-sr-only', role: 'alert', 'aria-atomic': 'true' });
     this.element = el('div', {}, this.politeEl, this.alertEl);
     // What arrived since the last announcement: the first message, how many, and up to four names.
-    /** @type {{ first: { authorName: string, text: string } | null, count: number, names: Set<string> }} */
+    // A notice of the host has no author (null): it is said as it is, and not counted as anyone's.
+    /** @type {{ first: { authorName: string | null, text: string } | null, count: number, names: Set<string> }} */
     this.pending = { first: null, count: 0, names: new Set() };
     this.lastSpokenAt = 0;
     this.timer = null;
@@ -32,7 +33,7 @@ export class Announcer {
     const pending = this.pending;
     pending.first ??= { authorName, text };
     pending.count += 1;
-    if (pending.names.size < 4) pending.names.add(authorName);
+    if (authorName !== null && pending.names.size < 4) pending.names.add(authorName);
     if (this.timer) return;
     const wait = Math.max(0, this.lastSpokenAt + THROTTLE_MS - Date.now());
     this.timer = setTimeout(() => this.flush(), wait);
@@ -61,10 +62,14 @@ export class Announcer {
     if (count === 1 && first) {
       const { authorName, text } = first;
       const clipped = text.length > MAX_SPOKEN_CHARS ? `${text.slice(0, MAX_SPOKEN_CHARS)}…` : text;
-      this.speak(this.politeEl, `${authorName}: ${clipped}`);
+      this.speak(this.politeEl, authorName === null ? clipped : `${authorName}: ${clipped}`);
       return;
     }
     const listed = [...names];
+    if (listed.length === 0) {
+      this.speak(this.politeEl, `${count} notices`);
+      return;
+    }
     const from = listed.length <= 3 ? listed.join(', ') : `${listed.slice(0, 3).join(', ')} and others`;
     this.speak(this.politeEl, `${count} new messages from ${from}`);
   }

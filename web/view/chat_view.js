@@ -133,11 +133,8 @@ export class ChatView {
           break;  // open_transport / close_transport belong to the transport, pending_changed to the widget's store
       }
     }
-    for (const message of announceable ?? []) {
-      // The room's own voice ("Ann paused at 12:34") is said as it is, not as someone's message.
-      if (message.system) this.announcer.status(message.text);
-      else this.announcer.message(message.from.name, message.text);
-    }
+    // The room's own voice ("Ann paused at 12:34") is said as it is, not as someone's message.
+    for (const message of announceable ?? []) this.announcer.message(message.system ? null : message.from.name, message.text);
     // What the composer shows (limits, rate wait, connection) is redrawn once per frame too.
     this.composerFrame ??= requestAnimationFrame(() => {
       this.composerFrame = null;

@@ -20,6 +20,7 @@ export function createMessageRow({ onRetry, onSeek }) {
     text: el('div', { class: 'rc-text' }),
     time: el('time', { class: 'rc-time' }),
     media: null,
+    notice: null,
     state: null,
     failure: null,
     // Where the row stands in its group, as last written to the DOM.
@@ -45,8 +46,14 @@ export function updateMessageRow(row, message, { errorMessage }) {
   if (previous?.state !== message.state) li.dataset.state = message.state;
   if (previous?.seq !== message.seq) li.dataset.seq = String(message.seq);
   if (previous?.own !== message.own) li.classList.toggle('rc-own', message.own);
-  // The host's notices ("Ann paused at 12:34") are a line of the room, not someone's bubble.
-  if (previous?.system !== message.system) li.classList.toggle('rc-system', message.system === true);
+  // The host's notices ("Ann paused at 12:34") are a line of the room, not someone's bubble;
+  // a screen reader, which hears no styling, is told so in words.
+  if (previous?.system !== message.system) {
+    li.classList.toggle('rc-system', message.system === true);
+    row.notice?.remove();
+    row.notice = message.system ? el('span', { class: 'rc-sr-only', text: 'Notice: ' }) : null;
+    if (row.notice) row.text.before(row.notice);
+  }
 
   if (!previous || previous.from.name !== message.from.name || previous.from.id !== message.from.id || previous.own !== message.own) {
     row.avatar.className = `rc-avatar ${avatarClass(message.from.id)}`;
@@ -100,8 +107,9 @@ function renderMediaTime(row, mediaMs) {
   row.media = null;
   if (mediaMs === undefined) return;
   const at = formatMediaTime(mediaMs);
+  // The visible words are the button's name (what a speech user says); the title tells what it does.
   row.media = row.onSeek
-    ? el('button', { type: 'button', class: 'rc-media-time', 'aria-label': `Play from ${at}`, onclick: () => row.onSeek(mediaMs), text: `at ${at}` })
+    ? el('button', { type: 'button', class: 'rc-media-time', title: `Play from ${at}`, onclick: () => row.onSeek(mediaMs), text: `at ${at}` })
     : el('span', { class: 'rc-media-time', text: `at ${at}` });
   row.time.before(row.media);
 }

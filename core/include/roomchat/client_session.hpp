@@ -117,8 +117,8 @@ struct pending_message {
     message_id id;
     std::string text;  // normalised
     millis created_at = 0;
-    std::optional<errc> failure;  // set: failed and waiting for retry()
-    std::optional<millis> media_ms = std::nullopt;
+    std::optional<errc> failure;                    // set: failed and waiting for retry()
+    std::optional<millis> media_ms = std::nullopt;  // its playback position; restore() drops a bad one
 
     friend bool operator==(const pending_message& a, const pending_message& b) {
         return a.id == b.id && a.text == b.text && a.created_at == b.created_at && a.failure == b.failure &&
@@ -257,7 +257,7 @@ public:
     // code and change nothing. Sending reads the room: the reader has seen
     // the conversation they answer, so the unread count and divider clear.
     // `media_ms` stamps it with the sender's playback position (protocol.hpp);
-    // one past max_media_ms is left off rather than have the relay refuse
+    // one that is no position (checked_media_ms) is left off rather than have the relay refuse
     // the message.
     result<message_id> send(std::string_view text, millis now, std::optional<millis> media_ms = std::nullopt);
     // Resends a failed message with its original id.

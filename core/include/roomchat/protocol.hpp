@@ -40,6 +40,11 @@ struct user_info {
 // refused with wrong_type naming media_ms.
 inline constexpr millis max_media_ms = 7LL * 24 * 60 * 60 * 1000;
 
+// The one rule for a stamp: `media_ms` when it is a position (0 to
+// max_media_ms), else none. What a sender or a stored draft gives is checked
+// by it before it goes out, so a bad stamp never costs the message.
+std::optional<millis> checked_media_ms(std::optional<millis> media_ms) noexcept;
+
 // The position a host's player reports (seconds, as HTMLMediaElement's
 // currentTime), as a message's media_ms: none when it is not a position
 // (NaN: no media loaded; negative; infinite) or is past max_media_ms.

@@ -137,7 +137,8 @@ public:
 
     // The same decision for a sender that is not a member connection (HTTP
     // POST): no reply action, the broadcast goes to every member. `system`:
-    // the host's backend speaking as the room (chat_message::system).
+    // the host's backend speaking as the room (chat_message::system), which
+    // step 4's rate limits do not hold back.
     send_result send_as(const user_info& user, const message_id& id, std::string_view text, millis now,
                         std::optional<millis> media_ms = std::nullopt, bool system = false);
 
