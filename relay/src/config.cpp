@@ -102,6 +102,11 @@ po::options_description describe(relay_config& c, raw_options& raw) {
         ("allowed-origins", po::value(&raw.allowed_origins)->default_value(""),
             "comma-separated Origin allowlist for WebSocket upgrades (e.g. https://app.example); "
             "empty: only the relay's own host; * allows any")
+        ("max-held-polls-per-user",
+            po::value(&c.max_held_polls_per_user)->default_value(c.max_held_polls_per_user),
+            "HTTP long polls one user may have waiting at once (429 beyond)")
+        ("max-held-polls", po::value(&c.max_held_polls)->default_value(c.max_held_polls),
+            "HTTP long polls the relay holds at once (503 beyond)")
         ("max-rooms", po::value(&c.max_rooms)->default_value(c.max_rooms),
             "rooms held at once; at the cap the longest idle room is dropped for a new one")
         ("max-rooms-per-connection",

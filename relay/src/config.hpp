@@ -44,6 +44,11 @@ struct relay_config {
     std::size_t max_buffered_bytes = 1024 * 1024;
     std::vector<std::string> allowed_origins;  // empty: the relay's own host only
 
+    // HTTP long polls waiting for a message; each holds a socket and a little
+    // state, so they are capped per user and over the relay.
+    std::size_t max_held_polls_per_user = 4;
+    std::size_t max_held_polls = 10'000;
+
     std::size_t max_rooms = 1000;
     millis room_idle_ttl_ms = 600'000;
     std::size_t max_rooms_per_connection = 16;
@@ -88,5 +93,9 @@ inline constexpr std::size_t min_secret_bytes = 32;
 
 // The longest --token-grace-ms: an expired token is not a licence to read.
 inline constexpr millis max_token_grace_ms = 10'000;
+
+// The longest wait_ms of a long poll: under the idle timeouts of common
+// proxies (nginx's proxy_read_timeout is 60 s by default).
+inline constexpr millis max_poll_wait_ms = 30'000;
 
 }  // namespace roomchat::relay

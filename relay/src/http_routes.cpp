@@ -36,6 +36,12 @@ http_response error_response(int status, errc code) {
     return error_response(status, to_string(code), message(code));
 }
 
+http_response page_response(const history_frame& page) {
+    http_response response;
+    response.body = encode(server_frame{page});
+    return response;
+}
+
 int status_for(errc code) {
     switch (code) {
         case errc::auth_failed:
@@ -81,7 +87,7 @@ http_routes::http_routes(class hub& hub, const static_files& files, const relay_
                          const room_registry& rooms, const token_verifier& verifier)
     : hub_(hub), files_(files), metrics_(metrics), rooms_(rooms), verifier_(verifier) {}
 
-http_response http_routes::handle(const http_request& request, millis now) {
+std::optional<http_response> http_routes::handle(const http_request& request, millis now) {
     const std::string_view path = split_target(request.target).path;
     if (path == "/healthz") {
         if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
@@ -92,7 +98,7 @@ http_response http_routes::handle(const http_request& request, millis now) {
         if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
         http_response response;
         response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        response.body = metrics_.render(hub_.connection_count(), rooms_.size());
+        response.body = metrics_.render(hub_.connection_count(), rooms_.size(), hub_.held_poll_count());
         return response;
     }
     if (path.substr(0, 5) == "/api/" && !hub_.admit_address(request.peer, now)) {
@@ -117,8 +123,8 @@ http_response http_routes::handle(const http_request& request, millis now) {
     return static_file(request.method, path);
 }
 
-http_response http_routes::room_messages(const http_request& request, const std::string& room_id,
-                                         millis now) {
+std::optional<http_response> http_routes::room_messages(const http_request& request,
+                                                        const std::string& room_id, millis now) {
     if (request.method != "GET" && request.method != "POST") {
         return error_response(405, "method_not_allowed", "use GET or POST");
     }
@@ -139,33 +145,68 @@ http_response http_routes::room_messages(const http_request& request, const std:
     }
     const auto& claims = *verified;
     if (!claims.admits(room_id)) return error_response(403, errc::room_forbidden);
-    if (request.method == "GET") return get_messages(room_id, split_target(request.target).query);
+    if (request.method == "GET") return get_messages(request, claims, room_id, now);
     return post_message(claims, room_id, request.body, now);
 }
 
-http_response http_routes::get_messages(const std::string& room_id, std::string_view query) {
-    const auto params = parse_query(query);
+std::optional<http_response> http_routes::get_messages(const http_request& request,
+                                                       const token_claims& claims, const std::string& room_id,
+                                                       millis now) {
+    const auto params = parse_query(split_target(request.target).query);
     if (!params) return error_response(400, to_string(errc::wrong_type), "malformed query string");
     // A history_request frame's fields, held to the same rule.
-    history_request_frame request;
-    request.room = room_id;
-    request.limit = hub_.config().room.page_size;
+    history_request_frame history;
+    history.room = room_id;
+    history.limit = hub_.config().room.page_size;
     bool bad = false;
-    request.before = parse_seq(*params, "before", bad);
-    request.after = parse_seq(*params, "after", bad);
+    history.before = parse_seq(*params, "before", bad);
+    history.after = parse_seq(*params, "after", bad);
     const auto limit = parse_seq(*params, "limit", bad);
     if (bad || (limit && *limit > std::numeric_limits<std::uint32_t>::max())) {
         return error_response(400, to_string(errc::wrong_type),
                               "before and after are unsigned integers, limit one of 32 bits");
     }
-    if (limit) request.limit = static_cast<std::uint32_t>(*limit);
-    if (const auto error = check_history_request(request)) {
+    if (limit) history.limit = static_cast<std::uint32_t>(*limit);
+    if (const auto error = check_history_request(history)) {
         return error_response(
             400, to_string(error->code),
             "bad " + error->detail + ": give at most one of before and after, and a limit of 1 or more");
     }
-    http_response response;
-    response.body = encode(server_frame{hub_.query(room_id, request.before, request.after, request.limit)});
+    bool bad_wait = false;
+    const auto wait_ms = parse_seq(*params, "wait_ms", bad_wait);
+    if (bad_wait || (wait_ms && (*wait_ms > static_cast<seq_t>(max_poll_wait_ms) || !history.after))) {
+        return error_response(400, to_string(errc::wrong_type),
+                              "wait_ms goes with after and is a whole number of milliseconds, at most " +
+                                  std::to_string(max_poll_wait_ms));
+    }
+    if (wait_ms && *wait_ms > 0) {
+        const auto polled = hub_.poll(request.conn, claims, room_id, *history.after, history.limit,
+                                      static_cast<millis>(*wait_ms), now);
+        if (!polled) {
+            if (polled.error() == poll_refusal::user_cap) {
+                return error_response(429, "too_many_polls",
+                                      "this user has " +
+                                          std::to_string(hub_.config().max_held_polls_per_user) +
+                                          " polls waiting already; wait for one of them to answer");
+            }
+            auto response =
+                error_response(503, "polls_full", "the relay holds all the polls it can; retry soon");
+            response.headers.emplace_back("Retry-After", "1");
+            return response;
+        }
+        if (!*polled) return std::nullopt;
+        return page_response(**polled);
+    }
+    return page_response(hub_.query(room_id, history.before, history.after, history.limit));
+}
+
+http_response http_routes::poll_response(const poll_answer& answer) const {
+    if (const auto* page = std::get_if<history_frame>(&answer)) return page_response(*page);
+    const errc code = std::get<errc>(answer);
+    auto response = error_response(status_for(code), code);
+    if (code == errc::token_expired) {
+        response.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    }
     return response;
 }
 

@@ -4,8 +4,10 @@
 // parsed by websocketpp; this maps them to responses without any socket.
 //
 // Errors are JSON: {"error":{"code":"<errc wire name>","message":"..."}}; the
-// few HTTP-only conditions use "not_found", "method_not_allowed" and "bad_path".
+// few HTTP-only conditions use "not_found", "method_not_allowed", "bad_path",
+// "too_many_polls" and "polls_full".
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,7 +26,8 @@ struct http_request {
     std::string target;  // as sent: path and query, percent-encoded
     std::string authorization;
     std::string body;
-    std::string peer;  // remote address, for the per-address rate
+    std::string peer;        // remote address, for the per-address rate
+    connection_id conn = 0;  // the HTTP connection, which a long poll is held on
 };
 
 struct http_response {
@@ -39,11 +42,17 @@ public:
     http_routes(class hub& hub, const static_files& files, const relay_metrics& metrics,
                 const room_registry& rooms, const token_verifier& verifier);
 
-    http_response handle(const http_request& request, millis now);
+    // The response, or nothing when the request is a long poll now held: the
+    // hub answers it later through transport::answer_poll, and
+    // poll_response() turns that answer into the response.
+    std::optional<http_response> handle(const http_request& request, millis now);
+    http_response poll_response(const poll_answer& answer) const;
 
 private:
-    http_response room_messages(const http_request& request, const std::string& room_id, millis now);
-    http_response get_messages(const std::string& room_id, std::string_view query);
+    std::optional<http_response> room_messages(const http_request& request, const std::string& room_id,
+                                               millis now);
+    std::optional<http_response> get_messages(const http_request& request, const token_claims& claims,
+                                              const std::string& room_id, millis now);
     http_response post_message(const token_claims& claims, const std::string& room_id,
                                const std::string& body, millis now);
     http_response dev_token(const http_request& request, millis now);

@@ -34,9 +34,11 @@ hub::hub(const relay_config& config, room_registry& rooms, const token_verifier&
       addresses_(config.ip_rate),
       log_lines_(log_rate) {
     rooms_.on_due([this](room& due, millis now) {
-        perform(due.on_timer(now));
+        perform(due.on_timer(now), now);
         rooms_.schedule(due);  // more to announce, or a timer that fired early by the wall clock
     });
+    // A dropped room's polls get the page a GET gets now: empty, without epoch.
+    rooms_.on_dropped([this](const std::string& room_id, millis now) { wake_polls(room_id, now); });
 }
 
 bool hub::admit_address(const std::string& address, millis now) {
@@ -120,6 +122,10 @@ void hub::pong(connection_id conn, millis now) {
 }
 
 void hub::deadline(connection_id conn, millis now) {
+    if (polls_.count(conn) != 0) {
+        answer_with_page(conn, now);  // nothing came: the page is empty
+        return;
+    }
     connection_record* record = live(conn);
     if (record == nullptr) return;
     if (!record->claims) {
@@ -176,7 +182,7 @@ result<send_outcome> hub::post_message(const user_info& user, const std::string&
     if (!opened_room) return opened_room.error();
     send_result sent = (*opened_room)->send_as(user, id, text, now, media_ms, system);
     count_send(sent.outcome);
-    perform(sent.actions);
+    perform(sent.actions, now);
     rooms_.release(room_id);
     return std::move(sent.outcome);
 }
@@ -185,6 +191,68 @@ history_frame hub::query(const std::string& room_id, std::optional<seq_t> before
                          std::uint32_t limit) {
     if (const room* held = rooms_.find(room_id)) return held->query(before, after, limit);
     return page_frame(room_id, std::nullopt, page_mode(before, after), {});
+}
+
+result<std::optional<history_frame>, poll_refusal> hub::poll(connection_id conn, const token_claims& claims,
+                                                             const std::string& room_id, seq_t after,
+                                                             std::uint32_t limit, millis wait_ms,
+                                                             millis now) {
+    history_frame page = query(room_id, std::nullopt, after, limit);
+    // A position past the room's latest seq is one of an earlier epoch: no
+    // message would ever come after it, so the page (with the new epoch) is due now.
+    const room* held = rooms_.find(room_id);
+    if (!page.messages.empty() || (held != nullptr && after > held->latest_seq())) return {std::move(page)};
+    std::size_t& users_polls = polls_per_user_[claims.user.id];
+    if (users_polls >= config_.max_held_polls_per_user || polls_.size() >= config_.max_held_polls) {
+        const bool user_cap = users_polls >= config_.max_held_polls_per_user;
+        if (users_polls == 0) polls_per_user_.erase(claims.user.id);
+        return user_cap ? poll_refusal::user_cap : poll_refusal::relay_cap;
+    }
+    ++users_polls;
+    polls_.emplace(conn, held_poll{room_id, claims.user.id, after, limit, claims.expires_at});
+    polls_by_room_[room_id].insert(conn);
+    transport_->wake_at(conn, now + wait_ms);
+    return {std::nullopt};
+}
+
+void hub::poll_closed(connection_id conn) {
+    const auto it = polls_.find(conn);
+    if (it == polls_.end()) return;
+    const held_poll& poll = it->second;
+    const auto in_room = polls_by_room_.find(poll.room_id);
+    if (in_room != polls_by_room_.end()) {
+        in_room->second.erase(conn);
+        if (in_room->second.empty()) polls_by_room_.erase(in_room);
+    }
+    const auto user = polls_per_user_.find(poll.user_id);
+    if (user != polls_per_user_.end() && --user->second == 0) polls_per_user_.erase(user);
+    polls_.erase(it);
+}
+
+void hub::answer_poll(connection_id conn, const poll_answer& answer) {
+    poll_closed(conn);
+    transport_->answer_poll(conn, answer);
+}
+
+void hub::answer_with_page(connection_id conn, millis now) {
+    const held_poll& poll = polls_.at(conn);
+    if (now >= poll.token_expires_at) {
+        answer_poll(conn, errc::token_expired);
+    } else {
+        answer_poll(conn, query(poll.room_id, std::nullopt, poll.after, poll.limit));
+    }
+}
+
+void hub::wake_polls(const std::string& room_id, millis now) {
+    const auto in_room = polls_by_room_.find(room_id);
+    if (in_room == polls_by_room_.end()) return;
+    // Copied: answering a poll removes it from the set.
+    const std::vector<connection_id> waiting(in_room->second.begin(), in_room->second.end());
+    for (const connection_id conn : waiting) answer_with_page(conn, now);
+}
+
+void hub::shutdown() {
+    while (!polls_.empty()) answer_poll(polls_.begin()->first, errc::going_away);
 }
 
 void hub::handle(connection_id conn, connection_record& record, const auth_frame& frame, millis now) {
@@ -278,7 +346,7 @@ void hub::handle(connection_id conn, connection_record& record, const join_frame
         record.rooms.insert(frame.room);
         ++user.rooms[frame.room];
     }
-    perform(joined->join(conn, record.claims->user, frame, now));
+    perform(joined->join(conn, record.claims->user, frame, now), now);
     rooms_.schedule(*joined);
 }
 
@@ -314,20 +382,20 @@ void hub::handle(connection_id conn, connection_record& record, const send_frame
     if (joined == nullptr) return;
     const send_result sent = joined->send(conn, frame.id, frame.text, now, frame.media_ms);
     count_send(sent.outcome);
-    perform(sent.actions);
+    perform(sent.actions, now);
 }
 
 void hub::handle(connection_id conn, connection_record& record, const history_request_frame& frame,
                  millis now) {
     if (expired(conn, record, frame.room, now) || !admit_request(conn, record, frame.room, now)) return;
     const room* joined = joined_room(conn, frame.room);
-    if (joined != nullptr) perform(joined->history(conn, frame));
+    if (joined != nullptr) perform(joined->history(conn, frame), now);
 }
 
 void hub::handle(connection_id conn, connection_record& record, const read_frame& frame, millis now) {
     if (expired(conn, record, frame.room, now) || !admit_request(conn, record, frame.room, now)) return;
     room* joined = joined_room(conn, frame.room);
-    if (joined != nullptr) perform(joined->mark_read(conn, frame.seq));
+    if (joined != nullptr) perform(joined->mark_read(conn, frame.seq), now);
 }
 
 bool hub::admit_request(connection_id conn, connection_record& record, const std::string& room_id,
@@ -396,7 +464,7 @@ bool hub::is_live(connection_id conn) const {
     return it != connections_.end() && !it->second.closing;
 }
 
-void hub::perform(const room_actions& actions) {
+void hub::perform(const room_actions& actions, millis now) {
     for (const auto& action : actions) {
         const auto started = std::chrono::steady_clock::now();
         const std::string payload = encode(action.frame);
@@ -407,10 +475,11 @@ void hub::perform(const room_actions& actions) {
             transport_->send(conn, payload);
             ++recipients;
         }
-        if (std::holds_alternative<message_frame>(action.frame)) {
+        if (const auto* message = std::get_if<message_frame>(&action.frame)) {
             metrics_.deliveries += recipients;
             const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
             metrics_.observe_fanout(took.count());
+            wake_polls(message->room, now);
         }
     }
 }

@@ -9,10 +9,17 @@
 // refused with an error frame rate_limited; rooms per connection and per
 // user are capped (too_many_rooms) and so is the rate at which a user brings
 // rooms into being; an expired token's connection is closed after a grace.
+//
+// It also holds HTTP long polls (GET .../messages?after=N&wait_ms=M): a poll
+// with nothing to answer yet waits, indexed by room, until a message is
+// accepted there, its time is up, the room is dropped or the relay stops.
+// Whom to wake is decided here; the server only holds and answers the
+// connections (transport::answer_poll).
 
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,6 +38,10 @@
 #include "transport.hpp"
 
 namespace roomchat::relay {
+
+// Why a long poll is not held: its user holds relay_config::max_held_polls_per_user
+// already, or the relay holds relay_config::max_held_polls.
+enum class poll_refusal { user_cap, relay_cap };
 
 class hub {
 public:
@@ -56,7 +67,8 @@ public:
     bool ping(connection_id conn, millis now);
     void pong(connection_id conn, millis now);
     // The wake-up asked for with transport::wake_at: the auth deadline of a
-    // new connection, or the end of an expired token's grace.
+    // new connection, the end of an expired token's grace, or the end of a
+    // held poll's wait.
     void deadline(connection_id conn, millis now);
     // Leaves every room at once (others see presence leave) and closes.
     void drop(connection_id conn, errc reason, std::uint16_t code, millis now);
@@ -69,6 +81,23 @@ public:
     // One page; a room the relay does not hold has no messages and no epoch.
     history_frame query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
                         std::uint32_t limit);
+
+    // ---- HTTP long polls, each on its own HTTP connection `conn`
+    // The page after `after` when there is something to say now: messages
+    // after it, or a position past the room's latest seq (one of an earlier
+    // epoch; the page's epoch tells). Otherwise nothing, and the poll is held
+    // until a message is accepted in the room (answered with the page after
+    // `after`), `wait_ms` pass (an empty page), the room is dropped (an empty
+    // page without epoch) or shutdown() (going_away). A token expired by then
+    // is answered token_expired. Refused beyond relay_config's caps.
+    result<std::optional<history_frame>, poll_refusal> poll(connection_id conn, const token_claims& claims,
+                                                            const std::string& room_id, seq_t after,
+                                                            std::uint32_t limit, millis wait_ms, millis now);
+    // The poll's client went away before its answer: forget it.
+    void poll_closed(connection_id conn);
+    // The relay is stopping: answers every held poll going_away.
+    void shutdown();
+    std::size_t held_poll_count() const noexcept { return polls_.size(); }
     void count_auth_failure() { ++metrics_.auth_failures; }
     void count_batch(std::size_t frames) {
         ++metrics_.batches;
@@ -83,6 +112,14 @@ private:
     struct user_state {
         std::size_t connections = 0;
         std::map<std::string, std::size_t> rooms;  // room -> this user's connections in it
+    };
+
+    struct held_poll {
+        std::string room_id;
+        std::string user_id;
+        seq_t after = 0;
+        std::uint32_t limit = 0;
+        millis token_expires_at = 0;
     };
 
     void handle(connection_id conn, connection_record& record, const auth_frame& frame, millis now);
@@ -113,7 +150,16 @@ private:
     void leave_room(connection_id conn, connection_record& record, const std::string& room_id, millis now);
     void leave_all(connection_id conn, connection_record& record, millis now);
     bool is_live(connection_id conn) const;
-    void perform(const room_actions& actions);
+    // Sends what a room decided; a message accepted wakes the room's polls.
+    void perform(const room_actions& actions, millis now);
+    // Answers and forgets a held poll.
+    void answer_poll(connection_id conn, const poll_answer& answer);
+    // Answers a held poll whose wait ended with the page after its position
+    // now, or token_expired when its token expired meanwhile.
+    void answer_with_page(connection_id conn, millis now);
+    // Answers every poll held on the room: a message was accepted there, or
+    // the room was dropped.
+    void wake_polls(const std::string& room_id, millis now);
     void send_to(connection_id conn, const server_frame& frame);
     void send_error(connection_id conn, errc code, std::string detail, std::optional<std::string> room = {});
     void fail(connection_id conn, connection_record& record, errc code, std::string detail);
@@ -131,6 +177,9 @@ private:
     rate_table room_creations_;                          // per user
     rate_table addresses_;                               // per remote address
     rate_table log_lines_;                               // per remote address
+    std::map<connection_id, held_poll> polls_;
+    std::unordered_map<std::string, std::set<connection_id>> polls_by_room_;
+    std::unordered_map<std::string, std::size_t> polls_per_user_;
 };
 
 }  // namespace roomchat::relay

@@ -25,10 +25,11 @@ void relay_metrics::observe_fanout(double seconds) {
     fanout_sum += seconds;
 }
 
-std::string relay_metrics::render(std::size_t connections, std::size_t rooms) const {
+std::string relay_metrics::render(std::size_t connections, std::size_t rooms, std::size_t held_polls) const {
     std::ostringstream out;
     gauge(out, "roomchat_connections", "Open WebSocket connections.", connections);
     gauge(out, "roomchat_rooms", "Rooms held in memory.", rooms);
+    gauge(out, "roomchat_held_polls", "HTTP long polls waiting for a message.", held_polls);
     counter(out, "roomchat_messages_accepted_total", "Messages accepted and sequenced.", messages_accepted);
     counter(out, "roomchat_deliveries_total", "Message frames sent to member connections.", deliveries);
     counter(out, "roomchat_acks_total", "Acknowledgements sent, duplicates included.", acks);

@@ -35,7 +35,7 @@ struct relay_metrics {
     void observe_fanout(double seconds);
 
     // Gauges are passed in because they are owned elsewhere.
-    std::string render(std::size_t connections, std::size_t rooms) const;
+    std::string render(std::size_t connections, std::size_t rooms, std::size_t held_polls) const;
 };
 
 }  // namespace roomchat::relay

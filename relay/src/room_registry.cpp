@@ -39,8 +39,14 @@ bool room_registry::evict_idle() {
         }
     }
     if (oldest == rooms_.end()) return false;
-    rooms_.erase(oldest);  // its timers are cancelled with it (drop_generation keeps stale ones harmless)
+    drop(oldest);
     return true;
+}
+
+void room_registry::drop(std::map<std::string, std::unique_ptr<entry>>::iterator it) {
+    const std::string id = it->first;
+    rooms_.erase(it);  // its timers are cancelled with it (drop_generation keeps stale ones harmless)
+    if (on_dropped_) on_dropped_(id, now_millis());
 }
 
 room* room_registry::find(const std::string& id) {
@@ -60,7 +66,7 @@ void room_registry::release(const std::string& id) {
         const auto found = rooms_.find(id);
         if (found != rooms_.end() && found->second->drop_generation == generation &&
             found->second->room.empty()) {
-            rooms_.erase(found);
+            drop(found);
         }
     });
 }

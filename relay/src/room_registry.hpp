@@ -27,12 +27,16 @@ namespace roomchat::relay {
 class room_registry {
 public:
     using due_callback = std::function<void(room& due, millis now)>;
+    using dropped_callback = std::function<void(const std::string& id, millis now)>;
 
     // `random` draws the epochs of new rooms.
     room_registry(boost::asio::io_context& io, const room_config& config, std::size_t max_rooms,
                   std::chrono::milliseconds idle_ttl, rate_limit_config user_send_rate, random_source random);
 
     void on_due(due_callback callback) { on_due_ = std::move(callback); }
+    // Called after a room was dropped (idle, or evicted for a new one), once
+    // it is no longer found.
+    void on_dropped(dropped_callback callback) { on_dropped_ = std::move(callback); }
 
     // The room, created if needed (errc::room_full at the cap when no room is
     // idle). Cancels a pending drop. The pointer stays valid until the room
@@ -68,6 +72,7 @@ private:
 
     // Drops the room idle longest; false when every room has members.
     bool evict_idle();
+    void drop(std::map<std::string, std::unique_ptr<entry>>::iterator it);
 
     boost::asio::io_context& io_;
     room_config config_;
@@ -76,6 +81,7 @@ private:
     rate_table user_sends_;
     random_source random_;
     due_callback on_due_;
+    dropped_callback on_dropped_;
     std::uint64_t releases_ = 0;
     std::uint64_t generations_ = 0;
     std::map<std::string, std::unique_ptr<entry>> rooms_;

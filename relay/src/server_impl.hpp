@@ -5,12 +5,14 @@
 // handler looks its connection up by id, so one firing after close is a no-op.
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <sys/socket.h>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -113,6 +115,7 @@ public:
         shutting_down_ = true;
         websocketpp::lib::error_code ec;
         endpoint_.stop_listening(ec);
+        hub_.shutdown();  // held polls are answered (503), not cut
         // Copy the ids: closing may terminate connections synchronously.
         std::vector<connection_id> ids;
         for (const auto& [id, session] : sessions_) ids.push_back(id);
@@ -122,7 +125,7 @@ public:
             if (it->second->open) {
                 write_batch(id, *it->second);
                 it->second->con->close(close_code::going_away, "going away", ec);
-            } else {
+            } else if (!it->second->answered) {
                 // Handshakes and plain HTTP requests in progress: cut them.
                 it->second->con->terminate(websocketpp::lib::error_code());
             }
@@ -168,7 +171,7 @@ public:
 
     void wake_at(connection_id conn, millis at) override {
         const auto it = sessions_.find(conn);
-        if (it == sessions_.end() || !it->second->open) return;
+        if (it == sessions_.end()) return;
         // A day at most: a later deadline is asked for again when this one fires.
         const millis delay = std::clamp<millis>(at - now_millis(), 0, max_wake_delay_ms);
         auto& timer = it->second->deadline;
@@ -176,6 +179,21 @@ public:
         timer.async_wait([this, conn](const boost::system::error_code& ec) {
             if (!ec && sessions_.count(conn) != 0) hub_.deadline(conn, now_millis());
         });
+    }
+
+    void answer_poll(connection_id conn, const poll_answer& answer) override {
+        const auto it = sessions_.find(conn);
+        if (it == sessions_.end() || !it->second->held) return;
+        session& s = *it->second;
+        s.held = false;
+        s.answered = true;
+        const http_response response = routes_.poll_response(answer);
+        respond(s, response);
+        websocketpp::lib::error_code ec;
+        // A client gone meanwhile fails the write; the termination handler cleans up.
+        s.con->send_http_response(ec);
+        log_.write(log_level::debug, "http_poll_answered",
+                   {{"conn", std::to_string(conn)}, {"status", std::to_string(response.status)}});
     }
 
 private:
@@ -190,8 +208,10 @@ private:
         bool counted_for_ip = false;
         bool open = false;
         bool slow = false;
-        bool batches = false;  // the client reads batch frames
-        frame_batch batch;     // frames waiting for flush_batches
+        bool held = false;      // an HTTP long poll waiting for the hub's answer
+        bool answered = false;  // a held poll's answer is being written
+        bool batches = false;   // the client reads batch frames
+        frame_batch batch;      // frames waiting for flush_batches
         std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
         boost::asio::steady_timer deadline;  // the hub's wake-up (wake_at)
         boost::asio::steady_timer heartbeat;
@@ -366,13 +386,29 @@ private:
     }
 
     void on_http(const websocketpp::connection_hdl& hdl) {
+        const auto id = ids_.find(hdl);
         session* s = find(hdl);
         if (s == nullptr) return;
-        const auto& con = s->con;
-        const auto& request = con->get_request();
+        const auto& request = s->con->get_request();
         http_request parsed{request.get_method(), request.get_uri(), request.get_header("Authorization"),
-                            request.get_body(), s->peer};
-        const http_response response = routes_.handle(parsed, now_millis());
+                            request.get_body(),   s->peer,           id->second};
+        const auto response = routes_.handle(parsed, now_millis());
+        log_.write(log_level::debug, "http",
+                   {{"method", parsed.method},
+                    {"target", parsed.target},
+                    {"status", response ? std::to_string(response->status) : "held"}});
+        if (response) {
+            respond(*s, *response);
+            return;
+        }
+        // A long poll: the hub answers it through answer_poll.
+        s->con->defer_http_response();
+        s->held = true;
+        watch_held(id->second, *s);
+    }
+
+    void respond(session& s, const http_response& response) {
+        const auto& con = s.con;
         con->set_status(static_cast<websocketpp::http::status_code::value>(response.status));
         con->replace_header("Content-Type", response.content_type);
         // websocketpp serves one request per connection and then closes it;
@@ -380,10 +416,31 @@ private:
         con->replace_header("Connection", "close");
         for (const auto& [name, value] : response.headers) con->append_header(name, value);
         con->set_body(response.body);
-        log_.write(log_level::debug, "http",
-                   {{"method", parsed.method},
-                    {"target", parsed.target},
-                    {"status", std::to_string(response.status)}});
+    }
+
+    // websocketpp reads nothing more from a deferred request's socket, so a
+    // client that gives up on its poll would be noticed only when the answer
+    // is written, up to the whole wait later, holding its place under the
+    // caps meanwhile. The socket turning readable with nothing to read is
+    // the client's FIN. Bytes after the request (a TLS close_notify, a
+    // pipelined request) are left unread: that poll ends with its answer.
+    void watch_held(connection_id conn, session& s) {
+        s.con->get_raw_socket().async_wait(
+            boost::asio::socket_base::wait_read, [this, conn](const boost::system::error_code& ec) {
+                if (ec) return;
+                const auto it = sessions_.find(conn);
+                if (it == sessions_.end() || !it->second->held) return;
+                session& held = *it->second;
+                char byte = 0;
+                // Not through asio: a TLS socket's lowest layer offers no receive.
+                const auto peeked =
+                    ::recv(held.con->get_raw_socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+                if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                    watch_held(conn, held);  // a spurious wake-up
+                } else if (peeked <= 0) {
+                    held.con->terminate(websocketpp::lib::error_code());
+                }
+            });
     }
 
     void forget(connection_id conn) {
@@ -398,6 +455,7 @@ private:
         }
         const auto sockets = sockets_per_ip_.find(s->peer);
         if (sockets != sockets_per_ip_.end() && --sockets->second == 0) sockets_per_ip_.erase(sockets);
+        if (s->held) hub_.poll_closed(conn);
         if (s->open) {
             hub_.closed(conn, now_millis());
             log_.write(log_level::debug, "connection_closed",

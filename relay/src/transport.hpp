@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <variant>
 
 #include "roomchat/room.hpp"
 
@@ -17,6 +18,10 @@ inline constexpr std::uint16_t policy_violation = 1008;
 inline constexpr std::uint16_t try_again_later = 1013;
 }  // namespace close_code
 
+// What a held HTTP long poll is answered: a history page, or why not
+// (token_expired, going_away).
+using poll_answer = std::variant<history_frame, errc>;
+
 class transport {
 public:
     virtual ~transport() = default;
@@ -28,8 +33,12 @@ public:
     virtual void allow_batches(connection_id conn, bool allowed) = 0;
     virtual void close(connection_id conn, std::uint16_t code, const std::string& reason) = 0;
     // Calls hub::deadline(conn, now) at `at` (wall-clock ms), replacing the
-    // connection's earlier wake-up; none once it has closed.
+    // connection's earlier wake-up; none once it has closed. `conn` is a
+    // WebSocket connection or the HTTP connection of a held poll.
     virtual void wake_at(connection_id conn, millis at) = 0;
+    // Answers the held poll on HTTP connection `conn` (hub::poll), which
+    // then closes; nothing when the client has gone.
+    virtual void answer_poll(connection_id conn, const poll_answer& answer) = 0;
 };
 
 }  // namespace roomchat::relay

@@ -23,7 +23,9 @@
 #include <string_view>
 #include <system_error>
 #include <unistd.h>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
@@ -88,12 +90,18 @@ private:
     std::optional<static_files> files_;
 };
 
-class discard_transport final : public transport {
+// Discards frames and wake-ups; keeps the answers of held polls for checking.
+class poll_recording_transport final : public transport {
 public:
     void send(connection_id /*conn*/, const std::string& /*payload*/) override {}
     void allow_batches(connection_id /*conn*/, bool /*allowed*/) override {}
     void close(connection_id /*conn*/, std::uint16_t /*code*/, const std::string& /*reason*/) override {}
     void wake_at(connection_id /*conn*/, millis /*at*/) override {}
+    void answer_poll(connection_id /*conn*/, const poll_answer& answer) override {
+        answers.push_back(answer);
+    }
+
+    std::vector<poll_answer> answers;
 };
 
 // Room epochs that repeat from run to run, unlike the relay's CSPRNG.
@@ -188,13 +196,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                         config.user_send_rate, counting_random());
     relay_metrics metrics;
     hub hub(config, rooms, verifier, metrics, log);
-    discard_transport out;
+    poll_recording_transport out;
     hub.set_transport(&out);
     http_routes routes(hub, root.files(), metrics, rooms, verifier);
 
+    // Held polls (wait_ms) are answered by later requests' messages, or all at the end.
+    const auto check_answers = [&] {
+        for (const auto& answer : std::exchange(out.answers, {}))
+            check_response(routes.poll_response(answer), root);
+    };
     std::string_view input(reinterpret_cast<const char*>(data), size);
+    connection_id conn = 0;
     for (millis now = start_time; !input.empty(); now += 100) {
-        check_response(routes.handle(parse_request(cut(input, '\0')), now), root);
+        http_request request = parse_request(cut(input, '\0'));
+        request.conn = ++conn;
+        if (const auto response = routes.handle(request, now)) check_response(*response, root);
+        check_answers();
     }
+    hub.shutdown();
+    check_answers();
     return 0;
 }

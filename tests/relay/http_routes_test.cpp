@@ -48,7 +48,9 @@ protected:
 
     http_response request(const std::string& method, const std::string& target, const std::string& body = {},
                           const std::string& authorization = {}) {
-        return routes_.handle({method, target, authorization, body, "10.9.9.9"}, h_.now);
+        auto response = routes_.handle({method, target, authorization, body, "10.9.9.9", 0}, h_.now);
+        EXPECT_TRUE(response.has_value()) << target << " was held";
+        return response ? *response : http_response{};
     }
     std::string bearer(const std::string& user = "ann", const std::vector<std::string>& rooms = {"*"}) {
         return "Bearer " + h_.token(user, rooms);
@@ -57,11 +59,35 @@ protected:
         return request("POST", "/api/rooms/" + room + "/messages", body.dump(), bearer(user));
     }
     http_response get(const std::string& target) { return request("GET", target, {}, bearer()); }
+    // A GET that may be held as a long poll on HTTP connection `conn`.
+    std::optional<http_response> poll(const std::string& target, connection_id conn,
+                                      const std::string& user = "ann") {
+        return routes_.handle({"GET", target, bearer(user), {}, "10.9.9.9", conn}, h_.now);
+    }
+    // The response the one poll answered since the last call gives.
+    http_response answered() {
+        EXPECT_EQ(h_.out.answers.size(), 1U);
+        if (h_.out.answers.size() != 1) return {};
+        const auto response = routes_.poll_response(h_.out.answers.front().second);
+        h_.out.answers.clear();
+        return response;
+    }
 
     fs::path site_;
     hub_harness h_;
     static_files files_;
     http_routes routes_;
+};
+
+class capped_polls_routes_test : public http_routes_test {
+protected:
+    static relay_config capped() {
+        auto config = unit_config();
+        config.max_held_polls_per_user = 2;
+        config.max_held_polls = 3;
+        return config;
+    }
+    capped_polls_routes_test() : http_routes_test(capped()) {}
 };
 
 class dev_auth_routes_test : public http_routes_test {
@@ -298,6 +324,105 @@ TEST_F(http_routes_test, history_queries_breaking_the_rules_are_400) {
     EXPECT_EQ(malformed.status, 400);
     EXPECT_EQ(error_of(malformed)["message"], "malformed query string");
     EXPECT_EQ(get("/api/rooms/lobby/messages?limit=4294967295").status, 200);
+}
+
+TEST_F(http_routes_test, long_poll_with_messages_after_the_position_is_answered_at_once_like_a_get) {
+    for (std::uint32_t i = 1; i <= 2; ++i) {
+        ASSERT_EQ(post("lobby", {{"id", message_id_hex(i)}, {"text", "m" + std::to_string(i)}}).status, 201);
+    }
+    const auto polled = poll("/api/rooms/lobby/messages?after=1&wait_ms=20000", 100);
+    ASSERT_TRUE(polled);
+    EXPECT_EQ(polled->status, 200);
+    EXPECT_EQ(polled->body, get("/api/rooms/lobby/messages?after=1").body);
+    EXPECT_EQ(h_.hub.held_poll_count(), 0U);
+}
+
+TEST_F(http_routes_test, held_long_poll_is_answered_by_a_post_with_the_page_a_get_gives) {
+    const std::string target = "/api/rooms/lobby/messages?after=0&wait_ms=20000";
+    EXPECT_FALSE(poll(target, 100));
+    EXPECT_EQ(h_.hub.held_poll_count(), 1U);
+    ASSERT_EQ(post("lobby", {{"id", message_id_hex(1)}, {"text", "wake up"}}, "bob").status, 201);
+    const auto response = answered();
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.content_type, "application/json");
+    EXPECT_EQ(response.body, get("/api/rooms/lobby/messages?after=0").body);
+    EXPECT_EQ(json::parse(response.body)["messages"][0]["text"], "wake up");
+}
+
+TEST_F(http_routes_test, held_long_poll_is_answered_by_a_web_socket_send) {
+    h_.connect(1, "bob");
+    h_.join(1, "lobby");
+    EXPECT_FALSE(poll("/api/rooms/lobby/messages?after=0&wait_ms=1000", 100));
+    h_.send(1, "lobby", message_id_hex(1), "from the socket");
+    const auto response = answered();
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(json::parse(response.body)["messages"][0]["text"], "from the socket");
+}
+
+TEST_F(http_routes_test, long_poll_whose_wait_ends_gets_an_empty_page) {
+    EXPECT_FALSE(poll("/api/rooms/lobby/messages?after=0&wait_ms=1500", 100));
+    EXPECT_EQ(h_.out.wakes.at(100), h_.now + 1'500);
+    h_.hub.deadline(100, h_.now + 1'500);
+    const auto response = answered();
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(json::parse(response.body), (json{{"type", "history"},
+                                                {"room", "lobby"},
+                                                {"mode", "after"},
+                                                {"messages", json::array()},
+                                                {"truncated", false},
+                                                {"has_more", false}}));
+}
+
+TEST_F(http_routes_test, wait_ms_is_up_to_thirty_seconds_and_only_with_after) {
+    for (const std::string query : {"after=0&wait_ms=30001", "wait_ms=100", "before=3&wait_ms=100",
+                                    "after=0&wait_ms=abc", "after=0&wait_ms=-1"}) {
+        const auto response = get("/api/rooms/lobby/messages?" + query);
+        EXPECT_EQ(response.status, 400) << query;
+        EXPECT_EQ(error_of(response),
+                  (json{{"code", "wrong_type"},
+                        {"message",
+                         "wait_ms goes with after and is a whole number of milliseconds, at most 30000"}}))
+            << query;
+    }
+    // 0: no wait, the page at once.
+    const auto now = poll("/api/rooms/lobby/messages?after=0&wait_ms=0", 100);
+    ASSERT_TRUE(now);
+    EXPECT_EQ(now->body, get("/api/rooms/lobby/messages?after=0").body);
+    EXPECT_FALSE(poll("/api/rooms/lobby/messages?after=0&wait_ms=30000", 101));
+    EXPECT_EQ(h_.out.wakes.at(101), h_.now + 30'000);
+}
+
+TEST_F(capped_polls_routes_test, held_polls_past_the_users_cap_are_429_and_past_the_relays_503) {
+    const std::string target = "/api/rooms/lobby/messages?after=0&wait_ms=20000";
+    EXPECT_FALSE(poll(target, 100, "ann"));
+    EXPECT_FALSE(poll(target, 101, "ann"));
+    const auto user_cap = poll(target, 102, "ann");
+    ASSERT_TRUE(user_cap);
+    EXPECT_EQ(user_cap->status, 429);
+    EXPECT_EQ(error_of(*user_cap),
+              (json{{"code", "too_many_polls"},
+                    {"message", "this user has 2 polls waiting already; wait for one of them to answer"}}));
+    EXPECT_FALSE(poll(target, 103, "bob"));
+    const auto relay_cap = poll(target, 104, "cat");
+    ASSERT_TRUE(relay_cap);
+    EXPECT_EQ(relay_cap->status, 503);
+    EXPECT_EQ(error_of(*relay_cap)["code"], "polls_full");
+    EXPECT_EQ(header(*relay_cap, "Retry-After"), "1");
+    EXPECT_EQ(h_.hub.held_poll_count(), 3U);
+    const auto metrics = request("GET", "/metrics");
+    EXPECT_NE(metrics.body.find("\nroomchat_held_polls 3\n"), std::string::npos) << metrics.body;
+}
+
+TEST_F(http_routes_test, poll_answers_going_away_as_503_and_an_expired_token_as_401) {
+    EXPECT_FALSE(poll("/api/rooms/lobby/messages?after=0&wait_ms=20000", 100));
+    h_.hub.shutdown();
+    const auto going = answered();
+    EXPECT_EQ(going.status, 503);
+    EXPECT_EQ(error_of(going)["code"], "going_away");
+    const auto expired = routes_.poll_response(errc::token_expired);
+    EXPECT_EQ(expired.status, 401);
+    EXPECT_EQ(error_of(expired)["code"], "token_expired");
+    EXPECT_EQ(header(expired, "WWW-Authenticate"), "Bearer error=\"invalid_token\"");
 }
 
 TEST_F(tight_routes_test, api_calls_beyond_the_address_rate_are_429) {

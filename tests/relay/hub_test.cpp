@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "roomchat/codec.hpp"
+
 #include "hub_harness.hpp"
 
 namespace roomchat::relay {
@@ -28,6 +30,33 @@ json error(const std::string& code, const std::string& room) {
 json without_message(json frame) {
     frame.erase("message");
     return frame;
+}
+
+// A token's claims for `user` admitting every room, valid an hour from `now`.
+token_claims claims_for(const std::string& user, millis now) {
+    return {{user, user}, {"*"}, now + 3'600'000, false};
+}
+
+// A poll's answer as JSON: the page as the HTTP API sends it, or the error code as a string.
+json answer_json(const poll_answer& answer) {
+    if (const auto* page = std::get_if<history_frame>(&answer))
+        return json::parse(encode(server_frame{*page}));
+    return std::string(to_string(std::get<errc>(answer)));
+}
+
+// The texts of a page's messages, oldest first.
+std::vector<std::string> texts(const json& page) {
+    std::vector<std::string> found;
+    for (const auto& message : page.at("messages")) found.push_back(message.at("text"));
+    return found;
+}
+
+// Holds a poll on HTTP connection `conn`; fails the test when it is answered or refused.
+void hold(hub_harness& h, connection_id conn, const std::string& user, const std::string& room, seq_t after,
+          millis wait_ms = 20'000) {
+    const auto polled = h.hub.poll(conn, claims_for(user, h.now), room, after, 50, wait_ms, h.now);
+    ASSERT_TRUE(polled) << "refused";
+    EXPECT_FALSE(*polled) << "answered at once";
 }
 
 TEST(hub, auth_welcomes_with_the_tokens_user_and_the_room_limits) {
@@ -640,6 +669,187 @@ TEST(hub, query_of_a_room_the_relay_does_not_hold_is_an_empty_page_without_epoch
     EXPECT_EQ(page.room, "nowhere");
     EXPECT_FALSE(page.epoch);
     EXPECT_TRUE(page.messages.empty());
+}
+
+TEST(hub, poll_with_messages_after_the_position_is_answered_at_once) {
+    hub_harness h;
+    h.connect(1, "ann");
+    h.join(1, "lobby");
+    h.send(1, "lobby", message_id_hex(1), "one");
+    h.send(1, "lobby", message_id_hex(2), "two");
+    const auto polled = h.hub.poll(100, claims_for("bob", h.now), "lobby", 1, 50, 20'000, h.now);
+    ASSERT_TRUE(polled);
+    ASSERT_TRUE(*polled);
+    const json page = answer_json(**polled);
+    EXPECT_EQ(page["mode"], "after");
+    EXPECT_EQ(texts(page), std::vector<std::string>{"two"});
+    EXPECT_EQ(h.hub.held_poll_count(), 0U);
+    EXPECT_TRUE(h.out.answers.empty());
+}
+
+TEST(hub, held_poll_is_answered_with_the_message_a_web_socket_member_sends) {
+    hub_harness h;
+    h.connect(1, "ann");
+    h.join(1, "lobby");
+    h.send(1, "lobby", message_id_hex(1), "before");
+    h.out.clear();
+    hold(h, 100, "bob", "lobby", 1);
+    EXPECT_EQ(h.hub.held_poll_count(), 1U);
+    EXPECT_EQ(h.out.wakes.at(100), h.now + 20'000);
+    EXPECT_TRUE(h.out.answers.empty());
+    h.send(1, "lobby", message_id_hex(2), "after");
+    ASSERT_EQ(h.out.answers.size(), 1U);
+    EXPECT_EQ(h.out.answers[0].first, 100U);
+    const json page = answer_json(h.out.answers[0].second);
+    EXPECT_EQ(page["epoch"], "0000000000000001");
+    EXPECT_EQ(texts(page), std::vector<std::string>{"after"});
+    EXPECT_EQ(h.hub.held_poll_count(), 0U);
+    // Answered once: the wake-up that comes later finds nothing held.
+    h.hub.deadline(100, h.now + 20'000);
+    EXPECT_EQ(h.out.answers.size(), 1U);
+}
+
+TEST(hub, held_polls_are_answered_by_an_http_post_in_their_room_only) {
+    hub_harness h;
+    hold(h, 100, "bob", "lobby", 0);
+    hold(h, 101, "cat", "lobby", 0);
+    hold(h, 102, "bob", "movie", 0);
+    const auto id = message_id::parse(message_id_hex(1));
+    ASSERT_TRUE(id);
+    ASSERT_TRUE(h.hub.post_message({"ann", "ann"}, "lobby", *id, "over http", std::nullopt, false, h.now));
+    ASSERT_EQ(h.out.answers.size(), 2U);
+    for (const auto& [conn, answer] : h.out.answers) {
+        EXPECT_TRUE(conn == 100 || conn == 101) << conn;
+        EXPECT_EQ(texts(answer_json(answer)), std::vector<std::string>{"over http"});
+    }
+    EXPECT_EQ(h.hub.held_poll_count(), 1U);
+}
+
+TEST(hub, held_poll_is_answered_with_an_empty_page_when_its_wait_ends) {
+    hub_harness h;
+    h.connect(1, "ann");
+    h.join(1, "lobby");
+    h.send(1, "lobby", message_id_hex(1), "old");
+    hold(h, 100, "bob", "lobby", 1, 5'000);
+    h.hub.deadline(100, h.now + 5'000);
+    ASSERT_EQ(h.out.answers.size(), 1U);
+    const json page = answer_json(h.out.answers[0].second);
+    EXPECT_EQ(page["mode"], "after");
+    EXPECT_EQ(page["epoch"], "0000000000000001");
+    EXPECT_TRUE(page["messages"].empty());
+    EXPECT_EQ(h.hub.held_poll_count(), 0U);
+}
+
+TEST(hub, position_past_the_rooms_latest_seq_is_answered_at_once_with_its_epoch) {
+    hub_harness h;
+    h.connect(1, "ann");
+    h.join(1, "lobby");
+    h.send(1, "lobby", message_id_hex(1), "one");
+    const auto polled = h.hub.poll(100, claims_for("bob", h.now), "lobby", 7, 50, 20'000, h.now);
+    ASSERT_TRUE(polled);
+    ASSERT_TRUE(*polled);
+    EXPECT_EQ(answer_json(**polled)["epoch"], "0000000000000001");
+    EXPECT_TRUE((*polled)->messages.empty());
+    // A room the relay does not hold has no seq yet: the poll waits for its first message.
+    hold(h, 101, "bob", "elsewhere", 7);
+}
+
+TEST(hub, token_expired_while_held_is_answered_token_expired) {
+    hub_harness h;
+    token_claims claims = claims_for("bob", h.now);
+    claims.expires_at = h.now + 1'000;
+    ASSERT_TRUE(h.hub.poll(100, claims, "lobby", 0, 50, 20'000, h.now));
+    h.hub.deadline(100, h.now + 20'000);
+    ASSERT_EQ(h.out.answers.size(), 1U);
+    EXPECT_EQ(answer_json(h.out.answers[0].second), "token_expired");
+}
+
+TEST(hub, held_polls_per_user_are_capped_at_the_limit) {
+    auto config = unit_config();
+    config.max_held_polls_per_user = 2;
+    hub_harness h(config);
+    hold(h, 100, "bob", "lobby", 0);
+    hold(h, 101, "bob", "movie", 0);
+    const auto past = h.hub.poll(102, claims_for("bob", h.now), "lobby", 0, 50, 20'000, h.now);
+    ASSERT_FALSE(past);
+    EXPECT_EQ(past.error(), poll_refusal::user_cap);
+    hold(h, 103, "cat", "lobby", 0);  // another user's polls are not counted
+    // One answered or gone makes room again.
+    h.hub.poll_closed(100);
+    hold(h, 104, "bob", "lobby", 0);
+    EXPECT_EQ(h.hub.held_poll_count(), 3U);
+}
+
+TEST(hub, held_polls_over_the_relay_are_capped_at_the_limit) {
+    auto config = unit_config();
+    config.max_held_polls = 2;
+    hub_harness h(config);
+    hold(h, 100, "bob", "lobby", 0);
+    hold(h, 101, "cat", "lobby", 0);
+    const auto past = h.hub.poll(102, claims_for("dan", h.now), "lobby", 0, 50, 20'000, h.now);
+    ASSERT_FALSE(past);
+    EXPECT_EQ(past.error(), poll_refusal::relay_cap);
+    h.hub.deadline(101, h.now + 20'000);
+    hold(h, 102, "dan", "lobby", 0);
+    EXPECT_EQ(h.hub.held_poll_count(), 2U);
+}
+
+TEST(hub, held_polls_of_a_room_dropped_when_idle_get_an_empty_page_without_epoch) {
+    auto config = unit_config();
+    config.room_idle_ttl_ms = 1;
+    hub_harness h(config);
+    h.connect(1, "ann");
+    h.join(1, "lobby");
+    h.send(1, "lobby", message_id_hex(1), "one");
+    hold(h, 100, "bob", "lobby", 1);
+    h.hub.closed(1, h.now);
+    h.io.restart();
+    h.io.run_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(h.rooms.size(), 0U);
+    ASSERT_EQ(h.out.answers.size(), 1U);
+    const json page = answer_json(h.out.answers[0].second);
+    EXPECT_FALSE(page.contains("epoch"));
+    EXPECT_TRUE(page["messages"].empty());
+    EXPECT_EQ(h.hub.held_poll_count(), 0U);
+}
+
+TEST(hub, held_polls_of_a_room_evicted_for_a_new_one_get_an_empty_page_without_epoch) {
+    auto config = unit_config();
+    config.max_rooms = 1;
+    hub_harness h(config);
+    const auto id = message_id::parse(message_id_hex(1));
+    ASSERT_TRUE(id);
+    ASSERT_TRUE(h.hub.post_message({"ann", "ann"}, "r1", *id, "one", std::nullopt, false, h.now));
+    hold(h, 100, "bob", "r1", 1);
+    ASSERT_TRUE(h.hub.post_message({"ann", "ann"}, "r2", *id, "two", std::nullopt, false, h.now));
+    ASSERT_EQ(h.out.answers.size(), 1U);
+    EXPECT_EQ(h.out.answers[0].first, 100U);
+    const json page = answer_json(h.out.answers[0].second);
+    EXPECT_EQ(page["room"], "r1");
+    EXPECT_FALSE(page.contains("epoch"));
+    EXPECT_TRUE(page["messages"].empty());
+}
+
+TEST(hub, shutdown_answers_every_held_poll_going_away) {
+    hub_harness h;
+    hold(h, 100, "bob", "lobby", 0);
+    hold(h, 101, "cat", "movie", 0);
+    h.hub.shutdown();
+    ASSERT_EQ(h.out.answers.size(), 2U);
+    for (const auto& [conn, answer] : h.out.answers) EXPECT_EQ(answer_json(answer), "going_away") << conn;
+    EXPECT_EQ(h.hub.held_poll_count(), 0U);
+}
+
+TEST(hub, poll_whose_client_went_away_is_forgotten_unanswered) {
+    hub_harness h;
+    hold(h, 100, "bob", "lobby", 0);
+    h.hub.poll_closed(100);
+    EXPECT_EQ(h.hub.held_poll_count(), 0U);
+    h.connect(1, "ann");
+    h.join(1, "lobby");
+    h.send(1, "lobby", message_id_hex(1), "one");
+    h.hub.deadline(100, h.now + 20'000);
+    EXPECT_TRUE(h.out.answers.empty());
 }
 
 TEST(hub, addresses_and_log_lines_have_their_own_rates) {

@@ -1,10 +1,16 @@
 // The relay's HTTP side: static files with their content types, traversal
-// attempts, the history and send API with and without tokens, health and
-// metrics.
+// attempts, the history and send API with and without tokens, long polls,
+// health and metrics.
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
 #include "http_client.hpp"
@@ -61,6 +67,17 @@ std::string error_code(const http_reply& reply) {
     const auto body = json::parse(reply.body, nullptr, false);
     if (!body.is_object() || !body.contains("error")) return "<no error object>";
     return body["error"]["code"].get<std::string>();
+}
+
+// Whether the relay's gauge of held polls comes to read `count` (it is read
+// until then, for at most 10 s: far less than the polls' waits).
+bool held_polls_reach(std::uint16_t port, std::uint64_t count) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (metric_value(port, "roomchat_held_polls") != count) {
+        if (std::chrono::steady_clock::now() > give_up) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
 }
 
 TEST_F(relay_http_test, serves_files_with_their_content_types) {
@@ -303,6 +320,53 @@ TEST_F(relay_http_test, history_of_a_room_not_held_is_empty_and_has_no_epoch) {
     EXPECT_TRUE(body["messages"].empty());
     EXPECT_FALSE(body.contains("epoch"));
     EXPECT_EQ(get("/healthz").body.find("\"rooms\":1"), std::string::npos) << "a GET creates no room";
+}
+
+TEST_F(relay_http_test, long_poll_is_held_until_a_message_is_posted_then_answers_it) {
+    const auto reader = bearer(token_for("alice", "lobby"));
+    auto poll = std::async(std::launch::async,
+                           [&] { return get("/api/rooms/lobby/messages?after=0&wait_ms=20000", reader); });
+    ASSERT_TRUE(held_polls_reach(relay_->port(), 1));
+    const auto id = test_message_id().to_string();
+    ASSERT_EQ(post("/api/rooms/lobby/messages", json{{"id", id}, {"text", "wake up"}}.dump(),
+                   bearer(token_for("bob", "lobby")))
+                  .status,
+              201);
+    const auto reply = poll.get();
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.header("connection"), "close");
+    const auto page = json::parse(reply.body);
+    EXPECT_EQ(page["mode"], "after");
+    ASSERT_EQ(page["messages"].size(), 1U) << reply.body;
+    EXPECT_EQ(page["messages"][0]["id"], id);
+    EXPECT_EQ(page["messages"][0]["text"], "wake up");
+    EXPECT_EQ(metric_value(relay_->port(), "roomchat_held_polls"), 0U);
+}
+
+TEST_F(relay_http_test, long_poll_whose_client_leaves_is_forgotten) {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), relay_->port()));
+    const std::string request =
+        "GET /api/rooms/lobby/messages?after=0&wait_ms=30000 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Authorization: Bearer " +
+        token_for("alice", "lobby") + "\r\n\r\n";
+    asio::write(socket, asio::buffer(request));
+    ASSERT_TRUE(held_polls_reach(relay_->port(), 1));
+    socket.close();
+    EXPECT_TRUE(held_polls_reach(relay_->port(), 0)) << "the poll outlived its client";
+}
+
+TEST_F(relay_http_test, long_poll_held_at_shutdown_is_answered_503) {
+    auto poll = std::async(std::launch::async, [&] {
+        return get("/api/rooms/lobby/messages?after=0&wait_ms=20000", bearer(token_for("alice", "lobby")));
+    });
+    ASSERT_TRUE(held_polls_reach(relay_->port(), 1));
+    EXPECT_EQ(relay_->stop(SIGTERM, std::chrono::seconds(5)), 0);
+    const auto reply = poll.get();
+    EXPECT_EQ(reply.status, 503);
+    EXPECT_EQ(error_code(reply), "going_away");
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 #pragma once
 // A transport for the relay's unit tests: records what the hub asks of the
-// WebSocket endpoint (frames sent, closes, wake-ups, batch permission) so a
+// endpoint (frames sent, closes, wake-ups, batch permission, poll answers) so a
 // test can drive hub, room_registry and http_routes without a socket.
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,9 @@ public:
     void allow_batches(roomchat::connection_id conn, bool allowed) override { batches[conn] = allowed; }
     void close(roomchat::connection_id conn, std::uint16_t code, const std::string& reason) override;
     void wake_at(roomchat::connection_id conn, roomchat::millis at) override { wakes[conn] = at; }
+    void answer_poll(roomchat::connection_id conn, const roomchat::relay::poll_answer& answer) override {
+        answers.emplace_back(conn, answer);
+    }
 
     // The frames sent to `conn` since the last take, parsed, oldest first.
     std::vector<nlohmann::json> take(roomchat::connection_id conn);
@@ -39,6 +43,7 @@ public:
     std::vector<recorded_close> closes;                         // in order
     std::map<roomchat::connection_id, roomchat::millis> wakes;  // the latest wake-up per connection
     std::map<roomchat::connection_id, bool> batches;
+    std::vector<std::pair<roomchat::connection_id, roomchat::relay::poll_answer>> answers;  // in order
 
 private:
     std::map<roomchat::connection_id, std::vector<std::string>> pending_;
