@@ -203,8 +203,8 @@ result<std::optional<history_frame>, poll_refusal> hub::poll(connection_id conn,
     const room* held = rooms_.find(room_id);
     if (!page.messages.empty() || (held != nullptr && after > held->latest_seq())) return {std::move(page)};
     std::size_t& users_polls = polls_per_user_[claims.user.id];
-    if (users_polls >= config_.max_held_polls_per_user || polls_.size() >= config_.max_held_polls) {
-        const bool user_cap = users_polls >= config_.max_held_polls_per_user;
+    const bool user_cap = users_polls >= config_.max_held_polls_per_user;
+    if (user_cap || polls_.size() >= config_.max_held_polls) {
         if (users_polls == 0) polls_per_user_.erase(claims.user.id);
         return user_cap ? poll_refusal::user_cap : poll_refusal::relay_cap;
     }

@@ -16,6 +16,7 @@ import { test } from 'node:test';
 import {
   RELAXED_RELAY_ARGS,
   banner,
+  cuttableLink,
   messageInput,
   openChat,
   rowWithText,
@@ -255,28 +256,14 @@ test('sending too fast says when sending works again, whether the page or the re
 
 test('losing the connection and getting it back are announced, and what others wrote meanwhile', async () => {
   const room = uniqueRoom('hear-connection');
-  let current = null;
-  let refuse = false;
-  const ann = await openRecorded(shared.relay, {
-    name: 'Ann',
-    room,
-    beforeLoad: (page) =>
-      page.routeWebSocket(/\/ws$/, (ws) => {
-        if (refuse) {
-          ws.close({ code: 1011, reason: 'test: relay unreachable' });
-          return;
-        }
-        ws.connectToServer();
-        current = ws;
-      }),
-  });
+  const link = cuttableLink();
+  const ann = await openRecorded(shared.relay, { name: 'Ann', room, beforeLoad: link.beforeLoad });
   const bob = await openRecorded(shared.relay, { name: 'Bob', room });
   try {
     const { page } = ann;
-    refuse = true;
-    await current.close({ code: 1011, reason: 'test: connection lost' });
+    await link.cut();
     await waitHeard(page, saidMatching('polite', /^Connection lost\. Reconnecting\.$/), 'connection lost');
-    refuse = false;
+    link.restore();
     await waitOnline(page, 20_000);
     await waitHeard(page, saidMatching('polite', /^Back online$/), 'back online');
 

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import {
   banner,
   countText,
+  cuttableLink,
   devPageUrl,
   messageInput,
   messages,
@@ -68,31 +69,17 @@ test('messages written offline show as sending and arrive exactly once after rec
 
 test('a lost connection shows the reconnect countdown and recovers by itself', async () => {
   const room = uniqueRoom('reconnect');
-  let current = null;
-  let refuse = false;
-  const ann = await shared.open({
-    name: 'Ann',
-    room,
-    beforeLoad: (page) =>
-      page.routeWebSocket(/\/ws$/, (ws) => {
-        if (refuse) {
-          ws.close({ code: 1011, reason: 'test: relay unreachable' });
-          return;
-        }
-        ws.connectToServer();
-        current = ws;
-      }),
-  });
+  const link = cuttableLink();
+  const ann = await shared.open({ name: 'Ann', room, beforeLoad: link.beforeLoad });
   const bob = await shared.open({ name: 'Bob', room });
   try {
-    refuse = true;
-    await current.close({ code: 1011, reason: 'test: connection lost' });
+    await link.cut();
     await banner(ann.page, /Reconnecting in \d+ s|Reconnecting…/).waitFor();
     await send(ann.page, 'written while reconnecting');
     assert.match(await rowWithText(ann.page, 'written while reconnecting').getAttribute('data-state'), /^(queued|sending)$/);
     await screenshot(ann.page, 'light-reconnecting');
 
-    refuse = false;
+    link.restore();
     await waitOnline(ann.page, 20_000);
     await banner(ann.page, 'Back online').waitFor();
     await waitForMessage(ann.page, 'written while reconnecting', { state: 'sent' });

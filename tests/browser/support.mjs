@@ -255,6 +255,32 @@ export async function seriousViolations(page) {
     .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
 }
 
+// A link to the relay that the test can cut: pass `beforeLoad` to openChat;
+// cut() closes the page's WebSocket and refuses its reconnects (as an
+// unreachable relay would) until restore().
+export function cuttableLink() {
+  let current = null;
+  let refusing = false;
+  return {
+    beforeLoad: (page) =>
+      page.routeWebSocket(/\/ws$/, (ws) => {
+        if (refusing) {
+          ws.close({ code: 1011, reason: 'test: relay unreachable' });
+          return;
+        }
+        ws.connectToServer();
+        current = ws;
+      }),
+    async cut() {
+      refusing = true;
+      await current.close({ code: 1011, reason: 'test: connection lost' });
+    },
+    restore() {
+      refusing = false;
+    },
+  };
+}
+
 // Routes the page's WebSocket through the test so that the relay's ack and
 // echo of messages with `text` can be withheld: the relay accepts them, the
 // client never hears, not even in history pages after a reconnect. `ids`
