@@ -48,6 +48,7 @@ EMSCRIPTEN_BINDINGS(roomchat) {
         .function("transportClosed", &chat_session::transport_closed)
         .function("networkChanged", &chat_session::network_changed)
         .function("receive", &chat_session::receive)
+        .function("httpResponse", &chat_session::http_response)
         .function("onTimer", &chat_session::on_timer)
         .function("nextDeadline", &chat_session::next_deadline)
         .function("send", &chat_session::send)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 #include <utility>
 
@@ -58,6 +59,15 @@ void chat_session::network_changed(bool online, double now) {
 }
 void chat_session::receive(const std::string& frame_text, double now) {
     session_.receive(frame_text, to_millis(now));
+}
+void chat_session::http_response(double id, double status, const std::string& body, double now) {
+    // Ids and statuses the session never gave (not whole, out of range) answer nothing it asked.
+    const bool known_id = id >= 1 && id <= std::numeric_limits<std::uint32_t>::max() && id == std::floor(id);
+    const bool known_status = status >= 0 && status <= 999 && status == std::floor(status);
+    if (known_id && known_status) {
+        session_.http_response(static_cast<std::uint32_t>(id), static_cast<int>(status), body,
+                               to_millis(now));
+    }
 }
 void chat_session::on_timer(double now) { session_.on_timer(to_millis(now)); }
 std::string chat_session::next_deadline() const { return deadline_json(session_.next_deadline()); }

@@ -19,6 +19,8 @@ public:
     void transport_closed(double now);
     void network_changed(bool online, double now);
     void receive(const std::string& frame_text, double now);
+    // status 0: no answer came.
+    void http_response(double id, double status, const std::string& body, double now);
     void on_timer(double now);
     std::string next_deadline() const;
 

@@ -52,7 +52,14 @@ export interface TimelineWindow {
 export type ChatEvent =
   | { type: 'open_transport' }
   | { type: 'close_transport'; reason: string }
-  | { type: 'connection_changed'; state: ConnectionState; retryAt?: number; reason?: ErrorCode }
+  // `via`: what carries the session, a WebSocket or, where those do not get through, HTTP.
+  | { type: 'connection_changed'; state: ConnectionState; retryAt?: number; reason?: ErrorCode; via: 'websocket' | 'http' }
+  // Make this HTTP request to the relay: `target` is relative to the WebSocket URL as an
+  // http(s) URL, sent with `Authorization: Bearer <token>` and the JSON `body` if any. Answer
+  // with httpResponse(id, ...).
+  | { type: 'http_request'; id: number; method: 'GET' | 'POST'; target: string; token: string; body?: string }
+  // The answer to request `id` is no longer wanted: abort it and report nothing.
+  | { type: 'http_abort'; id: number }
   | { type: 'identity'; self: User }
   // Insert or update `message`, placed before the message with id `before` (at the end when absent).
   | { type: 'message'; message: TimelineMessage; before?: string }
@@ -127,6 +134,8 @@ export interface ChatSession {
   // One WebSocket text message as it came: a frame, or a batch of them (the
   // session's auth asks the relay for batches; docs/protocol.md).
   receive(frameText: string, now: number): void;
+  // The answer to an http_request event: its status (0 when no answer came) and body text.
+  httpResponse(id: number, status: number, body: string, now: number): void;
   onTimer(now: number): void;
   nextDeadline(): number | null;
 

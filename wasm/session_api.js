@@ -14,6 +14,7 @@ Module['createSession'] = function (config) {
     transportClosed: (now) => core.transportClosed(now),
     networkChanged: (online, now) => core.networkChanged(online, now),
     receive: (frameText, now) => core.receive(frameText, now),
+    httpResponse: (id, status, body, now) => core.httpResponse(id, status, body, now),
     onTimer: (now) => core.onTimer(now),
     nextDeadline: () => JSON.parse(core.nextDeadline()),
 

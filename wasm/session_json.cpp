@@ -52,7 +52,18 @@ json event_json(const client_event& event) {
                 json out{{"type", "connection_changed"}, {"state", str(to_string(e.state))}};
                 if (e.retry_at != 0) out["retryAt"] = e.retry_at;
                 if (e.reason) out["reason"] = str(to_string(*e.reason));
+                out["via"] = str(to_string(e.via));
                 return out;
+            } else if constexpr (std::is_same_v<E, events::http_request>) {
+                json out{{"type", "http_request"},
+                         {"id", e.id},
+                         {"method", e.method},
+                         {"target", e.target},
+                         {"token", e.token}};
+                if (!e.body.empty()) out["body"] = e.body;
+                return out;
+            } else if constexpr (std::is_same_v<E, events::http_abort>) {
+                return json{{"type", "http_abort"}, {"id", e.id}};
             } else if constexpr (std::is_same_v<E, events::identity>) {
                 return json{{"type", "identity"}, {"self", detail::user_json<json>(e.self)}};
             } else if constexpr (std::is_same_v<E, events::message_upserted>) {

@@ -1,9 +1,11 @@
 // The only glue between the browser and the ChatSession (the C++ core in
-// wasm). It owns the WebSocket and one timer and feeds the session what
-// happens (socket open/close/message, network on/off, the clock); after
-// every call it drains the session: frames go to the socket, transport
-// events open or close it, every event goes on to the view, and the timer is
-// re-armed for nextDeadline(). Nothing here decides anything about chat.
+// wasm). It owns the WebSocket, the HTTP requests the session asks for (its
+// fallback where WebSockets do not get through) and one timer, and feeds the
+// session what happens (socket open/close/message, HTTP answers, network
+// on/off, the clock); after every call it drains the session: frames go to
+// the socket, transport events open or close it, HTTP requests are made or
+// aborted, every event goes on to the view, and the timer is re-armed for
+// nextDeadline(). Nothing here decides anything about chat.
 //
 // Frames that arrive together are fed to the session together and drained
 // once, in slices of at most SLICE_MS, one slice per animation frame while
@@ -27,6 +29,7 @@ export class Transport {
     this.url = url;
     this.onEvents = onEvents;
     this.ws = null;
+    this.requests = new Map();  // http_request id -> its AbortController
     this.timer = null;
     this.deadline = null;  // what the timer is armed for
     this.draining = false;
@@ -74,6 +77,7 @@ export class Transport {
     document.removeEventListener('visibilitychange', this.onVisibility);
     clearTimeout(this.timer);
     this.detach()?.close();
+    for (const id of [...this.requests.keys()]) this.abort(id);
     this.slice.port1.close();
     this.session.delete();
   }
@@ -90,6 +94,8 @@ export class Transport {
         for (const event of events) {
           if (event.type === 'open_transport') this.open();
           else if (event.type === 'close_transport') this.close(event.reason);
+          else if (event.type === 'http_request') this.request(event);
+          else if (event.type === 'http_abort') this.abort(event.id);
         }
         this.onEvents(events);
       }
@@ -178,6 +184,32 @@ export class Transport {
       this.ws = null;
       this.run((s, now) => s.transportClosed(now));
     };
+  }
+
+  // The relay's HTTP API sits next to its WebSocket endpoint (docs/relay.md):
+  // the target resolves against the socket's URL as http(s).
+  request({ id, method, target, token, body }) {
+    const controller = new AbortController();
+    this.requests.set(id, controller);
+    /** @type {Record<string, string>} */
+    const headers = { Authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const init = { method, headers, body, signal: controller.signal, cache: /** @type {const} */ ('no-store'), credentials: /** @type {const} */ ('omit') };
+    // In a promise, so that an unusable URL is an answer that never came, like any other.
+    Promise.resolve()
+      .then(() => fetch(new URL(target, this.url.replace(/^ws/, 'http')), init))
+      .then(async (response) => [response.status, await response.text()])
+      .catch(() => [0, ''])
+      .then(([status, text]) => {
+        if (this.requests.get(id) !== controller) return;  // aborted meanwhile
+        this.requests.delete(id);
+        this.run((s, now) => s.httpResponse(id, status, text, now));
+      });
+  }
+
+  abort(id) {
+    this.requests.get(id)?.abort();
+    this.requests.delete(id);
   }
 
   // The session asked to close: it already knows, so no transportClosed.

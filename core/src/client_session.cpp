@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "roomchat/codec.hpp"
+#include "roomchat/token_subject.hpp"
 
 namespace roomchat {
 
@@ -37,6 +37,16 @@ std::string_view to_string(older_state state) noexcept {
             return "start";
         case older_state::gone:
             return "gone";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(carrier via) noexcept {
+    switch (via) {
+        case carrier::websocket:
+            return "websocket";
+        case carrier::http:
+            return "http";
     }
     return "unknown";
 }
@@ -76,17 +86,35 @@ void client_session::start(millis now) {
 }
 
 void client_session::connect(millis now) {
-    link_ = link_phase::opening;
     got_joined_ = false;
     got_join_history_ = false;
     deadline(timer::reconnect).reset();
     deadline(timer::handshake) = now + config_.request_timeout_ms;
-    emit(events::open_transport{});
+    const bool fall_back = config_.http_fallback_after > 0 && ws_failures_ >= config_.http_fallback_after;
+    carrier_ = fall_back ? carrier::http : carrier::websocket;
+    if (carrier_ == carrier::websocket) {
+        link_ = link_phase::opening;
+        emit(events::open_transport{});
+    } else {
+        // No welcome over HTTP: the token tells who we are and when it runs
+        // out, and the join's page is the join.
+        if (const auto preview = preview_token(config_.token)) {
+            take_identity(preview->user, now);
+            arm_token_refresh(preview->expires_at, now);
+        }
+        link_ = link_phase::joining;
+        got_joined_ = true;
+        request_join_page();
+    }
     set_state(connection_state::connecting, 0, std::nullopt);
 }
 
-void client_session::transport_opened(millis /*now*/) {
-    if (link_ != link_phase::opening) {
+void client_session::transport_opened(millis now) {
+    if (ws_retrying_) {
+        take_websocket(now);
+        return;
+    }
+    if (link_ != link_phase::opening || carrier_ != carrier::websocket) {
         return;
     }
     link_ = link_phase::authenticating;
@@ -94,8 +122,16 @@ void client_session::transport_opened(millis /*now*/) {
 }
 
 void client_session::transport_closed(millis now) {
-    if (link_ == link_phase::closed) {
+    if (ws_retrying_) {
+        ws_retrying_ = false;  // still no WebSocket: HTTP carries on
+        arm_ws_retry(now);
         return;
+    }
+    if (link_ == link_phase::closed || carrier_ != carrier::websocket) {
+        return;
+    }
+    if (link_ != link_phase::joined) {
+        ++ws_failures_;
     }
     drop_connection();
     if (stopped_ || auth_blocked_) {
@@ -110,10 +146,17 @@ void client_session::transport_closed(millis now) {
 
 void client_session::drop_connection() {
     link_ = link_phase::closed;
+    if (ws_retrying_) {
+        ws_retrying_ = false;
+        emit(events::close_transport{"the relay is out of reach"});
+    }
+    abort_calls(std::nullopt);
     deadline(timer::handshake).reset();
     deadline(timer::older_request).reset();
     deadline(timer::gap_request).reset();
     deadline(timer::read).reset();  // the next joined says where the relay's marker is
+    deadline(timer::poll).reset();
+    deadline(timer::ws_retry).reset();
     timeline_.drop_held_back();
     for (const auto& id : outbox_.requeue_in_flight()) {
         emit_pending(id);
@@ -140,6 +183,15 @@ void client_session::maybe_online(millis now) {
     link_ = link_phase::joined;
     deadline(timer::handshake).reset();
     reconnect_attempts_ = 0;
+    if (carrier_ == carrier::websocket) {
+        ws_failures_ = 0;
+        ws_retries_ = 0;
+    } else {
+        poll(now);
+        if (!armed(timer::ws_retry)) {
+            arm_ws_retry(now);
+        }
+    }
     set_state(connection_state::online, 0, std::nullopt);
     pump_outbox(now);
     check_gap(now);
@@ -166,6 +218,18 @@ void client_session::set_token(std::string token, millis now) {
     config_.token = std::move(token);
     deadline(timer::token_refresh).reset();  // the welcome for this token sets the next one
     if (stopped_) {
+        return;
+    }
+    if (carrier_ == carrier::http && link_ != link_phase::closed) {
+        // Every request carries the token; the poll out now carries the old
+        // one, which the relay checks again when it answers.
+        if (const auto preview = preview_token(config_.token)) {
+            arm_token_refresh(preview->expires_at, now);
+        }
+        if (link_ == link_phase::joined) {
+            abort_calls(call_kind::poll);
+            poll(now);
+        }
         return;
     }
     switch (link_) {
@@ -228,11 +292,17 @@ void client_session::fire(timer which, millis now) {
             connect(now);
             break;
         case timer::handshake:
+            if (carrier_ == carrier::http) {
+                http_lost(now);
+                break;
+            }
+            ++ws_failures_;
             emit(events::close_transport{"no answer from the relay"});
             drop_connection();
             schedule_reconnect(now);
             break;
         case timer::older_request:
+            abort_calls(call_kind::older);
             announce_older();  // given up: load_older() may ask again
             break;
         case timer::gap_request:
@@ -240,6 +310,25 @@ void client_session::fire(timer which, millis now) {
             break;
         case timer::read:
             send_read(now);
+            break;
+        case timer::poll:
+            if (std::any_of(calls_.begin(), calls_.end(),
+                            [](const auto& out) { return out.second.kind == call_kind::poll; })) {
+                http_lost(now);  // not even the relay's own timeout came back
+            } else {
+                poll(now);
+            }
+            break;
+        case timer::ws_retry:
+            if (ws_retrying_) {
+                ws_retrying_ = false;
+                emit(events::close_transport{"no answer from the relay"});
+                arm_ws_retry(now);
+            } else {
+                ws_retrying_ = true;
+                emit(events::open_transport{});
+                deadline(timer::ws_retry) = now + config_.request_timeout_ms;
+            }
             break;
         case timer::count_:
             break;
@@ -260,7 +349,7 @@ std::optional<millis> client_session::next_deadline() const {
 }
 
 void client_session::set_state(connection_state state, millis retry_at, std::optional<errc> reason) {
-    if (state == state_ && retry_at == retry_at_ && reason == state_reason_) {
+    if (state == state_ && retry_at == retry_at_ && reason == state_reason_ && carrier_ == via_announced_) {
         return;
     }
     state_ = state;
@@ -269,7 +358,10 @@ void client_session::set_state(connection_state state, millis retry_at, std::opt
     announce_state();
 }
 
-void client_session::announce_state() { emit(events::connection_changed{state_, retry_at_, state_reason_}); }
+void client_session::announce_state() {
+    via_announced_ = carrier_;
+    emit(events::connection_changed{state_, retry_at_, state_reason_, carrier_});
+}
 
 // ---- frames from the relay ----------------------------------------------
 
@@ -292,34 +384,14 @@ void client_session::receive(std::string_view frame_text, millis now) {
 }
 
 void client_session::handle(const welcome_frame& frame, millis now) {
-    const bool new_identity = !(self_ == frame.user);
-    self_ = frame.user;
-    token_expires_at_ = frame.token_expires_at;
-    // Lead by at most half the remaining life; a token already past its
-    // expiry by our clock (skew) asks at once.
-    // (Unsigned difference: exact for any two int64 values in order.)
-    const std::uint64_t remaining =
-        frame.token_expires_at > now
-            ? static_cast<std::uint64_t>(frame.token_expires_at) - static_cast<std::uint64_t>(now)
-            : 0;
-    const auto lead =
-        std::min<std::uint64_t>(remaining / 2, static_cast<std::uint64_t>(config_.token_refresh_lead_ms));
-    deadline(timer::token_refresh) = frame.token_expires_at - static_cast<millis>(lead);
+    arm_token_refresh(frame.token_expires_at, now);
     config_.text.max_code_points = frame.max_text_code_points;
     if (!(frame.rate == config_.rate)) {
         // Tokens spent under the old settings do not carry over.
         limiter_ = rate_limiter(frame.rate, now);
         config_.rate = frame.rate;
     }
-    emit(events::identity{frame.user});
-    if (new_identity) {
-        for (const auto& entry : outbox_.entries()) {
-            emit_pending(entry.id);  // shown before the author was known
-        }
-        // Another user's token: what is ours and what unread changed.
-        unread_.recount(timeline_.messages(), self_id());
-        refresh_unread(now);
-    }
+    take_identity(frame.user, now);
     if (link_ == link_phase::authenticating) {
         link_ = link_phase::joining;
         join_frame join{config_.room, std::nullopt, std::nullopt};
@@ -329,6 +401,32 @@ void client_session::handle(const welcome_frame& frame, millis now) {
         }
         transmit(join);
     }
+}
+
+void client_session::take_identity(const user_info& user, millis now) {
+    const bool new_identity = !(self_ == user);
+    self_ = user;
+    emit(events::identity{user});
+    if (new_identity) {
+        for (const auto& entry : outbox_.entries()) {
+            emit_pending(entry.id);  // shown before the author was known
+        }
+        // Another user's token: what is ours and what unread changed.
+        unread_.recount(timeline_.messages(), self_id());
+        refresh_unread(now);
+    }
+}
+
+// Lead by at most half the remaining life; a token already past its expiry
+// by our clock (skew) asks at once.
+void client_session::arm_token_refresh(millis expires_at, millis now) {
+    token_expires_at_ = expires_at;
+    // (Unsigned difference: exact for any two int64 values in order.)
+    const std::uint64_t remaining =
+        expires_at > now ? static_cast<std::uint64_t>(expires_at) - static_cast<std::uint64_t>(now) : 0;
+    const auto lead =
+        std::min<std::uint64_t>(remaining / 2, static_cast<std::uint64_t>(config_.token_refresh_lead_ms));
+    deadline(timer::token_refresh) = expires_at - static_cast<millis>(lead);
 }
 
 void client_session::handle(const joined_frame& frame, millis now) {
@@ -589,10 +687,189 @@ void client_session::handle(const error_frame& frame, millis now) {
     if (!is_fatal(frame.code) || refused_refresh) {
         return;
     }
+    refuse_token(frame.code);
+}
+
+// The relay refused the token (or the room to it): nothing more until set_token.
+void client_session::refuse_token(errc code) {
     auth_blocked_ = true;
-    emit(events::close_transport{std::string(to_string(frame.code))});
+    emit(events::close_transport{std::string(to_string(code))});
     drop_connection();
-    go_offline(frame.code);
+    go_offline(code);
+}
+
+// ---- the HTTP carrier -----------------------------------------------------
+
+void client_session::call(http_call what, std::string method, std::string target, std::string body) {
+    const std::uint32_t id = next_call_++;
+    calls_.emplace(id, what);
+    emit(events::http_request{id, std::move(method), std::move(target), config_.token, std::move(body)});
+}
+
+// Room ids are URL-safe (ids.hpp); one that is not is refused by the relay
+// like any bad room, before it could make another path of this one.
+std::string client_session::messages_target() const { return "api/rooms/" + config_.room + "/messages"; }
+
+// What a WebSocket join asks (join.since): the messages after our position,
+// or the latest page.
+void client_session::request_join_page() {
+    std::string target = messages_target();
+    if (timeline_.based() && timeline_.contiguous() > 0) {
+        target += "?after=" + std::to_string(timeline_.contiguous());
+    }
+    call({call_kind::page, {}}, "GET", std::move(target));
+}
+
+void client_session::poll(millis now) {
+    call({call_kind::poll, {}}, "GET",
+         messages_target() + "?after=" + std::to_string(timeline_.contiguous()) +
+             "&wait_ms=" + std::to_string(config_.poll_wait_ms));
+    deadline(timer::poll) = now + config_.poll_wait_ms + config_.request_timeout_ms;
+}
+
+void client_session::http_response(std::uint32_t id, int status, std::string_view body, millis now) {
+    const auto out = calls_.find(id);
+    if (out == calls_.end()) {
+        return;  // aborted, or of a link given up
+    }
+    const http_call what = out->second;
+    calls_.erase(out);
+    if (status == 0) {
+        http_lost(now);  // no answer at all
+        return;
+    }
+    last_heard_at_ = now;
+    answer(what, decode_http_answer(status, body), now);
+}
+
+void client_session::answer(const http_call& what, http_answer answer, millis now) {
+    if (what.kind == call_kind::poll) {
+        deadline(timer::poll).reset();
+    }
+    if (const auto* refusal = std::get_if<http_refusal>(&answer)) {
+        answer_refusal(what, *refusal, now);
+        return;
+    }
+    auto& frame = std::get<server_frame>(answer);
+    if (const auto* ack = std::get_if<ack_frame>(&frame); ack && what.kind == call_kind::send) {
+        handle(*ack, now);
+    } else if (const auto* page = std::get_if<history_frame>(&frame); page && what.kind != call_kind::send) {
+        answer_page(what, *page, now);
+    } else {
+        emit(events::error{errc::wrong_type, "the relay answered with an unexpected frame"});
+        http_lost(now);
+    }
+}
+
+void client_session::answer_page(const http_call& what, const history_frame& page, millis now) {
+    if (what.kind == call_kind::older) {
+        handle(page, now);
+        return;
+    }
+    if (page.epoch && epoch_ && page.epoch != epoch_) {
+        // The room started over: our position means nothing in its new
+        // sequence, so neither do the messages after it. Start over from
+        // the latest page, as a WebSocket join naming our epoch would.
+        start_epoch(*page.epoch);
+        deadline(timer::poll).reset();
+        link_ = link_phase::joining;
+        got_join_history_ = false;
+        request_join_page();
+        return;
+    }
+    if (page.epoch && !epoch_) {
+        start_epoch(*page.epoch);
+    }
+    handle(page, now);  // joining: the join's page; joined: the live stream
+    if (what.kind == call_kind::poll && link_ == link_phase::joined) {
+        poll(now);
+    }
+}
+
+void client_session::answer_refusal(const http_call& what, const http_refusal& refusal, millis now) {
+    if (what.kind == call_kind::send) {
+        if (refusal.code == errc::going_away) {
+            http_lost(now);  // resent, with its id, on the next link
+            return;
+        }
+        handle(nack_frame{config_.room, what.message, refusal.code, refusal.retry_after_ms}, now);
+        return;
+    }
+    if (is_fatal(refusal.code)) {
+        emit(events::error{refusal.code, refusal.message});
+        if (refusal.code == errc::token_expired) {
+            ask_for_token(now);
+        }
+        refuse_token(refusal.code);
+        return;
+    }
+    if (what.kind == call_kind::older) {
+        deadline(timer::older_request).reset();
+        announce_older();  // given up: load_older() may ask again
+        return;
+    }
+    if (what.kind == call_kind::poll && refusal.code == errc::rate_limited) {
+        // Too many requests from this address or polls from this user (other
+        // tabs): ask again once allowed.
+        const millis wait = refusal.retry_after_ms ? static_cast<millis>(*refusal.retry_after_ms)
+                                                   : backoff_delay(config_.reconnect, 0, random_);
+        deadline(timer::poll) = now + wait;
+        return;
+    }
+    if (refusal.code == errc::going_away) {
+        http_lost(now);
+        return;
+    }
+    // The relay answered, so HTTP gets through: the next attempt uses it again.
+    emit(events::error{refusal.code, refusal.message});
+    drop_connection();
+    schedule_reconnect(now);
+}
+
+// HTTP failed too: the relay itself may be away, so the next attempt, after
+// the usual backoff, is a WebSocket again.
+void client_session::http_lost(millis now) {
+    drop_connection();
+    ws_failures_ = 0;
+    schedule_reconnect(now);
+}
+
+// Aborts the requests out (of one kind, or all): their answers are not wanted.
+void client_session::abort_calls(std::optional<call_kind> kind) {
+    for (auto it = calls_.begin(); it != calls_.end();) {
+        if (kind && it->second.kind != *kind) {
+            ++it;
+            continue;
+        }
+        emit(events::http_abort{it->first});
+        it = calls_.erase(it);
+    }
+}
+
+void client_session::arm_ws_retry(millis now) {
+    deadline(timer::ws_retry) = now + backoff_delay(config_.ws_retry, ws_retries_, random_);
+    ++ws_retries_;
+}
+
+// A WebSocket opened beside HTTP: it carries the session from now on. What
+// was posted and not answered goes out again on it, with its id, and the
+// relay's dedupe answers it once.
+void client_session::take_websocket(millis now) {
+    ws_retrying_ = false;
+    abort_calls(std::nullopt);
+    for (const auto& id : outbox_.requeue_in_flight()) {
+        emit_pending(id);
+    }
+    deadline(timer::poll).reset();
+    deadline(timer::ws_retry).reset();
+    deadline(timer::older_request).reset();
+    announce_older();
+    carrier_ = carrier::websocket;
+    link_ = link_phase::authenticating;
+    got_joined_ = false;
+    got_join_history_ = false;
+    deadline(timer::handshake) = now + config_.request_timeout_ms;
+    transmit(auth_frame{config_.token, /*batch=*/true});
 }
 
 // ---- outbox, gaps, unread -----------------------------------------------
@@ -617,6 +894,10 @@ void client_session::pump_outbox(millis now) {
             // whole one (unanswered for its full wait), so it counts.
             outbox_.hold(work.id, now, false);
             emit_pending(work.id);
+            if (carrier_ == carrier::http) {
+                http_lost(now);
+                return;
+            }
             emit(events::close_transport{"the relay went silent"});
             drop_connection();
             schedule_reconnect(now);
@@ -633,7 +914,13 @@ void client_session::pump_outbox(millis now) {
             continue;
         }
         const bool was_queued = entry->state == delivery_state::queued;
-        transmit(roomchat::send_frame{config_.room, entry->id, entry->text, entry->media_ms});
+        const roomchat::send_frame frame{config_.room, entry->id, entry->text, entry->media_ms};
+        if (carrier_ == carrier::http) {
+            // The POST body is the send frame: the relay reads its id, text and media_ms.
+            call({call_kind::send, entry->id}, "POST", messages_target(), encode(client_frame{frame}));
+        } else {
+            transmit(frame);
+        }
         outbox_.sent(work.id, now, config_.resend, random_);
         if (was_queued) {
             emit_pending(work.id);
@@ -645,8 +932,10 @@ void client_session::pump_outbox(millis now) {
     }
 }
 
+// Over HTTP the poll asks for everything after our position: no gap stays.
 void client_session::check_gap(millis now) {
-    if (link_ != link_phase::joined || armed(timer::gap_request) || !timeline_.has_gap()) {
+    if (link_ != link_phase::joined || carrier_ == carrier::http || armed(timer::gap_request) ||
+        !timeline_.has_gap()) {
         return;
     }
     transmit(history_request_frame{config_.room, std::nullopt, timeline_.contiguous(), config_.page_size});
@@ -777,7 +1066,8 @@ void client_session::advance_read(seq_t seq, millis now) {
 void client_session::send_read(millis now) {
     // Once the relay said joined, it takes read frames: the join's own page
     // (read at once by a watching reader) is told without waiting for more.
-    if (link_ != link_phase::joined && !(link_ == link_phase::joining && got_joined_)) {
+    if (carrier_ == carrier::http ||
+        (link_ != link_phase::joined && !(link_ == link_phase::joining && got_joined_))) {
         return;
     }
     if (read_sent_at_ && now < *read_sent_at_ + config_.read_interval_ms) {
@@ -802,7 +1092,14 @@ void client_session::load_older(millis now) {
         !timeline_.based()) {
         return;
     }
-    transmit(history_request_frame{config_.room, timeline_.block_start(), std::nullopt, config_.page_size});
+    if (carrier_ == carrier::http) {
+        call({call_kind::older, {}}, "GET",
+             messages_target() + "?before=" + std::to_string(timeline_.block_start()) +
+                 "&limit=" + std::to_string(config_.page_size));
+    } else {
+        transmit(
+            history_request_frame{config_.room, timeline_.block_start(), std::nullopt, config_.page_size});
+    }
     deadline(timer::older_request) = now + config_.request_timeout_ms;
     announce_older();
 }

@@ -1,6 +1,7 @@
 #include "roomchat/codec.hpp"
 
 #include <exception>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -529,6 +530,41 @@ std::vector<decoded<server_frame>> decode_server_frames(std::string_view text, c
         }
         return frames{decode_object(object, "", server_readers)};
     });
+}
+
+http_answer decode_http_answer(int status, std::string_view body) {
+    if (status >= 200 && status < 300) {
+        auto frame = decode_server_frame(body);
+        if (frame) {
+            return std::move(*frame);
+        }
+        return http_refusal{errc::going_away, "unreadable answer: " + frame.error().detail};
+    }
+    http_refusal refusal{status == 429 ? errc::rate_limited : errc::going_away,
+                         "HTTP " + std::to_string(status)};
+    const auto parsed = parse_object(body, server_frame_limits);
+    if (!parsed) {
+        return refusal;
+    }
+    // Checked accessors only: nothing here throws.
+    const auto error = parsed->find("error");
+    if (error == parsed->end() || !error->is_object()) {
+        return refusal;
+    }
+    const auto code = error->find("code");
+    if (code != error->end() && code->is_string()) {
+        refusal.code = errc_from_string(code->get_ref<const std::string&>()).value_or(refusal.code);
+    }
+    const auto message = error->find("message");
+    if (message != error->end() && message->is_string()) {
+        refusal.message = message->get<std::string>();
+    }
+    const auto retry = error->find("retry_after_ms");
+    if (retry != error->end() && retry->is_number_unsigned() &&
+        retry->get<std::uint64_t>() <= std::numeric_limits<std::uint32_t>::max()) {
+        refusal.retry_after_ms = retry->get<std::uint32_t>();
+    }
+    return refusal;
 }
 
 std::optional<decode_error> check_history_request(const history_request_frame& request) {

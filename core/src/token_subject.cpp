@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -52,28 +53,30 @@ std::optional<std::string> decode_base64url(std::string_view text) {
     return out;
 }
 
-}  // namespace
-
-std::optional<std::string> token_subject(std::string_view token) {
+// The claims object of a JWT, unchecked; a discarded value when there is none.
+nlohmann::json read_claims(std::string_view token) {
     const auto first_dot = token.find('.');
     const auto second_dot =
         token.find('.', first_dot == std::string_view::npos ? token.size() : first_dot + 1);
     if (second_dot == std::string_view::npos) {
-        return std::nullopt;
+        return nlohmann::json::value_t::discarded;
     }
     const auto payload = token.substr(first_dot + 1, second_dot - first_dot - 1);
     if (payload.size() > max_payload_chars) {
-        return std::nullopt;
+        return nlohmann::json::value_t::discarded;
     }
     const auto json_text = decode_base64url(payload);
     if (!json_text) {
-        return std::nullopt;
+        return nlohmann::json::value_t::discarded;
     }
     // Parsed from a string_view's iterators, as codec.cpp does: one instance of the parser in the
     // wasm module, not two.
     const std::string_view claims_text(*json_text);
-    const auto claims = nlohmann::json::parse(claims_text.begin(), claims_text.end(), nullptr,
-                                              /*allow_exceptions=*/false);
+    return nlohmann::json::parse(claims_text.begin(), claims_text.end(), nullptr,
+                                 /*allow_exceptions=*/false);
+}
+
+std::optional<std::string> subject_of(const nlohmann::json& claims) {
     if (!claims.is_object()) {
         return std::nullopt;
     }
@@ -82,6 +85,35 @@ std::optional<std::string> token_subject(std::string_view token) {
         return std::nullopt;
     }
     return sub->get<std::string>();
+}
+
+}  // namespace
+
+std::optional<std::string> token_subject(std::string_view token) { return subject_of(read_claims(token)); }
+
+std::optional<token_preview> preview_token(std::string_view token) {
+    const auto claims = read_claims(token);
+    auto subject = subject_of(claims);
+    if (!subject) {
+        return std::nullopt;
+    }
+    const auto name = claims.find("name");
+    const auto exp = claims.find("exp");
+    // The relay's bound (token_verifier.cpp): exp * 1000 stays an exact double.
+    constexpr std::int64_t max_exp_seconds = (std::int64_t{1} << 53) / 1000;
+    const bool exp_in_range =
+        exp != claims.end() && exp->is_number_integer() &&
+        (exp->is_number_unsigned() ? exp->get<std::uint64_t>() <= static_cast<std::uint64_t>(max_exp_seconds)
+                                   : exp->get<std::int64_t>() >= -max_exp_seconds);
+    if (name == claims.end() || !name->is_string() || !exp_in_range) {
+        return std::nullopt;
+    }
+    auto display_name = normalize_display_name(name->get_ref<const std::string&>());
+    if (!display_name) {
+        return std::nullopt;
+    }
+    return token_preview{user_info{std::move(*subject), std::move(display_name).value()},
+                         exp->get<std::int64_t>() * 1000};
 }
 
 }  // namespace roomchat

@@ -11,6 +11,7 @@
 #include "roomchat/ids.hpp"
 
 #include "dev_tokens.hpp"
+#include "origin.hpp"
 #include "url.hpp"
 
 namespace roomchat::relay {
@@ -88,6 +89,37 @@ http_routes::http_routes(class hub& hub, const static_files& files, const relay_
     : hub_(hub), files_(files), metrics_(metrics), rooms_(rooms), verifier_(verifier) {}
 
 std::optional<http_response> http_routes::handle(const http_request& request, millis now) {
+    auto response = route(request, now);
+    if (response) allow_cross_origin(request, *response);
+    return response;
+}
+
+void http_routes::allow_cross_origin(const http_request& request, http_response& response) const {
+    if (request.origin.empty() ||
+        split_target(request.target).path.substr(0, rooms_prefix.size()) != rooms_prefix ||
+        !origin_allowed(request.origin, request.host, hub_.config().allowed_origins)) {
+        return;
+    }
+    response.headers.emplace_back("Access-Control-Allow-Origin", request.origin);
+    response.headers.emplace_back("Vary", "Origin");
+}
+
+// A browser asks before a cross-origin call with an Authorization header.
+http_response http_routes::preflight(const http_request& request) const {
+    if (!origin_allowed(request.origin, request.host, hub_.config().allowed_origins)) {
+        return error_response(403, "origin_not_allowed",
+                              "this origin may not call the API (--allowed-origins)");
+    }
+    http_response response;
+    response.status = 204;
+    response.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST");
+    response.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    // Chromium keeps a preflight's answer at most two hours.
+    response.headers.emplace_back("Access-Control-Max-Age", "7200");
+    return response;
+}
+
+std::optional<http_response> http_routes::route(const http_request& request, millis now) {
     const std::string_view path = split_target(request.target).path;
     if (path == "/healthz") {
         if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
@@ -117,6 +149,7 @@ std::optional<http_response> http_routes::handle(const http_request& request, mi
             path.substr(rooms_prefix.size(), path.size() - rooms_prefix.size() - messages_suffix.size());
         const auto room_id = percent_decode(raw_room);
         if (!room_id || !validate_room_id(*room_id)) return error_response(400, errc::invalid_room_id);
+        if (request.method == "OPTIONS") return preflight(request);
         return room_messages(request, *room_id, now);
     }
     if (path.substr(0, 5) == "/api/") return error_response(404, "not_found", "no such API endpoint");
@@ -200,13 +233,18 @@ std::optional<http_response> http_routes::get_messages(const http_request& reque
     return page_response(hub_.query(room_id, history.before, history.after, history.limit));
 }
 
-http_response http_routes::poll_response(const poll_answer& answer) const {
-    if (const auto* page = std::get_if<history_frame>(&answer)) return page_response(*page);
-    const errc code = std::get<errc>(answer);
-    auto response = error_response(status_for(code), code);
-    if (code == errc::token_expired) {
-        response.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+http_response http_routes::poll_response(const http_request& request, const poll_answer& answer) const {
+    http_response response;
+    if (const auto* page = std::get_if<history_frame>(&answer)) {
+        response = page_response(*page);
+    } else {
+        const errc code = std::get<errc>(answer);
+        response = error_response(status_for(code), code);
+        if (code == errc::token_expired) {
+            response.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        }
     }
+    allow_cross_origin(request, response);
     return response;
 }
 

@@ -5,7 +5,7 @@
 //
 // Errors are JSON: {"error":{"code":"<errc wire name>","message":"..."}}; the
 // few HTTP-only conditions use "not_found", "method_not_allowed", "bad_path",
-// "too_many_polls" and "polls_full".
+// "too_many_polls", "polls_full" and "origin_not_allowed".
 
 #include <optional>
 #include <string>
@@ -26,8 +26,10 @@ struct http_request {
     std::string target;  // as sent: path and query, percent-encoded
     std::string authorization;
     std::string body;
-    std::string peer;        // remote address, for the per-address rate
-    connection_id conn = 0;  // the HTTP connection, which a long poll is held on
+    std::string peer;         // remote address, for the per-address rate
+    connection_id conn = 0;   // the HTTP connection, which a long poll is held on
+    std::string origin = {};  // the Origin header: the page calling the API, for CORS
+    std::string host = {};    // the Host header
 };
 
 struct http_response {
@@ -46,9 +48,15 @@ public:
     // hub answers it later through transport::answer_poll, and
     // poll_response() turns that answer into the response.
     std::optional<http_response> handle(const http_request& request, millis now);
-    http_response poll_response(const poll_answer& answer) const;
+    http_response poll_response(const http_request& request, const poll_answer& answer) const;
 
 private:
+    std::optional<http_response> route(const http_request& request, millis now);
+    // The widget on a host page calls the API from the host's origin (the
+    // HTTP fallback): a browser lets it read the answers when they name that
+    // origin, for the origins --allowed-origins admits, as for WebSockets.
+    void allow_cross_origin(const http_request& request, http_response& response) const;
+    http_response preflight(const http_request& request) const;
     std::optional<http_response> room_messages(const http_request& request, const std::string& room_id,
                                                millis now);
     std::optional<http_response> get_messages(const http_request& request, const token_claims& claims,

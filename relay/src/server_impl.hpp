@@ -187,7 +187,7 @@ public:
         session& s = *it->second;
         s.held = false;
         s.answered = true;
-        const http_response response = routes_.poll_response(answer);
+        const http_response response = routes_.poll_response(request_of(s, conn), answer);
         respond(s, response);
         websocketpp::lib::error_code ec;
         // A client gone meanwhile fails the write; the termination handler cleans up.
@@ -385,13 +385,23 @@ private:
         s->con->close(code, reason, ec);
     }
 
+    http_request request_of(const session& s, connection_id conn) const {
+        const auto& request = s.con->get_request();
+        return http_request{request.get_method(),
+                            request.get_uri(),
+                            request.get_header("Authorization"),
+                            request.get_body(),
+                            s.peer,
+                            conn,
+                            request.get_header("Origin"),
+                            request.get_header("Host")};
+    }
+
     void on_http(const websocketpp::connection_hdl& hdl) {
         const auto id = ids_.find(hdl);
         session* s = find(hdl);
         if (s == nullptr) return;
-        const auto& request = s->con->get_request();
-        http_request parsed{request.get_method(), request.get_uri(), request.get_header("Authorization"),
-                            request.get_body(),   s->peer,           id->second};
+        const http_request parsed = request_of(*s, id->second);
         const auto response = routes_.handle(parsed, now_millis());
         log_.write(log_level::debug, "http",
                    {{"method", parsed.method},

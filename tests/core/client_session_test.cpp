@@ -12,6 +12,7 @@
 #include "roomchat/batch.hpp"
 #include "roomchat/codec.hpp"
 
+#include "support/only.hpp"
 #include "support/test_ids.hpp"
 
 // The session is driven here exactly as the browser drives it, against a
@@ -28,6 +29,7 @@ const std::string room_epoch = "epoch-1";
 constexpr millis token_refresh_due = 9'999'999 - 60'000;
 
 using test::id_of;
+using test::only;
 
 chat_message from_bob(seq_t seq) {
     return chat_message{seq, id_of(seq), bob, "hello " + std::to_string(seq),
@@ -38,28 +40,6 @@ std::vector<chat_message> from_bob(seq_t first, seq_t last) {
     std::vector<chat_message> out;
     for (seq_t seq = first; seq <= last; ++seq) {
         out.push_back(from_bob(seq));
-    }
-    return out;
-}
-
-template <typename T>
-std::vector<T> only(const std::vector<client_event>& events) {
-    std::vector<T> out;
-    for (const auto& event : events) {
-        if (const auto* e = std::get_if<T>(&event)) {
-            out.push_back(*e);
-        }
-    }
-    return out;
-}
-
-template <typename T>
-std::vector<T> only(const std::vector<client_frame>& frames) {
-    std::vector<T> out;
-    for (const auto& frame : frames) {
-        if (const auto* f = std::get_if<T>(&frame)) {
-            out.push_back(*f);
-        }
     }
     return out;
 }

@@ -60,5 +60,26 @@ TEST(token_subject, a_payload_past_16_kib_is_not_read) {
     EXPECT_EQ(token_subject(padded(4 * 1024 - 7)), std::nullopt) << "4 characters past";
 }
 
+TEST(preview_token, reads_the_user_as_the_relay_names_them_and_the_expiry) {
+    // {"sub":"alice","name":"  Al ","exp":1700000000}
+    const auto preview =
+        preview_token(header + "eyJzdWIiOiJhbGljZSIsIm5hbWUiOiIgIEFsICIsImV4cCI6MTcwMDAwMDAwMH0.c2ln");
+    ASSERT_TRUE(preview);
+    EXPECT_EQ(preview->user, (user_info{"alice", "Al"}));
+    EXPECT_EQ(preview->expires_at, 1'700'000'000'000);
+}
+
+TEST(preview_token, a_token_the_relay_would_refuse_previews_nothing) {
+    // {"sub":"alice","exp":1700000000}: no name
+    EXPECT_EQ(preview_token(header + "eyJzdWIiOiJhbGljZSIsImV4cCI6MTcwMDAwMDAwMH0.c2ln"), std::nullopt);
+    // {"sub":"alice","name":"Al","exp":"soon"}
+    EXPECT_EQ(preview_token(header + "eyJzdWIiOiJhbGljZSIsIm5hbWUiOiJBbCIsImV4cCI6InNvb24ifQ.c2ln"),
+              std::nullopt);
+    // {"sub":"alice","name":"Al","exp":9007199254741}: past 2^53 ms
+    EXPECT_EQ(preview_token(header + "eyJzdWIiOiJhbGljZSIsIm5hbWUiOiJBbCIsImV4cCI6OTAwNzE5OTI1NDc0MX0.c2ln"),
+              std::nullopt);
+    EXPECT_EQ(preview_token("dev-token"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace roomchat

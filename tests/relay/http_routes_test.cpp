@@ -68,7 +68,7 @@ protected:
     http_response answered() {
         EXPECT_EQ(h_.out.answers.size(), 1U);
         if (h_.out.answers.size() != 1) return {};
-        const auto response = routes_.poll_response(h_.out.answers.front().second);
+        const auto response = routes_.poll_response({}, h_.out.answers.front().second);
         h_.out.answers.clear();
         return response;
     }
@@ -419,10 +419,60 @@ TEST_F(http_routes_test, poll_answers_going_away_as_503_and_an_expired_token_as_
     const auto going = answered();
     EXPECT_EQ(going.status, 503);
     EXPECT_EQ(error_of(going)["code"], "going_away");
-    const auto expired = routes_.poll_response(errc::token_expired);
+    const auto expired = routes_.poll_response({}, errc::token_expired);
     EXPECT_EQ(expired.status, 401);
     EXPECT_EQ(error_of(expired)["code"], "token_expired");
     EXPECT_EQ(header(expired, "WWW-Authenticate"), "Bearer error=\"invalid_token\"");
+}
+
+// The widget on a host page (another origin) uses the API as its fallback.
+TEST_F(http_routes_test, the_api_answers_allowed_origins_and_their_preflights) {
+    const http_request preflight{
+        "OPTIONS",      "/api/rooms/lobby/messages", {}, {}, "10.9.9.9", 0, "https://host.example",
+        "relay.example"};
+    // unit_config allows no other origin: only the relay's own.
+    const auto refused = routes_.handle(preflight, h_.now);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 403);
+    EXPECT_EQ(error_of(*refused)["code"], "origin_not_allowed");
+    EXPECT_EQ(header(*refused, "Access-Control-Allow-Origin"), "");
+
+    auto same_site = preflight;
+    same_site.origin = "https://relay.example";
+    const auto allowed = routes_.handle(same_site, h_.now);
+    ASSERT_TRUE(allowed);
+    EXPECT_EQ(allowed->status, 204);
+    EXPECT_EQ(header(*allowed, "Access-Control-Allow-Origin"), "https://relay.example");
+    EXPECT_EQ(header(*allowed, "Access-Control-Allow-Methods"), "GET, POST");
+    EXPECT_EQ(header(*allowed, "Access-Control-Allow-Headers"), "Authorization, Content-Type");
+    EXPECT_EQ(header(*allowed, "Vary"), "Origin");
+
+    auto get = same_site;
+    get.method = "GET";
+    get.authorization = bearer();
+    const auto page = routes_.handle(get, h_.now);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->status, 200);
+    EXPECT_EQ(header(*page, "Access-Control-Allow-Origin"), "https://relay.example");
+    get.origin = "https://host.example";
+    EXPECT_EQ(header(*routes_.handle(get, h_.now), "Access-Control-Allow-Origin"), "");
+
+    // A held poll's answer names the origin too.
+    auto held = same_site;
+    held.method = "GET";
+    held.target = "/api/rooms/lobby/messages?after=0&wait_ms=20000";
+    held.authorization = bearer();
+    held.conn = 100;
+    EXPECT_FALSE(routes_.handle(held, h_.now));
+    h_.hub.shutdown();
+    ASSERT_EQ(h_.out.answers.size(), 1U);
+    const auto answer = routes_.poll_response(held, h_.out.answers.front().second);
+    EXPECT_EQ(header(answer, "Access-Control-Allow-Origin"), "https://relay.example");
+    // Static files keep their own "*" and get no second one.
+    auto file = same_site;
+    file.method = "GET";
+    file.target = "/index.html";
+    EXPECT_EQ(header(*routes_.handle(file, h_.now), "Access-Control-Allow-Origin"), "*");
 }
 
 TEST_F(tight_routes_test, api_calls_beyond_the_address_rate_are_429) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  ANN, BOB, Driver, EPOCH, START, lastOfType, loadRoomchat, messageFrame, ofType, otherId, presence, wireMessage,
+  ANN, BOB, Driver, EPOCH, ROOM, START, lastOfType, loadRoomchat, messageFrame, ofType, otherId, presence, wireMessage,
 } from './harness.mjs';
 
 const roomchat = await loadRoomchat();
@@ -43,7 +43,7 @@ test('a refused token closes the socket and waits offline for a new one', () => 
   const refused = driver.receive({ type: 'error', code: 'token_expired', message: 'exp in the past' });
   assert.ok(lastOfType(refused.events, 'close_transport'), 'asks JS to close the socket');
   assert.deepEqual(lastOfType(refused.events, 'connection_changed'),
-    { type: 'connection_changed', state: 'offline', reason: 'token_expired' });
+    { type: 'connection_changed', state: 'offline', reason: 'token_expired', via: 'websocket' });
   assert.equal(driver.session.nextDeadline(), null, 'no reconnect timer without a new token');
 
   const renewed = driver.call('setToken', 'fresh');
@@ -51,6 +51,34 @@ test('a refused token closes the socket and waits offline for a new one', () => 
   const { auth } = driver.handshake();
   assert.equal(auth.token, 'fresh');
   assert.equal(driver.session.state(), 'online');
+});
+
+test('where WebSockets never open, the session asks for HTTP requests and takes their answers', () => {
+  const driver = new Driver(roomchat);
+  driver.call('start');
+  driver.call('transportClosed');
+  driver.fireTimer();
+  driver.call('transportClosed');
+  const fallback = driver.fireTimer();
+  assert.equal(lastOfType(fallback.events, 'connection_changed').via, 'http');
+  const join = lastOfType(fallback.events, 'http_request');
+  assert.deepEqual(join, { type: 'http_request', id: join.id, method: 'GET', target: `api/rooms/${ROOM}/messages`, token: 'token-ann' });
+  const page = { type: 'history', room: ROOM, epoch: EPOCH, mode: 'latest', messages: [], truncated: false, has_more: false };
+  const joined = driver.call('httpResponse', join.id, 200, JSON.stringify(page));
+  assert.equal(driver.session.state(), 'online');
+  const poll = lastOfType(joined.events, 'http_request');
+  assert.match(poll.target, /\?after=0&wait_ms=25000$/);
+
+  const sent = driver.call('send', 'over http');
+  const post = lastOfType(sent.events, 'http_request');
+  assert.equal(post.method, 'POST');
+  assert.equal(JSON.parse(post.body).text, 'over http');
+  // An id the session never gave, or no number at all, answers nothing.
+  for (const id of [0, -1, 1.5, 2 ** 32, NaN]) driver.call('httpResponse', id, 0, '');
+  assert.equal(driver.session.state(), 'online');
+  const lost = driver.call('httpResponse', post.id, 0, '');
+  assert.deepEqual(ofType(lost.events, 'http_abort'), [{ type: 'http_abort', id: poll.id }]);
+  assert.equal(driver.session.state(), 'reconnecting');
 });
 
 test('network offline closes the socket; back online reconnects at once', () => {

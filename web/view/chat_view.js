@@ -82,6 +82,8 @@ export class ChatView {
         case 'connection_changed':
           this.banner.update(event);
           this.root.dataset.connection = event.state;
+          // What carries it: 'websocket', or 'http' where WebSockets do not get through (for hosts' styles and tests).
+          this.root.dataset.via = event.via;
           if (event.state === 'offline' && event.reason === 'token_expired') this.onTokenExpired();
           break;
         case 'identity':

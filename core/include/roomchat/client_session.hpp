@@ -28,6 +28,23 @@
 // browser may not notice for many minutes) and replaced, instead of resending
 // into it.
 //
+// Where WebSockets do not get through (a proxy that refuses the upgrade), the
+// session speaks the relay's HTTP API instead (docs/relay.md), with the same
+// guarantees; JS then also makes the HTTP requests the session asks for:
+//
+//   http_request event          ->  fetch(); its answer: http_response(id, status, body)
+//   http_abort event            ->  abort that fetch (its answer is not wanted)
+//
+// config.http_fallback_after WebSocket attempts in a row that do not reach the
+// room switch to HTTP: the page after our position (or the latest) stands for
+// the join, a long poll of the messages after it for the live stream, and a
+// POST per send, with the message's id as always. Meanwhile a WebSocket is
+// tried again now and then (config.ws_retry); once one opens it carries the
+// session again. HTTP has no presence and no read markers: the member list
+// stays as last heard, and the relay hears the read marker on the next
+// WebSocket join. When HTTP fails too (no answer, the relay going away), the
+// relay itself may be away: the next attempt is a WebSocket again.
+//
 // Long sessions (a watch party of tens of thousands of messages) cost the same
 // per message as short ones and hold bounded memory: the timeline keeps the
 // newest config.max_timeline sequenced messages, unread counts follow each
@@ -45,6 +62,7 @@
 #include <vector>
 
 #include "roomchat/backoff.hpp"
+#include "roomchat/codec.hpp"
 #include "roomchat/ids.hpp"
 #include "roomchat/outbox.hpp"
 #include "roomchat/outbox_queue.hpp"
@@ -65,6 +83,14 @@ enum class connection_state {
 };
 
 std::string_view to_string(connection_state state) noexcept;
+
+// What carries the session to the relay (see the contract above).
+enum class carrier {
+    websocket,
+    http,  // long poll and POST: the fallback when WebSockets do not get through
+};
+
+std::string_view to_string(carrier via) noexcept;
 
 struct client_config {
     std::string room;
@@ -93,6 +119,14 @@ struct client_config {
     // token_expiring comes this long before the token's expiry (at most half
     // its remaining life), so the embedder refreshes it while it still works.
     millis token_refresh_lead_ms = 60'000;
+    // WebSocket attempts in a row that do not reach the room before the
+    // session switches to HTTP; 0 never switches.
+    std::uint32_t http_fallback_after = 2;
+    // While HTTP carries the session: when to try a WebSocket again.
+    backoff_policy ws_retry{15'000, 300'000, 2, 20};
+    // How long the relay may hold a long poll (at most 30 s, docs/relay.md):
+    // under the 30 to 60 s after which common proxies drop a quiet request.
+    millis poll_wait_ms = 25'000;
 };
 
 // A row of the timeline as the UI renders it.
@@ -160,7 +194,7 @@ enum class reset_reason {
 std::string_view to_string(reset_reason reason) noexcept;
 
 namespace events {
-struct open_transport {};  // open a WebSocket to the relay now
+struct open_transport {};  // open a WebSocket to the relay now (beside HTTP: see http_request)
 // Close it (auth refused, stop(), network gone, no answer). The session
 // already counts it as closed: do not report transport_closed for it.
 struct close_transport {
@@ -170,6 +204,24 @@ struct connection_changed {
     connection_state state = connection_state::connecting;
     millis retry_at = 0;  // reconnecting: when the next attempt starts
     std::optional<errc> reason;
+    carrier via = carrier::websocket;  // connecting and online: what carries it
+};
+// Make an HTTP request to the relay: `target` is relative to the WebSocket
+// URL, as an http(s) URL (for wss://relay.example/ws:
+// https://relay.example/api/rooms/lobby/messages?after=41&wait_ms=25000), with
+// `Authorization: Bearer <token>` and, when `body` is not empty, the JSON body.
+// Report its answer to http_response(id, ...), status 0 when none came (a
+// network error, a refused connection).
+struct http_request {
+    std::uint32_t id = 0;
+    std::string method;  // GET or POST
+    std::string target;
+    std::string token;
+    std::string body;
+};
+// The answer to request `id` is no longer wanted: abort it, report nothing.
+struct http_abort {
+    std::uint32_t id = 0;
 };
 struct identity {  // the relay's welcome: who we are
     user_info self;
@@ -232,9 +284,10 @@ struct pending_changed {};
 
 using client_event =
     std::variant<events::open_transport, events::close_transport, events::connection_changed,
-                 events::identity, events::message_upserted, events::timeline_reset, events::history_loaded,
-                 events::older_changed, events::unread_changed, events::presence_changed,
-                 events::rate_limited, events::token_expiring, events::error, events::pending_changed>;
+                 events::http_request, events::http_abort, events::identity, events::message_upserted,
+                 events::timeline_reset, events::history_loaded, events::older_changed,
+                 events::unread_changed, events::presence_changed, events::rate_limited,
+                 events::token_expiring, events::error, events::pending_changed>;
 
 class client_session {
 public:
@@ -248,6 +301,8 @@ public:
     // One WebSocket message: a frame, or a batch of them (the auth frame asks
     // for batches), handled in order as if each had come alone.
     void receive(std::string_view frame_text, millis now);
+    // The answer to an http_request: its HTTP status (0: none came) and body.
+    void http_response(std::uint32_t id, int status, std::string_view body, millis now);
     void on_timer(millis now);
     std::optional<millis> next_deadline() const;
 
@@ -345,6 +400,8 @@ private:
         older_request,  // an older-page request is outstanding until then
         gap_request,    // a gap request is outstanding until then
         read,           // a newer read marker goes out then
+        poll,           // HTTP: the long poll is given up then, or (none out) asked then
+        ws_retry,       // HTTP: a WebSocket is tried then, or (one opening) given up then
         count_,
     };
     std::optional<millis>& deadline(timer which) noexcept { return timers_[static_cast<std::size_t>(which)]; }
@@ -353,6 +410,7 @@ private:
 
     void connect(millis now);
     void drop_connection();
+    void refuse_token(errc code);
     void schedule_reconnect(millis now);
     void go_offline(std::optional<errc> reason);
     void maybe_online(millis now);
@@ -372,6 +430,31 @@ private:
     void start_epoch(const std::string& epoch);
     void send_read(millis now);
     void ask_for_token(millis now);
+    void take_identity(const user_info& user, millis now);
+    void arm_token_refresh(millis expires_at, millis now);
+
+    // ---- the HTTP carrier
+    enum class call_kind {
+        page,   // the join's page: after our position, or the latest
+        poll,   // the long poll after our position
+        older,  // load_older's page
+        send,   // a POST of `message`
+    };
+    struct http_call {
+        call_kind kind = call_kind::page;
+        message_id message;
+    };
+    void call(http_call what, std::string method, std::string target, std::string body = {});
+    std::string messages_target() const;
+    void request_join_page();
+    void poll(millis now);
+    void answer(const http_call& what, http_answer answer, millis now);
+    void answer_page(const http_call& what, const history_frame& page, millis now);
+    void answer_refusal(const http_call& what, const http_refusal& refusal, millis now);
+    void http_lost(millis now);
+    void abort_calls(std::optional<call_kind> kind);
+    void arm_ws_retry(millis now);
+    void take_websocket(millis now);
 
     void merge_page(const history_frame& frame);
     void merge(const chat_message& message);
@@ -421,7 +504,15 @@ private:
     bool got_joined_ = false;
     bool got_join_history_ = false;
     std::uint32_t reconnect_attempts_ = 0;  // since the last successful join
-    millis last_heard_at_ = 0;              // the last frame from the relay
+    millis last_heard_at_ = 0;              // the last frame or HTTP answer from the relay
+
+    carrier carrier_ = carrier::websocket;  // of the current link (link_)
+    carrier via_announced_ = carrier::websocket;
+    std::uint32_t ws_failures_ = 0;             // WebSocket attempts in a row that did not reach the room
+    std::uint32_t ws_retries_ = 0;              // WebSockets tried in vain while HTTP carried the session
+    bool ws_retrying_ = false;                  // one opens beside HTTP (timer::ws_retry)
+    std::map<std::uint32_t, http_call> calls_;  // HTTP requests out, by id
+    std::uint32_t next_call_ = 1;
 
     bool older_available_ = false;
     older_state older_announced_ = older_state::unknown;

@@ -6,9 +6,11 @@
 // Every frame carries "type"; auth carries "v" (protocol_version).
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "roomchat/protocol.hpp"
@@ -47,6 +49,21 @@ decoded<server_frame> decode_server_frame(std::string_view text,
 // not one (no "frames", not an array, empty) is a single wrong_type error.
 std::vector<decoded<server_frame>> decode_server_frames(std::string_view text,
                                                         const codec_limits& limits = server_frame_limits);
+
+// An answer of the relay's HTTP API (docs/relay.md), which a client uses when
+// WebSockets do not get through (client_session's HTTP fallback). A 2xx body
+// is a frame: a history page, an ack. Any other status carries
+// {"error":{"code","message","retry_after_ms"?}}, read into an http_refusal.
+// A refusal that does not read so (a proxy's own error page) or a 2xx body
+// that is no frame reads as going_away (rate_limited for a 429): the relay may
+// be fine; the way to it is not.
+struct http_refusal {
+    errc code = errc::going_away;
+    std::string message;
+    std::optional<std::uint32_t> retry_after_ms = std::nullopt;
+};
+using http_answer = std::variant<server_frame, http_refusal>;
+http_answer decode_http_answer(int status, std::string_view body);
 
 // The one rule for which page a history request asks, however it came (the
 // WebSocket frame, the HTTP API's query string): at most one of before and
