@@ -229,6 +229,8 @@ TEST_F(session_test, a_lost_connection_reconnects_after_the_backoff_and_resumes_
 }
 
 TEST_F(session_test, reconnect_delays_grow_while_attempts_fail_and_reset_after_a_join) {
+    config_.http_fallback_after = 0;  // WebSockets only (http_fallback_test.cpp has the fallback)
+    session_.emplace(config_, random_);
     s().start(0);
     millis now = 0;
     std::vector<millis> waits;
