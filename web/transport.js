@@ -197,7 +197,7 @@ export class Transport {
     const init = { method, headers, body, signal: controller.signal, cache: /** @type {const} */ ('no-store'), credentials: /** @type {const} */ ('omit') };
     // In a promise, so that an unusable URL is an answer that never came, like any other.
     Promise.resolve()
-      .then(() => fetch(new URL(target, this.url.replace(/^ws/, 'http')), init))
+      .then(() => fetch(new URL(target, this.url.replace(/^ws/i, 'http')), init))
       .then(async (response) => [response.status, await response.text()])
       .catch(() => [0, ''])
       .then(([status, text]) => {

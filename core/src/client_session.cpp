@@ -77,6 +77,13 @@ void client_session::start(millis now) {
         return;
     }
     started_ = true;
+    if (const auto valid = validate_room_id(config_.room); !valid) {
+        // No relay would admit it, and over HTTP it would make another path.
+        emit(events::error{valid.error(), "room id \"" + config_.room + "\""});
+        auth_blocked_ = true;
+        go_offline(valid.error());
+        return;
+    }
     if (!network_up_) {
         go_offline(std::nullopt);
         return;
@@ -210,6 +217,7 @@ void client_session::network_changed(bool online, millis now) {
         go_offline(std::nullopt);
     } else if (link_ == link_phase::closed) {
         reconnect_attempts_ = 0;
+        ws_failures_ = 0;  // perhaps another network, whose proxies let WebSockets through
         connect(now);
     }
 }
@@ -702,6 +710,7 @@ void client_session::refuse_token(errc code) {
 
 void client_session::call(http_call what, std::string method, std::string target, std::string body) {
     const std::uint32_t id = next_call_++;
+    what.token = config_.token;
     calls_.emplace(id, what);
     emit(events::http_request{id, std::move(method), std::move(target), config_.token, std::move(body)});
 }
@@ -735,7 +744,12 @@ void client_session::http_response(std::uint32_t id, int status, std::string_vie
     const http_call what = out->second;
     calls_.erase(out);
     if (status == 0) {
-        http_lost(now);  // no answer at all
+        // No answer at all: for a page or poll, the link is gone.
+        if (what.kind == call_kind::send) {
+            answer(what, http_refusal{errc::going_away, "no answer"}, now);
+        } else {
+            http_lost(now);
+        }
         return;
     }
     last_heard_at_ = now;
@@ -763,7 +777,9 @@ void client_session::answer(const http_call& what, http_answer answer, millis no
 
 void client_session::answer_page(const http_call& what, const history_frame& page, millis now) {
     if (what.kind == call_kind::older) {
-        handle(page, now);
+        if (!page.epoch || page.epoch == epoch_) {
+            handle(page, now);  // a page of an earlier epoch has no place in ours
+        }
         return;
     }
     if (page.epoch && epoch_ && page.epoch != epoch_) {
@@ -771,9 +787,12 @@ void client_session::answer_page(const http_call& what, const history_frame& pag
         // sequence, so neither do the messages after it. Start over from
         // the latest page, as a WebSocket join naming our epoch would.
         start_epoch(*page.epoch);
+        abort_calls(call_kind::older);
         deadline(timer::poll).reset();
         link_ = link_phase::joining;
         got_join_history_ = false;
+        deadline(timer::handshake) = now + config_.request_timeout_ms;
+        set_state(connection_state::connecting, 0, std::nullopt);
         request_join_page();
         return;
     }
@@ -787,12 +806,32 @@ void client_session::answer_page(const http_call& what, const history_frame& pag
 }
 
 void client_session::answer_refusal(const http_call& what, const http_refusal& refusal, millis now) {
-    if (what.kind == call_kind::send) {
-        if (refusal.code == errc::going_away) {
-            http_lost(now);  // resent, with its id, on the next link
-            return;
+    if ((refusal.code == errc::auth_failed || refusal.code == errc::token_expired) &&
+        what.token != config_.token) {
+        // Made with a token replaced since: the fresh one is asked.
+        switch (what.kind) {
+            case call_kind::page:
+                request_join_page();
+                return;
+            case call_kind::poll:
+                poll(now);
+                return;
+            case call_kind::send:
+                outbox_.hold(what.message, now, true);
+                emit_pending(what.message);
+                pump_outbox(now);
+                return;
+            case call_kind::older:
+                break;  // given up below: load_older() may ask again
         }
-        handle(nack_frame{config_.room, what.message, refusal.code, refusal.retry_after_ms}, now);
+    }
+    if (what.kind == call_kind::send) {
+        answer_send_refusal(what.message, refusal, now);
+        return;
+    }
+    if (what.kind == call_kind::older) {
+        deadline(timer::older_request).reset();
+        announce_older();
         return;
     }
     if (is_fatal(refusal.code)) {
@@ -803,16 +842,11 @@ void client_session::answer_refusal(const http_call& what, const http_refusal& r
         refuse_token(refusal.code);
         return;
     }
-    if (what.kind == call_kind::older) {
-        deadline(timer::older_request).reset();
-        announce_older();  // given up: load_older() may ask again
-        return;
-    }
     if (what.kind == call_kind::poll && refusal.code == errc::rate_limited) {
-        // Too many requests from this address or polls from this user (other
-        // tabs): ask again once allowed.
+        // Too many requests from this address, or polls from this user (other
+        // tabs), or from everyone: ask again once allowed.
         const millis wait = refusal.retry_after_ms ? static_cast<millis>(*refusal.retry_after_ms)
-                                                   : backoff_delay(config_.reconnect, 0, random_);
+                                                   : backoff_delay(config_.resend, 0, random_);
         deadline(timer::poll) = now + wait;
         return;
     }
@@ -826,6 +860,31 @@ void client_session::answer_refusal(const http_call& what, const http_refusal& r
     schedule_reconnect(now);
 }
 
+// The relay's verdict on one POST, as a nack over a WebSocket would be. The
+// link itself is the poll's business: a POST that got no answer is a lost
+// attempt of its message, which goes again after the resend backoff and ends
+// failed (no_ack) after config.max_send_attempts, however the link fares.
+void client_session::answer_send_refusal(const message_id& id, const http_refusal& refusal, millis now) {
+    const auto* entry = outbox_.find(id);
+    if (entry == nullptr || entry->state != delivery_state::sending) {
+        return;
+    }
+    if (refusal.code == errc::going_away) {
+        outbox_.hold(id, now + backoff_delay(config_.resend, entry->attempts, random_), false);
+        emit_pending(id);
+        return;
+    }
+    if (refusal.code == errc::auth_failed || refusal.code == errc::room_forbidden) {
+        // The token is refused, not the message: it waits for a new token.
+        outbox_.hold(id, now, true);
+        emit_pending(id);
+        emit(events::error{refusal.code, refusal.message});
+        refuse_token(refusal.code);
+        return;
+    }
+    handle(nack_frame{config_.room, id, refusal.code, refusal.retry_after_ms}, now);
+}
+
 // HTTP failed too: the relay itself may be away, so the next attempt, after
 // the usual backoff, is a WebSocket again.
 void client_session::http_lost(millis now) {
@@ -834,10 +893,10 @@ void client_session::http_lost(millis now) {
     schedule_reconnect(now);
 }
 
-// Aborts the requests out (of one kind, or all): their answers are not wanted.
-void client_session::abort_calls(std::optional<call_kind> kind) {
+// Aborts the requests out (of one kind, or all; of one message): their answers are not wanted.
+void client_session::abort_calls(std::optional<call_kind> kind, const std::optional<message_id>& message) {
     for (auto it = calls_.begin(); it != calls_.end();) {
-        if (kind && it->second.kind != *kind) {
+        if ((kind && it->second.kind != *kind) || (message && it->second.message != *message)) {
             ++it;
             continue;
         }
@@ -869,6 +928,7 @@ void client_session::take_websocket(millis now) {
     got_joined_ = false;
     got_join_history_ = false;
     deadline(timer::handshake) = now + config_.request_timeout_ms;
+    set_state(connection_state::connecting, 0, std::nullopt);
     transmit(auth_frame{config_.token, /*batch=*/true});
 }
 
@@ -887,17 +947,16 @@ void client_session::pump_outbox(millis now) {
             continue;
         }
         const auto* entry = outbox_.find(work.id);
-        if (entry->state == delivery_state::sending && last_heard_at_ < entry->sent_at) {
+        // Over HTTP the poll's deadline tells whether the link lives; a POST
+        // unanswered for its wait is only asked again (below).
+        if (carrier_ == carrier::websocket && entry->state == delivery_state::sending &&
+            last_heard_at_ < entry->sent_at) {
             // Not a word since this went out: on a live TCP connection the ack
             // could not have been lost, so the connection is dead. Replace it;
             // the message goes out again on the new one. The attempt was a
             // whole one (unanswered for its full wait), so it counts.
             outbox_.hold(work.id, now, false);
             emit_pending(work.id);
-            if (carrier_ == carrier::http) {
-                http_lost(now);
-                return;
-            }
             emit(events::close_transport{"the relay went silent"});
             drop_connection();
             schedule_reconnect(now);
@@ -916,6 +975,7 @@ void client_session::pump_outbox(millis now) {
         const bool was_queued = entry->state == delivery_state::queued;
         const roomchat::send_frame frame{config_.room, entry->id, entry->text, entry->media_ms};
         if (carrier_ == carrier::http) {
+            abort_calls(call_kind::send, work.id);  // one POST of a message at a time: the latest attempt
             // The POST body is the send frame: the relay reads its id, text and media_ms.
             call({call_kind::send, entry->id}, "POST", messages_target(), encode(client_frame{frame}));
         } else {

@@ -553,7 +553,10 @@ http_answer decode_http_answer(int status, std::string_view body) {
     }
     const auto code = error->find("code");
     if (code != error->end() && code->is_string()) {
-        refusal.code = errc_from_string(code->get_ref<const std::string&>()).value_or(refusal.code);
+        const auto& name = code->get_ref<const std::string&>();
+        // The relay's HTTP-only refusals (docs/relay.md) that mean "ask again later".
+        const bool later = name == "too_many_polls" || name == "polls_full";
+        refusal.code = later ? errc::rate_limited : errc_from_string(name).value_or(refusal.code);
     }
     const auto message = error->find("message");
     if (message != error->end() && message->is_string()) {

@@ -80,8 +80,10 @@ status validate_user_id(std::string_view id) {
     return ok_v;
 }
 
+// "." and ".." would be dot segments in the HTTP API's paths, which URL
+// parsers remove (even percent-encoded) before the relay sees them.
 status validate_room_id(std::string_view id) {
-    if (!is_valid_id(id)) {
+    if (!is_valid_id(id) || id == "." || id == "..") {
         return errc::invalid_room_id;
     }
     return ok_v;

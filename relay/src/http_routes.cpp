@@ -37,6 +37,15 @@ http_response error_response(int status, errc code) {
     return error_response(status, to_string(code), message(code));
 }
 
+// A refusal that only asks to wait: Retry-After for any client, and
+// retry_after_ms in the body for ours (codec.hpp, decode_http_answer).
+http_response wait_response(int status, std::string_view code, std::string_view detail, int seconds) {
+    auto response = json_response(
+        status, json{{"error", {{"code", code}, {"message", detail}, {"retry_after_ms", seconds * 1000}}}});
+    response.headers.emplace_back("Retry-After", std::to_string(seconds));
+    return response;
+}
+
 http_response page_response(const history_frame& page) {
     http_response response;
     response.body = encode(server_frame{page});
@@ -95,13 +104,13 @@ std::optional<http_response> http_routes::handle(const http_request& request, mi
 }
 
 void http_routes::allow_cross_origin(const http_request& request, http_response& response) const {
+    if (split_target(request.target).path.substr(0, rooms_prefix.size()) != rooms_prefix) return;
+    response.headers.emplace_back("Vary", "Origin");  // whatever the Origin, the answer depends on it
     if (request.origin.empty() ||
-        split_target(request.target).path.substr(0, rooms_prefix.size()) != rooms_prefix ||
         !origin_allowed(request.origin, request.host, hub_.config().allowed_origins)) {
         return;
     }
     response.headers.emplace_back("Access-Control-Allow-Origin", request.origin);
-    response.headers.emplace_back("Vary", "Origin");
 }
 
 // A browser asks before a cross-origin call with an Authorization header.
@@ -133,10 +142,13 @@ std::optional<http_response> http_routes::route(const http_request& request, mil
         response.body = metrics_.render(hub_.connection_count(), rooms_.size(), hub_.held_poll_count());
         return response;
     }
+    // A preflight costs no token check and comes before each cross-origin
+    // call: counted, it would halve what an address may ask.
+    if (request.method == "OPTIONS" && path.substr(0, rooms_prefix.size()) == rooms_prefix) {
+        return preflight(request);
+    }
     if (path.substr(0, 5) == "/api/" && !hub_.admit_address(request.peer, now)) {
-        auto response = error_response(429, errc::rate_limited);
-        response.headers.emplace_back("Retry-After", "1");
-        return response;
+        return wait_response(429, to_string(errc::rate_limited), message(errc::rate_limited), 1);
     }
     if (path == "/api/dev/token" && hub_.config().dev_auth) {
         if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
@@ -149,7 +161,6 @@ std::optional<http_response> http_routes::route(const http_request& request, mil
             path.substr(rooms_prefix.size(), path.size() - rooms_prefix.size() - messages_suffix.size());
         const auto room_id = percent_decode(raw_room);
         if (!room_id || !validate_room_id(*room_id)) return error_response(400, errc::invalid_room_id);
-        if (request.method == "OPTIONS") return preflight(request);
         return room_messages(request, *room_id, now);
     }
     if (path.substr(0, 5) == "/api/") return error_response(404, "not_found", "no such API endpoint");
@@ -217,15 +228,13 @@ std::optional<http_response> http_routes::get_messages(const http_request& reque
                                       static_cast<millis>(*wait_ms), now);
         if (!polled) {
             if (polled.error() == poll_refusal::user_cap) {
-                return error_response(429, "too_many_polls",
-                                      "this user has " +
-                                          std::to_string(hub_.config().max_held_polls_per_user) +
-                                          " polls waiting already; wait for one of them to answer");
+                return wait_response(429, "too_many_polls",
+                                     "this user has " +
+                                         std::to_string(hub_.config().max_held_polls_per_user) +
+                                         " polls waiting already; wait for one of them to answer",
+                                     2);
             }
-            auto response =
-                error_response(503, "polls_full", "the relay holds all the polls it can; retry soon");
-            response.headers.emplace_back("Retry-After", "1");
-            return response;
+            return wait_response(503, "polls_full", "the relay holds all the polls it can; retry soon", 1);
         }
         if (!*polled) return std::nullopt;
         return page_response(**polled);

@@ -122,6 +122,34 @@ protected:
         ASSERT_EQ(s().state(), connection_state::online);
     }
 
+    // Lets time pass until the session posts again, as the relay and the
+    // network would: polls end empty when their wait is over, WebSocket
+    // retries fail.
+    events::http_request next_post() {
+        for (int step = 0; step < 50; ++step) {
+            events();
+            for (auto it = requests_.begin(); it != requests_.end(); ++it) {
+                if (it->method == "POST") {
+                    auto post = *it;
+                    requests_.erase(it);
+                    return post;
+                }
+            }
+            for (auto it = requests_.begin(); it != requests_.end();) {
+                const auto poll = *it;
+                it = requests_.erase(it);
+                answer(poll, 200, page("e1", history_mode::after, {}), now_);
+            }
+            now_ = *s().next_deadline();
+            s().on_timer(now_);
+            if (!only<events::open_transport>(events()).empty()) {
+                s().transport_closed(now_);
+            }
+        }
+        ADD_FAILURE() << "no POST";
+        return {};
+    }
+
     std::vector<seq_t> seqs() {
         std::vector<seq_t> out;
         for (const auto& row : s().timeline()) {
@@ -279,16 +307,16 @@ TEST_F(http_fallback_test, a_refused_post_fails_the_message_with_the_relays_reas
     EXPECT_EQ(rows[0].failure, errc::id_conflict);
 }
 
-TEST_F(http_fallback_test, no_answer_at_all_drops_the_link_and_tries_a_websocket_first) {
+TEST_F(http_fallback_test, a_poll_without_an_answer_drops_the_link_and_tries_a_websocket_first) {
     online_over_http();
     const auto poll = take_request("GET", "api/rooms/lobby/messages?after=0");
     const auto id = s().send("hello", now_);
     const auto post = take_request("POST", "api/rooms/lobby/messages");
-    answer(post, 0, "", now_);  // the network or the relay is gone
+    answer(poll, 0, "", now_);  // the network or the relay is gone
     const auto all = events();
     const auto aborted = only<events::http_abort>(all);
     ASSERT_EQ(aborted.size(), 1U);
-    EXPECT_EQ(aborted[0].id, poll.id);
+    EXPECT_EQ(aborted[0].id, post.id);
     EXPECT_EQ(s().state(), connection_state::reconnecting);
     EXPECT_EQ(s().pending().size(), 1U);
     now_ = *s().next_deadline();
@@ -378,8 +406,13 @@ TEST_F(http_fallback_test, a_websocket_that_opens_again_takes_over_and_resends_w
     s().on_timer(now_);
     ASSERT_EQ(only<events::open_transport>(events()).size(), 1U);
     s().transport_opened(now_);
-    const auto aborted = only<events::http_abort>(events());
+    const auto opened = events();
+    const auto aborted = only<events::http_abort>(opened);
     ASSERT_EQ(aborted.size(), 2U);
+    const auto switching = only<events::connection_changed>(opened);
+    ASSERT_EQ(switching.size(), 1U);
+    EXPECT_EQ(switching[0].state, connection_state::connecting);
+    EXPECT_EQ(switching[0].via, carrier::websocket);
     EXPECT_TRUE((aborted[0].id == poll.id && aborted[1].id == post.id) ||
                 (aborted[0].id == post.id && aborted[1].id == poll.id));
     s().receive(encode(server_frame{welcome_frame{me, 500, {}, t0 + 3'600'000}}), now_);
@@ -442,15 +475,104 @@ TEST_F(http_fallback_test, a_forbidden_room_goes_offline_with_the_reason) {
     EXPECT_FALSE(s().next_deadline().has_value());
 }
 
-TEST_F(http_fallback_test, too_many_polls_waits_as_told_and_keeps_the_link) {
+TEST_F(http_fallback_test, polls_the_relay_cannot_hold_now_wait_as_told_and_keep_the_link) {
     online_over_http();
-    answer(take_request("GET", "api/rooms/lobby/messages?after=0"), 429,
-           R"({"error":{"code":"rate_limited","message":"slow down","retry_after_ms":1000}})", now_);
-    EXPECT_EQ(s().state(), connection_state::online);
-    EXPECT_TRUE(requests_.empty());
-    now_ += 1000;
-    s().on_timer(now_);
+    // As relay/src/http_routes.cpp words them.
+    for (const auto& [status, body] : std::vector<std::pair<int, std::string>>{
+             {429, R"({"error":{"code":"too_many_polls","message":"4 waiting","retry_after_ms":2000}})"},
+             {503, R"({"error":{"code":"polls_full","message":"retry soon","retry_after_ms":1000}})"},
+             {429, R"({"error":{"code":"rate_limited","message":"slow down","retry_after_ms":1000}})"}}) {
+        answer(take_request("GET", "api/rooms/lobby/messages?after=0"), status, body, now_);
+        EXPECT_EQ(s().state(), connection_state::online) << body;
+        EXPECT_TRUE(requests_.empty()) << body;
+        EXPECT_TRUE(only<events::http_abort>(events()).empty()) << body;
+        now_ = *s().next_deadline();
+        s().on_timer(now_);
+    }
     take_request("GET", "api/rooms/lobby/messages?after=0");
+}
+
+TEST_F(http_fallback_test, a_post_without_an_answer_is_a_lost_attempt_of_its_message_only) {
+    online_over_http();
+    const auto id = s().send("hello", now_);
+    for (std::uint32_t attempt = 1; attempt <= config_.max_send_attempts; ++attempt) {
+        answer(next_post(), attempt % 2 == 0 ? 0 : 502, "<html>Bad Gateway</html>", now_);
+        EXPECT_TRUE(only<events::http_abort>(events()).empty()) << "the poll stays";
+        EXPECT_EQ(s().state(), connection_state::online);
+    }
+    for (int step = 0; step < 50 && s().timeline()[0].state != delivery_state::failed; ++step) {
+        now_ = *s().next_deadline();
+        s().on_timer(now_);
+        events();
+        requests_.clear();
+    }
+    const auto rows = s().timeline();
+    ASSERT_EQ(rows.size(), 1U);
+    EXPECT_EQ(rows[0].id, id.value());
+    EXPECT_EQ(rows[0].state, delivery_state::failed);
+    EXPECT_EQ(rows[0].failure, errc::no_ack);
+}
+
+TEST_F(http_fallback_test, a_post_unanswered_for_its_wait_is_asked_again_and_the_first_aborted) {
+    online_over_http();
+    take_request("GET", "api/rooms/lobby/messages?after=0");
+    const auto id = s().send("slow", now_);
+    const auto first = take_request("POST", "api/rooms/lobby/messages");
+    now_ = *s().next_deadline();  // the resend wait, with the poll held and nothing heard
+    s().on_timer(now_);
+    const auto all = events();
+    EXPECT_EQ(s().state(), connection_state::online);
+    const auto aborted = only<events::http_abort>(all);
+    ASSERT_EQ(aborted.size(), 1U);
+    EXPECT_EQ(aborted[0].id, first.id);
+    const auto second = take_request("POST", "api/rooms/lobby/messages");
+    EXPECT_EQ(std::get<send_frame>(*decode_client_frame(second.body)).id, id.value());
+}
+
+TEST_F(http_fallback_test, a_refusal_of_a_replaced_token_asks_again_with_the_fresh_one) {
+    online_over_http();
+    const auto poll = take_request("GET", "api/rooms/lobby/messages?after=0");
+    const std::string fresh = token_of(me, token_exp_seconds + 3600);
+    s().set_token(fresh, now_);
+    const auto repoll = take_request("GET", "api/rooms/lobby/messages?after=0");
+    EXPECT_EQ(repoll.token, fresh);
+    // A POST made before the refresh comes back refused: the message goes again, with the fresh token.
+    s().set_token(config_.token, now_);
+    take_request("GET", "api/rooms/lobby/messages?after=0");
+    const auto id = s().send("hello", now_);
+    const auto post = take_request("POST", "api/rooms/lobby/messages");
+    s().set_token(fresh, now_);
+    answer(post, 401, R"({"error":{"code":"token_expired","message":"expired"}})", now_);
+    EXPECT_EQ(s().state(), connection_state::online);
+    const auto again = take_request("POST", "api/rooms/lobby/messages");
+    EXPECT_EQ(again.token, fresh);
+    EXPECT_EQ(std::get<send_frame>(*decode_client_frame(again.body)).id, id.value());
+    (void)poll;
+}
+
+TEST_F(http_fallback_test, a_join_page_that_never_comes_after_a_new_epoch_is_given_up) {
+    online_over_http({from(bob, 1)});
+    const auto poll = take_request("GET", "api/rooms/lobby/messages?after=1");
+    answer(poll, 200, page("e2", history_mode::after, {from(bob, 2)}), now_);
+    EXPECT_EQ(s().state(), connection_state::connecting);
+    take_request("GET", "api/rooms/lobby/messages");  // held by a proxy, forever
+    now_ += config_.request_timeout_ms;
+    s().on_timer(now_);
+    EXPECT_EQ(s().state(), connection_state::reconnecting);
+}
+
+TEST_F(http_fallback_test, a_room_id_that_would_be_another_path_is_refused_before_any_request) {
+    for (const std::string room : {"..", ".", "a/../../api/dev/token", ""}) {
+        config_.room = room;
+        session_.emplace(config_, random_);
+        s().start(now_);
+        const auto all = events();
+        EXPECT_EQ(s().state(), connection_state::offline) << room;
+        EXPECT_TRUE(only<events::open_transport>(all).empty()) << room;
+        const auto errors = only<events::error>(all);
+        ASSERT_EQ(errors.size(), 1U) << room;
+        EXPECT_EQ(errors[0].code, errc::invalid_room_id);
+    }
 }
 
 TEST_F(http_fallback_test, a_proxys_error_page_is_no_answer_from_the_relay) {

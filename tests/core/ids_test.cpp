@@ -175,6 +175,14 @@ TEST(ids, user_and_room_ids_accept_the_allowed_charset) {
     }
 }
 
+// The HTTP API's paths hold the room; URL parsers remove these before the relay could see them.
+TEST(ids, a_room_id_is_no_dot_segment) {
+    for (const std::string id : {".", ".."}) {
+        EXPECT_EQ(validate_room_id(id).error(), errc::invalid_room_id) << id;
+        EXPECT_TRUE(validate_user_id(id).ok()) << id;
+    }
+}
+
 TEST(ids, user_and_room_ids_reject_empty_long_and_foreign_characters) {
     const std::vector<std::string> bad = {"",     std::string(max_id_length + 1, 'x'),
                                           "a b",  "a/b",

@@ -401,12 +401,15 @@ TEST_F(capped_polls_routes_test, held_polls_past_the_users_cap_are_429_and_past_
     EXPECT_EQ(user_cap->status, 429);
     EXPECT_EQ(error_of(*user_cap),
               (json{{"code", "too_many_polls"},
-                    {"message", "this user has 2 polls waiting already; wait for one of them to answer"}}));
+                    {"message", "this user has 2 polls waiting already; wait for one of them to answer"},
+                    {"retry_after_ms", 2000}}));
+    EXPECT_EQ(header(*user_cap, "Retry-After"), "2");
     EXPECT_FALSE(poll(target, 103, "bob"));
     const auto relay_cap = poll(target, 104, "cat");
     ASSERT_TRUE(relay_cap);
     EXPECT_EQ(relay_cap->status, 503);
     EXPECT_EQ(error_of(*relay_cap)["code"], "polls_full");
+    EXPECT_EQ(error_of(*relay_cap)["retry_after_ms"], 1000);
     EXPECT_EQ(header(*relay_cap, "Retry-After"), "1");
     EXPECT_EQ(h_.hub.held_poll_count(), 3U);
     const auto metrics = request("GET", "/metrics");
@@ -455,7 +458,9 @@ TEST_F(http_routes_test, the_api_answers_allowed_origins_and_their_preflights) {
     EXPECT_EQ(page->status, 200);
     EXPECT_EQ(header(*page, "Access-Control-Allow-Origin"), "https://relay.example");
     get.origin = "https://host.example";
-    EXPECT_EQ(header(*routes_.handle(get, h_.now), "Access-Control-Allow-Origin"), "");
+    const auto foreign = routes_.handle(get, h_.now);
+    EXPECT_EQ(header(*foreign, "Access-Control-Allow-Origin"), "");
+    EXPECT_EQ(header(*foreign, "Vary"), "Origin");
 
     // A held poll's answer names the origin too.
     auto held = same_site;
@@ -475,12 +480,21 @@ TEST_F(http_routes_test, the_api_answers_allowed_origins_and_their_preflights) {
     EXPECT_EQ(header(*routes_.handle(file, h_.now), "Access-Control-Allow-Origin"), "*");
 }
 
+TEST_F(tight_routes_test, preflights_do_not_count_against_the_address_rate) {
+    const http_request preflight{
+        "OPTIONS",      "/api/rooms/lobby/messages", {}, {}, "10.9.9.9", 0, "https://relay.example",
+        "relay.example"};
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(routes_.handle(preflight, h_.now)->status, 204);
+    EXPECT_EQ(request("GET", "/api/nothing").status, 404);
+}
+
 TEST_F(tight_routes_test, api_calls_beyond_the_address_rate_are_429) {
     EXPECT_EQ(request("GET", "/api/nothing").status, 404);
     EXPECT_EQ(request("GET", "/api/nothing").status, 404);
     const auto refused = request("GET", "/api/nothing");
     EXPECT_EQ(refused.status, 429);
     EXPECT_EQ(error_of(refused)["code"], "rate_limited");
+    EXPECT_EQ(error_of(refused)["retry_after_ms"], 1000);
     EXPECT_EQ(header(refused, "Retry-After"), "1");
     // Health, metrics and files are not API calls.
     EXPECT_EQ(request("GET", "/healthz").status, 200);

@@ -76,8 +76,8 @@ test('where WebSockets never open, the session asks for HTTP requests and takes 
   // An id the session never gave, or no number at all, answers nothing.
   for (const id of [0, -1, 1.5, 2 ** 32, NaN]) driver.call('httpResponse', id, 0, '');
   assert.equal(driver.session.state(), 'online');
-  const lost = driver.call('httpResponse', post.id, 0, '');
-  assert.deepEqual(ofType(lost.events, 'http_abort'), [{ type: 'http_abort', id: poll.id }]);
+  const lost = driver.call('httpResponse', poll.id, 0, '');
+  assert.deepEqual(ofType(lost.events, 'http_abort'), [{ type: 'http_abort', id: post.id }]);
   assert.equal(driver.session.state(), 'reconnecting');
 });
 

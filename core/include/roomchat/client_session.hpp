@@ -443,6 +443,7 @@ private:
     struct http_call {
         call_kind kind = call_kind::page;
         message_id message;
+        std::string token = {};  // the one it was made with
     };
     void call(http_call what, std::string method, std::string target, std::string body = {});
     std::string messages_target() const;
@@ -451,8 +452,9 @@ private:
     void answer(const http_call& what, http_answer answer, millis now);
     void answer_page(const http_call& what, const history_frame& page, millis now);
     void answer_refusal(const http_call& what, const http_refusal& refusal, millis now);
+    void answer_send_refusal(const message_id& id, const http_refusal& refusal, millis now);
     void http_lost(millis now);
-    void abort_calls(std::optional<call_kind> kind);
+    void abort_calls(std::optional<call_kind> kind, const std::optional<message_id>& message = std::nullopt);
     void arm_ws_retry(millis now);
     void take_websocket(millis now);
 

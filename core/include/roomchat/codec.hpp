@@ -54,7 +54,8 @@ std::vector<decoded<server_frame>> decode_server_frames(std::string_view text,
 // WebSockets do not get through (client_session's HTTP fallback). A 2xx body
 // is a frame: a history page, an ack. Any other status carries
 // {"error":{"code","message","retry_after_ms"?}}, read into an http_refusal.
-// A refusal that does not read so (a proxy's own error page) or a 2xx body
+// The relay's HTTP-only too_many_polls and polls_full read as rate_limited. A
+// refusal that does not read so (a proxy's own error page) or a 2xx body
 // that is no frame reads as going_away (rate_limited for a 429): the relay may
 // be fine; the way to it is not.
 struct http_refusal {

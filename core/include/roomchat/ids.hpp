@@ -46,8 +46,9 @@ private:
     std::array<std::uint8_t, size_bytes> bytes_{};
 };
 
-// User and room ids: 1..64 bytes of [A-Za-z0-9_.-]. Plain ASCII keeps them
-// safe in URLs, log lines and metric labels without escaping.
+// User and room ids: 1..64 bytes of [A-Za-z0-9_.-], and a room id is not "."
+// or "..". Plain ASCII keeps them safe in URLs, log lines and metric labels
+// without escaping.
 inline constexpr std::size_t max_id_length = 64;
 
 status validate_user_id(std::string_view id);  // errc::invalid_user_id
