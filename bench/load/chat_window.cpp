@@ -112,6 +112,8 @@ window_result run_chat_window(boost::asio::io_context& io, client_pool& pool, co
     const std::size_t closed_before = pool.closed_by_relay();
     const cpu_times relay_before = read_cpu_times(relay_pid);
     const cpu_times generator_before = read_cpu_times("self");
+    const schedule_times relay_schedule_before = read_schedule_times(relay_pid);
+    const schedule_times generator_schedule_before = read_schedule_times("self");
     const auto start = clock::now();
     std::size_t next = 0;
     boost::asio::steady_timer timer(io);
@@ -143,6 +145,9 @@ window_result run_chat_window(boost::asio::io_context& io, client_pool& pool, co
         io, [&] { return ledger.complete(); }, clock::now() + grace);
     result.relay_cpu = read_cpu_times(relay_pid) - relay_before;
     result.generator_cpu = read_cpu_times("self") - generator_before;
+    result.relay_schedule = read_schedule_times(relay_pid) - relay_schedule_before;
+    result.generator_schedule = read_schedule_times("self") - generator_schedule_before;
+    result.sampled_seconds = std::chrono::duration<double>(clock::now() - start).count();
     // A send still waiting (the window overran) runs its cancelled handler now,
     // while what it refers to is alive.
     timer.cancel();

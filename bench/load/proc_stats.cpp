@@ -29,6 +29,18 @@ cpu_times read_cpu_times(const std::string& pid) {
     return {user_ticks * ms_per_tick, kernel_ticks * ms_per_tick};
 }
 
+schedule_times operator-(const schedule_times& later, const schedule_times& earlier) {
+    return {later.running_ms - earlier.running_ms, later.waiting_ms - earlier.waiting_ms};
+}
+
+schedule_times read_schedule_times(const std::string& pid) {
+    std::ifstream in("/proc/" + pid + "/schedstat");
+    double running_ns = 0;
+    double waiting_ns = 0;
+    if (!(in >> running_ns >> waiting_ns)) return {};
+    return {running_ns / 1e6, waiting_ns / 1e6};
+}
+
 memory_use read_memory(const std::string& pid) {
     std::ifstream in("/proc/" + pid + "/status");
     memory_use use;

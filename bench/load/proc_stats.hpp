@@ -19,6 +19,19 @@ cpu_times operator-(const cpu_times& later, const cpu_times& earlier);
 // All zero when the process is gone.
 cpu_times read_cpu_times(const std::string& pid);
 
+// /proc/<pid>/schedstat, of the main thread (both processes have only that
+// one): time on a CPU and time runnable but waiting for one, in ns. A process
+// whose two together fill the wall time always had work: it is the
+// bottleneck, whether or not other work on the machine let it run.
+struct schedule_times {
+    double running_ms = 0;
+    double waiting_ms = 0;
+    double busy_ms() const { return running_ms + waiting_ms; }
+};
+
+schedule_times operator-(const schedule_times& later, const schedule_times& earlier);
+schedule_times read_schedule_times(const std::string& pid);
+
 struct memory_use {
     long rss_kb = 0;   // VmRSS: resident now
     long peak_kb = 0;  // VmHWM: the most ever resident

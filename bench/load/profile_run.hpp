@@ -12,7 +12,8 @@ namespace roomchat::load {
 
 profile_result run_profile(const profile& p, std::uint64_t seed);
 
-// A saturation step is clean only with nothing lost and p99 delivery at most this.
+// A saturation step is clean only with nothing lost and p99 delivery at most
+// this (a step that is not runs once more before the climb ends there).
 inline constexpr double saturation_p99_ms = 100;
 
 }  // namespace roomchat::load

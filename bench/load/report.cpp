@@ -23,6 +23,9 @@ double per_thousand(double ms, std::uint64_t deliveries) {
     return deliveries > 0 ? ms * 1000 / static_cast<double>(deliveries) : 0;
 }
 
+// Percent of `seconds`.
+double share(double ms, double seconds) { return seconds > 0 ? ms / (seconds * 10) : 0; }
+
 std::string row(const std::string& label, const window_result& w, long peak_kb) {
     const auto n = w.totals.delivered;
     return format("%-16s %9.0f %7.2f %7.2f %7.2f %8.2f %7.2f %7.2f %6llu/%-4llu %6.2f/%-6.2f %6.2f %7.1f\n",
@@ -70,7 +73,12 @@ nlohmann::json to_json(const window_result& w) {
             {"delivery", to_json(w.delivery)},
             {"ack", to_json(w.ack)},
             {"relay_cpu", to_json(w.relay_cpu, t.delivered)},
-            {"generator_cpu", to_json(w.generator_cpu, t.delivered)}};
+            {"generator_cpu", to_json(w.generator_cpu, t.delivered)},
+            {"sampled_seconds", w.sampled_seconds},
+            {"relay_running_ms", w.relay_schedule.running_ms},
+            {"relay_waiting_for_cpu_ms", w.relay_schedule.waiting_ms},
+            {"generator_running_ms", w.generator_schedule.running_ms},
+            {"generator_waiting_for_cpu_ms", w.generator_schedule.waiting_ms}};
 }
 
 }  // namespace
@@ -83,18 +91,20 @@ void print_details(std::ostream& out, const profile_result& r) {
     for (const window_result& w : r.windows) {
         const std::string rate =
             w.rate > 0 ? format("%.2f msg/s per client", w.rate) : "one message per client";
+        const auto count = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
         out << format(
-            "  %s (%.0f msg/s): %llu messages, %llu of %llu deliveries in %.1f s; "
-            "lost %llu, duplicated %llu, refused %llu, error frames %zu; relay CPU %.0f ms user + %.0f ms "
-            "kernel, "
-            "generator %.0f ms\n",
-            rate.c_str(), w.offered_sends, static_cast<unsigned long long>(w.totals.messages),
-            static_cast<unsigned long long>(w.totals.delivered),
-            static_cast<unsigned long long>(w.totals.expected), w.seconds,
-            static_cast<unsigned long long>(w.totals.lost),
-            static_cast<unsigned long long>(w.totals.duplicated),
-            static_cast<unsigned long long>(w.totals.nacked), w.errors, w.relay_cpu.user_ms,
-            w.relay_cpu.kernel_ms, w.generator_cpu.total_ms());
+            "  %s (%.0f msg/s): %llu messages, %llu of %llu deliveries in %.1f s; lost %llu, "
+            "duplicated %llu, refused %llu, error frames %zu\n",
+            rate.c_str(), w.offered_sends, count(w.totals.messages), count(w.totals.delivered),
+            count(w.totals.expected), w.seconds, count(w.totals.lost), count(w.totals.duplicated),
+            count(w.totals.nacked), w.errors);
+        const double span = w.sampled_seconds;
+        out << format(
+            "    relay CPU %.0f ms user + %.0f ms kernel, generator %.0f ms; of %.1f s the relay ran "
+            "%.0f%% and waited for a CPU %.0f%%, the generator %.0f%% and %.0f%%\n",
+            w.relay_cpu.user_ms, w.relay_cpu.kernel_ms, w.generator_cpu.total_ms(), span,
+            share(w.relay_schedule.running_ms, span), share(w.relay_schedule.waiting_ms, span),
+            share(w.generator_schedule.running_ms, span), share(w.generator_schedule.waiting_ms, span));
     }
     if (r.join.count > 0) {
         out << format(

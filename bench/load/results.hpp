@@ -13,16 +13,19 @@ namespace roomchat::load {
 
 // One sending window: the whole of a chat profile, or one saturation step.
 struct window_result {
-    double rate = 0;           // messages per second per client
-    double offered_sends = 0;  // messages per second, all clients
-    double seconds = 0;        // from the first send to the last delivery or ack
+    double rate = 0;             // messages per second per client
+    double offered_sends = 0;    // messages per second, all clients
+    double seconds = 0;          // from the first send to the last delivery or ack
+    double sampled_seconds = 0;  // between the /proc readings below (the drain included)
     ledger_totals totals;
     latency_summary delivery;  // send -> each other member's receipt
     latency_summary ack;       // send -> the sender's ack
     double deliveries_per_s = 0;
     cpu_times relay_cpu;      // over `seconds`
     cpu_times generator_cpu;  // the same span
-    std::size_t errors = 0;   // error frames after joining
+    schedule_times relay_schedule;
+    schedule_times generator_schedule;
+    std::size_t errors = 0;  // error frames after joining
     std::size_t closed_by_relay = 0;
     bool clean = false;  // nothing lost, duplicated, refused or closed
 };
