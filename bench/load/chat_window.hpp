@@ -2,7 +2,7 @@
 // One window of chat over clients that have joined: every client sends on a
 // seeded schedule, every frame that comes back is accounted for
 // (delivery_ledger.hpp), and the window ends once everything sent has arrived
-// everywhere it is due, or a grace period after the last send.
+// everywhere it is due, or nothing more has come for 3 s.
 
 #include <cstdint>
 #include <string>
@@ -18,9 +18,7 @@ struct window_plan {
     double rate = 0;                // messages per second per client, evenly spaced
     bool one_message_each = false;  // instead: one message per client at a seeded time
     double seconds = 0;             // the sending window
-    std::size_t text_bytes = 64;
-    std::uint64_t seed = 1;  // the schedule's phases and the run's message ids
-    double grace_seconds = 3;
+    std::uint64_t seed = 1;         // the schedule's phases and the run's message ids
 };
 
 // `relay_pid` is read from /proc for CPU time; every client of the pool is a

@@ -2,85 +2,56 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace roomchat::load {
 namespace {
 
-std::vector<profile> all_profiles() {
-    std::vector<profile> list;
+profile chat(std::string name, std::string summary, std::uint32_t clients, std::uint32_t rooms, double rate,
+             double seconds) {
     profile p;
+    p.name = std::move(name);
+    p.summary = std::move(summary);
+    p.clients = clients;
+    p.rooms = rooms;
+    p.rate = rate;
+    p.seconds = seconds;
+    return p;
+}
 
-    p = {};
-    p.name = "seed";
-    p.summary = "20 clients x 10 msg/min, one room";
-    p.clients = 20;
-    p.rate = 10.0 / 60.0;
-    p.seconds = 30;
-    list.push_back(p);
+std::vector<profile> all_profiles() {
+    profile saturation =
+        chat("saturation", "200 clients, one room, the rate per client raised step by step", 200, 1, 0, 4);
+    saturation.kind = workload::saturation;
+    saturation.steps = {1, 1.5, 2, 2.5, 3, 4, 5, 6};
 
-    p = {};
-    p.name = "stress";
-    p.summary = "200 clients x 2 msg/s, one room";
-    p.clients = 200;
-    p.rate = 2;
-    p.seconds = 20;
-    list.push_back(p);
+    profile idle =
+        chat("idle", "10,000 authenticated, joined, silent connections in 100 rooms", 10'000, 100, 0, 2);
+    idle.kind = workload::idle;
 
-    p = {};
-    p.name = "saturation";
-    p.summary = "200 clients, one room, the rate per client raised step by step";
-    p.kind = workload::saturation;
-    p.clients = 200;
-    p.steps = {1, 1.5, 2, 2.5, 3, 4, 5, 6};
-    p.seconds = 4;
-    list.push_back(p);
+    // The 50 members write one message each, the room's whole first page, and
+    // stay; the joiners come after.
+    profile join = chat("join", "joins one at a time into a room holding 50 messages", 50, 1, 0, 0);
+    join.kind = workload::join;
+    join.joiners = 200;
 
-    p = {};
-    p.name = "rooms";
-    p.summary = "1,000 clients in 100 rooms of 10, 1 msg/s each";
-    p.clients = 1000;
-    p.rooms = 100;
-    p.rate = 1;
-    p.seconds = 20;
-    list.push_back(p);
+    profile big_room =
+        chat("big-room", "1,000 members in one room, one message each at a seeded time in the window", 1000,
+             1, 0, 30);
+    big_room.one_message_each = true;
+    big_room.opening_window = 16;
 
-    p = {};
-    p.name = "idle";
-    p.summary = "10,000 authenticated, joined, silent connections in 100 rooms";
-    p.kind = workload::idle;
-    p.clients = 10'000;
-    p.rooms = 100;
-    p.seconds = 2;
-    list.push_back(p);
-
-    p = {};
-    p.name = "join";
-    p.summary = "joins one at a time into a room holding 50 messages";
-    p.kind = workload::join;
-    p.clients = 50;  // the members who wrote the history and stay
-    p.history_messages = 50;
-    p.joiners = 200;
-    list.push_back(p);
-
-    p = {};
-    p.name = "big-room";
-    p.summary = "1,000 members in one room, one message each at a seeded time in the window";
-    p.clients = 1000;
-    p.opening_window = 16;
-    p.one_message_each = true;
-    p.seconds = 30;
-    list.push_back(p);
-
-    // Not a default: the ctest's correctness run against the debug relay.
-    p = {};
-    p.name = "smoke";
-    p.summary = "30 clients in 3 rooms x 2 msg/s (the ctest's correctness run)";
-    p.clients = 30;
-    p.rooms = 3;
-    p.rate = 2;
-    p.seconds = 3;
-    list.push_back(p);
-    return list;
+    return {
+        chat("seed", "20 clients x 10 msg/min, one room", 20, 1, 10.0 / 60.0, 30),
+        chat("stress", "200 clients x 2 msg/s, one room", 200, 1, 2, 20),
+        saturation,
+        chat("rooms", "1,000 clients in 100 rooms of 10, 1 msg/s each", 1000, 100, 1, 20),
+        idle,
+        join,
+        big_room,
+        // Not a default: the ctest's correctness run against the debug relay.
+        chat("smoke", "30 clients in 3 rooms x 2 msg/s (the ctest's correctness run)", 30, 3, 2, 3),
+    };
 }
 
 }  // namespace

@@ -33,9 +33,7 @@ struct profile {
     bool one_message_each = false;
     std::vector<double> steps;  // saturation: the rates per client, in order
     double seconds = 0;         // chat: the sending window; saturation: each step; idle: the hold
-    std::size_t text_bytes = 64;
-    std::uint32_t history_messages = 0;  // join: messages in the room before the joins
-    std::uint32_t joiners = 0;           // join: connections joining one after another
+    std::uint32_t joiners = 0;  // join: connections joining one after another
 };
 
 // The profiles `bench load` runs by default, in order.

@@ -61,7 +61,7 @@ void saturate(boost::asio::io_context& io, client_pool& pool, const profile& p, 
         // work, one slow spell should not end the climb.
         bool clean = false;
         for (int attempt = 0; attempt < 2 && !clean; ++attempt) {
-            const window_plan plan{rate, false, p.seconds, p.text_bytes, window_seed++};
+            const window_plan plan{rate, false, p.seconds, window_seed++};
             result.windows.push_back(run_chat_window(io, pool, plan, pid));
             const window_result& w = result.windows.back();
             std::printf("  step %.1f msg/s per client: %.0f deliveries/s, p99 %.1f ms, lost %llu\n", w.rate,
@@ -125,8 +125,8 @@ profile_result run_profile(const profile& p, std::uint64_t seed) {
     if (opened) {
         switch (p.kind) {
             case workload::chat:
-                result.windows.push_back(run_chat_window(
-                    io, pool, window_plan{p.rate, p.one_message_each, p.seconds, p.text_bytes, seed}, pid));
+                result.windows.push_back(
+                    run_chat_window(io, pool, window_plan{p.rate, p.one_message_each, p.seconds, seed}, pid));
                 break;
             case workload::saturation:
                 saturate(io, pool, p, seed, pid, result);
@@ -143,8 +143,7 @@ profile_result run_profile(const profile& p, std::uint64_t seed) {
             case workload::join: {
                 // The members write the history (one message each, the room's
                 // whole page), then newcomers join one at a time.
-                result.windows.push_back(
-                    run_chat_window(io, pool, window_plan{0, true, 1, p.text_bytes, seed}, pid));
+                result.windows.push_back(run_chat_window(io, pool, window_plan{0, true, 1, seed}, pid));
                 client_pool joiners(io, relay.ws_url(), relay_test::test_secret);
                 if (open_and_settle(io, joiners, seat("j", p.joiners, 1, room_prefix), 1, result)) {
                     result.join = joiners.join_latency().summary();
