@@ -14,7 +14,9 @@ std::string format(const char* pattern, ...) {
     char text[512];
     va_list args;
     va_start(args, pattern);
-    std::vsnprintf(text, sizeof text, pattern, args);
+    // va_start is just above; clang-tidy 14 loses it in this file (a copy of
+    // the function alone passes), and the format attribute is worth keeping.
+    std::vsnprintf(text, sizeof text, pattern, args);  // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(args);
     return text;
 }
