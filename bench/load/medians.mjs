@@ -43,7 +43,7 @@ const mb = (kb) => kb / 1024;
 
 console.log(`Medians of ${dirs.length} run(s); each run's figure in parentheses.\n`);
 console.log('| profile | deliveries/s | delivery p50 / p95 / p99 / max (ms) | ack p50 / p99 (ms) | lost / dup '
-  + '| relay CPU per 1,000 deliveries, user / kernel (ms) | relay peak RSS (MB) | generator CPU per 1,000 (ms) |');
+  + '| relay CPU per 1,000 deliveries: total, then user / kernel (ms) | relay peak RSS (MB) | generator CPU per 1,000 (ms) |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const p of chat) {
   const docs = runs[p];
