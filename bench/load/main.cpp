@@ -1,0 +1,92 @@
+// The load generator of issue 11: runs load profiles against the relay of
+// this build over loopback and prints what each measured (docs/benchmarks.md).
+//   roomchat_load [--seconds S] [--seed N] [--json-dir DIR] [profile...]
+// Profiles (default: all but smoke): seed stress saturation rooms idle join
+// big-room smoke. Exits 1 when a profile lost, duplicated or refused anything,
+// never because of a time.
+
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <sys/resource.h>
+#include <vector>
+
+#include "profile.hpp"
+#include "profile_run.hpp"
+#include "report.hpp"
+
+using namespace roomchat::load;
+
+namespace {
+
+// Every connection is a descriptor here and one in the relay, which inherits
+// this limit when it is started.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+int usage() {
+    std::cerr << "usage: roomchat_load [--seconds S] [--seed N] [--json-dir DIR] [profile...]\n"
+                 "profiles: seed stress saturation rooms idle join big-room (the default: all), smoke\n";
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    std::optional<double> seconds;
+    std::uint64_t seed = 1;
+    std::string json_dir;
+    std::vector<profile> profiles;
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const bool has_value = i + 1 < args.size();
+        if (args[i] == "--seconds" && has_value) {
+            seconds = std::strtod(args[++i].c_str(), nullptr);
+            if (*seconds <= 0) return usage();
+        } else if (args[i] == "--seed" && has_value) {
+            seed = std::strtoull(args[++i].c_str(), nullptr, 10);
+        } else if (args[i] == "--json-dir" && has_value) {
+            json_dir = args[++i];
+        } else if (auto p = profile_named(args[i], std::nullopt)) {
+            profiles.push_back(*p);
+        } else {
+            return usage();
+        }
+    }
+    if (profiles.empty()) {
+        for (const auto& name : default_profile_names())
+            profiles.push_back(*profile_named(name, std::nullopt));
+    }
+    if (seconds) {
+        for (auto& p : profiles) p = *profile_named(p.name, seconds);
+    }
+    raise_descriptor_limit();
+
+    std::vector<profile_result> results;
+    bool correct = true;
+    for (const profile& p : profiles) {
+        std::cout << "==> " << p.name << ": " << p.summary << std::endl;
+        try {
+            results.push_back(run_profile(p, seed));
+        } catch (const std::exception& e) {
+            std::cerr << p.name << ": " << e.what() << "\n";
+            return 1;
+        }
+        print_details(std::cout, results.back());
+        correct = correct && results.back().problems.empty();
+        if (!json_dir.empty() && !write_json(json_dir, results.back())) {
+            std::cerr << "cannot write " << json_dir << "/load-" << p.name << ".json\n";
+            return 1;
+        }
+    }
+    print_table(std::cout, results);
+    if (!json_dir.empty()) std::cout << "\nJSON: " << json_dir << "/load-<profile>.json\n";
+    return correct ? 0 : 1;
+}
