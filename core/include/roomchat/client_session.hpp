@@ -452,6 +452,7 @@ private:
     void answer_page(const http_call& what, const history_frame& page, millis now);
     void answer_refusal(const http_call& what, const http_refusal& refusal, millis now);
     void http_lost(millis now);
+    void abort_stale_posts(std::optional<message_id> posting);
     void abort_calls(std::optional<call_kind> kind);
     void arm_ws_retry(millis now);
     void take_websocket(millis now);
