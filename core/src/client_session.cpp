@@ -754,6 +754,7 @@ void client_session::http_response(std::uint32_t id, int status, std::string_vie
     }
     last_heard_at_ = now;
     answer(what, decode_http_answer(status, body), now);
+    abort_stale_posts(std::nullopt);
 }
 
 void client_session::answer(const http_call& what, http_answer answer, millis now) {
@@ -791,6 +792,8 @@ void client_session::answer_page(const http_call& what, const history_frame& pag
         deadline(timer::poll).reset();
         link_ = link_phase::joining;
         got_join_history_ = false;
+        // A page that never comes would leave the session joining for good:
+        // given up like the first join's.
         deadline(timer::handshake) = now + config_.request_timeout_ms;
         set_state(connection_state::connecting, 0, std::nullopt);
         request_join_page();
@@ -893,10 +896,27 @@ void client_session::http_lost(millis now) {
     schedule_reconnect(now);
 }
 
-// Aborts the requests out (of one kind, or all; of one message): their answers are not wanted.
-void client_session::abort_calls(std::optional<call_kind> kind, const std::optional<message_id>& message) {
+// Aborts the POSTs whose answers no longer matter: of messages settled (an
+// ack, a poll's echo, a failure) or posted again, which the relay's dedupe
+// answers the same. A fetch left hanging would hold one of the few
+// connections a browser opens to the relay.
+void client_session::abort_stale_posts(std::optional<message_id> posting) {
     for (auto it = calls_.begin(); it != calls_.end();) {
-        if ((kind && it->second.kind != *kind) || (message && it->second.message != *message)) {
+        const auto* entry = it->second.kind == call_kind::send ? outbox_.find(it->second.message) : nullptr;
+        if (it->second.kind == call_kind::send &&
+            (entry == nullptr || entry->state != delivery_state::sending || it->second.message == posting)) {
+            emit(events::http_abort{it->first});
+            it = calls_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+// Aborts the requests out (of one kind, or all): their answers are not wanted.
+void client_session::abort_calls(std::optional<call_kind> kind) {
+    for (auto it = calls_.begin(); it != calls_.end();) {
+        if (kind && it->second.kind != *kind) {
             ++it;
             continue;
         }
@@ -975,7 +995,7 @@ void client_session::pump_outbox(millis now) {
         const bool was_queued = entry->state == delivery_state::queued;
         const roomchat::send_frame frame{config_.room, entry->id, entry->text, entry->media_ms};
         if (carrier_ == carrier::http) {
-            abort_calls(call_kind::send, work.id);  // one POST of a message at a time: the latest attempt
+            abort_stale_posts(entry->id);  // one POST of a message at a time: the latest attempt
             // The POST body is the send frame: the relay reads its id, text and media_ms.
             call({call_kind::send, entry->id}, "POST", messages_target(), encode(client_frame{frame}));
         } else {

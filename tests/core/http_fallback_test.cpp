@@ -11,6 +11,7 @@
 
 #include "support/only.hpp"
 #include "support/test_ids.hpp"
+#include "support/test_tokens.hpp"
 
 // The session over the relay's HTTP API, when WebSockets do not get through:
 // driven as web/transport.js drives it, against a scripted relay whose HTTP
@@ -22,37 +23,12 @@ namespace {
 
 using test::id_of;
 using test::only;
+using test::token_of;
 
 const user_info me{"me", "Me"};
 const user_info bob{"bob", "Bob"};
 constexpr millis t0 = 1'700'000'000'000;
 constexpr std::int64_t token_exp_seconds = t0 / 1000 + 3600;
-
-std::string base64url(const std::string& bytes) {
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    std::uint32_t bits = 0;
-    int pending = 0;
-    for (const unsigned char c : bytes) {
-        bits = (bits << 8U) | c;
-        pending += 8;
-        while (pending >= 6) {
-            pending -= 6;
-            out.push_back(alphabet[(bits >> static_cast<unsigned>(pending)) & 63U]);
-        }
-    }
-    if (pending > 0) {
-        out.push_back(alphabet[(bits << static_cast<unsigned>(6 - pending)) & 63U]);
-    }
-    return out;
-}
-
-// A JWT as the host mints it (the signature is the relay's business).
-std::string token_of(const user_info& user, std::int64_t exp_seconds) {
-    const std::string claims = R"({"sub":")" + user.id + R"(","name":")" + user.name +
-                               R"(","room":"lobby","exp":)" + std::to_string(exp_seconds) + "}";
-    return base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(claims) + ".c2ln";
-}
 
 chat_message from(const user_info& user, seq_t seq) {
     return chat_message{seq, id_of(seq), user, "hello " + std::to_string(seq), t0 + static_cast<millis>(seq)};
@@ -295,6 +271,31 @@ TEST_F(http_fallback_test, a_rate_limited_post_waits_and_goes_again_with_its_id)
     EXPECT_EQ(std::get<send_frame>(*decode_client_frame(again.body)).id, id.value());
 }
 
+TEST_F(http_fallback_test, a_post_whose_answer_no_longer_matters_is_aborted) {
+    online_over_http();
+    const auto poll = take_request("GET", "api/rooms/lobby/messages?after=0");
+    const auto id = s().send("hello", now_);
+    const auto first = take_request("POST", "api/rooms/lobby/messages");
+    // The relay speaks, the POST stays unanswered: at its resend time it is
+    // posted again, and the first fetch, which may hang for good, is given up.
+    answer(poll, 200, page("e1", history_mode::after, {}), now_ + 1);
+    const auto next_poll = take_request("GET", "api/rooms/lobby/messages?after=0");
+    now_ += config_.resend.initial_ms;
+    s().on_timer(now_);
+    auto aborted = only<events::http_abort>(events());
+    ASSERT_EQ(aborted.size(), 1U);
+    EXPECT_EQ(aborted[0].id, first.id);
+    const auto again = take_request("POST", "api/rooms/lobby/messages");
+    EXPECT_EQ(std::get<send_frame>(*decode_client_frame(again.body)).id, id.value());
+    // The next poll brings it: settled, so the second POST is given up too.
+    answer(next_poll, 200, page("e1", history_mode::after, {chat_message{1, id.value(), me, "hello", now_}}),
+           now_);
+    aborted = only<events::http_abort>(events());
+    ASSERT_EQ(aborted.size(), 1U);
+    EXPECT_EQ(aborted[0].id, again.id);
+    EXPECT_TRUE(s().pending().empty());
+}
+
 TEST_F(http_fallback_test, a_refused_post_fails_the_message_with_the_relays_reason) {
     online_over_http();
     const auto id = s().send("hello", now_);
@@ -365,6 +366,24 @@ TEST_F(http_fallback_test, a_page_of_a_new_epoch_starts_the_timeline_over_from_t
     EXPECT_EQ(seqs(), (std::vector<seq_t>{1, 2, 3}));
     EXPECT_EQ(s().state(), connection_state::online);
     take_request("GET", "api/rooms/lobby/messages?after=3");
+}
+
+TEST_F(http_fallback_test, the_new_epochs_page_unanswered_is_given_up_like_the_first_join) {
+    online_over_http({from(bob, 1)});
+    answer(take_request("GET", "api/rooms/lobby/messages?after=1"), 200,
+           page("e2", history_mode::after, {from(bob, 1)}), now_);
+    const auto latest = take_request("GET", "api/rooms/lobby/messages");
+    ASSERT_EQ(latest.target, "api/rooms/lobby/messages");
+    // No answer ever comes (a fetch has no timeout of its own), while a
+    // message waits to go out.
+    ASSERT_TRUE(s().send("waiting", now_).ok());
+    now_ += config_.request_timeout_ms;
+    s().on_timer(now_);
+    const auto aborted = only<events::http_abort>(events());
+    ASSERT_EQ(aborted.size(), 1U);
+    EXPECT_EQ(aborted[0].id, latest.id);
+    EXPECT_EQ(s().state(), connection_state::reconnecting);
+    EXPECT_EQ(s().pending().size(), 1U);  // it goes out on the next link
 }
 
 TEST_F(http_fallback_test, older_pages_come_over_http_too) {

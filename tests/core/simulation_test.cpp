@@ -16,10 +16,13 @@
 // two tabs of one user) chat through one room over a link that drops,
 // duplicates, delays and reorders frames and cuts connections, while users
 // type, read, page back and lose their network, and (some seeds) the relay
-// restarts, its room starting over in a new epoch. After the network heals
-// and everything settles, every session must show exactly the room's
-// messages of the current epoch, once each, in seq order, and know the fate
-// of every message it sent.
+// restarts, its room starting over in a new epoch, or some clients sit
+// behind a proxy that refuses WebSockets and chat over HTTP (long poll and
+// POST), until the proxy goes and a WebSocket takes over again. After the
+// network heals and everything settles, every session must show exactly the
+// room's messages of the current epoch, once each, in seq order, and know the
+// fate of every message it sent: over HTTP, and again once WebSockets carry
+// every session.
 //
 // A frame lost on a live connection is noticed only when a later seq
 // arrives (or on reconnect); the closing round of one message per client is
@@ -41,6 +44,12 @@ struct scenario {
                                   // reconnects see truncated history
     bool relay_restarts = false;  // the relay restarts now and then
     bool small_timeline = false;  // sessions trim their timelines all along
+    // Behind a proxy that refuses WebSockets: from the start, or from a
+    // random step (block_midway), until a random step (block_lifts) or the
+    // end of the run.
+    std::vector<std::size_t> blocked;
+    bool block_midway = false;
+    bool block_lifts = false;
 };
 
 // Well below what a run brings (about 80 messages) and a join page (50).
@@ -53,6 +62,18 @@ scenario scenario_for(std::uint64_t seed) {
     s.small_history = seed % 5 == 0;
     s.relay_restarts = seed % 4 == 3;
     s.small_timeline = seed % 3 == 1;
+    // Odd seeds, so that both restarts (3 mod 4) and second tabs (1 mod 4)
+    // meet clients over HTTP, the blocked client being the second tab at times.
+    if (seed % 2 == 1) {
+        const std::size_t first = static_cast<std::size_t>(seed / 2) % s.clients;
+        s.blocked.push_back(first);
+        if (s.clients == 5) {
+            // Two over HTTP: one's POSTs reach the other's poll.
+            s.blocked.push_back((first + 1) % s.clients);
+        }
+        s.block_midway = seed % 3 == 0;
+        s.block_lifts = seed % 8 == 1 || seed % 8 == 7;
+    }
     return s;
 }
 
@@ -191,6 +212,30 @@ void check_client(const sim::world& w, std::size_t i) {
     }
 }
 
+// Pages back until every session holds all the room still has; false if
+// the world does not settle after a page.
+bool load_all_older(sim::world& w) {
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        // older(), not the last page's has_more: trimming makes older messages loadable again.
+        for (int page = 0; page < 1000 && w.session(i).older() == older_state::available; ++page) {
+            w.load_older(i);
+            if (!w.run_until_quiet(settle_time)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+// Every guarantee, once the world is quiet.
+void check_end_state(const sim::world& w, bool trims) {
+    check_room(w);
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        check_display(w, i, trims);
+        check_client(w, i);
+    }
+}
+
 class simulation : public ::testing::TestWithParam<std::uint64_t> {};
 
 TEST_P(simulation, every_session_converges_on_the_rooms_history) {
@@ -203,9 +248,25 @@ TEST_P(simulation, every_session_converges_on_the_rooms_history) {
     sim::world w(seed, config, plan.clients, plan.second_tab,
                  plan.small_timeline ? small_max_timeline : client_config{}.max_timeline);
     w.set_faults(sim::link_faults{20, 20, 50, 50});
+    const auto block_from = plan.block_midway ? w.uniform(100, 1000) : 0;
+    const auto block_until = plan.block_lifts ? w.uniform(block_from + 300, 1500) : steps;
+    const auto block = [&](bool blocked) {
+        for (const std::size_t i : plan.blocked) {
+            w.block_websockets(i, blocked);
+        }
+    };
+    if (block_from == 0) {
+        block(true);
+    }
     w.start_all();
 
     for (int step = 0; step < steps; ++step) {
+        if (step == block_from && step != 0) {
+            block(true);
+        }
+        if (step == block_until) {
+            block(false);
+        }
         w.run_until(w.now() + w.uniform(1, 60));
         for (std::size_t i = 0; i < w.size(); ++i) {
             // Mostly single messages, sometimes a burst past the rate limit.
@@ -250,13 +311,7 @@ TEST_P(simulation, every_session_converges_on_the_rooms_history) {
         ASSERT_TRUE(w.type(i, "last word from client " + std::to_string(i)).ok());
     }
     ASSERT_TRUE(w.run_until_quiet(settle_time));
-    for (std::size_t i = 0; i < w.size(); ++i) {
-        // older(), not the last page's has_more: trimming makes older messages loadable again.
-        for (int page = 0; page < 1000 && w.session(i).older() == older_state::available; ++page) {
-            w.load_older(i);
-            ASSERT_TRUE(w.run_until_quiet(settle_time));
-        }
-    }
+    ASSERT_TRUE(load_all_older(w));
 
     EXPECT_FALSE(w.stale_deadline()) << "a deadline stayed due after on_timer";
     EXPECT_FALSE(w.frame_without_transport()) << "a frame was produced with no open transport";
@@ -269,11 +324,38 @@ TEST_P(simulation, every_session_converges_on_the_rooms_history) {
         }
         EXPECT_GT(epoch_resets, 0) << "restarts that no session noticed";
     }
-    check_room(w);
-    for (std::size_t i = 0; i < w.size(); ++i) {
-        check_display(w, i, plan.small_timeline);
-        check_client(w, i);
+    check_end_state(w, plan.small_timeline);
+
+    if (!plan.blocked.empty()) {
+        const auto& stats = w.stats();
+        EXPECT_GT(stats.fallbacks, 0) << "no session fell back to HTTP";
+        EXPECT_FALSE(w.bad_http_request()) << "a session made an HTTP request the relay refuses";
+        if (!plan.block_lifts) {
+            // Still behind the proxy: the last words went by POST and the others' came by poll.
+            for (const std::size_t i : plan.blocked) {
+                EXPECT_EQ(w.via(i), carrier::http) << "client " << i << " is blocked, yet not over HTTP";
+            }
+            EXPECT_GT(stats.posts_acked, 0) << "no POST was acknowledged";
+            EXPECT_GT(stats.polled, 0) << "no message came by long poll";
+        }
+        // The proxy goes: within the WebSocket retry's longest wait, a
+        // WebSocket carries every session, and nothing changed for it.
+        block(false);
+        int over_http = 0;
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            over_http += w.via(i) == carrier::http ? 1 : 0;
+        }
+        const int takeovers = stats.takeovers;
+        w.run_until(w.now() + client_config{}.ws_retry.max_ms);
+        ASSERT_TRUE(w.run_until_quiet(settle_time));
+        ASSERT_TRUE(load_all_older(w));  // a WebSocket's join page may trim the timeline
+        EXPECT_EQ(w.stats().takeovers - takeovers, over_http) << "not every session over HTTP was taken over";
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            EXPECT_EQ(w.via(i), carrier::websocket) << "client " << i << " is still over HTTP";
+        }
+        check_end_state(w, plan.small_timeline);
     }
+
     const auto& stats = w.stats();
     RecordProperty("accepted", static_cast<int>(w.accepted().size()));
     RecordProperty("restarts", stats.restarts);
@@ -286,6 +368,14 @@ TEST_P(simulation, every_session_converges_on_the_rooms_history) {
     RecordProperty("rate_limited", stats.rate_limited);
     RecordProperty("history_pages", stats.history_pages);
     RecordProperty("batches", stats.batches);
+    RecordProperty("http_requests", stats.http_requests);
+    RecordProperty("polls", stats.polls);
+    RecordProperty("posts", stats.posts);
+    RecordProperty("posts_acked", stats.posts_acked);
+    RecordProperty("polled", stats.polled);
+    RecordProperty("http_failed", stats.http_failed);
+    RecordProperty("fallbacks", stats.fallbacks);
+    RecordProperty("takeovers", stats.takeovers);
 }
 
 INSTANTIATE_TEST_SUITE_P(seeded, simulation, ::testing::Range<std::uint64_t>(0, seeds));

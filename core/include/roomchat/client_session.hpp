@@ -454,7 +454,8 @@ private:
     void answer_refusal(const http_call& what, const http_refusal& refusal, millis now);
     void answer_send_refusal(const message_id& id, const http_refusal& refusal, millis now);
     void http_lost(millis now);
-    void abort_calls(std::optional<call_kind> kind, const std::optional<message_id>& message = std::nullopt);
+    void abort_stale_posts(std::optional<message_id> posting);
+    void abort_calls(std::optional<call_kind> kind);
     void arm_ws_retry(millis now);
     void take_websocket(millis now);
 

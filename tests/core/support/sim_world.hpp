@@ -8,9 +8,20 @@
 // room.join/send/history/mark_read/leave and delivers the returned actions,
 // and fires the room's timer. It can also restart: every connection is cut
 // and the room starts over, empty, in a new epoch, as after a relay crash.
+//
+// A client can be put behind a proxy that refuses WebSockets: its sockets
+// close without opening, and the session carries on over HTTP. The relay
+// adapter then also answers the HTTP API as relay/src/http_routes.cpp and
+// the hub do: pages through room.query, long polls held until the room
+// accepts a message or the wait runs out, POSTs through room.send_as. Requests
+// and answers cross the same lossy link; a lost one, or one on a cut link,
+// is a fetch that fails (status 0), and the proxy sometimes holds a request
+// until it times out with an error page of its own, or for ever.
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,10 +31,14 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "roomchat/batch.hpp"
 #include "roomchat/client_session.hpp"
 #include "roomchat/codec.hpp"
 #include "roomchat/room.hpp"
+
+#include "test_tokens.hpp"
 
 namespace roomchat::sim {
 
@@ -47,6 +62,14 @@ struct world_stats {
     int rate_limited = 0;   // rate_limited events
     int history_pages = 0;  // history_loaded events
     int batches = 0;        // batch frames the relay sent (two frames or more)
+    int http_requests = 0;  // HTTP requests the sessions made
+    int polls = 0;          // of which long polls
+    int posts = 0;          // of which POSTs of a message
+    int posts_acked = 0;    // POST answers with an ack that reached their session
+    int polled = 0;         // messages long polls brought to their sessions
+    int http_failed = 0;    // requests that got no answer (status 0): lost, cut, relay gone
+    int fallbacks = 0;      // a session switched from WebSockets to HTTP
+    int takeovers = 0;      // a WebSocket took over from HTTP while online
 };
 
 // What one client did and saw, for the final checks.
@@ -75,7 +98,7 @@ public:
             std::mt19937* engine = &c->engine;
             client_config config;
             config.room = "lobby";
-            config.token = "token-of-" + c->user.id;
+            config.token = test::token_of(c->user, (now_ + token_lifetime) / 1000);
             config.max_timeline = max_timeline;
             c->session.emplace(config, [engine](std::uint8_t* data, std::size_t size) {
                 for (std::size_t k = 0; k < size; ++k) {
@@ -109,19 +132,20 @@ public:
     }
 
     // Runs until nothing is in flight and no session has a deadline within
-    // a day (the token refresh is further out); false if that takes longer
-    // than `within` of virtual time.
+    // a day (the token refresh is further out), but for sessions idling over
+    // HTTP (idle_over_http); false if that takes longer than `within` of
+    // virtual time.
     bool run_until_quiet(millis within) {
         const millis limit = now_ + within;
         for (;;) {
-            const std::optional<millis> next = next_event();
-            if (!next || *next >= now_ + quiet_horizon) {
+            const std::optional<millis> busy = next_event(/*busy_only=*/true);
+            if (!busy || *busy >= now_ + quiet_horizon) {
                 return true;
             }
-            if (*next > limit) {
+            if (*busy > limit) {
                 return false;
             }
-            now_ = std::max(now_, *next);
+            now_ = std::max(now_, *next_event());
             step_once();
         }
     }
@@ -174,13 +198,42 @@ public:
             accepted_before_.insert(entry.second.id);
         }
         accepted_.clear();
+        // The polls it held end as its shutdown ends them, or, as in a crash, without a word.
+        const auto held = std::exchange(held_polls_, {});
+        for (const auto& entry : held) {
+            if (chance(500)) {
+                relay_answer(entry.first, 503, error_body(errc::going_away, std::nullopt));
+            } else {
+                http_fail(entry.first);
+            }
+        }
         room_ = std::make_unique<class room>("lobby", new_epoch(), room_config_);
     }
 
-    // The link breaks under one client's connection.
+    // The link breaks under one client's connection, and under its HTTP
+    // requests: their fetches fail.
     void cut(std::size_t i) {
+        bool cut_any = false;
         if (clients_[i]->conn != 0) {
-            ++stats_.cuts;
+            cut_any = true;
+            close_connection(clients_[i]->conn, true);
+        }
+        for (auto& [key, out] : exchanges_) {
+            if (key.first == i && out.wanted) {
+                cut_any = true;
+                held_polls_.erase(key);
+                unqueue(key);
+                http_fail(key);
+            }
+        }
+        stats_.cuts += cut_any ? 1 : 0;
+    }
+
+    // The client moves behind a proxy that refuses WebSockets (which breaks
+    // its connection), or out from behind it.
+    void block_websockets(std::size_t i, bool blocked) {
+        clients_[i]->websockets_blocked = blocked;
+        if (blocked && clients_[i]->conn != 0) {
             close_connection(clients_[i]->conn, true);
         }
     }
@@ -195,6 +248,9 @@ public:
     const client_record& record(std::size_t i) const { return clients_[i]->record; }
     const user_info& user(std::size_t i) const { return clients_[i]->user; }
     bool network_up(std::size_t i) const { return clients_[i]->network_up; }
+    bool websockets_blocked(std::size_t i) const { return clients_[i]->websockets_blocked; }
+    // What carries the session, as its last connection_changed said.
+    carrier via(std::size_t i) const { return clients_[i]->via; }
     const room& relay_room() const { return *room_; }
     // Every message the room accepted in its current epoch, by seq, as it broadcast them.
     const std::map<seq_t, chat_message>& accepted() const { return accepted_; }
@@ -205,6 +261,8 @@ public:
     bool stale_deadline() const { return stale_deadline_; }
     // Set when a session produced a frame with no open transport.
     bool frame_without_transport() const { return frame_without_transport_; }
+    // Set when a session made an HTTP request the relay would refuse as malformed.
+    bool bad_http_request() const { return bad_http_request_; }
 
     std::mt19937_64& rng() { return rng_; }
     bool chance(int per_mille) { return per_mille > 0 && uniform(0, 999) < per_mille; }
@@ -219,6 +277,10 @@ private:
         std::optional<client_session> session;
         connection_id conn = 0;  // the transport the session currently owns
         bool network_up = true;
+        bool websockets_blocked = false;
+        carrier via = carrier::websocket;  // as the last connection_changed said
+        bool taking_over = false;  // was online over HTTP, now connecting over a WebSocket
+        bool online_over_http = false;     // and it said online
         client_record record;
     };
 
@@ -235,30 +297,82 @@ private:
         bool batches = false;  // its auth asked for batch frames
     };
 
-    enum class packet_kind { to_relay, to_client, opened, closed };
+    enum class packet_kind { to_relay, to_client, opened, closed, http_request, http_answer };
+
+    using exchange_key = std::pair<std::size_t, std::uint32_t>;  // client, request id
 
     struct packet {
         packet_kind kind = packet_kind::to_relay;
         connection_id conn = 0;
-        std::string text;
+        std::string text;         // a frame, or an HTTP answer's body
+        exchange_key exchange{};  // http_request, http_answer
+        int status = 0;           // http_answer
+    };
+
+    // An HTTP request from its fetch to its answer.
+    struct exchange {
+        events::http_request request;
+        bool poll = false;         // a long poll
+        bool wanted = true;        // false once aborted: its answer is not delivered
+        std::size_t messages = 0;  // in the page answered, for stats
+    };
+
+    // A long poll the relay holds: nothing after `after` yet.
+    struct held_poll {
+        seq_t after = 0;
+        std::uint32_t limit = 0;
+        millis until = 0;  // then answered with what there is (an empty page)
     };
 
     using packet_key = std::pair<millis, std::uint64_t>;  // arrival, then send order
 
-    std::optional<millis> next_event() const {
+    // The next thing to happen; with `busy_only`, leaving out what sessions
+    // idling over HTTP do for ever (idle_over_http).
+    std::optional<millis> next_event(bool busy_only = false) const {
         std::optional<millis> next;
+        const auto consider = [&next](std::optional<millis> at) {
+            if (at && (!next || *at < *next)) {
+                next = at;
+            }
+        };
         if (!packets_.empty()) {
             next = packets_.begin()->first.first;
         }
-        for (const auto& c : clients_) {
-            if (const auto deadline = c->session->next_deadline(); deadline && (!next || *deadline < *next)) {
-                next = deadline;
+        for (std::size_t i = 0; i < clients_.size(); ++i) {
+            if (!busy_only || !idle_over_http(i)) {
+                consider(clients_[i]->session->next_deadline());
             }
         }
-        if (const auto deadline = room_->next_deadline(); deadline && (!next || *deadline < *next)) {
-            next = deadline;
+        for (const auto& [key, poll] : held_polls_) {
+            if (!busy_only || !idle_over_http(key.first)) {
+                consider(poll.until);
+            }
         }
+        consider(room_->next_deadline());
         return next;
+    }
+
+    // Online over HTTP with nothing to do but wait: its long poll is held at
+    // the relay, no other request or socket is out, nothing waits to be sent
+    // or loaded. Its poll is renewed and a WebSocket tried again for ever,
+    // so this is as quiet as such a session gets.
+    bool idle_over_http(std::size_t i) const {
+        const client& c = *clients_[i];
+        if (c.via != carrier::http || !c.online_over_http || c.conn != 0 ||
+            c.session->older() == older_state::loading) {
+            return false;
+        }
+        const auto pending = c.session->pending();
+        if (std::any_of(pending.begin(), pending.end(),
+                        [](const pending_message& message) { return !message.failure; })) {
+            return false;
+        }
+        std::size_t out = 0;
+        for (const auto& entry : exchanges_) {
+            out += entry.first.first == i ? 1 : 0;
+        }
+        return out == 1 && std::any_of(held_polls_.begin(), held_polls_.end(),
+                                       [i](const auto& entry) { return entry.first.first == i; });
     }
 
     std::string new_epoch() {
@@ -274,6 +388,15 @@ private:
             packet p = std::move(packets_.begin()->second);
             packets_.erase(packets_.begin());
             arrive(p);
+        }
+        for (auto it = held_polls_.begin(); it != held_polls_.end();) {
+            if (it->second.until <= now_) {
+                const auto [key, poll] = *it;
+                it = held_polls_.erase(it);
+                answer_page(key, room_->query(std::nullopt, poll.after, poll.limit));
+            } else {
+                ++it;
+            }
         }
         if (const auto deadline = room_->next_deadline(); deadline && *deadline <= now_) {
             relay_deliver(room_->on_timer(now_));
@@ -291,8 +414,20 @@ private:
         }
     }
 
+    void queue(packet p, millis delay) {
+        packets_.emplace(packet_key{now_ + delay, next_order_++}, std::move(p));
+    }
+
     void queue(packet_kind kind, connection_id conn, std::string text, millis delay) {
-        packets_.emplace(packet_key{now_ + delay, next_order_++}, packet{kind, conn, std::move(text)});
+        queue(packet{kind, conn, std::move(text)}, delay);
+    }
+
+    millis link_delay() {
+        millis delay = uniform(1, 20);
+        if (chance(faults_.reorder)) {
+            delay += uniform(20, 400);
+        }
+        return delay;
     }
 
     void transmit(packet_kind kind, connection_id conn, const std::string& text) {
@@ -304,15 +439,19 @@ private:
         const int copies = chance(faults_.duplicate) ? 2 : 1;
         stats_.duplicated += copies - 1;
         for (int k = 0; k < copies; ++k) {
-            millis delay = uniform(1, 20);
-            if (chance(faults_.reorder)) {
-                delay += uniform(20, 400);
-            }
-            queue(kind, conn, text, delay);
+            queue(kind, conn, text, link_delay());
         }
     }
 
     void arrive(const packet& p) {
+        if (p.kind == packet_kind::http_request) {
+            relay_http(p.exchange);
+            return;
+        }
+        if (p.kind == packet_kind::http_answer) {
+            http_deliver(p);
+            return;
+        }
         const auto it = connections_.find(p.conn);
         if (it == connections_.end()) {
             return;
@@ -344,6 +483,9 @@ private:
                     relay_receive(p.conn, it->second, p.text);
                 }
                 break;
+            case packet_kind::http_request:
+            case packet_kind::http_answer:
+                break;  // handled above: no connection
         }
     }
 
@@ -368,6 +510,12 @@ private:
                     close_connection(c.conn, false);
                     c.conn = 0;
                 }
+            } else if (auto* request = std::get_if<events::http_request>(&event)) {
+                http_send(i, std::move(*request));
+            } else if (const auto* abort = std::get_if<events::http_abort>(&event)) {
+                http_abort({i, abort->id});
+            } else if (const auto* change = std::get_if<events::connection_changed>(&event)) {
+                observe(c, *change);
             } else if (const auto* upsert = std::get_if<events::message_upserted>(&event)) {
                 observe(c.record, upsert->message);
                 render(c.record, *upsert);
@@ -384,6 +532,20 @@ private:
                 ++stats_.rate_limited;
             }
         }
+    }
+
+    void observe(client& c, const events::connection_changed& change) {
+        if (change.state == connection_state::connecting || change.state == connection_state::online) {
+            stats_.fallbacks += c.via == carrier::websocket && change.via == carrier::http ? 1 : 0;
+            c.via = change.via;
+        }
+        // Online over HTTP, connecting over the WebSocket that opened, then
+        // online over it with no other state between: taken over.
+        const bool switching = change.state == connection_state::connecting && change.via == carrier::websocket;
+        const bool arrived = change.state == connection_state::online && change.via == carrier::websocket;
+        stats_.takeovers += c.taking_over && arrived ? 1 : 0;
+        c.taking_over = (c.online_over_http && switching) || (c.taking_over && switching);
+        c.online_over_http = change.state == connection_state::online && change.via == carrier::http;
     }
 
     static void observe(client_record& record, const timeline_message& message) {
@@ -419,7 +581,7 @@ private:
         ++stats_.connections;
         connections_[id] = connection{i, link_state::opening, false};
         c.conn = id;
-        const bool fails = !c.network_up || chance(faults_.refuse);
+        const bool fails = !c.network_up || c.websockets_blocked || chance(faults_.refuse);
         queue(fails ? packet_kind::closed : packet_kind::opened, id, {}, uniform(2, 40));
     }
 
@@ -503,9 +665,11 @@ private:
     }
 
     void relay_deliver(const room_actions& actions) {
+        bool accepted = false;
         for (const auto& action : actions) {
             if (const auto* message = std::get_if<message_frame>(&action.frame)) {
                 accepted_.emplace(message->message.seq, message->message);
+                accepted = true;
             }
             const std::string text = encode(action.frame);
             for (const connection_id target : action.to) {
@@ -515,11 +679,221 @@ private:
                 }
             }
         }
+        if (accepted) {
+            wake_polls();
+        }
+    }
+
+    // ---- HTTP: the browser's fetches and the relay's HTTP API
+
+    void http_send(std::size_t i, events::http_request request) {
+        ++stats_.http_requests;
+        const bool poll = request.target.find("wait_ms=") != std::string::npos;
+        stats_.polls += poll ? 1 : 0;
+        stats_.posts += request.method == "POST" ? 1 : 0;
+        const exchange_key key{i, request.id};
+        exchanges_[key] = exchange{std::move(request), poll};
+        if (!clients_[i]->network_up || chance(faults_.drop)) {
+            http_fail(key);  // it never got there
+            return;
+        }
+        if (chance(faults_.drop)) {
+            // The proxy holds it without reaching the relay, and then times
+            // out with a page of its own, or never answers: a fetch has no
+            // timeout, so only the session's own timers end it.
+            if (chance(500)) {
+                queue(packet{packet_kind::http_answer, 0, "<html>504 Gateway Timeout</html>", key, 504},
+                      proxy_timeout);
+            }
+            return;
+        }
+        queue(packet{packet_kind::http_request, 0, {}, key}, link_delay());
+    }
+
+    // An aborted fetch: its answer is not delivered, but a POST already on
+    // its way may still reach the relay, which then sends it all the same.
+    void http_abort(const exchange_key& key) {
+        const auto it = exchanges_.find(key);
+        if (it == exchanges_.end()) {
+            return;
+        }
+        it->second.wanted = false;
+        held_polls_.erase(key);
+        const bool posting =
+            it->second.request.method == "POST" &&
+            std::any_of(packets_.begin(), packets_.end(), [&key](const auto& entry) {
+                return entry.second.kind == packet_kind::http_request && entry.second.exchange == key;
+            });
+        if (!posting) {
+            exchanges_.erase(it);
+        }
+    }
+
+    // The fetch fails: no answer (status 0) reaches the session, a little later.
+    void http_fail(const exchange_key& key) {
+        ++stats_.http_failed;
+        queue(packet{packet_kind::http_answer, 0, {}, key, 0}, uniform(1, 30));
+    }
+
+    // What is on the link for this request, either way, is gone.
+    void unqueue(const exchange_key& key) {
+        for (auto p = packets_.begin(); p != packets_.end();) {
+            const bool http =
+                p->second.kind == packet_kind::http_request || p->second.kind == packet_kind::http_answer;
+            p = http && p->second.exchange == key ? packets_.erase(p) : std::next(p);
+        }
+    }
+
+    void http_deliver(const packet& p) {
+        const auto it = exchanges_.find(p.exchange);
+        if (it == exchanges_.end()) {
+            return;
+        }
+        const exchange done = std::move(it->second);
+        exchanges_.erase(it);
+        if (!done.wanted) {
+            return;
+        }
+        const bool answered = p.status >= 200 && p.status < 300;
+        stats_.polled += done.poll && answered ? static_cast<int>(done.messages) : 0;
+        stats_.posts_acked += done.request.method == "POST" && answered ? 1 : 0;
+        const std::size_t i = p.exchange.first;
+        clients_[i]->session->http_response(done.request.id, p.status, p.text, now_);
+        drain(i);
+    }
+
+    // A request reaches the relay, which answers like relay/src/http_routes.cpp.
+    void relay_http(const exchange_key& key) {
+        const auto it = exchanges_.find(key);
+        if (it == exchanges_.end()) {
+            return;
+        }
+        const events::http_request& request = it->second.request;
+        const std::string path = request.target.substr(0, request.target.find('?'));
+        if (path != "api/rooms/lobby/messages" || request.token.empty()) {
+            bad_request(key);
+        } else if (request.method == "POST") {
+            relay_post(key, request.body);
+        } else if (request.method == "GET" && request.body.empty()) {
+            relay_get(key, request.target.substr(std::min(request.target.size(), path.size() + 1)));
+        } else {
+            bad_request(key);
+        }
+    }
+
+    // GET: a page (before, after or the latest) or, with wait_ms, a long
+    // poll held while nothing comes after `after` (hub::poll).
+    void relay_get(const exchange_key& key, const std::string& query) {
+        std::map<std::string, seq_t> params;
+        for (std::size_t at = 0; at < query.size();) {
+            const std::size_t end = std::min(query.find('&', at), query.size());
+            const std::size_t equals = query.find('=', at);
+            seq_t value = 0;
+            const char* last = query.data() + end;
+            if (equals >= end || std::from_chars(query.data() + equals + 1, last, value).ptr != last ||
+                equals + 1 == end) {
+                bad_request(key);
+                return;
+            }
+            params[query.substr(at, equals - at)] = value;
+            at = end + 1;
+        }
+        const auto param = [&params](const std::string& name) -> std::optional<seq_t> {
+            const auto found = params.find(name);
+            return found == params.end() ? std::nullopt : std::optional<seq_t>(found->second);
+        };
+        const auto before = param("before");
+        const auto after = param("after");
+        const auto wait_ms = param("wait_ms");
+        const auto limit = param("limit").value_or(room_->config().page_size);
+        const history_request_frame history{"lobby", before, after, static_cast<std::uint32_t>(limit)};
+        if (limit > std::numeric_limits<std::uint32_t>::max() || check_history_request(history) ||
+            (wait_ms && (!after || *wait_ms > max_poll_wait_ms))) {
+            bad_request(key);
+            return;
+        }
+        history_frame page = room_->query(before, after, history.limit);
+        if (wait_ms && *wait_ms > 0 && page.messages.empty() && *after <= room_->latest_seq()) {
+            held_polls_[key] = held_poll{*after, history.limit, now_ + static_cast<millis>(*wait_ms)};
+            return;
+        }
+        answer_page(key, page);
+    }
+
+    // POST: the body's send frame goes through the room as the token's user
+    // (hub::post_message); the answer is the ack, or the nack as an error.
+    void relay_post(const exchange_key& key, const std::string& body) {
+        const auto frame = decode_client_frame(body);
+        const auto* send = frame ? std::get_if<send_frame>(&*frame) : nullptr;
+        if (send == nullptr) {
+            bad_request(key);
+            return;
+        }
+        const send_result sent =
+            room_->send_as(clients_[key.first]->user, send->id, send->text, now_, send->media_ms);
+        relay_deliver(sent.actions);
+        if (const auto& nack = sent.outcome.nack) {
+            relay_answer(key,
+                         nack->code == errc::rate_limited  ? 429
+                         : nack->code == errc::id_conflict ? 409
+                                                           : 400,
+                         error_body(nack->code, nack->retry_after_ms));
+        } else {
+            relay_answer(key, sent.outcome.duplicate ? 200 : 201, encode(server_frame{*sent.outcome.ack}));
+        }
+    }
+
+    void bad_request(const exchange_key& key) {
+        bad_http_request_ = true;
+        relay_answer(key, 400, error_body(errc::wrong_type, std::nullopt));
+    }
+
+    // The relay's error answer: {"error":{"code","message","retry_after_ms"?}}.
+    static std::string error_body(errc code, std::optional<std::uint32_t> retry_after_ms) {
+        nlohmann::json error{{"code", to_string(code)}, {"message", message(code)}};
+        if (retry_after_ms) {
+            error["retry_after_ms"] = *retry_after_ms;
+        }
+        return nlohmann::json{{"error", error}}.dump();
+    }
+
+    void answer_page(const exchange_key& key, const history_frame& page) {
+        if (const auto it = exchanges_.find(key); it != exchanges_.end()) {
+            it->second.messages = page.messages.size();
+        }
+        relay_answer(key, 200, encode(server_frame{page}));
+    }
+
+    // The answer goes back over the link, or is lost on the way: the fetch fails.
+    void relay_answer(const exchange_key& key, int status, std::string body) {
+        const auto it = exchanges_.find(key);
+        if (it == exchanges_.end()) {
+            return;
+        }
+        if (!it->second.wanted) {
+            exchanges_.erase(it);
+            return;
+        }
+        if (chance(faults_.drop)) {
+            http_fail(key);
+            return;
+        }
+        queue(packet{packet_kind::http_answer, 0, std::move(body), key, status}, link_delay());
+    }
+
+    // The room accepted a message: every held poll gets the page after its position (hub::wake_polls).
+    void wake_polls() {
+        const auto held = std::exchange(held_polls_, {});
+        for (const auto& [key, poll] : held) {
+            answer_page(key, room_->query(std::nullopt, poll.after, poll.limit));
+        }
     }
 
     // Tokens outlive any run, so token refreshes never come due.
     static constexpr millis token_lifetime = 365LL * 24 * 3'600'000;
     static constexpr millis quiet_horizon = 24LL * 3'600'000;
+    static constexpr seq_t max_poll_wait_ms = 30'000;  // the relay's (relay/src/config.hpp)
+    static constexpr millis proxy_timeout = 60'000;
 
     std::mt19937_64 rng_;
     room_config room_config_;
@@ -528,6 +902,8 @@ private:
     std::map<connection_id, connection> connections_;
     std::map<packet_key, packet> packets_;
     std::map<connection_id, frame_batch> outgoing_;
+    std::map<exchange_key, exchange> exchanges_;  // HTTP requests until their answers arrive
+    std::map<exchange_key, held_poll> held_polls_;
     std::map<seq_t, chat_message> accepted_;
     std::set<message_id> accepted_before_;
     link_faults faults_;
@@ -537,6 +913,7 @@ private:
     connection_id next_conn_ = 1;
     bool stale_deadline_ = false;
     bool frame_without_transport_ = false;
+    bool bad_http_request_ = false;
 };
 
 }  // namespace roomchat::sim
