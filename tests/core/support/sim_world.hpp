@@ -279,7 +279,7 @@ private:
         bool network_up = true;
         bool websockets_blocked = false;
         carrier via = carrier::websocket;  // as the last connection_changed said
-        bool taking_over = false;  // was online over HTTP, now connecting over a WebSocket
+        bool taking_over = false;          // was online over HTTP, now connecting over a WebSocket
         bool online_over_http = false;     // and it said online
         client_record record;
     };
@@ -541,7 +541,8 @@ private:
         }
         // Online over HTTP, connecting over the WebSocket that opened, then
         // online over it with no other state between: taken over.
-        const bool switching = change.state == connection_state::connecting && change.via == carrier::websocket;
+        const bool switching =
+            change.state == connection_state::connecting && change.via == carrier::websocket;
         const bool arrived = change.state == connection_state::online && change.via == carrier::websocket;
         stats_.takeovers += c.taking_over && arrived ? 1 : 0;
         c.taking_over = (c.online_over_http && switching) || (c.taking_over && switching);
