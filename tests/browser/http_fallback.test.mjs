@@ -5,12 +5,12 @@
 // figures through the fallback are printed (budget: 95% within 2 s).
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 
 import {
   countText,
+  forwardingProxy,
   launchBrowser,
   messages,
   openChat,
@@ -37,22 +37,13 @@ before(async () => {
   relay = await startRelay(PROXIED_RELAY_ARGS);
   browser = await launchBrowser();
   const upstream = new URL(relay.url);
-  proxy = http.createServer((request, response) => {
-    if (request.method === 'POST' && request.url.startsWith('/api/rooms/')) seen.posts += 1;
-    if (request.url.includes('wait_ms=')) seen.polls += 1;
-    const forwarded = http.request(
-      { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers, agent: false },
-      (answer) => {
-        response.writeHead(answer.statusCode, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    forwarded.on('error', () => {
-      response.writeHead(502);
-      response.end();
-    });
-    request.pipe(forwarded);
+  const forwarding = forwardingProxy(relay, {
+    onRequest: (request) => {
+      if (request.method === 'POST' && request.url.startsWith('/api/rooms/')) seen.posts += 1;
+      if (request.url.includes('wait_ms=')) seen.polls += 1;
+    },
   });
+  proxy = forwarding.server;
   proxy.on('upgrade', (request, socket, head) => {
     if (upgradesAllowed) {
       const upstreamSocket = net.connect(Number(upstream.port), upstream.hostname, () => {
@@ -68,7 +59,7 @@ before(async () => {
     seen.refusedUpgrades += 1;
     socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 23\r\nConnection: close\r\n\r\nWebSockets not allowed\n');
   });
-  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  await forwarding.listening;
 });
 
 after(async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
 
-import { startRelay } from './support.mjs';
+import { forwardingProxy, startRelay } from './support.mjs';
 
 let relay;
 let proxy;
@@ -14,24 +14,10 @@ let proxyUrl;
 
 before(async () => {
   relay = await startRelay();
-  const upstream = new URL(relay.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  proxy = http.createServer((request, response) => {
-    const forwarded = http.request(
-      { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers, agent },
-      (answer) => {
-        response.writeHead(answer.statusCode, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    forwarded.on('error', () => {
-      response.writeHead(502);
-      response.end();
-    });
-    request.pipe(forwarded);
-  });
-  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyUrl = `http://127.0.0.1:${proxy.address().port}`;
+  const forwarding = forwardingProxy(relay, { agent: new http.Agent({ keepAlive: true, maxSockets: 4 }) });
+  proxy = forwarding.server;
+  await forwarding.listening;
+  proxyUrl = forwarding.url();
 });
 
 after(async () => {

@@ -4,6 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before } from 'node:test';
@@ -113,6 +114,31 @@ export async function startRelay(extraArgs = [], { env = {}, devAuth = true } = 
 // The relay's rate limit is raised so tests that chat quickly are not slowed
 // down by it; a test about the limit starts its own relay.
 export const RELAXED_RELAY_ARGS = ['--rate-burst', '100'];
+
+// A reverse proxy in front of `relay`, listening on an ephemeral loopback port
+// once `listening` resolves: every request goes on through `agent` (false: a
+// connection each) after `onRequest(request)` has seen it. WebSocket upgrades
+// are the caller's ('upgrade' event); without a listener Node drops them.
+export function forwardingProxy(relay, { agent = false, onRequest = () => {} } = {}) {
+  const upstream = new URL(relay.url);
+  const server = http.createServer((request, response) => {
+    onRequest(request);
+    const forwarded = http.request(
+      { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers, agent },
+      (answer) => {
+        response.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    forwarded.on('error', () => {
+      response.writeHead(502);
+      response.end();
+    });
+    request.pipe(forwarded);
+  });
+  const listening = new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, listening, url: () => `http://127.0.0.1:${server.address().port}` };
+}
 
 // Starts a relay and chromium before the file's first test and stops them
 // after its last. The returned object holds `relay` and `browser` once

@@ -126,6 +126,33 @@ protected:
         return {};
     }
 
+    // On a WebSocket that opened: the relay's welcome, joined and join page (epoch e1, empty room).
+    void relay_welcomes_and_joins() {
+        s().receive(encode(server_frame{welcome_frame{me, 500, {}, t0 + 3'600'000}}), now_);
+        s().receive(encode(server_frame{joined_frame{"lobby", "e1", {me}, 1, 0, 0}}), now_);
+        s().receive(page("e1", history_mode::latest, {}), now_);
+    }
+
+    // The send frames the session put on its WebSocket since the last look.
+    std::vector<send_frame> sent_frames() {
+        std::vector<send_frame> sends;
+        for (const auto& text : s().take_frames()) {
+            if (auto frame = decode_client_frame(text); frame && std::holds_alternative<send_frame>(*frame)) {
+                sends.push_back(std::get<send_frame>(*frame));
+            }
+        }
+        return sends;
+    }
+
+    // The timeline is the one message `id`, failed for `reason`.
+    void expect_only_failed(const message_id& id, errc reason) {
+        const auto rows = s().timeline();
+        ASSERT_EQ(rows.size(), 1U);
+        EXPECT_EQ(rows[0].id, id);
+        EXPECT_EQ(rows[0].state, delivery_state::failed);
+        EXPECT_EQ(rows[0].failure, reason);
+    }
+
     std::vector<seq_t> seqs() {
         std::vector<seq_t> out;
         for (const auto& row : s().timeline()) {
@@ -186,9 +213,7 @@ TEST_F(http_fallback_test, never_switches_when_the_fallback_is_off) {
 TEST_F(http_fallback_test, a_websocket_that_reached_the_room_before_does_not_count) {
     s().start(now_);
     s().transport_opened(now_);
-    s().receive(encode(server_frame{welcome_frame{me, 500, {}, t0 + 3'600'000}}), now_);
-    s().receive(encode(server_frame{joined_frame{"lobby", "e1", {me}, 1, 0, 0}}), now_);
-    s().receive(page("e1", history_mode::latest, {}), now_);
+    relay_welcomes_and_joins();
     ASSERT_EQ(s().state(), connection_state::online);
     events();
     s().transport_closed(now_);  // a drop after the join: the relay restarts
@@ -301,11 +326,7 @@ TEST_F(http_fallback_test, a_refused_post_fails_the_message_with_the_relays_reas
     const auto id = s().send("hello", now_);
     answer(take_request("POST", "api/rooms/lobby/messages"), 409,
            R"({"error":{"code":"id_conflict","message":"another message has this id"}})", now_);
-    const auto rows = s().timeline();
-    ASSERT_EQ(rows.size(), 1U);
-    EXPECT_EQ(rows[0].id, id.value());
-    EXPECT_EQ(rows[0].state, delivery_state::failed);
-    EXPECT_EQ(rows[0].failure, errc::id_conflict);
+    expect_only_failed(id.value(), errc::id_conflict);
 }
 
 TEST_F(http_fallback_test, a_poll_without_an_answer_drops_the_link_and_tries_a_websocket_first) {
@@ -325,16 +346,9 @@ TEST_F(http_fallback_test, a_poll_without_an_answer_drops_the_link_and_tries_a_w
     EXPECT_EQ(only<events::open_transport>(events()).size(), 1U);
     // The relay is back, WebSockets too: the message goes out on it with its id.
     s().transport_opened(now_);
-    s().receive(encode(server_frame{welcome_frame{me, 500, {}, t0 + 3'600'000}}), now_);
-    s().receive(encode(server_frame{joined_frame{"lobby", "e1", {me}, 1, 0, 0}}), now_);
-    s().receive(page("e1", history_mode::latest, {}), now_);
+    relay_welcomes_and_joins();
     EXPECT_EQ(s().state(), connection_state::online);
-    std::vector<send_frame> sends;
-    for (const auto& text : s().take_frames()) {
-        if (auto frame = decode_client_frame(text); frame && std::holds_alternative<send_frame>(*frame)) {
-            sends.push_back(std::get<send_frame>(*frame));
-        }
-    }
+    const auto sends = sent_frames();
     ASSERT_EQ(sends.size(), 1U);
     EXPECT_EQ(sends[0].id, id.value());
 }
@@ -434,19 +448,12 @@ TEST_F(http_fallback_test, a_websocket_that_opens_again_takes_over_and_resends_w
     EXPECT_EQ(switching[0].via, carrier::websocket);
     EXPECT_TRUE((aborted[0].id == poll.id && aborted[1].id == post.id) ||
                 (aborted[0].id == post.id && aborted[1].id == poll.id));
-    s().receive(encode(server_frame{welcome_frame{me, 500, {}, t0 + 3'600'000}}), now_);
-    s().receive(encode(server_frame{joined_frame{"lobby", "e1", {me}, 1, 0, 0}}), now_);
-    s().receive(page("e1", history_mode::latest, {}), now_);
+    relay_welcomes_and_joins();
     const auto states = only<events::connection_changed>(events());
     ASSERT_FALSE(states.empty());
     EXPECT_EQ(states.back().state, connection_state::online);
     EXPECT_EQ(states.back().via, carrier::websocket);
-    std::vector<send_frame> sends;
-    for (const auto& text : s().take_frames()) {
-        if (auto frame = decode_client_frame(text); frame && std::holds_alternative<send_frame>(*frame)) {
-            sends.push_back(std::get<send_frame>(*frame));
-        }
-    }
+    const auto sends = sent_frames();
     ASSERT_EQ(sends.size(), 1U);
     EXPECT_EQ(sends[0].id, id.value());
     // The aborted POST's late answer changes nothing.
@@ -525,11 +532,7 @@ TEST_F(http_fallback_test, a_post_without_an_answer_is_a_lost_attempt_of_its_mes
         events();
         requests_.clear();
     }
-    const auto rows = s().timeline();
-    ASSERT_EQ(rows.size(), 1U);
-    EXPECT_EQ(rows[0].id, id.value());
-    EXPECT_EQ(rows[0].state, delivery_state::failed);
-    EXPECT_EQ(rows[0].failure, errc::no_ack);
+    expect_only_failed(id.value(), errc::no_ack);
 }
 
 TEST_F(http_fallback_test, a_post_unanswered_for_its_wait_is_asked_again_and_the_first_aborted) {
