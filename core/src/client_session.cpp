@@ -374,9 +374,13 @@ void client_session::announce_state() {
 // ---- frames from the relay ----------------------------------------------
 
 void client_session::receive(std::string_view frame_text, millis now) {
-    const auto given_up = [this] { return link_ == link_phase::closed || link_ == link_phase::opening; };
+    // While HTTP carries the session no WebSocket is open: a frame now is a
+    // late one of a socket given up, as it is before the next one opens.
+    const auto given_up = [this] {
+        return link_ == link_phase::closed || link_ == link_phase::opening || carrier_ == carrier::http;
+    };
     if (given_up()) {
-        return;  // a late frame of a connection already given up
+        return;
     }
     last_heard_at_ = now;
     for (auto& decoded : decode_server_frames(frame_text)) {

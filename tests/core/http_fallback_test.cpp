@@ -606,6 +606,14 @@ TEST_F(http_fallback_test, a_proxys_error_page_is_no_answer_from_the_relay) {
     EXPECT_EQ(only<events::open_transport>(events()).size(), 1U);  // the relay may be away: WebSocket first
 }
 
+TEST_F(http_fallback_test, a_frame_while_http_carries_is_a_late_one_of_a_socket_given_up) {
+    online_over_http();
+    s().receive(encode(server_frame{message_frame{"lobby", from(bob, 1)}}), now_);
+    s().receive(page("e9", history_mode::latest, {from(bob, 7)}, true), now_);
+    EXPECT_TRUE(s().timeline().empty());
+    EXPECT_TRUE(only<events::timeline_reset>(events()).empty());
+}
+
 TEST(decode_http_answer, reads_frames_refusals_and_what_is_neither) {
     const auto ack = decode_http_answer(201, encode(server_frame{ack_frame{"lobby", "e1", id_of(1), 4, 5}}));
     ASSERT_TRUE(std::holds_alternative<server_frame>(ack));

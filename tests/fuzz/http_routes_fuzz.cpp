@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -97,11 +98,11 @@ public:
     void allow_batches(connection_id /*conn*/, bool /*allowed*/) override {}
     void close(connection_id /*conn*/, std::uint16_t /*code*/, const std::string& /*reason*/) override {}
     void wake_at(connection_id /*conn*/, millis /*at*/) override {}
-    void answer_poll(connection_id /*conn*/, const poll_answer& answer) override {
-        answers.push_back(answer);
+    void answer_poll(connection_id conn, const poll_answer& answer) override {
+        answers.emplace_back(conn, answer);
     }
 
-    std::vector<poll_answer> answers;
+    std::vector<std::pair<connection_id, poll_answer>> answers;
 };
 
 // Room epochs that repeat from run to run, unlike the relay's CSPRNG.
@@ -144,10 +145,15 @@ bool has_header(const http_response& response, const std::string& name) {
 }
 
 void check_response(const http_response& response, const web_root& root) {
-    static const std::set<int> statuses{200, 201, 400, 401, 403, 404, 405, 409, 429, 503};
+    static const std::set<int> statuses{200, 201, 204, 400, 401, 403, 404, 405, 409, 429, 503};
     check(statuses.count(response.status) == 1, "a known status, never 500");
     check(response.body.find(secret_file_text) == std::string::npos,
           "nothing outside the web root is served");
+    if (response.status == 204) {
+        check(response.body.empty() && has_header(response, "Access-Control-Allow-Methods"),
+              "only a preflight is answered with no content");
+        return;
+    }
     if (response.content_type != "application/json") {
         const bool metrics = response.content_type.rfind("text/plain; version=0.0.4", 0) == 0;
         check(response.status == 200 && (metrics || root.servable().count(response.body) == 1),
@@ -201,16 +207,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     http_routes routes(hub, root.files(), metrics, rooms, verifier);
 
     // Held polls (wait_ms) are answered by later requests' messages, or all at the end.
+    std::map<connection_id, http_request> held;
     const auto check_answers = [&] {
-        for (const auto& answer : std::exchange(out.answers, {}))
-            check_response(routes.poll_response(answer), root);
+        for (const auto& [held_conn, answer] : std::exchange(out.answers, {})) {
+            const auto request = held.find(held_conn);
+            check(request != held.end(), "only a held poll is answered");
+            check_response(routes.poll_response(request->second, answer), root);
+            held.erase(request);
+        }
     };
     std::string_view input(reinterpret_cast<const char*>(data), size);
     connection_id conn = 0;
     for (millis now = start_time; !input.empty(); now += 100) {
         http_request request = parse_request(cut(input, '\0'));
         request.conn = ++conn;
-        if (const auto response = routes.handle(request, now)) check_response(*response, root);
+        if (const auto response = routes.handle(request, now)) {
+            check_response(*response, root);
+        } else {
+            held.emplace(request.conn, request);
+        }
         check_answers();
     }
     hub.shutdown();
