@@ -109,9 +109,8 @@ void client_session::connect(millis now) {
             take_identity(preview->user, now);
             arm_token_refresh(preview->expires_at, now);
         }
-        link_ = link_phase::joining;
-        got_joined_ = true;
-        request_join_page();
+        join_over_http(now);
+        return;
     }
     set_state(connection_state::connecting, 0, std::nullopt);
 }
@@ -719,9 +718,20 @@ void client_session::call(http_call what, std::string method, std::string target
     emit(events::http_request{id, std::move(method), std::move(target), config_.token, std::move(body)});
 }
 
-// Room ids are URL-safe (ids.hpp); one that is not is refused by the relay
-// like any bad room, before it could make another path of this one.
+// Room ids are URL-safe and no dot segment (ids.hpp); start() goes no further
+// with any other, so the target is never another path.
 std::string client_session::messages_target() const { return "api/rooms/" + config_.room + "/messages"; }
+
+// HTTP has no joined frame: the join's page is the join, given the
+// handshake's time like a WebSocket's.
+void client_session::join_over_http(millis now) {
+    link_ = link_phase::joining;
+    got_joined_ = true;
+    got_join_history_ = false;
+    deadline(timer::handshake) = now + config_.request_timeout_ms;
+    set_state(connection_state::connecting, 0, std::nullopt);
+    request_join_page();
+}
 
 // What a WebSocket join asks (join.since): the messages after our position,
 // or the latest page.
@@ -794,13 +804,7 @@ void client_session::answer_page(const http_call& what, const history_frame& pag
         start_epoch(*page.epoch);
         abort_calls(call_kind::older);
         deadline(timer::poll).reset();
-        link_ = link_phase::joining;
-        got_join_history_ = false;
-        // A page that never comes would leave the session joining for good:
-        // given up like the first join's.
-        deadline(timer::handshake) = now + config_.request_timeout_ms;
-        set_state(connection_state::connecting, 0, std::nullopt);
-        request_join_page();
+        join_over_http(now);
         return;
     }
     if (page.epoch && !epoch_) {
@@ -938,15 +942,8 @@ void client_session::arm_ws_retry(millis now) {
 // was posted and not answered goes out again on it, with its id, and the
 // relay's dedupe answers it once.
 void client_session::take_websocket(millis now) {
-    ws_retrying_ = false;
-    abort_calls(std::nullopt);
-    for (const auto& id : outbox_.requeue_in_flight()) {
-        emit_pending(id);
-    }
-    deadline(timer::poll).reset();
-    deadline(timer::ws_retry).reset();
-    deadline(timer::older_request).reset();
-    announce_older();
+    ws_retrying_ = false;  // this socket is the one to keep
+    drop_connection();     // the HTTP link
     carrier_ = carrier::websocket;
     link_ = link_phase::authenticating;
     got_joined_ = false;

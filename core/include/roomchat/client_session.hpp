@@ -447,6 +447,7 @@ private:
     };
     void call(http_call what, std::string method, std::string target, std::string body = {});
     std::string messages_target() const;
+    void join_over_http(millis now);
     void request_join_page();
     void poll(millis now);
     void answer(const http_call& what, http_answer answer, millis now);
