@@ -137,6 +137,7 @@ public:
 
     // ---- transport
     void send(connection_id conn, std::string payload) override {
+        last_reply_ = conn;
         session* s = writable(conn);
         if (s == nullptr) return;
         if (s->batches) {
@@ -147,6 +148,7 @@ public:
     }
 
     void broadcast(const std::vector<connection_id>& to, std::string payload) override {
+        put_on_wire(std::exchange(last_reply_, 0));
         const message_ptr framed = prepare_text_frame<message_type>(std::move(payload));
         for (const connection_id conn : to) {
             session* s = writable(conn);
@@ -252,6 +254,16 @@ private:
         if (s.batch.empty()) return;
         if (s.batch.frames() > 1) hub_.count_batch(s.batch.frames());
         write(conn, s, prepare_text_frame<message_type>(s.batch.take()));
+    }
+
+    // Writes what is queued for `conn` now rather than when the running
+    // handler returns: websocketpp only posts each write, so a reply queued
+    // before a fan-out to a thousand members would leave after all of it.
+    void put_on_wire(connection_id conn) {
+        session* s = writable(conn);
+        if (s == nullptr) return;
+        write_batch(conn, *s);
+        s->con->write_frame();
     }
 
     void flush_batches() {
@@ -516,6 +528,7 @@ private:
     connection_id next_id_ = 1;
     bool shutting_down_ = false;
     bool flush_posted_ = false;            // flush_batches will run
+    connection_id last_reply_ = 0;         // where send went last, since the last broadcast (0: none)
     std::vector<connection_id> batching_;  // connections with a batch to flush
     std::function<void()> on_drained_;
     std::map<connection_id, std::unique_ptr<session>> sessions_;
