@@ -467,16 +467,18 @@ bool hub::is_live(connection_id conn) const {
 void hub::perform(const room_actions& actions, millis now) {
     for (const auto& action : actions) {
         const auto started = std::chrono::steady_clock::now();
-        const std::string payload = encode(action.frame);
-        std::size_t recipients = 0;
+        recipients_.clear();
+        // A member whose connection is closing still hears nothing more.
         for (const connection_id conn : action.to) {
-            // A member whose connection is closing still hears nothing more.
-            if (!is_live(conn)) continue;
-            transport_->send(conn, payload);
-            ++recipients;
+            if (is_live(conn)) recipients_.push_back(conn);
+        }
+        if (recipients_.size() == 1) {
+            transport_->send(recipients_.front(), encode(action.frame));
+        } else if (!recipients_.empty()) {
+            transport_->broadcast(recipients_, encode(action.frame));
         }
         if (const auto* message = std::get_if<message_frame>(&action.frame)) {
-            metrics_.deliveries += recipients;
+            metrics_.deliveries += recipients_.size();
             const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
             metrics_.observe_fanout(took.count());
             wake_polls(message->room, now);

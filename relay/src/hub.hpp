@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "roomchat/protocol.hpp"
 #include "roomchat/rate_table.hpp"
@@ -180,6 +181,7 @@ private:
     std::map<connection_id, held_poll> polls_;
     std::unordered_map<std::string, std::set<connection_id>> polls_by_room_;
     std::unordered_map<std::string, std::size_t> polls_per_user_;
+    std::vector<connection_id> recipients_;  // perform's, kept for its capacity
 };
 
 }  // namespace roomchat::relay

@@ -26,6 +26,7 @@
 
 #include "clock.hpp"
 #include "origin.hpp"
+#include "prepared_frame.hpp"
 #include "server.hpp"
 #include "transport.hpp"
 
@@ -37,6 +38,7 @@ public:
     using endpoint_type = websocketpp::server<Config>;
     using connection_ptr = typename endpoint_type::connection_ptr;
     using message_ptr = typename endpoint_type::message_ptr;
+    using message_type = typename Config::message_type;
 
     ws_server(boost::asio::io_context& io, const server_context& context)
         : io_(io), config_(context.config), hub_(context.hub), routes_(context.routes), log_(context.log) {
@@ -134,23 +136,28 @@ public:
     }
 
     // ---- transport
-    void send(connection_id conn, const std::string& payload) override {
-        const auto it = sessions_.find(conn);
-        if (it == sessions_.end() || !it->second->open || it->second->slow) return;
-        session& s = *it->second;
-        if (!s.batches) {
-            write(conn, s, payload);
-            return;
+    void send(connection_id conn, std::string payload) override {
+        last_reply_ = conn;
+        session* s = writable(conn);
+        if (s == nullptr) return;
+        if (s->batches) {
+            add_to_batch(conn, *s, payload);
+        } else {
+            write(conn, *s, prepare_text_frame<message_type>(std::move(payload)));
         }
-        // What is sent to a connection while one handler runs (every frame
-        // of one read, each broadcast and ack they cause) leaves together
-        // when it returns: one message instead of many, and no later.
-        if (!s.batch.fits(payload)) write_batch(conn, s);
-        if (s.batch.empty()) batching_.push_back(conn);
-        s.batch.add(payload);
-        if (!flush_posted_) {
-            flush_posted_ = true;
-            boost::asio::post(io_, [this] { flush_batches(); });
+    }
+
+    void broadcast(const std::vector<connection_id>& to, std::string payload) override {
+        put_on_wire(std::exchange(last_reply_, 0));
+        const message_ptr framed = prepare_text_frame<message_type>(std::move(payload));
+        for (const connection_id conn : to) {
+            session* s = writable(conn);
+            if (s == nullptr) continue;
+            if (s->batches) {
+                add_to_batch(conn, *s, framed->get_payload());
+            } else {
+                write(conn, *s, framed);
+            }
         }
     }
 
@@ -217,17 +224,46 @@ private:
         boost::asio::steady_timer heartbeat;
     };
 
-    void write(connection_id conn, session& s, const std::string& payload) {
+    session* writable(connection_id conn) {
+        const auto it = sessions_.find(conn);
+        if (it == sessions_.end() || !it->second->open || it->second->slow) return nullptr;
+        return it->second.get();
+    }
+
+    void write(connection_id conn, session& s, const message_ptr& framed) {
         if (s.slow) return;
         // A failed send means the connection is closing; its close handler cleans up.
-        static_cast<void>(s.con->send(payload, websocketpp::frame::opcode::text));
+        static_cast<void>(s.con->send(framed));
         check_backlog(conn, s);
+    }
+
+    // What is sent to a connection while one handler runs (every frame of
+    // one read, each broadcast and ack they cause) leaves together when it
+    // returns: one message instead of many, and no later.
+    void add_to_batch(connection_id conn, session& s, const std::string& payload) {
+        if (!s.batch.fits(payload)) write_batch(conn, s);
+        if (s.batch.empty()) batching_.push_back(conn);
+        s.batch.add(payload);
+        if (!flush_posted_) {
+            flush_posted_ = true;
+            boost::asio::post(io_, [this] { flush_batches(); });
+        }
     }
 
     void write_batch(connection_id conn, session& s) {
         if (s.batch.empty()) return;
         if (s.batch.frames() > 1) hub_.count_batch(s.batch.frames());
-        write(conn, s, s.batch.take());
+        write(conn, s, prepare_text_frame<message_type>(s.batch.take()));
+    }
+
+    // Writes what is queued for `conn` now rather than when the running
+    // handler returns: websocketpp only posts each write, so a reply queued
+    // before a fan-out to a thousand members would leave after all of it.
+    void put_on_wire(connection_id conn) {
+        session* s = writable(conn);
+        if (s == nullptr) return;
+        write_batch(conn, *s);
+        s->con->write_frame();
     }
 
     void flush_batches() {
@@ -285,6 +321,14 @@ private:
         const std::string resource = con->get_resource();
         if (resource != "/ws" && resource.rfind("/ws?", 0) != 0) {
             con->set_status(websocketpp::http::status_code::not_found);
+            return false;
+        }
+        // Messages are framed once for every connection as RFC 6455 frames
+        // (prepared_frame.hpp). websocketpp also speaks the draft before it
+        // (hixie-76, the one without Sec-WebSocket-Version), which frames
+        // them differently and no browser has used since 2012.
+        if (con->get_request_header("Sec-WebSocket-Version").empty()) {
+            con->set_status(websocketpp::http::status_code::bad_request);
             return false;
         }
         // First, so that even refusals (and their log lines) are rate-limited per address.
@@ -494,6 +538,7 @@ private:
     connection_id next_id_ = 1;
     bool shutting_down_ = false;
     bool flush_posted_ = false;            // flush_batches will run
+    connection_id last_reply_ = 0;         // where send went last, since the last broadcast (0: none)
     std::vector<connection_id> batching_;  // connections with a batch to flush
     std::function<void()> on_drained_;
     std::map<connection_id, std::unique_ptr<session>> sessions_;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "roomchat/room.hpp"
 
@@ -25,9 +26,13 @@ using poll_answer = std::variant<history_frame, errc>;
 class transport {
 public:
     virtual ~transport() = default;
-    // Queues one text frame. A broadcast passes the same payload to every
-    // member: encoded once, never per recipient.
-    virtual void send(connection_id conn, const std::string& payload) = 0;
+    // Queues one text frame to one connection (an ack, an answer, an error).
+    virtual void send(connection_id conn, std::string payload) = 0;
+    // Queues the same text frame to each of `to`: framed once and shared by
+    // all, never copied per recipient. The connection the last send went to
+    // (the sender awaiting its ack) is written to first: its frame leaves
+    // before the fan-out, not after it.
+    virtual void broadcast(const std::vector<connection_id>& to, std::string payload) = 0;
     // The client's auth asked for batch frames (roomchat/batch.hpp): what is
     // sent to it from now on may leave coalesced, in order.
     virtual void allow_batches(connection_id conn, bool allowed) = 0;

@@ -94,7 +94,8 @@ private:
 // Discards frames and wake-ups; keeps the answers of held polls for checking.
 class poll_recording_transport final : public transport {
 public:
-    void send(connection_id /*conn*/, const std::string& /*payload*/) override {}
+    void send(connection_id /*conn*/, std::string /*payload*/) override {}
+    void broadcast(const std::vector<connection_id>& /*to*/, std::string /*payload*/) override {}
     void allow_batches(connection_id /*conn*/, bool /*allowed*/) override {}
     void close(connection_id /*conn*/, std::uint16_t /*code*/, const std::string& /*reason*/) override {}
     void wake_at(connection_id /*conn*/, millis /*at*/) override {}

@@ -1,12 +1,18 @@
 #include "fake_transport.hpp"
 
+#include <utility>
+
 #include <gtest/gtest.h>
 
 namespace roomchat::relay_test {
 
-void fake_transport::send(roomchat::connection_id conn, const std::string& payload) {
+void fake_transport::send(roomchat::connection_id conn, std::string payload) {
     payloads.push_back(payload);
-    pending_[conn].push_back(payload);
+    pending_[conn].push_back(std::move(payload));
+}
+
+void fake_transport::broadcast(const std::vector<roomchat::connection_id>& to, std::string payload) {
+    for (const roomchat::connection_id conn : to) send(conn, payload);
 }
 
 void fake_transport::close(roomchat::connection_id conn, std::uint16_t code, const std::string& reason) {

@@ -23,7 +23,8 @@ struct recorded_close {
 
 class fake_transport final : public roomchat::relay::transport {
 public:
-    void send(roomchat::connection_id conn, const std::string& payload) override;
+    void send(roomchat::connection_id conn, std::string payload) override;
+    void broadcast(const std::vector<roomchat::connection_id>& to, std::string payload) override;
     void allow_batches(roomchat::connection_id conn, bool allowed) override { batches[conn] = allowed; }
     void close(roomchat::connection_id conn, std::uint16_t code, const std::string& reason) override;
     void wake_at(roomchat::connection_id conn, roomchat::millis at) override { wakes[conn] = at; }
