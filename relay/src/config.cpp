@@ -99,6 +99,9 @@ po::options_description describe(relay_config& c, raw_options& raw) {
             "WebSocket connections one IP address may hold")
         ("max-buffered-bytes", po::value(&c.max_buffered_bytes)->default_value(c.max_buffered_bytes),
             "outbound bytes queued for one connection before it is dropped as a slow consumer")
+        ("write-delay-ms", po::value(&c.write_delay_ms)->default_value(c.write_delay_ms),
+            "deliveries to a connection wait up to this long to leave together in one write (at most 100; "
+            "0: off)")
         ("allowed-origins", po::value(&raw.allowed_origins)->default_value(""),
             "comma-separated Origin allowlist for WebSocket upgrades (e.g. https://app.example); "
             "empty: only the relay's own host; * allows any")
@@ -210,6 +213,9 @@ config_outcome parse_config(int argc, const char* const argv[]) {
     }
     if (config.token_grace_ms < 0 || config.token_grace_ms > max_token_grace_ms) {
         return config_error{"--token-grace-ms must be between 0 and 10000"};
+    }
+    if (config.write_delay_ms < 0 || config.write_delay_ms > max_write_delay_ms) {
+        return config_error{"--write-delay-ms must be between 0 and 100"};
     }
 
     if (!raw.jwt_secret_file.empty()) {

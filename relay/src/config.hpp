@@ -42,6 +42,11 @@ struct relay_config {
     std::size_t max_connections_per_user = 8;
     std::size_t max_connections_per_ip = 64;
     std::size_t max_buffered_bytes = 1024 * 1024;
+    // Deliveries to a connection wait up to this long for others, to leave
+    // together in one write (and, to a client reading batches, in one
+    // message): fewer system calls per delivery for that much more latency.
+    // Replies (acks, answers, errors) never wait. 0: off.
+    millis write_delay_ms = 0;
     std::vector<std::string> allowed_origins;  // empty: the relay's own host only
 
     // HTTP long polls waiting for a message; each holds a socket and a little
@@ -97,5 +102,9 @@ inline constexpr millis max_token_grace_ms = 10'000;
 // The longest wait_ms of a long poll: under the idle timeouts of common
 // proxies (nginx's proxy_read_timeout is 60 s by default).
 inline constexpr millis max_poll_wait_ms = 30'000;
+
+// The longest --write-delay-ms: a tenth of the 1 s a message may take to be
+// on every screen.
+inline constexpr millis max_write_delay_ms = 100;
 
 }  // namespace roomchat::relay

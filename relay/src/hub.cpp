@@ -472,7 +472,12 @@ void hub::perform(const room_actions& actions, millis now) {
         for (const connection_id conn : action.to) {
             if (is_live(conn)) recipients_.push_back(conn);
         }
-        if (recipients_.size() == 1) {
+        // What the room tells its members may wait for a write delay
+        // (transport::broadcast); an answer to one of them never does.
+        const bool delivery = std::holds_alternative<message_frame>(action.frame) ||
+                              std::holds_alternative<presence_frame>(action.frame) ||
+                              std::holds_alternative<read_marker_frame>(action.frame);
+        if (recipients_.size() == 1 && !delivery) {
             transport_->send(recipients_.front(), encode(action.frame));
         } else if (!recipients_.empty()) {
             transport_->broadcast(recipients_, encode(action.frame));

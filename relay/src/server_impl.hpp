@@ -41,7 +41,12 @@ public:
     using message_type = typename Config::message_type;
 
     ws_server(boost::asio::io_context& io, const server_context& context)
-        : io_(io), config_(context.config), hub_(context.hub), routes_(context.routes), log_(context.log) {
+        : io_(io),
+          config_(context.config),
+          hub_(context.hub),
+          routes_(context.routes),
+          log_(context.log),
+          write_delay_(io) {
         endpoint_.clear_access_channels(websocketpp::log::alevel::all);
         endpoint_.clear_error_channels(websocketpp::log::elevel::all);
         endpoint_.init_asio(&io_);
@@ -125,7 +130,7 @@ public:
             const auto it = sessions_.find(id);
             if (it == sessions_.end()) continue;
             if (it->second->open) {
-                write_batch(id, *it->second);
+                release(id, *it->second);
                 it->second->con->close(close_code::going_away, "going away", ec);
             } else if (!it->second->answered) {
                 // Handshakes and plain HTTP requests in progress: cut them.
@@ -141,8 +146,9 @@ public:
         session* s = writable(conn);
         if (s == nullptr) return;
         if (s->batches) {
-            add_to_batch(conn, *s, payload);
+            add_to_batch(conn, *s, payload);  // after the deliveries held in it
         } else {
+            release(conn, *s);  // the deliveries held come first
             write(conn, *s, prepare_text_frame<message_type>(std::move(payload)));
         }
     }
@@ -153,7 +159,9 @@ public:
         for (const connection_id conn : to) {
             session* s = writable(conn);
             if (s == nullptr) continue;
-            if (s->batches) {
+            if (config_.write_delay_ms > 0) {
+                hold(conn, *s, framed);
+            } else if (s->batches) {
                 add_to_batch(conn, *s, framed->get_payload());
             } else {
                 write(conn, *s, framed);
@@ -164,14 +172,14 @@ public:
     void allow_batches(connection_id conn, bool allowed) override {
         const auto it = sessions_.find(conn);
         if (it == sessions_.end()) return;
-        write_batch(conn, *it->second);
+        release(conn, *it->second);
         it->second->batches = allowed;
     }
 
     void close(connection_id conn, std::uint16_t code, const std::string& reason) override {
         const auto it = sessions_.find(conn);
         if (it == sessions_.end() || !it->second->open) return;
-        write_batch(conn, *it->second);  // the frames before the close frame
+        release(conn, *it->second);  // the frames before the close frame
         websocketpp::lib::error_code ec;
         it->second->con->close(code, reason, ec);
     }
@@ -215,10 +223,13 @@ private:
         bool counted_for_ip = false;
         bool open = false;
         bool slow = false;
-        bool held = false;      // an HTTP long poll waiting for the hub's answer
-        bool answered = false;  // a held poll's answer is being written
-        bool batches = false;   // the client reads batch frames
-        frame_batch batch;      // frames waiting for flush_batches
+        bool held = false;                 // an HTTP long poll waiting for the hub's answer
+        bool answered = false;             // a held poll's answer is being written
+        bool batches = false;              // the client reads batch frames
+        bool flushing = false;             // listed in batching_
+        bool delayed = false;              // listed in delayed_
+        frame_batch batch;                 // frames waiting for flush_batches or the write delay
+        std::vector<message_ptr> waiting;  // deliveries waiting for the write delay, unbatched
         std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
         boost::asio::steady_timer deadline;  // the hub's wake-up (wake_at)
         boost::asio::steady_timer heartbeat;
@@ -242,8 +253,11 @@ private:
     // returns: one message instead of many, and no later.
     void add_to_batch(connection_id conn, session& s, const std::string& payload) {
         if (!s.batch.fits(payload)) write_batch(conn, s);
-        if (s.batch.empty()) batching_.push_back(conn);
         s.batch.add(payload);
+        if (!s.flushing) {
+            s.flushing = true;
+            batching_.push_back(conn);
+        }
         if (!flush_posted_) {
             flush_posted_ = true;
             boost::asio::post(io_, [this] { flush_batches(); });
@@ -268,12 +282,52 @@ private:
 
     void flush_batches() {
         flush_posted_ = false;
-        // A connection is listed again when its batch filled up and started
-        // over; the second visit finds it empty.
         for (const connection_id conn : std::exchange(batching_, {})) {
             const auto it = sessions_.find(conn);
-            if (it != sessions_.end() && it->second->open) write_batch(conn, *it->second);
+            if (it == sessions_.end()) continue;
+            it->second->flushing = false;
+            if (it->second->open) write_batch(conn, *it->second);
         }
+    }
+
+    // --write-delay-ms: a delivery waits for the delay's next tick with
+    // whatever else the connection gets until then, and they leave in one
+    // write (websocketpp writes every frame queued at once with one writev),
+    // to a client reading batches in one message. One timer serves every
+    // connection: the first delivery held starts it, so none waits longer
+    // than the delay, and an idle relay has none running.
+    void hold(connection_id conn, session& s, const message_ptr& framed) {
+        if (s.batches) {
+            if (!s.batch.fits(framed->get_payload())) write_batch(conn, s);
+            s.batch.add(framed->get_payload());
+        } else {
+            s.waiting.push_back(framed);
+        }
+        if (s.delayed) return;
+        s.delayed = true;
+        if (delayed_.empty()) {
+            write_delay_.expires_after(std::chrono::milliseconds(config_.write_delay_ms));
+            write_delay_.async_wait([this](const boost::system::error_code& ec) {
+                if (!ec) release_delayed();
+            });
+        }
+        delayed_.push_back(conn);
+    }
+
+    void release_delayed() {
+        for (const connection_id conn : std::exchange(delayed_, {})) {
+            const auto it = sessions_.find(conn);
+            if (it == sessions_.end()) continue;
+            it->second->delayed = false;
+            if (it->second->open) release(conn, *it->second);
+        }
+    }
+
+    // Everything waiting for `conn` goes out now, in the order it came.
+    void release(connection_id conn, session& s) {
+        for (const message_ptr& framed : s.waiting) write(conn, s, framed);
+        s.waiting.clear();  // keeps its capacity: no allocation per tick
+        write_batch(conn, s);
     }
 
     // websocketpp queues without limit; the queue is polled after every data
@@ -537,9 +591,11 @@ private:
     endpoint_type endpoint_;
     connection_id next_id_ = 1;
     bool shutting_down_ = false;
-    bool flush_posted_ = false;            // flush_batches will run
-    connection_id last_reply_ = 0;         // where send went last, since the last broadcast (0: none)
-    std::vector<connection_id> batching_;  // connections with a batch to flush
+    bool flush_posted_ = false;              // flush_batches will run
+    connection_id last_reply_ = 0;           // where send went last, since the last broadcast (0: none)
+    std::vector<connection_id> batching_;    // connections with a batch to flush
+    boost::asio::steady_timer write_delay_;  // releases delayed_ (--write-delay-ms)
+    std::vector<connection_id> delayed_;     // connections holding deliveries for it
     std::function<void()> on_drained_;
     std::map<connection_id, std::unique_ptr<session>> sessions_;
     std::map<websocketpp::connection_hdl, connection_id, std::owner_less<websocketpp::connection_hdl>> ids_;

@@ -26,12 +26,14 @@ using poll_answer = std::variant<history_frame, errc>;
 class transport {
 public:
     virtual ~transport() = default;
-    // Queues one text frame to one connection (an ack, an answer, an error).
+    // Queues one text frame to one connection (an ack, an answer, an error):
+    // a reply, which never waits for --write-delay-ms.
     virtual void send(connection_id conn, std::string payload) = 0;
-    // Queues the same text frame to each of `to`: framed once and shared by
-    // all, never copied per recipient. The connection the last send went to
-    // (the sender awaiting its ack) is written to first: its frame leaves
-    // before the fan-out, not after it.
+    // Queues the same delivery (a message, presence, a read marker) to each
+    // of `to`: framed once and shared by all, never copied per recipient;
+    // it may wait up to --write-delay-ms to leave with others. The
+    // connection the last send went to (the sender awaiting its ack) is
+    // written to first: its frame leaves before the fan-out, not after it.
     virtual void broadcast(const std::vector<connection_id>& to, std::string payload) = 0;
     // The client's auth asked for batch frames (roomchat/batch.hpp): what is
     // sent to it from now on may leave coalesced, in order.

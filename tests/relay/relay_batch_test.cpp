@@ -1,11 +1,14 @@
 // Batch frames through the real relay: a client whose auth asks for them gets
 // what the relay has for it at one moment as one message, every frame once
-// and in order; a client that did not ask never sees one.
+// and in order; a client that did not ask never sees one. With
+// --write-delay-ms, "one moment" stretches to the delay for deliveries, never
+// for replies, and never reorders anything.
 
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -145,6 +148,71 @@ TEST(relay_batch, what_was_queued_before_a_close_arrives_before_it) {
     const auto closed = lapsed->wait_closed();
     ASSERT_TRUE(closed);
     EXPECT_EQ(closed->code, 1008);
+}
+
+// ---- --write-delay-ms ------------------------------------------------------------------
+
+TEST(relay_write_delay, is_at_most_a_tenth_of_a_second) {
+    relay_process longest({"--write-delay-ms", "100"});  // starts
+    EXPECT_EQ(run_relay_to_exit({"--write-delay-ms", "101", "--dev-auth"}).status, 2);
+    EXPECT_EQ(run_relay_to_exit({"--write-delay-ms", "-1", "--dev-auth"}).status, 2);
+}
+
+TEST(relay_write_delay, deliveries_sent_apart_reach_a_batch_reader_together_once_and_in_order) {
+    relay_process relay({"--write-delay-ms", "100"});
+    auto writer = authed_client(relay.ws_url(), token_for("writer", "lobby"));
+    auto batching = batching_client(relay, token_for("ann", "lobby"));
+    ASSERT_TRUE(writer && batching && join(*writer, "lobby"));
+    batching->send(join_frame{"lobby", std::nullopt, std::nullopt});
+    ASSERT_TRUE(batching->next_text());  // joined and history
+
+    // Separate reads for the relay: without the delay, five messages.
+    constexpr int sends = 5;
+    for (int i = 0; i < sends; ++i) {
+        writer->send(send_frame{"lobby", test_message_id(), "m" + std::to_string(i)});
+        ASSERT_TRUE(writer->wait_for<ack_frame>());
+        std::this_thread::sleep_for(5ms);
+    }
+    std::vector<std::string> texts;
+    int messages = 0;
+    while (static_cast<int>(texts.size()) < sends) {
+        const auto text = batching->next_text();
+        ASSERT_TRUE(text) << texts.size() << " of " << sends << " arrived";
+        bool carries_messages = false;
+        for (const auto& frame : frames_in(*text)) {
+            if (const auto* message = std::get_if<message_frame>(&frame)) {
+                texts.push_back(message->message.text);
+                carries_messages = true;
+            }
+        }
+        messages += carries_messages ? 1 : 0;
+    }
+    EXPECT_EQ(texts, (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4"}));
+    EXPECT_LT(messages, sends) << "the delay held nothing back for the others";
+    EXPECT_FALSE(batching->next_text(300ms)) << "something came twice";
+}
+
+TEST(relay_write_delay, a_reply_is_not_held_and_leaves_after_the_deliveries_held_before_it) {
+    relay_process relay({"--write-delay-ms", "100"});
+    auto writer = authed_client(relay.ws_url(), token_for("writer", "lobby"));
+    auto plain = authed_client(relay.ws_url(), token_for("bob", "lobby"));
+    ASSERT_TRUE(writer && plain && join(*writer, "lobby") && join(*plain, "lobby"));
+
+    writer->send(send_frame{"lobby", test_message_id(), "first"});
+    ASSERT_TRUE(writer->wait_for<ack_frame>());
+    // Asked while "first" waits for the delay: the page answering it (which
+    // holds "first") must not overtake the delivery.
+    plain->send(history_request_frame{"lobby", std::nullopt, seq_t{0}, 10});
+    std::vector<std::string> kinds;
+    while (kinds.empty() || kinds.back() != "history") {
+        const auto text = plain->next_text();
+        ASSERT_TRUE(text);
+        const auto frame = decode_server_frame(*text);
+        ASSERT_TRUE(frame.ok()) << *text;
+        if (std::holds_alternative<message_frame>(frame.value())) kinds.emplace_back("message");
+        if (std::holds_alternative<history_frame>(frame.value())) kinds.emplace_back("history");
+    }
+    EXPECT_EQ(kinds, (std::vector<std::string>{"message", "history"}));
 }
 
 }  // namespace
