@@ -25,8 +25,12 @@ struct client_pool::client {
     clock::time_point join_sent;
 };
 
-client_pool::client_pool(boost::asio::io_context& io, std::string url, std::string secret)
-    : io_(io), url_(std::move(url)), secret_(std::move(secret)), endpoint_(std::make_unique<endpoint>()) {
+client_pool::client_pool(boost::asio::io_context& io, std::string url, std::string secret, bool batch)
+    : io_(io),
+      url_(std::move(url)),
+      secret_(std::move(secret)),
+      batch_(batch),
+      endpoint_(std::make_unique<endpoint>()) {
     endpoint_->clear_access_channels(websocketpp::log::alevel::all);
     endpoint_->clear_error_channels(websocketpp::log::elevel::all);
     endpoint_->init_asio(&io_);
@@ -55,8 +59,8 @@ void client_pool::start(std::size_t index) {
         return;
     }
     c.state = client_state::connecting;
-    std::string auth =
-        encode(auth_frame{relay_test::mint(relay_test::claims_for(c.spec.user, c.spec.room), secret_)});
+    std::string auth = encode(
+        auth_frame{relay_test::mint(relay_test::claims_for(c.spec.user, c.spec.room), secret_), batch_});
     c.con->set_open_handler([this, index, auth = std::move(auth)](const websocketpp::connection_hdl&) {
         clients_[index]->con->send(auth, websocketpp::frame::opcode::text);
     });
@@ -76,19 +80,19 @@ void client_pool::start(std::size_t index) {
         }
         closed.state = client_state::closed;
     });
-    c.con->set_message_handler(
-        [this, index](const websocketpp::connection_hdl&, const ws_endpoint::message_ptr& message) {
-            receive(index, message->get_payload());
-        });
+    c.con->set_message_handler([this, index](const websocketpp::connection_hdl&,
+                                             const ws_endpoint::message_ptr& message) {
+        const auto at = clock::now();
+        last_frame_ = at;
+        for_each_frame(message->get_payload(), [&](std::string_view frame) { receive(index, frame, at); });
+    });
     endpoint_->connect(c.con);
 }
 
-void client_pool::receive(std::size_t index, const std::string& payload) {
-    const auto at = clock::now();
-    last_frame_ = at;
+void client_pool::receive(std::size_t index, std::string_view payload, clock::time_point at) {
     client& c = *clients_[index];
     const scanned_frame frame = scan_frame(payload);
-    if (frame.kind == frame_kind::error) note_failure(index, payload);
+    if (frame.kind == frame_kind::error) note_failure(index, std::string(payload));
     switch (c.state) {
         case client_state::ready:
             if (handler_) handler_(index, frame, at);

@@ -30,8 +30,10 @@ using frame_handler =
 
 class client_pool {
 public:
-    // `url`: the relay's ws:// address; tokens are signed with `secret`.
-    client_pool(boost::asio::io_context& io, std::string url, std::string secret);
+    // `url`: the relay's ws:// address; tokens are signed with `secret`;
+    // `batch`: the auth asks for batch frames, whose frames are handed on
+    // one by one.
+    client_pool(boost::asio::io_context& io, std::string url, std::string secret, bool batch);
     ~client_pool();
     client_pool(const client_pool&) = delete;
     client_pool& operator=(const client_pool&) = delete;
@@ -66,13 +68,14 @@ public:
 private:
     class endpoint;
     void start(std::size_t client);
-    void receive(std::size_t client, const std::string& payload);
+    void receive(std::size_t client, std::string_view frame, clock::time_point at);
     void finished_opening(std::size_t client, bool ok);
     void note_failure(std::size_t client, const std::string& what);
 
     boost::asio::io_context& io_;
     std::string url_;
     std::string secret_;
+    bool batch_;
     std::unique_ptr<endpoint> endpoint_;
     std::vector<std::unique_ptr<client>> clients_;
     std::size_t next_ = 0;

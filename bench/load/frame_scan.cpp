@@ -55,4 +55,26 @@ scanned_frame scan_frame(std::string_view payload) {
     return frame;
 }
 
+std::size_t object_end(std::string_view text, std::size_t start) {
+    int depth = 0;
+    bool in_string = false;
+    for (std::size_t i = start; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;  // the escaped character, a quote perhaps
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{') {
+            ++depth;
+        } else if (c == '}' && --depth == 0) {
+            return i + 1;
+        }
+    }
+    return std::string_view::npos;
+}
+
 }  // namespace roomchat::load

@@ -7,6 +7,7 @@
 // first, and in message, ack and nack frames the first "id" is the message's.
 // tests/load/frame_scan_test.cpp holds it to frames the codec encodes.
 
+#include <cstddef>
 #include <string_view>
 
 namespace roomchat::load {
@@ -21,5 +22,27 @@ struct scanned_frame {
 
 // Views into `payload`, valid as long as it is.
 scanned_frame scan_frame(std::string_view payload);
+
+// The end (one past the closing brace) of the JSON object starting at
+// `start`, braces inside strings skipped; npos when it does not close.
+std::size_t object_end(std::string_view text, std::size_t start);
+
+// Calls on_frame(view) for each relay frame in one WebSocket message: the
+// frames of a batch (roomchat/batch.hpp) in order, or the message itself.
+template <typename OnFrame>
+void for_each_frame(std::string_view payload, OnFrame&& on_frame) {
+    static constexpr std::string_view batch_start = R"({"type":"batch","frames":[)";
+    if (payload.substr(0, batch_start.size()) != batch_start) {
+        on_frame(payload);
+        return;
+    }
+    std::size_t at = batch_start.size();
+    while (at < payload.size() && payload[at] == '{') {
+        const std::size_t end = object_end(payload, at);
+        if (end == std::string_view::npos) return;
+        on_frame(payload.substr(at, end - at));
+        at = end + 1;  // past the comma, or the closing bracket
+    }
+}
 
 }  // namespace roomchat::load

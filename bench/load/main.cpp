@@ -1,6 +1,8 @@
 // The load generator of issue 11: runs load profiles against the relay of
 // this build over loopback and prints what each measured (docs/benchmarks.md).
-//   roomchat_load [--seconds S] [--seed N] [--json-dir DIR] [profile...]
+//   roomchat_load [--seconds S] [--seed N] [--json-dir DIR] [--batch] [--write-delay-ms N] [profile...]
+// --batch: the clients ask for batch frames, as the chat UI does;
+// --write-delay-ms: the relay's, for measuring write coalescing.
 // Profiles (default: all but smoke): seed stress saturation rooms idle join
 // big-room smoke. Exits 1 when a profile lost, duplicated or refused anything,
 // never because of a time.
@@ -32,8 +34,10 @@ void raise_descriptor_limit() {
 }
 
 int usage() {
-    std::cerr << "usage: roomchat_load [--seconds S] [--seed N] [--json-dir DIR] [profile...]\n"
-                 "profiles: seed stress saturation rooms idle join big-room (the default: all), smoke\n";
+    std::cerr
+        << "usage: roomchat_load [--seconds S] [--seed N] [--json-dir DIR] [--batch] [--write-delay-ms N] "
+           "[profile...]\n"
+           "profiles: seed stress saturation rooms idle join big-room (the default: all), smoke\n";
     return 2;
 }
 
@@ -43,6 +47,8 @@ int main(int argc, char* argv[]) {
     std::optional<double> seconds;
     std::uint64_t seed = 1;
     std::string json_dir;
+    bool batch = false;
+    int write_delay_ms = 0;
     std::vector<profile> profiles;
     const std::vector<std::string> args(argv + 1, argv + argc);
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -54,6 +60,11 @@ int main(int argc, char* argv[]) {
             seed = std::strtoull(args[++i].c_str(), nullptr, 10);
         } else if (args[i] == "--json-dir" && has_value) {
             json_dir = args[++i];
+        } else if (args[i] == "--batch") {
+            batch = true;
+        } else if (args[i] == "--write-delay-ms" && has_value) {
+            write_delay_ms = std::atoi(args[++i].c_str());
+            if (write_delay_ms <= 0) return usage();
         } else if (auto p = profile_named(args[i], std::nullopt)) {
             profiles.push_back(*p);
         } else {
@@ -66,6 +77,10 @@ int main(int argc, char* argv[]) {
     }
     if (seconds) {
         for (auto& p : profiles) p = *profile_named(p.name, seconds);
+    }
+    for (auto& p : profiles) {
+        p.batch = batch;
+        p.write_delay_ms = write_delay_ms;
     }
     raise_descriptor_limit();
 

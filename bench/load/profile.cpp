@@ -86,6 +86,11 @@ std::vector<relay_flag> relay_flags(const profile& p) {
              "every client connects from 127.0.0.1 (default: a burst of 100 upgrades and auths)"});
     }
 
+    if (p.write_delay_ms > 0) {
+        flags.push_back({{"--write-delay-ms", std::to_string(p.write_delay_ms)},
+                         "asked for: deliveries wait that long to leave together (default: off)"});
+    }
+
     // Twice the fastest rate a client sends at, so that timer jitter never meets a limit.
     const double peak = 2 * std::max(p.rate, p.steps.empty() ? 0.0 : p.steps.back());
     const auto refill_ms = [peak] { return std::to_string(static_cast<int>(std::floor(1000 / peak))); };

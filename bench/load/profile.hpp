@@ -34,6 +34,8 @@ struct profile {
     std::vector<double> steps;  // saturation: the rates per client, in order
     double seconds = 0;         // chat: the sending window; saturation: each step; idle: the hold
     std::uint32_t joiners = 0;  // join: connections joining one after another
+    bool batch = false;         // clients ask for batch frames, as the chat UI does
+    int write_delay_ms = 0;     // the relay's --write-delay-ms (0: its default, off)
 };
 
 // The profiles `bench load` runs by default, in order.

@@ -105,6 +105,7 @@ profile_result run_profile(const profile& p, std::uint64_t seed) {
     result.summary = p.summary;
     result.clients = p.clients + p.joiners;
     result.rooms = p.rooms;
+    result.batch = p.batch;
     for (const relay_flag& flag : relay_flags(p)) {
         result.relay_args.insert(result.relay_args.end(), flag.args.begin(), flag.args.end());
         std::string shown;
@@ -115,7 +116,7 @@ profile_result run_profile(const profile& p, std::uint64_t seed) {
     relay_test::relay_process relay(result.relay_args);
     const std::string pid = std::to_string(relay.pid());
     boost::asio::io_context io;
-    client_pool pool(io, relay.ws_url(), relay_test::test_secret);
+    client_pool pool(io, relay.ws_url(), relay_test::test_secret, p.batch);
     result.relay_rss_before_kb = read_memory(pid).rss_kb;
     result.load_average_before = read_load_average();
 
@@ -144,7 +145,7 @@ profile_result run_profile(const profile& p, std::uint64_t seed) {
                 // The members write the history (one message each, the room's
                 // whole page), then newcomers join one at a time.
                 result.windows.push_back(run_chat_window(io, pool, window_plan{0, true, 1, seed}, pid));
-                client_pool joiners(io, relay.ws_url(), relay_test::test_secret);
+                client_pool joiners(io, relay.ws_url(), relay_test::test_secret, p.batch);
                 if (open_and_settle(io, joiners, seat("j", p.joiners, 1, room_prefix), 1, result)) {
                     result.join = joiners.join_latency().summary();
                 }

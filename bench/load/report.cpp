@@ -88,6 +88,7 @@ nlohmann::json to_json(const window_result& w) {
 void print_details(std::ostream& out, const profile_result& r) {
     out << "\n" << r.name << ": " << r.summary << "\n";
     for (const auto& reason : r.relay_flag_reasons) out << "  relay " << reason << "\n";
+    if (r.batch) out << "  clients read batch frames, as the chat UI does\n";
     out << format("  clients joined: %zu of %zu; machine load average %.2f before, %.2f after\n", r.opened,
                   r.clients, r.load_average_before, r.load_average_after);
     for (const window_result& w : r.windows) {
@@ -164,6 +165,7 @@ bool write_json(const std::string& dir, const profile_result& r) {
         {"relay_flag_reasons", r.relay_flag_reasons},
         {"clients", r.clients},
         {"rooms", r.rooms},
+        {"batch", r.batch},
         {"clients_joined", r.opened},
         {"windows", windows},
         {"join", to_json(r.join)},

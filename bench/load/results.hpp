@@ -37,6 +37,7 @@ struct profile_result {
     std::vector<std::string> relay_flag_reasons;  // "--flag value: why"
     std::size_t clients = 0;
     std::size_t rooms = 0;
+    bool batch = false;      // the clients read batch frames
     std::size_t opened = 0;  // clients that authenticated and joined
     std::vector<window_result> windows;
     latency_summary join;          // join sent -> history received (join profile: one at a time)

@@ -1,7 +1,11 @@
 #include "frame_scan.hpp"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
+#include "roomchat/batch.hpp"
 #include "roomchat/codec.hpp"
 
 namespace roomchat::load {
@@ -41,6 +45,34 @@ TEST(FrameScan, NamesTheOtherKindsAndNothingElse) {
     EXPECT_EQ(scan_frame(R"( {"type":"ack"})").kind, frame_kind::other);
     EXPECT_EQ(scan_frame("").kind, frame_kind::other);
     EXPECT_TRUE(scan_frame(R"({"type":"ack")").id.empty());
+}
+
+TEST(FrameScan, SplitsABatchIntoItsFramesInOrder) {
+    message_frame tricky{"lobby", chat_message{}};
+    tricky.message.seq = 8;
+    tricky.message.id = some_id;
+    tricky.message.from = user_info{"u", "n"};
+    tricky.message.text = R"(}{ "\" },{"type":"ack"})";  // braces, quotes and escapes in a string
+    const std::vector<std::string> frames{
+        encode(server_frame{tricky}),
+        encode(server_frame{ack_frame{"lobby", "5c0f3a9e2b7d41e8", some_id, 3, 4}}),
+        encode(server_frame{welcome_frame{}}),
+    };
+    frame_batch batch;
+    for (const auto& frame : frames) batch.add(frame);
+    const std::string payload = batch.take();
+    std::vector<std::string> seen;
+    for_each_frame(payload, [&](std::string_view frame) { seen.emplace_back(frame); });
+    EXPECT_EQ(seen, frames);
+
+    std::vector<std::string> alone;
+    for_each_frame(frames[1], [&](std::string_view frame) { alone.emplace_back(frame); });
+    EXPECT_EQ(alone, std::vector<std::string>{frames[1]});
+
+    std::vector<std::string> cut;
+    const std::size_t inside_first = payload.find(frames[0]) + frames[0].size() / 2;
+    for_each_frame(payload.substr(0, inside_first), [&](std::string_view frame) { cut.emplace_back(frame); });
+    EXPECT_TRUE(cut.empty()) << "a batch cut inside its first frame yields nothing";
 }
 
 }  // namespace
