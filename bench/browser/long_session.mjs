@@ -1,6 +1,7 @@
 // Not a test: a long watch party in Chromium against the real relay and the
 // built site. Prints figures, asserts nothing about time.
-//   node bench/browser/long_session.mjs [--marks 0,1000,10000,50000] [--burst 10000] [--bursts 3] [--probes 100]
+//   node bench/browser/long_session.mjs [--marks 0,1000,10000,50000] [--typing-rates 20,200] [--typing-seconds 8]
+//     [--burst 10000] [--bursts 3] [--probes 100]
 // (ROOMCHAT_RELAY and ROOMCHAT_SITE_DIR as for the browser tests.)
 //
 // One viewer has the chat open (the dev page, mountChat); a crowd of users
@@ -13,6 +14,10 @@
 //     probe's WebSocket send to the frame that paints its text in the viewer,
 //     both on the browser's one clock;
 //   - between marks the crowd writes as fast as the viewer takes it;
+//   - typing while the room chats: at each of --typing-rates (messages a
+//     second: the plan's busy rate and ten times it) keydown -> next paint
+//     of keys pressed every 50 ms for --typing-seconds, after a second of
+//     the chatter alone;
 //   - a burst: --burst messages sent at once; the time until the viewer has
 //     applied and shown the last of them, and keydown -> next paint in the
 //     viewer's input while it lasts, pooled over --bursts bursts (one burst
@@ -31,6 +36,8 @@ const marks = option('marks', '0,1000,10000,50000').split(',').map(Number);
 const burstSize = Number(option('burst', 10_000));
 const bursts = Number(option('bursts', 3));
 const probes = Number(option('probes', 100));
+const typingRates = option('typing-rates', '20,200').split(',').filter(Boolean).map(Number);
+const typingSeconds = Number(option('typing-seconds', 8));
 const profile = option('profile', null);  // a file: the viewer's CPU profile during the burst, and its top functions
 // One writer: the browser's time goes to the viewer, not to a crowd reading itself.
 const CROWD = 1;
@@ -186,8 +193,59 @@ for (const mark of marks) {
 }
 console.log(`after ${sent} messages: ${await domNodes()} DOM nodes, ${await memory()}`);
 
+// What the last keys cost: Event Timing's keydown -> next paint (keys it did
+// not report took under 16 ms: counted as 16) and keydown -> first task
+// after the painted frame; both emptied for the next keys.
+async function takeKeyTimes() {
+  const { input, reported } = await viewer.page.evaluate(() => {
+    const taken = { input: window.benchInput, reported: window.benchKeyPaint };
+    window.benchInput = [];
+    window.benchKeyPaint = [];
+    return taken;
+  });
+  return { delays: input, paints: [...reported, ...Array(Math.max(0, input.length - reported.length)).fill(16)] };
+}
+
+const keysLine = ({ paints, delays }) => {
+  paints.sort((a, b) => a - b);
+  delays.sort((a, b) => a - b);
+  return `${delays.length} keys: keydown -> next paint (Event Timing) p50 ${ms(at(paints, 0.5))},` +
+    ` p95 ${ms(at(paints, 0.95))}, max ${ms(paints[paints.length - 1])};` +
+    ` keydown -> first task after the painted frame p50 ${ms(at(delays, 0.5))}, p95 ${ms(at(delays, 0.95))}`;
+};
+
+const messageBox = viewer.page.getByRole('textbox', { name: 'Message' });
+for (const rate of typingRates) {
+  await messageBox.focus();
+  // Paced by the clock, in groups of up to 10 (one group every 50 ms at 200
+  // msg/s), as a crowd chatting at that rate would send them.
+  const group = Math.max(1, Math.round(rate / 20));
+  let chatting = true;
+  const chatter = (async () => {
+    const start = Date.now();
+    for (let groups = 1; chatting; groups += 1) {
+      ({ sent } = await crowd.fill(group, 'steady'));
+      await sleep(Math.max(0, start + (groups * group * 1000) / rate - Date.now()));
+    }
+  })();
+  await sleep(SETTLE_MS);
+  await takeKeyTimes();
+  const before = sent;
+  const started = Date.now();
+  while (Date.now() - started < typingSeconds * 1000) {
+    await viewer.page.keyboard.press('x');
+    await sleep(50);
+  }
+  const keys = await takeKeyTimes();
+  const achieved = ((sent - before) * 1000) / (Date.now() - started);
+  chatting = false;
+  await chatter;
+  await messageBox.fill('');
+  console.log(`typing while the room chats at ${rate} msg/s (${achieved.toFixed(0)} achieved), ${keysLine(keys)}`);
+}
+
 if (burstSize > 0 && bursts > 0) {
-  await viewer.page.getByRole('textbox', { name: 'Message' }).focus();
+  await messageBox.focus();
   if (profile) {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.start');
@@ -195,10 +253,7 @@ if (burstSize > 0 && bursts > 0) {
   const paints = [];
   const delays = [];
   for (let b = 1; b <= bursts; b += 1) {
-    await viewer.page.evaluate(() => {
-      window.benchInput = [];
-      window.benchKeyPaint = [];
-    });
+    await takeKeyTimes();
     let typing = true;
     const keys = (async () => {
       while (typing) {
@@ -214,20 +269,14 @@ if (burstSize > 0 && bursts > 0) {
     const shownAt = await shownAll(texts, 300_000);
     typing = false;
     await keys;
-    const input = await viewer.page.evaluate(() => window.benchInput);
-    // Keys Event Timing did not report took under 16 ms: counted as 16.
-    const reported = await viewer.page.evaluate(() => window.benchKeyPaint);
-    delays.push(...input);
-    paints.push(...reported, ...Array(Math.max(0, input.length - reported.length)).fill(16));
+    const times = await takeKeyTimes();
+    delays.push(...times.delays);
+    paints.push(...times.paints);
     console.log(`burst ${b} of ${sent - before}: all shown ${shownAt === null ? 'never (300 s)' : `${ms(shownAt - started)} after the first was sent`}` +
-      `, ${input.length} keys while it lasted`);
+      `, ${times.delays.length} keys while it lasted`);
     await sleep(1000);
   }
-  paints.sort((a, b) => a - b);
-  delays.sort((a, b) => a - b);
-  console.log(`  over the ${bursts} bursts, ${delays.length} keys: keydown -> next paint (Event Timing) p50 ${ms(at(paints, 0.5))},` +
-    ` p95 ${ms(at(paints, 0.95))}, max ${ms(paints[paints.length - 1])};` +
-    ` keydown -> first task after the painted frame p50 ${ms(at(delays, 0.5))}, p95 ${ms(at(delays, 0.95))}`);
+  console.log(`  over the ${bursts} bursts, ${keysLine({ paints, delays })}`);
   console.log(`after the bursts: ${await domNodes()} DOM nodes, ${await memory()}`);
   if (profile) await saveProfile(profile);
 }
