@@ -76,9 +76,10 @@ private:
     }
 
     // What nlohmann's dump(-1, ' ', false, replace) writes for a string: valid
-    // UTF-8 as it is but for the escapes below; anything else (which only a
-    // string from JavaScript with a lone surrogate could be) through nlohmann
-    // itself, whose replace handler puts U+FFFD for the invalid bytes.
+    // UTF-8 as it is but for the escapes below. Strings the session holds are
+    // valid (the codec's parser checks the relay's, Emscripten's encoder writes
+    // JavaScript's), so anything else goes through nlohmann itself, whose
+    // replace handler puts U+FFFD for the invalid bytes, as it always did.
     void write_string(std::string_view text) {
         if (!is_valid_utf8(text)) {
             text_ += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
@@ -321,6 +322,13 @@ std::string self_json(const std::optional<user_info>& self) {
     if (!self) return "null";
     json_text out;
     write_user(out, *self);
+    return out.take();
+}
+
+std::string subject_json(const std::optional<std::string>& subject) {
+    if (!subject) return "null";
+    json_text out;
+    out.value(*subject);
     return out.take();
 }
 
