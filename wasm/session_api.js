@@ -4,6 +4,18 @@
 // leaves here as plain objects. So errors are values and nothing of the C++
 // object leaks to the caller but delete().
 
+// The factory's own names: Emscripten's runtime, and bindings.cpp's exports.
+/* global UTF8ToString, addOnInit, lengthBytesUTF8, stringToUTF8, _malloc, _free */
+/* global _roomchat_error_codes, _roomchat_error_message, _roomchat_http_response, _roomchat_load_older */
+/* global _roomchat_mark_read, _roomchat_network_changed, _roomchat_next_deadline, _roomchat_older */
+/* global _roomchat_on_timer, _roomchat_pending, _roomchat_protocol_version, _roomchat_rate_wait_ms */
+/* global _roomchat_receive, _roomchat_restore, _roomchat_retry, _roomchat_self, _roomchat_send */
+/* global _roomchat_session_delete, _roomchat_session_new, _roomchat_set_token, _roomchat_set_watching */
+/* global _roomchat_start, _roomchat_state, _roomchat_stop, _roomchat_take_events, _roomchat_take_frames */
+/* global _roomchat_timeline, _roomchat_timeline_before, _roomchat_timeline_from, _roomchat_timeline_latest */
+/* global _roomchat_token_subject, _roomchat_transport_closed, _roomchat_transport_opened */
+/* global _roomchat_unread_count, _roomchat_validate */
+
 // Arguments of the wrong type throw a TypeError before anything reaches C++.
 function roomchatNumber(value, name) {
   if (typeof value !== 'number' && typeof value !== 'boolean') {
@@ -41,7 +53,8 @@ Module['tokenSubject'] = (token) => roomchatWithText(token, 'token',
 Module['createSession'] = function (config) {
   let session = roomchatWithText(config.room, 'room', (room, roomSize) =>
     roomchatWithText(config.token, 'token', (token, tokenSize) =>
-      _roomchat_session_new(room, roomSize, token, tokenSize, config.pageSize || 0, config.maxTimeline || 0)));
+      _roomchat_session_new(room, roomSize, token, tokenSize,
+        roomchatNumber(config.pageSize || 0, 'pageSize'), roomchatNumber(config.maxTimeline || 0, 'maxTimeline'))));
   const live = () => {
     if (!session) throw new Error('roomchat: this ChatSession was deleted');
     return session;
