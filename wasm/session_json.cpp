@@ -81,63 +81,46 @@ private:
     // JavaScript's), so anything else goes through nlohmann itself, whose
     // replace handler puts U+FFFD for the invalid bytes, as it always did.
     void write_string(std::string_view text) {
-        if (!is_ascii(text) && !is_valid_utf8(text)) {
+        if (!is_valid_utf8(text)) {
             text_ += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
             return;
         }
-        // Runs of bytes that need no escape are appended whole: byte by byte,
-        // -Oz's uninlined push_back was most of this function's time.
         text_ += '"';
-        const char* run = text.data();
-        const char* const end = run + text.size();
-        for (const char* at = run; at != end; ++at) {
-            const auto byte = static_cast<unsigned char>(*at);
-            if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
-            text_.append(run, static_cast<std::size_t>(at - run));
-            write_escape(byte);
-            run = at + 1;
-        }
-        text_.append(run, static_cast<std::size_t>(end - run));
-        text_ += '"';
-    }
-
-    void write_escape(unsigned char byte) {
-        switch (byte) {
-            case '"':
-                text_ += "\\\"";
-                break;
-            case '\\':
-                text_ += "\\\\";
-                break;
-            case '\b':
-                text_ += "\\b";
-                break;
-            case '\f':
-                text_ += "\\f";
-                break;
-            case '\n':
-                text_ += "\\n";
-                break;
-            case '\r':
-                text_ += "\\r";
-                break;
-            case '\t':
-                text_ += "\\t";
-                break;
-            default: {
-                constexpr std::string_view hex = "0123456789abcdef";
-                text_ += "\\u00";
-                text_ += hex[byte >> 4U];
-                text_ += hex[byte & 0xFU];
+        for (const char c : text) {
+            switch (c) {
+                case '"':
+                    text_ += "\\\"";
+                    break;
+                case '\\':
+                    text_ += "\\\\";
+                    break;
+                case '\b':
+                    text_ += "\\b";
+                    break;
+                case '\f':
+                    text_ += "\\f";
+                    break;
+                case '\n':
+                    text_ += "\\n";
+                    break;
+                case '\r':
+                    text_ += "\\r";
+                    break;
+                case '\t':
+                    text_ += "\\t";
+                    break;
+                default:
+                    if (static_cast<unsigned char>(c) < 0x20) {
+                        constexpr std::string_view hex = "0123456789abcdef";
+                        text_ += "\\u00";
+                        text_ += hex[static_cast<unsigned char>(c) >> 4U];
+                        text_ += hex[static_cast<unsigned char>(c) & 0xFU];
+                    } else {
+                        text_ += c;
+                    }
             }
         }
-    }
-
-    static bool is_ascii(std::string_view text) {
-        for (const char c : text) {
-            if (static_cast<unsigned char>(c) >= 0x80) return false;
-        }
-        return true;
+        text_ += '"';
     }
 
     std::string text_;
