@@ -1,12 +1,20 @@
-// The embind surface. session_api.js wraps the ChatSession class into the
-// plain-object ChatSession of roomchat.d.ts; everything else here is exported
-// as roomchat.d.ts names it.
+// The module's exports: plain C functions over chat_session. session_api.js
+// wraps them into the API of roomchat.d.ts. Embind did this before; its
+// JavaScript half was most of roomchat.js (about 8 KB of the gzipped module),
+// and these few signatures need none of what it does.
+//
+// Strings come in as UTF-8 bytes and a length, written by session_api.js into
+// memory it frees after the call. Strings go out as a pointer to
+// NUL-terminated UTF-8 (JSON text, or a name or sentence without NULs) that
+// stays valid until the next export that returns one.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 
-#include <emscripten/bind.h>
-#include <emscripten/val.h>
+#include <emscripten/emscripten.h>
 
 #include "roomchat/errc.hpp"
 #include "roomchat/protocol.hpp"
@@ -17,59 +25,113 @@
 
 namespace {
 
-// Unknown codes read as an empty string: the UI falls back to the code itself.
-// A wait outside 1 ms to about 46 days (not a whole number of milliseconds
-// a rate limit would give) counts as none.
-std::string error_message(const std::string& code, double retry_after_ms) {
-    const auto parsed = roomchat::errc_from_string(code);
-    const bool waits = retry_after_ms >= 1 && retry_after_ms < 4e9;
-    return parsed ? roomchat::message(*parsed, waits ? static_cast<std::uint32_t>(retry_after_ms) : 0)
-                  : std::string();
+using roomchat::wasm::chat_session;
+
+std::string returned;
+
+const char* give(std::string text) {
+    returned = std::move(text);
+    return returned.c_str();
 }
 
-// null when the token carries no readable subject.
-emscripten::val token_subject(const std::string& token) {
-    const auto subject = roomchat::token_subject(token);
-    return subject ? emscripten::val(*subject) : emscripten::val::null();
-}
+std::string text(const char* data, std::size_t size) { return std::string(data, size); }
 
 }  // namespace
 
-EMSCRIPTEN_BINDINGS(roomchat) {
-    using roomchat::wasm::chat_session;
-    emscripten::constant("protocolVersion", roomchat::protocol_version);
-    emscripten::function("errorMessageAfter", &error_message);
-    emscripten::function("errorCodesJson", &roomchat::wasm::error_codes_json);
-    emscripten::function("tokenSubject", &token_subject);
-    emscripten::class_<chat_session>("ChatSession")
-        .constructor<std::string, std::string, double, double>()
-        .function("start", &chat_session::start)
-        .function("transportOpened", &chat_session::transport_opened)
-        .function("transportClosed", &chat_session::transport_closed)
-        .function("networkChanged", &chat_session::network_changed)
-        .function("receive", &chat_session::receive)
-        .function("httpResponse", &chat_session::http_response)
-        .function("onTimer", &chat_session::on_timer)
-        .function("nextDeadline", &chat_session::next_deadline)
-        .function("send", &chat_session::send)
-        .function("retry", &chat_session::retry)
-        .function("markRead", &chat_session::mark_read)
-        .function("setWatching", &chat_session::set_watching)
-        .function("loadOlder", &chat_session::load_older)
-        .function("setToken", &chat_session::set_token)
-        .function("stop", &chat_session::stop)
-        .function("restore", &chat_session::restore)
-        .function("takeFrames", &chat_session::take_frames)
-        .function("takeEvents", &chat_session::take_events)
-        .function("validate", &chat_session::validate)
-        .function("rateWaitMs", &chat_session::rate_wait_ms)
-        .function("state", &chat_session::state)
-        .function("unreadCount", &chat_session::unread_count)
-        .function("timeline", &chat_session::timeline)
-        .function("timelineLatest", &chat_session::timeline_latest)
-        .function("timelineFrom", &chat_session::timeline_from)
-        .function("timelineBefore", &chat_session::timeline_before)
-        .function("older", &chat_session::older)
-        .function("pending", &chat_session::pending)
-        .function("self", &chat_session::self);
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE int roomchat_protocol_version() { return roomchat::protocol_version; }
+
+// Unknown codes read as an empty string: the UI falls back to the code itself.
+// A wait outside 1 ms to about 46 days (not a whole number of milliseconds
+// a rate limit would give) counts as none.
+EMSCRIPTEN_KEEPALIVE const char* roomchat_error_message(const char* code, std::size_t code_size,
+                                                        double retry_after_ms) {
+    const auto parsed = roomchat::errc_from_string(std::string_view(code, code_size));
+    const bool waits = retry_after_ms >= 1 && retry_after_ms < 4e9;
+    return give(parsed ? roomchat::message(*parsed, waits ? static_cast<std::uint32_t>(retry_after_ms) : 0)
+                       : std::string());
 }
+
+EMSCRIPTEN_KEEPALIVE const char* roomchat_error_codes() { return give(roomchat::wasm::error_codes_json()); }
+
+// JSON: the subject as a string, or null when the token carries no readable one.
+EMSCRIPTEN_KEEPALIVE const char* roomchat_token_subject(const char* token, std::size_t token_size) {
+    return give(roomchat::wasm::subject_json(roomchat::token_subject(std::string_view(token, token_size))));
+}
+
+EMSCRIPTEN_KEEPALIVE chat_session* roomchat_session_new(const char* room, std::size_t room_size,
+                                                        const char* token, std::size_t token_size,
+                                                        double page_size, double max_timeline) {
+    return new chat_session(text(room, room_size), text(token, token_size), page_size, max_timeline);
+}
+EMSCRIPTEN_KEEPALIVE void roomchat_session_delete(chat_session* session) { delete session; }
+
+EMSCRIPTEN_KEEPALIVE void roomchat_start(chat_session* s, double now) { s->start(now); }
+EMSCRIPTEN_KEEPALIVE void roomchat_transport_opened(chat_session* s, double now) { s->transport_opened(now); }
+EMSCRIPTEN_KEEPALIVE void roomchat_transport_closed(chat_session* s, double now) { s->transport_closed(now); }
+EMSCRIPTEN_KEEPALIVE void roomchat_network_changed(chat_session* s, bool online, double now) {
+    s->network_changed(online, now);
+}
+EMSCRIPTEN_KEEPALIVE void roomchat_receive(chat_session* s, const char* frame, std::size_t size, double now) {
+    s->receive(std::string_view(frame, size), now);
+}
+EMSCRIPTEN_KEEPALIVE void roomchat_http_response(chat_session* s, double id, double status, const char* body,
+                                                 std::size_t size, double now) {
+    s->http_response(id, status, std::string_view(body, size), now);
+}
+EMSCRIPTEN_KEEPALIVE void roomchat_on_timer(chat_session* s, double now) { s->on_timer(now); }
+EMSCRIPTEN_KEEPALIVE const char* roomchat_next_deadline(chat_session* s) { return give(s->next_deadline()); }
+
+EMSCRIPTEN_KEEPALIVE const char* roomchat_send(chat_session* s, const char* message, std::size_t size,
+                                               double now, double media_seconds) {
+    return give(s->send(std::string_view(message, size), now, media_seconds));
+}
+EMSCRIPTEN_KEEPALIVE const char* roomchat_retry(chat_session* s, const char* id, std::size_t size,
+                                                double now) {
+    return give(s->retry(std::string_view(id, size), now));
+}
+EMSCRIPTEN_KEEPALIVE void roomchat_mark_read(chat_session* s, double seq, double now) {
+    s->mark_read(seq, now);
+}
+EMSCRIPTEN_KEEPALIVE void roomchat_set_watching(chat_session* s, bool watching, double now) {
+    s->set_watching(watching, now);
+}
+EMSCRIPTEN_KEEPALIVE void roomchat_load_older(chat_session* s, double now) { s->load_older(now); }
+EMSCRIPTEN_KEEPALIVE void roomchat_set_token(chat_session* s, const char* token, std::size_t size,
+                                             double now) {
+    s->set_token(text(token, size), now);
+}
+EMSCRIPTEN_KEEPALIVE void roomchat_stop(chat_session* s, double now) { s->stop(now); }
+EMSCRIPTEN_KEEPALIVE const char* roomchat_restore(chat_session* s, const char* pending, std::size_t size,
+                                                  double now) {
+    return give(s->restore(std::string_view(pending, size), now));
+}
+
+EMSCRIPTEN_KEEPALIVE const char* roomchat_take_frames(chat_session* s) { return give(s->take_frames()); }
+EMSCRIPTEN_KEEPALIVE const char* roomchat_take_events(chat_session* s) { return give(s->take_events()); }
+
+EMSCRIPTEN_KEEPALIVE const char* roomchat_validate(chat_session* s, const char* message, std::size_t size,
+                                                   double now) {
+    return give(s->validate(std::string_view(message, size), now));
+}
+EMSCRIPTEN_KEEPALIVE double roomchat_rate_wait_ms(chat_session* s, double now) {
+    return s->rate_wait_ms(now);
+}
+EMSCRIPTEN_KEEPALIVE const char* roomchat_state(chat_session* s) { return give(s->state()); }
+EMSCRIPTEN_KEEPALIVE double roomchat_unread_count(chat_session* s) { return s->unread_count(); }
+EMSCRIPTEN_KEEPALIVE const char* roomchat_timeline(chat_session* s) { return give(s->timeline()); }
+EMSCRIPTEN_KEEPALIVE const char* roomchat_timeline_latest(chat_session* s, double count) {
+    return give(s->timeline_latest(count));
+}
+EMSCRIPTEN_KEEPALIVE const char* roomchat_timeline_from(chat_session* s, double from, double count) {
+    return give(s->timeline_from(from, count));
+}
+EMSCRIPTEN_KEEPALIVE const char* roomchat_timeline_before(chat_session* s, double before, double count) {
+    return give(s->timeline_before(before, count));
+}
+EMSCRIPTEN_KEEPALIVE const char* roomchat_older(chat_session* s) { return give(s->older()); }
+EMSCRIPTEN_KEEPALIVE const char* roomchat_pending(chat_session* s) { return give(s->pending()); }
+EMSCRIPTEN_KEEPALIVE const char* roomchat_self(chat_session* s) { return give(s->self()); }
+
+}  // extern "C"

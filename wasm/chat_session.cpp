@@ -57,10 +57,10 @@ void chat_session::transport_closed(double now) { session_.transport_closed(to_m
 void chat_session::network_changed(bool online, double now) {
     session_.network_changed(online, to_millis(now));
 }
-void chat_session::receive(const std::string& frame_text, double now) {
+void chat_session::receive(std::string_view frame_text, double now) {
     session_.receive(frame_text, to_millis(now));
 }
-void chat_session::http_response(double id, double status, const std::string& body, double now) {
+void chat_session::http_response(double id, double status, std::string_view body, double now) {
     // Ids and statuses the session never gave (not whole, out of range) answer nothing it asked.
     const bool known_id = id >= 1 && id <= std::numeric_limits<std::uint32_t>::max() && id == std::floor(id);
     const bool known_status = status >= 0 && status <= 999 && status == std::floor(status);
@@ -72,11 +72,11 @@ void chat_session::http_response(double id, double status, const std::string& bo
 void chat_session::on_timer(double now) { session_.on_timer(to_millis(now)); }
 std::string chat_session::next_deadline() const { return deadline_json(session_.next_deadline()); }
 
-std::string chat_session::send(const std::string& text, double now, double media_seconds) {
+std::string chat_session::send(std::string_view text, double now, double media_seconds) {
     return send_result_json(session_.send(text, to_millis(now), media_ms_of_seconds(media_seconds)));
 }
 
-std::string chat_session::retry(const std::string& id, double now) {
+std::string chat_session::retry(std::string_view id, double now) {
     const auto parsed = message_id::parse(id);
     if (!parsed) return status_json(parsed.error());
     return status_json(session_.retry(*parsed, to_millis(now)));
@@ -92,7 +92,7 @@ void chat_session::set_token(std::string token, double now) {
 }
 void chat_session::stop(double now) { session_.stop(to_millis(now)); }
 
-std::string chat_session::restore(const std::string& pending, double now) {
+std::string chat_session::restore(std::string_view pending, double now) {
     auto messages = pending_from_json(pending);
     if (!messages) return restore_result_json(messages.error());
     return restore_result_json(session_.restore(*messages, to_millis(now)));
@@ -101,7 +101,7 @@ std::string chat_session::restore(const std::string& pending, double now) {
 std::string chat_session::take_frames() { return frames_json(session_.take_frames()); }
 std::string chat_session::take_events() { return events_json(session_.take_events()); }
 
-std::string chat_session::validate(const std::string& text, double now) const {
+std::string chat_session::validate(std::string_view text, double now) const {
     const millis at = to_millis(now);
     const auto verdict = session_.validate(text, at);
     // The counter shows what would be sent (trimmed), also while the rate

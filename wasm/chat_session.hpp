@@ -1,9 +1,11 @@
 #pragma once
-// client_session with the types embind passes cheaply: numbers as double
-// (JavaScript's only number), structured values as JSON text (session_json.hpp).
-// session_api.js wraps it into the ChatSession of roomchat.d.ts.
+// client_session with the types that cross into JavaScript cheaply: numbers as
+// double (JavaScript's only number), structured values as JSON text
+// (session_json.hpp). bindings.cpp exports it; session_api.js wraps it into
+// the ChatSession of roomchat.d.ts.
 
 #include <string>
+#include <string_view>
 
 #include "roomchat/client_session.hpp"
 
@@ -18,26 +20,26 @@ public:
     void transport_opened(double now);
     void transport_closed(double now);
     void network_changed(bool online, double now);
-    void receive(const std::string& frame_text, double now);
+    void receive(std::string_view frame_text, double now);
     // status 0: no answer came.
-    void http_response(double id, double status, const std::string& body, double now);
+    void http_response(double id, double status, std::string_view body, double now);
     void on_timer(double now);
     std::string next_deadline() const;
 
     // media_seconds: the host player's position (NaN: none).
-    std::string send(const std::string& text, double now, double media_seconds);
-    std::string retry(const std::string& id, double now);
+    std::string send(std::string_view text, double now, double media_seconds);
+    std::string retry(std::string_view id, double now);
     void mark_read(double seq, double now);
     void set_watching(bool watching, double now);
     void load_older(double now);
     void set_token(std::string token, double now);
     void stop(double now);
-    std::string restore(const std::string& pending, double now);
+    std::string restore(std::string_view pending, double now);
 
     std::string take_frames();
     std::string take_events();
 
-    std::string validate(const std::string& text, double now) const;
+    std::string validate(std::string_view text, double now) const;
     double rate_wait_ms(double now) const;
     std::string state() const;
     double unread_count() const;

@@ -195,9 +195,8 @@ export interface RoomchatModule {
   // messages a page may store. null when the token has no valid one.
   tokenSubject(token: string): string | null;
   protocolVersion: number;
-  // The module object also carries Emscripten's and embind's internals
-  // (the raw ChatSession class that createSession wraps, HEAP views, ...); they are not part of
-  // this API.
+  // The module object also carries Emscripten's internals (the C exports that createSession
+  // wraps, HEAP views, ...); they are not part of this API.
 }
 
 export interface ModuleOptions {

@@ -1,49 +1,113 @@
-// --post-js: the ChatSession of roomchat.d.ts over bindings.cpp's embind ChatSession
-// (chat_session.hpp), which has the same methods but speaks JSON text.
-// Structured values arrive as JSON text and leave here as plain objects, so
-// errors are values and nothing of the C++ object leaks to the caller.
-Module['errorCodes'] = () => JSON.parse(Module['errorCodesJson']());
-// embind insists on every argument; the wait is optional here.
-Module['errorMessage'] = (code, retryAfterMs = 0) => Module['errorMessageAfter'](code, retryAfterMs);
+// --post-js: the API of roomchat.d.ts over bindings.cpp's C exports.
+// Strings go in as UTF-8 copied into the module's memory for the one call;
+// what comes back is UTF-8 there, JSON text for structured values, which
+// leaves here as plain objects. So errors are values and nothing of the C++
+// object leaks to the caller but delete().
+
+// The factory's own names: Emscripten's runtime, and bindings.cpp's exports.
+/* global UTF8ToString, addOnInit, lengthBytesUTF8, stringToUTF8, _malloc, _free */
+/* global _roomchat_error_codes, _roomchat_error_message, _roomchat_http_response, _roomchat_load_older */
+/* global _roomchat_mark_read, _roomchat_network_changed, _roomchat_next_deadline, _roomchat_older */
+/* global _roomchat_on_timer, _roomchat_pending, _roomchat_protocol_version, _roomchat_rate_wait_ms */
+/* global _roomchat_receive, _roomchat_restore, _roomchat_retry, _roomchat_self, _roomchat_send */
+/* global _roomchat_session_delete, _roomchat_session_new, _roomchat_set_token, _roomchat_set_watching */
+/* global _roomchat_start, _roomchat_state, _roomchat_stop, _roomchat_take_events, _roomchat_take_frames */
+/* global _roomchat_timeline, _roomchat_timeline_before, _roomchat_timeline_from, _roomchat_timeline_latest */
+/* global _roomchat_token_subject, _roomchat_transport_closed, _roomchat_transport_opened */
+/* global _roomchat_unread_count, _roomchat_validate */
+
+// Arguments of the wrong type throw a TypeError before anything reaches C++.
+function roomchatNumber(value, name) {
+  if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new TypeError(`roomchat: ${name} must be a number, not ${typeof value}`);
+  }
+  return value;
+}
+
+// call(pointer, byteLength) with `text` as UTF-8 in the module's memory, the
+// memory freed after the call. Emscripten's encoder, as embind's was, so the
+// core gets the same bytes for any text (lone surrogates included) as before.
+function roomchatWithText(text, name, call) {
+  if (typeof text !== 'string') throw new TypeError(`roomchat: ${name} must be a string, not ${typeof text}`);
+  const size = lengthBytesUTF8(text);
+  const pointer = _malloc(size + 1);
+  stringToUTF8(text, pointer, size + 1);
+  try {
+    return call(pointer, size);
+  } finally {
+    _free(pointer);
+  }
+}
+
+const roomchatJson = (pointer) => JSON.parse(UTF8ToString(pointer));
+
+addOnInit(() => {
+  Module['protocolVersion'] = _roomchat_protocol_version();
+});
+Module['errorCodes'] = () => roomchatJson(_roomchat_error_codes());
+Module['errorMessage'] = (code, retryAfterMs = 0) => roomchatWithText(code, 'code',
+  (p, n) => UTF8ToString(_roomchat_error_message(p, n, roomchatNumber(retryAfterMs, 'retryAfterMs'))));
+Module['tokenSubject'] = (token) => roomchatWithText(token, 'token',
+  (p, n) => roomchatJson(_roomchat_token_subject(p, n)));
 
 Module['createSession'] = function (config) {
-  const core = new Module['ChatSession'](config.room, config.token, config.pageSize || 0, config.maxTimeline || 0);
+  let session = roomchatWithText(config.room, 'room', (room, roomSize) =>
+    roomchatWithText(config.token, 'token', (token, tokenSize) =>
+      _roomchat_session_new(room, roomSize, token, tokenSize,
+        roomchatNumber(config.pageSize || 0, 'pageSize'), roomchatNumber(config.maxTimeline || 0, 'maxTimeline'))));
+  const live = () => {
+    if (!session) throw new Error('roomchat: this ChatSession was deleted');
+    return session;
+  };
+  const at = (now) => roomchatNumber(now, 'now');
+  // method(session, now) for the methods that take only the time.
+  const timed = (method) => (now) => method(live(), at(now));
+  // A method taking one string, then the time, and giving JSON back.
+  const withText = (method, name) => (text, now) =>
+    roomchatWithText(text, name, (p, n) => method(live(), p, n, at(now)));
   return {
-    start: (now) => core.start(now),
-    transportOpened: (now) => core.transportOpened(now),
-    transportClosed: (now) => core.transportClosed(now),
-    networkChanged: (online, now) => core.networkChanged(online, now),
-    receive: (frameText, now) => core.receive(frameText, now),
-    httpResponse: (id, status, body, now) => core.httpResponse(id, status, body, now),
-    onTimer: (now) => core.onTimer(now),
-    nextDeadline: () => JSON.parse(core.nextDeadline()),
+    start: timed(_roomchat_start),
+    transportOpened: timed(_roomchat_transport_opened),
+    transportClosed: timed(_roomchat_transport_closed),
+    networkChanged: (online, now) => _roomchat_network_changed(live(), online ? 1 : 0, at(now)),
+    receive: withText(_roomchat_receive, 'frameText'),
+    httpResponse: (id, status, body, now) => roomchatWithText(body, 'body', (p, n) =>
+      _roomchat_http_response(live(), roomchatNumber(id, 'id'), roomchatNumber(status, 'status'), p, n, at(now))),
+    onTimer: timed(_roomchat_on_timer),
+    nextDeadline: () => roomchatJson(_roomchat_next_deadline(live())),
 
     // No mediaTime, or not a number: the message carries no playback position.
-    send: (text, now, mediaTime) => JSON.parse(core.send(text, now, typeof mediaTime === 'number' ? mediaTime : NaN)),
-    retry: (id, now) => JSON.parse(core.retry(id, now)),
-    markRead: (seq, now) => core.markRead(seq, now),
-    setWatching: (watching, now) => core.setWatching(watching, now),
-    loadOlder: (now) => core.loadOlder(now),
-    setToken: (token, now) => core.setToken(token, now),
-    stop: (now) => core.stop(now),
+    send: (text, now, mediaTime) => roomchatWithText(text, 'text', (p, n) =>
+      roomchatJson(_roomchat_send(live(), p, n, at(now), typeof mediaTime === 'number' ? mediaTime : NaN))),
+    retry: (id, now) => roomchatJson(withText(_roomchat_retry, 'id')(id, now)),
+    markRead: (seq, now) => _roomchat_mark_read(live(), roomchatNumber(seq, 'seq'), at(now)),
+    setWatching: (watching, now) => _roomchat_set_watching(live(), watching ? 1 : 0, at(now)),
+    loadOlder: timed(_roomchat_load_older),
+    setToken: withText(_roomchat_set_token, 'token'),
+    stop: timed(_roomchat_stop),
     // undefined is not JSON: it reads as the wrong type, like any non-array.
-    restore: (messages, now) => JSON.parse(core.restore(JSON.stringify(messages) ?? 'null', now)),
+    restore: (messages, now) => roomchatJson(withText(_roomchat_restore, 'messages')(JSON.stringify(messages) ?? 'null', now)),
 
-    takeFrames: () => JSON.parse(core.takeFrames()),
-    takeEvents: () => JSON.parse(core.takeEvents()),
+    takeFrames: () => roomchatJson(_roomchat_take_frames(live())),
+    takeEvents: () => roomchatJson(_roomchat_take_events(live())),
 
-    validate: (text, now) => JSON.parse(core.validate(text, now)),
-    rateWaitMs: (now) => core.rateWaitMs(now),
-    state: () => core.state(),
-    unreadCount: () => core.unreadCount(),
-    timeline: () => JSON.parse(core.timeline()),
-    timelineLatest: (count) => JSON.parse(core.timelineLatest(count)),
-    timelineFrom: (fromSeq, count) => JSON.parse(core.timelineFrom(fromSeq, count)),
-    timelineBefore: (beforeSeq, count) => JSON.parse(core.timelineBefore(beforeSeq, count)),
-    older: () => core.older(),
-    pending: () => JSON.parse(core.pending()),
-    self: () => JSON.parse(core.self()),
+    validate: (text, now) => roomchatJson(withText(_roomchat_validate, 'text')(text, now)),
+    rateWaitMs: timed(_roomchat_rate_wait_ms),
+    state: () => UTF8ToString(_roomchat_state(live())),
+    unreadCount: () => _roomchat_unread_count(live()),
+    timeline: () => roomchatJson(_roomchat_timeline(live())),
+    timelineLatest: (count) => roomchatJson(_roomchat_timeline_latest(live(), roomchatNumber(count, 'count'))),
+    timelineFrom: (fromSeq, count) => roomchatJson(
+      _roomchat_timeline_from(live(), roomchatNumber(fromSeq, 'fromSeq'), roomchatNumber(count, 'count'))),
+    timelineBefore: (beforeSeq, count) => roomchatJson(
+      _roomchat_timeline_before(live(), roomchatNumber(beforeSeq, 'beforeSeq'), roomchatNumber(count, 'count'))),
+    older: () => UTF8ToString(_roomchat_older(live())),
+    pending: () => roomchatJson(_roomchat_pending(live())),
+    self: () => roomchatJson(_roomchat_self(live())),
 
-    delete: () => core.delete(),
+    delete: () => {
+      _roomchat_session_delete(live());
+      session = 0;
+    },
   };
 };

@@ -159,6 +159,10 @@ std::string self_json(const std::optional<user_info>& self) {
     return self ? dump(detail::user_json<json>(*self)) : "null";
 }
 
+std::string subject_json(const std::optional<std::string>& subject) {
+    return subject ? dump(json(*subject)) : "null";
+}
+
 std::string deadline_json(const std::optional<millis>& deadline) {
     return deadline ? std::to_string(*deadline) : "null";
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Structured values cross the embind boundary as JSON text; session_api.js
+// Structured values cross into JavaScript as JSON text (bindings.cpp); session_api.js
 // JSON.parses it, so the field names and shapes here are roomchat.d.ts's.
 // Nothing here throws: strings that are not valid UTF-8 are replaced, not rejected.
 
@@ -19,6 +19,7 @@ std::string frames_json(const std::vector<std::string>& frames);           // st
 std::string timeline_json(const std::vector<timeline_message>& messages);  // TimelineMessage[]
 std::string window_json(const timeline_window& window);                    // TimelineWindow
 std::string self_json(const std::optional<user_info>& self);               // User | null
+std::string subject_json(const std::optional<std::string>& subject);       // string | null
 std::string deadline_json(const std::optional<millis>& deadline);          // number | null
 std::string send_result_json(const result<message_id>& sent);              // SendResult
 std::string status_json(const status& outcome);                            // Status
