@@ -31,6 +31,7 @@ function roomchatWithText(text, name, call) {
   if (typeof text !== 'string') throw new TypeError(`roomchat: ${name} must be a string, not ${typeof text}`);
   const size = lengthBytesUTF8(text);
   const pointer = _malloc(size + 1);
+  if (!pointer) throw new RangeError('roomchat: out of memory');
   stringToUTF8(text, pointer, size + 1);
   try {
     return call(pointer, size);

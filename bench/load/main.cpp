@@ -64,7 +64,7 @@ int main(int argc, char* argv[]) {
             batch = true;
         } else if (args[i] == "--write-delay-ms" && has_value) {
             write_delay_ms = std::atoi(args[++i].c_str());
-            if (write_delay_ms <= 0) return usage();
+            if (write_delay_ms < 0 || write_delay_ms > 100) return usage();  // the relay's range
         } else if (auto p = profile_named(args[i], std::nullopt)) {
             profiles.push_back(*p);
         } else {

@@ -473,14 +473,15 @@ void hub::perform(const room_actions& actions, millis now) {
             if (is_live(conn)) recipients_.push_back(conn);
         }
         // What the room tells its members may wait for a write delay
-        // (transport::broadcast); an answer to one of them never does.
+        // (transport::broadcast); an answer never does, however many it goes to.
         const bool delivery = std::holds_alternative<message_frame>(action.frame) ||
                               std::holds_alternative<presence_frame>(action.frame) ||
                               std::holds_alternative<read_marker_frame>(action.frame);
-        if (recipients_.size() == 1 && !delivery) {
-            transport_->send(recipients_.front(), encode(action.frame));
-        } else if (!recipients_.empty()) {
+        if (delivery && !recipients_.empty()) {
             transport_->broadcast(recipients_, encode(action.frame));
+        } else if (!delivery && !recipients_.empty()) {
+            const std::string text = encode(action.frame);
+            for (const connection_id conn : recipients_) transport_->send(conn, text);
         }
         if (const auto* message = std::get_if<message_frame>(&action.frame)) {
             metrics_.deliveries += recipients_.size();

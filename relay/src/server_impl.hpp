@@ -449,8 +449,7 @@ private:
             session& live = *it->second;
             const auto silent = std::chrono::steady_clock::now() - live.last_activity;
             if (silent >= std::chrono::milliseconds(config_.idle_timeout_ms)) {
-                websocketpp::lib::error_code close_ec;
-                live.con->close(close_code::normal, "idle_timeout", close_ec);
+                close(conn, close_code::normal, "idle_timeout");
                 return;
             }
             websocketpp::lib::error_code ping_ec;
@@ -491,10 +490,8 @@ private:
     }
 
     void close_hdl(const websocketpp::connection_hdl& hdl, std::uint16_t code, const std::string& reason) {
-        session* s = find(hdl);
-        if (s == nullptr || !s->open) return;
-        websocketpp::lib::error_code ec;
-        s->con->close(code, reason, ec);
+        const auto id = ids_.find(hdl);
+        if (id != ids_.end()) close(id->second, code, reason);
     }
 
     http_request request_of(const session& s, connection_id conn) const {
