@@ -477,11 +477,13 @@ void hub::perform(const room_actions& actions, millis now) {
         const bool delivery = std::holds_alternative<message_frame>(action.frame) ||
                               std::holds_alternative<presence_frame>(action.frame) ||
                               std::holds_alternative<read_marker_frame>(action.frame);
-        if (delivery && !recipients_.empty()) {
-            transport_->broadcast(recipients_, encode(action.frame));
-        } else if (!delivery && !recipients_.empty()) {
-            const std::string text = encode(action.frame);
-            for (const connection_id conn : recipients_) transport_->send(conn, text);
+        if (!recipients_.empty()) {
+            std::string text = encode(action.frame);
+            if (delivery) {
+                transport_->broadcast(recipients_, std::move(text));
+            } else {
+                for (const connection_id conn : recipients_) transport_->send(conn, text);
+            }
         }
         if (const auto* message = std::get_if<message_frame>(&action.frame)) {
             metrics_.deliveries += recipients_.size();

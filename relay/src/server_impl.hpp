@@ -252,8 +252,7 @@ private:
     // one read, each broadcast and ack they cause) leaves together when it
     // returns: one message instead of many, and no later.
     void add_to_batch(connection_id conn, session& s, const std::string& payload) {
-        if (!s.batch.fits(payload)) write_batch(conn, s);
-        s.batch.add(payload);
+        append_to_batch(conn, s, payload);
         if (!s.flushing) {
             s.flushing = true;
             batching_.push_back(conn);
@@ -262,6 +261,12 @@ private:
             flush_posted_ = true;
             boost::asio::post(io_, [this] { flush_batches(); });
         }
+    }
+
+    // A batch that is full leaves first, and `payload` starts the next.
+    void append_to_batch(connection_id conn, session& s, const std::string& payload) {
+        if (!s.batch.fits(payload)) write_batch(conn, s);
+        s.batch.add(payload);
     }
 
     void write_batch(connection_id conn, session& s) {
@@ -298,8 +303,7 @@ private:
     // than the delay, and an idle relay has none running.
     void hold(connection_id conn, session& s, const message_ptr& framed) {
         if (s.batches) {
-            if (!s.batch.fits(framed->get_payload())) write_batch(conn, s);
-            s.batch.add(framed->get_payload());
+            append_to_batch(conn, s, framed->get_payload());
         } else {
             s.waiting.push_back(framed);
         }
