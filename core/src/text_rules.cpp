@@ -94,6 +94,9 @@ bool is_forbidden_control(char32_t c, bool allow_newlines) noexcept {
 }
 
 std::string normalize_line_breaks(std::string_view text) {
+    if (text.find('\r') == std::string_view::npos) {
+        return std::string(text);  // most texts: one copy instead of a push_back per byte
+    }
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {

@@ -356,6 +356,17 @@ TEST(codec, depth_limit_counts_the_frame_itself) {
     }
 }
 
+TEST(codec, depth_is_counted_along_each_branch_not_over_siblings) {
+    // Ten fields each nested to the limit: each closes before the next opens.
+    for (const bool arrays : {true, false}) {
+        std::string frame = R"({"type":"leave","room":"r")";
+        for (int i = 0; i < 10; ++i) frame += ",\"x" + std::to_string(i) + "\":" + nested(7, arrays);
+        decode_ok(decode_client_frame(frame + "}"));
+        frame += ",\"deep\":" + nested(8, arrays);
+        EXPECT_EQ(client_error(frame + "}").code, errc::too_deep);
+    }
+}
+
 TEST(codec, depth_limit_is_configurable_and_applies_to_real_frames) {
     const std::string history = encode(server_samples()[3]);  // frame > messages > message > from
     decode_ok(decode_server_frame(history, codec_limits{16 * 1024, 4}));

@@ -13,7 +13,10 @@ namespace roomchat::detail {
 // {"id": ..., "name": ...}: the User of protocol.md and roomchat.d.ts.
 template <typename Json>
 Json user_json(const user_info& user) {
-    return Json{{"id", user.id}, {"name", user.name}};
+    Json out = Json::object();  // assigned, not braced: a braced list copies each element
+    out["id"] = user.id;
+    out["name"] = user.name;
+    return out;
 }
 
 }  // namespace roomchat::detail
