@@ -410,14 +410,15 @@ constexpr frame_reader<server_frame> server_readers[] = {
     {"error", read_error},
 };
 
-// Parses with the size and depth limits. Containers nested deeper than the
-// limit are discarded as they are met (the callback returns false), so a deep
-// input never builds a deep tree; the flag turns that into too_deep.
 // nlohmann's own tree builder, told to stop at the first container nested
-// deeper than the limit. sax_parse calls these members by name, so hiding the
-// base's is enough. It replaces parse()'s callback, which costs a
-// std::function call per token and a second stack: decoding a message frame
-// takes about a sixth less without it (bench/codec_bench.cpp).
+// deeper than the limit, so a deep input never builds a deep tree. sax_parse
+// calls these members by name, so hiding the base's is enough. It replaces
+// parse() with a callback, which costs a std::function call per token and a
+// second stack: decoding a message frame takes about a sixth less without it
+// (bench/codec_bench.cpp). The builder is in nlohmann's detail namespace, and
+// its template changes in 3.12: a newer nlohmann fails here, not silently.
+static_assert(NLOHMANN_JSON_VERSION_MAJOR == 3 && NLOHMANN_JSON_VERSION_MINOR == 11,
+              "depth_limited_builder derives from nlohmann 3.11's json_sax_dom_parser");
 class depth_limited_builder : public nlohmann::detail::json_sax_dom_parser<in_json> {
     using builder = nlohmann::detail::json_sax_dom_parser<in_json>;
 
