@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <vector>
 
+#include "config.hpp"
 #include "profile.hpp"
 #include "profile_run.hpp"
 #include "report.hpp"
@@ -64,7 +65,7 @@ int main(int argc, char* argv[]) {
             batch = true;
         } else if (args[i] == "--write-delay-ms" && has_value) {
             write_delay_ms = std::atoi(args[++i].c_str());
-            if (write_delay_ms < 0 || write_delay_ms > 100) return usage();  // the relay's range
+            if (write_delay_ms < 0 || write_delay_ms > roomchat::relay::max_write_delay_ms) return usage();
         } else if (auto p = profile_named(args[i], std::nullopt)) {
             profiles.push_back(*p);
         } else {
