@@ -346,7 +346,8 @@ std::optional<millis> client_session::next_deadline() const {
     if (state_ == connection_state::offline) {
         return std::nullopt;
     }
-    std::optional<millis> earliest = link_ == link_phase::joined ? outbox_.next_deadline() : std::nullopt;
+    std::optional<millis> earliest =
+        link_ == link_phase::joined ? outbox_.next_deadline(in_flight()) : std::nullopt;
     for (const auto& at : timers_) {
         if (at && (!earliest || *at < *earliest)) {
             earliest = at;
@@ -769,6 +770,9 @@ void client_session::http_response(std::uint32_t id, int status, std::string_vie
     last_heard_at_ = now;
     answer(what, decode_http_answer(status, body), now);
     abort_stale_posts(std::nullopt);
+    if (what.kind == call_kind::send) {
+        pump_outbox(now);  // settled or held: the next message may go
+    }
 }
 
 void client_session::answer(const http_call& what, http_answer answer, millis now) {
@@ -955,12 +959,18 @@ void client_session::take_websocket(millis now) {
 
 // ---- outbox, gaps, unread -----------------------------------------------
 
+// A user's messages reach the room in the order typed: a WebSocket keeps
+// the order of its frames, HTTP posts one message at a time.
+detail::in_flight client_session::in_flight() const noexcept {
+    return carrier_ == carrier::http ? detail::in_flight::one : detail::in_flight::many;
+}
+
 void client_session::pump_outbox(millis now) {
     if (link_ != link_phase::joined) {
         return;
     }
     std::optional<millis> limited_until;
-    for (const auto& work : outbox_.due(now, config_.max_send_attempts)) {
+    for (const auto& work : outbox_.due(now, config_.max_send_attempts, in_flight())) {
         if (work.give_up) {
             outbox_.fail(work.id, errc::no_ack);
             emit_pending(work.id);

@@ -55,15 +55,22 @@ std::optional<message_id> outbox_queue::id_after(const message_id& id) const {
     return std::next(it)->id;
 }
 
-std::vector<outbox_work> outbox_queue::due(millis now, std::uint32_t max_attempts) const {
+std::vector<outbox_work> outbox_queue::due(millis now, std::uint32_t max_attempts, in_flight limit) const {
     std::vector<outbox_work> work;
-    bool queue_waits = false;
+    // One at a time: an entry that stays out (it is not given up now) holds
+    // back every queued one, and only the first queued one may go.
+    bool queue_waits =
+        limit == in_flight::one && std::any_of(entries_.begin(), entries_.end(), [&](const auto& e) {
+            return e.state == delivery_state::sending &&
+                   (e.next_attempt_at > now || e.attempts < max_attempts);
+        });
     for (const auto& entry : entries_) {
         if (entry.state == delivery_state::sending && entry.next_attempt_at <= now) {
             work.push_back({entry.id, entry.attempts >= max_attempts});
         } else if (entry.state == delivery_state::queued && !queue_waits) {
             if (entry.next_attempt_at <= now) {
                 work.push_back({entry.id, false});
+                queue_waits = limit == in_flight::one;
             } else {
                 queue_waits = true;
             }
@@ -72,9 +79,13 @@ std::vector<outbox_work> outbox_queue::due(millis now, std::uint32_t max_attempt
     return work;
 }
 
-std::optional<millis> outbox_queue::next_deadline() const {
+std::optional<millis> outbox_queue::next_deadline(in_flight limit) const {
     std::optional<millis> deadline;
-    bool first_queued = true;
+    // One at a time: while an entry is out, its resend (or giving up) is
+    // what comes next, not the queue behind it.
+    bool first_queued = limit == in_flight::many ||
+                        std::none_of(entries_.begin(), entries_.end(),
+                                     [](const auto& e) { return e.state == delivery_state::sending; });
     for (const auto& entry : entries_) {
         const bool counts =
             entry.state == delivery_state::sending || (entry.state == delivery_state::queued && first_queued);

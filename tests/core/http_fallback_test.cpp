@@ -296,6 +296,41 @@ TEST_F(http_fallback_test, a_rate_limited_post_waits_and_goes_again_with_its_id)
     EXPECT_EQ(std::get<send_frame>(*decode_client_frame(again.body)).id, id.value());
 }
 
+// Each fetch may take a connection of its own, so two POSTs out at once
+// could reach the relay in either order: the next message is posted only
+// once the one before it is settled, and the room gets them as typed.
+TEST_F(http_fallback_test, messages_are_posted_one_at_a_time_in_the_order_typed) {
+    online_over_http();
+    take_request("GET", "api/rooms/lobby/messages?after=0");
+    const auto first = s().send("one", now_);
+    const auto second = s().send("two", now_);
+    const auto third = s().send("three", now_);
+    const auto post_id = [](const events::http_request& post) {
+        return std::get<send_frame>(*decode_client_frame(post.body)).id;
+    };
+    auto post = take_request("POST", "api/rooms/lobby/messages");
+    EXPECT_EQ(post_id(post), first.value());
+    events();
+    EXPECT_TRUE(requests_.empty()) << "a second POST while the first is out";
+    // Its resend goes again, alone; the others wait even past their own time.
+    now_ = *s().next_deadline();
+    s().on_timer(now_);
+    post = take_request("POST", "api/rooms/lobby/messages");
+    EXPECT_EQ(post_id(post), first.value());
+    events();
+    EXPECT_TRUE(requests_.empty());
+    // Acknowledged: the next one goes at once, no timer needed.
+    answer(post, 201, encode(server_frame{ack_frame{"lobby", "e1", first.value(), 1, now_}}), now_);
+    post = take_request("POST", "api/rooms/lobby/messages");
+    EXPECT_EQ(post_id(post), second.value());
+    // Refused for good: it fails, and the third goes.
+    answer(post, 409, R"({"error":{"code":"id_conflict","message":"another message has this id"}})", now_);
+    post = take_request("POST", "api/rooms/lobby/messages");
+    EXPECT_EQ(post_id(post), third.value());
+    events();
+    EXPECT_TRUE(requests_.empty());
+}
+
 TEST_F(http_fallback_test, a_post_whose_answer_no_longer_matters_is_aborted) {
     online_over_http();
     const auto poll = take_request("GET", "api/rooms/lobby/messages?after=0");

@@ -34,11 +34,11 @@ TEST(outbox_queue, new_entries_are_queued_and_due_in_order) {
     ASSERT_NE(q.find(id_of(1)), nullptr);
     EXPECT_EQ(q.find(id_of(1))->state, delivery_state::queued);
     EXPECT_EQ(q.find(id_of(2))->text, "b");
-    EXPECT_EQ(ids(q.due(150, 5)), (std::vector<message_id>{id_of(1), id_of(2)}));
+    EXPECT_EQ(ids(q.due(150, 5, in_flight::many)), (std::vector<message_id>{id_of(1), id_of(2)}));
     EXPECT_EQ(q.first_id(), id_of(1));
     EXPECT_EQ(q.id_after(id_of(1)), id_of(2));
     EXPECT_EQ(q.id_after(id_of(2)), std::nullopt);
-    EXPECT_EQ(q.next_deadline(), 100);
+    EXPECT_EQ(q.next_deadline(in_flight::many), 100);
 }
 
 TEST(outbox_queue, a_waiting_queued_entry_holds_back_the_ones_behind_it) {
@@ -46,9 +46,9 @@ TEST(outbox_queue, a_waiting_queued_entry_holds_back_the_ones_behind_it) {
     q.add(id_of(1), "a", 0);
     q.add(id_of(2), "b", 0);
     q.defer(id_of(1), 500);
-    EXPECT_TRUE(q.due(100, 5).empty());
-    EXPECT_EQ(q.next_deadline(), 500);
-    EXPECT_EQ(ids(q.due(500, 5)), (std::vector<message_id>{id_of(1), id_of(2)}));
+    EXPECT_TRUE(q.due(100, 5, in_flight::many).empty());
+    EXPECT_EQ(q.next_deadline(in_flight::many), 500);
+    EXPECT_EQ(ids(q.due(500, 5, in_flight::many)), (std::vector<message_id>{id_of(1), id_of(2)}));
 }
 
 TEST(outbox_queue, sent_entries_resend_after_backoff_and_give_up_at_the_limit) {
@@ -57,14 +57,14 @@ TEST(outbox_queue, sent_entries_resend_after_backoff_and_give_up_at_the_limit) {
     q.sent(id_of(1), 0, resend, top_of_range);
     EXPECT_EQ(q.find(id_of(1))->state, delivery_state::sending);
     EXPECT_EQ(q.find(id_of(1))->attempts, 1U);
-    EXPECT_EQ(q.next_deadline(), 1000);
-    EXPECT_TRUE(q.due(999, 2).empty());
-    auto work = q.due(1000, 2);
+    EXPECT_EQ(q.next_deadline(in_flight::many), 1000);
+    EXPECT_TRUE(q.due(999, 2, in_flight::many).empty());
+    auto work = q.due(1000, 2, in_flight::many);
     ASSERT_EQ(work.size(), 1U);
     EXPECT_FALSE(work[0].give_up);
     q.sent(id_of(1), 1000, resend, top_of_range);
-    EXPECT_EQ(q.next_deadline(), 3000);
-    work = q.due(3000, 2);
+    EXPECT_EQ(q.next_deadline(in_flight::many), 3000);
+    work = q.due(3000, 2, in_flight::many);
     ASSERT_EQ(work.size(), 1U);
     EXPECT_TRUE(work[0].give_up);
 }
@@ -75,8 +75,8 @@ TEST(outbox_queue, sending_entries_do_not_wait_for_queued_ones) {
     q.add(id_of(2), "b", 0);
     q.sent(id_of(2), 0, resend, top_of_range);
     q.defer(id_of(1), 5000);
-    EXPECT_EQ(q.next_deadline(), 1000);
-    EXPECT_EQ(ids(q.due(1000, 5)), (std::vector<message_id>{id_of(2)}));
+    EXPECT_EQ(q.next_deadline(in_flight::many), 1000);
+    EXPECT_EQ(ids(q.due(1000, 5, in_flight::many)), (std::vector<message_id>{id_of(2)}));
 }
 
 TEST(outbox_queue, hold_requeues_and_may_refund_the_attempt) {
@@ -86,7 +86,7 @@ TEST(outbox_queue, hold_requeues_and_may_refund_the_attempt) {
     q.hold(id_of(1), 700, true);
     EXPECT_EQ(q.find(id_of(1))->state, delivery_state::queued);
     EXPECT_EQ(q.find(id_of(1))->attempts, 0U);
-    EXPECT_EQ(q.next_deadline(), 700);
+    EXPECT_EQ(q.next_deadline(in_flight::many), 700);
     q.sent(id_of(1), 700, resend, top_of_range);
     q.hold(id_of(1), 900, false);
     EXPECT_EQ(q.find(id_of(1))->attempts, 1U);
@@ -99,14 +99,14 @@ TEST(outbox_queue, failed_entries_wait_for_retry) {
     q.sent(id_of(1), 0, resend, top_of_range);
     q.fail(id_of(1), errc::no_ack);
     EXPECT_EQ(q.find(id_of(1))->failure, errc::no_ack);
-    EXPECT_TRUE(q.due(1'000'000, 5).empty());
-    EXPECT_EQ(q.next_deadline(), std::nullopt);
+    EXPECT_TRUE(q.due(1'000'000, 5, in_flight::many).empty());
+    EXPECT_EQ(q.next_deadline(in_flight::many), std::nullopt);
     EXPECT_TRUE(q.retry(id_of(1), 2000));
     const auto* entry = q.find(id_of(1));
     EXPECT_EQ(entry->state, delivery_state::queued);
     EXPECT_EQ(entry->attempts, 0U);
     EXPECT_EQ(entry->failure, std::nullopt);
-    EXPECT_EQ(q.next_deadline(), 2000);
+    EXPECT_EQ(q.next_deadline(in_flight::many), 2000);
 }
 
 TEST(outbox_queue, requeue_in_flight_moves_sending_entries_back) {
@@ -122,7 +122,7 @@ TEST(outbox_queue, requeue_in_flight_moves_sending_entries_back) {
     EXPECT_EQ(q.find(id_of(1))->state, delivery_state::failed);
     EXPECT_EQ(q.find(id_of(2))->state, delivery_state::queued);
     EXPECT_EQ(q.find(id_of(2))->attempts, 1U);  // the interrupted attempt does not count
-    EXPECT_EQ(ids(q.due(0, 5)), (std::vector<message_id>{id_of(2), id_of(3)}));
+    EXPECT_EQ(ids(q.due(0, 5, in_flight::many)), (std::vector<message_id>{id_of(2), id_of(3)}));
 }
 
 TEST(outbox_queue, take_removes_the_entry) {
@@ -136,6 +136,42 @@ TEST(outbox_queue, take_removes_the_entry) {
     EXPECT_EQ(q.find(id_of(1)), nullptr);
     EXPECT_EQ(q.entries().size(), 1U);
     EXPECT_EQ(q.first_id(), id_of(2));
+}
+
+TEST(outbox_queue, one_at_a_time_sends_the_next_entry_once_the_one_out_is_settled) {
+    outbox_queue q;
+    q.add(id_of(1), "a", 0);
+    q.add(id_of(2), "b", 0);
+    q.add(id_of(3), "c", 0);
+    EXPECT_EQ(ids(q.due(0, 5, in_flight::one)), (std::vector<message_id>{id_of(1)}));
+    q.sent(id_of(1), 0, resend, top_of_range);
+    // Out: only its resend is due, and the queue behind it does not count.
+    EXPECT_TRUE(q.due(999, 5, in_flight::one).empty());
+    EXPECT_EQ(q.next_deadline(in_flight::one), 1000);
+    EXPECT_EQ(q.next_deadline(in_flight::many), 0);
+    EXPECT_EQ(ids(q.due(1000, 5, in_flight::one)), (std::vector<message_id>{id_of(1)}));
+    q.take(id_of(1));  // acknowledged
+    EXPECT_EQ(q.next_deadline(in_flight::one), 0);
+    EXPECT_EQ(ids(q.due(1000, 5, in_flight::one)), (std::vector<message_id>{id_of(2)}));
+}
+
+TEST(outbox_queue, one_at_a_time_moves_on_when_the_entry_out_gives_up_or_is_held) {
+    outbox_queue q;
+    q.add(id_of(1), "a", 0);
+    q.add(id_of(2), "b", 0);
+    q.sent(id_of(1), 0, resend, top_of_range);
+    // Its last attempt unanswered: it is given up now, and the next goes.
+    auto work = q.due(1000, 1, in_flight::one);
+    ASSERT_EQ(ids(work), (std::vector<message_id>{id_of(1), id_of(2)}));
+    EXPECT_TRUE(work[0].give_up);
+    // Held back by the relay (a retryable refusal): the ones behind wait too.
+    q.hold(id_of(1), 4000, false);
+    EXPECT_TRUE(q.due(3999, 5, in_flight::one).empty());
+    EXPECT_EQ(q.next_deadline(in_flight::one), 4000);
+    EXPECT_EQ(ids(q.due(4000, 5, in_flight::one)), (std::vector<message_id>{id_of(1)}));
+    // Failed: no longer in the way.
+    q.fail(id_of(1), errc::id_conflict);
+    EXPECT_EQ(ids(q.due(4000, 5, in_flight::one)), (std::vector<message_id>{id_of(2)}));
 }
 
 }  // namespace

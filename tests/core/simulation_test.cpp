@@ -330,6 +330,7 @@ TEST_P(simulation, every_session_converges_on_the_rooms_history) {
         const auto& stats = w.stats();
         EXPECT_GT(stats.fallbacks, 0) << "no session fell back to HTTP";
         EXPECT_FALSE(w.bad_http_request()) << "a session made an HTTP request the relay refuses";
+        EXPECT_FALSE(w.posts_overlapped()) << "a session posted while a POST of its was still out";
         if (!plan.block_lifts) {
             // Still behind the proxy: the last words went by POST and the others' came by poll.
             for (const std::size_t i : plan.blocked) {

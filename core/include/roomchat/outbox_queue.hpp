@@ -15,6 +15,12 @@
 
 namespace roomchat::detail {
 
+// How many entries may be on their way at once. A WebSocket delivers frames
+// in the order they were written, so every queued entry can go at once. Over
+// HTTP each POST may take a connection of its own and overtake the one
+// before it, so the next entry goes only once the one out is settled.
+enum class in_flight { many, one };
+
 struct outbox_work {
     message_id id;
     bool give_up = false;  // every attempt went unacknowledged: fail with no_ack
@@ -33,9 +39,9 @@ public:
     std::optional<message_id> id_after(const message_id& id) const;
 
     // What to do at `now`, in outbox order.
-    std::vector<outbox_work> due(millis now, std::uint32_t max_attempts) const;
+    std::vector<outbox_work> due(millis now, std::uint32_t max_attempts, in_flight limit) const;
     // The earliest time due() can return work; nullopt when nothing waits.
-    std::optional<millis> next_deadline() const;
+    std::optional<millis> next_deadline(in_flight limit) const;
 
     // The entry went out: sending, one more attempt, resent after a backoff.
     void sent(const message_id& id, millis now, const backoff_policy& resend, const random_source& random);

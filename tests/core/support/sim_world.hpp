@@ -263,6 +263,10 @@ public:
     bool frame_without_transport() const { return frame_without_transport_; }
     // Set when a session made an HTTP request the relay would refuse as malformed.
     bool bad_http_request() const { return bad_http_request_; }
+    // A session posted a message while another POST of its was out (not
+    // answered, not aborted): two POSTs on two connections may reach the
+    // relay in either order, and the later message would overtake.
+    bool posts_overlapped() const { return posts_overlapped_; }
 
     std::mt19937_64& rng() { return rng_; }
     bool chance(int per_mille) { return per_mille > 0 && uniform(0, 999) < per_mille; }
@@ -693,6 +697,11 @@ private:
         stats_.polls += poll ? 1 : 0;
         stats_.posts += request.method == "POST" ? 1 : 0;
         const exchange_key key{i, request.id};
+        if (request.method == "POST") {
+            posts_overlapped_ |= std::any_of(exchanges_.begin(), exchanges_.end(), [i](const auto& out) {
+                return out.first.first == i && out.second.wanted && out.second.request.method == "POST";
+            });
+        }
         exchanges_[key] = exchange{std::move(request), poll};
         if (!clients_[i]->network_up || chance(faults_.drop)) {
             http_fail(key);  // it never got there
@@ -915,6 +924,7 @@ private:
     bool stale_deadline_ = false;
     bool frame_without_transport_ = false;
     bool bad_http_request_ = false;
+    bool posts_overlapped_ = false;
 };
 
 }  // namespace roomchat::sim
