@@ -347,7 +347,7 @@ std::optional<millis> client_session::next_deadline() const {
         return std::nullopt;
     }
     std::optional<millis> earliest =
-        link_ == link_phase::joined ? outbox_.next_deadline(in_flight()) : std::nullopt;
+        link_ == link_phase::joined ? outbox_.next_deadline(outbox_limit()) : std::nullopt;
     for (const auto& at : timers_) {
         if (at && (!earliest || *at < *earliest)) {
             earliest = at;
@@ -770,9 +770,7 @@ void client_session::http_response(std::uint32_t id, int status, std::string_vie
     last_heard_at_ = now;
     answer(what, decode_http_answer(status, body), now);
     abort_stale_posts(std::nullopt);
-    if (what.kind == call_kind::send) {
-        pump_outbox(now);  // settled or held: the next message may go
-    }
+    pump_outbox(now);  // the message out may be settled now (its ack, a poll's echo): the next goes
 }
 
 void client_session::answer(const http_call& what, http_answer answer, millis now) {
@@ -832,9 +830,8 @@ void client_session::answer_refusal(const http_call& what, const http_refusal& r
                 poll(now);
                 return;
             case call_kind::send:
-                outbox_.hold(what.message, now, true);
+                outbox_.hold(what.message, now, true);  // posted again by http_response's pump
                 emit_pending(what.message);
-                pump_outbox(now);
                 return;
             case call_kind::older:
                 break;  // given up below: load_older() may ask again
@@ -961,7 +958,7 @@ void client_session::take_websocket(millis now) {
 
 // A user's messages reach the room in the order typed: a WebSocket keeps
 // the order of its frames, HTTP posts one message at a time.
-detail::in_flight client_session::in_flight() const noexcept {
+detail::in_flight client_session::outbox_limit() const noexcept {
     return carrier_ == carrier::http ? detail::in_flight::one : detail::in_flight::many;
 }
 
@@ -970,7 +967,7 @@ void client_session::pump_outbox(millis now) {
         return;
     }
     std::optional<millis> limited_until;
-    for (const auto& work : outbox_.due(now, config_.max_send_attempts, in_flight())) {
+    for (const auto& work : outbox_.due(now, config_.max_send_attempts, outbox_limit())) {
         if (work.give_up) {
             outbox_.fail(work.id, errc::no_ack);
             emit_pending(work.id);

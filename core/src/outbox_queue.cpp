@@ -58,9 +58,11 @@ std::optional<message_id> outbox_queue::id_after(const message_id& id) const {
 std::vector<outbox_work> outbox_queue::due(millis now, std::uint32_t max_attempts, in_flight limit) const {
     std::vector<outbox_work> work;
     // One at a time: an entry that stays out (it is not given up now) holds
-    // back every queued one, and only the first queued one may go.
+    // back every queued one, and only the first queued one may go. One given
+    // up lets the next go at once, though its last attempt, unanswered for
+    // the whole resend wait, could in principle still reach the relay later.
     bool queue_waits =
-        limit == in_flight::one && std::any_of(entries_.begin(), entries_.end(), [&](const auto& e) {
+        limit == in_flight::one && std::any_of(entries_.begin(), entries_.end(), [&](const outbox_entry& e) {
             return e.state == delivery_state::sending &&
                    (e.next_attempt_at > now || e.attempts < max_attempts);
         });
@@ -83,9 +85,10 @@ std::optional<millis> outbox_queue::next_deadline(in_flight limit) const {
     std::optional<millis> deadline;
     // One at a time: while an entry is out, its resend (or giving up) is
     // what comes next, not the queue behind it.
-    bool first_queued = limit == in_flight::many ||
-                        std::none_of(entries_.begin(), entries_.end(),
-                                     [](const auto& e) { return e.state == delivery_state::sending; });
+    bool first_queued =
+        limit == in_flight::many || std::none_of(entries_.begin(), entries_.end(), [](const outbox_entry& e) {
+            return e.state == delivery_state::sending;
+        });
     for (const auto& entry : entries_) {
         const bool counts =
             entry.state == delivery_state::sending || (entry.state == delivery_state::queued && first_queued);

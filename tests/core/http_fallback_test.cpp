@@ -331,6 +331,19 @@ TEST_F(http_fallback_test, messages_are_posted_one_at_a_time_in_the_order_typed)
     EXPECT_TRUE(requests_.empty());
 }
 
+TEST_F(http_fallback_test, a_polls_echo_of_the_message_out_lets_the_next_go_at_once) {
+    online_over_http();
+    const auto poll = take_request("GET", "api/rooms/lobby/messages?after=0");
+    const auto first = s().send("one", now_);
+    const auto second = s().send("two", now_);
+    const auto post = take_request("POST", "api/rooms/lobby/messages");
+    EXPECT_EQ(std::get<send_frame>(*decode_client_frame(post.body)).id, first.value());
+    answer(poll, 200, page("e1", history_mode::after, {chat_message{1, first.value(), me, "one", now_}}),
+           now_);
+    const auto next = take_request("POST", "api/rooms/lobby/messages");
+    EXPECT_EQ(std::get<send_frame>(*decode_client_frame(next.body)).id, second.value());
+}
+
 TEST_F(http_fallback_test, a_post_whose_answer_no_longer_matters_is_aborted) {
     online_over_http();
     const auto poll = take_request("GET", "api/rooms/lobby/messages?after=0");

@@ -37,10 +37,10 @@
 //
 // config.http_fallback_after WebSocket attempts in a row that do not reach the
 // room switch to HTTP: the page after our position (or the latest) stands for
-// the join, a long poll of the messages after it for the live stream, and a
-// POST per send, with the message's id as always, one at a time: each fetch
-// may take its own connection, and a later POST could overtake one still
-// out, putting a user's messages in the room out of the order typed. Meanwhile a WebSocket is
+// the join, a long poll of the messages after it for the live stream, and
+// a POST per send, with the message's id as always, one at a time: each
+// fetch may take a connection of its own, and a POST could overtake the one
+// still out, putting a user's messages out of the order typed. Meanwhile a WebSocket is
 // tried again now and then (config.ws_retry); once one opens it carries the
 // session again. HTTP has no presence and no read markers: the member list
 // stays as last heard, and the relay hears the read marker on the next
@@ -467,7 +467,7 @@ private:
     bool place(const chat_message& message);
     void trim_timeline();
     void pump_outbox(millis now);
-    detail::in_flight in_flight() const noexcept;
+    detail::in_flight outbox_limit() const noexcept;
     void check_gap(millis now);
     void advance_read(seq_t seq, millis now);
     void read_newest(millis now);
