@@ -89,6 +89,7 @@ void room::leave(connection_id conn, millis now) {
     }
     const std::string user_id = it->second.id;
     connections_.erase(it);
+    held_.erase(conn);
     const auto present = users_.find(user_id);
     if (--present->second.connections == 0) {
         users_.erase(present);
@@ -160,9 +161,15 @@ send_outcome room::decide(const user_info& user, const message_id& id, std::stri
     // 20 notices): a person's limits would silence it. It holds the secret, and
     // the history cap bounds what it stores either way.
     if (!system) {
-        const std::uint32_t wait =
+        std::uint32_t wait =
             std::max(limiters_.wait_ms(user.id, now), user_sends_ ? user_sends_->wait_ms(user.id, now) : 0);
+        if (sender) {
+            wait = std::max(wait, wait_behind_held(*sender, now));
+        }
         if (wait > 0) {
+            if (sender) {
+                held_.try_emplace(*sender, held_send{id, now + wait});  // the first refused stays the one
+            }
             return refuse(errc::rate_limited, wait);
         }
         static_cast<void>(limiters_.try_acquire(user.id, now));
@@ -173,6 +180,11 @@ send_outcome room::decide(const user_info& user, const message_id& id, std::stri
 
     chat_message message{next_seq_++, id, user, std::move(normalized).value(), now, media_ms, system};
     dedupe_.remember(id, accepted_send{user.id, message.seq, message.ts});
+    // Accepted by another path (the user's other tab, an HTTP POST): nothing
+    // waits for it any more.
+    for (auto held = held_.begin(); held != held_.end();) {
+        held = held->second.id == id ? held_.erase(held) : std::next(held);
+    }
     outcome.ack = ack_frame{id_, epoch_, id, message.seq, message.ts};
     history_.append(message);
     actions.push_back(to_members(message_frame{id_, std::move(message)}, sender));
@@ -187,6 +199,9 @@ send_result room::send(connection_id conn, const message_id& id, std::string_vie
         result.actions = not_joined(conn);
         return result;
     }
+    if (const auto held = held_.find(conn); held != held_.end() && held->second.id == id) {
+        held_.erase(held);  // it came again: decided like any other now
+    }
     room_actions broadcast;
     result.outcome = decide(it->second, id, text, media_ms, false, now, conn, broadcast);
     const send_outcome& outcome = result.outcome;
@@ -194,6 +209,19 @@ send_result room::send(connection_id conn, const message_id& id, std::string_vie
         to_connection(conn, outcome.ack ? server_frame{*outcome.ack} : server_frame{*outcome.nack}));
     std::move(broadcast.begin(), broadcast.end(), std::back_inserter(result.actions));
     return result;
+}
+
+std::uint32_t room::wait_behind_held(connection_id conn, millis now) {
+    const auto held = held_.find(conn);
+    if (held == held_.end()) {
+        return 0;
+    }
+    if (now >= held->second.retry_at + config_.held_send_grace_ms) {
+        held_.erase(held);
+        return 0;
+    }
+    // Past its retry time it is due any moment: wait the least there is.
+    return static_cast<std::uint32_t>(std::max<millis>(held->second.retry_at - now, 1));
 }
 
 send_result room::send_as(const user_info& user, const message_id& id, std::string_view text, millis now,

@@ -377,6 +377,71 @@ TEST(room, every_text_error_is_a_nack_with_its_code) {
     expect_ack(fine[0], 1, id_of(1), 1, 100);
 }
 
+// Ann (connection 1) may send one message a second: "one" was accepted at 0
+// and "two" (id 2) refused at 600, to come again at 1000.
+room with_a_refused_send() {
+    room_config config;
+    config.rate = {1, 1000};
+    room r = two_users(config);
+    EXPECT_EQ(sent(r, 1, id_of(1), "one", 0).size(), 2u);
+    const room_actions refused = sent(r, 1, id_of(2), "two", 600);
+    expect_nack(refused, 1, id_of(2), errc::rate_limited);
+    EXPECT_EQ(frame_of<nack_frame>(refused[0]).retry_after_ms, std::optional<std::uint32_t>{400});
+    return r;
+}
+
+// A connection sends back to back, so a message can reach the room while
+// the refusal of the one before it is still on its way back; had the bucket
+// refilled meanwhile, it would be accepted and the earlier one, resent later,
+// land after it. Instead it waits behind the refused one.
+TEST(room, a_refused_send_holds_back_the_connections_later_sends_until_it_comes_again) {
+    room r = with_a_refused_send();
+    // The bucket holds a token again, but "three" comes before "two" did.
+    const room_actions behind = sent(r, 1, id_of(3), "three", 1000);
+    expect_nack(behind, 1, id_of(3), errc::rate_limited);
+    EXPECT_EQ(frame_of<nack_frame>(behind[0]).retry_after_ms, std::optional<std::uint32_t>{1}) << "due now";
+    EXPECT_EQ(r.latest_seq(), 1u) << "the token was not spent";
+    // Other users and the user's other connections are not held back.
+    EXPECT_EQ(sent(r, 2, id_of(50), "bob", 1000).size(), 2u);
+
+    // "two" comes again and takes the token; "three" then waits its turn.
+    const room_actions two = sent(r, 1, id_of(2), "two", 1000);
+    ASSERT_EQ(two.size(), 2u);
+    expect_ack(two[0], 1, id_of(2), 3, 1000);
+    expect_nack(sent(r, 1, id_of(3), "three", 1000), 1, id_of(3), errc::rate_limited);
+    const room_actions three = sent(r, 1, id_of(3), "three", 2000);
+    ASSERT_EQ(three.size(), 2u);
+    expect_ack(three[0], 1, id_of(3), 4, 2000);
+}
+
+TEST(room, a_held_back_connection_is_released_when_the_refused_send_is_accepted_elsewhere_or_left) {
+    room r = with_a_refused_send();
+    (void)r.join(3, ann, fresh(), 600);
+    expect_nack(sent(r, 1, id_of(3), "three", 1000), 1, id_of(3), errc::rate_limited);  // held back
+    // The other tab sends the same pending message and it is accepted there:
+    // this connection learns it from the broadcast and never sends it again.
+    ASSERT_EQ(sent(r, 3, id_of(2), "two", 1000).size(), 2u);
+    const room_actions three = sent(r, 1, id_of(3), "three", 2000);
+    ASSERT_EQ(three.size(), 2u);
+    expect_ack(three[0], 1, id_of(3), 3, 2000);
+
+    // Leaving forgets it: the connection is gone, and with it the order of its sends.
+    expect_nack(sent(r, 1, id_of(4), "four", 2500), 1, id_of(4), errc::rate_limited);
+    expect_nack(sent(r, 1, id_of(5), "five", 3000), 1, id_of(5), errc::rate_limited);  // held back
+    r.leave(1, 3000);
+    (void)r.join(1, ann, fresh(), 3000);
+    ASSERT_EQ(sent(r, 1, id_of(5), "five", 3000).size(), 2u);
+}
+
+TEST(room, a_refused_send_never_sent_again_holds_back_until_its_grace_runs_out) {
+    room r = with_a_refused_send();
+    const millis lapse = 1000 + r.config().held_send_grace_ms;
+    expect_nack(sent(r, 1, id_of(3), "three", lapse - 1), 1, id_of(3), errc::rate_limited);
+    const room_actions three = sent(r, 1, id_of(3), "three", lapse);
+    ASSERT_EQ(three.size(), 2u);
+    expect_ack(three[0], 1, id_of(3), 2, lapse);
+}
+
 TEST(room, rate_limit_is_shared_across_a_users_connections) {
     room_config config;
     config.rate = {2, 1000};

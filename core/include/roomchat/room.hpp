@@ -50,6 +50,11 @@ struct room_config {
     // joined.members lists at most this many users (about 250 bytes each at
     // worst), keeping the frame far below the client's 1 MiB limit.
     std::uint32_t max_listed_members = 1000;
+    // A send refused with rate_limited holds back the later sends of its
+    // connection until it comes again (send, step 4), or for at most this
+    // long past its retry time: a client that never sends it again (it gave
+    // up) is not held back for ever.
+    millis held_send_grace_ms = 30'000;
 };
 
 // A frame and the connections it goes to, both decided by the room: the
@@ -129,7 +134,13 @@ public:
     //  4. rate limits: the user's bucket in this room (shared by all of the
     //     user's connections and HTTP sends) and, if given, the user's bucket
     //     across rooms; a token is taken from both only when both have one,
-    //     else nack rate_limited with the longer retry_after_ms;
+    //     else nack rate_limited with the longer retry_after_ms. A message
+    //     refused so holds back the connection's later ones: they are
+    //     refused (rate_limited, until its retry time) until it is sent
+    //     again or accepted. A client sends its messages back to back, and
+    //     the bucket may refill between two of them: without this, the
+    //     second could be accepted and the first, resent later, land after
+    //     it, out of the order typed;
     //  5. accepted: next seq, ts = now, stored in history and dedupe, with
     //     the sender's media_ms (checked by the codec) as given.
     send_result send(connection_id conn, const message_id& id, std::string_view text, millis now,
@@ -194,6 +205,8 @@ private:
     history_frame page(history_mode mode, history_page found) const {
         return page_frame(id_, epoch_, mode, std::move(found));
     }
+    // How long a send of `conn` waits behind the one it holds back (0: none).
+    std::uint32_t wait_behind_held(connection_id conn, millis now);
     void presence_changed(const std::string& user_id, millis now);
     void forget_stale_markers();
     room_actions not_joined(connection_id conn) const;
@@ -205,6 +218,13 @@ private:
     dedupe_window dedupe_;
     seq_t next_seq_ = 1;
     std::map<connection_id, user_info> connections_;
+    // Per connection, the send refused for now that its later sends wait
+    // behind (send, step 4): its id, and when it may come again.
+    struct held_send {
+        message_id id;
+        millis retry_at = 0;
+    };
+    std::unordered_map<connection_id, held_send> held_;
     std::unordered_map<std::string, present_user> users_;  // by user id: who is here
     rate_table limiters_;                                  // by user id
     rate_table* user_sends_;
