@@ -111,9 +111,12 @@ export async function startRelay(extraArgs = [], { env = {}, devAuth = true } = 
 
 // ---- one relay and one browser per test file ----------------------------------
 
-// The relay's rate limit is raised so tests that chat quickly are not slowed
-// down by it; a test about the limit starts its own relay.
-export const RELAXED_RELAY_ARGS = ['--rate-burst', '100'];
+// The relay's rate limits are raised so tests that chat quickly are not slowed
+// down by them; a test about a limit starts its own relay. Both: the page's
+// own limiter knows only the room's, and a send the relay refuses for the
+// user's allowance over all rooms (10 back to back) makes the composer wait,
+// holding the next message typed in it.
+export const RELAXED_RELAY_ARGS = ['--rate-burst', '100', '--user-rate-burst', '100'];
 
 // A reverse proxy in front of `relay`, listening on an ephemeral loopback port
 // once `listening` resolves: every request goes on through `agent` (false: a
