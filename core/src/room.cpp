@@ -220,8 +220,10 @@ std::uint32_t room::wait_behind_held(connection_id conn, millis now) {
         held_.erase(held);
         return 0;
     }
-    // Past its retry time it is due any moment: wait the least there is.
-    return static_cast<std::uint32_t>(std::max<millis>(held->second.retry_at - now, 1));
+    // The one held back takes the token of its retry time; this one needs
+    // the next. (Asked back sooner, it would only be refused again.)
+    return static_cast<std::uint32_t>(std::max<millis>(held->second.retry_at - now, 0) +
+                                      config_.rate.refill_interval_ms);
 }
 
 send_result room::send_as(const user_info& user, const message_id& id, std::string_view text, millis now,

@@ -34,7 +34,8 @@ std::string relay_metrics::render(std::size_t connections, std::size_t rooms, st
     counter(out, "roomchat_deliveries_total", "Message frames sent to member connections.", deliveries);
     counter(out, "roomchat_acks_total", "Acknowledgements sent, duplicates included.", acks);
     counter(out, "roomchat_dedupe_hits_total", "Resends answered with the original ack.", dedupe_hits);
-    counter(out, "roomchat_rate_limited_total", "Sends refused by the rate limit.", rate_limited);
+    counter(out, "roomchat_rate_limited_total",
+            "Sends refused by the rate limit (or held back behind one so refused).", rate_limited);
     counter(out, "roomchat_auth_failures_total", "Rejected tokens and missing auth.", auth_failures);
     counter(out, "roomchat_slow_consumer_disconnects_total",
             "Connections dropped for a full outbound buffer.", slow_consumer_disconnects);

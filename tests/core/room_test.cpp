@@ -399,19 +399,33 @@ TEST(room, a_refused_send_holds_back_the_connections_later_sends_until_it_comes_
     // The bucket holds a token again, but "three" comes before "two" did.
     const room_actions behind = sent(r, 1, id_of(3), "three", 1000);
     expect_nack(behind, 1, id_of(3), errc::rate_limited);
-    EXPECT_EQ(frame_of<nack_frame>(behind[0]).retry_after_ms, std::optional<std::uint32_t>{1}) << "due now";
+    EXPECT_EQ(frame_of<nack_frame>(behind[0]).retry_after_ms, std::optional<std::uint32_t>{1000})
+        << "\"two\" takes the token due now; \"three\" needs the next";
     EXPECT_EQ(r.latest_seq(), 1u) << "the token was not spent";
-    // Other users and the user's other connections are not held back.
+    // A resend of what was accepted is still answered with its ack.
+    const room_actions resend = sent(r, 1, id_of(1), "one", 1000);
+    ASSERT_EQ(resend.size(), 1u);
+    expect_ack(resend[0], 1, id_of(1), 1, 0);
+    // Other users, and the user's other connections, are not held back: the
+    // other tab takes the token.
     EXPECT_EQ(sent(r, 2, id_of(50), "bob", 1000).size(), 2u);
+    (void)r.join(3, ann, fresh(), 1000);
+    EXPECT_EQ(sent(r, 3, id_of(51), "other tab", 1000).size(), 2u);
 
-    // "two" comes again and takes the token; "three" then waits its turn.
-    const room_actions two = sent(r, 1, id_of(2), "two", 1000);
+    // "two" comes again, is refused again (the bucket is empty) and holds
+    // "three" back until a refill past its new retry time.
+    const room_actions two_again = sent(r, 1, id_of(2), "two", 1000);
+    expect_nack(two_again, 1, id_of(2), errc::rate_limited);
+    EXPECT_EQ(frame_of<nack_frame>(two_again[0]).retry_after_ms, std::optional<std::uint32_t>{1000});
+    const room_actions three_behind = sent(r, 1, id_of(3), "three", 1500);
+    expect_nack(three_behind, 1, id_of(3), errc::rate_limited);
+    EXPECT_EQ(frame_of<nack_frame>(three_behind[0]).retry_after_ms, std::optional<std::uint32_t>{1500});
+    const room_actions two = sent(r, 1, id_of(2), "two", 2000);
     ASSERT_EQ(two.size(), 2u);
-    expect_ack(two[0], 1, id_of(2), 3, 1000);
-    expect_nack(sent(r, 1, id_of(3), "three", 1000), 1, id_of(3), errc::rate_limited);
-    const room_actions three = sent(r, 1, id_of(3), "three", 2000);
+    expect_ack(two[0], 1, id_of(2), 4, 2000);
+    const room_actions three = sent(r, 1, id_of(3), "three", 3000);
     ASSERT_EQ(three.size(), 2u);
-    expect_ack(three[0], 1, id_of(3), 4, 2000);
+    expect_ack(three[0], 1, id_of(3), 5, 3000);
 }
 
 TEST(room, a_held_back_connection_is_released_when_the_refused_send_is_accepted_elsewhere_or_left) {

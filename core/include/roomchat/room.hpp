@@ -136,8 +136,8 @@ public:
     //     across rooms; a token is taken from both only when both have one,
     //     else nack rate_limited with the longer retry_after_ms. A message
     //     refused so holds back the connection's later ones: they are
-    //     refused (rate_limited, until its retry time) until it is sent
-    //     again or accepted. A client sends its messages back to back, and
+    //     refused (rate_limited, until a refill past its retry time) until
+    //     it is sent again or accepted. A client sends its messages back to back, and
     //     the bucket may refill between two of them: without this, the
     //     second could be accepted and the first, resent later, land after
     //     it, out of the order typed;
