@@ -106,6 +106,14 @@ void expect_nack(const room_actions& actions, connection_id conn, const message_
     EXPECT_EQ(nack.code, code);
 }
 
+// A rate_limited nack to `conn` that asks for the send again in `retry_after_ms`.
+void expect_rate_limited(const room_actions& actions, connection_id conn, const message_id& id,
+                         std::uint32_t retry_after_ms) {
+    expect_nack(actions, conn, id, errc::rate_limited);
+    ASSERT_FALSE(actions.empty());
+    EXPECT_EQ(frame_of<nack_frame>(actions[0]).retry_after_ms, std::optional<std::uint32_t>{retry_after_ms});
+}
+
 void expect_not_joined(const room_actions& actions, connection_id conn) {
     ASSERT_EQ(actions.size(), 1u);
     EXPECT_EQ(actions[0].to, conns{conn});
@@ -384,9 +392,7 @@ room with_a_refused_send() {
     config.rate = {1, 1000};
     room r = two_users(config);
     EXPECT_EQ(sent(r, 1, id_of(1), "one", 0).size(), 2u);
-    const room_actions refused = sent(r, 1, id_of(2), "two", 600);
-    expect_nack(refused, 1, id_of(2), errc::rate_limited);
-    EXPECT_EQ(frame_of<nack_frame>(refused[0]).retry_after_ms, std::optional<std::uint32_t>{400});
+    expect_rate_limited(sent(r, 1, id_of(2), "two", 600), 1, id_of(2), 400);
     return r;
 }
 
@@ -397,10 +403,8 @@ room with_a_refused_send() {
 TEST(room, a_refused_send_holds_back_the_connections_later_sends_until_it_comes_again) {
     room r = with_a_refused_send();
     // The bucket holds a token again, but "three" comes before "two" did.
-    const room_actions behind = sent(r, 1, id_of(3), "three", 1000);
-    expect_nack(behind, 1, id_of(3), errc::rate_limited);
-    EXPECT_EQ(frame_of<nack_frame>(behind[0]).retry_after_ms, std::optional<std::uint32_t>{1000})
-        << "\"two\" takes the token due now; \"three\" needs the next";
+    // "two" takes the token due now; "three" needs the next.
+    expect_rate_limited(sent(r, 1, id_of(3), "three", 1000), 1, id_of(3), 1000);
     EXPECT_EQ(r.latest_seq(), 1u) << "the token was not spent";
     // A resend of what was accepted is still answered with its ack.
     const room_actions resend = sent(r, 1, id_of(1), "one", 1000);
@@ -414,12 +418,8 @@ TEST(room, a_refused_send_holds_back_the_connections_later_sends_until_it_comes_
 
     // "two" comes again, is refused again (the bucket is empty) and holds
     // "three" back until a refill past its new retry time.
-    const room_actions two_again = sent(r, 1, id_of(2), "two", 1000);
-    expect_nack(two_again, 1, id_of(2), errc::rate_limited);
-    EXPECT_EQ(frame_of<nack_frame>(two_again[0]).retry_after_ms, std::optional<std::uint32_t>{1000});
-    const room_actions three_behind = sent(r, 1, id_of(3), "three", 1500);
-    expect_nack(three_behind, 1, id_of(3), errc::rate_limited);
-    EXPECT_EQ(frame_of<nack_frame>(three_behind[0]).retry_after_ms, std::optional<std::uint32_t>{1500});
+    expect_rate_limited(sent(r, 1, id_of(2), "two", 1000), 1, id_of(2), 1000);
+    expect_rate_limited(sent(r, 1, id_of(3), "three", 1500), 1, id_of(3), 1500);
     const room_actions two = sent(r, 1, id_of(2), "two", 2000);
     ASSERT_EQ(two.size(), 2u);
     expect_ack(two[0], 1, id_of(2), 4, 2000);
@@ -464,12 +464,8 @@ TEST(room, rate_limit_is_shared_across_a_users_connections) {
     ASSERT_EQ(sent(r, 1, id_of(1), "one", 0).size(), 2u);
     ASSERT_EQ(sent(r, 3, id_of(2), "two", 0).size(), 2u);
 
-    const room_actions limited = sent(r, 1, id_of(3), "three", 400);
-    expect_nack(limited, 1, id_of(3), errc::rate_limited);
-    EXPECT_EQ(frame_of<nack_frame>(limited[0]).retry_after_ms, std::optional<std::uint32_t>{600});
-    const room_actions other_tab = sent(r, 3, id_of(3), "three", 999);
-    expect_nack(other_tab, 3, id_of(3), errc::rate_limited);
-    EXPECT_EQ(frame_of<nack_frame>(other_tab[0]).retry_after_ms, std::optional<std::uint32_t>{1});
+    expect_rate_limited(sent(r, 1, id_of(3), "three", 400), 1, id_of(3), 600);
+    expect_rate_limited(sent(r, 3, id_of(3), "three", 999), 3, id_of(3), 1);
 
     EXPECT_EQ(sent(r, 2, id_of(50), "bob is not limited", 999).size(), 2u);
     const room_actions retried = sent(r, 3, id_of(3), "three", 1000);

@@ -40,9 +40,9 @@
 // the join, a long poll of the messages after it for the live stream, and
 // a POST per send, with the message's id as always, one at a time: each
 // fetch may take a connection of its own, and a POST could overtake the one
-// still out, putting a user's messages out of the order typed. Meanwhile a WebSocket is
-// tried again now and then (config.ws_retry); once one opens it carries the
-// session again. HTTP has no presence and no read markers: the member list
+// still out, putting a user's messages out of the order typed. Meanwhile a
+// WebSocket is tried again now and then (config.ws_retry); once one opens it
+// carries the session again. HTTP has no presence and no read markers: the member list
 // stays as last heard, and the relay hears the read marker on the next
 // WebSocket join. When HTTP fails too (no answer, the relay going away), the
 // relay itself may be away: the next attempt is a WebSocket again.

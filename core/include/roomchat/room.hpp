@@ -137,10 +137,10 @@ public:
     //     else nack rate_limited with the longer retry_after_ms. A message
     //     refused so holds back the connection's later ones: they are
     //     refused (rate_limited, until a refill past its retry time) until
-    //     it is sent again or accepted. A client sends its messages back to back, and
-    //     the bucket may refill between two of them: without this, the
-    //     second could be accepted and the first, resent later, land after
-    //     it, out of the order typed;
+    //     it is sent again or accepted. A client sends its messages back to
+    //     back, and the bucket may refill between two of them: without this,
+    //     the second could be accepted and the first, resent later, land
+    //     after it, out of the order typed;
     //  5. accepted: next seq, ts = now, stored in history and dedupe, with
     //     the sender's media_ms (checked by the codec) as given.
     send_result send(connection_id conn, const message_id& id, std::string_view text, millis now,
