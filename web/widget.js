@@ -11,6 +11,9 @@ import createRoomchat from './roomchat.js';
 import { Transport } from './transport.js';
 import { ChatView } from './view/chat_view.js';
 
+// The release this widget belongs to ("major.minor.patch"), the relay's too.
+export { version } from './version.js';
+
 /** @typedef {import('./roomchat.js').RoomchatModule} RoomchatModule */
 
 /** @type {Promise<RoomchatModule> | null} */

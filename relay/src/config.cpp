@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 #include <boost/program_options.hpp>
 
@@ -14,12 +16,15 @@ namespace {
 
 constexpr std::string_view env_prefix = "ROOMCHAT_";
 
-// ROOMCHAT_MAX_ROOMS -> max-rooms; anything not an option maps to "" and is ignored.
+// ROOMCHAT_MAX_ROOMS -> max-rooms; anything not an option maps to "" and is
+// ignored. So are --help and --version: they are asked for, not configured,
+// and a ROOMCHAT_VERSION some script exported must not stop a service.
 std::string env_to_option(const std::string& variable, const po::options_description& options) {
     if (variable.compare(0, env_prefix.size(), env_prefix) != 0) return {};
     std::string name = variable.substr(env_prefix.size());
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return c == '_' ? '-' : static_cast<char>(std::tolower(c)); });
+    if (name == "help" || name == "version") return {};
     return options.find_nothrow(name, false) != nullptr ? name : std::string{};
 }
 
@@ -44,6 +49,15 @@ std::optional<std::string> read_secret_file(const std::string& path) {
     return secret;
 }
 
+// The installed site, beside the binary's folder (relay/CMakeLists.txt): an
+// installed relay serves its own site with no flag, wherever it was installed.
+std::string default_web_root() {
+    std::error_code ec;
+    const auto binary = std::filesystem::read_symlink("/proc/self/exe", ec);
+    const auto from = ec ? std::filesystem::current_path(ec) : binary.parent_path();
+    return (from / ROOMCHAT_SITE_FROM_BINARY).lexically_normal().string();
+}
+
 struct raw_options {
     std::string log_level;
     std::string allowed_origins;
@@ -53,6 +67,7 @@ struct raw_options {
     std::size_t history_max_messages = 0;
     std::size_t history_max_bytes = 0;
     bool help = false;
+    bool version = false;
 };
 
 po::options_description describe(relay_config& c, raw_options& raw) {
@@ -63,10 +78,12 @@ po::options_description describe(relay_config& c, raw_options& raw) {
     // clang-format off
     options.add_options()
         ("help,h", po::bool_switch(&raw.help), "print this help and exit")
+        ("version", po::bool_switch(&raw.version), "print the version and exit")
         ("host", po::value(&c.host)->default_value(c.host), "address to listen on")
         ("port", po::value(&c.port)->default_value(c.port), "TCP port; 0 picks a free one (printed on start)")
-        ("web-root", po::value(&c.web_root)->default_value(ROOMCHAT_DEFAULT_WEB_ROOT),
-            "folder of the web UI served over HTTP")
+        ("web-root", po::value(&c.web_root)->default_value(default_web_root()),
+            "folder of the web UI served over HTTP (default: the installed site, " ROOMCHAT_SITE_FROM_BINARY
+            " from the binary's folder)")
         ("jwt-secret-file", po::value(&raw.jwt_secret_file)->default_value(""),
             "file holding the HS256 secret shared with the host application (or set ROOMCHAT_JWT_SECRET)")
         ("dev-auth", po::value(&c.dev_auth)->default_value(false)->implicit_value(true),
@@ -183,9 +200,11 @@ config_outcome parse_config(int argc, const char* const argv[]) {
     }
     if (raw.help) {
         std::ostringstream text;
-        text << "roomchat-relay: WebSocket chat relay serving the roomchat web UI\n\n" << options;
-        return show_help{text.str()};
+        text << "roomchat-relay " << relay_version << ": WebSocket chat relay serving the roomchat web UI\n\n"
+             << options;
+        return print_and_exit{text.str()};
     }
+    if (raw.version) return print_and_exit{"roomchat-relay " + std::string(relay_version) + "\n"};
 
     const auto level = log_level_from_string(raw.log_level);
     if (!level) return config_error{"unknown --log-level '" + raw.log_level + "'"};

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -76,22 +77,28 @@ struct relay_config {
     bool tls() const { return !tls_cert.empty(); }
 };
 
-struct show_help {
+// What --help and --version print.
+struct print_and_exit {
     std::string text;
 };
 struct config_error {
     std::string message;
 };
 
-// Not a result<relay_config, config_error> (result.hpp): asking for --help is a
-// third outcome, neither a configuration to run nor an error, and main answers
-// each of the three differently (run, print and exit 0, print and exit 2).
-using config_outcome = std::variant<relay_config, show_help, config_error>;
+// Not a result<relay_config, config_error> (result.hpp): asking for --help or
+// --version is a third outcome, neither a configuration to run nor an error,
+// and main answers each of the three differently (run, print and exit 0,
+// print and exit 2).
+using config_outcome = std::variant<relay_config, print_and_exit, config_error>;
 
 // Reads the command line, then ROOMCHAT_<OPTION_NAME> environment variables
 // (e.g. --max-rooms from ROOMCHAT_MAX_ROOMS), then loads the secret. A relay
 // without a secret only starts with --dev-auth (main generates one then).
 config_outcome parse_config(int argc, const char* const argv[]);
+
+// The project's version (CMakeLists.txt's project()): the package's, the one
+// /healthz reports and the widget exports.
+inline constexpr std::string_view relay_version = ROOMCHAT_VERSION;
 
 // Secrets shorter than this are refused: HS256 wants at least 256 bits.
 inline constexpr std::size_t min_secret_bytes = 32;

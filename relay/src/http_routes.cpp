@@ -132,8 +132,10 @@ std::optional<http_response> http_routes::route(const http_request& request, mil
     const std::string_view path = split_target(request.target).path;
     if (path == "/healthz") {
         if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
-        return json_response(
-            200, json{{"status", "ok"}, {"connections", hub_.connection_count()}, {"rooms", rooms_.size()}});
+        return json_response(200, json{{"status", "ok"},
+                                       {"version", relay_version},
+                                       {"connections", hub_.connection_count()},
+                                       {"rooms", rooms_.size()}});
     }
     if (path == "/metrics") {
         if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");

@@ -97,8 +97,8 @@ int run(relay::relay_config config) {
 
 int main(int argc, char* argv[]) {
     auto outcome = relay::parse_config(argc, argv);
-    if (const auto* help = std::get_if<relay::show_help>(&outcome)) {
-        std::cout << help->text;
+    if (const auto* print = std::get_if<relay::print_and_exit>(&outcome)) {
+        std::cout << print->text;
         return 0;
     }
     if (const auto* error = std::get_if<relay::config_error>(&outcome)) {

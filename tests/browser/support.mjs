@@ -2,7 +2,6 @@
 // ephemeral loopback port, the built site), drives Debian's chromium through
 // playwright-core, and reads the chat's state from its DOM.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -10,6 +9,7 @@ import path from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { spawnRelay } from '../relay_process.mjs';
 import { collectJsCoverage } from './js_coverage.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -71,42 +71,10 @@ checkEnvironment();
 // a fixed ROOMCHAT_JWT_SECRET (so tokens outlive a restart). `devAuth: false`
 // leaves out --dev-auth: then the only tokens are those signed with the
 // secret that `extraArgs` or `env` give it (the host app's, as deployed).
-export async function startRelay(extraArgs = [], { env = {}, devAuth = true } = {}) {
+export function startRelay(extraArgs = [], { env = {}, devAuth = true } = {}) {
   const port = extraArgs.includes('--port') ? [] : ['--port', '0'];
   const args = [...(devAuth ? ['--dev-auth'] : []), ...port, '--web-root', config.site, ...extraArgs];
-  const child = spawn(config.relay, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let output = '';
-  let announced = null;
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay printed no port within 20 s:\n${output}`)), 20_000);
-    const collect = (chunk) => {
-      output = (output + chunk).slice(-20_000);
-      const match = !announced && output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
-      if (match) {
-        announced = `${match[1]}/`;
-        clearTimeout(timer);
-        resolve(announced);
-      }
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`relay exited (${code ?? signal}) before listening:\n${output}`));
-    });
-  });
-  return {
-    url,
-    log: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return spawnRelay(config.relay, args, { env });
 }
 
 // ---- one relay and one browser per test file ----------------------------------

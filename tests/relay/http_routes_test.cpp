@@ -117,7 +117,8 @@ TEST_F(http_routes_test, healthz_counts_connections_and_rooms) {
     const auto response = request("GET", "/healthz");
     EXPECT_EQ(response.status, 200);
     EXPECT_EQ(response.content_type, "application/json");
-    EXPECT_EQ(json::parse(response.body), (json{{"status", "ok"}, {"connections", 1}, {"rooms", 1}}));
+    EXPECT_EQ(json::parse(response.body),
+              (json{{"status", "ok"}, {"version", ROOMCHAT_VERSION}, {"connections", 1}, {"rooms", 1}}));
     EXPECT_EQ(request("POST", "/healthz").status, 405);
 }
 

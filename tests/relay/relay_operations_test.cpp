@@ -1,4 +1,4 @@
-// Operating the relay: --help, configuration from the environment, a missing
+// Operating the relay: --help, --version, configuration from the environment, a missing
 // secret, and graceful shutdown on SIGTERM/SIGINT.
 
 #include <signal.h>
@@ -50,6 +50,19 @@ TEST(relay_operations, help_documents_every_option_with_its_default) {
                                "(=16384)"}) {
         EXPECT_NE(result.output.find(option), std::string::npos) << option;
     }
+}
+
+TEST(relay_operations, prints_its_version_without_needing_a_secret) {
+    const auto result = run_relay_to_exit({"--version"});
+    EXPECT_EQ(result.status, 0);
+    EXPECT_EQ(result.output, "roomchat-relay " ROOMCHAT_VERSION "\n");
+    EXPECT_NE(run_relay_to_exit({"--help"}).output.find("roomchat-relay " ROOMCHAT_VERSION ": "),
+              std::string::npos);
+}
+
+TEST(relay_operations, help_and_version_are_asked_for_on_the_command_line_only) {
+    relay_process relay({}, test_secret, {"ROOMCHAT_VERSION=0.1.0", "ROOMCHAT_HELP=true"});
+    EXPECT_EQ(http_request(relay.port(), "GET", "/healthz").status, 200) << "the relay runs";
 }
 
 TEST(relay_operations, refuses_to_start_without_a_secret) {
