@@ -54,6 +54,8 @@ std::optional<std::string> read_secret_file(const std::string& path) {
 std::string default_web_root() {
     std::error_code ec;
     const auto binary = std::filesystem::read_symlink("/proc/self/exe", ec);
+    // Without /proc (a chroot without it), from the working directory; the
+    // listening log line names the folder the relay ended up with.
     const auto from = ec ? std::filesystem::current_path(ec) : binary.parent_path();
     return (from / ROOMCHAT_SITE_FROM_BINARY).lexically_normal().string();
 }

@@ -3,7 +3,7 @@
 // page), its types as TypeScript resolves them through the exports, and
 // web/widget.d.ts checked against what web/widget.js really exports.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -57,6 +57,11 @@ test('the packed tarball is the folder, at the same version', () => {
   const listing = run('tar', ['-tzf', tarball]).split('\n').filter(Boolean).sort();
   for (const file of ['package.json', 'widget.js', 'widget.d.ts', 'roomchat.wasm', 'roomchat.js', 'chat.css', 'view/chat_view.js']) {
     assert.ok(listing.includes(`package/${file}`), `${file} is packed`);
+  }
+  // This build's files, not an older tarball's of the same version.
+  for (const file of ['package.json', 'widget.js', 'roomchat.wasm']) {
+    const packed = execFileSync('tar', ['-xzOf', tarball, `package/${file}`], { maxBuffer: 16 << 20 });
+    assert.ok(packed.equals(fs.readFileSync(path.join(widget, file))), `the packed ${file} is the folder's`);
   }
 });
 
