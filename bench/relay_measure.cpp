@@ -11,10 +11,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <random>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "cli_number.hpp"
 #include "relay_process.hpp"
 #include "tokens.hpp"
 #include "ws_client.hpp"
@@ -178,8 +181,14 @@ std::optional<std::vector<double>> open_full_room(const rt::relay_process& relay
 }  // namespace
 
 int main(int argc, char* argv[]) {
-    const int connections = argc > 1 ? std::stoi(argv[1]) : 200;
-    const int messages = argc > 2 ? std::stoi(argv[2]) : 300;
+    const auto connections_arg = argc > 1 ? rt::cli_number(std::string_view(argv[1]), 0, 100'000) : 200;
+    const auto messages_arg = argc > 2 ? rt::cli_number(std::string_view(argv[2]), 1, 100'000) : 300;
+    if (!connections_arg || !messages_arg || argc > 3) {
+        std::cerr << "usage: relay_measure [idle connections, 0 to 100000] [messages, 1 to 100000]\n";
+        return 2;
+    }
+    const int connections = *connections_arg;
+    const int messages = *messages_arg;
     // The rate limits are lifted: the fill sends 1000 messages back to back, the
     // busy room talks faster than one message a second per person, and every
     // connection comes from one address.

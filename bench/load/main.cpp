@@ -8,20 +8,22 @@
 // never because of a time.
 
 #include <cstdint>
-#include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <sys/resource.h>
 #include <vector>
 
+#include "cli_number.hpp"
 #include "config.hpp"
 #include "profile.hpp"
 #include "profile_run.hpp"
 #include "report.hpp"
 
 using namespace roomchat::load;
+using roomchat::relay_test::cli_number;
 
 namespace {
 
@@ -34,7 +36,8 @@ void raise_descriptor_limit() {
     setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-int usage() {
+int usage(const std::string& problem = {}) {
+    if (!problem.empty()) std::cerr << "roomchat_load: " << problem << "\n";
     std::cerr
         << "usage: roomchat_load [--seconds S] [--seed N] [--json-dir DIR] [--batch] [--write-delay-ms N] "
            "[profile...]\n"
@@ -55,21 +58,26 @@ int main(int argc, char* argv[]) {
     for (std::size_t i = 0; i < args.size(); ++i) {
         const bool has_value = i + 1 < args.size();
         if (args[i] == "--seconds" && has_value) {
-            seconds = std::strtod(args[++i].c_str(), nullptr);
-            if (*seconds <= 0) return usage();
+            seconds = cli_number(args[++i], 0.001, 86'400.0);
+            if (!seconds) return usage("--seconds wants a number of seconds above 0, not '" + args[i] + "'");
         } else if (args[i] == "--seed" && has_value) {
-            seed = std::strtoull(args[++i].c_str(), nullptr, 10);
+            const auto number =
+                cli_number(args[++i], std::uint64_t{0}, std::numeric_limits<std::uint64_t>::max());
+            if (!number) return usage("--seed wants a whole number, not '" + args[i] + "'");
+            seed = *number;
         } else if (args[i] == "--json-dir" && has_value) {
             json_dir = args[++i];
         } else if (args[i] == "--batch") {
             batch = true;
         } else if (args[i] == "--write-delay-ms" && has_value) {
-            write_delay_ms = std::atoi(args[++i].c_str());
-            if (write_delay_ms < 0 || write_delay_ms > roomchat::relay::max_write_delay_ms) return usage();
+            const auto number =
+                cli_number(args[++i], 0, static_cast<int>(roomchat::relay::max_write_delay_ms));
+            if (!number) return usage("--write-delay-ms wants 0 to 100, not '" + args[i] + "'");
+            write_delay_ms = *number;
         } else if (auto p = profile_named(args[i], std::nullopt)) {
             profiles.push_back(*p);
         } else {
-            return usage();
+            return usage("unknown argument '" + args[i] + "'");
         }
     }
     if (profiles.empty()) {

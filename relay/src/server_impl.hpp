@@ -287,11 +287,20 @@ private:
 
     void flush_batches() {
         flush_posted_ = false;
-        for (const connection_id conn : std::exchange(batching_, {})) {
+        for_each_queued(batching_, &session::flushing,
+                        [this](connection_id conn, session& s) { write_batch(conn, s); });
+    }
+
+    // The connections `queue` holds for a write to come (a batch's flush, the
+    // write delay's tick): each is marked out of it (`queued`), and those
+    // still open get `write`.
+    template <class Write>
+    void for_each_queued(std::vector<connection_id>& queue, bool session::*queued, Write write) {
+        for (const connection_id conn : std::exchange(queue, {})) {
             const auto it = sessions_.find(conn);
             if (it == sessions_.end()) continue;
-            it->second->flushing = false;
-            if (it->second->open) write_batch(conn, *it->second);
+            it->second.get()->*queued = false;
+            if (it->second->open) write(conn, *it->second);
         }
     }
 
@@ -319,12 +328,8 @@ private:
     }
 
     void release_delayed() {
-        for (const connection_id conn : std::exchange(delayed_, {})) {
-            const auto it = sessions_.find(conn);
-            if (it == sessions_.end()) continue;
-            it->second->delayed = false;
-            if (it->second->open) release(conn, *it->second);
-        }
+        for_each_queued(delayed_, &session::delayed,
+                        [this](connection_id conn, session& s) { release(conn, s); });
     }
 
     // Everything waiting for `conn` goes out now, in the order it came.

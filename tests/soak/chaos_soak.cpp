@@ -15,9 +15,11 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -27,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chaos_proxy.hpp"
+#include "cli_number.hpp"
 #include "http_client.hpp"
 #include "relay_process.hpp"
 #include "soak_client.hpp"
@@ -48,15 +51,36 @@ struct options {
     int rooms = 3;
 };
 
-options parse(int argc, char* argv[]) {
+// The options, or nothing after saying on stderr which argument is refused.
+std::optional<options> parse(int argc, char* argv[]) {
     options o;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
         const std::string name = argv[i];
-        const std::string value = argv[i + 1];
-        if (name == "--seconds") o.seconds = std::stoi(value);
-        if (name == "--seed") o.seed = std::stoull(value);
-        if (name == "--clients") o.clients = std::stoi(value);
-        if (name == "--rooms") o.rooms = std::stoi(value);
+        const std::string value = i + 1 < argc ? argv[i + 1] : "";
+        std::optional<int> whole;
+        std::optional<std::uint64_t> seed;
+        if (name == "--seed") {
+            seed = rt::cli_number(value, std::uint64_t{0}, UINT64_MAX);
+        } else {
+            whole = rt::cli_number(value, 1, 86'400);
+        }
+        if (name == "--seed" && seed) {
+            o.seed = *seed;
+        } else if (name == "--seconds" && whole) {
+            o.seconds = *whole;
+        } else if (name == "--clients" && whole) {
+            o.clients = *whole;
+        } else if (name == "--rooms" && whole) {
+            o.rooms = *whole;
+        } else {
+            std::fprintf(
+                stderr,
+                "chaos_soak: cannot use '%s %s'\n"
+                "usage: chaos_soak [--seconds N] [--seed S] [--clients C] [--rooms R] (whole numbers, "
+                "N, C and R at least 1)\n",
+                name.c_str(), value.c_str());
+            return std::nullopt;
+        }
     }
     return o;
 }
@@ -101,7 +125,9 @@ std::map<roomchat::seq_t, nlohmann::json> relay_history(std::uint16_t port, cons
 }  // namespace
 
 int main(int argc, char* argv[]) {
-    const options o = parse(argc, argv);
+    const auto parsed = parse(argc, argv);
+    if (!parsed) return 2;
+    const options& o = *parsed;
     std::mt19937_64 rng(o.seed);
     const auto chance = [&](int per_mille) { return static_cast<int>(rng() % 1000) < per_mille; };
 
