@@ -65,7 +65,6 @@ bool client::start(std::function<void(bool up)> on_change) {
 void client::stop() {
     running_ = false;
     reconnect_.cancel();
-    timer_.cancel();
     if (context_ != nullptr) drop(failure::disconnected);
 }
 
