@@ -65,6 +65,8 @@ std::string_view to_string(errc code) noexcept {
             return "slow_consumer";
         case errc::going_away:
             return "going_away";
+        case errc::unavailable:
+            return "unavailable";
         case errc::internal:
             return "internal";
         case errc::no_ack:
@@ -133,6 +135,8 @@ std::string_view message(errc code) noexcept {
             return "The connection could not keep up and was dropped.";
         case errc::going_away:
             return "The server is shutting down.";
+        case errc::unavailable:
+            return "The server cannot reach its storage right now.";
         case errc::internal:
             return "Something went wrong on the server.";
         case errc::no_ack:
@@ -177,6 +181,7 @@ bool is_retryable(errc code) noexcept {
         case errc::rate_limited:
         case errc::internal:
         case errc::going_away:
+        case errc::unavailable:
         case errc::slow_consumer:
             return true;
         default:

@@ -18,19 +18,22 @@ room_actions only(room_action action) {
     return actions;
 }
 
-// Read markers are pruned when their number has doubled since the last time.
-constexpr std::size_t min_markers_before_pruning = 64;
+send_attempt attempt(const user_info& user, const message_id& id, std::string_view text,
+                     const text_limits& limits, std::optional<millis> media_ms, bool system, millis now) {
+    send_attempt made;
+    made.user = user;
+    made.id = id;
+    made.text = normalize_text(text, limits);
+    made.media_ms = media_ms;
+    made.system = system;
+    made.now = now;
+    return made;
+}
 
 }  // namespace
 
 room::room(std::string id, std::string epoch, room_config config, rate_table* user_sends)
-    : id_(std::move(id)),
-      epoch_(std::move(epoch)),
-      config_(config),
-      history_(config.history),
-      dedupe_(std::max(config.dedupe_capacity, config.history.max_messages)),
-      limiters_(config.rate),
-      user_sends_(user_sends) {}
+    : id_(std::move(id)), config_(config), log_(id_, std::move(epoch), config, user_sends) {}
 
 room_actions room::join(connection_id conn, const user_info& user, const join_frame& request, millis now) {
     const auto [it, inserted] = connections_.try_emplace(conn, user);
@@ -45,9 +48,10 @@ room_actions room::join(connection_id conn, const user_info& user, const join_fr
     // The members as everyone else was last told them, plus the joiner:
     // the changes still pending reach the joiner with the next presence
     // frames, like everyone else, so its list never drifts from theirs.
+    log_view view = log_.view(member.id, request);
     joined_frame joined;
     joined.room = id_;
-    joined.epoch = epoch_;
+    joined.epoch = std::move(view.epoch);
     joined.members.reserve(std::min<std::size_t>(announced_.size() + 1, config_.max_listed_members));
     for (const auto& entry : announced_) {
         joined.members.push_back(entry.second);
@@ -61,24 +65,12 @@ room_actions room::join(connection_id conn, const user_info& user, const join_fr
     if (joined.members.size() > config_.max_listed_members) {
         joined.members.resize(config_.max_listed_members);
     }
-    const auto marker = read_markers_.find(member.id);
-    joined.read_seq = marker == read_markers_.end() ? 0 : marker->second;
-    joined.latest_seq = latest_seq();
-
-    history_frame answer;
-    if (!request.since) {
-        answer = page(history_mode::latest, history_.latest(config_.page_size));
-    } else if (request.epoch ? *request.epoch == epoch_ : *request.since <= latest_seq()) {
-        answer = page(history_mode::after, history_.after(*request.since, config_.page_size));
-    } else {
-        // The position counts in a sequence this room does not hold.
-        answer = page(history_mode::after, history_.latest(config_.page_size));
-        answer.truncated = true;
-    }
+    joined.read_seq = view.read_seq;
+    joined.latest_seq = view.latest_seq;
 
     room_actions actions;
     actions.push_back(to_connection(conn, std::move(joined)));
-    actions.push_back(to_connection(conn, std::move(answer)));
+    actions.push_back(to_connection(conn, std::move(view.history)));
     return actions;
 }
 
@@ -133,62 +125,30 @@ room_actions room::on_timer(millis now) {
     return actions;
 }
 
-send_outcome room::decide(const user_info& user, const message_id& id, std::string_view text,
-                          std::optional<millis> media_ms, bool system, millis now,
-                          std::optional<connection_id> sender, room_actions& actions) {
-    send_outcome outcome;
-    const auto refuse = [&](errc code, std::optional<std::uint32_t> retry_after_ms = std::nullopt) {
-        outcome.nack = nack_frame{id_, id, code, retry_after_ms};
-        return outcome;
-    };
-
-    if (id.is_nil()) {
-        return refuse(errc::invalid_message_id);
+send_outcome room::decide(send_attempt attempt, std::optional<connection_id> sender, room_actions& actions) {
+    if (attempt.id.is_nil()) {
+        send_outcome refused;
+        refused.nack = nack_frame{id_, attempt.id, errc::invalid_message_id, std::nullopt};
+        return refused;
     }
-    if (const accepted_send* earlier = dedupe_.find(id)) {
-        if (earlier->user_id != user.id) {
-            return refuse(errc::id_conflict);
+    if (sender) {
+        attempt.held_wait_ms = wait_behind_held(*sender, attempt.now);
+    }
+    send_decision decision = log_.accept(attempt);
+    if (sender && decision.outcome.nack && decision.outcome.nack->code == errc::rate_limited) {
+        // The first refused stays the one the later sends wait behind.
+        held_.try_emplace(*sender,
+                          held_send{attempt.id, attempt.now + *decision.outcome.nack->retry_after_ms});
+    }
+    if (decision.message) {
+        // Accepted by another path (the user's other tab, an HTTP POST):
+        // nothing waits for it any more.
+        for (auto held = held_.begin(); held != held_.end();) {
+            held = held->second.id == attempt.id ? held_.erase(held) : std::next(held);
         }
-        outcome.ack = ack_frame{id_, epoch_, id, earlier->seq, earlier->ts};
-        outcome.duplicate = true;
-        return outcome;
+        actions.push_back(to_members(message_frame{id_, std::move(*decision.message)}, sender));
     }
-    result<std::string> normalized = normalize_text(text, config_.text);
-    if (!normalized) {
-        return refuse(normalized.error());
-    }
-    // The host's backend speaks for every room at once (20 guests arriving are
-    // 20 notices): a person's limits would silence it. It holds the secret, and
-    // the history cap bounds what it stores either way.
-    if (!system) {
-        std::uint32_t wait =
-            std::max(limiters_.wait_ms(user.id, now), user_sends_ ? user_sends_->wait_ms(user.id, now) : 0);
-        if (sender) {
-            wait = std::max(wait, wait_behind_held(*sender, now));
-        }
-        if (wait > 0) {
-            if (sender) {
-                held_.try_emplace(*sender, held_send{id, now + wait});  // the first refused stays the one
-            }
-            return refuse(errc::rate_limited, wait);
-        }
-        static_cast<void>(limiters_.try_acquire(user.id, now));
-        if (user_sends_) {
-            static_cast<void>(user_sends_->try_acquire(user.id, now));
-        }
-    }
-
-    chat_message message{next_seq_++, id, user, std::move(normalized).value(), now, media_ms, system};
-    dedupe_.remember(id, accepted_send{user.id, message.seq, message.ts});
-    // Accepted by another path (the user's other tab, an HTTP POST): nothing
-    // waits for it any more.
-    for (auto held = held_.begin(); held != held_.end();) {
-        held = held->second.id == id ? held_.erase(held) : std::next(held);
-    }
-    outcome.ack = ack_frame{id_, epoch_, id, message.seq, message.ts};
-    history_.append(message);
-    actions.push_back(to_members(message_frame{id_, std::move(message)}, sender));
-    return outcome;
+    return std::move(decision.outcome);
 }
 
 send_result room::send(connection_id conn, const message_id& id, std::string_view text, millis now,
@@ -203,7 +163,8 @@ send_result room::send(connection_id conn, const message_id& id, std::string_vie
         held_.erase(held);  // it came again: decided like any other now
     }
     room_actions broadcast;
-    result.outcome = decide(it->second, id, text, media_ms, false, now, conn, broadcast);
+    result.outcome =
+        decide(attempt(it->second, id, text, config_.text, media_ms, false, now), conn, broadcast);
     const send_outcome& outcome = result.outcome;
     result.actions.push_back(
         to_connection(conn, outcome.ack ? server_frame{*outcome.ack} : server_frame{*outcome.nack}));
@@ -229,36 +190,14 @@ std::uint32_t room::wait_behind_held(connection_id conn, millis now) {
 send_result room::send_as(const user_info& user, const message_id& id, std::string_view text, millis now,
                           std::optional<millis> media_ms, bool system) {
     send_result result;
-    result.outcome = decide(user, id, text, media_ms, system, now, std::nullopt, result.actions);
+    result.outcome =
+        decide(attempt(user, id, text, config_.text, media_ms, system, now), std::nullopt, result.actions);
     return result;
-}
-
-history_frame page_frame(std::string room_id, std::optional<std::string> epoch, history_mode mode,
-                         history_page found) {
-    history_frame frame;
-    frame.room = std::move(room_id);
-    frame.epoch = std::move(epoch);
-    frame.mode = mode;
-    frame.messages = std::move(found.messages);
-    frame.truncated = found.truncated;
-    frame.has_more = found.has_more;
-    return frame;
-}
-
-history_mode page_mode(std::optional<seq_t> before, std::optional<seq_t> after) noexcept {
-    return before ? history_mode::before : after ? history_mode::after : history_mode::latest;
 }
 
 history_frame room::query(std::optional<seq_t> before, std::optional<seq_t> after,
                           std::uint32_t limit) const {
-    const std::size_t capped = std::min(limit, config_.max_page_size);
-    if (before) {
-        return page(history_mode::before, history_.before(*before, capped));
-    }
-    if (after) {
-        return page(history_mode::after, history_.after(*after, capped));
-    }
-    return page(history_mode::latest, history_.latest(capped));
+    return log_.query(before, after, limit);
 }
 
 room_actions room::history(connection_id conn, const history_request_frame& request) const {
@@ -274,32 +213,11 @@ room_actions room::mark_read(connection_id conn, seq_t seq) {
         return not_joined(conn);
     }
     const std::string& user_id = it->second.id;
-    const seq_t target = std::min(seq, latest_seq());
-    const auto marker = read_markers_.find(user_id);
-    if (target <= (marker == read_markers_.end() ? 0 : marker->second)) {
+    const std::optional<seq_t> moved = log_.mark_read(user_id, seq);
+    if (!moved) {
         return {};
     }
-    if (marker == read_markers_.end()) {
-        forget_stale_markers();
-        read_markers_.emplace(user_id, target);
-    } else {
-        marker->second = target;
-    }
-    return only(to_members(read_marker_frame{id_, target}, conn, &user_id));
-}
-
-// A marker older than every held message means what no marker means: all of
-// them are unread. Such markers (users long gone) are dropped, so the map
-// holds only users whose marker still points into the history.
-void room::forget_stale_markers() {
-    if (read_markers_.size() < std::max(min_markers_before_pruning, 2 * markers_pruned_at_)) {
-        return;
-    }
-    const seq_t oldest = history_.first_seq();
-    for (auto it = read_markers_.begin(); it != read_markers_.end();) {
-        it = it->second < oldest ? read_markers_.erase(it) : std::next(it);
-    }
-    markers_pruned_at_ = read_markers_.size();
+    return only(to_members(read_marker_frame{id_, *moved}, conn, &user_id));
 }
 
 bool room::is_member(connection_id conn) const { return connections_.count(conn) > 0; }

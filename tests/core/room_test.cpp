@@ -265,8 +265,8 @@ TEST(room, two_users_chat_in_sequence) {
     EXPECT_EQ(frame_of<message_frame>(reply[1]).message.from, bob);
 
     EXPECT_EQ(r.latest_seq(), 2u);
-    EXPECT_EQ(seqs(r.messages().latest(10).messages), (seq_list{1, 2}));
-    EXPECT_EQ(r.messages().latest(10).messages[1].text, "hello Ann");
+    EXPECT_EQ(seqs(r.log().messages().latest(10).messages), (seq_list{1, 2}));
+    EXPECT_EQ(r.log().messages().latest(10).messages[1].text, "hello Ann");
 }
 
 TEST(room, stores_and_broadcasts_normalised_text) {
@@ -274,7 +274,7 @@ TEST(room, stores_and_broadcasts_normalised_text) {
     const room_actions actions = sent(r, 1, id_of(1), "  line one\r\nline two \t", 5);
     ASSERT_EQ(actions.size(), 2u);
     EXPECT_EQ(frame_of<message_frame>(actions[1]).message.text, "line one\nline two");
-    EXPECT_EQ(r.messages().latest(1).messages[0].text, "line one\nline two");
+    EXPECT_EQ(r.log().messages().latest(1).messages[0].text, "line one\nline two");
 }
 
 TEST(room, stores_and_broadcasts_the_senders_playback_position) {
@@ -282,10 +282,10 @@ TEST(room, stores_and_broadcasts_the_senders_playback_position) {
     const room_actions actions = r.send(1, id_of(1), "the goal!", 5, millis{754'250}).actions;
     ASSERT_EQ(actions.size(), 2u);
     EXPECT_EQ(frame_of<message_frame>(actions[1]).message.media_ms, millis{754'250});
-    EXPECT_EQ(r.messages().latest(1).messages[0].media_ms, millis{754'250});
+    EXPECT_EQ(r.log().messages().latest(1).messages[0].media_ms, millis{754'250});
     room_actions broadcasts;
     sent_as(r, ann, id_of(2), "no position", 6, broadcasts);
-    EXPECT_EQ(r.messages().latest(1).messages[0].media_ms, std::nullopt);
+    EXPECT_EQ(r.log().messages().latest(1).messages[0].media_ms, std::nullopt);
 }
 
 TEST(room, the_hosts_notices_are_not_held_to_a_persons_rate_limit) {
@@ -298,7 +298,7 @@ TEST(room, the_hosts_notices_are_not_held_to_a_persons_rate_limit) {
             r.send_as(host, id_of(i), "Bob joined the watch party", 5, std::nullopt, true);
         ASSERT_TRUE(notice.outcome.ack) << int{i};
     }
-    EXPECT_TRUE(r.messages().latest(1).messages[0].system);
+    EXPECT_TRUE(r.log().messages().latest(1).messages[0].system);
     // The same sender as a person is limited.
     r.send_as(host, id_of(11), "one", 5);
     r.send_as(host, id_of(12), "two", 5);
@@ -317,7 +317,7 @@ TEST(room, resend_of_an_accepted_message_repeats_the_ack_without_broadcast) {
         expect_ack(again[0], 1, id_of(1), 1, 100);
     }
     EXPECT_EQ(r.latest_seq(), 1u);
-    EXPECT_EQ(r.messages().size(), 1u);
+    EXPECT_EQ(r.log().messages().size(), 1u);
     const room_actions second = sent(r, 1, id_of(2), "twice", 100);
     expect_ack(second.at(0), 1, id_of(2), 2, 100);
     EXPECT_EQ(second.size(), 2u) << "the resends spent no token";
@@ -736,7 +736,7 @@ TEST(room, send_as_works_without_any_member_connection) {
     const send_outcome outcome = sent_as(r, cat, id_of(1), "nobody here", 10, broadcasts);
     ASSERT_TRUE(outcome.ack.has_value());
     EXPECT_EQ(r.latest_seq(), 1u);
-    EXPECT_EQ(r.messages().latest(1).messages.at(0).from, cat);
+    EXPECT_EQ(r.log().messages().latest(1).messages.at(0).from, cat);
 }
 
 TEST(room, dedupe_outlives_nothing_still_in_history) {
@@ -755,9 +755,9 @@ TEST(room, history_is_capped_by_bytes) {
     config.history.max_bytes = 3 * message_bytes(chat_message{1, id_of(1), ann, "m0", 0});
     room r = two_users(config);
     fill(r, 6);
-    EXPECT_EQ(r.messages().size(), 3u);
-    EXPECT_EQ(r.messages().first_seq(), 4u);
-    EXPECT_LE(r.messages().bytes(), config.history.max_bytes);
+    EXPECT_EQ(r.log().messages().size(), 3u);
+    EXPECT_EQ(r.log().messages().first_seq(), 4u);
+    EXPECT_LE(r.log().messages().bytes(), config.history.max_bytes);
 }
 
 TEST(room, join_with_a_position_of_another_epoch_gets_the_latest_page_truncated) {
@@ -861,8 +861,8 @@ TEST(room, per_user_bookkeeping_stays_bounded_while_the_room_is_busy) {
         r.leave(conn, now);
         (void)r.on_timer(now);
     }
-    EXPECT_LE(r.rate_bucket_count(), 64u) << "only buckets still refilling are kept";
-    EXPECT_LE(r.read_marker_count(), 128u) << "markers older than the history are dropped";
+    EXPECT_LE(r.log().rate_bucket_count(), 64u) << "only buckets still refilling are kept";
+    EXPECT_LE(r.log().read_marker_count(), 128u) << "markers older than the history are dropped";
 }
 
 }  // namespace

@@ -138,7 +138,7 @@ void check_client(const sim::world& w, std::size_t i) {
     for (const auto& [seq, message] : accepted) {
         seq_of[message.id] = seq;
     }
-    const seq_t oldest_in_room = w.relay_room().messages().first_seq();
+    const seq_t oldest_in_room = w.relay_room().log().messages().first_seq();
     const seq_t latest = w.relay_room().latest_seq();
 
     EXPECT_EQ(w.session(i).state(), connection_state::online);

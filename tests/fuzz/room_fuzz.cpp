@@ -111,7 +111,7 @@ public:
                 break;
         }
         check(room_.latest_seq() == last_seq_, "latest_seq() is the last accepted seq");
-        const history_ring& held = room_.messages();
+        const history_ring& held = room_.log().messages();
         check(held.size() <= config_.history.max_messages, "history holds at most max_messages");
         check(held.size() <= 1 || held.bytes() <= config_.history.max_bytes,
               "history holds at most max_bytes");

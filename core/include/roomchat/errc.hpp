@@ -51,6 +51,7 @@ enum class errc {
     too_many_connections,  // per-user or per-IP connection cap reached
     slow_consumer,         // outbound buffer over its cap; connection dropped
     going_away,            // relay shutting down
+    unavailable,           // the store the relays share (Redis) did not answer; nothing was decided
     internal,              // a bug; should never be seen
 
     // Client-only conditions (client_session.hpp).

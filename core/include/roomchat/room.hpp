@@ -3,6 +3,9 @@
 // decoded frames into calls here and performs the returned actions. Every
 // rule (text validation, rate limit, dedupe, ordering, history caps, presence)
 // is decided here so that tests can drive a room exactly as the relay does.
+// What the relays holding the room share (sequence, history, dedupe, send
+// allowance, read markers) is its log (room_log.hpp), which decides
+// acceptance; the room holds who is connected and decides who is told what.
 //
 // A room lives in one epoch (ids.hpp): its sequence starts at 1 with the room
 // and never restarts while the room exists. The relay that creates a room
@@ -20,42 +23,15 @@
 #include <utility>
 #include <vector>
 
-#include "roomchat/dedupe.hpp"
-#include "roomchat/history.hpp"
 #include "roomchat/protocol.hpp"
 #include "roomchat/rate_table.hpp"
-#include "roomchat/text_rules.hpp"
+#include "roomchat/room_config.hpp"
+#include "roomchat/room_log.hpp"
 
 namespace roomchat {
 
 // The relay's handle for one WebSocket connection.
 using connection_id = std::uint64_t;
-
-struct room_config {
-    text_limits text;
-    rate_limit_config rate;  // per user in this room
-    history_limits history;
-    std::size_t dedupe_capacity = 4096;  // raised to history.max_messages if smaller
-    std::uint32_t page_size = 50;        // messages on join without since
-    std::uint32_t max_page_size = 200;   // cap on history requests
-    // Presence changes wait this long and go out as net changes, so a user
-    // who leaves and comes back within it (a reload) causes no frame at all,
-    // and one who loops leave/join costs the others one frame per interval.
-    millis presence_delay_ms = 500;
-    // At most this many presence changes go out at a time; the rest follow
-    // presence_slice_interval_ms later. A crowd arriving at once is then
-    // announced in slices, between which the relay's write queues drain.
-    std::uint32_t max_presence_per_flush = 16;
-    millis presence_slice_interval_ms = 20;
-    // joined.members lists at most this many users (about 250 bytes each at
-    // worst), keeping the frame far below the client's 1 MiB limit.
-    std::uint32_t max_listed_members = 1000;
-    // A send refused with rate_limited holds back the later sends of its
-    // connection until it comes again (send, step 4), or for at most this
-    // long past its retry time: a client that never sends it again (it gave
-    // up) is not held back for ever.
-    millis held_send_grace_ms = 30'000;
-};
 
 // A frame and the connections it goes to, both decided by the room: the
 // relay encodes the frame once and sends it to each of `to`, deciding
@@ -68,14 +44,6 @@ struct room_action {
 
 using room_actions = std::vector<room_action>;
 
-// What a send decided. Neither ack nor nack: the connection had not joined
-// (its answer, not_joined, is in the actions).
-struct send_outcome {
-    std::optional<ack_frame> ack;    // accepted now or earlier (duplicate)
-    std::optional<nack_frame> nack;  // refused
-    bool duplicate = false;          // ack repeats an earlier acceptance
-};
-
 // A send's outcome and what it causes: the reply to the sending connection
 // (none for send_as), then the message to the other members when it is new.
 struct send_result {
@@ -87,14 +55,6 @@ struct send_result {
 // the room or, for a room that does not exist, from the relay.
 error_frame not_joined_error(const std::string& room_id);
 
-// The one way a page of history becomes a frame. `epoch` is absent only for
-// a room the relay does not hold (the HTTP API), whose page is empty.
-history_frame page_frame(std::string room_id, std::optional<std::string> epoch, history_mode mode,
-                         history_page found);
-
-// The mode of the page a request asks for: before, after or (neither) the latest.
-history_mode page_mode(std::optional<seq_t> before, std::optional<seq_t> after) noexcept;
-
 class room {
 public:
     // `user_sends`, when given, is a second bucket per user that every send
@@ -105,12 +65,7 @@ public:
     // A connection enters. Replies joined + history to it. joined.members is
     // the membership as the others were last told it (presence changes still
     // pending reach the joiner with everyone else) plus the joiner. History:
-    // the latest page,
-    // or everything after request.since when that position is one this room
-    // holds. It is not when request.epoch names another epoch, or (a client
-    // that names no epoch) when since is beyond latest_seq(): then the page is
-    // the latest one with mode after and truncated set, like a position that
-    // fell out of the history. The user's arrival reaches the other members
+    // the page room_log::view picks for request. The user's arrival reaches the other members
     // through on_timer (presence). Joining twice on one connection just
     // replies again.
     room_actions join(connection_id conn, const user_info& user, const join_frame& request, millis now);
@@ -122,34 +77,24 @@ public:
     // A member sends. Acks the sender (and on first acceptance broadcasts the
     // message to all members except the sending connection, which turns the
     // ack into "sent"), or nacks with the reason. A non-member gets an error
-    // frame not_joined. Checks, in this order:
-    //  1. nil id: nack invalid_message_id;
-    //  2. dedupe: an id accepted from another user is nack id_conflict; from
-    //     this user it is answered with the original ack (same seq and ts), no
-    //     broadcast, no rate-limit token and no text check, because a resend
-    //     after a lost ack must succeed even if the rules changed meanwhile;
-    //  3. text rules (config.text): nack with the text error. Before the rate
-    //     limit, because such a message can never succeed: it must not be
-    //     told to retry later, nor spend a token;
-    //  4. rate limits: the user's bucket in this room (shared by all of the
-    //     user's connections and HTTP sends) and, if given, the user's bucket
-    //     across rooms; a token is taken from both only when both have one,
-    //     else nack rate_limited with the longer retry_after_ms. A message
-    //     refused so holds back the connection's later ones: they are
-    //     refused (rate_limited, until a refill past its retry time) until
-    //     it is sent again or accepted. A client sends its messages back to
-    //     back, and the bucket may refill between two of them: without this,
-    //     the second could be accepted and the first, resent later, land
-    //     after it, out of the order typed;
-    //  5. accepted: next seq, ts = now, stored in history and dedupe, with
-    //     the sender's media_ms (checked by the codec) as given.
+    // frame not_joined. A nil id is nack invalid_message_id; the text goes
+    // through text_rules (config.text); then the log decides (room_log::
+    // accept: dedupe, the text verdict, rate limits, acceptance). The rate
+    // limits are the user's bucket in this room (shared by all of the user's
+    // connections and HTTP sends) and, if given, the user's bucket across
+    // rooms. A message refused rate_limited holds back the connection's later
+    // ones: they are refused (rate_limited, until a refill past its retry
+    // time) until it is sent again or accepted. A client sends its messages
+    // back to back, and the bucket may refill between two of them: without
+    // this, the second could be accepted and the first, resent later, land
+    // after it, out of the order typed.
     send_result send(connection_id conn, const message_id& id, std::string_view text, millis now,
                      std::optional<millis> media_ms = std::nullopt);
 
     // The same decision for a sender that is not a member connection (HTTP
     // POST): no reply action, the broadcast goes to every member. `system`:
     // the host's backend speaking as the room (chat_message::system), which
-    // step 4's rate limits do not hold back.
+    // the rate limits do not hold back.
     send_result send_as(const user_info& user, const message_id& id, std::string_view text, millis now,
                         std::optional<millis> media_ms = std::nullopt, bool system = false);
 
@@ -180,13 +125,10 @@ public:
     std::vector<user_info> members() const;
     std::vector<connection_id> member_connections() const;
     const std::string& id() const noexcept { return id_; }
-    const std::string& epoch() const noexcept { return epoch_; }
+    const std::string& epoch() const noexcept { return log_.epoch(); }
     const room_config& config() const noexcept { return config_; }
-    seq_t latest_seq() const noexcept { return next_seq_ - 1; }
-    const history_ring& messages() const noexcept { return history_; }
-    // Bookkeeping per user that outlives their presence, for the bounds tests.
-    std::size_t read_marker_count() const noexcept { return read_markers_.size(); }
-    std::size_t rate_bucket_count() const noexcept { return limiters_.size(); }
+    seq_t latest_seq() const noexcept { return log_.latest_seq(); }
+    const room_log& log() const noexcept { return log_; }
 
 private:
     struct present_user {
@@ -196,40 +138,27 @@ private:
 
     // The decision shared by send and send_as; pushes the broadcast of an
     // accepted message, skipping `sender`.
-    send_outcome decide(const user_info& user, const message_id& id, std::string_view text,
-                        std::optional<millis> media_ms, bool system, millis now,
-                        std::optional<connection_id> sender, room_actions& actions);
+    send_outcome decide(send_attempt attempt, std::optional<connection_id> sender, room_actions& actions);
     // Every member connection but `except`; with `user_id`, only that user's.
     room_action to_members(server_frame frame, std::optional<connection_id> except = std::nullopt,
                            const std::string* user_id = nullptr) const;
-    history_frame page(history_mode mode, history_page found) const {
-        return page_frame(id_, epoch_, mode, std::move(found));
-    }
     // How long a send of `conn` waits behind the one it holds back (0: none).
     std::uint32_t wait_behind_held(connection_id conn, millis now);
     void presence_changed(const std::string& user_id, millis now);
-    void forget_stale_markers();
     room_actions not_joined(connection_id conn) const;
 
     std::string id_;
-    std::string epoch_;
     room_config config_;
-    history_ring history_;
-    dedupe_window dedupe_;
-    seq_t next_seq_ = 1;
+    room_log log_;
     std::map<connection_id, user_info> connections_;
     // Per connection, the send refused for now that its later sends wait
-    // behind (send, step 4): its id, and when it may come again.
+    // behind (send): its id, and when it may come again.
     struct held_send {
         message_id id;
         millis retry_at = 0;
     };
     std::unordered_map<connection_id, held_send> held_;
     std::unordered_map<std::string, present_user> users_;  // by user id: who is here
-    rate_table limiters_;                                  // by user id
-    rate_table* user_sends_;
-    std::unordered_map<std::string, seq_t> read_markers_;  // by user id
-    std::size_t markers_pruned_at_ = 0;                    // read_markers_.size() after the last pruning
 
     // Presence as the members were last told it, and who may differ from it.
     std::map<std::string, user_info> announced_;

@@ -1,0 +1,240 @@
+#include "redis_log.hpp"
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "roomchat/codec.hpp"
+#include "roomchat/history.hpp"
+
+#include "lua_scripts.hpp"
+
+namespace roomchat::relay::store {
+namespace {
+
+using redis::reply;
+
+std::string room_key(const std::string& room_id, std::string_view part) {
+    std::string key = "roomchat:room:{";
+    key += room_id;
+    key += "}:";
+    key += part;
+    return key;
+}
+
+std::string user_key(const std::string& user_id) { return "roomchat:user:{" + user_id + "}:sends"; }
+
+// A message as the log stores it: its frame as the codec writes it, with
+// seq 0, since Redis gives the seq only once it accepts it.
+std::string stored(const std::string& room_id, chat_message message) {
+    message.seq = 0;
+    return encode(server_frame{message_frame{room_id, std::move(message)}});
+}
+
+std::optional<chat_message> restored(std::string_view text, seq_t seq) {
+    auto frame = decode_server_frame(text);
+    if (!frame) return std::nullopt;
+    auto* message = std::get_if<message_frame>(&*frame);
+    if (message == nullptr) return std::nullopt;
+    message->message.seq = seq;
+    return std::move(message->message);
+}
+
+bool is_integer(const reply& r) { return r.type == reply::kind::integer; }
+bool is_text(const reply& r) { return r.type == reply::kind::string || r.type == reply::kind::status; }
+
+// What a reply that is not the script's own says: Redis did not decide.
+template <class T>
+bool failed(const result<reply, redis::failure>& answer, const redis_log::handler<T>& done) {
+    if (answer && !answer->is_error() && answer->type == reply::kind::array) return false;
+    done(errc::unavailable);
+    return true;
+}
+
+// A page from its flat reply (pages.lua) from `at` on: has_more,
+// truncated, then seq and message for each entry.
+std::optional<history_page> page_from(const std::vector<reply>& elements, std::size_t at) {
+    if (elements.size() < at + 2 || !is_integer(elements[at]) || !is_integer(elements[at + 1]) ||
+        (elements.size() - at) % 2 != 0) {
+        return std::nullopt;
+    }
+    history_page page;
+    page.has_more = elements[at].integer != 0;
+    page.truncated = elements[at + 1].integer != 0;
+    for (std::size_t i = at + 2; i < elements.size(); i += 2) {
+        if (!is_integer(elements[i]) || !is_text(elements[i + 1])) return std::nullopt;
+        auto message = restored(elements[i + 1].text, static_cast<seq_t>(elements[i].integer));
+        if (!message) return std::nullopt;
+        page.messages.push_back(std::move(*message));
+    }
+    return page;
+}
+
+std::string number(std::uint64_t value) { return std::to_string(value); }
+std::string number(std::int64_t value) { return std::to_string(value); }
+
+}  // namespace
+
+redis_log::redis_log(redis::client& redis, const room_config& config,
+                     std::optional<rate_limit_config> user_sends, random_source random)
+    : redis_(redis),
+      config_(config),
+      user_sends_(user_sends),
+      random_(std::move(random)),
+      accept_(std::string(lua::accept)),
+      view_(std::string(lua::view)),
+      page_(std::string(lua::page)),
+      mark_read_(std::string(lua::mark_read)) {}
+
+std::string redis_log::channel(const std::string& room_id) { return room_key(room_id, "messages"); }
+
+std::optional<chat_message> redis_log::published(std::string_view payload) {
+    const auto space = payload.find(' ');
+    if (space == std::string_view::npos || space == 0) return std::nullopt;
+    seq_t seq = 0;
+    for (const char c : payload.substr(0, space)) {
+        if (c < '0' || c > '9') return std::nullopt;
+        seq = seq * 10 + static_cast<seq_t>(c - '0');
+    }
+    return restored(payload.substr(space + 1), seq);
+}
+
+void redis_log::accept(const std::string& room_id, const send_attempt& attempt, handler<send_decision> done) {
+    chat_message message{
+        0,           attempt.id,       attempt.user,  attempt.text ? *attempt.text : std::string(),
+        attempt.now, attempt.media_ms, attempt.system};
+    const rate_limit_config across = user_sends_.value_or(rate_limit_config{0, 0});
+    std::vector<std::string> keys = {room_key(room_id, "epoch"),
+                                     room_key(room_id, "seq"),
+                                     room_key(room_id, "log"),
+                                     room_key(room_id, "bytes"),
+                                     room_key(room_id, "ids"),
+                                     room_key(room_id, "id_order"),
+                                     room_key(room_id, "rate:" + attempt.user.id),
+                                     user_key(attempt.user.id)};
+    std::vector<std::string> args = {
+        generate_epoch(random_),
+        attempt.id.to_string(),
+        attempt.user.id,
+        attempt.text ? "0" : "1",
+        number(std::uint64_t{attempt.held_wait_ms}),
+        attempt.system ? "1" : "0",
+        number(attempt.now),
+        number(std::uint64_t{config_.rate.burst}),
+        number(std::uint64_t{config_.rate.refill_interval_ms}),
+        number(std::uint64_t{user_sends_ ? across.burst : 0}),
+        number(std::uint64_t{across.refill_interval_ms}),
+        number(std::uint64_t{config_.history.max_messages}),
+        number(std::uint64_t{config_.history.max_bytes}),
+        number(std::uint64_t{std::max(config_.dedupe_capacity, config_.history.max_messages)}),
+        stored(room_id, message),
+        number(std::uint64_t{message_bytes(message)}),
+        channel(room_id)};
+    accept_.run(redis_, keys, args,
+                [room_id, attempt, message = std::move(message),
+                 done = std::move(done)](result<reply, redis::failure> answer) mutable {
+                    if (failed(answer, done)) return;
+                    const std::vector<reply>& got = answer->elements;
+                    send_decision decision;
+                    const auto refuse = [&](errc code, std::optional<std::uint32_t> retry = std::nullopt) {
+                        decision.outcome.nack = nack_frame{room_id, attempt.id, code, retry};
+                        done(std::move(decision));
+                    };
+                    const std::string verdict = got.empty() ? std::string() : got[0].text;
+                    if (verdict == "conflict") return refuse(errc::id_conflict);
+                    if (verdict == "text" && !attempt.text) return refuse(attempt.text.error());
+                    if (verdict == "wait" && got.size() == 2 && is_integer(got[1])) {
+                        return refuse(errc::rate_limited, static_cast<std::uint32_t>(got[1].integer));
+                    }
+                    if (verdict != "ack" || got.size() != 5 || !is_text(got[1]) || !is_integer(got[2]) ||
+                        !is_integer(got[3]) || !is_integer(got[4])) {
+                        done(errc::internal);
+                        return;
+                    }
+                    const auto seq = static_cast<seq_t>(got[2].integer);
+                    const millis ts = got[3].integer;
+                    decision.outcome.ack = ack_frame{room_id, got[1].text, attempt.id, seq, ts};
+                    decision.outcome.duplicate = got[4].integer != 0;
+                    if (!decision.outcome.duplicate) {
+                        message.seq = seq;
+                        decision.message = std::move(message);
+                    }
+                    done(std::move(decision));
+                });
+}
+
+void redis_log::view(const std::string& room_id, const std::string& user_id, const join_frame& request,
+                     handler<log_view> done) {
+    std::vector<std::string> keys = {room_key(room_id, "epoch"), room_key(room_id, "seq"),
+                                     room_key(room_id, "log"), room_key(room_id, "read")};
+    std::vector<std::string> args = {
+        generate_epoch(random_), user_id, request.since ? number(*request.since) : std::string(),
+        request.epoch.value_or(std::string()), number(std::uint64_t{config_.page_size})};
+    view_.run(redis_, keys, args, [room_id, done = std::move(done)](result<reply, redis::failure> answer) {
+        if (failed(answer, done)) return;
+        const std::vector<reply>& got = answer->elements;
+        if (got.size() < 4 || !is_text(got[0]) || !is_integer(got[1]) || !is_integer(got[2]) ||
+            !is_text(got[3])) {
+            done(errc::internal);
+            return;
+        }
+        auto page = page_from(got, 4);
+        if (!page) {
+            done(errc::internal);
+            return;
+        }
+        log_view view;
+        view.epoch = got[0].text;
+        view.latest_seq = static_cast<seq_t>(got[1].integer);
+        view.read_seq = static_cast<seq_t>(got[2].integer);
+        const history_mode mode = got[3].text == "latest" ? history_mode::latest : history_mode::after;
+        view.history = page_frame(room_id, view.epoch, mode, std::move(*page));
+        done(std::move(view));
+    });
+}
+
+void redis_log::query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
+                      std::uint32_t limit, handler<history_frame> done) {
+    const history_mode mode = page_mode(before, after);
+    const seq_t position = before ? *before : after ? *after : 0;
+    const char* mode_name = mode == history_mode::before  ? "before"
+                            : mode == history_mode::after ? "after"
+                                                          : "latest";
+    const std::uint32_t capped = std::min(limit, config_.max_page_size);
+    page_.run(redis_, {room_key(room_id, "epoch"), room_key(room_id, "log")},
+              {mode_name, number(position), number(std::uint64_t{capped})},
+              [room_id, mode, done = std::move(done)](result<reply, redis::failure> answer) {
+                  if (failed(answer, done)) return;
+                  const std::vector<reply>& got = answer->elements;
+                  if (got.empty()) {
+                      done(page_frame(room_id, std::nullopt, mode, {}));
+                      return;
+                  }
+                  auto page = is_text(got[0]) ? page_from(got, 1) : std::nullopt;
+                  if (!page) {
+                      done(errc::internal);
+                      return;
+                  }
+                  done(page_frame(room_id, got[0].text, mode, std::move(*page)));
+              });
+}
+
+void redis_log::mark_read(const std::string& room_id, const std::string& user_id, seq_t seq,
+                          handler<std::optional<seq_t>> done) {
+    mark_read_.run(redis_,
+                   {room_key(room_id, "seq"), room_key(room_id, "read"), room_key(room_id, "log"),
+                    room_key(room_id, "read_pruned_at")},
+                   {user_id, number(seq)}, [done = std::move(done)](result<reply, redis::failure> answer) {
+                       if (!answer || answer->type != reply::kind::integer) {
+                           done(answer && !answer->is_error() ? errc::internal : errc::unavailable);
+                           return;
+                       }
+                       if (answer->integer < 0) {
+                           done(std::optional<seq_t>());
+                           return;
+                       }
+                       done(std::optional<seq_t>(static_cast<seq_t>(answer->integer)));
+                   });
+}
+
+}  // namespace roomchat::relay::store

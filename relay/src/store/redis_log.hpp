@@ -1,0 +1,73 @@
+#pragma once
+// Room logs (roomchat/room_log.hpp) kept in Redis, so that every relay
+// pointed at one Redis shares each room's epoch, sequence, history, dedupe,
+// send allowance and read markers. Each operation is one Lua script
+// (accept.lua, view.lua, page.lua, mark_read.lua beside this file), so it is
+// one atomic step however many relays call at once, and each decides as the
+// in-memory room_log does: the contract tests drive both alike.
+//
+// A message accepted is also published on its room's channel (channel()),
+// in the order of its seq, for every relay to hand to its own members.
+//
+// Keys: roomchat:room:{<room>}:<part> and roomchat:user:{<user>}:sends.
+// Redis must keep every key it was given (maxmemory-policy noeviction): a
+// room that loses some of its keys and not others is no longer one log.
+//
+// Every answer is asynchronous, on the relay's loop. errc::unavailable when
+// Redis did not answer (down, too slow, or a script that failed): nothing
+// is known about what happened, and a send may be resent (dedupe answers it
+// with its original ack if it was accepted after all).
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "roomchat/ids.hpp"
+#include "roomchat/result.hpp"
+#include "roomchat/room_log.hpp"
+
+#include "redis_client.hpp"
+#include "redis_script.hpp"
+
+namespace roomchat::relay::store {
+
+class redis_log {
+public:
+    template <class T>
+    using handler = std::function<void(result<T>)>;
+
+    // `user_sends`, when given, is the allowance of a user across rooms.
+    // `random` draws the epoch of a room Redis does not hold yet.
+    redis_log(redis::client& redis, const room_config& config, std::optional<rate_limit_config> user_sends,
+              random_source random);
+
+    // room_log::accept.
+    void accept(const std::string& room_id, const send_attempt& attempt, handler<send_decision> done);
+    // room_log::view; the room begins (in a new epoch) when Redis does not hold it.
+    void view(const std::string& room_id, const std::string& user_id, const join_frame& request,
+              handler<log_view> done);
+    // room_log::query; a room Redis does not hold has an empty page without epoch.
+    void query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
+               std::uint32_t limit, handler<history_frame> done);
+    // room_log::mark_read.
+    void mark_read(const std::string& room_id, const std::string& user_id, seq_t seq,
+                   handler<std::optional<seq_t>> done);
+
+    // The channel a room's messages are published on, and a message as
+    // published there (nothing when it is not one).
+    static std::string channel(const std::string& room_id);
+    static std::optional<chat_message> published(std::string_view payload);
+
+private:
+    redis::client& redis_;
+    room_config config_;
+    std::optional<rate_limit_config> user_sends_;
+    random_source random_;
+    redis::script accept_;
+    redis::script view_;
+    redis::script page_;
+    redis::script mark_read_;
+};
+
+}  // namespace roomchat::relay::store
