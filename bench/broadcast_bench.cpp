@@ -6,7 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include "roomchat/codec.hpp"
-#include "roomchat/room.hpp"
+#include "roomchat/local_room.hpp"
 
 #include "sample_data.hpp"
 
@@ -21,7 +21,7 @@ constexpr connection_id clients = 20;
 void bm_send_round_20_clients(benchmark::State& state) {
     room_config config;
     config.rate = {5, 1};
-    room r("lobby", "bench", config);
+    local_room r("lobby", "bench", config);
     for (connection_id conn = 1; conn <= clients; ++conn) {
         (void)r.join(conn, member(conn), join_frame{"lobby", std::nullopt, std::nullopt}, 0);
     }

@@ -35,7 +35,7 @@ public:
     void allow_batches(connection_id, bool) override {}
     void close(connection_id, std::uint16_t, const std::string&) override {}
     void wake_at(connection_id, millis) override {}
-    void answer_poll(connection_id, const relay::poll_answer&) override {}
+    void answer_http(connection_id, const relay::api_answer&) override {}
 
     std::size_t deliveries = 0;
 

@@ -2,7 +2,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "roomchat/room.hpp"
+#include "roomchat/local_room.hpp"
 
 #include "sample_data.hpp"
 
@@ -17,7 +17,7 @@ void bm_room_send_20_members(benchmark::State& state) {
     room_config config;
     config.rate = {5, 1};  // one token per ms of simulated time: never limited
     config.dedupe_capacity = config.history.max_messages;
-    room r("lobby", "bench", config);
+    local_room r("lobby", "bench", config);
     for (connection_id conn = 1; conn <= members_in_room; ++conn) {
         (void)r.join(conn, member(conn), join_frame{"lobby", std::nullopt, std::nullopt}, 0);
     }

@@ -11,7 +11,7 @@ export type ErrorCode =
   | 'unsupported_version'
   | 'auth_required' | 'auth_failed' | 'token_expired' | 'auth_timeout' | 'room_forbidden' | 'not_joined'
   | 'rate_limited' | 'id_conflict' | 'room_full' | 'too_many_rooms'
-  | 'binary_frame' | 'too_many_connections' | 'slow_consumer' | 'going_away' | 'internal'
+  | 'binary_frame' | 'too_many_connections' | 'slow_consumer' | 'going_away' | 'unavailable' | 'internal'
   | 'no_ack';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';

@@ -18,24 +18,11 @@ room_actions only(room_action action) {
     return actions;
 }
 
-send_attempt attempt(const user_info& user, const message_id& id, std::string_view text,
-                     const text_limits& limits, std::optional<millis> media_ms, bool system, millis now) {
-    send_attempt made;
-    made.user = user;
-    made.id = id;
-    made.text = normalize_text(text, limits);
-    made.media_ms = media_ms;
-    made.system = system;
-    made.now = now;
-    return made;
-}
-
 }  // namespace
 
-room::room(std::string id, std::string epoch, room_config config, rate_table* user_sends)
-    : id_(std::move(id)), config_(config), log_(id_, std::move(epoch), config, user_sends) {}
+room::room(std::string id, room_config config) : id_(std::move(id)), config_(config) {}
 
-room_actions room::join(connection_id conn, const user_info& user, const join_frame& request, millis now) {
+room_actions room::join(connection_id conn, const user_info& user, log_view view, millis now) {
     const auto [it, inserted] = connections_.try_emplace(conn, user);
     const user_info& member = it->second;
     if (inserted) {
@@ -48,7 +35,6 @@ room_actions room::join(connection_id conn, const user_info& user, const join_fr
     // The members as everyone else was last told them, plus the joiner:
     // the changes still pending reach the joiner with the next presence
     // frames, like everyone else, so its list never drifts from theirs.
-    log_view view = log_.view(member.id, request);
     joined_frame joined;
     joined.room = id_;
     joined.epoch = std::move(view.epoch);
@@ -82,6 +68,9 @@ void room::leave(connection_id conn, millis now) {
     const std::string user_id = it->second.id;
     connections_.erase(it);
     held_.erase(conn);
+    for (auto sending = sending_.begin(); sending != sending_.end();) {
+        sending = sending->second == conn ? sending_.erase(sending) : std::next(sending);
+    }
     const auto present = users_.find(user_id);
     if (--present->second.connections == 0) {
         users_.erase(present);
@@ -125,20 +114,60 @@ room_actions room::on_timer(millis now) {
     return actions;
 }
 
-send_outcome room::decide(send_attempt attempt, std::optional<connection_id> sender, room_actions& actions) {
-    if (attempt.id.is_nil()) {
+std::variant<send_attempt, send_result> room::prepare_send(connection_id conn, const message_id& id,
+                                                           std::string_view text, millis now,
+                                                           std::optional<millis> media_ms) {
+    const auto it = connections_.find(conn);
+    if (it == connections_.end()) {
+        send_result answered;
+        answered.actions = only(to_connection(conn, not_joined_error(id_)));
+        return answered;
+    }
+    auto prepared = prepare_send_as(it->second, id, text, now, media_ms);
+    if (auto* refused = std::get_if<send_outcome>(&prepared)) {
+        send_result answered;
+        answered.actions = only(to_connection(conn, *refused->nack));
+        answered.outcome = std::move(*refused);
+        return answered;
+    }
+    auto& made = std::get<send_attempt>(prepared);
+    if (const auto held = held_.find(conn); held != held_.end() && held->second.id == id) {
+        held_.erase(held);  // it came again: decided like any other now
+    }
+    made.held_wait_ms = wait_behind_held(conn, now);
+    sending_[id] = conn;
+    return std::move(made);
+}
+
+std::variant<send_attempt, send_outcome> room::prepare_send_as(const user_info& user, const message_id& id,
+                                                               std::string_view text, millis now,
+                                                               std::optional<millis> media_ms,
+                                                               bool system) const {
+    if (id.is_nil()) {
         send_outcome refused;
-        refused.nack = nack_frame{id_, attempt.id, errc::invalid_message_id, std::nullopt};
+        refused.nack = nack_frame{id_, id, errc::invalid_message_id, std::nullopt};
         return refused;
     }
-    if (sender) {
-        attempt.held_wait_ms = wait_behind_held(*sender, attempt.now);
+    send_attempt made;
+    made.user = user;
+    made.id = id;
+    made.text = normalize_text(text, config_.text);
+    made.media_ms = media_ms;
+    made.system = system;
+    made.now = now;
+    return made;
+}
+
+room_actions room::settle(std::optional<connection_id> sender, const send_attempt& attempt,
+                          const send_decision& decision) {
+    const send_outcome& outcome = decision.outcome;
+    if (!decision.message) {
+        sending_.erase(attempt.id);  // nothing to deliver
     }
-    send_decision decision = log_.accept(attempt);
-    if (sender && decision.outcome.nack && decision.outcome.nack->code == errc::rate_limited) {
+    if (sender && outcome.nack && outcome.nack->code == errc::rate_limited) {
         // The first refused stays the one the later sends wait behind.
         held_.try_emplace(*sender,
-                          held_send{attempt.id, attempt.now + *decision.outcome.nack->retry_after_ms});
+                          held_send{attempt.id, attempt.now + outcome.nack->retry_after_ms.value_or(0)});
     }
     if (decision.message) {
         // Accepted by another path (the user's other tab, an HTTP POST):
@@ -146,30 +175,21 @@ send_outcome room::decide(send_attempt attempt, std::optional<connection_id> sen
         for (auto held = held_.begin(); held != held_.end();) {
             held = held->second.id == attempt.id ? held_.erase(held) : std::next(held);
         }
-        actions.push_back(to_members(message_frame{id_, std::move(*decision.message)}, sender));
     }
-    return std::move(decision.outcome);
+    if (!sender) {
+        return {};
+    }
+    return only(
+        to_connection(*sender, outcome.ack ? server_frame{*outcome.ack} : server_frame{*outcome.nack}));
 }
 
-send_result room::send(connection_id conn, const message_id& id, std::string_view text, millis now,
-                       std::optional<millis> media_ms) {
-    send_result result;
-    const auto it = connections_.find(conn);
-    if (it == connections_.end()) {
-        result.actions = not_joined(conn);
-        return result;
+room_action room::deliver(const chat_message& message) {
+    std::optional<connection_id> sender;
+    if (const auto sending = sending_.find(message.id); sending != sending_.end()) {
+        sender = sending->second;
+        sending_.erase(sending);
     }
-    if (const auto held = held_.find(conn); held != held_.end() && held->second.id == id) {
-        held_.erase(held);  // it came again: decided like any other now
-    }
-    room_actions broadcast;
-    result.outcome =
-        decide(attempt(it->second, id, text, config_.text, media_ms, false, now), conn, broadcast);
-    const send_outcome& outcome = result.outcome;
-    result.actions.push_back(
-        to_connection(conn, outcome.ack ? server_frame{*outcome.ack} : server_frame{*outcome.nack}));
-    std::move(broadcast.begin(), broadcast.end(), std::back_inserter(result.actions));
-    return result;
+    return to_members(message_frame{id_, message}, sender);
 }
 
 std::uint32_t room::wait_behind_held(connection_id conn, millis now) {
@@ -187,40 +207,18 @@ std::uint32_t room::wait_behind_held(connection_id conn, millis now) {
                                       config_.rate.refill_interval_ms);
 }
 
-send_result room::send_as(const user_info& user, const message_id& id, std::string_view text, millis now,
-                          std::optional<millis> media_ms, bool system) {
-    send_result result;
-    result.outcome =
-        decide(attempt(user, id, text, config_.text, media_ms, system, now), std::nullopt, result.actions);
-    return result;
-}
-
-history_frame room::query(std::optional<seq_t> before, std::optional<seq_t> after,
-                          std::uint32_t limit) const {
-    return log_.query(before, after, limit);
-}
-
-room_actions room::history(connection_id conn, const history_request_frame& request) const {
-    if (!is_member(conn)) {
-        return not_joined(conn);
-    }
-    return only(to_connection(conn, query(request.before, request.after, request.limit)));
-}
-
-room_actions room::mark_read(connection_id conn, seq_t seq) {
-    const auto it = connections_.find(conn);
-    if (it == connections_.end()) {
-        return not_joined(conn);
-    }
-    const std::string& user_id = it->second.id;
-    const std::optional<seq_t> moved = log_.mark_read(user_id, seq);
-    if (!moved) {
+room_actions room::marker_moved(connection_id conn, seq_t seq) const {
+    const user_info* reader = member(conn);
+    if (reader == nullptr) {
         return {};
     }
-    return only(to_members(read_marker_frame{id_, *moved}, conn, &user_id));
+    return only(to_members(read_marker_frame{id_, seq}, conn, &reader->id));
 }
 
-bool room::is_member(connection_id conn) const { return connections_.count(conn) > 0; }
+const user_info* room::member(connection_id conn) const {
+    const auto it = connections_.find(conn);
+    return it == connections_.end() ? nullptr : &it->second;
+}
 
 std::vector<user_info> room::members() const {
     std::vector<user_info> users;
@@ -239,10 +237,6 @@ std::vector<connection_id> room::member_connections() const {
         conns.push_back(entry.first);
     }
     return conns;
-}
-
-room_actions room::not_joined(connection_id conn) const {
-    return only(to_connection(conn, not_joined_error(id_)));
 }
 
 room_action room::to_members(server_frame frame, std::optional<connection_id> except,

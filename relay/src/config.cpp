@@ -9,6 +9,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "redis_url.hpp"
+
 namespace po = boost::program_options;
 
 namespace roomchat::relay {
@@ -65,6 +67,7 @@ struct raw_options {
     std::string allowed_origins;
     std::string jwt_secret_file;
     std::string jwt_secret;
+    std::string redis;
     std::uint32_t max_text_code_points = 0;
     std::size_t history_max_messages = 0;
     std::size_t history_max_bytes = 0;
@@ -94,6 +97,9 @@ po::options_description describe(relay_config& c, raw_options& raw) {
             "lifetime of --dev-auth tokens")
         ("tls-cert", po::value(&c.tls_cert)->default_value(""), "PEM certificate chain; with --tls-key serves wss/https")
         ("tls-key", po::value(&c.tls_key)->default_value(""), "PEM private key for --tls-cert")
+        ("redis", po::value(&raw.redis)->default_value(""),
+            "redis://[:password@]host[:port][/db]: keep the rooms in Redis, shared by every relay given the same "
+            "(host: an IP address; put a password in ROOMCHAT_REDIS, not on the command line); empty: in memory")
         ("auth-timeout-ms", po::value(&c.auth_timeout_ms)->default_value(c.auth_timeout_ms),
             "time a new connection has to send its auth frame")
         ("token-grace-ms", po::value(&c.token_grace_ms)->default_value(c.token_grace_ms),
@@ -219,6 +225,11 @@ config_outcome parse_config(int argc, const char* const argv[]) {
     config.room.dedupe_capacity =
         std::max<std::size_t>(config.room.dedupe_capacity, 2 * raw.history_max_messages);
 
+    if (!raw.redis.empty()) {
+        auto redis = parse_redis_url(raw.redis);
+        if (!redis) return config_error{redis.error()};
+        config.redis = std::move(*redis);
+    }
     if (config.tls_cert.empty() != config.tls_key.empty()) {
         return config_error{"--tls-cert and --tls-key go together"};
     }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -13,6 +14,7 @@
 #include "roomchat/room.hpp"
 
 #include "logging.hpp"
+#include "redis_client.hpp"
 
 namespace roomchat::relay {
 
@@ -27,6 +29,10 @@ struct relay_config {
 
     std::string tls_cert;  // both set: serve wss/https
     std::string tls_key;
+
+    // --redis: the rooms' logs in Redis, shared with every relay pointed at
+    // it; none: in this relay's memory.
+    std::optional<redis::client_config> redis;
 
     millis auth_timeout_ms = 5'000;
     // A connection whose token expired is closed this long after the expiry

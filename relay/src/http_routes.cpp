@@ -66,12 +66,32 @@ int status_for(errc code) {
             return 429;
         case errc::room_full:
         case errc::going_away:
+        case errc::unavailable:
             return 503;
         case errc::internal:
             return 500;
         default:
             return 400;
     }
+}
+
+// A send's outcome: 201 with the ack, 200 when it repeats an earlier one.
+http_response outcome_response(const send_outcome& outcome) {
+    if (outcome.nack) {
+        const nack_frame& nack = *outcome.nack;
+        json error{{"code", to_string(nack.code)}, {"message", message(nack.code)}};
+        if (nack.retry_after_ms) error["retry_after_ms"] = *nack.retry_after_ms;
+        auto response = json_response(status_for(nack.code), json{{"error", error}});
+        if (nack.retry_after_ms) {
+            // Retry-After is in whole seconds; round up so the retry is not early.
+            response.headers.emplace_back("Retry-After", std::to_string((*nack.retry_after_ms + 999) / 1000));
+        }
+        return response;
+    }
+    http_response response;
+    response.status = outcome.duplicate ? 200 : 201;
+    response.body = encode(server_frame{*outcome.ack});
+    return response;
 }
 
 std::optional<seq_t> parse_seq(const std::map<std::string, std::string>& params, const std::string& key,
@@ -132,16 +152,20 @@ std::optional<http_response> http_routes::route(const http_request& request, mil
     const std::string_view path = split_target(request.target).path;
     if (path == "/healthz") {
         if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
-        return json_response(200, json{{"status", "ok"},
-                                       {"version", relay_version},
-                                       {"connections", hub_.connection_count()},
-                                       {"rooms", rooms_.size()}});
+        // A relay whose shared store is down refuses every send: a load
+        // balancer sends its clients elsewhere on a status that is not 200.
+        const bool available = hub_.store_available();
+        return json_response(available ? 200 : 503, json{{"status", available ? "ok" : "degraded"},
+                                                         {"version", relay_version},
+                                                         {"connections", hub_.connection_count()},
+                                                         {"rooms", rooms_.size()}});
     }
     if (path == "/metrics") {
         if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
         http_response response;
         response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        response.body = metrics_.render(hub_.connection_count(), rooms_.size(), hub_.held_poll_count());
+        response.body = metrics_.render(hub_.connection_count(), rooms_.size(), hub_.held_poll_count(),
+                                        hub_.store_available());
         return response;
     }
     // A preflight costs no token check and comes before each cross-origin
@@ -192,7 +216,7 @@ std::optional<http_response> http_routes::room_messages(const http_request& requ
     const auto& claims = *verified;
     if (!claims.admits(room_id)) return error_response(403, errc::room_forbidden);
     if (request.method == "GET") return get_messages(request, claims, room_id, now);
-    return post_message(claims, room_id, request.body, now);
+    return post_message(request, claims, room_id, now);
 }
 
 std::optional<http_response> http_routes::get_messages(const http_request& request,
@@ -225,43 +249,43 @@ std::optional<http_response> http_routes::get_messages(const http_request& reque
                               "wait_ms goes with after and is a whole number of milliseconds, at most " +
                                   std::to_string(max_poll_wait_ms));
     }
-    if (wait_ms && *wait_ms > 0) {
-        const auto polled = hub_.poll(request.conn, claims, room_id, *history.after, history.limit,
-                                      static_cast<millis>(*wait_ms), now);
-        if (!polled) {
-            if (polled.error() == poll_refusal::user_cap) {
-                return wait_response(429, "too_many_polls",
-                                     "this user has " +
-                                         std::to_string(hub_.config().max_held_polls_per_user) +
-                                         " polls waiting already; wait for one of them to answer",
-                                     2);
-            }
-            return wait_response(503, "polls_full", "the relay holds all the polls it can; retry soon", 1);
-        }
-        if (!*polled) return std::nullopt;
-        return page_response(**polled);
-    }
-    return page_response(hub_.query(room_id, history.before, history.after, history.limit));
+    const auto answer = wait_ms && *wait_ms > 0
+                            ? hub_.poll(request.conn, claims, room_id, *history.after, history.limit,
+                                        static_cast<millis>(*wait_ms), now)
+                            : hub_.query(request.conn, room_id, history.before, history.after, history.limit);
+    if (!answer) return std::nullopt;
+    return answer_body(*answer);
 }
 
-http_response http_routes::poll_response(const http_request& request, const poll_answer& answer) const {
-    http_response response;
-    if (const auto* page = std::get_if<history_frame>(&answer)) {
-        response = page_response(*page);
-    } else {
-        const errc code = std::get<errc>(answer);
-        response = error_response(status_for(code), code);
-        if (code == errc::token_expired) {
-            response.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-        }
-    }
+http_response http_routes::answer_response(const http_request& request, const api_answer& answer) const {
+    http_response response = answer_body(answer);
     allow_cross_origin(request, response);
     return response;
 }
 
-http_response http_routes::post_message(const token_claims& claims, const std::string& room_id,
-                                        const std::string& body, millis now) {
-    const json request = json::parse(body, nullptr, false);
+http_response http_routes::answer_body(const api_answer& answer) const {
+    if (const auto* page = std::get_if<history_frame>(&answer)) return page_response(*page);
+    if (const auto* outcome = std::get_if<send_outcome>(&answer)) return outcome_response(*outcome);
+    if (const auto* refusal = std::get_if<poll_refusal>(&answer)) {
+        if (*refusal == poll_refusal::user_cap) {
+            return wait_response(429, "too_many_polls",
+                                 "this user has " + std::to_string(hub_.config().max_held_polls_per_user) +
+                                     " polls waiting already; wait for one of them to answer",
+                                 2);
+        }
+        return wait_response(503, "polls_full", "the relay holds all the polls it can; retry soon", 1);
+    }
+    const errc code = std::get<errc>(answer);
+    http_response response = error_response(status_for(code), code);
+    if (code == errc::token_expired) {
+        response.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    }
+    return response;
+}
+
+std::optional<http_response> http_routes::post_message(const http_request& http, const token_claims& claims,
+                                                       const std::string& room_id, millis now) {
+    const json request = json::parse(http.body, nullptr, false);
     if (!request.is_object()) return error_response(400, errc::malformed_json);
     const auto id_field = request.find("id");
     const auto text_field = request.find("text");
@@ -285,24 +309,10 @@ http_response http_routes::post_message(const token_claims& claims, const std::s
     }
 
     // A service token speaks as the room: a system message (token_verifier.hpp).
-    const auto outcome = hub_.post_message(claims.user, room_id, *id, text_field->get<std::string>(),
-                                           media_ms, claims.service, now);
-    if (!outcome) return error_response(status_for(outcome.error()), outcome.error());
-    if (outcome->nack) {
-        const nack_frame& nack = *outcome->nack;
-        json error{{"code", to_string(nack.code)}, {"message", message(nack.code)}};
-        if (nack.retry_after_ms) error["retry_after_ms"] = *nack.retry_after_ms;
-        auto response = json_response(status_for(nack.code), json{{"error", error}});
-        if (nack.retry_after_ms) {
-            // Retry-After is in whole seconds; round up so the retry is not early.
-            response.headers.emplace_back("Retry-After", std::to_string((*nack.retry_after_ms + 999) / 1000));
-        }
-        return response;
-    }
-    http_response response;
-    response.status = outcome->duplicate ? 200 : 201;
-    response.body = encode(server_frame{*outcome->ack});
-    return response;
+    const auto answer = hub_.post_message(http.conn, claims.user, room_id, *id,
+                                          text_field->get<std::string>(), media_ms, claims.service, now);
+    if (!answer) return std::nullopt;
+    return answer_body(*answer);
 }
 
 http_response http_routes::dev_token(const http_request& request, millis now) {

@@ -44,11 +44,12 @@ public:
     http_routes(class hub& hub, const static_files& files, const relay_metrics& metrics,
                 const room_registry& rooms, const token_verifier& verifier);
 
-    // The response, or nothing when the request is a long poll now held: the
-    // hub answers it later through transport::answer_poll, and
-    // poll_response() turns that answer into the response.
+    // The response, or nothing when the request is held (a long poll, or an
+    // answer the store gives later): the hub answers it later through
+    // transport::answer_http, and answer_response() turns that answer into
+    // the response.
     std::optional<http_response> handle(const http_request& request, millis now);
-    http_response poll_response(const http_request& request, const poll_answer& answer) const;
+    http_response answer_response(const http_request& request, const api_answer& answer) const;
 
 private:
     std::optional<http_response> route(const http_request& request, millis now);
@@ -61,8 +62,9 @@ private:
                                                millis now);
     std::optional<http_response> get_messages(const http_request& request, const token_claims& claims,
                                               const std::string& room_id, millis now);
-    http_response post_message(const token_claims& claims, const std::string& room_id,
-                               const std::string& body, millis now);
+    std::optional<http_response> post_message(const http_request& request, const token_claims& claims,
+                                              const std::string& room_id, millis now);
+    http_response answer_body(const api_answer& answer) const;
     http_response dev_token(const http_request& request, millis now);
     http_response static_file(const std::string& method, std::string_view path);
 

@@ -22,10 +22,11 @@ rate_limit_config doubled(rate_limit_config rate) {
 
 }  // namespace
 
-hub::hub(const relay_config& config, room_registry& rooms, const token_verifier& verifier,
-         relay_metrics& metrics, logger& log)
+hub::hub(const relay_config& config, room_registry& rooms, store::room_store& store,
+         const token_verifier& verifier, relay_metrics& metrics, logger& log)
     : config_(config),
       rooms_(rooms),
+      store_(store),
       verifier_(verifier),
       metrics_(metrics),
       log_(log),
@@ -39,6 +40,8 @@ hub::hub(const relay_config& config, room_registry& rooms, const token_verifier&
     });
     // A dropped room's polls get the page a GET gets now: empty, without epoch.
     rooms_.on_dropped([this](const std::string& room_id, millis now) { wake_polls(room_id, now); });
+    store_.on_message(
+        [this](const std::string& room_id, const chat_message& message) { deliver(room_id, message); });
 }
 
 bool hub::admit_address(const std::string& address, millis now) {
@@ -174,45 +177,84 @@ void hub::closed(connection_id conn, millis now) {
     connections_.erase(it);
 }
 
-result<send_outcome> hub::post_message(const user_info& user, const std::string& room_id,
-                                       const message_id& id, std::string_view text,
-                                       std::optional<millis> media_ms, bool system, millis now) {
+template <class Ask>
+std::optional<api_answer> hub::answer_http(connection_id conn, Ask ask) {
+    struct slot {
+        bool returned = false;
+        std::optional<api_answer> answer;
+    };
+    auto answered = std::make_shared<slot>();
+    ask([this, conn, answered](api_answer&& answer) {
+        if (answered->returned) {
+            transport_->answer_http(conn, answer);
+        } else {
+            answered->answer = std::move(answer);
+        }
+    });
+    answered->returned = true;
+    return std::move(answered->answer);
+}
+
+std::optional<api_answer> hub::post_message(connection_id conn, const user_info& user,
+                                            const std::string& room_id, const message_id& id,
+                                            std::string_view text, std::optional<millis> media_ms,
+                                            bool system, millis now) {
     if (creation_wait(user.id, room_id, now) > 0) return errc::rate_limited;
     auto opened_room = rooms_.open(room_id);
     if (!opened_room) return opened_room.error();
-    send_result sent = (*opened_room)->send_as(user, id, text, now, media_ms, system);
-    count_send(sent.outcome);
-    perform(sent.actions, now);
+    auto prepared = (*opened_room)->prepare_send_as(user, id, text, now, media_ms, system);
     rooms_.release(room_id);
-    return std::move(sent.outcome);
-}
-
-history_frame hub::query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
-                         std::uint32_t limit) {
-    if (const room* held = rooms_.find(room_id)) return held->query(before, after, limit);
-    return page_frame(room_id, std::nullopt, page_mode(before, after), {});
-}
-
-result<std::optional<history_frame>, poll_refusal> hub::poll(connection_id conn, const token_claims& claims,
-                                                             const std::string& room_id, seq_t after,
-                                                             std::uint32_t limit, millis wait_ms,
-                                                             millis now) {
-    history_frame page = query(room_id, std::nullopt, after, limit);
-    // A position past the room's latest seq is one of an earlier epoch: no
-    // message would ever come after it, so the page (with the new epoch) is due now.
-    const room* held = rooms_.find(room_id);
-    if (!page.messages.empty() || (held != nullptr && after > held->latest_seq())) return {std::move(page)};
-    std::size_t& users_polls = polls_per_user_[claims.user.id];
-    const bool user_cap = users_polls >= config_.max_held_polls_per_user;
-    if (user_cap || polls_.size() >= config_.max_held_polls) {
-        if (users_polls == 0) polls_per_user_.erase(claims.user.id);
-        return user_cap ? poll_refusal::user_cap : poll_refusal::relay_cap;
+    if (auto* refused = std::get_if<send_outcome>(&prepared)) {
+        count_send(*refused);
+        return std::move(*refused);
     }
-    ++users_polls;
-    polls_.emplace(conn, held_poll{room_id, claims.user.id, after, limit, claims.expires_at});
-    polls_by_room_[room_id].insert(conn);
-    transport_->wake_at(conn, now + wait_ms);
-    return {std::nullopt};
+    return answer_http(conn, [&](auto finish) {
+        store_.accept(room_id, std::get<send_attempt>(prepared),
+                      [this, finish](result<send_decision> decided) {
+                          if (!decided) return finish(store_failed(decided.error()));
+                          count_send(decided->outcome);
+                          finish(std::move(decided->outcome));
+                      });
+    });
+}
+
+std::optional<api_answer> hub::query(connection_id conn, const std::string& room_id,
+                                     std::optional<seq_t> before, std::optional<seq_t> after,
+                                     std::uint32_t limit) {
+    return answer_http(conn, [&](auto finish) {
+        store_.query(room_id, before, after, limit, [this, finish](result<store::log_page> found) {
+            if (!found) return finish(store_failed(found.error()));
+            finish(std::move(found->page));
+        });
+    });
+}
+
+std::optional<api_answer> hub::poll(connection_id conn, const token_claims& claims,
+                                    const std::string& room_id, seq_t after, std::uint32_t limit,
+                                    millis wait_ms, millis now) {
+    return answer_http(conn, [&](auto finish) {
+        store_.query(
+            room_id, std::nullopt, after, limit,
+            [this, conn, finish, room_id, after, limit, wait_ms, now, user_id = claims.user.id,
+             expires_at = claims.expires_at](result<store::log_page> found) {
+                if (!found) return finish(store_failed(found.error()));
+                // A position past the room's latest seq is one of an earlier epoch: no
+                // message would ever come after it, so the page (with the new epoch) is due now.
+                if (!found->page.messages.empty() || (found->page.epoch && after > found->latest_seq)) {
+                    return finish(std::move(found->page));
+                }
+                std::size_t& users_polls = polls_per_user_[user_id];
+                const bool user_cap = users_polls >= config_.max_held_polls_per_user;
+                if (user_cap || polls_.size() >= config_.max_held_polls) {
+                    if (users_polls == 0) polls_per_user_.erase(user_id);
+                    return finish(user_cap ? poll_refusal::user_cap : poll_refusal::relay_cap);
+                }
+                ++users_polls;
+                polls_.emplace(conn, held_poll{room_id, user_id, after, limit, expires_at});
+                polls_by_room_[room_id].insert(conn);
+                transport_->wake_at(conn, now + wait_ms);
+            });
+    });
 }
 
 void hub::poll_closed(connection_id conn) {
@@ -229,18 +271,28 @@ void hub::poll_closed(connection_id conn) {
     polls_.erase(it);
 }
 
-void hub::answer_poll(connection_id conn, const poll_answer& answer) {
+void hub::answer_poll(connection_id conn, const api_answer& answer) {
     poll_closed(conn);
-    transport_->answer_poll(conn, answer);
+    transport_->answer_http(conn, answer);
 }
 
 void hub::answer_with_page(connection_id conn, millis now) {
     const held_poll& poll = polls_.at(conn);
     if (now >= poll.token_expires_at) {
         answer_poll(conn, errc::token_expired);
-    } else {
-        answer_poll(conn, query(poll.room_id, std::nullopt, poll.after, poll.limit));
+        return;
     }
+    // No longer held while the page is fetched: nothing else answers it.
+    const held_poll asked = poll;
+    poll_closed(conn);
+    store_.query(asked.room_id, std::nullopt, asked.after, asked.limit,
+                 [this, conn](result<store::log_page> found) {
+                     if (!found) {
+                         transport_->answer_http(conn, store_failed(found.error()));
+                     } else {
+                         transport_->answer_http(conn, std::move(found->page));
+                     }
+                 });
 }
 
 void hub::wake_polls(const std::string& room_id, millis now) {
@@ -340,14 +392,52 @@ void hub::handle(connection_id conn, connection_record& record, const join_frame
                    "a user may be in " + std::to_string(config_.max_rooms_per_user) + " rooms", frame.room);
         return;
     }
-    room* joined = open_room(conn, user_id, frame.room, now);
-    if (joined == nullptr) return;
+    if (open_room(conn, user_id, frame.room, now) == nullptr) return;
     if (new_here) {
         record.rooms.insert(frame.room);
         ++user.rooms[frame.room];
     }
-    perform(joined->join(conn, record.claims->user, frame, now), now);
-    rooms_.schedule(*joined);
+    store_.view(frame.room, user_id, frame, [this, conn, room_id = frame.room, now](result<log_view> view) {
+        connection_record* joiner = live(conn);
+        // Gone, or left the room, while the store answered: nothing to join.
+        if (joiner == nullptr || joiner->rooms.count(room_id) == 0) return;
+        room* joined = rooms_.find(room_id);
+        if (!view || joined == nullptr) {
+            leave_room(conn, *joiner, room_id, now);
+            send_error(conn, view ? errc::internal : store_failed(view.error()),
+                       "the room's history could not be read; join again", room_id);
+            return;
+        }
+        const seq_t seen = view->latest_seq;
+        perform(joined->join(conn, joiner->claims->user, std::move(*view), now), now);
+        rooms_.schedule(*joined);
+        // What the room's members got between the view's reading and now
+        // (another relay's messages) did not reach the joiner.
+        if (const auto delivered = store_.delivered(room_id); delivered && *delivered > seen) {
+            catch_up(conn, room_id, seen, *delivered);
+        }
+    });
+}
+
+void hub::catch_up(connection_id conn, const std::string& room_id, seq_t after, seq_t through) {
+    store_.query(room_id, std::nullopt, after, static_cast<std::uint32_t>(through - after),
+                 [this, conn, room_id, through](result<store::log_page> found) {
+                     const room* held = rooms_.find(room_id);
+                     if (!found || held == nullptr || !held->is_member(conn)) return;
+                     for (const chat_message& message : found->page.messages) {
+                         if (message.seq <= through) send_to(conn, message_frame{room_id, message});
+                     }
+                 });
+}
+
+void hub::room_began_again(const std::string& room_id, millis now) {
+    const room* held = rooms_.find(room_id);
+    if (held == nullptr) return;
+    log_.write(log_level::warn, "room_began_again", {{"room", room_id}});
+    // They reconnect and join again, as after a relay's restart, and learn the new epoch.
+    for (const connection_id conn : held->member_connections()) {
+        drop(conn, errc::going_away, close_code::going_away, now);
+    }
 }
 
 std::uint32_t hub::creation_wait(const std::string& user_id, const std::string& room_id, millis now) {
@@ -380,22 +470,77 @@ void hub::handle(connection_id conn, connection_record& record, const send_frame
     }
     room* joined = joined_room(conn, frame.room);
     if (joined == nullptr) return;
-    const send_result sent = joined->send(conn, frame.id, frame.text, now, frame.media_ms);
-    count_send(sent.outcome);
-    perform(sent.actions, now);
+    auto prepared = joined->prepare_send(conn, frame.id, frame.text, now, frame.media_ms);
+    if (auto* answered = std::get_if<send_result>(&prepared)) {
+        count_send(answered->outcome);
+        perform(answered->actions, now);
+        return;
+    }
+    auto& attempt = std::get<send_attempt>(prepared);
+    store_.accept(frame.room, attempt,
+                  [this, conn, room_id = frame.room, attempt](result<send_decision> decided) {
+                      settle(conn, room_id, attempt, std::move(decided));
+                  });
+}
+
+void hub::settle(connection_id conn, const std::string& room_id, const send_attempt& attempt,
+                 result<send_decision> decided) {
+    send_decision decision;
+    if (decided) {
+        decision = std::move(*decided);
+    } else {
+        decision.outcome.nack = nack_frame{room_id, attempt.id, store_failed(decided.error()), std::nullopt};
+    }
+    count_send(decision.outcome);
+    if (room* held = rooms_.find(room_id)) {
+        perform(held->settle(conn, attempt, decision), attempt.now);
+    } else if (is_live(conn)) {
+        // The room was dropped meanwhile; the answer is still the sender's.
+        const send_outcome& outcome = decision.outcome;
+        send_to(conn, outcome.ack ? server_frame{*outcome.ack} : server_frame{*outcome.nack});
+    }
+}
+
+void hub::deliver(const std::string& room_id, const chat_message& message) {
+    room* held = rooms_.find(room_id);
+    if (held == nullptr) return;
+    room_actions actions;
+    actions.push_back(held->deliver(message));
+    perform(actions, message.ts);
 }
 
 void hub::handle(connection_id conn, connection_record& record, const history_request_frame& frame,
                  millis now) {
     if (expired(conn, record, frame.room, now) || !admit_request(conn, record, frame.room, now)) return;
-    const room* joined = joined_room(conn, frame.room);
-    if (joined != nullptr) perform(joined->history(conn, frame), now);
+    if (joined_room(conn, frame.room) == nullptr) return;
+    store_.query(frame.room, frame.before, frame.after, frame.limit,
+                 [this, conn, room_id = frame.room](result<store::log_page> found) {
+                     if (!is_live(conn)) return;
+                     if (found) {
+                         send_to(conn, found->page);
+                     } else {
+                         send_error(conn, store_failed(found.error()), "the room's history could not be read",
+                                    room_id);
+                     }
+                 });
 }
 
 void hub::handle(connection_id conn, connection_record& record, const read_frame& frame, millis now) {
     if (expired(conn, record, frame.room, now) || !admit_request(conn, record, frame.room, now)) return;
     room* joined = joined_room(conn, frame.room);
-    if (joined != nullptr) perform(joined->mark_read(conn, frame.seq), now);
+    if (joined == nullptr) return;
+    store_.mark_read(frame.room, record.claims->user.id, frame.seq,
+                     [this, conn, room_id = frame.room, now](result<std::optional<seq_t>> moved) {
+                         room* held = rooms_.find(room_id);
+                         if (!moved) {
+                             if (is_live(conn)) {
+                                 send_error(conn, store_failed(moved.error()),
+                                            "the read marker was not moved", room_id);
+                             }
+                         } else if (*moved && held != nullptr) {
+                             perform(held->marker_moved(conn, **moved), now);
+                         }
+                     });
 }
 
 bool hub::admit_request(connection_id conn, connection_record& record, const std::string& room_id,
@@ -449,6 +594,11 @@ void hub::leave_room(connection_id conn, connection_record& record, const std::s
 void hub::leave_all(connection_id conn, connection_record& record, millis now) {
     const std::vector<std::string> joined(record.rooms.begin(), record.rooms.end());
     for (const auto& room_id : joined) leave_room(conn, record, room_id, now);
+}
+
+errc hub::store_failed(errc code) {
+    ++metrics_.store_unavailable;
+    return code;
 }
 
 void hub::count_send(const send_outcome& outcome) {

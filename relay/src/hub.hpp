@@ -1,7 +1,10 @@
 #pragma once
 // The relay's chat logic: turns decoded frames from connections (and HTTP
-// requests) into calls on core rooms and performs the actions those return
-// through a transport. No websocketpp here; every chat rule lives in core/.
+// requests) into calls on core rooms and their logs, and performs what
+// those return through a transport. A room here holds the connections; its
+// log is in the store (store/room_store.hpp), whose answers may come later
+// (Redis): each request is then finished when its answer comes. No
+// websocketpp here; every chat rule lives in core/.
 //
 // What it adds is the relay's own defence of its resources, per connection,
 // user and address (docs/relay.md, "Guarantees and limits"): a frame flood
@@ -14,7 +17,7 @@
 // with nothing to answer yet waits, indexed by room, until a message is
 // accepted there, its time is up, the room is dropped or the relay stops.
 // Whom to wake is decided here; the server only holds and answers the
-// connections (transport::answer_poll).
+// connections (transport::answer_http).
 
 #include <cstddef>
 #include <map>
@@ -35,19 +38,16 @@
 #include "logging.hpp"
 #include "metrics.hpp"
 #include "room_registry.hpp"
+#include "room_store.hpp"
 #include "token_verifier.hpp"
 #include "transport.hpp"
 
 namespace roomchat::relay {
 
-// Why a long poll is not held: its user holds relay_config::max_held_polls_per_user
-// already, or the relay holds relay_config::max_held_polls.
-enum class poll_refusal { user_cap, relay_cap };
-
 class hub {
 public:
-    hub(const relay_config& config, room_registry& rooms, const token_verifier& verifier,
-        relay_metrics& metrics, logger& log);
+    hub(const relay_config& config, room_registry& rooms, store::room_store& store,
+        const token_verifier& verifier, relay_metrics& metrics, logger& log);
 
     void set_transport(transport* out) { transport_ = out; }
 
@@ -73,27 +73,37 @@ public:
     void deadline(connection_id conn, millis now);
     // Leaves every room at once (others see presence leave) and closes.
     void drop(connection_id conn, errc reason, std::uint16_t code, millis now);
+    // The store lost the room and it began again (redis_store): its members
+    // are closed going_away, to join again and learn the new epoch.
+    void room_began_again(const std::string& room_id, millis now);
     void closed(connection_id conn, millis now);
 
-    // ---- HTTP: the same room decisions as a WebSocket send.
-    result<send_outcome> post_message(const user_info& user, const std::string& room_id, const message_id& id,
-                                      std::string_view text, std::optional<millis> media_ms, bool system,
-                                      millis now);
-    // One page; a room the relay does not hold has no messages and no epoch.
-    history_frame query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
-                        std::uint32_t limit);
+    // ---- HTTP requests on HTTP connection `conn`. Each answer is returned
+    // when the store gave it at once, else nothing: it goes out later
+    // through transport::answer_http(conn).
+    // The same room decisions as a WebSocket send: send_outcome, or a room
+    // the request may not create (errc).
+    std::optional<api_answer> post_message(connection_id conn, const user_info& user,
+                                           const std::string& room_id, const message_id& id,
+                                           std::string_view text, std::optional<millis> media_ms, bool system,
+                                           millis now);
+    // One page; a room nobody holds has no messages and no epoch.
+    std::optional<api_answer> query(connection_id conn, const std::string& room_id,
+                                    std::optional<seq_t> before, std::optional<seq_t> after,
+                                    std::uint32_t limit);
 
     // ---- HTTP long polls, each on its own HTTP connection `conn`
     // The page after `after` when there is something to say now: messages
     // after it, or a position past the room's latest seq (one of an earlier
-    // epoch; the page's epoch tells). Otherwise nothing, and the poll is held
-    // until a message is accepted in the room (answered with the page after
+    // epoch; the page's epoch tells). Otherwise the poll is held until a
+    // message is accepted in the room (answered with the page after
     // `after`), `wait_ms` pass (an empty page), the room is dropped (an empty
-    // page without epoch) or shutdown() (going_away). A token expired by then
-    // is answered token_expired. Refused beyond relay_config's caps.
-    result<std::optional<history_frame>, poll_refusal> poll(connection_id conn, const token_claims& claims,
-                                                            const std::string& room_id, seq_t after,
-                                                            std::uint32_t limit, millis wait_ms, millis now);
+    // page without epoch) or shutdown() (going_away), and answered through
+    // transport::answer_http. A token expired by then is answered
+    // token_expired. Refused (poll_refusal) beyond relay_config's caps. Like
+    // the requests above, an answer due now may be returned.
+    std::optional<api_answer> poll(connection_id conn, const token_claims& claims, const std::string& room_id,
+                                   seq_t after, std::uint32_t limit, millis wait_ms, millis now);
     // The poll's client went away before its answer: forget it.
     void poll_closed(connection_id conn);
     // The relay is stopping: answers every held poll going_away.
@@ -106,6 +116,7 @@ public:
     }
 
     std::size_t connection_count() const noexcept { return connections_.size(); }
+    bool store_available() const { return store_.available(); }
     const relay_config& config() const noexcept { return config_; }
 
 private:
@@ -153,8 +164,21 @@ private:
     bool is_live(connection_id conn) const;
     // Sends what a room decided; a message accepted wakes the room's polls.
     void perform(const room_actions& actions, millis now);
+    // The store accepted a message in a room this relay holds.
+    void deliver(const std::string& room_id, const chat_message& message);
+    // Sends `conn` the messages after `after` through `through`: those the
+    // room delivered while its join's view was being read.
+    void catch_up(connection_id conn, const std::string& room_id, seq_t after, seq_t through);
+    // A WebSocket send's answer from the store.
+    void settle(connection_id conn, const std::string& room_id, const send_attempt& attempt,
+                result<send_decision> decided);
     // Answers and forgets a held poll.
-    void answer_poll(connection_id conn, const poll_answer& answer);
+    void answer_poll(connection_id conn, const api_answer& answer);
+    // Runs `ask(finish)`, where finish takes the answer for HTTP connection
+    // `conn`: returned when it came before ask returned, else sent through
+    // transport::answer_http.
+    template <class Ask>
+    std::optional<api_answer> answer_http(connection_id conn, Ask ask);
     // Answers a held poll whose wait ended with the page after its position
     // now, or token_expired when its token expired meanwhile.
     void answer_with_page(connection_id conn, millis now);
@@ -165,9 +189,12 @@ private:
     void send_error(connection_id conn, errc code, std::string detail, std::optional<std::string> room = {});
     void fail(connection_id conn, connection_record& record, errc code, std::string detail);
     void count_send(const send_outcome& outcome);
+    // Counts an answer the store could not give; returns its code.
+    errc store_failed(errc code);
 
     const relay_config& config_;
     room_registry& rooms_;
+    store::room_store& store_;
     const token_verifier& verifier_;
     relay_metrics& metrics_;
     logger& log_;

@@ -4,17 +4,23 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <memory>
+#include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "clock.hpp"
 #include "config.hpp"
 #include "dev_tokens.hpp"
 #include "http_routes.hpp"
 #include "hub.hpp"
 #include "logging.hpp"
+#include "memory_store.hpp"
 #include "metrics.hpp"
+#include "redis_client.hpp"
+#include "redis_store.hpp"
 #include "room_registry.hpp"
 #include "secure_random.hpp"
 #include "server.hpp"
@@ -40,11 +46,39 @@ int run(relay::relay_config config) {
 
     boost::asio::io_context io;
     relay::relay_metrics metrics;
+    // The rooms' logs: in this relay's memory, or in Redis, shared by every
+    // relay pointed at it (one connection for commands, one to subscribe).
+    std::unique_ptr<relay::redis::client> redis_commands;
+    std::unique_ptr<relay::redis::client> redis_subscriber;
+    std::unique_ptr<relay::store::room_store> store;
+    relay::store::redis_store* shared = nullptr;
+    if (config.redis) {
+        redis_commands = std::make_unique<relay::redis::client>(io, *config.redis, relay::secure_random());
+        redis_subscriber = std::make_unique<relay::redis::client>(io, *config.redis, relay::secure_random());
+        auto made = std::make_unique<relay::store::redis_store>(
+            *redis_commands, *redis_subscriber, config.room, config.user_send_rate, relay::secure_random());
+        shared = made.get();
+        store = std::move(made);
+    } else {
+        store = std::make_unique<relay::store::memory_store>(config.room, config.user_send_rate,
+                                                             relay::secure_random());
+    }
     relay::room_registry rooms(io, config.room, config.max_rooms,
-                               std::chrono::milliseconds(config.room_idle_ttl_ms), config.user_send_rate,
-                               relay::secure_random());
+                               std::chrono::milliseconds(config.room_idle_ttl_ms), *store);
     const relay::token_verifier verifier(config.jwt_secret);
-    relay::hub hub(config, rooms, verifier, metrics, log);
+    relay::hub hub(config, rooms, *store, verifier, metrics, log);
+    if (shared != nullptr) {
+        shared->on_epoch_change(
+            [&](const std::string& room_id) { hub.room_began_again(room_id, relay::now_millis()); });
+        const std::string where = config.redis->host + ":" + std::to_string(config.redis->port);
+        for (auto* client : {redis_commands.get(), redis_subscriber.get()}) {
+            // Started once; the host was checked with the options.
+            static_cast<void>(client->start([&log, where](bool up) {
+                log.write(up ? relay::log_level::info : relay::log_level::warn,
+                          up ? "redis_up" : "redis_down", {{"redis", where}});
+            }));
+        }
+    }
     const relay::static_files files(config.web_root);
     relay::http_routes routes(hub, files, metrics, rooms, verifier);
     const relay::server_context context{config, hub, routes, log};

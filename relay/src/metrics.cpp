@@ -25,8 +25,13 @@ void relay_metrics::observe_fanout(double seconds) {
     fanout_sum += seconds;
 }
 
-std::string relay_metrics::render(std::size_t connections, std::size_t rooms, std::size_t held_polls) const {
+std::string relay_metrics::render(std::size_t connections, std::size_t rooms, std::size_t held_polls,
+                                  bool store_available) const {
     std::ostringstream out;
+    gauge(out, "roomchat_store_up", "1 when the rooms' store answers (always, in memory; Redis connected).",
+          store_available ? 1 : 0);
+    counter(out, "roomchat_store_unavailable_total",
+            "Requests refused unavailable: the store (Redis) did not answer.", store_unavailable);
     gauge(out, "roomchat_connections", "Open WebSocket connections.", connections);
     gauge(out, "roomchat_rooms", "Rooms held in memory.", rooms);
     gauge(out, "roomchat_held_polls", "HTTP long polls waiting for a message.", held_polls);

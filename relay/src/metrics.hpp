@@ -24,6 +24,7 @@ struct relay_metrics {
     std::uint64_t batches = 0;                   // batch frames sent (two frames or more in one message)
     std::uint64_t batched_frames = 0;            // frames that went inside them
     std::uint64_t address_refusals = 0;          // upgrades, first auths and API calls over the address rate
+    std::uint64_t store_unavailable = 0;         // requests the store could not answer (Redis down or slow)
 
     // Fan-out latency: encoding plus queueing one broadcast to every member.
     static constexpr std::array<double, 10> fanout_buckets{0.00001, 0.00005, 0.0001, 0.00025, 0.0005,
@@ -35,7 +36,8 @@ struct relay_metrics {
     void observe_fanout(double seconds);
 
     // Gauges are passed in because they are owned elsewhere.
-    std::string render(std::size_t connections, std::size_t rooms, std::size_t held_polls) const;
+    std::string render(std::size_t connections, std::size_t rooms, std::size_t held_polls,
+                       bool store_available) const;
 };
 
 }  // namespace roomchat::relay

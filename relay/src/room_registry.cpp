@@ -9,21 +9,15 @@
 namespace roomchat::relay {
 
 room_registry::room_registry(boost::asio::io_context& io, const room_config& config, std::size_t max_rooms,
-                             std::chrono::milliseconds idle_ttl, rate_limit_config user_send_rate,
-                             random_source random)
-    : io_(io),
-      config_(config),
-      max_rooms_(max_rooms),
-      idle_ttl_(idle_ttl),
-      user_sends_(user_send_rate),
-      random_(std::move(random)) {}
+                             std::chrono::milliseconds idle_ttl, store::room_store& store)
+    : io_(io), config_(config), max_rooms_(max_rooms), idle_ttl_(idle_ttl), store_(store) {}
 
 result<room*> room_registry::open(const std::string& id) {
     auto it = rooms_.find(id);
     if (it == rooms_.end()) {
         if (rooms_.size() >= max_rooms_ && !evict_idle()) return errc::room_full;
-        auto created = std::make_unique<entry>(io_, id, generate_epoch(random_), config_, &user_sends_);
-        it = rooms_.emplace(id, std::move(created)).first;
+        it = rooms_.emplace(id, std::make_unique<entry>(io_, id, config_)).first;
+        store_.hold(id);
     }
     it->second->drop_generation = ++generations_;
     it->second->drop_timer.cancel();
@@ -46,6 +40,7 @@ bool room_registry::evict_idle() {
 void room_registry::drop(std::map<std::string, std::unique_ptr<entry>>::iterator it) {
     const std::string id = it->first;
     rooms_.erase(it);  // its timers are cancelled with it (drop_generation keeps stale ones harmless)
+    store_.release(id);
     if (on_dropped_) on_dropped_(id, now_millis());
 }
 

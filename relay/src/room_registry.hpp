@@ -1,10 +1,11 @@
 #pragma once
-// The rooms the relay holds. A room is created on first use, in a new epoch,
-// and dropped with its history `idle_ttl` after its last member left. At
+// The rooms the relay holds. A room is created on first use and dropped
+// `idle_ttl` after its last member left; the store is told of both
+// (room_store::hold, release), and in memory a room's log goes with it. At
 // max_rooms a new room takes the place of the room idle longest; only when
-// every room has members is the answer room_full. Rooms share one bucket per
-// user for sends across rooms. Each room's timer (presence) runs here and
-// hands the room to the on_due callback when it is due.
+// every room has members is the answer room_full. Each room's timer
+// (presence) runs here and hands the room to the on_due callback when it is
+// due.
 
 #include <chrono>
 #include <cstddef>
@@ -17,10 +18,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "roomchat/ids.hpp"
-#include "roomchat/rate_table.hpp"
 #include "roomchat/result.hpp"
 #include "roomchat/room.hpp"
+
+#include "room_store.hpp"
 
 namespace roomchat::relay {
 
@@ -29,9 +30,8 @@ public:
     using due_callback = std::function<void(room& due, millis now)>;
     using dropped_callback = std::function<void(const std::string& id, millis now)>;
 
-    // `random` draws the epochs of new rooms.
     room_registry(boost::asio::io_context& io, const room_config& config, std::size_t max_rooms,
-                  std::chrono::milliseconds idle_ttl, rate_limit_config user_send_rate, random_source random);
+                  std::chrono::milliseconds idle_ttl, store::room_store& store);
 
     void on_due(due_callback callback) { on_due_ = std::move(callback); }
     // Called after a room was dropped (idle, or evicted for a new one), once
@@ -57,9 +57,8 @@ public:
 
 private:
     struct entry {
-        entry(boost::asio::io_context& io, std::string id, std::string epoch, const room_config& config,
-              rate_table* user_sends)
-            : room(std::move(id), std::move(epoch), config, user_sends), drop_timer(io), wake_timer(io) {}
+        entry(boost::asio::io_context& io, std::string id, const room_config& config)
+            : room(std::move(id), config), drop_timer(io), wake_timer(io) {}
         class room room;
         boost::asio::steady_timer drop_timer;
         boost::asio::steady_timer wake_timer;
@@ -78,8 +77,7 @@ private:
     room_config config_;
     std::size_t max_rooms_;
     std::chrono::milliseconds idle_ttl_;
-    rate_table user_sends_;
-    random_source random_;
+    store::room_store& store_;
     due_callback on_due_;
     dropped_callback on_dropped_;
     std::uint64_t releases_ = 0;

@@ -196,18 +196,18 @@ public:
         });
     }
 
-    void answer_poll(connection_id conn, const poll_answer& answer) override {
+    void answer_http(connection_id conn, const api_answer& answer) override {
         const auto it = sessions_.find(conn);
         if (it == sessions_.end() || !it->second->held) return;
         session& s = *it->second;
         s.held = false;
         s.answered = true;
-        const http_response response = routes_.poll_response(request_of(s, conn), answer);
+        const http_response response = routes_.answer_response(request_of(s, conn), answer);
         respond(s, response);
         websocketpp::lib::error_code ec;
         // A client gone meanwhile fails the write; the termination handler cleans up.
         s.con->send_http_response(ec);
-        log_.write(log_level::debug, "http_poll_answered",
+        log_.write(log_level::debug, "http_answered",
                    {{"conn", std::to_string(conn)}, {"status", std::to_string(response.status)}});
     }
 
@@ -529,7 +529,8 @@ private:
             respond(*s, *response);
             return;
         }
-        // A long poll: the hub answers it through answer_poll.
+        // A long poll, or an answer the store gives later: the hub answers
+        // it through answer_http.
         s->con->defer_http_response();
         s->held = true;
         watch_held(id->second, *s);

@@ -19,9 +19,14 @@ inline constexpr std::uint16_t policy_violation = 1008;
 inline constexpr std::uint16_t try_again_later = 1013;
 }  // namespace close_code
 
-// What a held HTTP long poll is answered: a history page, or why not
-// (token_expired, going_away).
-using poll_answer = std::variant<history_frame, errc>;
+// Why a long poll is not held: its user holds relay_config::max_held_polls_per_user
+// already, or the relay holds relay_config::max_held_polls.
+enum class poll_refusal { user_cap, relay_cap };
+
+// What an HTTP request the hub answers is answered: a history page, a
+// send's outcome, why not (token_expired, going_away, unavailable, a
+// room's errc), or why a long poll is not held.
+using api_answer = std::variant<history_frame, send_outcome, errc, poll_refusal>;
 
 class transport {
 public:
@@ -43,9 +48,10 @@ public:
     // connection's earlier wake-up; none once it has closed. `conn` is a
     // WebSocket connection or the HTTP connection of a held poll.
     virtual void wake_at(connection_id conn, millis at) = 0;
-    // Answers the held poll on HTTP connection `conn` (hub::poll), which
-    // then closes; nothing when the client has gone.
-    virtual void answer_poll(connection_id conn, const poll_answer& answer) = 0;
+    // Answers the HTTP request held on `conn` (a long poll, or a request
+    // the store answers later), which then closes; nothing when the client
+    // has gone.
+    virtual void answer_http(connection_id conn, const api_answer& answer) = 0;
 };
 
 }  // namespace roomchat::relay

@@ -76,8 +76,8 @@ TEST(errc, values_outside_the_enumeration_have_no_name_or_message) {
 }
 
 TEST(errc, only_timing_and_relay_state_codes_are_retryable) {
-    const std::set<errc> retryable = {errc::rate_limited, errc::internal, errc::going_away,
-                                      errc::unavailable, errc::slow_consumer};
+    const std::set<errc> retryable = {errc::rate_limited, errc::internal, errc::going_away, errc::unavailable,
+                                      errc::slow_consumer};
     for (const errc code : all_codes()) {
         EXPECT_EQ(is_retryable(code), retryable.count(code) == 1) << to_string(code);
     }

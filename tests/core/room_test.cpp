@@ -1,5 +1,3 @@
-#include "roomchat/room.hpp"
-
 #include <array>
 #include <cstdint>
 #include <iterator>
@@ -8,6 +6,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "roomchat/local_room.hpp"
 
 #include "support/test_ids.hpp"
 
@@ -28,7 +28,7 @@ join_frame resume(seq_t since, std::optional<std::string> epoch = epoch_a) {
 }
 
 // The presence frames the room sends once its presence delay has passed.
-std::vector<presence_frame> presence_after_delay(room& r) {
+std::vector<presence_frame> presence_after_delay(local_room& r) {
     std::vector<presence_frame> frames;
     const auto due = r.next_deadline();
     if (!due) {
@@ -57,13 +57,14 @@ const Frame& frame_of(const room_action& action) {
 }
 
 // What a send on a connection causes (its outcome is SendSaysWhatItDecided's).
-room_actions sent(room& r, connection_id conn, const message_id& id, std::string_view text, millis now) {
+room_actions sent(local_room& r, connection_id conn, const message_id& id, std::string_view text,
+                  millis now) {
     return r.send(conn, id, text, now).actions;
 }
 
 // send_as, its broadcasts appended to `broadcasts`.
-send_outcome sent_as(room& r, const user_info& user, const message_id& id, std::string_view text, millis now,
-                     room_actions& broadcasts) {
+send_outcome sent_as(local_room& r, const user_info& user, const message_id& id, std::string_view text,
+                     millis now, room_actions& broadcasts) {
     send_result result = r.send_as(user, id, text, now);
     std::move(result.actions.begin(), result.actions.end(), std::back_inserter(broadcasts));
     return result.outcome;
@@ -79,8 +80,8 @@ room_config relaxed() {
 
 // A room with ann on connection 1 and bob on connection 2, their arrival
 // already announced.
-room two_users(room_config config = relaxed()) {
-    room r("lobby", epoch_a, config);
+local_room two_users(room_config config = relaxed()) {
+    local_room r("lobby", epoch_a, config);
     (void)r.join(1, ann, fresh(), 0);
     (void)r.join(2, bob, fresh(), 0);
     (void)r.on_timer(config.presence_delay_ms);
@@ -135,7 +136,7 @@ std::vector<seq_t> seqs(const std::vector<chat_message>& messages) {
 using seq_list = std::vector<seq_t>;
 
 // Sends n messages from connection 1 with ids 101, 102, ...
-void fill(room& r, int n) {
+void fill(local_room& r, int n) {
     for (int i = 0; i < n; ++i) {
         const auto actions =
             sent(r, 1, id_of(static_cast<std::uint8_t>(101 + i)), "m" + std::to_string(i), 1000 + i);
@@ -144,7 +145,7 @@ void fill(room& r, int n) {
 }
 
 TEST(room, join_replies_joined_then_latest_history_and_announces_presence_after_the_delay) {
-    room r("lobby", epoch_a);
+    local_room r("lobby", epoch_a);
     const room_actions first = r.join(7, bob, fresh(), 1000);
     ASSERT_EQ(first.size(), 2u);
     const auto& joined = frame_of<joined_frame>(first[0]);
@@ -185,7 +186,7 @@ TEST(room, join_replies_joined_then_latest_history_and_announces_presence_after_
 // A joiner's list is what everyone else was last told, so the changes still
 // pending reach it like them: it never misses one, never keeps a ghost.
 TEST(room, a_joiner_during_a_reload_of_another_user_still_sees_them) {
-    room r = two_users();
+    local_room r = two_users();
     r.leave(1, 0);  // ann reloads...
     const room_actions joined = r.join(5, cat, fresh(), 100);
     (void)r.join(6, ann, fresh(), 200);  // ...and is back
@@ -195,7 +196,7 @@ TEST(room, a_joiner_during_a_reload_of_another_user_still_sees_them) {
 }
 
 TEST(room, a_joiner_never_sees_someone_who_came_and_went_before_anyone_heard) {
-    room r = two_users();
+    local_room r = two_users();
     (void)r.join(5, cat, fresh(), 0);  // cat comes...
     const room_actions joined = r.join(6, user_info{"dan", "Dan"}, fresh(), 100);
     r.leave(5, 200);  // ...and goes
@@ -210,7 +211,7 @@ TEST(room, a_joiner_never_sees_someone_who_came_and_went_before_anyone_heard) {
 TEST(room, a_crowd_is_announced_in_slices) {
     room_config config;
     config.max_presence_per_flush = 64;
-    room r("lobby", epoch_a, config);
+    local_room r("lobby", epoch_a, config);
     for (connection_id conn = 1; conn <= 200; ++conn) {
         (void)r.join(conn, user_info{"u" + std::to_string(1000 + conn), "U"}, fresh(), 0);
     }
@@ -229,7 +230,7 @@ TEST(room, a_crowd_is_announced_in_slices) {
 }
 
 TEST(room, second_connection_of_a_user_is_no_presence_change) {
-    room r = two_users();
+    local_room r = two_users();
     const room_actions actions = r.join(5, ann, fresh(), 0);
     ASSERT_EQ(actions.size(), 2u);
     EXPECT_TRUE(std::holds_alternative<joined_frame>(actions[0].frame));
@@ -240,7 +241,7 @@ TEST(room, second_connection_of_a_user_is_no_presence_change) {
 }
 
 TEST(room, joining_twice_on_one_connection_just_replies_again) {
-    room r = two_users();
+    local_room r = two_users();
     const room_actions again = r.join(1, ann, fresh(), 0);
     ASSERT_EQ(again.size(), 2u);
     EXPECT_TRUE(std::holds_alternative<joined_frame>(again[0].frame));
@@ -249,7 +250,7 @@ TEST(room, joining_twice_on_one_connection_just_replies_again) {
 }
 
 TEST(room, two_users_chat_in_sequence) {
-    room r = two_users();
+    local_room r = two_users();
     const room_actions first = sent(r, 1, id_of(1), "hi Bob", 1000);
     ASSERT_EQ(first.size(), 2u);
     expect_ack(first[0], 1, id_of(1), 1, 1000);
@@ -270,7 +271,7 @@ TEST(room, two_users_chat_in_sequence) {
 }
 
 TEST(room, stores_and_broadcasts_normalised_text) {
-    room r = two_users();
+    local_room r = two_users();
     const room_actions actions = sent(r, 1, id_of(1), "  line one\r\nline two \t", 5);
     ASSERT_EQ(actions.size(), 2u);
     EXPECT_EQ(frame_of<message_frame>(actions[1]).message.text, "line one\nline two");
@@ -278,7 +279,7 @@ TEST(room, stores_and_broadcasts_normalised_text) {
 }
 
 TEST(room, stores_and_broadcasts_the_senders_playback_position) {
-    room r = two_users();
+    local_room r = two_users();
     const room_actions actions = r.send(1, id_of(1), "the goal!", 5, millis{754'250}).actions;
     ASSERT_EQ(actions.size(), 2u);
     EXPECT_EQ(frame_of<message_frame>(actions[1]).message.media_ms, millis{754'250});
@@ -291,7 +292,7 @@ TEST(room, stores_and_broadcasts_the_senders_playback_position) {
 TEST(room, the_hosts_notices_are_not_held_to_a_persons_rate_limit) {
     room_config config;
     config.rate = {2, 60'000};
-    room r = two_users(config);
+    local_room r = two_users(config);
     const user_info host{"watch-party", "Watch party"};
     for (std::uint8_t i = 1; i <= 10; ++i) {
         const send_result notice =
@@ -308,7 +309,7 @@ TEST(room, the_hosts_notices_are_not_held_to_a_persons_rate_limit) {
 TEST(room, resend_of_an_accepted_message_repeats_the_ack_without_broadcast) {
     room_config config;
     config.rate = {2, 1000};
-    room r = two_users(config);
+    local_room r = two_users(config);
     const room_actions first = sent(r, 1, id_of(1), "once", 100);
     ASSERT_EQ(first.size(), 2u);
     for (const millis later : {100, 200, 5000}) {
@@ -324,7 +325,7 @@ TEST(room, resend_of_an_accepted_message_repeats_the_ack_without_broadcast) {
 }
 
 TEST(room, resend_from_the_users_other_connection_is_acked_there) {
-    room r = two_users();
+    local_room r = two_users();
     (void)r.join(9, ann, fresh(), 0);
     (void)sent(r, 1, id_of(1), "from tab one", 100);
     const room_actions again = sent(r, 9, id_of(1), "from tab one", 300);
@@ -333,7 +334,7 @@ TEST(room, resend_from_the_users_other_connection_is_acked_there) {
 }
 
 TEST(room, resend_is_acked_even_if_its_text_would_now_fail) {
-    room r = two_users();
+    local_room r = two_users();
     (void)sent(r, 1, id_of(1), "fine", 100);
     const room_actions again = sent(r, 1, id_of(1), "   ", 200);
     ASSERT_EQ(again.size(), 1u);
@@ -341,7 +342,7 @@ TEST(room, resend_is_acked_even_if_its_text_would_now_fail) {
 }
 
 TEST(room, id_used_by_another_user_is_a_conflict) {
-    room r = two_users();
+    local_room r = two_users();
     (void)sent(r, 1, id_of(1), "mine", 100);
     const room_actions stolen = sent(r, 2, id_of(1), "mine too", 200);
     expect_nack(stolen, 2, id_of(1), errc::id_conflict);
@@ -350,7 +351,7 @@ TEST(room, id_used_by_another_user_is_a_conflict) {
 }
 
 TEST(room, nil_id_is_refused) {
-    room r = two_users();
+    local_room r = two_users();
     expect_nack(sent(r, 1, message_id{}, "hello", 100), 1, message_id{}, errc::invalid_message_id);
     EXPECT_EQ(r.latest_seq(), 0u);
 }
@@ -359,7 +360,7 @@ TEST(room, every_text_error_is_a_nack_with_its_code) {
     room_config config;
     config.rate = {1, 1000};
     config.text.max_code_points = 5;
-    room r = two_users(config);
+    local_room r = two_users(config);
     struct bad_text {
         std::string text;
         errc code;
@@ -387,10 +388,10 @@ TEST(room, every_text_error_is_a_nack_with_its_code) {
 
 // Ann (connection 1) may send one message a second: "one" was accepted at 0
 // and "two" (id 2) refused at 600, to come again at 1000.
-room with_a_refused_send() {
+local_room with_a_refused_send() {
     room_config config;
     config.rate = {1, 1000};
-    room r = two_users(config);
+    local_room r = two_users(config);
     EXPECT_EQ(sent(r, 1, id_of(1), "one", 0).size(), 2u);
     expect_rate_limited(sent(r, 1, id_of(2), "two", 600), 1, id_of(2), 400);
     return r;
@@ -401,7 +402,7 @@ room with_a_refused_send() {
 // refilled meanwhile, it would be accepted and the earlier one, resent later,
 // land after it. Instead it waits behind the refused one.
 TEST(room, a_refused_send_holds_back_the_connections_later_sends_until_it_comes_again) {
-    room r = with_a_refused_send();
+    local_room r = with_a_refused_send();
     // The bucket holds a token again, but "three" comes before "two" did.
     // "two" takes the token due now; "three" needs the next.
     expect_rate_limited(sent(r, 1, id_of(3), "three", 1000), 1, id_of(3), 1000);
@@ -429,7 +430,7 @@ TEST(room, a_refused_send_holds_back_the_connections_later_sends_until_it_comes_
 }
 
 TEST(room, a_held_back_connection_is_released_when_the_refused_send_is_accepted_elsewhere_or_left) {
-    room r = with_a_refused_send();
+    local_room r = with_a_refused_send();
     (void)r.join(3, ann, fresh(), 600);
     expect_nack(sent(r, 1, id_of(3), "three", 1000), 1, id_of(3), errc::rate_limited);  // held back
     // The other tab sends the same pending message and it is accepted there:
@@ -448,7 +449,7 @@ TEST(room, a_held_back_connection_is_released_when_the_refused_send_is_accepted_
 }
 
 TEST(room, a_refused_send_never_sent_again_holds_back_until_its_grace_runs_out) {
-    room r = with_a_refused_send();
+    local_room r = with_a_refused_send();
     const millis lapse = 1000 + r.config().held_send_grace_ms;
     expect_nack(sent(r, 1, id_of(3), "three", lapse - 1), 1, id_of(3), errc::rate_limited);
     const room_actions three = sent(r, 1, id_of(3), "three", lapse);
@@ -459,7 +460,7 @@ TEST(room, a_refused_send_never_sent_again_holds_back_until_its_grace_runs_out) 
 TEST(room, rate_limit_is_shared_across_a_users_connections) {
     room_config config;
     config.rate = {2, 1000};
-    room r = two_users(config);
+    local_room r = two_users(config);
     (void)r.join(3, ann, fresh(), 0);
     ASSERT_EQ(sent(r, 1, id_of(1), "one", 0).size(), 2u);
     ASSERT_EQ(sent(r, 3, id_of(2), "two", 0).size(), 2u);
@@ -474,7 +475,7 @@ TEST(room, rate_limit_is_shared_across_a_users_connections) {
 }
 
 TEST(room, join_with_since_sends_everything_after_it) {
-    room r = two_users();
+    local_room r = two_users();
     fill(r, 6);
     const room_actions actions = r.join(8, cat, resume(4), 0);
     const auto& joined = frame_of<joined_frame>(actions.at(0));
@@ -488,7 +489,7 @@ TEST(room, join_with_since_sends_everything_after_it) {
 TEST(room, join_without_since_sends_the_latest_page) {
     room_config config = relaxed();
     config.page_size = 3;
-    room r = two_users(config);
+    local_room r = two_users(config);
     fill(r, 5);
     const room_actions actions = r.join(8, cat, fresh(), 0);
     const auto& history = frame_of<history_frame>(actions.at(1));
@@ -501,7 +502,7 @@ TEST(room, join_with_an_evicted_since_is_truncated) {
     room_config config = relaxed();
     config.history.max_messages = 4;
     config.page_size = 2;
-    room r = two_users(config);
+    local_room r = two_users(config);
     fill(r, 10);
     const room_actions actions = r.join(1, ann, resume(3), 0);
     const auto& history = frame_of<history_frame>(actions.at(1));
@@ -515,7 +516,7 @@ TEST(room, join_with_an_evicted_since_is_truncated) {
 }
 
 TEST(room, history_pages_backwards_with_has_more) {
-    room r = two_users();
+    local_room r = two_users();
     fill(r, 7);
     history_request_frame request;
     request.room = "lobby";
@@ -537,7 +538,7 @@ TEST(room, history_pages_backwards_with_has_more) {
 }
 
 TEST(room, history_after_fills_a_gap) {
-    room r = two_users();
+    local_room r = two_users();
     fill(r, 7);
     history_request_frame request;
     request.after = 2;
@@ -551,7 +552,7 @@ TEST(room, history_after_fills_a_gap) {
 TEST(room, history_limit_is_capped_at_max_page_size) {
     room_config config = relaxed();
     config.max_page_size = 4;
-    room r = two_users(config);
+    local_room r = two_users(config);
     fill(r, 10);
     history_request_frame request;
     request.before = 11;
@@ -566,7 +567,7 @@ TEST(room, history_limit_is_capped_at_max_page_size) {
 }
 
 TEST(room, leave_announces_only_the_users_last_connection) {
-    room r = two_users();
+    local_room r = two_users();
     (void)r.join(3, ann, fresh(), 0);
     r.leave(1, 0);
     EXPECT_FALSE(r.next_deadline().has_value());
@@ -589,7 +590,7 @@ TEST(room, leave_announces_only_the_users_last_connection) {
 }
 
 TEST(room, rejoining_after_the_leave_was_announced_announces_again) {
-    room r = two_users();
+    local_room r = two_users();
     r.leave(1, 0);
     ASSERT_EQ(presence_after_delay(r).size(), 1u);
     (void)r.join(4, ann, fresh(), 1000);
@@ -600,7 +601,7 @@ TEST(room, rejoining_after_the_leave_was_announced_announces_again) {
 }
 
 TEST(room, leaving_and_coming_back_within_the_delay_is_no_change) {
-    room r = two_users();
+    local_room r = two_users();
     r.leave(1, 0);
     (void)r.join(4, ann, fresh(), 300);  // a reload
     EXPECT_TRUE(presence_after_delay(r).empty());
@@ -610,7 +611,7 @@ TEST(room, leaving_and_coming_back_within_the_delay_is_no_change) {
 }
 
 TEST(room, a_join_leave_loop_costs_the_others_at_most_one_frame_per_delay) {
-    room r = two_users();
+    local_room r = two_users();
     int frames = 0;
     millis now = 1000;
     for (int i = 0; i < 10'000; ++i, now += 1) {
@@ -629,7 +630,7 @@ TEST(room, a_join_leave_loop_costs_the_others_at_most_one_frame_per_delay) {
 }
 
 TEST(room, read_marker_moves_forward_only_and_reaches_the_users_other_connections) {
-    room r = two_users();
+    local_room r = two_users();
     (void)r.join(3, ann, fresh(), 0);
     fill(r, 5);
     const room_actions moved = r.mark_read(1, 3);
@@ -651,7 +652,7 @@ TEST(room, read_marker_moves_forward_only_and_reaches_the_users_other_connection
 }
 
 TEST(room, non_members_get_not_joined) {
-    room r = two_users();
+    local_room r = two_users();
     fill(r, 2);
     expect_not_joined(sent(r, 42, id_of(1), "hello", 0), 42);
     history_request_frame request;
@@ -666,8 +667,8 @@ TEST(room, non_members_get_not_joined) {
 TEST(room, send_as_follows_the_same_rules_as_send) {
     room_config config;
     config.rate = {2, 1000};
-    room web = two_users(config);
-    room socket = two_users(config);
+    local_room web = two_users(config);
+    local_room socket = two_users(config);
 
     room_actions broadcasts;
     const send_outcome accepted = sent_as(web, ann, id_of(1), " via http ", 100, broadcasts);
@@ -711,7 +712,7 @@ TEST(room, send_as_follows_the_same_rules_as_send) {
 }
 
 TEST(room, send_says_what_it_decided) {
-    room r = two_users();
+    local_room r = two_users();
     const send_outcome accepted = r.send(1, id_of(1), "hi", 100).outcome;
     ASSERT_TRUE(accepted.ack.has_value());
     EXPECT_FALSE(accepted.duplicate);
@@ -731,7 +732,7 @@ TEST(room, send_says_what_it_decided) {
 }
 
 TEST(room, send_as_works_without_any_member_connection) {
-    room r("lobby", epoch_a);
+    local_room r("lobby", epoch_a);
     room_actions broadcasts;
     const send_outcome outcome = sent_as(r, cat, id_of(1), "nobody here", 10, broadcasts);
     ASSERT_TRUE(outcome.ack.has_value());
@@ -743,7 +744,7 @@ TEST(room, dedupe_outlives_nothing_still_in_history) {
     room_config config = relaxed();
     config.dedupe_capacity = 1;
     config.history.max_messages = 5;
-    room r = two_users(config);
+    local_room r = two_users(config);
     fill(r, 5);
     const room_actions again = sent(r, 1, id_of(101), "m0", 9999);
     ASSERT_EQ(again.size(), 1u) << "the oldest visible message is still deduplicated";
@@ -753,7 +754,7 @@ TEST(room, dedupe_outlives_nothing_still_in_history) {
 TEST(room, history_is_capped_by_bytes) {
     room_config config = relaxed();
     config.history.max_bytes = 3 * message_bytes(chat_message{1, id_of(1), ann, "m0", 0});
-    room r = two_users(config);
+    local_room r = two_users(config);
     fill(r, 6);
     EXPECT_EQ(r.log().messages().size(), 3u);
     EXPECT_EQ(r.log().messages().first_seq(), 4u);
@@ -763,7 +764,7 @@ TEST(room, history_is_capped_by_bytes) {
 TEST(room, join_with_a_position_of_another_epoch_gets_the_latest_page_truncated) {
     room_config config = relaxed();
     config.page_size = 2;
-    room r = two_users(config);
+    local_room r = two_users(config);
     fill(r, 5);
     for (const join_frame& request :
          {resume(3, std::string("epoch-before-the-restart")), resume(9, std::nullopt)}) {
@@ -777,7 +778,7 @@ TEST(room, join_with_a_position_of_another_epoch_gets_the_latest_page_truncated)
 }
 
 TEST(room, a_join_that_names_no_epoch_is_taken_at_its_word_while_its_position_exists) {
-    room r = two_users();
+    local_room r = two_users();
     fill(r, 5);
     const room_actions actions = r.join(8, cat, resume(3, std::nullopt), 0);
     const auto& history = frame_of<history_frame>(actions.at(1));
@@ -786,7 +787,7 @@ TEST(room, a_join_that_names_no_epoch_is_taken_at_its_word_while_its_position_ex
 }
 
 TEST(room, every_page_and_ack_carries_the_epoch) {
-    room r("lobby", "e-42", relaxed());
+    local_room r("lobby", "e-42", relaxed());
     (void)r.join(1, ann, fresh(), 0);
     EXPECT_EQ(frame_of<ack_frame>(sent(r, 1, id_of(1), "x", 1).at(0)).epoch, "e-42");
     EXPECT_EQ(r.query(std::nullopt, std::nullopt, 5).epoch, std::optional<std::string>("e-42"));
@@ -797,7 +798,7 @@ TEST(room, every_page_and_ack_carries_the_epoch) {
 TEST(room, the_member_list_is_capped_but_the_count_is_not) {
     room_config config;
     config.max_listed_members = 3;
-    room r("lobby", epoch_a, config);
+    local_room r("lobby", epoch_a, config);
     for (connection_id conn = 1; conn <= 5; ++conn) {
         (void)r.join(conn, user_info{"u" + std::to_string(conn), "U"}, fresh(), 0);
     }
@@ -807,7 +808,7 @@ TEST(room, the_member_list_is_capped_but_the_count_is_not) {
     EXPECT_EQ(joined.member_count, 6u);
     EXPECT_EQ(joined.members, (std::vector<user_info>{ann, {"u1", "U"}, {"u2", "U"}})) << "the first by id";
     config.max_listed_members = 6;
-    room exact("lobby", epoch_a, config);
+    local_room exact("lobby", epoch_a, config);
     for (connection_id conn = 1; conn <= 6; ++conn) {
         (void)exact.join(conn, user_info{"u" + std::to_string(conn), "U"}, fresh(), 0);
     }
@@ -817,8 +818,8 @@ TEST(room, the_member_list_is_capped_but_the_count_is_not) {
 
 TEST(room, the_users_bucket_across_rooms_limits_every_room) {
     rate_table across({3, 1000});
-    room lobby("lobby", epoch_a, relaxed(), &across);
-    room other("other", epoch_a, relaxed(), &across);
+    local_room lobby("lobby", epoch_a, relaxed(), &across);
+    local_room other("other", epoch_a, relaxed(), &across);
     (void)lobby.join(1, ann, fresh(), 0);
     (void)other.join(2, ann, fresh(), 0);
     (void)other.join(3, bob, fresh(), 0);
@@ -837,7 +838,7 @@ TEST(room, a_refused_send_spends_no_token_in_either_bucket) {
     rate_table across({1, 1000});
     room_config config;
     config.rate = {1, 1000};
-    room r("lobby", epoch_a, config, &across);
+    local_room r("lobby", epoch_a, config, &across);
     (void)r.join(1, ann, fresh(), 0);
     ASSERT_EQ(sent(r, 1, id_of(1), "one", 0).size(), 2u);
     expect_nack(sent(r, 1, id_of(2), "two", 500), 1, id_of(2), errc::rate_limited);
@@ -848,7 +849,7 @@ TEST(room, per_user_bookkeeping_stays_bounded_while_the_room_is_busy) {
     room_config config;
     config.rate = {1, 1000};
     config.history.max_messages = 50;
-    room r("lobby", epoch_a, config);
+    local_room r("lobby", epoch_a, config);
     (void)r.join(1, ann, fresh(), 0);
     millis now = 0;
     // 2000 users come, send, read and go, 10 a second, for 200 s.

@@ -39,6 +39,7 @@
 #include "http_routes.hpp"
 #include "hub.hpp"
 #include "logging.hpp"
+#include "memory_store.hpp"
 #include "metrics.hpp"
 #include "room_registry.hpp"
 #include "static_files.hpp"
@@ -99,11 +100,11 @@ public:
     void allow_batches(connection_id /*conn*/, bool /*allowed*/) override {}
     void close(connection_id /*conn*/, std::uint16_t /*code*/, const std::string& /*reason*/) override {}
     void wake_at(connection_id /*conn*/, millis /*at*/) override {}
-    void answer_poll(connection_id conn, const poll_answer& answer) override {
+    void answer_http(connection_id conn, const api_answer& answer) override {
         answers.emplace_back(conn, answer);
     }
 
-    std::vector<std::pair<connection_id, poll_answer>> answers;
+    std::vector<std::pair<connection_id, api_answer>> answers;
 };
 
 // Room epochs that repeat from run to run, unlike the relay's CSPRNG.
@@ -199,10 +200,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     config.room.max_page_size = 10;
 
     boost::asio::io_context io;
+    store::memory_store store(config.room, config.user_send_rate, counting_random());
     room_registry rooms(io, config.room, config.max_rooms, std::chrono::milliseconds(config.room_idle_ttl_ms),
-                        config.user_send_rate, counting_random());
+                        store);
     relay_metrics metrics;
-    hub hub(config, rooms, verifier, metrics, log);
+    hub hub(config, rooms, store, verifier, metrics, log);
     poll_recording_transport out;
     hub.set_transport(&out);
     http_routes routes(hub, root.files(), metrics, rooms, verifier);
@@ -213,7 +215,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const auto& [held_conn, answer] : std::exchange(out.answers, {})) {
             const auto request = held.find(held_conn);
             check(request != held.end(), "only a held poll is answered");
-            check_response(routes.poll_response(request->second, answer), root);
+            check_response(routes.answer_response(request->second, answer), root);
             held.erase(request);
         }
     };

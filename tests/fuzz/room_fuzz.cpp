@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "roomchat/local_room.hpp"
 #include "roomchat/rate_table.hpp"
-#include "roomchat/room.hpp"
 #include "roomchat/text_rules.hpp"
 
 #include "check.hpp"
@@ -451,7 +451,7 @@ private:
     FuzzedDataProvider& in_;
     room_config config_;
     std::optional<rate_table> user_sends_;
-    room room_;
+    local_room room_;
     millis now_ = start_time;
     seq_t last_seq_ = 0;
     std::vector<message_id> used_ids_;

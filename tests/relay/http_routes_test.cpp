@@ -68,7 +68,7 @@ protected:
     http_response answered() {
         EXPECT_EQ(h_.out.answers.size(), 1U);
         if (h_.out.answers.size() != 1) return {};
-        const auto response = routes_.poll_response({}, h_.out.answers.front().second);
+        const auto response = routes_.answer_response({}, h_.out.answers.front().second);
         h_.out.answers.clear();
         return response;
     }
@@ -423,7 +423,7 @@ TEST_F(http_routes_test, poll_answers_going_away_as_503_and_an_expired_token_as_
     const auto going = answered();
     EXPECT_EQ(going.status, 503);
     EXPECT_EQ(error_of(going)["code"], "going_away");
-    const auto expired = routes_.poll_response({}, errc::token_expired);
+    const auto expired = routes_.answer_response({}, errc::token_expired);
     EXPECT_EQ(expired.status, 401);
     EXPECT_EQ(error_of(expired)["code"], "token_expired");
     EXPECT_EQ(header(expired, "WWW-Authenticate"), "Bearer error=\"invalid_token\"");
@@ -472,7 +472,7 @@ TEST_F(http_routes_test, the_api_answers_allowed_origins_and_their_preflights) {
     EXPECT_FALSE(routes_.handle(held, h_.now));
     h_.hub.shutdown();
     ASSERT_EQ(h_.out.answers.size(), 1U);
-    const auto answer = routes_.poll_response(held, h_.out.answers.front().second);
+    const auto answer = routes_.answer_response(held, h_.out.answers.front().second);
     EXPECT_EQ(header(answer, "Access-Control-Allow-Origin"), "https://relay.example");
     // Static files keep their own "*" and get no second one.
     auto file = same_site;

@@ -37,11 +37,20 @@ token_claims claims_for(const std::string& user, millis now) {
     return {{user, user}, {"*"}, now + 3'600'000, false};
 }
 
-// A poll's answer as JSON: the page as the HTTP API sends it, or the error code as a string.
-json answer_json(const poll_answer& answer) {
+// An HTTP answer as JSON: the page as the HTTP API sends it, or the error code as a string.
+json answer_json(const api_answer& answer) {
     if (const auto* page = std::get_if<history_frame>(&answer))
         return json::parse(encode(server_frame{*page}));
     return std::string(to_string(std::get<errc>(answer)));
+}
+
+// The answer given at once, as a T; nothing after failing the test when
+// there was none or it was something else.
+template <class T>
+std::optional<T> answered(const std::optional<api_answer>& answer) {
+    const T* as = answer ? std::get_if<T>(&*answer) : nullptr;
+    EXPECT_NE(as, nullptr) << (answer ? "answered otherwise" : "not answered at once");
+    return as == nullptr ? std::nullopt : std::optional<T>(*as);
 }
 
 // The texts of a page's messages, oldest first.
@@ -55,8 +64,7 @@ std::vector<std::string> texts(const json& page) {
 void hold(hub_harness& h, connection_id conn, const std::string& user, const std::string& room, seq_t after,
           millis wait_ms = 20'000) {
     const auto polled = h.hub.poll(conn, claims_for(user, h.now), room, after, 50, wait_ms, h.now);
-    ASSERT_TRUE(polled) << "refused";
-    EXPECT_FALSE(*polled) << "answered at once";
+    EXPECT_FALSE(polled) << "answered at once";
 }
 
 TEST(hub, auth_welcomes_with_the_tokens_user_and_the_room_limits) {
@@ -629,7 +637,8 @@ TEST(hub, http_post_is_delivered_to_every_member_and_deduped) {
     h.join(1, "lobby");
     const auto id = message_id::parse(message_id_hex(9));
     ASSERT_TRUE(id);
-    const auto first = h.hub.post_message({"bot", "Bot"}, "lobby", *id, "from http", 754'000, false, h.now);
+    const auto first = answered<send_outcome>(
+        h.hub.post_message(200, {"bot", "Bot"}, "lobby", *id, "from http", 754'000, false, h.now));
     ASSERT_TRUE(first);
     ASSERT_TRUE(first->ack);
     EXPECT_EQ(first->ack->seq, 1U);
@@ -638,8 +647,8 @@ TEST(hub, http_post_is_delivered_to_every_member_and_deduped) {
     EXPECT_EQ(delivered["message"]["from"], (json{{"id", "bot"}, {"name", "Bot"}}));
     EXPECT_EQ(delivered["message"]["text"], "from http");
     EXPECT_EQ(delivered["message"]["media_ms"], 754'000);
-    const auto again =
-        h.hub.post_message({"bot", "Bot"}, "lobby", *id, "from http", std::nullopt, false, h.now);
+    const auto again = answered<send_outcome>(
+        h.hub.post_message(201, {"bot", "Bot"}, "lobby", *id, "from http", std::nullopt, false, h.now));
     ASSERT_TRUE(again);
     EXPECT_TRUE(again->duplicate);
     EXPECT_TRUE(h.out.take(1).empty());
@@ -655,20 +664,23 @@ TEST(hub, http_post_beyond_the_caps_is_refused) {
     const auto id = message_id::parse(message_id_hex(1));
     ASSERT_TRUE(id);
     // The user "ann" created r1: a second room is too fast.
-    const auto too_fast = h.hub.post_message({"ann", "ann"}, "r2", *id, "x", std::nullopt, false, h.now);
-    ASSERT_FALSE(too_fast);
-    EXPECT_EQ(too_fast.error(), errc::rate_limited);
-    const auto full = h.hub.post_message({"bot", "bot"}, "r2", *id, "x", std::nullopt, false, h.now);
-    ASSERT_FALSE(full);
-    EXPECT_EQ(full.error(), errc::room_full);
+    const auto too_fast =
+        answered<errc>(h.hub.post_message(200, {"ann", "ann"}, "r2", *id, "x", std::nullopt, false, h.now));
+    ASSERT_TRUE(too_fast);
+    EXPECT_EQ(*too_fast, errc::rate_limited);
+    const auto full =
+        answered<errc>(h.hub.post_message(201, {"bot", "bot"}, "r2", *id, "x", std::nullopt, false, h.now));
+    ASSERT_TRUE(full);
+    EXPECT_EQ(*full, errc::room_full);
 }
 
 TEST(hub, query_of_a_room_the_relay_does_not_hold_is_an_empty_page_without_epoch) {
     hub_harness h;
-    const history_frame page = h.hub.query("nowhere", std::nullopt, std::nullopt, 10);
-    EXPECT_EQ(page.room, "nowhere");
-    EXPECT_FALSE(page.epoch);
-    EXPECT_TRUE(page.messages.empty());
+    const auto page = answered<history_frame>(h.hub.query(200, "nowhere", std::nullopt, std::nullopt, 10));
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->room, "nowhere");
+    EXPECT_FALSE(page->epoch);
+    EXPECT_TRUE(page->messages.empty());
 }
 
 TEST(hub, poll_with_messages_after_the_position_is_answered_at_once) {
@@ -678,9 +690,8 @@ TEST(hub, poll_with_messages_after_the_position_is_answered_at_once) {
     h.send(1, "lobby", message_id_hex(1), "one");
     h.send(1, "lobby", message_id_hex(2), "two");
     const auto polled = h.hub.poll(100, claims_for("bob", h.now), "lobby", 1, 50, 20'000, h.now);
-    ASSERT_TRUE(polled);
-    ASSERT_TRUE(*polled);
-    const json page = answer_json(**polled);
+    ASSERT_TRUE(answered<history_frame>(polled));
+    const json page = answer_json(*polled);
     EXPECT_EQ(page["mode"], "after");
     EXPECT_EQ(texts(page), std::vector<std::string>{"two"});
     EXPECT_EQ(h.hub.held_poll_count(), 0U);
@@ -716,7 +727,8 @@ TEST(hub, held_polls_are_answered_by_an_http_post_in_their_room_only) {
     hold(h, 102, "bob", "movie", 0);
     const auto id = message_id::parse(message_id_hex(1));
     ASSERT_TRUE(id);
-    ASSERT_TRUE(h.hub.post_message({"ann", "ann"}, "lobby", *id, "over http", std::nullopt, false, h.now));
+    ASSERT_TRUE(answered<send_outcome>(
+        h.hub.post_message(200, {"ann", "ann"}, "lobby", *id, "over http", std::nullopt, false, h.now)));
     ASSERT_EQ(h.out.answers.size(), 2U);
     for (const auto& [conn, answer] : h.out.answers) {
         EXPECT_TRUE(conn == 100 || conn == 101) << conn;
@@ -746,10 +758,10 @@ TEST(hub, position_past_the_rooms_latest_seq_is_answered_at_once_with_its_epoch)
     h.join(1, "lobby");
     h.send(1, "lobby", message_id_hex(1), "one");
     const auto polled = h.hub.poll(100, claims_for("bob", h.now), "lobby", 7, 50, 20'000, h.now);
-    ASSERT_TRUE(polled);
-    ASSERT_TRUE(*polled);
-    EXPECT_EQ(answer_json(**polled)["epoch"], "0000000000000001");
-    EXPECT_TRUE((*polled)->messages.empty());
+    const auto page = answered<history_frame>(polled);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(answer_json(*polled)["epoch"], "0000000000000001");
+    EXPECT_TRUE(page->messages.empty());
     // A room the relay does not hold has no seq yet: the poll waits for its first message.
     hold(h, 101, "bob", "elsewhere", 7);
 }
@@ -758,7 +770,7 @@ TEST(hub, token_expired_while_held_is_answered_token_expired) {
     hub_harness h;
     token_claims claims = claims_for("bob", h.now);
     claims.expires_at = h.now + 1'000;
-    ASSERT_TRUE(h.hub.poll(100, claims, "lobby", 0, 50, 20'000, h.now));
+    ASSERT_FALSE(h.hub.poll(100, claims, "lobby", 0, 50, 20'000, h.now)) << "held";
     h.hub.deadline(100, h.now + 20'000);
     ASSERT_EQ(h.out.answers.size(), 1U);
     EXPECT_EQ(answer_json(h.out.answers[0].second), "token_expired");
@@ -770,9 +782,10 @@ TEST(hub, held_polls_per_user_are_capped_at_the_limit) {
     hub_harness h(config);
     hold(h, 100, "bob", "lobby", 0);
     hold(h, 101, "bob", "movie", 0);
-    const auto past = h.hub.poll(102, claims_for("bob", h.now), "lobby", 0, 50, 20'000, h.now);
-    ASSERT_FALSE(past);
-    EXPECT_EQ(past.error(), poll_refusal::user_cap);
+    const auto past =
+        answered<poll_refusal>(h.hub.poll(102, claims_for("bob", h.now), "lobby", 0, 50, 20'000, h.now));
+    ASSERT_TRUE(past);
+    EXPECT_EQ(*past, poll_refusal::user_cap);
     hold(h, 103, "cat", "lobby", 0);  // another user's polls are not counted
     // One answered or gone makes room again.
     h.hub.poll_closed(100);
@@ -786,9 +799,10 @@ TEST(hub, held_polls_over_the_relay_are_capped_at_the_limit) {
     hub_harness h(config);
     hold(h, 100, "bob", "lobby", 0);
     hold(h, 101, "cat", "lobby", 0);
-    const auto past = h.hub.poll(102, claims_for("dan", h.now), "lobby", 0, 50, 20'000, h.now);
-    ASSERT_FALSE(past);
-    EXPECT_EQ(past.error(), poll_refusal::relay_cap);
+    const auto past =
+        answered<poll_refusal>(h.hub.poll(102, claims_for("dan", h.now), "lobby", 0, 50, 20'000, h.now));
+    ASSERT_TRUE(past);
+    EXPECT_EQ(*past, poll_refusal::relay_cap);
     h.hub.deadline(101, h.now + 20'000);
     hold(h, 102, "dan", "lobby", 0);
     EXPECT_EQ(h.hub.held_poll_count(), 2U);
@@ -819,9 +833,11 @@ TEST(hub, held_polls_of_a_room_evicted_for_a_new_one_get_an_empty_page_without_e
     hub_harness h(config);
     const auto id = message_id::parse(message_id_hex(1));
     ASSERT_TRUE(id);
-    ASSERT_TRUE(h.hub.post_message({"ann", "ann"}, "r1", *id, "one", std::nullopt, false, h.now));
+    ASSERT_TRUE(answered<send_outcome>(
+        h.hub.post_message(200, {"ann", "ann"}, "r1", *id, "one", std::nullopt, false, h.now)));
     hold(h, 100, "bob", "r1", 1);
-    ASSERT_TRUE(h.hub.post_message({"ann", "ann"}, "r2", *id, "two", std::nullopt, false, h.now));
+    ASSERT_TRUE(answered<send_outcome>(
+        h.hub.post_message(201, {"ann", "ann"}, "r2", *id, "two", std::nullopt, false, h.now)));
     ASSERT_EQ(h.out.answers.size(), 1U);
     EXPECT_EQ(h.out.answers[0].first, 100U);
     const json page = answer_json(h.out.answers[0].second);

@@ -260,6 +260,47 @@ TEST_F(redis_client_test, subscriptions_receive_what_is_published_and_are_made_a
     EXPECT_EQ(received.front(), "other=two");
 }
 
+TEST_F(redis_client_test, a_subscription_is_confirmed_and_ends_and_may_be_made_again_at_once) {
+    redis_server server;
+    auto publisher = connected_client(config_for(server));
+    auto subscriber = connected_client(config_for(server));
+    std::vector<std::string> received;
+    int confirmed = 0;
+    const auto listen = [&] {
+        subscriber->subscribe(
+            "room:lobby",
+            [&](const std::string&, const std::string& payload) { received.push_back(payload); },
+            [&](const std::string& channel) {
+                EXPECT_EQ(channel, "room:lobby");
+                ++confirmed;
+            });
+    };
+    listen();
+    ASSERT_TRUE(run_until([&] { return confirmed == 1; })) << "no confirmation";
+    // From the confirmation on, nothing published is missed.
+    EXPECT_EQ(ok(call(*publisher, {"PUBLISH", "room:lobby", "one"})).integer, 1);
+    ASSERT_TRUE(run_until([&] { return received.size() == 1; }));
+
+    subscriber->unsubscribe("room:lobby");
+    ASSERT_TRUE(run_until([&] {
+        return ok(call(*publisher, {"PUBSUB", "NUMSUB", "room:lobby"})).elements.at(1).integer == 0;
+    }));
+    EXPECT_EQ(ok(call(*publisher, {"PUBLISH", "room:lobby", "unheard"})).integer, 0);
+
+    // Ended and made again before Redis confirmed the end: hiredis would
+    // forget the new handler at that confirmation; the client waits for it.
+    subscriber->unsubscribe("room:lobby");  // nothing to end: a no-op
+    listen();
+    subscriber->unsubscribe("room:lobby");
+    listen();
+    ASSERT_TRUE(run_until([&] { return confirmed == 2; }));
+    run_for(100ms);
+    EXPECT_EQ(confirmed, 2) << "one confirmation for the subscription made again, none for the one ended";
+    EXPECT_EQ(ok(call(*publisher, {"PUBLISH", "room:lobby", "two"})).integer, 1);
+    ASSERT_TRUE(run_until([&] { return received.size() == 2; }));
+    EXPECT_EQ(received.back(), "two");
+}
+
 TEST_F(redis_client_test, it_authenticates_and_selects_its_database_and_waits_while_the_password_is_wrong) {
     redis_server server({"--requirepass", "s3cret"});
     auto config = config_for(server);

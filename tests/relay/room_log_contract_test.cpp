@@ -109,7 +109,8 @@ private:
 class redis_backend : public backend {
 public:
     explicit redis_backend(room_config config = small_config(), rate_limit_config across = across_rooms)
-        : client_(io_, client_config(server_), counting_random()), log_(client_, config, across, counting_random()) {
+        : client_(io_, client_config(server_), counting_random()),
+          log_(client_, config, across, counting_random()) {
         EXPECT_TRUE(client_.start());
         EXPECT_TRUE(run_until([&] { return client_.connected(); }));
     }
@@ -123,7 +124,10 @@ public:
     }
     result<history_frame> query(const std::string& room, std::optional<seq_t> before,
                                 std::optional<seq_t> after, std::uint32_t limit) override {
-        return answer<history_frame>([&](auto done) { log_.query(room, before, after, limit, done); });
+        auto got =
+            answer<relay::store::log_page>([&](auto done) { log_.query(room, before, after, limit, done); });
+        if (!got) return got.error();
+        return std::move(got->page);
     }
     result<std::optional<seq_t>> mark_read(const std::string& room, const std::string& user,
                                            seq_t seq) override {

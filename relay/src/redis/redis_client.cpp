@@ -125,7 +125,8 @@ void client::prepare() {
             ready_ = true;
             attempt_ = 0;
             ++connects_;
-            for (const auto& subscription : subscriptions_) send_subscribe(subscription.first);
+            unsubscribing_.clear();  // a new connection subscribes to nothing yet
+            for (const auto& subscribed : subscriptions_) send_subscribe(subscribed.first);
             if (on_change_) on_change_(true);  // last: it may destroy the client
         });
     }
@@ -188,9 +189,21 @@ void client::replied(const void* raw) {
     }
 }
 
-void client::subscribe(const std::string& channel, message_handler on_message) {
-    const bool is_new = subscriptions_.insert_or_assign(channel, std::move(on_message)).second;
-    if (is_new && ready_) send_subscribe(channel);
+void client::subscribe(const std::string& channel, message_handler on_message,
+                       subscribed_handler on_subscribed) {
+    const bool is_new =
+        subscriptions_
+            .insert_or_assign(channel, subscription{std::move(on_message), std::move(on_subscribed)})
+            .second;
+    if (is_new && ready_ && unsubscribing_.count(channel) == 0) send_subscribe(channel);
+}
+
+void client::unsubscribe(const std::string& channel) {
+    if (subscriptions_.erase(channel) == 0 || !ready_ || !unsubscribing_.insert(channel).second) return;
+    const char* argv[] = {"UNSUBSCRIBE", channel.data()};
+    const std::size_t lengths[] = {11, channel.size()};
+    // Confirmed through the channel's SUBSCRIBE callback (subscription_message).
+    redisAsyncCommandArgv(context_, nullptr, nullptr, 2, argv, lengths);
 }
 
 void client::send_subscribe(const std::string& channel) {
@@ -208,12 +221,25 @@ void client::send_subscribe(const std::string& channel) {
 void client::subscription_message(const void* raw) {
     if (raw == nullptr) return;
     const auto message = reply::from(*static_cast<const redisReply*>(raw));
-    if (message.type != reply::kind::array || message.elements.size() != 3 ||
-        message.elements[0].text != "message") {
-        return;  // the confirmation
+    if (message.type != reply::kind::array || message.elements.size() != 3) return;
+    const std::string& kind = message.elements[0].text;
+    const std::string channel = message.elements[1].text;
+    const auto it = subscriptions_.find(channel);
+    if (kind == "unsubscribe") {
+        unsubscribing_.erase(channel);
+        if (it != subscriptions_.end()) send_subscribe(channel);  // subscribed again meanwhile
+    } else if (it == subscriptions_.end()) {
+        return;  // unsubscribing
+    } else if (kind == "subscribe") {
+        // The confirmation of a subscription being ended is not the new one's.
+        if (unsubscribing_.count(channel) != 0) return;
+        // Copied: the handler may unsubscribe, which destroys the stored one.
+        const subscribed_handler handler = it->second.on_subscribed;
+        if (handler) handler(channel);
+    } else if (kind == "message") {
+        const message_handler handler = it->second.on_message;
+        handler(channel, message.elements[2].text);
     }
-    const auto it = subscriptions_.find(message.elements[1].text);
-    if (it != subscriptions_.end()) it->second(message.elements[1].text, message.elements[2].text);
 }
 
 void client::arm_timer() {

@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,7 @@ enum class failure {
 
 using reply_handler = std::function<void(result<reply, failure>)>;
 using message_handler = std::function<void(const std::string& channel, const std::string& payload)>;
+using subscribed_handler = std::function<void(const std::string& channel)>;
 
 class client {
 public:
@@ -86,9 +88,16 @@ public:
 
     // Messages published on `channel` go to `on_message` (replacing an
     // earlier handler of it), on this connection and on every one after a
-    // reconnect. Nothing here notices a Redis that stops publishing: its
-    // owner checks with messages of its own (TCP keepalive finds a peer gone).
-    void subscribe(const std::string& channel, message_handler on_message);
+    // reconnect; `on_subscribed` is called each time Redis confirms the
+    // subscription, from when on nothing published is missed (what came
+    // before is its owner's to fetch). Nothing here notices a Redis that
+    // stops publishing: its owner checks with messages of its own (TCP
+    // keepalive finds a peer gone).
+    void subscribe(const std::string& channel, message_handler on_message,
+                   subscribed_handler on_subscribed = {});
+    // No more messages of `channel`. Subscribing to it again at once is
+    // safe: it is sent once Redis has confirmed this.
+    void unsubscribe(const std::string& channel);
 
 private:
     using clock = std::chrono::steady_clock;
@@ -122,7 +131,14 @@ private:
     std::uint64_t connects_ = 0;
     clock::time_point connect_deadline_;
     std::deque<pending> pending_;  // commands sent, oldest first
-    std::map<std::string, message_handler> subscriptions_;
+    struct subscription {
+        message_handler on_message;
+        subscribed_handler on_subscribed;
+    };
+    std::map<std::string, subscription> subscriptions_;
+    // UNSUBSCRIBEs sent and not confirmed: hiredis forgets a channel's
+    // handler at the confirmation, so a SUBSCRIBE waits for it.
+    std::set<std::string> unsubscribing_;
     boost::asio::steady_timer timer_;  // the nearest deadline: the connect's or the oldest command's
     boost::asio::steady_timer reconnect_;
     // Expires with the client: a timer's handler already queued, or code

@@ -13,7 +13,7 @@
 --       7 now (ms), 8-9 room bucket burst and refill interval, 10-11 the
 --       same across rooms (burst 0: none), 12 max messages, 13 max bytes,
 --       14 ids remembered, 15 the message as stored, 16 its charge in
---       bytes, 17 the room's channel
+--       bytes, 17 the room's channel, where it goes as "<seq> <epoch> <message>"
 -- Reply: {"ack", epoch, seq, ts, 1 when a resend} | {"conflict"} | {"text"}
 --        | {"wait", ms}
 
@@ -102,5 +102,5 @@ if redis.call('RPUSH', KEYS[6], id) > tonumber(ARGV[14]) then
   redis.call('HDEL', KEYS[5], redis.call('LPOP', KEYS[6]))
 end
 
-redis.call('PUBLISH', ARGV[17], string.format('%d %s', seq, ARGV[15]))
+redis.call('PUBLISH', ARGV[17], string.format('%d %s %s', seq, epoch, ARGV[15]))
 return {'ack', epoch, seq, now, 0}

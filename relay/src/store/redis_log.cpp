@@ -1,5 +1,6 @@
 #include "redis_log.hpp"
 
+#include <charconv>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -88,15 +89,16 @@ redis_log::redis_log(redis::client& redis, const room_config& config,
 
 std::string redis_log::channel(const std::string& room_id) { return room_key(room_id, "messages"); }
 
-std::optional<chat_message> redis_log::published(std::string_view payload) {
-    const auto space = payload.find(' ');
-    if (space == std::string_view::npos || space == 0) return std::nullopt;
+std::optional<redis_log::published_message> redis_log::published(std::string_view payload) {
+    const auto first = payload.find(' ');
+    const auto second = first == std::string_view::npos ? first : payload.find(' ', first + 1);
+    if (second == std::string_view::npos || first == 0 || second == first + 1) return std::nullopt;
     seq_t seq = 0;
-    for (const char c : payload.substr(0, space)) {
-        if (c < '0' || c > '9') return std::nullopt;
-        seq = seq * 10 + static_cast<seq_t>(c - '0');
-    }
-    return restored(payload.substr(space + 1), seq);
+    const auto [end, error] = std::from_chars(payload.data(), payload.data() + first, seq);
+    if (error != std::errc() || end != payload.data() + first) return std::nullopt;
+    auto message = restored(payload.substr(second + 1), seq);
+    if (!message) return std::nullopt;
+    return published_message{std::string(payload.substr(first + 1, second - first - 1)), std::move(*message)};
 }
 
 void redis_log::accept(const std::string& room_id, const send_attempt& attempt, handler<send_decision> done) {
@@ -194,28 +196,30 @@ void redis_log::view(const std::string& room_id, const std::string& user_id, con
 }
 
 void redis_log::query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
-                      std::uint32_t limit, handler<history_frame> done) {
+                      std::uint32_t limit, handler<log_page> done) {
     const history_mode mode = page_mode(before, after);
     const seq_t position = before ? *before : after ? *after : 0;
     const char* mode_name = mode == history_mode::before  ? "before"
                             : mode == history_mode::after ? "after"
                                                           : "latest";
     const std::uint32_t capped = std::min(limit, config_.max_page_size);
-    page_.run(redis_, {room_key(room_id, "epoch"), room_key(room_id, "log")},
+    page_.run(redis_, {room_key(room_id, "epoch"), room_key(room_id, "seq"), room_key(room_id, "log")},
               {mode_name, number(position), number(std::uint64_t{capped})},
               [room_id, mode, done = std::move(done)](result<reply, redis::failure> answer) {
                   if (failed(answer, done)) return;
                   const std::vector<reply>& got = answer->elements;
                   if (got.empty()) {
-                      done(page_frame(room_id, std::nullopt, mode, {}));
+                      done(log_page{page_frame(room_id, std::nullopt, mode, {}), 0});
                       return;
                   }
-                  auto page = is_text(got[0]) ? page_from(got, 1) : std::nullopt;
+                  auto page = got.size() >= 2 && is_text(got[0]) && is_integer(got[1]) ? page_from(got, 2)
+                                                                                       : std::nullopt;
                   if (!page) {
                       done(errc::internal);
                       return;
                   }
-                  done(page_frame(room_id, got[0].text, mode, std::move(*page)));
+                  done(log_page{page_frame(room_id, got[0].text, mode, std::move(*page)),
+                                static_cast<seq_t>(got[1].integer)});
               });
 }
 

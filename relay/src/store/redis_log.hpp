@@ -29,13 +29,14 @@
 
 #include "redis_client.hpp"
 #include "redis_script.hpp"
+#include "room_store.hpp"
 
 namespace roomchat::relay::store {
 
 class redis_log {
 public:
     template <class T>
-    using handler = std::function<void(result<T>)>;
+    using handler = room_store::handler<T>;
 
     // `user_sends`, when given, is the allowance of a user across rooms.
     // `random` draws the epoch of a room Redis does not hold yet.
@@ -49,15 +50,21 @@ public:
               handler<log_view> done);
     // room_log::query; a room Redis does not hold has an empty page without epoch.
     void query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
-               std::uint32_t limit, handler<history_frame> done);
+               std::uint32_t limit, handler<log_page> done);
     // room_log::mark_read.
     void mark_read(const std::string& room_id, const std::string& user_id, seq_t seq,
                    handler<std::optional<seq_t>> done);
 
+    // A message as published on its room's channel, with the epoch it
+    // counts in.
+    struct published_message {
+        std::string epoch;
+        chat_message message;
+    };
     // The channel a room's messages are published on, and a message as
     // published there (nothing when it is not one).
     static std::string channel(const std::string& room_id);
-    static std::optional<chat_message> published(std::string_view payload);
+    static std::optional<published_message> published(std::string_view payload);
 
 private:
     redis::client& redis_;

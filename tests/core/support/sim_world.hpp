@@ -36,7 +36,7 @@
 #include "roomchat/batch.hpp"
 #include "roomchat/client_session.hpp"
 #include "roomchat/codec.hpp"
-#include "roomchat/room.hpp"
+#include "roomchat/local_room.hpp"
 
 #include "test_tokens.hpp"
 
@@ -88,7 +88,7 @@ public:
     // Each session holds at most max_timeline sequenced messages.
     world(std::uint64_t seed, room_config room, std::size_t clients, bool second_tab,
           std::size_t max_timeline = client_config{}.max_timeline)
-        : rng_(seed), room_config_(room), room_(std::make_unique<class room>("lobby", new_epoch(), room)) {
+        : rng_(seed), room_config_(room), room_(std::make_unique<local_room>("lobby", new_epoch(), room)) {
         for (std::size_t i = 0; i < clients; ++i) {
             // With second_tab, the last client is another tab of user 0.
             const std::size_t user = second_tab && i + 1 == clients ? 0 : i;
@@ -207,7 +207,7 @@ public:
                 http_fail(entry.first);
             }
         }
-        room_ = std::make_unique<class room>("lobby", new_epoch(), room_config_);
+        room_ = std::make_unique<local_room>("lobby", new_epoch(), room_config_);
     }
 
     // The link breaks under one client's connection, and under its HTTP
@@ -251,7 +251,7 @@ public:
     bool websockets_blocked(std::size_t i) const { return clients_[i]->websockets_blocked; }
     // What carries the session, as its last connection_changed said.
     carrier via(std::size_t i) const { return clients_[i]->via; }
-    const room& relay_room() const { return *room_; }
+    const local_room& relay_room() const { return *room_; }
     // Every message the room accepted in its current epoch, by seq, as it broadcast them.
     const std::map<seq_t, chat_message>& accepted() const { return accepted_; }
     // Ids the room accepted in earlier epochs, before restarts.
@@ -907,7 +907,7 @@ private:
 
     std::mt19937_64 rng_;
     room_config room_config_;
-    std::unique_ptr<room> room_;
+    std::unique_ptr<local_room> room_;
     std::vector<std::unique_ptr<client>> clients_;
     std::map<connection_id, connection> connections_;
     std::map<packet_key, packet> packets_;

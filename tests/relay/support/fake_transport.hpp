@@ -28,7 +28,7 @@ public:
     void allow_batches(roomchat::connection_id conn, bool allowed) override { batches[conn] = allowed; }
     void close(roomchat::connection_id conn, std::uint16_t code, const std::string& reason) override;
     void wake_at(roomchat::connection_id conn, roomchat::millis at) override { wakes[conn] = at; }
-    void answer_poll(roomchat::connection_id conn, const roomchat::relay::poll_answer& answer) override {
+    void answer_http(roomchat::connection_id conn, const roomchat::relay::api_answer& answer) override {
         answers.emplace_back(conn, answer);
     }
 
@@ -44,7 +44,7 @@ public:
     std::vector<recorded_close> closes;                         // in order
     std::map<roomchat::connection_id, roomchat::millis> wakes;  // the latest wake-up per connection
     std::map<roomchat::connection_id, bool> batches;
-    std::vector<std::pair<roomchat::connection_id, roomchat::relay::poll_answer>> answers;  // in order
+    std::vector<std::pair<roomchat::connection_id, roomchat::relay::api_answer>> answers;  // in order
 
 private:
     std::map<roomchat::connection_id, std::vector<std::string>> pending_;

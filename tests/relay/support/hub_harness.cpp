@@ -30,10 +30,10 @@ roomchat::random_source counting_random() {
 hub_harness::hub_harness(relay_config settings)
     : config(std::move(settings)),
       log(config.level, log_text),
-      rooms(io, config.room, config.max_rooms, std::chrono::milliseconds(config.room_idle_ttl_ms),
-            config.user_send_rate, counting_random()),
+      store(config.room, config.user_send_rate, counting_random()),
+      rooms(io, config.room, config.max_rooms, std::chrono::milliseconds(config.room_idle_ttl_ms), store),
       verifier(config.jwt_secret),
-      hub(config, rooms, verifier, metrics, log),
+      hub(config, rooms, store, verifier, metrics, log),
       now(roomchat::relay::now_millis() - 60'000) {
     hub.set_transport(&out);
 }

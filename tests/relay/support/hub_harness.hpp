@@ -1,6 +1,6 @@
 #pragma once
-// The relay's chat logic wired as main.cpp wires it (config, room registry,
-// token verifier, metrics, logger, hub) around a fake_transport, on a clock
+// The relay's chat logic wired as main.cpp wires it (config, memory store,
+// room registry, token verifier, metrics, logger, hub) around a fake_transport, on a clock
 // the test moves by hand. Room timers still run on a real io_context: the
 // harness's clock starts a minute in the past, so a presence timer is due at
 // once and poll() fires it.
@@ -17,6 +17,7 @@
 #include "fake_transport.hpp"
 #include "hub.hpp"
 #include "logging.hpp"
+#include "memory_store.hpp"
 #include "metrics.hpp"
 #include "room_registry.hpp"
 #include "token_verifier.hpp"
@@ -56,6 +57,7 @@ struct hub_harness {
     roomchat::relay::relay_metrics metrics;
     std::ostringstream log_text;
     roomchat::relay::logger log;
+    roomchat::relay::store::memory_store store;
     roomchat::relay::room_registry rooms;
     roomchat::relay::token_verifier verifier;
     roomchat::relay::hub hub;

@@ -1,0 +1,63 @@
+#pragma once
+// The store of relays that share rooms through Redis: the logs are Redis's
+// (redis_log.hpp), and the messages of each room this relay holds come from
+// the room's channel through its feed (room_feed.hpp), so its members get
+// every message once, in seq order, whichever relay accepted it, with what
+// pub/sub lost fetched from the log. Two connections: one for commands and
+// scripts, one that only subscribes (Redis allows nothing else on it).
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "roomchat/ids.hpp"
+#include "roomchat/room_log.hpp"
+
+#include "redis_client.hpp"
+#include "redis_log.hpp"
+#include "room_feed.hpp"
+#include "room_store.hpp"
+
+namespace roomchat::relay::store {
+
+class redis_store final : public room_store {
+public:
+    redis_store(redis::client& commands, redis::client& subscriber, const room_config& config,
+                rate_limit_config user_sends, random_source random);
+
+    // A room this relay holds began again in Redis (it lost the room: a
+    // flush, a restart without persistence): its members count in a life
+    // that is gone, and must join again.
+    void on_epoch_change(std::function<void(const std::string& room_id)> handler) {
+        on_epoch_change_ = std::move(handler);
+    }
+
+    void hold(const std::string& room_id) override;
+    void release(const std::string& room_id) override;
+    void accept(const std::string& room_id, const send_attempt& attempt,
+                handler<send_decision> done) override;
+    void view(const std::string& room_id, const std::string& user_id, const join_frame& request,
+              handler<log_view> done) override;
+    void query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
+               std::uint32_t limit, handler<log_page> done) override;
+    void mark_read(const std::string& room_id, const std::string& user_id, seq_t seq,
+                   handler<std::optional<seq_t>> done) override;
+    std::optional<seq_t> delivered(const std::string& room_id) const override;
+
+    // Both connections are ready.
+    bool available() const override { return commands_.connected() && subscriber_.connected(); }
+
+private:
+    void perform(const std::string& room_id, const room_feed::step& step);
+    void fetch(const std::string& room_id, seq_t after);
+
+    redis::client& commands_;
+    redis::client& subscriber_;
+    std::uint32_t page_size_;
+    redis_log log_;
+    std::map<std::string, room_feed> feeds_;  // the rooms held, by id
+    std::function<void(const std::string&)> on_epoch_change_;
+};
+
+}  // namespace roomchat::relay::store

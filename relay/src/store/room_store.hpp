@@ -1,0 +1,78 @@
+#pragma once
+// Where a relay keeps its rooms' logs (roomchat/room_log.hpp): in memory, for
+// a relay on its own (memory_store.hpp), or in Redis, shared by every relay
+// pointed at it (redis_log.hpp). The hub takes each request to the store and
+// performs the answer; an answer comes through its handler, at once from
+// memory or later from Redis, exactly once, and never after the store is
+// destroyed. errc::unavailable: the store could not answer, and nothing is
+// known of what happened.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "roomchat/protocol.hpp"
+#include "roomchat/result.hpp"
+#include "roomchat/room_log.hpp"
+
+namespace roomchat::relay::store {
+
+// A page, and the room's newest seq when the page was taken: a long poll
+// after a position past it holds a seq of an earlier epoch.
+struct log_page {
+    history_frame page;
+    seq_t latest_seq = 0;
+};
+
+class room_store {
+public:
+    template <class T>
+    using handler = std::function<void(result<T>)>;
+    // A message the log accepted, through this relay or another.
+    using message_handler = std::function<void(const std::string& room_id, const chat_message& message)>;
+
+    virtual ~room_store() = default;
+
+    // Every message accepted in a room this relay holds (from hold() to
+    // release()), once and in seq order, whichever relay accepted it.
+    void on_message(message_handler handler) { on_message_ = std::move(handler); }
+
+    // The relay holds the room now (it was opened here), or no longer (it
+    // was dropped here). A room's log outlives the relays' rooms only in a
+    // shared store: in memory, a room dropped and opened again starts a new
+    // epoch.
+    virtual void hold(const std::string& room_id) = 0;
+    virtual void release(const std::string& room_id) = 0;
+
+    // room_log::accept; a room not held yet begins.
+    virtual void accept(const std::string& room_id, const send_attempt& attempt,
+                        handler<send_decision> done) = 0;
+    // room_log::view; a room not held yet begins.
+    virtual void view(const std::string& room_id, const std::string& user_id, const join_frame& request,
+                      handler<log_view> done) = 0;
+    // room_log::query; a room the store does not hold has an empty page
+    // without epoch (latest_seq 0).
+    virtual void query(const std::string& room_id, std::optional<seq_t> before, std::optional<seq_t> after,
+                       std::uint32_t limit, handler<log_page> done) = 0;
+    // room_log::mark_read; nothing moves in a room the store does not hold.
+    virtual void mark_read(const std::string& room_id, const std::string& user_id, seq_t seq,
+                           handler<std::optional<seq_t>> done) = 0;
+    // The newest seq of a held room its members have been handed
+    // (on_message) or shown (a view); nothing before the first. A member
+    // whose view is older has missed what came between.
+    virtual std::optional<seq_t> delivered(const std::string& room_id) const = 0;
+    // Whether the store can answer now (Redis is connected); when not, every
+    // request is answered unavailable.
+    virtual bool available() const = 0;
+
+protected:
+    void accepted(const std::string& room_id, const chat_message& message) const {
+        if (on_message_) on_message_(room_id, message);
+    }
+
+private:
+    message_handler on_message_;
+};
+
+}  // namespace roomchat::relay::store

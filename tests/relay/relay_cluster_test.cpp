@@ -1,0 +1,215 @@
+// Two real relays sharing rooms through one Redis (Debian's redis-server on
+// a free loopback port): one order for everyone wherever connected, one
+// dedupe, one rate limit per user, recovery through the other relay when
+// one dies, and a Redis that goes away and comes back.
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "http_client.hpp"
+#include "redis_server.hpp"
+#include "relay_process.hpp"
+#include "session_client.hpp"
+#include "tokens.hpp"
+#include "ws_client.hpp"
+
+namespace roomchat::relay_test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<std::string> cluster_args(const redis_server& redis, std::vector<std::string> more = {}) {
+    std::vector<std::string> args = {"--redis", "redis://127.0.0.1:" + std::to_string(redis.port())};
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+}
+
+// A raw connection, authenticated and in `room`; the joined frame.
+struct member {
+    member(const relay_process& relay, const std::string& user, const std::string& room,
+           std::optional<seq_t> since = std::nullopt, std::optional<std::string> epoch = std::nullopt)
+        : socket(relay.ws_url()) {
+        EXPECT_TRUE(socket.wait_open());
+        socket.send(auth_frame{token_for(user, room)});
+        EXPECT_TRUE(socket.wait_for<welcome_frame>());
+        socket.send(join_frame{room, since, std::move(epoch)});
+        auto got = socket.wait_for<joined_frame>();
+        EXPECT_TRUE(got) << user << " did not join";
+        joined = got.value_or(joined_frame{});
+        auto page = socket.wait_for<history_frame>();
+        EXPECT_TRUE(page);
+        history = page.value_or(history_frame{});
+    }
+
+    ack_frame send(const std::string& room, const std::string& text, message_id id = test_message_id()) {
+        socket.send(send_frame{room, id, text});
+        auto ack = socket.wait_for<ack_frame>([&](const ack_frame& a) { return a.id == id; });
+        EXPECT_TRUE(ack) << "no ack for " << text;
+        return ack.value_or(ack_frame{});
+    }
+
+    ws_client socket;
+    joined_frame joined;
+    history_frame history;
+};
+
+bool all_sent(const client_session& session, std::size_t count) {
+    const auto timeline = session.timeline();
+    return timeline.size() == count && std::all_of(timeline.begin(), timeline.end(), [](const auto& m) {
+               return m.state == delivery_state::sent && m.seq != 0;
+           });
+}
+
+TEST(relay_cluster, members_on_two_relays_see_one_order) {
+    redis_server redis;
+    relay_process one(cluster_args(redis));
+    relay_process two(cluster_args(redis));
+    std::vector<std::unique_ptr<session_client>> people;
+    for (int i = 0; i < 4; ++i) {
+        client_config config;
+        config.room = "lobby";
+        config.token = token_for("user" + std::to_string(i), "lobby");
+        people.push_back(std::make_unique<session_client>((i % 2 == 0 ? one : two).ws_url(), config, 10 + i));
+        ASSERT_TRUE(people.back()->run_until([&] {
+            return people.back()->session().state() == connection_state::online;
+        })) << "user"
+            << i;
+    }
+    constexpr int rounds = 5;
+    for (int round = 0; round < rounds; ++round) {
+        for (std::size_t i = 0; i < people.size(); ++i) {
+            ASSERT_TRUE(people[i]->session().send("m" + std::to_string(round) + " from " + std::to_string(i),
+                                                  wall_now()));
+        }
+    }
+    const std::size_t total = rounds * people.size();
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    const auto done = [&] {
+        return std::all_of(people.begin(), people.end(),
+                           [&](auto& p) { return all_sent(p->session(), total); });
+    };
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+        for (auto& p : people) p->run_until([] { return false; }, 20ms);
+    }
+    ASSERT_TRUE(done()) << "not everyone has every message, sent";
+    const auto reference = people[0]->session().timeline();
+    for (std::size_t i = 0; i < reference.size(); ++i) EXPECT_EQ(reference[i].seq, i + 1);
+    for (auto& p : people) {
+        const auto timeline = p->session().timeline();
+        ASSERT_EQ(timeline.size(), reference.size());
+        for (std::size_t i = 0; i < timeline.size(); ++i) {
+            EXPECT_EQ(timeline[i].id, reference[i].id) << "at " << i;
+            EXPECT_EQ(timeline[i].text, reference[i].text) << "at " << i;
+        }
+    }
+}
+
+TEST(relay_cluster, a_resend_through_the_other_relay_gets_the_original_ack) {
+    redis_server redis;
+    relay_process one(cluster_args(redis));
+    relay_process two(cluster_args(redis));
+    member ann_one(one, "ann", "lobby");
+    member bob_two(two, "bob", "lobby");
+    const message_id id = test_message_id();
+    const ack_frame first = ann_one.send("lobby", "hello", id);
+    EXPECT_EQ(first.seq, 1u);
+    auto delivered = bob_two.socket.wait_for<message_frame>();
+    ASSERT_TRUE(delivered) << "bob, on the other relay, got nothing";
+    EXPECT_EQ(delivered->message.id, id);
+    EXPECT_EQ(bob_two.joined.epoch, ann_one.joined.epoch) << "one room, one epoch";
+
+    member ann_two(two, "ann", "lobby");
+    const ack_frame again = ann_two.send("lobby", "hello", id);
+    EXPECT_EQ(again.seq, first.seq);
+    EXPECT_EQ(again.ts, first.ts);
+    EXPECT_EQ(again.epoch, first.epoch);
+    EXPECT_FALSE(bob_two.socket.wait_for<message_frame>({}, 300ms)) << "a resend is no new message";
+
+    // Another user reusing the id is refused, through either relay.
+    bob_two.socket.send(send_frame{"lobby", id, "mine"});
+    auto conflict = bob_two.socket.wait_for<nack_frame>();
+    ASSERT_TRUE(conflict);
+    EXPECT_EQ(conflict->code, errc::id_conflict);
+}
+
+TEST(relay_cluster, a_users_rate_limit_holds_across_relays) {
+    redis_server redis;
+    const std::vector<std::string> limits = {"--rate-burst", "3", "--rate-refill-ms", "60000"};
+    relay_process one(cluster_args(redis, limits));
+    relay_process two(cluster_args(redis, limits));
+    member on_one(one, "ann", "lobby");
+    member on_two(two, "ann", "lobby");
+    on_one.send("lobby", "1");
+    on_two.send("lobby", "2");
+    on_one.send("lobby", "3");
+    const message_id id = test_message_id();
+    on_two.socket.send(send_frame{"lobby", id, "4"});
+    auto refused = on_two.socket.wait_for<nack_frame>();
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->code, errc::rate_limited);
+    EXPECT_GT(refused->retry_after_ms.value_or(0), 50'000u);
+}
+
+TEST(relay_cluster, when_a_relay_dies_its_clients_recover_the_gap_through_the_other) {
+    redis_server redis;
+    auto one = std::make_unique<relay_process>(cluster_args(redis));
+    relay_process two(cluster_args(redis));
+    auto ann = std::make_unique<member>(*one, "ann", "lobby");
+    member bob(two, "bob", "lobby");
+    ann->send("lobby", "before");
+    const std::string epoch = ann->joined.epoch;
+    ASSERT_TRUE(one->stop(SIGKILL, 5s));
+    ann.reset();
+    one.reset();
+    bob.send("lobby", "while ann was away 1");
+    bob.send("lobby", "while ann was away 2");
+
+    member back(two, "ann", "lobby", seq_t{1}, epoch);
+    EXPECT_EQ(back.joined.epoch, epoch) << "no epoch change";
+    EXPECT_EQ(back.joined.latest_seq, 3u);
+    EXPECT_FALSE(back.history.truncated);
+    ASSERT_EQ(back.history.messages.size(), 2u);
+    EXPECT_EQ(back.history.messages[0].seq, 2u);
+    EXPECT_EQ(back.history.messages[1].text, "while ann was away 2");
+}
+
+TEST(relay_cluster, while_redis_is_down_sends_wait_and_health_says_degraded) {
+    redis_server redis;
+    relay_process relay(cluster_args(redis));
+    member ann(relay, "ann", "lobby");
+    ann.send("lobby", "before");
+    EXPECT_EQ(http_request(relay.port(), "GET", "/healthz").status, 200);
+
+    redis.pause();  // a Redis that stops answering: the relay times it out (2 s)
+    const message_id id = test_message_id();
+    ann.socket.send(send_frame{"lobby", id, "during"});
+    auto refused = ann.socket.wait_for<nack_frame>({}, 8s);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->code, errc::unavailable);
+    const auto health = http_request(relay.port(), "GET", "/healthz");
+    EXPECT_EQ(health.status, 503);
+    EXPECT_EQ(nlohmann::json::parse(health.body)["status"], "degraded");
+    EXPECT_GE(metric_value(relay.port(), "roomchat_store_unavailable_total"), 1u);
+
+    redis.resume();
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (http_request(relay.port(), "GET", "/healthz").status != 200 &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_EQ(metric_value(relay.port(), "roomchat_store_up"), 1u);
+    // The client resends the same id; it is accepted once, after "before".
+    const ack_frame accepted = ann.send("lobby", "during", id);
+    EXPECT_EQ(accepted.seq, 2u);
+}
+
+}  // namespace
+}  // namespace roomchat::relay_test
