@@ -154,7 +154,7 @@ std::optional<http_response> http_routes::route(const http_request& request, mil
         if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
         // A relay whose shared store is down refuses every send: a load
         // balancer sends its clients elsewhere on a status that is not 200.
-        const bool available = hub_.store_available();
+        const bool available = hub_.store_health().up;
         return json_response(available ? 200 : 503, json{{"status", available ? "ok" : "degraded"},
                                                          {"version", relay_version},
                                                          {"connections", hub_.connection_count()},
@@ -165,7 +165,7 @@ std::optional<http_response> http_routes::route(const http_request& request, mil
         http_response response;
         response.content_type = "text/plain; version=0.0.4; charset=utf-8";
         response.body = metrics_.render(hub_.connection_count(), rooms_.size(), hub_.held_poll_count(),
-                                        hub_.store_available());
+                                        hub_.store_health());
         return response;
     }
     // A preflight costs no token check and comes before each cross-origin

@@ -116,7 +116,7 @@ public:
     }
 
     std::size_t connection_count() const noexcept { return connections_.size(); }
-    bool store_available() const { return store_.available(); }
+    store::store_health store_health() const { return store_.health(); }
     const relay_config& config() const noexcept { return config_; }
 
 private:

@@ -56,7 +56,8 @@ int run(relay::relay_config config) {
         redis_commands = std::make_unique<relay::redis::client>(io, *config.redis, relay::secure_random());
         redis_subscriber = std::make_unique<relay::redis::client>(io, *config.redis, relay::secure_random());
         auto made = std::make_unique<relay::store::redis_store>(
-            *redis_commands, *redis_subscriber, config.room, config.user_send_rate, relay::secure_random());
+            io, *redis_commands, *redis_subscriber, config.room, config.user_send_rate,
+            std::chrono::milliseconds(config.room_idle_ttl_ms), relay::secure_random());
         shared = made.get();
         store = std::move(made);
     } else {

@@ -26,12 +26,19 @@ void relay_metrics::observe_fanout(double seconds) {
 }
 
 std::string relay_metrics::render(std::size_t connections, std::size_t rooms, std::size_t held_polls,
-                                  bool store_available) const {
+                                  const store::store_health& store) const {
     std::ostringstream out;
     gauge(out, "roomchat_store_up", "1 when the rooms' store answers (always, in memory; Redis connected).",
-          store_available ? 1 : 0);
+          store.up ? 1 : 0);
     counter(out, "roomchat_store_unavailable_total",
             "Requests refused unavailable: the store (Redis) did not answer.", store_unavailable);
+    counter(out, "roomchat_redis_reconnects_total", "Connections to Redis made again after their first.",
+            store.reconnects);
+    counter(out, "roomchat_redis_failures_total", "Redis commands that got no answer.", store.failures);
+    out << "# HELP roomchat_redis_round_trip_seconds Time from a Redis command sent to its answer.\n"
+           "# TYPE roomchat_redis_round_trip_seconds summary\n"
+        << "roomchat_redis_round_trip_seconds_sum " << store.round_trip_seconds << '\n'
+        << "roomchat_redis_round_trip_seconds_count " << store.round_trips << '\n';
     gauge(out, "roomchat_connections", "Open WebSocket connections.", connections);
     gauge(out, "roomchat_rooms", "Rooms held in memory.", rooms);
     gauge(out, "roomchat_held_polls", "HTTP long polls waiting for a message.", held_polls);

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "room_store.hpp"
+
 namespace roomchat::relay {
 
 struct relay_metrics {
@@ -37,7 +39,7 @@ struct relay_metrics {
 
     // Gauges are passed in because they are owned elsewhere.
     std::string render(std::size_t connections, std::size_t rooms, std::size_t held_polls,
-                       bool store_available) const;
+                       const store::store_health& store) const;
 };
 
 }  // namespace roomchat::relay

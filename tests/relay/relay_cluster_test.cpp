@@ -32,6 +32,15 @@ std::vector<std::string> cluster_args(const redis_server& redis, std::vector<std
     return args;
 }
 
+// One Redis and two relays sharing rooms through it.
+struct cluster {
+    explicit cluster(const std::vector<std::string>& more = {})
+        : one(cluster_args(redis, more)), two(cluster_args(redis, more)) {}
+    redis_server redis;
+    relay_process one;
+    relay_process two;
+};
+
 // A raw connection, authenticated and in `room`; the joined frame.
 struct member {
     member(const relay_process& relay, const std::string& user, const std::string& room,
@@ -69,9 +78,9 @@ bool all_sent(const client_session& session, std::size_t count) {
 }
 
 TEST(relay_cluster, members_on_two_relays_see_one_order) {
-    redis_server redis;
-    relay_process one(cluster_args(redis));
-    relay_process two(cluster_args(redis));
+    cluster c;
+    relay_process& one = c.one;
+    relay_process& two = c.two;
     std::vector<std::unique_ptr<session_client>> people;
     for (int i = 0; i < 4; ++i) {
         client_config config;
@@ -113,11 +122,9 @@ TEST(relay_cluster, members_on_two_relays_see_one_order) {
 }
 
 TEST(relay_cluster, a_resend_through_the_other_relay_gets_the_original_ack) {
-    redis_server redis;
-    relay_process one(cluster_args(redis));
-    relay_process two(cluster_args(redis));
-    member ann_one(one, "ann", "lobby");
-    member bob_two(two, "bob", "lobby");
+    cluster c;
+    member ann_one(c.one, "ann", "lobby");
+    member bob_two(c.two, "bob", "lobby");
     const message_id id = test_message_id();
     const ack_frame first = ann_one.send("lobby", "hello", id);
     EXPECT_EQ(first.seq, 1u);
@@ -126,7 +133,7 @@ TEST(relay_cluster, a_resend_through_the_other_relay_gets_the_original_ack) {
     EXPECT_EQ(delivered->message.id, id);
     EXPECT_EQ(bob_two.joined.epoch, ann_one.joined.epoch) << "one room, one epoch";
 
-    member ann_two(two, "ann", "lobby");
+    member ann_two(c.two, "ann", "lobby");
     const ack_frame again = ann_two.send("lobby", "hello", id);
     EXPECT_EQ(again.seq, first.seq);
     EXPECT_EQ(again.ts, first.ts);
@@ -141,12 +148,9 @@ TEST(relay_cluster, a_resend_through_the_other_relay_gets_the_original_ack) {
 }
 
 TEST(relay_cluster, a_users_rate_limit_holds_across_relays) {
-    redis_server redis;
-    const std::vector<std::string> limits = {"--rate-burst", "3", "--rate-refill-ms", "60000"};
-    relay_process one(cluster_args(redis, limits));
-    relay_process two(cluster_args(redis, limits));
-    member on_one(one, "ann", "lobby");
-    member on_two(two, "ann", "lobby");
+    cluster c({"--rate-burst", "3", "--rate-refill-ms", "60000"});
+    member on_one(c.one, "ann", "lobby");
+    member on_two(c.two, "ann", "lobby");
     on_one.send("lobby", "1");
     on_two.send("lobby", "2");
     on_one.send("lobby", "3");
@@ -206,9 +210,68 @@ TEST(relay_cluster, while_redis_is_down_sends_wait_and_health_says_degraded) {
         std::this_thread::sleep_for(50ms);
     }
     EXPECT_EQ(metric_value(relay.port(), "roomchat_store_up"), 1u);
+    EXPECT_GE(metric_value(relay.port(), "roomchat_redis_failures_total"), 1u);
+    EXPECT_GE(metric_value(relay.port(), "roomchat_redis_reconnects_total"), 1u);
+    EXPECT_GT(metric_value(relay.port(), "roomchat_redis_round_trip_seconds_count"), 3u);
     // The client resends the same id; it is accepted once, after "before".
     const ack_frame accepted = ann.send("lobby", "during", id);
     EXPECT_EQ(accepted.seq, 2u);
+}
+
+TEST(relay_cluster, redis_losing_the_rooms_is_an_epoch_change_its_members_join_again_after) {
+    cluster c;
+    redis_server& redis = c.redis;
+    member ann(c.one, "ann", "lobby");
+    member bob(c.two, "bob", "lobby");
+    ann.send("lobby", "before the flush");
+    ASSERT_TRUE(bob.socket.wait_for<message_frame>());
+
+    redis.stop();  // no persistence: it comes back empty
+    redis.start();
+    // Sends fail while the relays reconnect; the first accepted begins the room again.
+    const message_id id = test_message_id();
+    std::optional<ack_frame> after;
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (!after && std::chrono::steady_clock::now() < deadline) {
+        ann.socket.send(send_frame{"lobby", id, "after the flush"});
+        after = ann.socket.wait_for<ack_frame>({}, 1s);
+    }
+    ASSERT_TRUE(after) << "never accepted after Redis came back";
+    EXPECT_EQ(after->seq, 1u);
+    EXPECT_NE(after->epoch, ann.joined.epoch);
+    // Both relays see the room begin again and close their members to join again.
+    for (member* m : {&ann, &bob}) {
+        const auto closed = m->socket.wait_closed(5s);
+        ASSERT_TRUE(closed) << "a member was left counting in the lost epoch";
+        EXPECT_EQ(closed->code, 1001);
+    }
+    member again(c.two, "bob", "lobby", seq_t{1}, bob.joined.epoch);
+    EXPECT_EQ(again.joined.epoch, after->epoch);
+    EXPECT_TRUE(again.history.truncated) << "the old position means nothing in the new epoch";
+    ASSERT_EQ(again.history.messages.size(), 1u);
+    EXPECT_EQ(again.history.messages[0].text, "after the flush");
+}
+
+TEST(relay_cluster, a_held_room_keeps_its_log_and_one_nobody_holds_is_forgotten) {
+    redis_server redis;
+    // Rooms are dropped 1 s after their last member left; Redis forgets a
+    // room no relay holds 1.33 s after the last relay let it go (the relay
+    // pushes the expiry of its rooms out every 333 ms).
+    relay_process relay(cluster_args(redis, {"--room-idle-ttl-ms", "1000"}));
+    std::string epoch;
+    {
+        member ann(relay, "ann", "lobby");
+        ann.send("lobby", "hello");
+        epoch = ann.joined.epoch;
+        std::this_thread::sleep_for(2500ms);  // quiet, but held: its expiry is pushed out
+        member bob(relay, "bob", "lobby");
+        EXPECT_EQ(bob.joined.epoch, epoch) << "a quiet room with members kept its log";
+        EXPECT_EQ(bob.joined.latest_seq, 1u);
+    }
+    std::this_thread::sleep_for(3500ms);  // nobody: dropped here, then forgotten by Redis
+    member later(relay, "ann", "lobby");
+    EXPECT_NE(later.joined.epoch, epoch) << "a room nobody held begins again";
+    EXPECT_EQ(later.joined.latest_seq, 0u);
 }
 
 }  // namespace

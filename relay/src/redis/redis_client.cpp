@@ -150,6 +150,7 @@ void client::command(const std::vector<std::string>& args, reply_handler handler
         refused = failure::not_connected;
     }
     if (refused) {
+        if (*refused == failure::not_connected) ++stats_.failures;
         boost::asio::post(io_, [handler = std::move(handler), why = *refused] { handler(why); });
         return;
     }
@@ -170,10 +171,12 @@ void client::send(const std::vector<std::string>& args, reply_handler handler) {
     };
     if (redisAsyncCommandArgv(context_, on_reply, nullptr, static_cast<int>(argv.size()), argv.data(),
                               lengths.data()) != REDIS_OK) {
+        ++stats_.failures;
         boost::asio::post(io_, [handler = std::move(handler)] { handler(failure::disconnected); });
         return;
     }
-    pending_.push_back({std::move(handler), clock::now() + std::chrono::milliseconds(config_.timeout_ms)});
+    const auto now = clock::now();
+    pending_.push_back({std::move(handler), now, now + std::chrono::milliseconds(config_.timeout_ms)});
     if (pending_.size() == 1) arm_timer();
 }
 
@@ -181,10 +184,14 @@ void client::send(const std::vector<std::string>& args, reply_handler handler) {
 // each command still waiting when a connection ends: the oldest is this one.
 void client::replied(const void* raw) {
     auto handler = std::move(pending_.front().handler);
+    const clock::time_point sent = pending_.front().sent;
     pending_.pop_front();
     if (raw == nullptr) {
+        ++stats_.failures;
         handler(ending_);
     } else {
+        ++stats_.round_trips;
+        stats_.round_trip_seconds += std::chrono::duration<double>(clock::now() - sent).count();
         handler(reply::from(*static_cast<const redisReply*>(raw)));
     }
 }

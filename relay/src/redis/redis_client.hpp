@@ -61,6 +61,13 @@ enum class failure {
 };
 
 using reply_handler = std::function<void(result<reply, failure>)>;
+
+// What the commands met, for the relay's /metrics.
+struct client_stats {
+    std::uint64_t round_trips = 0;  // commands Redis answered
+    double round_trip_seconds = 0;  // their time from sent to answered, summed
+    std::uint64_t failures = 0;     // commands that got no answer (not connected, disconnected, timed out)
+};
 using message_handler = std::function<void(const std::string& channel, const std::string& payload)>;
 using subscribed_handler = std::function<void(const std::string& channel)>;
 
@@ -81,6 +88,7 @@ public:
     bool connected() const noexcept { return ready_; }
     // Connections that became ready since start, the first included.
     std::uint64_t connects() const noexcept { return connects_; }
+    const client_stats& stats() const noexcept { return stats_; }
 
     // One command as its arguments ("SET", key, value): binary-safe, no
     // formatting. The handler gets the reply or the failure, exactly once.
@@ -103,6 +111,7 @@ private:
     using clock = std::chrono::steady_clock;
     struct pending {
         reply_handler handler;
+        clock::time_point sent;
         clock::time_point deadline;
     };
 
@@ -129,6 +138,7 @@ private:
     failure ending_ = failure::disconnected;
     std::uint32_t attempt_ = 0;
     std::uint64_t connects_ = 0;
+    client_stats stats_;
     clock::time_point connect_deadline_;
     std::deque<pending> pending_;  // commands sent, oldest first
     struct subscription {

@@ -11,5 +11,6 @@ extern const std::string_view accept;
 extern const std::string_view view;
 extern const std::string_view page;
 extern const std::string_view mark_read;
+extern const std::string_view touch;
 
 }  // namespace roomchat::relay::store::lua

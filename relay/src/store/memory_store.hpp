@@ -31,7 +31,7 @@ public:
     void mark_read(const std::string& room_id, const std::string& user_id, seq_t seq,
                    handler<std::optional<seq_t>> done) override;
     std::optional<seq_t> delivered(const std::string& room_id) const override;
-    bool available() const override { return true; }
+    store_health health() const override { return {}; }
 
     // The room's log, for tests and measurements; nullptr when not held.
     const room_log* find(const std::string& room_id) const;

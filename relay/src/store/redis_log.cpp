@@ -85,7 +85,27 @@ redis_log::redis_log(redis::client& redis, const room_config& config,
       accept_(std::string(lua::accept)),
       view_(std::string(lua::view)),
       page_(std::string(lua::page)),
-      mark_read_(std::string(lua::mark_read)) {}
+      mark_read_(std::string(lua::mark_read)),
+      touch_(std::string(lua::touch)) {}
+
+void redis_log::keep(const std::vector<std::string>& room_ids, millis ttl_ms, handler<std::size_t> done) {
+    std::vector<std::string> keys;
+    keys.reserve(room_ids.size() * 8);
+    for (const std::string& room_id : room_ids) {
+        for (const char* part :
+             {"epoch", "seq", "log", "bytes", "ids", "id_order", "read", "read_pruned_at"}) {
+            keys.push_back(room_key(room_id, part));
+        }
+    }
+    touch_.run(redis_, keys, {number(ttl_ms)},
+               [done = std::move(done)](result<reply, redis::failure> answer) {
+                   if (!answer || answer->type != reply::kind::integer) {
+                       done(errc::unavailable);
+                       return;
+                   }
+                   done(static_cast<std::size_t>(answer->integer));
+               });
+}
 
 std::string redis_log::channel(const std::string& room_id) { return room_key(room_id, "messages"); }
 

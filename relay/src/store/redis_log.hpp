@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "roomchat/ids.hpp"
 #include "roomchat/result.hpp"
@@ -61,6 +62,9 @@ public:
         std::string epoch;
         chat_message message;
     };
+    // Every key of each room expires `ttl_ms` from now (touch.lua).
+    void keep(const std::vector<std::string>& room_ids, millis ttl_ms, handler<std::size_t> done);
+
     // The channel a room's messages are published on, and a message as
     // published there (nothing when it is not one).
     static std::string channel(const std::string& room_id);
@@ -75,6 +79,7 @@ private:
     redis::script view_;
     redis::script page_;
     redis::script mark_read_;
+    redis::script touch_;
 };
 
 }  // namespace roomchat::relay::store

@@ -1,18 +1,50 @@
 #include "redis_store.hpp"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 namespace roomchat::relay::store {
 
-redis_store::redis_store(redis::client& commands, redis::client& subscriber, const room_config& config,
-                         rate_limit_config user_sends, random_source random)
+namespace {
+
+// Rooms whose expiry one call pushes further out (eight keys each).
+constexpr std::size_t rooms_per_keep = 64;
+
+}  // namespace
+
+redis_store::redis_store(boost::asio::io_context& io, redis::client& commands, redis::client& subscriber,
+                         const room_config& config, rate_limit_config user_sends,
+                         std::chrono::milliseconds idle_ttl, random_source random)
     : commands_(commands),
       subscriber_(subscriber),
       page_size_(config.max_page_size),
-      log_(commands, config, user_sends, std::move(random)) {}
+      keep_every_(std::max(idle_ttl / 3, std::chrono::milliseconds(50))),
+      ttl_ms_((idle_ttl + keep_every_).count()),
+      keep_timer_(io),
+      log_(commands, config, user_sends, std::move(random)) {
+    keep_rooms();
+}
+
+void redis_store::keep_rooms() {
+    std::vector<std::string> batch;
+    for (const auto& held : feeds_) {
+        batch.push_back(held.first);
+        if (batch.size() == rooms_per_keep) {
+            log_.keep(batch, ttl_ms_, [](result<std::size_t>) {});  // a failure: again next time
+            batch.clear();
+        }
+    }
+    if (!batch.empty()) log_.keep(batch, ttl_ms_, [](result<std::size_t>) {});
+    keep_timer_.expires_after(keep_every_);
+    keep_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) keep_rooms();
+    });
+}
 
 void redis_store::hold(const std::string& room_id) {
     if (!feeds_.try_emplace(room_id).second) return;
+    log_.keep({room_id}, ttl_ms_, [](result<std::size_t>) {});
     subscriber_.subscribe(
         redis_log::channel(room_id),
         [this, room_id](const std::string&, const std::string& payload) {
@@ -76,6 +108,18 @@ void redis_store::query(const std::string& room_id, std::optional<seq_t> before,
 void redis_store::mark_read(const std::string& room_id, const std::string& user_id, seq_t seq,
                             handler<std::optional<seq_t>> done) {
     log_.mark_read(room_id, user_id, seq, std::move(done));
+}
+
+store_health redis_store::health() const {
+    store_health health;
+    health.up = commands_.connected() && subscriber_.connected();
+    for (const redis::client* client : {&commands_, &subscriber_}) {
+        health.reconnects += client->connects() > 0 ? client->connects() - 1 : 0;
+        health.round_trips += client->stats().round_trips;
+        health.round_trip_seconds += client->stats().round_trip_seconds;
+        health.failures += client->stats().failures;
+    }
+    return health;
 }
 
 std::optional<seq_t> redis_store::delivered(const std::string& room_id) const {

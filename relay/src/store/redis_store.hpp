@@ -6,10 +6,14 @@
 // pub/sub lost fetched from the log. Two connections: one for commands and
 // scripts, one that only subscribes (Redis allows nothing else on it).
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "roomchat/ids.hpp"
 #include "roomchat/room_log.hpp"
@@ -23,8 +27,11 @@ namespace roomchat::relay::store {
 
 class redis_store final : public room_store {
 public:
-    redis_store(redis::client& commands, redis::client& subscriber, const room_config& config,
-                rate_limit_config user_sends, random_source random);
+    // A room no relay holds any more is forgotten about `idle_ttl` after
+    // (keep_rooms() pushes the expiry of the rooms held further out).
+    redis_store(boost::asio::io_context& io, redis::client& commands, redis::client& subscriber,
+                const room_config& config, rate_limit_config user_sends, std::chrono::milliseconds idle_ttl,
+                random_source random);
 
     // A room this relay holds began again in Redis (it lost the room: a
     // flush, a restart without persistence): its members count in a life
@@ -45,16 +52,22 @@ public:
                    handler<std::optional<seq_t>> done) override;
     std::optional<seq_t> delivered(const std::string& room_id) const override;
 
-    // Both connections are ready.
-    bool available() const override { return commands_.connected() && subscriber_.connected(); }
+    // Up when both connections are ready; the commands' round trips.
+    store_health health() const override;
 
 private:
     void perform(const std::string& room_id, const room_feed::step& step);
+    // Pushes the expiry of the rooms held further out, and again a third of
+    // idle_ttl later.
+    void keep_rooms();
     void fetch(const std::string& room_id, seq_t after);
 
     redis::client& commands_;
     redis::client& subscriber_;
     std::uint32_t page_size_;
+    std::chrono::milliseconds keep_every_;
+    millis ttl_ms_;
+    boost::asio::steady_timer keep_timer_;
     redis_log log_;
     std::map<std::string, room_feed> feeds_;  // the rooms held, by id
     std::function<void(const std::string&)> on_epoch_change_;

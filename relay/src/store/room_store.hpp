@@ -18,6 +18,15 @@
 
 namespace roomchat::relay::store {
 
+// How the store fares, for /healthz and /metrics.
+struct store_health {
+    bool up = true;                 // it can answer now (Redis connected)
+    std::uint64_t reconnects = 0;   // connections to Redis made again after their first
+    std::uint64_t round_trips = 0;  // commands Redis answered
+    double round_trip_seconds = 0;  // their time from sent to answered, summed
+    std::uint64_t failures = 0;     // commands Redis did not answer
+};
+
 // A page, and the room's newest seq when the page was taken: a long poll
 // after a position past it holds a seq of an earlier epoch.
 struct log_page {
@@ -62,9 +71,8 @@ public:
     // (on_message) or shown (a view); nothing before the first. A member
     // whose view is older has missed what came between.
     virtual std::optional<seq_t> delivered(const std::string& room_id) const = 0;
-    // Whether the store can answer now (Redis is connected); when not, every
-    // request is answered unavailable.
-    virtual bool available() const = 0;
+    // When not up, every request is answered unavailable.
+    virtual store_health health() const = 0;
 
 protected:
     void accepted(const std::string& room_id, const chat_message& message) const {

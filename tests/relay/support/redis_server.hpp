@@ -19,6 +19,7 @@ public:
     redis_server& operator=(const redis_server&) = delete;
 
     std::uint16_t port() const noexcept { return port_; }
+    pid_t pid() const noexcept { return pid_; }
     void stop();   // SIGKILL, and waits for it: its data is gone
     void start();  // again on the same port, empty
     void pause();  // SIGSTOP: connections stay open, nothing is answered
