@@ -164,17 +164,11 @@ room_actions room::settle(std::optional<connection_id> sender, const send_attemp
     if (!decision.message) {
         sending_.erase(attempt.id);  // nothing to deliver
     }
-    if (sender && outcome.nack && outcome.nack->code == errc::rate_limited) {
-        // The first refused stays the one the later sends wait behind.
+    // The first refused stays the one the later sends wait behind; a
+    // connection that left meanwhile holds nothing back any more.
+    if (sender && is_member(*sender) && outcome.nack && outcome.nack->code == errc::rate_limited) {
         held_.try_emplace(*sender,
                           held_send{attempt.id, attempt.now + outcome.nack->retry_after_ms.value_or(0)});
-    }
-    if (decision.message) {
-        // Accepted by another path (the user's other tab, an HTTP POST):
-        // nothing waits for it any more.
-        for (auto held = held_.begin(); held != held_.end();) {
-            held = held->second.id == attempt.id ? held_.erase(held) : std::next(held);
-        }
     }
     if (!sender) {
         return {};
@@ -184,6 +178,11 @@ room_actions room::settle(std::optional<connection_id> sender, const send_attemp
 }
 
 room_action room::deliver(const chat_message& message) {
+    // Accepted, by whatever path (the user's other tab, an HTTP POST, another
+    // relay): nothing waits for it any more.
+    for (auto held = held_.begin(); held != held_.end();) {
+        held = held->second.id == message.id ? held_.erase(held) : std::next(held);
+    }
     std::optional<connection_id> sender;
     if (const auto sending = sending_.find(message.id); sending != sending_.end()) {
         sender = sending->second;

@@ -232,11 +232,13 @@ std::optional<api_answer> hub::query(connection_id conn, const std::string& room
 std::optional<api_answer> hub::poll(connection_id conn, const token_claims& claims,
                                     const std::string& room_id, seq_t after, std::uint32_t limit,
                                     millis wait_ms, millis now) {
+    polls_asked_.insert(conn);
     return answer_http(conn, [&](auto finish) {
         store_.query(
             room_id, std::nullopt, after, limit,
             [this, conn, finish, room_id, after, limit, wait_ms, now, user_id = claims.user.id,
              expires_at = claims.expires_at](result<store::log_page> found) {
+                if (polls_asked_.erase(conn) == 0) return;  // the client went away meanwhile
                 if (!found) return finish(store_failed(found.error()));
                 // A position past the room's latest seq is one of an earlier epoch: no
                 // message would ever come after it, so the page (with the new epoch) is due now.
@@ -253,11 +255,17 @@ std::optional<api_answer> hub::poll(connection_id conn, const token_claims& clai
                 polls_.emplace(conn, held_poll{room_id, user_id, after, limit, expires_at});
                 polls_by_room_[room_id].insert(conn);
                 transport_->wake_at(conn, now + wait_ms);
+                // Delivered here while the page was read (from another relay): due now.
+                if (const auto delivered = store_.delivered(room_id);
+                    delivered && *delivered > found->latest_seq) {
+                    answer_with_page(conn, now);
+                }
             });
     });
 }
 
 void hub::poll_closed(connection_id conn) {
+    polls_asked_.erase(conn);
     const auto it = polls_.find(conn);
     if (it == polls_.end()) return;
     const held_poll& poll = it->second;
@@ -403,7 +411,8 @@ void hub::handle(connection_id conn, connection_record& record, const join_frame
         if (joiner == nullptr || joiner->rooms.count(room_id) == 0) return;
         room* joined = rooms_.find(room_id);
         if (!view || joined == nullptr) {
-            leave_room(conn, *joiner, room_id, now);
+            // A member joining again stays one; a newcomer is not let in.
+            if (joined == nullptr || !joined->is_member(conn)) leave_room(conn, *joiner, room_id, now);
             send_error(conn, view ? errc::internal : store_failed(view.error()),
                        "the room's history could not be read; join again", room_id);
             return;

@@ -206,6 +206,7 @@ private:
     rate_table addresses_;                               // per remote address
     rate_table log_lines_;                               // per remote address
     std::map<connection_id, held_poll> polls_;
+    std::set<connection_id> polls_asked_;  // polls whose first page the store is reading
     std::unordered_map<std::string, std::set<connection_id>> polls_by_room_;
     std::unordered_map<std::string, std::size_t> polls_per_user_;
     std::vector<connection_id> recipients_;  // perform's, kept for its capacity

@@ -74,9 +74,10 @@ int run(relay::relay_config config) {
         const std::string where = config.redis->host + ":" + std::to_string(config.redis->port);
         for (auto* client : {redis_commands.get(), redis_subscriber.get()}) {
             // Started once; the host was checked with the options.
-            static_cast<void>(client->start([&log, where](bool up) {
+            static_cast<void>(client->start([&log, where, shared](bool up) {
                 log.write(up ? relay::log_level::info : relay::log_level::warn,
                           up ? "redis_up" : "redis_down", {{"redis", where}});
+                if (up) shared->reconnected();
             }));
         }
     }

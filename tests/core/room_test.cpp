@@ -3,6 +3,7 @@
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -864,6 +865,44 @@ TEST(room, per_user_bookkeeping_stays_bounded_while_the_room_is_busy) {
     }
     EXPECT_LE(r.log().rate_bucket_count(), 64u) << "only buckets still refilling are kept";
     EXPECT_LE(r.log().read_marker_count(), 128u) << "markers older than the history are dropped";
+}
+
+// The room's own steps, as the relay takes them when its log answers later
+// (Redis): what a send's hold becomes when the answer or the message comes
+// from elsewhere, or after the sender left.
+send_attempt prepared(room& r, connection_id conn, std::uint64_t id, millis now) {
+    auto step = r.prepare_send(conn, id_of(id), "x", now);
+    EXPECT_TRUE(std::holds_alternative<send_attempt>(step));
+    return std::holds_alternative<send_attempt>(step) ? std::get<send_attempt>(step) : send_attempt{};
+}
+
+send_decision refused_for(const send_attempt& attempt, std::uint32_t wait_ms) {
+    send_decision decision;
+    decision.outcome.nack = nack_frame{"lobby", attempt.id, errc::rate_limited, wait_ms};
+    return decision;
+}
+
+TEST(room, a_hold_ends_when_its_message_is_delivered_from_anywhere) {
+    room r("lobby");
+    (void)r.join(1, ann, log_view{}, 0);
+    const send_attempt first = prepared(r, 1, 1, 0);
+    (void)r.settle(1, first, refused_for(first, 400));
+    EXPECT_GT(prepared(r, 1, 2, 10).held_wait_ms, 0u) << "held behind the refused one";
+    // Accepted through another path (another relay, an HTTP POST): its message comes.
+    chat_message message{1, id_of(1), ann, "x", 20, std::nullopt, false};
+    (void)r.deliver(message);
+    EXPECT_EQ(prepared(r, 1, 3, 30).held_wait_ms, 0u);
+}
+
+TEST(room, a_refusal_for_a_connection_that_left_holds_nothing_back) {
+    room r("lobby");
+    (void)r.join(1, ann, log_view{}, 0);
+    const send_attempt sent_before_leaving = prepared(r, 1, 1, 0);
+    r.leave(1, 5);
+    const room_actions answer = r.settle(1, sent_before_leaving, refused_for(sent_before_leaving, 400));
+    ASSERT_EQ(answer.size(), 1u) << "the refusal still reaches it";
+    (void)r.join(1, ann, log_view{}, 10);
+    EXPECT_EQ(prepared(r, 1, 2, 20).held_wait_ms, 0u) << "no hold from before it left";
 }
 
 }  // namespace

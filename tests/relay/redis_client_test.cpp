@@ -301,6 +301,28 @@ TEST_F(redis_client_test, a_subscription_is_confirmed_and_ends_and_may_be_made_a
     EXPECT_EQ(received.back(), "two");
 }
 
+TEST_F(redis_client_test, ending_the_last_subscription_and_starting_another_at_once_is_safe) {
+    redis_server server;
+    auto publisher = connected_client(config_for(server));
+    auto subscriber = connected_client(config_for(server));
+    std::vector<std::string> received;
+    const auto listen = [&](const std::string& channel) {
+        subscriber->subscribe(channel, [&](const std::string& from, const std::string& payload) {
+            received.push_back(from + "=" + payload);
+        });
+    };
+    listen("room:a");
+    ASSERT_TRUE(run_until([&] { return ok(call(*publisher, {"PUBLISH", "room:a", "1"})).integer == 1; }));
+    // hiredis 0.14 leaves subscriber mode when the last channel's end is
+    // confirmed, and aborts on a subscription's reply that comes after it.
+    subscriber->unsubscribe("room:a");
+    listen("room:b");
+    ASSERT_TRUE(run_until([&] { return ok(call(*publisher, {"PUBLISH", "room:b", "2"})).integer == 1; }));
+    ASSERT_TRUE(run_until([&] { return !received.empty() && received.back() == "room:b=2"; }));
+    EXPECT_EQ(ok(call(*publisher, {"PUBLISH", "room:a", "unheard"})).integer, 0);
+    EXPECT_EQ(subscriber->connects(), 1U);
+}
+
 TEST_F(redis_client_test, it_authenticates_and_selects_its_database_and_waits_while_the_password_is_wrong) {
     redis_server server({"--requirepass", "s3cret"});
     auto config = config_for(server);

@@ -88,11 +88,21 @@ TEST(room_feed, a_hole_gone_from_the_history_is_stepped_over) {
 
 TEST(room_feed, a_new_subscription_fetches_what_was_published_before_it) {
     room_feed feed;
-    EXPECT_FALSE(feed.subscribed().fetch_after) << "nothing known yet: nothing to fetch after";
     feed.seen("e1", 3);
     EXPECT_EQ(feed.subscribed().fetch_after, seq_t{3});
     EXPECT_EQ(seqs(feed.fetched(page({4}), 4)), (std::vector<seq_t>{4}));
     EXPECT_TRUE(feed.published("e1", message(4)).deliver.empty()) << "the late copy from pub/sub";
+    EXPECT_EQ(feed.subscribed().fetch_after, seq_t{4}) << "subscribed again: a reconnect";
+}
+
+TEST(room_feed, subscribed_before_the_first_view_is_read_it_fetches_after_it) {
+    room_feed feed;
+    EXPECT_FALSE(feed.subscribed().fetch_after);
+    // The view was read before the subscription took hold, its answer came after.
+    const auto first = feed.seen("e1", 5);
+    EXPECT_EQ(first.fetch_after, seq_t{5});
+    EXPECT_EQ(seqs(feed.fetched(page({6}), 6)), (std::vector<seq_t>{6}));
+    EXPECT_FALSE(feed.seen("e1", 6).fetch_after) << "only the first position";
 }
 
 TEST(room_feed, a_failed_fetch_is_asked_again_by_the_next_message) {
@@ -103,6 +113,11 @@ TEST(room_feed, a_failed_fetch_is_asked_again_by_the_next_message) {
     EXPECT_EQ(feed.published("e1", message(4)).fetch_after, seq_t{1});
     feed.fetch_failed();
     EXPECT_EQ(feed.subscribed().fetch_after, seq_t{1});
+    feed.fetch_failed();
+    EXPECT_EQ(feed.retry().fetch_after, seq_t{1}) << "Redis back";
+    EXPECT_FALSE(feed.retry().fetch_after) << "under way";
+    feed.fetched(page({2, 3, 4}), 4);
+    EXPECT_FALSE(feed.retry().fetch_after) << "nothing failed since";
 }
 
 TEST(room_feed, another_epoch_is_the_room_beginning_again) {

@@ -92,13 +92,14 @@ public:
                                                              bool system = false) const;
     // 2. The log decided: its ack or nack to the sending connection, if any
     //    (sent even when it left the room meanwhile: its message was
-    //    decided). A rate_limited nack starts the connection's hold; an
-    //    acceptance ends every hold on that message.
+    //    decided). A rate_limited nack starts the connection's hold, if it
+    //    is still a member.
     room_actions settle(std::optional<connection_id> sender, const send_attempt& attempt,
                         const send_decision& decision);
-    // 3. A message the log accepted (through this relay or another), to
-    //    every member but the connection that sent it, which turns its ack
-    //    into "sent". Deliver each once, in seq order.
+    // 3. A message the log accepted (through this relay or another, over
+    //    WebSocket or HTTP), to every member but the connection that sent
+    //    it, which turns its ack into "sent"; every hold on it ends. Deliver
+    //    each once, in seq order.
     room_action deliver(const chat_message& message);
 
     // The log moved a member's read marker (room_log::mark_read): the

@@ -126,7 +126,8 @@ void client::prepare() {
             attempt_ = 0;
             ++connects_;
             unsubscribing_.clear();  // a new connection subscribes to nothing yet
-            for (const auto& subscribed : subscriptions_) send_subscribe(subscribed.first);
+            for (auto& subscribed : subscriptions_) subscribed.second.sent = false;
+            send_waiting_subscriptions();
             if (on_change_) on_change_(true);  // last: it may destroy the client
         });
     }
@@ -198,15 +199,27 @@ void client::replied(const void* raw) {
 
 void client::subscribe(const std::string& channel, message_handler on_message,
                        subscribed_handler on_subscribed) {
-    const bool is_new =
-        subscriptions_
-            .insert_or_assign(channel, subscription{std::move(on_message), std::move(on_subscribed)})
-            .second;
-    if (is_new && ready_ && unsubscribing_.count(channel) == 0) send_subscribe(channel);
+    subscription& entry = subscriptions_[channel];
+    entry.on_message = std::move(on_message);
+    entry.on_subscribed = std::move(on_subscribed);
+    send_waiting_subscriptions();
+}
+
+void client::send_waiting_subscriptions() {
+    if (!ready_ || !unsubscribing_.empty()) return;
+    for (auto& [channel, entry] : subscriptions_) {
+        if (entry.sent) continue;
+        entry.sent = true;
+        send_subscribe(channel);
+    }
 }
 
 void client::unsubscribe(const std::string& channel) {
-    if (subscriptions_.erase(channel) == 0 || !ready_ || !unsubscribing_.insert(channel).second) return;
+    const auto it = subscriptions_.find(channel);
+    if (it == subscriptions_.end()) return;
+    const bool sent = it->second.sent;
+    subscriptions_.erase(it);
+    if (!sent || !ready_ || !unsubscribing_.insert(channel).second) return;
     const char* argv[] = {"UNSUBSCRIBE", channel.data()};
     const std::size_t lengths[] = {11, channel.size()};
     // Confirmed through the channel's SUBSCRIBE callback (subscription_message).
@@ -234,7 +247,7 @@ void client::subscription_message(const void* raw) {
     const auto it = subscriptions_.find(channel);
     if (kind == "unsubscribe") {
         unsubscribing_.erase(channel);
-        if (it != subscriptions_.end()) send_subscribe(channel);  // subscribed again meanwhile
+        send_waiting_subscriptions();  // what was subscribed meanwhile
     } else if (it == subscriptions_.end()) {
         return;  // unsubscribing
     } else if (kind == "subscribe") {

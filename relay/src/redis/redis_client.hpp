@@ -103,8 +103,8 @@ public:
     // keepalive finds a peer gone).
     void subscribe(const std::string& channel, message_handler on_message,
                    subscribed_handler on_subscribed = {});
-    // No more messages of `channel`. Subscribing to it again at once is
-    // safe: it is sent once Redis has confirmed this.
+    // No more messages of `channel`. Subscribing again at once (to it or to
+    // another channel) is safe: it is sent once Redis has confirmed this.
     void unsubscribe(const std::string& channel);
 
 private:
@@ -121,6 +121,8 @@ private:
     void prepare();
     void send(const std::vector<std::string>& args, reply_handler handler);
     void send_subscribe(const std::string& channel);
+    // Sends the SUBSCRIBEs not sent yet, once no UNSUBSCRIBE waits.
+    void send_waiting_subscriptions();
     void replied(const void* raw);
     void subscription_message(const void* raw);
     void arm_timer();
@@ -144,10 +146,13 @@ private:
     struct subscription {
         message_handler on_message;
         subscribed_handler on_subscribed;
+        bool sent = false;  // SUBSCRIBE sent on this connection
     };
     std::map<std::string, subscription> subscriptions_;
-    // UNSUBSCRIBEs sent and not confirmed: hiredis forgets a channel's
-    // handler at the confirmation, so a SUBSCRIBE waits for it.
+    // UNSUBSCRIBEs sent and not confirmed. Every SUBSCRIBE waits for them:
+    // hiredis 0.14 forgets a channel's handler at its confirmation, and once
+    // the last channel is confirmed ended it is no longer in subscriber mode
+    // and aborts on the next subscription's reply.
     std::set<std::string> unsubscribing_;
     boost::asio::steady_timer timer_;  // the nearest deadline: the connect's or the oldest command's
     boost::asio::steady_timer reconnect_;

@@ -44,7 +44,7 @@ void redis_store::keep_rooms() {
 
 void redis_store::hold(const std::string& room_id) {
     if (!feeds_.try_emplace(room_id).second) return;
-    log_.keep({room_id}, ttl_ms_, [](result<std::size_t>) {});
+    unkept_.insert(room_id);
     subscriber_.subscribe(
         redis_log::channel(room_id),
         [this, room_id](const std::string&, const std::string& payload) {
@@ -60,7 +60,12 @@ void redis_store::hold(const std::string& room_id) {
 }
 
 void redis_store::release(const std::string& room_id) {
+    unkept_.erase(room_id);
     if (feeds_.erase(room_id) != 0) subscriber_.unsubscribe(redis_log::channel(room_id));
+}
+
+void redis_store::written(const std::string& room_id) {
+    if (unkept_.erase(room_id) != 0) log_.keep({room_id}, ttl_ms_, [](result<std::size_t>) {});
 }
 
 void redis_store::perform(const std::string& room_id, const room_feed::step& step) {
@@ -86,13 +91,17 @@ void redis_store::fetch(const std::string& room_id, seq_t after) {
 // out of order with those.
 void redis_store::accept(const std::string& room_id, const send_attempt& attempt,
                          handler<send_decision> done) {
-    log_.accept(room_id, attempt, std::move(done));
+    log_.accept(room_id, attempt, [this, room_id, done = std::move(done)](result<send_decision> decided) {
+        if (decided) written(room_id);
+        done(std::move(decided));
+    });
 }
 
 void redis_store::view(const std::string& room_id, const std::string& user_id, const join_frame& request,
                        handler<log_view> done) {
     log_.view(room_id, user_id, request, [this, room_id, done = std::move(done)](result<log_view> seen) {
         if (seen) {
+            written(room_id);
             const auto feed = feeds_.find(room_id);
             if (feed != feeds_.end()) perform(room_id, feed->second.seen(seen->epoch, seen->latest_seq));
         }
@@ -108,6 +117,15 @@ void redis_store::query(const std::string& room_id, std::optional<seq_t> before,
 void redis_store::mark_read(const std::string& room_id, const std::string& user_id, seq_t seq,
                             handler<std::optional<seq_t>> done) {
     log_.mark_read(room_id, user_id, seq, std::move(done));
+}
+
+void redis_store::reconnected() {
+    std::vector<std::string> held;
+    for (const auto& feed : feeds_) held.push_back(feed.first);
+    for (const std::string& room_id : held) {
+        const auto feed = feeds_.find(room_id);  // a step may have released it
+        if (feed != feeds_.end()) perform(room_id, feed->second.retry());
+    }
 }
 
 store_health redis_store::health() const {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -52,6 +53,10 @@ public:
                    handler<std::optional<seq_t>> done) override;
     std::optional<seq_t> delivered(const std::string& room_id) const override;
 
+    // A connection to Redis is ready again: fetches that failed meanwhile
+    // are asked again.
+    void reconnected();
+
     // Up when both connections are ready; the commands' round trips.
     store_health health() const override;
 
@@ -60,6 +65,9 @@ private:
     // Pushes the expiry of the rooms held further out, and again a third of
     // idle_ttl later.
     void keep_rooms();
+    // A script may have created the room's keys: the first time since the
+    // room was held, their expiry is set at once, not at the next keep.
+    void written(const std::string& room_id);
     void fetch(const std::string& room_id, seq_t after);
 
     redis::client& commands_;
@@ -70,6 +78,7 @@ private:
     boost::asio::steady_timer keep_timer_;
     redis_log log_;
     std::map<std::string, room_feed> feeds_;  // the rooms held, by id
+    std::set<std::string> unkept_;            // held, and no expiry set since
     std::function<void(const std::string&)> on_epoch_change_;
 };
 

@@ -20,7 +20,14 @@ room_feed::step room_feed::seen(const std::string& epoch, seq_t latest) {
     if (!delivered_) {
         delivered_ = latest;
         drain(out);
+        // Subscribed before this position was known: what was published
+        // between the read and the subscription may have passed by.
+        if (subscribed_early_ && !fetching_) {
+            fetching_ = true;
+            out.fetch_after = latest;
+        }
     }
+    subscribed_early_ = false;
     return out;
 }
 
@@ -37,7 +44,17 @@ room_feed::step room_feed::published(const std::string& epoch, const chat_messag
 
 room_feed::step room_feed::subscribed() {
     step out;
+    subscribed_early_ = !delivered_;
     if (delivered_ && !fetching_) {
+        fetching_ = true;
+        out.fetch_after = *delivered_;
+    }
+    return out;
+}
+
+room_feed::step room_feed::retry() {
+    step out;
+    if (failed_ && delivered_ && !fetching_) {
         fetching_ = true;
         out.fetch_after = *delivered_;
     }
@@ -47,6 +64,7 @@ room_feed::step room_feed::subscribed() {
 room_feed::step room_feed::fetched(const history_frame& page, seq_t latest) {
     step out;
     fetching_ = false;
+    failed_ = false;
     if (!page.epoch) return out;  // Redis holds no such room (any more): nothing to fetch
     if (!begin(*page.epoch, out) || !delivered_) {
         // The room began again: delivery starts after what the page shows.

@@ -46,9 +46,14 @@ public:
     // history, and delivery goes on after it (the members' own history
     // requests find it truncated too).
     step fetched(const history_frame& page, seq_t latest);
-    // The fetch failed (Redis down): the next message after a hole, or the
-    // next subscribed(), asks again.
-    void fetch_failed() { fetching_ = false; }
+    // The fetch failed (Redis down): the next message after a hole, the
+    // next subscribed() or retry() asks again.
+    void fetch_failed() {
+        fetching_ = false;
+        failed_ = true;
+    }
+    // Redis is back: a fetch that failed is asked again.
+    step retry();
 
     std::optional<seq_t> delivered() const noexcept { return delivered_; }
     const std::string& epoch() const noexcept { return epoch_; }
@@ -66,6 +71,8 @@ private:
     std::optional<seq_t> delivered_;       // none until the first position is known
     std::map<seq_t, chat_message> ahead_;  // published after a hole, waiting for it
     bool fetching_ = false;                // a fetch is under way: ask for no other
+    bool subscribed_early_ = false;        // subscribed while no position was known
+    bool failed_ = false;                  // the last fetch failed
 };
 
 }  // namespace roomchat::relay::store
