@@ -173,8 +173,7 @@ room_actions room::settle(std::optional<connection_id> sender, const send_attemp
     if (!sender) {
         return {};
     }
-    return only(
-        to_connection(*sender, outcome.ack ? server_frame{*outcome.ack} : server_frame{*outcome.nack}));
+    return only(to_connection(*sender, send_reply(outcome)));
 }
 
 room_action room::deliver(const chat_message& message) {
@@ -248,6 +247,10 @@ room_action room::to_members(server_frame frame, std::optional<connection_id> ex
         }
     }
     return action;
+}
+
+server_frame send_reply(const send_outcome& outcome) {
+    return outcome.ack ? server_frame{*outcome.ack} : server_frame{*outcome.nack};
 }
 
 error_frame not_joined_error(const std::string& room_id) {

@@ -223,8 +223,7 @@ std::optional<api_answer> hub::query(connection_id conn, const std::string& room
                                      std::uint32_t limit) {
     return answer_http(conn, [&](auto finish) {
         store_.query(room_id, before, after, limit, [this, finish](result<store::log_page> found) {
-            if (!found) return finish(store_failed(found.error()));
-            finish(std::move(found->page));
+            finish(page_or_failure(std::move(found)));
         });
     });
 }
@@ -295,11 +294,7 @@ void hub::answer_with_page(connection_id conn, millis now) {
     poll_closed(conn);
     store_.query(asked.room_id, std::nullopt, asked.after, asked.limit,
                  [this, conn](result<store::log_page> found) {
-                     if (!found) {
-                         transport_->answer_http(conn, store_failed(found.error()));
-                     } else {
-                         transport_->answer_http(conn, std::move(found->page));
-                     }
+                     transport_->answer_http(conn, page_or_failure(std::move(found)));
                  });
 }
 
@@ -505,8 +500,7 @@ void hub::settle(connection_id conn, const std::string& room_id, const send_atte
         perform(held->settle(conn, attempt, decision), attempt.now);
     } else if (is_live(conn)) {
         // The room was dropped meanwhile; the answer is still the sender's.
-        const send_outcome& outcome = decision.outcome;
-        send_to(conn, outcome.ack ? server_frame{*outcome.ack} : server_frame{*outcome.nack});
+        send_to(conn, send_reply(decision.outcome));
     }
 }
 
@@ -608,6 +602,11 @@ void hub::leave_all(connection_id conn, connection_record& record, millis now) {
 errc hub::store_failed(errc code) {
     ++metrics_.store_unavailable;
     return code;
+}
+
+api_answer hub::page_or_failure(result<store::log_page> found) {
+    if (!found) return store_failed(found.error());
+    return std::move(found->page);
 }
 
 void hub::count_send(const send_outcome& outcome) {

@@ -191,6 +191,8 @@ private:
     void count_send(const send_outcome& outcome);
     // Counts an answer the store could not give; returns its code.
     errc store_failed(errc code);
+    // An HTTP request's answer from a page the store read, or why it could not.
+    api_answer page_or_failure(result<store::log_page> found);
 
     const relay_config& config_;
     room_registry& rooms_;

@@ -51,6 +51,9 @@ struct send_result {
 // the room or, for a room that does not exist, from the relay.
 error_frame not_joined_error(const std::string& room_id);
 
+// The one answer a sending connection gets for a decided send: its ack or nack.
+server_frame send_reply(const send_outcome& outcome);
+
 class room {
 public:
     explicit room(std::string id, room_config config = {});
