@@ -77,10 +77,45 @@ seating seat_clients(const client_pool& pool) {
     return s;
 }
 
+// The servers' CPU and schedule times at one moment.
+struct server_times {
+    std::vector<cpu_times> relay_cpu;
+    std::vector<schedule_times> relay_schedule;
+    cpu_times redis_cpu;
+    schedule_times redis_schedule;
+};
+
+server_times read_server_times(const server_pids& servers) {
+    server_times t;
+    for (const std::string& pid : servers.relays) {
+        t.relay_cpu.push_back(read_cpu_times(pid));
+        t.relay_schedule.push_back(read_schedule_times(pid));
+    }
+    if (!servers.redis.empty()) {
+        t.redis_cpu = read_cpu_times(servers.redis);
+        t.redis_schedule = read_schedule_times(servers.redis);
+    }
+    return t;
+}
+
+// What the servers spent between two readings: the relays' CPU together, the
+// busier relay's schedule (each runs one thread: the busier saturates first).
+void spent(const server_times& before, const server_times& after, window_result& result) {
+    for (std::size_t i = 0; i < before.relay_cpu.size(); ++i) {
+        const cpu_times cpu = after.relay_cpu[i] - before.relay_cpu[i];
+        result.relay_cpu.user_ms += cpu.user_ms;
+        result.relay_cpu.kernel_ms += cpu.kernel_ms;
+        const schedule_times schedule = after.relay_schedule[i] - before.relay_schedule[i];
+        if (schedule.busy_ms() >= result.relay_schedule.busy_ms()) result.relay_schedule = schedule;
+    }
+    result.redis_cpu = after.redis_cpu - before.redis_cpu;
+    result.redis_schedule = after.redis_schedule - before.redis_schedule;
+}
+
 }  // namespace
 
 window_result run_chat_window(boost::asio::io_context& io, client_pool& pool, const window_plan& plan,
-                              const std::string& relay_pid) {
+                              const server_pids& servers) {
     const auto sends = plan_sends(pool.size(), plan);
     const seating seats = seat_clients(pool);
     const message_numbering numbering(plan.seed);
@@ -118,9 +153,8 @@ window_result run_chat_window(boost::asio::io_context& io, client_pool& pool, co
     });
 
     const std::size_t closed_before = pool.closed_by_relay();
-    const cpu_times relay_before = read_cpu_times(relay_pid);
+    const server_times servers_before = read_server_times(servers);
     const cpu_times generator_before = read_cpu_times("self");
-    const schedule_times relay_schedule_before = read_schedule_times(relay_pid);
     const schedule_times generator_schedule_before = read_schedule_times("self");
     const auto start = clock::now();
     std::size_t next = 0;
@@ -150,9 +184,8 @@ window_result run_chat_window(boost::asio::io_context& io, client_pool& pool, co
     run_until(
         io, [&] { return ledger.complete() || clock::now() - std::max(last_answer, window_end) > quiet; },
         clock::now() + longest_drain);
-    result.relay_cpu = read_cpu_times(relay_pid) - relay_before;
+    spent(servers_before, read_server_times(servers), result);
     result.generator_cpu = read_cpu_times("self") - generator_before;
-    result.relay_schedule = read_schedule_times(relay_pid) - relay_schedule_before;
     result.generator_schedule = read_schedule_times("self") - generator_schedule_before;
     result.sampled_seconds = std::chrono::duration<double>(clock::now() - start).count();
     // A send still waiting (the window overran) runs its cancelled handler now,

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -21,9 +22,15 @@ struct window_plan {
     std::uint64_t seed = 1;         // the schedule's phases and the run's message ids
 };
 
-// `relay_pid` is read from /proc for CPU time; every client of the pool is a
-// sender and a receiver.
+// The processes a window reads CPU time of from /proc: the relays (one, or
+// two sharing the rooms through Redis) and redis-server (empty: none).
+struct server_pids {
+    std::vector<std::string> relays;
+    std::string redis;
+};
+
+// Every client of the pool is a sender and a receiver.
 window_result run_chat_window(boost::asio::io_context& io, client_pool& pool, const window_plan& plan,
-                              const std::string& relay_pid);
+                              const server_pids& servers);
 
 }  // namespace roomchat::load

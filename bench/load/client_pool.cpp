@@ -25,9 +25,10 @@ struct client_pool::client {
     clock::time_point join_sent;
 };
 
-client_pool::client_pool(boost::asio::io_context& io, std::string url, std::string secret, bool batch)
+client_pool::client_pool(boost::asio::io_context& io, std::vector<std::string> urls, std::string secret,
+                         bool batch)
     : io_(io),
-      url_(std::move(url)),
+      urls_(std::move(urls)),
       secret_(std::move(secret)),
       batch_(batch),
       endpoint_(std::make_unique<endpoint>()) {
@@ -53,7 +54,7 @@ void client_pool::start(std::size_t index) {
     client& c = *clients_[index];
     ++in_flight_;
     websocketpp::lib::error_code ec;
-    c.con = endpoint_->get_connection(url_, ec);
+    c.con = endpoint_->get_connection(urls_[c.spec.seat % urls_.size()], ec);
     if (ec) {
         finished_opening(index, false);
         return;

@@ -30,10 +30,11 @@ using frame_handler =
 
 class client_pool {
 public:
-    // `url`: the relay's ws:// address; tokens are signed with `secret`;
-    // `batch`: the auth asks for batch frames, whose frames are handed on
-    // one by one.
-    client_pool(boost::asio::io_context& io, std::string url, std::string secret, bool batch);
+    // `urls`: the relays' ws:// addresses, a client connecting to the one at
+    // its seat modulo their number (every room's members spread over them);
+    // tokens are signed with `secret`; `batch`:
+    // the auth asks for batch frames, whose frames are handed on one by one.
+    client_pool(boost::asio::io_context& io, std::vector<std::string> urls, std::string secret, bool batch);
     ~client_pool();
     client_pool(const client_pool&) = delete;
     client_pool& operator=(const client_pool&) = delete;
@@ -73,7 +74,7 @@ private:
     void note_failure(std::size_t client, const std::string& what);
 
     boost::asio::io_context& io_;
-    std::string url_;
+    std::vector<std::string> urls_;
     std::string secret_;
     bool batch_;
     std::unique_ptr<endpoint> endpoint_;

@@ -1,8 +1,12 @@
 // The load generator of issue 11: runs load profiles against the relay of
 // this build over loopback and prints what each measured (docs/benchmarks.md).
-//   roomchat_load [--seconds S] [--seed N] [--json-dir DIR] [--batch] [--write-delay-ms N] [profile...]
+//   roomchat_load [--seconds S] [--seed N] [--json-dir DIR] [--batch] [--write-delay-ms N] [--redis]
+//                 [profile...]
 // --batch: the clients ask for batch frames, as the chat UI does;
-// --write-delay-ms: the relay's, for measuring write coalescing.
+// --write-delay-ms: the relay's, for measuring write coalescing;
+// --redis: two relays share the rooms through a redis-server of the run's
+// own, the clients alternating between them; the relays' CPU is summed and
+// Redis's shown beside it.
 // Profiles (default: all but smoke): seed stress saturation rooms idle join
 // big-room smoke. Exits 1 when a profile lost, duplicated or refused anything,
 // never because of a time.
@@ -40,7 +44,7 @@ int usage(const std::string& problem = {}) {
     if (!problem.empty()) std::cerr << "roomchat_load: " << problem << "\n";
     std::cerr
         << "usage: roomchat_load [--seconds S] [--seed N] [--json-dir DIR] [--batch] [--write-delay-ms N] "
-           "[profile...]\n"
+           "[--redis] [profile...]\n"
            "profiles: seed stress saturation rooms idle join big-room (the default: all), smoke\n";
     return 2;
 }
@@ -53,6 +57,7 @@ int main(int argc, char* argv[]) {
     std::string json_dir;
     bool batch = false;
     int write_delay_ms = 0;
+    bool redis = false;
     std::vector<profile> profiles;
     const std::vector<std::string> args(argv + 1, argv + argc);
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -69,6 +74,8 @@ int main(int argc, char* argv[]) {
             json_dir = args[++i];
         } else if (args[i] == "--batch") {
             batch = true;
+        } else if (args[i] == "--redis") {
+            redis = true;
         } else if (args[i] == "--write-delay-ms" && has_value) {
             const auto number =
                 cli_number(args[++i], 0, static_cast<int>(roomchat::relay::max_write_delay_ms));
@@ -90,6 +97,7 @@ int main(int argc, char* argv[]) {
     for (auto& p : profiles) {
         p.batch = batch;
         p.write_delay_ms = write_delay_ms;
+        p.redis = redis;
     }
     raise_descriptor_limit();
 

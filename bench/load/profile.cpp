@@ -23,7 +23,7 @@ std::vector<profile> all_profiles() {
     profile saturation =
         chat("saturation", "200 clients, one room, the rate per client raised step by step", 200, 1, 0, 4);
     saturation.kind = workload::saturation;
-    saturation.steps = {1, 1.5, 2, 2.5, 3, 4, 5, 6};
+    saturation.steps = {1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 12, 15};
 
     profile idle =
         chat("idle", "10,000 authenticated, joined, silent connections in 100 rooms", 10'000, 100, 0, 2);

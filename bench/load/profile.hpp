@@ -36,6 +36,7 @@ struct profile {
     std::uint32_t joiners = 0;  // join: connections joining one after another
     bool batch = false;         // clients ask for batch frames, as the chat UI does
     int write_delay_ms = 0;     // the relay's --write-delay-ms (0: its default, off)
+    bool redis = false;         // two relays sharing the rooms through Redis, the clients split between them
 };
 
 // The profiles `bench load` runs by default, in order.

@@ -1,9 +1,14 @@
 #include "profile_run.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "chat_window.hpp"
 #include "client_pool.hpp"
+#include "redis_server.hpp"
 #include "relay_process.hpp"
 
 namespace roomchat::load {
@@ -54,7 +59,7 @@ double running_share(const schedule_times& t, double seconds) {
 
 // Steps until one is not clean; the highest clean one and what ran out first.
 void saturate(boost::asio::io_context& io, client_pool& pool, const profile& p, std::uint64_t seed,
-              const std::string& pid, profile_result& result) {
+              const server_pids& servers, profile_result& result) {
     std::uint64_t window_seed = seed;
     for (const double rate : p.steps) {
         // A step that breaks runs once more: on a machine shared with other
@@ -62,7 +67,7 @@ void saturate(boost::asio::io_context& io, client_pool& pool, const profile& p, 
         bool clean = false;
         for (int attempt = 0; attempt < 2 && !clean; ++attempt) {
             const window_plan plan{rate, false, p.seconds, window_seed++};
-            result.windows.push_back(run_chat_window(io, pool, plan, pid));
+            result.windows.push_back(run_chat_window(io, pool, plan, servers));
             const window_result& w = result.windows.back();
             std::printf("  step %.1f msg/s per client: %.0f deliveries/s, p99 %.1f ms, lost %llu\n", w.rate,
                         w.deliveries_per_s, w.delivery.p99_ms,
@@ -75,22 +80,31 @@ void saturate(boost::asio::io_context& io, client_pool& pool, const profile& p, 
             result.highest_clean_deliveries_per_s = w.deliveries_per_s;
             continue;
         }
-        // Both processes run one thread. The one that had work all the time
+        // Every process runs one thread. The one that had work all the time
         // (on a CPU, or waiting for one while other work on the machine ran)
         // is the one the rate outran.
         const double relay = busy_share(w.relay_schedule, w.sampled_seconds);
+        const double redis = busy_share(w.redis_schedule, w.sampled_seconds);
         const double generator = busy_share(w.generator_schedule, w.sampled_seconds);
-        const char* first = relay < always_busy && generator < always_busy
-                                ? "neither process was busy all the time"
-                            : relay >= generator ? "the relay first"
-                                                 : "the generator first";
-        char text[320];
-        std::snprintf(
-            text, sizeof text,
-            "at %.1f msg/s per client: the relay had work %.0f%% of the time (on a CPU %.0f%%), the "
-            "generator %.0f%% (%.0f%%): %s",
-            w.rate, 100 * relay, 100 * running_share(w.relay_schedule, w.sampled_seconds), 100 * generator,
-            100 * running_share(w.generator_schedule, w.sampled_seconds), first);
+        const double busiest = std::max({relay, redis, generator});
+        const char* first = busiest < always_busy ? "neither process was busy all the time"
+                            : busiest == relay    ? "the relay first"
+                            : busiest == redis    ? "Redis first"
+                                                  : "the generator first";
+        char text[400];
+        std::snprintf(text, sizeof text,
+                      "at %.1f msg/s per client: the %s had work %.0f%% of the time (on a CPU %.0f%%), %s"
+                      "the generator %.0f%% (%.0f%%): %s",
+                      w.rate, servers.relays.size() > 1 ? "busier relay" : "relay", 100 * relay,
+                      100 * running_share(w.relay_schedule, w.sampled_seconds),
+                      servers.redis.empty()
+                          ? ""
+                          : ("Redis " + std::to_string(static_cast<int>(100 * redis)) + "% (" +
+                             std::to_string(
+                                 static_cast<int>(100 * running_share(w.redis_schedule, w.sampled_seconds))) +
+                             "%), ")
+                                .c_str(),
+                      100 * generator, 100 * running_share(w.generator_schedule, w.sampled_seconds), first);
         result.saturated = text;
         return;
     }
@@ -113,11 +127,38 @@ profile_result run_profile(const profile& p, std::uint64_t seed) {
         result.relay_flag_reasons.push_back(shown + ": " + flag.why);
     }
 
-    relay_test::relay_process relay(result.relay_args);
-    const std::string pid = std::to_string(relay.pid());
+    // One relay, or two sharing the rooms through a Redis of their own.
+    std::unique_ptr<relay_test::redis_server> redis;
+    server_pids servers;
+    std::vector<std::unique_ptr<relay_test::relay_process>> relays;
+    std::vector<std::string> urls;
+    std::vector<std::string> args = result.relay_args;
+    if (p.redis) {
+        redis = std::make_unique<relay_test::redis_server>();
+        servers.redis = std::to_string(redis->pid());
+        args.insert(args.end(), {"--redis", "redis://127.0.0.1:" + std::to_string(redis->port())});
+        result.relay_flag_reasons.push_back(args.end()[-2] + " " + args.back() +
+                                            ": asked for: two relays share the rooms through this Redis, the "
+                                            "clients alternate between them");
+        result.redis = true;
+    }
+    for (int i = 0; i < (p.redis ? 2 : 1); ++i) {
+        relays.push_back(std::make_unique<relay_test::relay_process>(args));
+        servers.relays.push_back(std::to_string(relays.back()->pid()));
+        urls.push_back(relays.back()->ws_url());
+    }
+    const auto relay_memory = [&servers] {
+        memory_use sum;
+        for (const std::string& pid : servers.relays) {
+            const memory_use one = read_memory(pid);
+            sum.rss_kb += one.rss_kb;
+            sum.peak_kb += one.peak_kb;
+        }
+        return sum;
+    };
     boost::asio::io_context io;
-    client_pool pool(io, relay.ws_url(), relay_test::test_secret, p.batch);
-    result.relay_rss_before_kb = read_memory(pid).rss_kb;
+    client_pool pool(io, urls, relay_test::test_secret, p.batch);
+    result.relay_rss_before_kb = relay_memory().rss_kb;
     result.load_average_before = read_load_average();
 
     const std::string room_prefix = p.kind == workload::join ? "film" : "room";
@@ -126,26 +167,26 @@ profile_result run_profile(const profile& p, std::uint64_t seed) {
     if (opened) {
         switch (p.kind) {
             case workload::chat:
-                result.windows.push_back(
-                    run_chat_window(io, pool, window_plan{p.rate, p.one_message_each, p.seconds, seed}, pid));
+                result.windows.push_back(run_chat_window(
+                    io, pool, window_plan{p.rate, p.one_message_each, p.seconds, seed}, servers));
                 break;
             case workload::saturation:
-                saturate(io, pool, p, seed, pid, result);
+                saturate(io, pool, p, seed, servers, result);
                 break;
             case workload::idle: {
                 run_until(
                     io, [] { return false; },
                     clock::now() + std::chrono::duration_cast<clock::duration>(
                                        std::chrono::duration<double>(p.seconds)));
-                const long grown = read_memory(pid).rss_kb - result.relay_rss_before_kb;
+                const long grown = relay_memory().rss_kb - result.relay_rss_before_kb;
                 result.per_connection_kb = static_cast<double>(grown) / static_cast<double>(p.clients);
                 break;
             }
             case workload::join: {
                 // The members write the history (one message each, the room's
                 // whole page), then newcomers join one at a time.
-                result.windows.push_back(run_chat_window(io, pool, window_plan{0, true, 1, seed}, pid));
-                client_pool joiners(io, relay.ws_url(), relay_test::test_secret, p.batch);
+                result.windows.push_back(run_chat_window(io, pool, window_plan{0, true, 1, seed}, servers));
+                client_pool joiners(io, urls, relay_test::test_secret, p.batch);
                 if (open_and_settle(io, joiners, seat("j", p.joiners, 1, room_prefix), 1, result)) {
                     result.join = joiners.join_latency().summary();
                 }
@@ -154,7 +195,7 @@ profile_result run_profile(const profile& p, std::uint64_t seed) {
             }
         }
     }
-    result.relay_memory = read_memory(pid);
+    result.relay_memory = relay_memory();
     result.load_average_after = read_load_average();
     for (const window_result& w : result.windows) {
         // Loss and refusals under saturation are what it looks for; a

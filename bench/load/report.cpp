@@ -1,5 +1,6 @@
 #include "report.hpp"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <fstream>
@@ -28,15 +29,17 @@ double per_thousand(double ms, std::uint64_t deliveries) {
 // Percent of `seconds`.
 double share(double ms, double seconds) { return seconds > 0 ? ms / (seconds * 10) : 0; }
 
-std::string row(const std::string& label, const window_result& w, long peak_kb) {
+// With Redis, a last column: its CPU per 1,000 deliveries.
+std::string row(const std::string& label, const window_result& w, long peak_kb, bool redis) {
     const auto n = w.totals.delivered;
-    return format("%-16s %9.0f %7.2f %7.2f %7.2f %8.2f %7.2f %7.2f %6llu/%-4llu %6.2f/%-6.2f %6.2f %7.1f\n",
+    return format("%-16s %9.0f %7.2f %7.2f %7.2f %8.2f %7.2f %7.2f %6llu/%-4llu %6.2f/%-6.2f %6.2f %7.1f%s\n",
                   label.c_str(), w.deliveries_per_s, w.delivery.p50_ms, w.delivery.p95_ms, w.delivery.p99_ms,
                   w.delivery.max_ms, w.ack.p50_ms, w.ack.p99_ms,
                   static_cast<unsigned long long>(w.totals.lost),
                   static_cast<unsigned long long>(w.totals.duplicated), per_thousand(w.relay_cpu.user_ms, n),
                   per_thousand(w.relay_cpu.kernel_ms, n), per_thousand(w.generator_cpu.total_ms(), n),
-                  static_cast<double>(peak_kb) / 1024);
+                  static_cast<double>(peak_kb) / 1024,
+                  redis ? format(" %7.2f", per_thousand(w.redis_cpu.total_ms(), n)).c_str() : "");
 }
 
 nlohmann::json to_json(const latency_summary& s) {
@@ -75,10 +78,13 @@ nlohmann::json to_json(const window_result& w) {
             {"delivery", to_json(w.delivery)},
             {"ack", to_json(w.ack)},
             {"relay_cpu", to_json(w.relay_cpu, t.delivered)},
+            {"redis_cpu", to_json(w.redis_cpu, t.delivered)},
             {"generator_cpu", to_json(w.generator_cpu, t.delivered)},
             {"sampled_seconds", w.sampled_seconds},
             {"relay_running_ms", w.relay_schedule.running_ms},
             {"relay_waiting_for_cpu_ms", w.relay_schedule.waiting_ms},
+            {"redis_running_ms", w.redis_schedule.running_ms},
+            {"redis_waiting_for_cpu_ms", w.redis_schedule.waiting_ms},
             {"generator_running_ms", w.generator_schedule.running_ms},
             {"generator_waiting_for_cpu_ms", w.generator_schedule.waiting_ms}};
 }
@@ -108,6 +114,12 @@ void print_details(std::ostream& out, const profile_result& r) {
             w.relay_cpu.user_ms, w.relay_cpu.kernel_ms, w.generator_cpu.total_ms(), span,
             share(w.relay_schedule.running_ms, span), share(w.relay_schedule.waiting_ms, span),
             share(w.generator_schedule.running_ms, span), share(w.generator_schedule.waiting_ms, span));
+        if (r.redis) {
+            out << format(
+                "    Redis CPU %.0f ms user + %.0f ms kernel; it ran %.0f%% and waited for a CPU %.0f%%\n",
+                w.redis_cpu.user_ms, w.redis_cpu.kernel_ms, share(w.redis_schedule.running_ms, span),
+                share(w.redis_schedule.waiting_ms, span));
+        }
     }
     if (r.join.count > 0) {
         out << format(
@@ -129,11 +141,13 @@ void print_details(std::ostream& out, const profile_result& r) {
 }
 
 void print_table(std::ostream& out, const std::vector<profile_result>& results) {
+    const bool redis = std::any_of(results.begin(), results.end(), [](const auto& r) { return r.redis; });
     out << "\n"
-        << format("%-16s %9s %7s %7s %7s %8s %7s %7s %11s %13s %6s %7s\n", "profile", "deliv/s", "p50", "p95",
-                  "p99", "max", "ack p50", "ack p99", "lost/dup", "relay u/k", "gen", "relay")
-        << format("%-16s %9s %31s %15s %11s %13s %6s %7s\n", "", "", "delivery latency (ms)", "(ms)", "",
-                  "ms/1k deliv", "ms/1k", "peak MB");
+        << format("%-16s %9s %7s %7s %7s %8s %7s %7s %11s %13s %6s %7s%s\n", "profile", "deliv/s", "p50",
+                  "p95", "p99", "max", "ack p50", "ack p99", "lost/dup", redis ? "relays u/k" : "relay u/k",
+                  "gen", redis ? "relays" : "relay", redis ? "   Redis" : "")
+        << format("%-16s %9s %31s %15s %11s %13s %6s %7s%s\n", "", "", "delivery latency (ms)", "(ms)", "",
+                  "ms/1k deliv", "ms/1k", "peak MB", redis ? "   ms/1k" : "");
     for (const profile_result& r : results) {
         // The join profile's window only writes the history: its finding is the joins.
         if (r.join.count > 0) {
@@ -150,7 +164,7 @@ void print_table(std::ostream& out, const std::vector<profile_result>& results) 
         for (const window_result& w : r.windows) {
             const std::string label =
                 r.windows.size() > 1 ? format("%s %.1f/s", r.name.c_str(), w.rate) : r.name;
-            out << row(label, w, r.relay_memory.peak_kb);
+            out << row(label, w, r.relay_memory.peak_kb, redis);
         }
     }
 }
@@ -166,6 +180,7 @@ bool write_json(const std::string& dir, const profile_result& r) {
         {"clients", r.clients},
         {"rooms", r.rooms},
         {"batch", r.batch},
+        {"redis", r.redis},
         {"clients_joined", r.opened},
         {"windows", windows},
         {"join", to_json(r.join)},

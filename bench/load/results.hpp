@@ -21,9 +21,11 @@ struct window_result {
     latency_summary delivery;  // send -> each other member's receipt
     latency_summary ack;       // send -> the sender's ack
     double deliveries_per_s = 0;
-    cpu_times relay_cpu;      // over `seconds`
-    cpu_times generator_cpu;  // the same span
-    schedule_times relay_schedule;
+    cpu_times relay_cpu;            // over `seconds`; with Redis, both relays' together
+    cpu_times redis_cpu;            // with Redis: redis-server's, the same span
+    cpu_times generator_cpu;        // the same span
+    schedule_times relay_schedule;  // with Redis: the busier relay's
+    schedule_times redis_schedule;
     schedule_times generator_schedule;
     std::size_t errors = 0;  // error frames after joining
     std::size_t closed_by_relay = 0;
@@ -38,10 +40,11 @@ struct profile_result {
     std::size_t clients = 0;
     std::size_t rooms = 0;
     bool batch = false;      // the clients read batch frames
+    bool redis = false;      // two relays sharing the rooms through Redis, the clients split between them
     std::size_t opened = 0;  // clients that authenticated and joined
     std::vector<window_result> windows;
     latency_summary join;          // join sent -> history received (join profile: one at a time)
-    memory_use relay_memory;       // at the end (peak: VmHWM over the relay's life)
+    memory_use relay_memory;       // at the end (peak: VmHWM over the relay's life); with Redis, both relays'
     long relay_rss_before_kb = 0;  // idle: before the connections opened
     double per_connection_kb = 0;  // idle
     // saturation: the highest clean step and what ran out at the next one

@@ -85,6 +85,18 @@ void room::presence_changed(const std::string& user_id, millis now) {
     }
 }
 
+void room::elsewhere(const user_info& user, bool present, millis now) {
+    const bool changed =
+        present ? elsewhere_.insert_or_assign(user.id, user).second : elsewhere_.erase(user.id) != 0;
+    if (changed) presence_changed(user.id, now);
+}
+
+const user_info* room::present(const std::string& user_id) const {
+    if (const auto here = users_.find(user_id); here != users_.end()) return &here->second.user;
+    const auto there = elsewhere_.find(user_id);
+    return there == elsewhere_.end() ? nullptr : &there->second;
+}
+
 room_actions room::on_timer(millis now) {
     room_actions actions;
     if (!presence_due_ || now < *presence_due_) {
@@ -93,18 +105,17 @@ room_actions room::on_timer(millis now) {
     auto it = presence_dirty_.begin();
     for (std::uint32_t done = 0; it != presence_dirty_.end() && done < config_.max_presence_per_flush;
          it = presence_dirty_.erase(it), ++done) {
-        const auto present = users_.find(*it);
+        const user_info* user = present(*it);
         const auto announced = announced_.find(*it);
-        if (present != users_.end() && announced == announced_.end()) {
-            announced_.emplace(*it, present->second.user);
+        if (user != nullptr && announced == announced_.end()) {
+            announced_.emplace(*it, *user);
             const auto count = static_cast<std::uint32_t>(announced_.size());
-            actions.push_back(
-                to_members(presence_frame{id_, presence_event::join, present->second.user, count}));
-        } else if (present == users_.end() && announced != announced_.end()) {
-            const user_info user = announced->second;
+            actions.push_back(to_members(presence_frame{id_, presence_event::join, *user, count}));
+        } else if (user == nullptr && announced != announced_.end()) {
+            const user_info gone = announced->second;
             announced_.erase(announced);
             const auto count = static_cast<std::uint32_t>(announced_.size());
-            actions.push_back(to_members(presence_frame{id_, presence_event::leave, user, count}));
+            actions.push_back(to_members(presence_frame{id_, presence_event::leave, gone, count}));
         }
     }
     presence_due_.reset();

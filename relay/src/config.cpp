@@ -100,6 +100,9 @@ po::options_description describe(relay_config& c, raw_options& raw) {
         ("redis", po::value(&raw.redis)->default_value(""),
             "redis://[:password@]host[:port][/db]: keep the rooms in Redis, shared by every relay given the same "
             "(host: an IP address; put a password in ROOMCHAT_REDIS, not on the command line); empty: in memory")
+        ("presence-lease-ms", po::value(&c.presence_lease_ms)->default_value(c.presence_lease_ms),
+            "with --redis: the users of a relay that died without a word leave the other relays' member lists "
+            "about this long after (at least 300)")
         ("auth-timeout-ms", po::value(&c.auth_timeout_ms)->default_value(c.auth_timeout_ms),
             "time a new connection has to send its auth frame")
         ("token-grace-ms", po::value(&c.token_grace_ms)->default_value(c.token_grace_ms),
@@ -246,6 +249,7 @@ config_outcome parse_config(int argc, const char* const argv[]) {
     if (config.token_grace_ms < 0 || config.token_grace_ms > max_token_grace_ms) {
         return config_error{"--token-grace-ms must be between 0 and 10000"};
     }
+    if (config.presence_lease_ms < 300) return config_error{"--presence-lease-ms must be at least 300"};
     if (config.write_delay_ms < 0 || config.write_delay_ms > max_write_delay_ms) {
         return config_error{"--write-delay-ms must be between 0 and 100"};
     }

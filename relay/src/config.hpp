@@ -33,6 +33,12 @@ struct relay_config {
     // --redis: the rooms' logs in Redis, shared with every relay pointed at
     // it; none: in this relay's memory.
     std::optional<redis::client_config> redis;
+    // With --redis: a relay's presence entries are renewed every third of
+    // this, so the users of a relay that died without a word leave
+    // everyone's member list between two thirds of this and a third more
+    // after (they expire a lease after their last renewal, and go at the
+    // next renewal of any relay holding the room).
+    millis presence_lease_ms = 15'000;
 
     millis auth_timeout_ms = 5'000;
     // A connection whose token expired is closed this long after the expiry

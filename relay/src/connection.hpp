@@ -1,10 +1,12 @@
 #pragma once
 // What the relay knows about one WebSocket connection beyond the socket.
 
+#include <deque>
 #include <optional>
 #include <set>
 #include <string>
 
+#include "roomchat/protocol.hpp"
 #include "roomchat/rate_limiter.hpp"
 
 #include "token_verifier.hpp"
@@ -35,6 +37,13 @@ struct connection_record {
     rate_limiter pings;                  // ping_limit
     std::uint32_t ignored_pings = 0;     // pings past it, up to max_ignored_pings
     rate_limiter requests;               // relay_config::request_rate
+    // A send waits until the one before it is decided, so a connection's
+    // sends are decided in the order sent however long the store takes to
+    // answer (with Redis, a send refused rate_limited must hold back the
+    // next one, room.hpp, and a later one may not be decided first). As many
+    // wait as the frame rate lets through while the store is slow.
+    bool deciding = false;
+    std::deque<send_frame> waiting_sends;
 };
 
 }  // namespace roomchat::relay

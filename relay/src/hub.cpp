@@ -7,6 +7,8 @@
 #include "roomchat/codec.hpp"
 #include "roomchat/ids.hpp"
 
+#include "clock.hpp"
+
 namespace roomchat::relay {
 namespace {
 
@@ -42,6 +44,12 @@ hub::hub(const relay_config& config, room_registry& rooms, store::room_store& st
     rooms_.on_dropped([this](const std::string& room_id, millis now) { wake_polls(room_id, now); });
     store_.on_message(
         [this](const std::string& room_id, const chat_message& message) { deliver(room_id, message); });
+    store_.on_presence([this](const std::string& room_id, const user_info& user, bool present) {
+        room* held = rooms_.find(room_id);
+        if (held == nullptr) return;
+        held->elsewhere(user, present, now_millis());
+        rooms_.schedule(*held);
+    });
 }
 
 bool hub::admit_address(const std::string& address, millis now) {
@@ -252,7 +260,9 @@ std::optional<api_answer> hub::poll(connection_id conn, const token_claims& clai
                 }
                 ++users_polls;
                 polls_.emplace(conn, held_poll{room_id, user_id, after, limit, expires_at});
-                polls_by_room_[room_id].insert(conn);
+                std::set<connection_id>& waiting = polls_by_room_[room_id];
+                waiting.insert(conn);
+                if (waiting.size() == 1) store_.watch(room_id, *found);
                 transport_->wake_at(conn, now + wait_ms);
                 // Delivered here while the page was read (from another relay): due now.
                 if (const auto delivered = store_.delivered(room_id);
@@ -271,7 +281,10 @@ void hub::poll_closed(connection_id conn) {
     const auto in_room = polls_by_room_.find(poll.room_id);
     if (in_room != polls_by_room_.end()) {
         in_room->second.erase(conn);
-        if (in_room->second.empty()) polls_by_room_.erase(in_room);
+        if (in_room->second.empty()) {
+            polls_by_room_.erase(in_room);
+            store_.unwatch(poll.room_id);
+        }
     }
     const auto user = polls_per_user_.find(poll.user_id);
     if (user != polls_per_user_.end() && --user->second == 0) polls_per_user_.erase(user);
@@ -413,8 +426,11 @@ void hub::handle(connection_id conn, connection_record& record, const join_frame
             return;
         }
         const seq_t seen = view->latest_seq;
-        perform(joined->join(conn, joiner->claims->user, std::move(*view), now), now);
+        const user_info& user = joiner->claims->user;
+        const bool arrived = !joined->here(user.id);
+        perform(joined->join(conn, user, std::move(*view), now), now);
         rooms_.schedule(*joined);
+        if (arrived) store_.present(room_id, user, true);
         // What the room's members got between the view's reading and now
         // (another relay's messages) did not reach the joiner.
         if (const auto delivered = store_.delivered(room_id); delivered && *delivered > seen) {
@@ -468,6 +484,10 @@ void hub::handle(connection_id conn, connection_record& record, const leave_fram
 }
 
 void hub::handle(connection_id conn, connection_record& record, const send_frame& frame, millis now) {
+    if (record.deciding) {
+        record.waiting_sends.push_back(frame);
+        return;
+    }
     if (record.claims->expired(now)) {
         send_to(conn, nack_frame{frame.room, frame.id, errc::token_expired, std::nullopt});
         return;
@@ -481,10 +501,22 @@ void hub::handle(connection_id conn, connection_record& record, const send_frame
         return;
     }
     auto& attempt = std::get<send_attempt>(prepared);
+    record.deciding = true;
     store_.accept(frame.room, attempt,
                   [this, conn, room_id = frame.room, attempt](result<send_decision> decided) {
                       settle(conn, room_id, attempt, std::move(decided));
+                      next_send(conn);
                   });
+}
+
+void hub::next_send(connection_id conn) {
+    connection_record* record = live(conn);
+    if (record == nullptr) return;
+    record->deciding = false;
+    if (record->waiting_sends.empty()) return;
+    send_frame frame = std::move(record->waiting_sends.front());
+    record->waiting_sends.pop_front();
+    handle(conn, *record, frame, now_millis());
 }
 
 void hub::settle(connection_id conn, const std::string& room_id, const send_attempt& attempt,
@@ -506,7 +538,10 @@ void hub::settle(connection_id conn, const std::string& room_id, const send_atte
 
 void hub::deliver(const std::string& room_id, const chat_message& message) {
     room* held = rooms_.find(room_id);
-    if (held == nullptr) return;
+    if (held == nullptr) {  // watched for polls only
+        wake_polls(room_id, message.ts);
+        return;
+    }
     room_actions actions;
     actions.push_back(held->deliver(message));
     perform(actions, message.ts);
@@ -589,8 +624,11 @@ void hub::leave_room(connection_id conn, connection_record& record, const std::s
     }
     room* found = rooms_.find(room_id);
     if (found == nullptr) return;
+    const user_info* member = found->member(conn);
+    const std::optional<user_info> leaving = member ? std::optional<user_info>(*member) : std::nullopt;
     found->leave(conn, now);
     rooms_.schedule(*found);
+    if (leaving && !found->here(leaving->id)) store_.present(room_id, *leaving, false);
     rooms_.release(room_id);
 }
 

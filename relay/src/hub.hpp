@@ -172,6 +172,8 @@ private:
     // A WebSocket send's answer from the store.
     void settle(connection_id conn, const std::string& room_id, const send_attempt& attempt,
                 result<send_decision> decided);
+    // The connection's send was decided: the next one waiting is handled.
+    void next_send(connection_id conn);
     // Answers and forgets a held poll.
     void answer_poll(connection_id conn, const api_answer& answer);
     // Runs `ask(finish)`, where finish takes the answer for HTTP connection

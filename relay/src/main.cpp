@@ -57,7 +57,8 @@ int run(relay::relay_config config) {
         redis_subscriber = std::make_unique<relay::redis::client>(io, *config.redis, relay::secure_random());
         auto made = std::make_unique<relay::store::redis_store>(
             io, *redis_commands, *redis_subscriber, config.room, config.user_send_rate,
-            std::chrono::milliseconds(config.room_idle_ttl_ms), relay::secure_random());
+            std::chrono::milliseconds(config.room_idle_ttl_ms),
+            std::chrono::milliseconds(config.presence_lease_ms), relay::secure_random());
         shared = made.get();
         store = std::move(made);
     } else {
@@ -73,11 +74,13 @@ int run(relay::relay_config config) {
             [&](const std::string& room_id) { hub.room_began_again(room_id, relay::now_millis()); });
         const std::string where = config.redis->host + ":" + std::to_string(config.redis->port);
         for (auto* client : {redis_commands.get(), redis_subscriber.get()}) {
-            // Started once; the host was checked with the options.
-            static_cast<void>(client->start([&log, where, shared](bool up) {
+            // Started once; the host was checked with the options. The
+            // subscriber's own subscriptions catch up when confirmed.
+            const bool commands = client == redis_commands.get();
+            static_cast<void>(client->start([&log, where, shared, commands](bool up) {
                 log.write(up ? relay::log_level::info : relay::log_level::warn,
                           up ? "redis_up" : "redis_down", {{"redis", where}});
-                if (up) shared->reconnected();
+                if (up && commands) shared->reconnected();
             }));
         }
     }
@@ -120,8 +123,16 @@ int run(relay::relay_config config) {
             if (!timer_ec) io.stop();
         });
         server->shutdown([&] {
-            deadline.cancel();
-            io.stop();
+            const auto stop = [&] {
+                deadline.cancel();
+                io.stop();
+            };
+            // The members' leaving (presence) reaches Redis before the relay goes.
+            if (shared != nullptr) {
+                shared->drain(stop);
+            } else {
+                stop();
+            }
         });
     });
     io.run();

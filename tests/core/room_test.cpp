@@ -905,5 +905,67 @@ TEST(room, a_refusal_for_a_connection_that_left_holds_nothing_back) {
     EXPECT_EQ(prepared(r, 1, 2, 20).held_wait_ms, 0u) << "no hold from before it left";
 }
 
+// The presence frames of one due timer, to whoever is a member.
+std::vector<presence_frame> presence_due(room& r) {
+    std::vector<presence_frame> frames;
+    const auto due = r.next_deadline();
+    if (!due) return frames;
+    for (const room_action& action : r.on_timer(*due)) {
+        if (const auto* presence = std::get_if<presence_frame>(&action.frame)) frames.push_back(*presence);
+    }
+    return frames;
+}
+
+TEST(room, users_on_other_relays_are_present_like_those_here) {
+    room r("lobby");
+    (void)r.join(1, ann, log_view{}, 0);
+    (void)presence_due(r);
+    r.elsewhere(bob, true, 100);
+    auto presence = presence_due(r);
+    ASSERT_EQ(presence.size(), 1u);
+    EXPECT_EQ(presence[0].event, presence_event::join);
+    EXPECT_EQ(presence[0].user, bob);
+    EXPECT_EQ(presence[0].member_count, 2u);
+    EXPECT_FALSE(r.here("bob"));
+    EXPECT_EQ(r.members(), (std::vector<user_info>{ann})) << "only who is connected here";
+
+    // A joiner's list has them too.
+    const room_actions joined = r.join(2, cat, log_view{}, 200);
+    const auto& members = frame_of<joined_frame>(joined.at(0)).members;
+    EXPECT_EQ(members, (std::vector<user_info>{ann, bob, cat}));
+    (void)presence_due(r);
+
+    // Bob connects here as well, then leaves here: still present elsewhere.
+    (void)r.join(3, bob, log_view{}, 300);
+    EXPECT_TRUE(r.here("bob"));
+    r.leave(3, 310);
+    EXPECT_TRUE(presence_due(r).empty()) << "bob never stopped being present";
+
+    // Told twice is told once; gone from everywhere is a leave.
+    r.elsewhere(bob, true, 400);
+    EXPECT_FALSE(r.next_deadline().has_value());
+    r.elsewhere(bob, false, 500);
+    presence = presence_due(r);
+    ASSERT_EQ(presence.size(), 1u);
+    EXPECT_EQ(presence[0].event, presence_event::leave);
+    EXPECT_EQ(presence[0].user, bob);
+    EXPECT_EQ(presence[0].member_count, 2u);
+}
+
+TEST(room, a_user_leaving_here_but_present_elsewhere_is_not_announced_as_leaving) {
+    room r("lobby");
+    (void)r.join(1, ann, log_view{}, 0);
+    (void)r.join(2, bob, log_view{}, 0);
+    (void)presence_due(r);
+    r.elsewhere(bob, true, 100);
+    r.leave(2, 100);
+    EXPECT_TRUE(presence_due(r).empty());
+    r.elsewhere(bob, false, 200);
+    const auto presence = presence_due(r);
+    ASSERT_EQ(presence.size(), 1u);
+    EXPECT_EQ(presence[0].event, presence_event::leave);
+    EXPECT_EQ(presence[0].member_count, 1u);
+}
+
 }  // namespace
 }  // namespace roomchat

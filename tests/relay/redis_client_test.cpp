@@ -7,6 +7,7 @@
 #include "redis_client.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,6 +17,8 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "redis_loop.hpp"
+#include "redis_script.hpp"
 #include "redis_server.hpp"
 
 namespace roomchat::relay_test {
@@ -44,15 +47,9 @@ std::optional<redis::failure> failure_of(const answer& got) {
 
 class redis_client_test : public ::testing::Test {
 protected:
-    // Runs the loop until `done` or `limit`; whether `done` came true.
     template <class Done>
     bool run_until(Done done, std::chrono::milliseconds limit = 10s) {
-        const auto give_up = std::chrono::steady_clock::now() + limit;
-        while (!done() && std::chrono::steady_clock::now() < give_up) {
-            io_.run_for(5ms);
-            io_.restart();
-        }
-        return done();
+        return run_io_until(io_, done, limit);
     }
 
     void run_for(std::chrono::milliseconds time) {
@@ -61,11 +58,7 @@ protected:
 
     // Generous: only the test about a Redis that stops answering waits for a timeout.
     static redis::client_config config_for(const redis_server& server) {
-        redis::client_config config;
-        config.port = server.port();
-        config.timeout_ms = 3'000;
-        config.reconnect = {20, 200, 2, 20};
-        return config;
+        return client_config_for(server, 3'000);
     }
 
     std::unique_ptr<redis::client> connected_client(const redis::client_config& config) {
@@ -120,6 +113,33 @@ TEST_F(redis_client_test, an_error_reply_is_a_reply_and_scripts_return_arrays) {
     ASSERT_EQ(script.elements[2].elements.size(), 1U);
     EXPECT_EQ(script.elements[2].elements[0].integer, 3);
     EXPECT_EQ(client->connects(), 1U);
+}
+
+TEST_F(redis_client_test, a_script_runs_by_its_sha_and_once_by_its_text_when_redis_lacks_it) {
+    redis_server server;
+    auto client = connected_client(config_for(server));
+    const redis::script echo("return ARGV[1]");
+    const auto exists = [&] {
+        const auto got = ok(call(*client, {"SCRIPT", "EXISTS", echo.sha1()}));
+        return got.elements.size() == 1 && got.elements[0].integer == 1;
+    };
+    ASSERT_FALSE(exists());
+    std::optional<answer> got;
+    echo.run(*client, {}, {"hello"}, [&](answer a) { got = std::move(a); });
+    ASSERT_TRUE(run_until([&] { return got.has_value(); }));
+    EXPECT_EQ(ok(*got).text, "hello") << "NOSCRIPT, then the whole text";
+    EXPECT_TRUE(exists()) << "kept for the calls after it";
+
+    // Loaded first on a connection, no call after it meets NOSCRIPT.
+    ok(call(*client, {"SCRIPT", "FLUSH"}));
+    echo.load(*client);
+    EXPECT_TRUE(exists());
+}
+
+TEST_F(redis_client_test, a_client_has_the_process_survive_writing_to_a_redis_gone_away) {
+    std::signal(SIGPIPE, SIG_DFL);  // as a process starts
+    const redis::client client(io_, redis::client_config{}, counter_bytes);
+    EXPECT_EQ(std::signal(SIGPIPE, SIG_IGN), SIG_IGN) << "SIGPIPE ignored: a write fails EPIPE instead";
 }
 
 TEST_F(redis_client_test, it_refuses_what_would_confuse_its_replies_and_a_host_that_is_not_an_address) {

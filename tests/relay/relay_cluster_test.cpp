@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <future>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -68,6 +70,7 @@ struct member {
     ws_client socket;
     joined_frame joined;
     history_frame history;
+    std::set<std::string> roster;  // roster_becomes
 };
 
 bool all_sent(const client_session& session, std::size_t count) {
@@ -183,6 +186,125 @@ TEST(relay_cluster, when_a_relay_dies_its_clients_recover_the_gap_through_the_ot
     ASSERT_EQ(back.history.messages.size(), 2u);
     EXPECT_EQ(back.history.messages[0].seq, 2u);
     EXPECT_EQ(back.history.messages[1].text, "while ann was away 2");
+}
+
+// A member's list of who is in the room: its joined frame's, then changed
+// by every presence frame, until it is `expected` (false: not in time).
+bool roster_becomes(member& m, const std::set<std::string>& expected, std::chrono::milliseconds limit = 5s) {
+    std::set<std::string>& ids = m.roster;
+    if (ids.empty()) {
+        for (const user_info& user : m.joined.members) ids.insert(user.id);
+    }
+    const auto give_up = std::chrono::steady_clock::now() + limit;
+    while (ids != expected) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(give_up - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        const auto presence = m.socket.wait_for<presence_frame>({}, left);
+        if (!presence) return false;
+        if (presence->event == presence_event::join) {
+            ids.insert(presence->user.id);
+        } else {
+            ids.erase(presence->user.id);
+        }
+    }
+    return true;
+}
+
+TEST(relay_cluster, presence_lists_everyone_wherever_connected_and_forgets_a_dead_relays_users) {
+    redis_server redis;
+    const std::vector<std::string> lease = {"--presence-lease-ms", "600"};
+    auto one = std::make_unique<relay_process>(cluster_args(redis, lease));
+    relay_process two(cluster_args(redis, lease));
+    member ann(two, "ann", "lobby");
+    auto bob = std::make_unique<member>(*one, "bob", "lobby");
+    member cat(two, "cat", "lobby");
+    EXPECT_TRUE(roster_becomes(ann, {"ann", "bob", "cat"}));
+    EXPECT_TRUE(roster_becomes(*bob, {"ann", "bob", "cat"}));
+    EXPECT_TRUE(roster_becomes(cat, {"ann", "bob", "cat"}));
+
+    // Cat leaves politely: both relays' members hear it.
+    cat.socket.close();
+    EXPECT_TRUE(roster_becomes(ann, {"ann", "bob"}));
+    EXPECT_TRUE(roster_becomes(*bob, {"ann", "bob"}));
+
+    // Bob's relay dies without a word; his entry expires with its lease.
+    ASSERT_TRUE(one->stop(SIGKILL, 5s));
+    bob.reset();
+    one.reset();
+    EXPECT_TRUE(roster_becomes(ann, {"ann"}, 3s));
+}
+
+TEST(relay_cluster, a_long_poll_on_one_relay_wakes_for_a_message_sent_through_the_other) {
+    cluster c;
+    member ann(c.one, "ann", "lobby");
+    ann.send("lobby", "before");
+    // Relay two holds no room: the poll alone has it follow the room's channel.
+    const auto asked = std::chrono::steady_clock::now();
+    auto poll = std::async(std::launch::async, [&] {
+        return http_request(c.two.port(), "GET", "/api/rooms/lobby/messages?after=1&wait_ms=30000", "",
+                            bearer(token_for("bob", "lobby")));
+    });
+    ASSERT_TRUE(held_polls_reach(c.two.port(), 1));
+    ann.send("lobby", "wake up");
+    const auto reply = poll.get();
+    EXPECT_LT(std::chrono::steady_clock::now() - asked, 15s) << "woken, not answered at the end of its wait";
+    ASSERT_EQ(reply.status, 200);
+    const auto page = nlohmann::json::parse(reply.body);
+    ASSERT_EQ(page["messages"].size(), 1U) << reply.body;
+    EXPECT_EQ(page["messages"][0]["text"], "wake up");
+    EXPECT_EQ(page["messages"][0]["seq"], 2);
+    EXPECT_EQ(metric_value(c.two.port(), "roomchat_held_polls"), 0U);
+
+    // Polled again at once, and answered again when the next message comes.
+    auto again = std::async(std::launch::async, [&] {
+        return http_request(c.two.port(), "GET", "/api/rooms/lobby/messages?after=2&wait_ms=30000", "",
+                            bearer(token_for("bob", "lobby")));
+    });
+    ASSERT_TRUE(held_polls_reach(c.two.port(), 1));
+    ann.send("lobby", "and again");
+    const auto next = nlohmann::json::parse(again.get().body);
+    ASSERT_EQ(next["messages"].size(), 1U);
+    EXPECT_EQ(next["messages"][0]["seq"], 3);
+}
+
+TEST(relay_cluster, a_relay_stopping_takes_its_users_out_of_presence_before_it_goes) {
+    cluster c;  // the default lease: 15 s
+    member ann(c.two, "ann", "lobby");
+    member bob(c.one, "bob", "lobby");
+    ASSERT_TRUE(roster_becomes(ann, {"ann", "bob"}));
+    ASSERT_TRUE(c.one.stop(SIGTERM, 5s));
+    EXPECT_TRUE(roster_becomes(ann, {"ann"}, 5s)) << "told, not left to expire";
+}
+
+TEST(relay_cluster, a_connections_sends_are_decided_in_the_order_sent_however_slow_redis_is) {
+    // Two messages at once, then one a second. (A full bucket's key expires,
+    // by Redis's clock: two tokens keep it there through the pause below.)
+    cluster c({"--rate-burst", "2", "--rate-refill-ms", "1000"});
+    member ann(c.one, "ann", "lobby");
+    ann.send("lobby", "first");
+    ann.send("lobby", "first again");  // the bucket is empty now
+    c.redis.pause();
+    const message_id second = test_message_id();
+    const message_id third = test_message_id();
+    ann.socket.send(send_frame{"lobby", second, "second"});
+    // The third comes when the bucket has a token again, while the second's
+    // answer still waits: it must not be accepted ahead of the second.
+    std::this_thread::sleep_for(1100ms);
+    ann.socket.send(send_frame{"lobby", third, "third"});
+    c.redis.resume();
+    const auto refused = ann.socket.wait_for<nack_frame>([&](const nack_frame& n) { return n.id == second; });
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->code, errc::rate_limited);
+    const auto behind = ann.socket.wait_for<nack_frame>([&](const nack_frame& n) { return n.id == third; });
+    ASSERT_TRUE(behind) << "the third was not held back behind the second";
+    EXPECT_EQ(behind->code, errc::rate_limited);
+}
+
+TEST(relay_cluster, the_presence_lease_is_at_least_300_ms) {
+    redis_server redis;
+    relay_process shortest(cluster_args(redis, {"--presence-lease-ms", "300"}));  // starts
+    EXPECT_EQ(run_relay_to_exit({"--presence-lease-ms", "299", "--dev-auth"}).status, 2);
 }
 
 TEST(relay_cluster, while_redis_is_down_sends_wait_and_health_says_degraded) {

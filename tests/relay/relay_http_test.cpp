@@ -69,17 +69,6 @@ std::string error_code(const http_reply& reply) {
     return body["error"]["code"].get<std::string>();
 }
 
-// Whether the relay's gauge of held polls comes to read `count` (it is read
-// until then, for at most 10 s: far less than the polls' waits).
-bool held_polls_reach(std::uint16_t port, std::uint64_t count) {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (metric_value(port, "roomchat_held_polls") != count) {
-        if (std::chrono::steady_clock::now() > give_up) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return true;
-}
-
 TEST_F(relay_http_test, serves_files_with_their_content_types) {
     const auto index = get("/");
     EXPECT_EQ(index.status, 200);

@@ -24,6 +24,7 @@
 
 #include "redis_client.hpp"
 #include "redis_log.hpp"
+#include "redis_loop.hpp"
 #include "redis_server.hpp"
 
 namespace roomchat::relay_test {
@@ -109,7 +110,7 @@ private:
 class redis_backend : public backend {
 public:
     explicit redis_backend(room_config config = small_config(), rate_limit_config across = across_rooms)
-        : client_(io_, client_config(server_), counting_random()),
+        : client_(io_, client_config_for(server_), counting_random()),
           log_(client_, config, across, counting_random()) {
         EXPECT_TRUE(client_.start());
         EXPECT_TRUE(run_until([&] { return client_.connected(); }));
@@ -139,23 +140,10 @@ public:
 
     template <class Done>
     bool run_until(Done done, std::chrono::milliseconds limit = 10s) {
-        const auto give_up = std::chrono::steady_clock::now() + limit;
-        while (!done() && std::chrono::steady_clock::now() < give_up) {
-            io_.run_one_for(2ms);
-            io_.restart();
-        }
-        return done();
+        return run_io_until(io_, done, limit);
     }
 
 private:
-    static relay::redis::client_config client_config(const redis_server& server) {
-        relay::redis::client_config config;
-        config.port = server.port();
-        config.timeout_ms = 1'000;
-        config.reconnect = {20, 200, 2, 20};
-        return config;
-    }
-
     template <class T, class Call>
     result<T> answer(Call call) {
         std::optional<result<T>> got;

@@ -10,7 +10,13 @@
 //  - the relay's memory stayed within its caps.
 // It prints the counts and exits non-zero on any violation.
 //
-//   chaos_soak [--seconds N] [--seed S] [--clients C] [--rooms R]
+// With --redis, two relays share the rooms through one Redis (Debian's
+// redis-server on a free port), each behind its own proxy with half the
+// clients: the relays are killed and restarted in turn (not an epoch change:
+// the rooms are Redis's), and Redis once, halfway, which loses every room (an
+// epoch change, as a relay's restart is for a relay on its own).
+//
+//   chaos_soak [--seconds N] [--seed S] [--clients C] [--rooms R] [--redis]
 
 #include <algorithm>
 #include <chrono>
@@ -31,6 +37,7 @@
 #include "chaos_proxy.hpp"
 #include "cli_number.hpp"
 #include "http_client.hpp"
+#include "redis_server.hpp"
 #include "relay_process.hpp"
 #include "soak_client.hpp"
 #include "tokens.hpp"
@@ -49,6 +56,7 @@ struct options {
     std::uint64_t seed = 1;
     int clients = 12;
     int rooms = 3;
+    bool redis = false;
 };
 
 // The options, or nothing after saying on stderr which argument is refused.
@@ -56,6 +64,11 @@ std::optional<options> parse(int argc, char* argv[]) {
     options o;
     for (int i = 1; i < argc; i += 2) {
         const std::string name = argv[i];
+        if (name == "--redis") {
+            o.redis = true;
+            --i;  // no value
+            continue;
+        }
         const std::string value = i + 1 < argc ? argv[i + 1] : "";
         std::optional<int> whole;
         std::optional<std::uint64_t> seed;
@@ -76,8 +89,8 @@ std::optional<options> parse(int argc, char* argv[]) {
             std::fprintf(
                 stderr,
                 "chaos_soak: cannot use '%s %s'\n"
-                "usage: chaos_soak [--seconds N] [--seed S] [--clients C] [--rooms R] (whole numbers, "
-                "N, C and R at least 1)\n",
+                "usage: chaos_soak [--seconds N] [--seed S] [--clients C] [--rooms R] [--redis] (whole "
+                "numbers, N, C and R at least 1)\n",
                 name.c_str(), value.c_str());
             return std::nullopt;
         }
@@ -88,10 +101,13 @@ std::optional<options> parse(int argc, char* argv[]) {
 // The relay as the soak runs it: on a fixed port so the proxy can always
 // find it, with the default limits except those one address (every client
 // here is 127.0.0.1) would hit.
-std::unique_ptr<rt::relay_process> start_relay(std::uint16_t port) {
+// With `redis`, the relay keeps the rooms there.
+std::unique_ptr<rt::relay_process> start_relay(std::uint16_t port, const rt::redis_server* redis) {
     std::vector<std::string> args{"--ip-rate-burst",          "100000", "--log-level", "warn",
                                   "--max-connections-per-ip", "1000"};
     if (port != 0) args.insert(args.end(), {"--port", std::to_string(port)});
+    if (redis != nullptr)
+        args.insert(args.end(), {"--redis", "redis://127.0.0.1:" + std::to_string(redis->port())});
     return std::make_unique<rt::relay_process>(args, rt::test_secret,
                                                std::vector<std::string>{"ASAN_OPTIONS=quarantine_size_mb=8"});
 }
@@ -131,13 +147,23 @@ int main(int argc, char* argv[]) {
     std::mt19937_64 rng(o.seed);
     const auto chance = [&](int per_mille) { return static_cast<int>(rng() % 1000) < per_mille; };
 
-    auto relay = start_relay(0);
-    const std::uint16_t relay_port = relay->port();
-    chaos_proxy proxy(relay_port, o.seed);
-    const std::string url = "ws://127.0.0.1:" + std::to_string(proxy.port()) + "/ws";
-    std::printf("chaos soak: %d s, seed %llu, %d clients in %d rooms, relay 127.0.0.1:%u behind proxy :%u\n",
-                o.seconds, static_cast<unsigned long long>(o.seed), o.clients, o.rooms, relay_port,
-                proxy.port());
+    // One relay, or two sharing the rooms through Redis; each behind its proxy.
+    const std::unique_ptr<rt::redis_server> redis = o.redis ? std::make_unique<rt::redis_server>() : nullptr;
+    const std::size_t relay_count = o.redis ? 2 : 1;
+    std::vector<std::unique_ptr<rt::relay_process>> relays;
+    std::vector<std::uint16_t> relay_ports;
+    std::vector<std::unique_ptr<chaos_proxy>> proxies;
+    for (std::size_t r = 0; r < relay_count; ++r) {
+        relays.push_back(start_relay(0, redis.get()));
+        relay_ports.push_back(relays.back()->port());
+        proxies.push_back(std::make_unique<chaos_proxy>(relay_ports.back(), o.seed + r));
+        std::printf("relay %zu at 127.0.0.1:%u behind proxy :%u\n", r, relay_ports.back(),
+                    proxies.back()->port());
+    }
+    std::printf("chaos soak: %d s, seed %llu, %d clients in %d rooms, %s\n", o.seconds,
+                static_cast<unsigned long long>(o.seed), o.clients, o.rooms,
+                redis ? ("two relays sharing them through Redis :" + std::to_string(redis->port())).c_str()
+                      : "one relay");
 
     std::vector<std::unique_ptr<soak_client>> clients;
     std::vector<std::string> room_of;
@@ -146,6 +172,9 @@ int main(int argc, char* argv[]) {
         roomchat::client_config config;
         config.room = room;
         config.token = rt::token_for("user" + std::to_string(i), room);
+        // Each room's members spread over the relays.
+        const std::size_t relay = static_cast<std::size_t>(i / o.rooms) % relay_count;
+        const std::string url = "ws://127.0.0.1:" + std::to_string(proxies[relay]->port()) + "/ws";
         clients.push_back(std::make_unique<soak_client>(url, config, static_cast<std::uint32_t>(rng())));
         room_of.push_back(room);
     }
@@ -158,18 +187,21 @@ int main(int argc, char* argv[]) {
     faults.stall = 8;
     faults.stall_ms = 3000;
     faults.cut = 12;
-    proxy.set_faults(faults);
+    for (auto& proxy : proxies) proxy->set_faults(faults);
 
-    // Restarts at even intervals, alternating SIGTERM (a deploy) and SIGKILL (a crash).
+    // Restarts at even intervals, alternating SIGTERM (a deploy) and SIGKILL
+    // (a crash), and taking the relays in turn; Redis's once, halfway.
     const int restarts_planned = std::max(2, o.seconds / 15);
+    bool redis_restarted = false;
     std::vector<steady::duration> restart_at;
     for (int r = 1; r <= restarts_planned; ++r)
         restart_at.push_back(std::chrono::seconds(o.seconds) * r / (restarts_planned + 1));
     std::vector<steady::time_point> next_type(clients.size(), steady::now());
     int restarts = 0;
     std::uint64_t deduped = 0;
-    std::uint64_t dedupe_seen_this_life = 0;
-    const long start_rss_kb = relay->rss_kb();
+    std::vector<std::uint64_t> dedupe_seen_this_life(relay_count, 0);  // per relay, since it started
+    long start_rss_kb = 0;
+    for (const auto& relay : relays) start_rss_kb = std::max(start_rss_kb, relay->rss_kb());
     long peak_rss_kb = start_rss_kb;
     auto next_scrape = steady::now();
 
@@ -188,27 +220,37 @@ int main(int argc, char* argv[]) {
             next_type[i] = now + std::chrono::milliseconds(500 + rng() % 2500);
         }
         if (restarts < restarts_planned && now - started >= restart_at[static_cast<std::size_t>(restarts)]) {
-            deduped += dedupe_seen_this_life;
-            dedupe_seen_this_life = 0;
+            const std::size_t r = static_cast<std::size_t>(restarts + restarts / 2) % relay_count;
+            deduped += dedupe_seen_this_life[r];
+            dedupe_seen_this_life[r] = 0;
             const int signal = restarts % 2 == 0 ? SIGTERM : SIGKILL;
-            relay->stop(signal, 5s);
-            std::printf("  t=%4.1f s: relay stopped with %s, restarting\n",
-                        std::chrono::duration<double>(now - started).count(),
+            relays[r]->stop(signal, 5s);
+            std::printf("  t=%4.1f s: relay %zu stopped with %s, restarting\n",
+                        std::chrono::duration<double>(now - started).count(), r,
                         signal == SIGTERM ? "SIGTERM" : "SIGKILL");
-            relay = start_relay(relay_port);
+            relays[r] = start_relay(relay_ports[r], redis.get());
             ++restarts;
         }
+        if (redis && !redis_restarted && now - started >= std::chrono::seconds(o.seconds) / 2) {
+            std::printf("  t=%4.1f s: Redis killed and started again, empty\n",
+                        std::chrono::duration<double>(now - started).count());
+            redis->stop();
+            redis->start();
+            redis_restarted = true;
+        }
         if (now >= next_scrape) {
-            dedupe_seen_this_life =
-                std::max(dedupe_seen_this_life, rt::metric_value(relay_port, "roomchat_dedupe_hits_total"));
-            peak_rss_kb = std::max(peak_rss_kb, relay->rss_kb());
+            for (std::size_t r = 0; r < relay_count; ++r) {
+                dedupe_seen_this_life[r] = std::max(
+                    dedupe_seen_this_life[r], rt::metric_value(relay_ports[r], "roomchat_dedupe_hits_total"));
+                peak_rss_kb = std::max(peak_rss_kb, relays[r]->rss_kb());
+            }
             next_scrape = now + 500ms;
         }
         std::this_thread::sleep_for(2ms);
     }
 
     // Settle: a clean network, every client online with nothing pending.
-    proxy.set_faults({});
+    for (auto& proxy : proxies) proxy->set_faults({});
     const auto failures_so_far = [&] {
         int total = 0;
         for (const auto& client : clients) {
@@ -249,14 +291,17 @@ int main(int argc, char* argv[]) {
         pump_all();
         std::this_thread::sleep_for(5ms);
     }
-    deduped += std::max(dedupe_seen_this_life, rt::metric_value(relay_port, "roomchat_dedupe_hits_total"));
-    peak_rss_kb = std::max(peak_rss_kb, relay->rss_kb());
+    for (std::size_t r = 0; r < relay_count; ++r) {
+        deduped += std::max(dedupe_seen_this_life[r],
+                            rt::metric_value(relay_ports[r], "roomchat_dedupe_hits_total"));
+        peak_rss_kb = std::max(peak_rss_kb, relays[r]->rss_kb());
+    }
 
     // ---- checks
     std::map<std::string, std::map<roomchat::seq_t, nlohmann::json>> truth;
     for (int r = 0; r < o.rooms; ++r) {
         const std::string room = "soak" + std::to_string(r);
-        truth[room] = relay_history(relay_port, room);
+        truth[room] = relay_history(relay_ports[0], room);
         std::set<std::string> ids;
         for (const auto& [seq, message] : truth[room]) {
             if (!ids.insert(message["id"].get<std::string>()).second)
@@ -328,7 +373,16 @@ int main(int argc, char* argv[]) {
             }
         }
     }
-    const auto stats = proxy.stats();
+    roomchat::soak::chaos_stats stats;
+    for (const auto& proxy : proxies) {
+        const auto one = proxy->stats();
+        stats.connections += one.connections;
+        stats.refused += one.refused;
+        stats.splits += one.splits;
+        stats.delays += one.delays;
+        stats.stalls += one.stalls;
+        stats.cuts += one.cuts;
+    }
     std::printf(
         "\n  sent %llu, delivered %llu (others' messages shown), deduped resends %llu, "
         "connections %llu (reconnects %llu), relay restarts %d\n",
@@ -360,6 +414,7 @@ int main(int argc, char* argv[]) {
     if (static_cast<std::uint64_t>(failures_so_far()) * 20 > sent)
         fail("more than 5% of the messages failed");
     if (restarts < 2) fail("fewer than two restarts");
+    if (redis && !redis_restarted) fail("Redis was not restarted");
     if (stats.cuts == 0 || stats.splits == 0) fail("the proxy injected no faults");
     std::printf("%s: %d violation(s)\n", failures == 0 ? "PASSED" : "FAILED", failures);
     return failures == 0 ? 0 : 1;

@@ -109,6 +109,14 @@ public:
     // user's other connections are told. Nothing for a non-member.
     room_actions marker_moved(connection_id conn, seq_t seq) const;
 
+    // Presence on the other relays holding the room (through the store):
+    // `user` is connected on at least one of them, or no longer. A user is
+    // present in the room while connected here or elsewhere, and the members
+    // hear a change of that through on_timer, like any other.
+    void elsewhere(const user_info& user, bool present, millis now);
+    // Whether the user has a connection here.
+    bool here(const std::string& user_id) const { return users_.count(user_id) != 0; }
+
     // Presence: every user whose presence changed since the last call and
     // differs from what the members were last told, as presence frames (at
     // most config.max_presence_per_flush; the rest are due again shortly).
@@ -120,8 +128,8 @@ public:
     const user_info* member(connection_id conn) const;
     bool is_member(connection_id conn) const { return member(conn) != nullptr; }
     bool empty() const noexcept { return connections_.empty(); }
-    // One entry per user, sorted by id, named as on the connection that
-    // brought the user in.
+    // One entry per user connected here, sorted by id, named as on the
+    // connection that brought the user in.
     std::vector<user_info> members() const;
     std::vector<connection_id> member_connections() const;
     const std::string& id() const noexcept { return id_; }
@@ -139,6 +147,8 @@ private:
     // How long a send of `conn` waits behind the one it holds back (0: none).
     std::uint32_t wait_behind_held(connection_id conn, millis now);
     void presence_changed(const std::string& user_id, millis now);
+    // The user as present in the room (connected here, else elsewhere), or nullptr.
+    const user_info* present(const std::string& user_id) const;
 
     std::string id_;
     room_config config_;
@@ -153,7 +163,8 @@ private:
     // The sends of member connections the log has not decided or this room
     // not delivered yet, by id: whom deliver skips.
     std::unordered_map<message_id, connection_id> sending_;
-    std::unordered_map<std::string, present_user> users_;  // by user id: who is here
+    std::unordered_map<std::string, present_user> users_;   // by user id: who is here
+    std::unordered_map<std::string, user_info> elsewhere_;  // by user id: who is on other relays
 
     // Presence as the members were last told it, and who may differ from it.
     std::map<std::string, user_info> announced_;

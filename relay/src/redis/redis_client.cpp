@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 #include <cstdint>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -39,7 +40,13 @@ client::client(boost::asio::io_context& io, client_config config, random_source 
       random_(std::move(random)),
       timer_(io),
       reconnect_(io),
-      alive_(std::make_shared<bool>(true)) {}
+      alive_(std::make_shared<bool>(true)) {
+    // hiredis writes with write(2): to a Redis that went away, that raises
+    // SIGPIPE, which would end the process. Ignored, the write fails EPIPE
+    // and the connection is dropped and made again like any other loss.
+    // (Asio's own sockets never raise it.)
+    std::signal(SIGPIPE, SIG_IGN);
+}
 
 client::~client() {
     // Nobody is told: the owner is going away with its handlers.

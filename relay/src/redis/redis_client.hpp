@@ -73,6 +73,8 @@ using subscribed_handler = std::function<void(const std::string& channel)>;
 
 class client {
 public:
+    // Makes the process ignore SIGPIPE: hiredis writes with write(2), and a
+    // Redis gone away would otherwise end it.
     client(boost::asio::io_context& io, client_config config, random_source random);
     ~client();
     client(const client&) = delete;

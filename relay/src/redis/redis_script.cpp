@@ -29,6 +29,10 @@ bool unknown_script(const result<reply, failure>& answer) {
 
 script::script(std::string text) : text_(std::move(text)), sha1_(sha1_hex(text_)) {}
 
+void script::load(client& redis) const {
+    redis.command({"SCRIPT", "LOAD", text_}, [](const result<reply, failure>&) {});
+}
+
 void script::run(client& redis, const std::vector<std::string>& keys, const std::vector<std::string>& args,
                  reply_handler handler) const {
     // Kept for the one resend with the whole text; EVALSHA's sha and EVAL's

@@ -21,6 +21,13 @@ public:
     void run(client& redis, const std::vector<std::string>& keys, const std::vector<std::string>& args,
              reply_handler handler) const;
 
+    // Has Redis keep the script (SCRIPT LOAD), the answer ignored. Sent
+    // first on each new connection, so that no call behind it meets
+    // NOSCRIPT: the resend with the whole text goes behind calls sent after
+    // the first one, and two sends of one client would be decided out of
+    // order.
+    void load(client& redis) const;
+
     const std::string& sha1() const noexcept { return sha1_; }
 
 private:

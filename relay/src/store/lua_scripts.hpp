@@ -12,5 +12,6 @@ extern const std::string_view view;
 extern const std::string_view page;
 extern const std::string_view mark_read;
 extern const std::string_view touch;
+extern const std::string_view presence;
 
 }  // namespace roomchat::relay::store::lua

@@ -31,6 +31,11 @@ public:
     void mark_read(const std::string& room_id, const std::string& user_id, seq_t seq,
                    handler<std::optional<seq_t>> done) override;
     std::optional<seq_t> delivered(const std::string& room_id) const override;
+    // No other relay: the room knows everyone present, and every message
+    // is accepted here, where on_message hands it on.
+    void present(const std::string&, const user_info&, bool) override {}
+    void watch(const std::string&, const log_page&) override {}
+    void unwatch(const std::string&) override {}
     store_health health() const override { return {}; }
 
     // The room's log, for tests and measurements; nullptr when not held.

@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "roomchat/codec.hpp"
 #include "roomchat/history.hpp"
 
@@ -86,14 +88,21 @@ redis_log::redis_log(redis::client& redis, const room_config& config,
       view_(std::string(lua::view)),
       page_(std::string(lua::page)),
       mark_read_(std::string(lua::mark_read)),
-      touch_(std::string(lua::touch)) {}
+      touch_(std::string(lua::touch)),
+      presence_(std::string(lua::presence)) {}
+
+void redis_log::load_scripts() const {
+    for (const redis::script* script : {&accept_, &view_, &page_, &mark_read_, &touch_, &presence_}) {
+        script->load(redis_);
+    }
+}
 
 void redis_log::keep(const std::vector<std::string>& room_ids, millis ttl_ms, handler<std::size_t> done) {
     std::vector<std::string> keys;
-    keys.reserve(room_ids.size() * 8);
+    keys.reserve(room_ids.size() * 10);
     for (const std::string& room_id : room_ids) {
-        for (const char* part :
-             {"epoch", "seq", "log", "bytes", "ids", "id_order", "read", "read_pruned_at"}) {
+        for (const char* part : {"epoch", "seq", "log", "bytes", "ids", "id_order", "read", "read_pruned_at",
+                                 "presence", "presence_users"}) {
             keys.push_back(room_key(room_id, part));
         }
     }
@@ -119,6 +128,56 @@ std::optional<redis_log::published_message> redis_log::published(std::string_vie
     auto message = restored(payload.substr(second + 1), seq);
     if (!message) return std::nullopt;
     return published_message{std::string(payload.substr(first + 1, second - first - 1)), std::move(*message)};
+}
+
+void redis_log::presence(const std::string& room_id, const std::string& relay, millis lease_ms, millis ttl_ms,
+                         bool publish_all, const std::vector<presence_change>& changes,
+                         handler<std::size_t> done) {
+    std::vector<std::string> args = {channel(room_id), relay, number(lease_ms), number(ttl_ms),
+                                     publish_all ? "1" : "0"};
+    args.reserve(5 + changes.size() * 3);
+    for (const presence_change& change : changes) {
+        args.emplace_back(change.present ? "+" : "-");
+        args.push_back(change.user.id);
+        args.push_back(nlohmann::json{{"id", change.user.id}, {"name", change.user.name}}.dump());
+    }
+    presence_.run(redis_, {room_key(room_id, "presence"), room_key(room_id, "presence_users")}, args,
+                  [done = std::move(done)](result<reply, redis::failure> answer) {
+                      if (!answer || answer->type != reply::kind::integer) {
+                          done(errc::unavailable);
+                          return;
+                      }
+                      done(static_cast<std::size_t>(answer->integer));
+                  });
+}
+
+std::optional<presence_news> redis_log::presence_published(std::string_view payload) {
+    constexpr std::string_view some = "presence";
+    constexpr std::string_view every = "presence all";
+    const std::size_t header_end = std::min(payload.find('\n'), payload.size());
+    const std::string_view header = payload.substr(0, header_end);
+    if (header != some && header != every) return std::nullopt;
+    presence_news news;
+    news.all = header == every;
+    for (std::size_t at = header_end + 1; at < payload.size();) {
+        const std::size_t end = std::min(payload.find('\n', at), payload.size());
+        const std::string_view line = payload.substr(at, end - at);
+        at = end + 1;
+        const std::size_t space = line.find(' ', 2);
+        if (line.size() < 4 || (line[0] != '+' && line[0] != '-') || line[1] != ' ' ||
+            space == std::string_view::npos) {
+            return std::nullopt;
+        }
+        const auto user = nlohmann::json::parse(line.substr(space + 1), nullptr, false);
+        if (!user.is_object() || !user.contains("id") || !user["id"].is_string() || !user.contains("name") ||
+            !user["name"].is_string()) {
+            return std::nullopt;
+        }
+        news.entries.push_back({std::string(line.substr(2, space - 2)),
+                                user_info{user["id"].get<std::string>(), user["name"].get<std::string>()},
+                                line[0] == '+'});
+    }
+    return news;
 }
 
 void redis_log::accept(const std::string& room_id, const send_attempt& attempt, handler<send_decision> done) {

@@ -30,6 +30,7 @@
 
 #include "redis_client.hpp"
 #include "redis_script.hpp"
+#include "remote_presence.hpp"
 #include "room_store.hpp"
 
 namespace roomchat::relay::store {
@@ -62,13 +63,29 @@ public:
         std::string epoch;
         chat_message message;
     };
+    // Has Redis keep every script (redis::script::load): call first when
+    // the connection is (again) ready.
+    void load_scripts() const;
+
     // Every key of each room expires `ttl_ms` from now (touch.lua).
     void keep(const std::vector<std::string>& room_ids, millis ttl_ms, handler<std::size_t> done);
+
+    // Who is in the room on which relay (presence.lua): the users of relay
+    // `relay` that came (present) or went, their entries renewed for
+    // `lease_ms` (a user listed present again is renewed, not announced
+    // again); the expired entries of any relay removed; the changes
+    // published on the channel, or with `publish_all` every entry. The
+    // presence keys expire `ttl_ms` from now, like the room's (keep()).
+    // Answers the number of lines published.
+    void presence(const std::string& room_id, const std::string& relay, millis lease_ms, millis ttl_ms,
+                  bool publish_all, const std::vector<presence_change>& changes, handler<std::size_t> done);
 
     // The channel a room's messages are published on, and a message as
     // published there (nothing when it is not one).
     static std::string channel(const std::string& room_id);
     static std::optional<published_message> published(std::string_view payload);
+    // Presence news as published there (nothing when it is not).
+    static std::optional<presence_news> presence_published(std::string_view payload);
 
 private:
     redis::client& redis_;
@@ -80,6 +97,7 @@ private:
     redis::script page_;
     redis::script mark_read_;
     redis::script touch_;
+    redis::script presence_;
 };
 
 }  // namespace roomchat::relay::store

@@ -40,12 +40,18 @@ public:
     using handler = std::function<void(result<T>)>;
     // A message the log accepted, through this relay or another.
     using message_handler = std::function<void(const std::string& room_id, const chat_message& message)>;
+    // A user's presence on the other relays changed: connected on one of
+    // them now, or on none.
+    using presence_handler =
+        std::function<void(const std::string& room_id, const user_info& user, bool present)>;
 
     virtual ~room_store() = default;
 
     // Every message accepted in a room this relay holds (from hold() to
     // release()), once and in seq order, whichever relay accepted it.
     void on_message(message_handler handler) { on_message_ = std::move(handler); }
+    // Who comes and goes on the other relays, in a room this relay holds.
+    void on_presence(presence_handler handler) { on_presence_ = std::move(handler); }
 
     // The relay holds the room now (it was opened here), or no longer (it
     // was dropped here). A room's log outlives the relays' rooms only in a
@@ -53,6 +59,12 @@ public:
     // epoch.
     virtual void hold(const std::string& room_id) = 0;
     virtual void release(const std::string& room_id) = 0;
+    // HTTP long polls wait on the room, which the relay may not hold: its
+    // messages reach on_message all the same from watch() to unwatch()
+    // (each watch is ended by one unwatch). `read`: the page the first poll
+    // read, from whose latest seq on nothing is missed.
+    virtual void watch(const std::string& room_id, const log_page& read) = 0;
+    virtual void unwatch(const std::string& room_id) = 0;
 
     // room_log::accept; a room not held yet begins.
     virtual void accept(const std::string& room_id, const send_attempt& attempt,
@@ -71,6 +83,11 @@ public:
     // (on_message) or shown (a view); nothing before the first. A member
     // whose view is older has missed what came between.
     virtual std::optional<seq_t> delivered(const std::string& room_id) const = 0;
+    // A user's first connection to a held room on this relay came, or its
+    // last one went: the other relays hear it (on_presence), as long as
+    // this relay lives. Not answered: a change Redis missed is made again
+    // at the next renewal, and an entry not renewed expires.
+    virtual void present(const std::string& room_id, const user_info& user, bool here) = 0;
     // When not up, every request is answered unavailable.
     virtual store_health health() const = 0;
 
@@ -78,9 +95,13 @@ protected:
     void accepted(const std::string& room_id, const chat_message& message) const {
         if (on_message_) on_message_(room_id, message);
     }
+    void present_elsewhere(const std::string& room_id, const user_info& user, bool present) const {
+        if (on_presence_) on_presence_(room_id, user, present);
+    }
 
 private:
     message_handler on_message_;
+    presence_handler on_presence_;
 };
 
 }  // namespace roomchat::relay::store

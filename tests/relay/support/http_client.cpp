@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <thread>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -56,6 +58,15 @@ std::uint64_t metric_value(std::uint16_t port, const std::string& name) {
     const std::string body = http_request(port, "GET", "/metrics").body;
     const auto at = body.find("\n" + name + " ");
     return at == std::string::npos ? 0 : std::stoull(body.substr(at + name.size() + 2));
+}
+
+bool held_polls_reach(std::uint16_t port, std::uint64_t count) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (metric_value(port, "roomchat_held_polls") != count) {
+        if (std::chrono::steady_clock::now() > give_up) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
 }
 
 }  // namespace roomchat::relay_test

@@ -29,4 +29,8 @@ inline std::map<std::string, std::string> bearer(const std::string& token) {
 // One counter or gauge from the relay's GET /metrics; 0 when absent.
 std::uint64_t metric_value(std::uint16_t port, const std::string& name);
 
+// Whether the relay's gauge of held polls comes to read `count` (it is read
+// until then, for at most 10 s: far less than the polls' waits).
+bool held_polls_reach(std::uint16_t port, std::uint64_t count);
+
 }  // namespace roomchat::relay_test
