@@ -91,20 +91,18 @@ void saturate(boost::asio::io_context& io, client_pool& pool, const profile& p, 
                             : busiest == relay    ? "the relay first"
                             : busiest == redis    ? "Redis first"
                                                   : "the generator first";
+        char redis_share[64] = "";
+        if (!servers.redis.empty()) {
+            std::snprintf(redis_share, sizeof redis_share, "Redis %.0f%% (%.0f%%), ", 100 * redis,
+                          100 * running_share(w.redis_schedule, w.sampled_seconds));
+        }
         char text[400];
         std::snprintf(text, sizeof text,
                       "at %.1f msg/s per client: the %s had work %.0f%% of the time (on a CPU %.0f%%), %s"
                       "the generator %.0f%% (%.0f%%): %s",
                       w.rate, servers.relays.size() > 1 ? "busier relay" : "relay", 100 * relay,
-                      100 * running_share(w.relay_schedule, w.sampled_seconds),
-                      servers.redis.empty()
-                          ? ""
-                          : ("Redis " + std::to_string(static_cast<int>(100 * redis)) + "% (" +
-                             std::to_string(
-                                 static_cast<int>(100 * running_share(w.redis_schedule, w.sampled_seconds))) +
-                             "%), ")
-                                .c_str(),
-                      100 * generator, 100 * running_share(w.generator_schedule, w.sampled_seconds), first);
+                      100 * running_share(w.relay_schedule, w.sampled_seconds), redis_share, 100 * generator,
+                      100 * running_share(w.generator_schedule, w.sampled_seconds), first);
         result.saturated = text;
         return;
     }
@@ -137,9 +135,10 @@ profile_result run_profile(const profile& p, std::uint64_t seed) {
         redis = std::make_unique<relay_test::redis_server>();
         servers.redis = std::to_string(redis->pid());
         args.insert(args.end(), {"--redis", "redis://127.0.0.1:" + std::to_string(redis->port())});
-        result.relay_flag_reasons.push_back(args.end()[-2] + " " + args.back() +
-                                            ": asked for: two relays share the rooms through this Redis, the "
-                                            "clients alternate between them");
+        result.relay_flag_reasons.push_back(
+            args.end()[-2] + " " + args.back() +
+            ": asked for: two relays share the rooms through this Redis, each "
+            "room's members alternating between them");
         result.redis = true;
     }
     for (int i = 0; i < (p.redis ? 2 : 1); ++i) {

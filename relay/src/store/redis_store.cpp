@@ -93,10 +93,11 @@ void redis_store::present(const std::string& room_id, const user_info& user, boo
     tell_presence(room_id, {{user, here}});
 }
 
-redis_store::held_room& redis_store::take(const std::string& room_id) {
+// The registry's hold and each room's polls count alike: subscribed from the
+// first holder to the last.
+void redis_store::hold(const std::string& room_id) {
     held_room& held = held_.try_emplace(room_id, relay_).first->second;
-    if (held.holders++ != 0) return held;
-    unkept_.insert(room_id);
+    if (held.holders++ != 0) return;
     subscriber_.subscribe(
         redis_log::channel(room_id),
         [this, room_id](const std::string&, const std::string& payload) { published(room_id, payload); },
@@ -108,27 +109,21 @@ redis_store::held_room& redis_store::take(const std::string& room_id) {
             // entry comes now, behind it on the channel.
             want_snapshot(room_id);
         });
-    return held;
 }
 
-void redis_store::let_go(const std::string& room_id) {
+void redis_store::release(const std::string& room_id) {
     const auto held = held_.find(room_id);
     if (held == held_.end() || --held->second.holders != 0) return;
-    unkept_.erase(room_id);
     held_.erase(held);
     subscriber_.unsubscribe(redis_log::channel(room_id));
 }
 
-void redis_store::hold(const std::string& room_id) { take(room_id); }
-
-void redis_store::release(const std::string& room_id) { let_go(room_id); }
-
 void redis_store::watch(const std::string& room_id, const log_page& read) {
-    held_room& held = take(room_id);
-    if (read.page.epoch) perform(room_id, held.feed.seen(*read.page.epoch, read.latest_seq));
+    hold(room_id);
+    if (read.page.epoch) perform(room_id, held_.at(room_id).feed.seen(*read.page.epoch, read.latest_seq));
 }
 
-void redis_store::unwatch(const std::string& room_id) { let_go(room_id); }
+void redis_store::unwatch(const std::string& room_id) { release(room_id); }
 
 void redis_store::published(const std::string& room_id, const std::string& payload) {
     const auto held = held_.find(room_id);
@@ -143,7 +138,10 @@ void redis_store::published(const std::string& room_id, const std::string& paylo
 }
 
 void redis_store::written(const std::string& room_id) {
-    if (unkept_.erase(room_id) != 0) log_.keep({room_id}, ttl_ms_, [](result<std::size_t>) {});
+    const auto held = held_.find(room_id);
+    if (held == held_.end() || held->second.kept) return;
+    held->second.kept = true;
+    log_.keep({room_id}, ttl_ms_, [](result<std::size_t>) {});
 }
 
 void redis_store::perform(const std::string& room_id, const room_feed::step& step) {

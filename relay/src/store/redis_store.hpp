@@ -12,7 +12,6 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -79,6 +78,7 @@ private:
     struct held_room {
         explicit held_room(const std::string& relay) : elsewhere(relay) {}
         std::size_t holders = 0;  // the registry's hold and the polls' watch: subscribed while any
+        bool kept = false;        // its keys' expiry set since it was first held (written())
         std::uint64_t snapshots_wanted = 0;
         std::uint64_t snapshots_made = 0;  // the latest wanted that Redis published
         room_feed feed;
@@ -86,10 +86,6 @@ private:
         remote_presence elsewhere;
     };
 
-    // One more holder of the room (subscribed at the first), or one fewer
-    // (unsubscribed after the last).
-    held_room& take(const std::string& room_id);
-    void let_go(const std::string& room_id);
     void published(const std::string& room_id, const std::string& payload);
     void perform(const std::string& room_id, const room_feed::step& step);
     // Pushes the expiry of the rooms held further out, and again a third of
@@ -121,7 +117,6 @@ private:
     boost::asio::steady_timer renew_timer_;
     redis_log log_;
     std::map<std::string, held_room> held_;  // by room id
-    std::set<std::string> unkept_;           // held, and no expiry set since
     std::function<void(const std::string&)> on_epoch_change_;
 };
 
