@@ -125,6 +125,20 @@ test('frames that arrive together reach the session in slices of about SLICE_MS'
   assert.ok(Math.max(...perTask) <= PER_SLICE, `frames per task: ${perTask}`);
 });
 
+test('a key pressed during a slice ends it after the frame being applied; the rest follows', () => {
+  const { session, transport } = openWithBacklog(100);
+  let pendingAfter = 3;  // the browser reports input once three frames are in
+  globalThis.navigator.scheduling = { isInputPending: () => session.received >= pendingAfter };
+  try {
+    assert.equal(runSlice(transport, session), 3);
+    pendingAfter = Infinity;
+    while (slicePosts > 0) runSlice(transport, session);
+    assert.equal(session.received, 100, 'nothing left behind');
+  } finally {
+    delete globalThis.navigator.scheduling;
+  }
+});
+
 test('a visible page takes one slice per animation frame, and a page hidden meanwhile sends it at once', () => {
   globalThis.document.visibilityState = 'visible';
   const { session, transport } = openWithBacklog(20);

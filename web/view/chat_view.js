@@ -69,6 +69,9 @@ export class ChatView {
     this.onVisible = () => this.list.updateWatching();
     document.addEventListener('visibilitychange', this.onVisible);
     window.addEventListener('focus', this.onVisible);
+    const onInput = () => this.list.inputArrived();
+    this.root.addEventListener('keydown', onInput, { capture: true });
+    this.root.addEventListener('pointerdown', onInput, { capture: true });
   }
 
   // Applies a drain's events. The timeline redraws at the next animation

@@ -29,6 +29,11 @@ const GROUP_WITHIN_MS = 5 * 60_000;
 // of the page's time, and the rest goes to applying frames and to the
 // reader's typing. A calm room's renders (a millisecond) are never held back.
 const RENDER_SPACING = 2;
+// A render that took longer than this is a burst's. While renders are that
+// slow, a key pressed or a click gets the next frame to itself: the render
+// due in it waits one frame, so what the reader typed is painted without a
+// burst's rows, their style and their layout in front of it.
+const SLOW_RENDER_MS = 4;
 
 export class MessageList {
   constructor({ controller, announcer }) {
@@ -53,6 +58,8 @@ export class MessageList {
     this.frame = null;
     this.renderTimer = null;
     this.renderDueAt = 0;   // performance.now() before which no render starts
+    this.lastRenderMs = 0;
+    this.inputWaiting = false;  // the next frame is the input's (SLOW_RENDER_MS)
     this.olderMode = null;
 
     this.list = el('ol', { class: 'rc-list', 'aria-label': 'Messages' });
@@ -153,10 +160,22 @@ export class MessageList {
     this.tellWatching(this.onScreen());
   }
 
+  // A key or a click in the chat.
+  inputArrived() {
+    if (this.lastRenderMs >= SLOW_RENDER_MS) this.inputWaiting = true;
+  }
+
   // ---- drawing, once per frame
   render() {
     this.frame = null;
     if (this.destroyed) return;
+    if (this.inputWaiting) {
+      // One frame given away, never two in a row: keys held down still see the rows come.
+      this.inputWaiting = false;
+      this.lastRenderMs = 0;
+      this.frame = requestAnimationFrame(() => this.render());
+      return;
+    }
     const started = performance.now();
     // The reader may have scrolled up since the last onScroll (it runs a frame late).
     if (this.following && this.scroller.scrollTop < this.pinnedAt && !this.isAtBottom()) this.following = false;
@@ -178,7 +197,8 @@ export class MessageList {
     // After a burst the newest rows grow back up to LATEST_ROWS, a frame at a time (query).
     if (this.followsNewest() && !this.atStart && this.order.length < LATEST_ROWS) this.changed();
     const ended = performance.now();
-    this.renderDueAt = ended + (RENDER_SPACING - 1) * (ended - started);
+    this.lastRenderMs = ended - started;
+    this.renderDueAt = ended + (RENDER_SPACING - 1) * this.lastRenderMs;
   }
 
   // The rows of the stretch shown, as the session holds them now.
