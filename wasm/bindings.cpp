@@ -97,6 +97,9 @@ EMSCRIPTEN_KEEPALIVE void roomchat_mark_read(chat_session* s, double seq, double
 EMSCRIPTEN_KEEPALIVE void roomchat_set_watching(chat_session* s, bool watching, double now) {
     s->set_watching(watching, now);
 }
+EMSCRIPTEN_KEEPALIVE void roomchat_composing(chat_session* s, bool has_text, double now) {
+    s->composing(has_text, now);
+}
 EMSCRIPTEN_KEEPALIVE void roomchat_load_older(chat_session* s, double now) { s->load_older(now); }
 EMSCRIPTEN_KEEPALIVE void roomchat_set_token(chat_session* s, const char* token, std::size_t size,
                                              double now) {

@@ -86,6 +86,7 @@ void chat_session::mark_read(double seq, double now) { session_.mark_read(to_seq
 void chat_session::set_watching(bool watching, double now) {
     session_.set_watching(watching, to_millis(now));
 }
+void chat_session::composing(bool has_text, double now) { session_.composing(has_text, to_millis(now)); }
 void chat_session::load_older(double now) { session_.load_older(to_millis(now)); }
 void chat_session::set_token(std::string token, double now) {
     session_.set_token(std::move(token), to_millis(now));

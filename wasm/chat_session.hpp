@@ -31,6 +31,7 @@ public:
     std::string retry(std::string_view id, double now);
     void mark_read(double seq, double now);
     void set_watching(bool watching, double now);
+    void composing(bool has_text, double now);
     void load_older(double now);
     void set_token(std::string token, double now);
     void stop(double now);

@@ -79,6 +79,9 @@ export type ChatEvent =
   // `members`: the relay's list on joining (at most 1000 by default) changed by each presence
   // frame since, in no particular order; `count` is everyone present, listed or not.
   | { type: 'presence_changed'; members: User[]; count: number }
+  // Who else is typing, in the order they started (empty: nobody). An entry goes when they stop,
+  // send, leave, or are not heard from for 6 s; every entry goes when the connection is lost.
+  | { type: 'typing_changed'; users: User[] }
   | { type: 'rate_limited'; retryAt: number }
   // The token runs out at expiresAt (or has): get a fresh one and call setToken(). Comes once per
   // welcome, a minute ahead (at most half the remaining life); sends refused meanwhile wait for it.
@@ -147,6 +150,10 @@ export interface ChatSession {
   // Whether the reader watches the newest messages (they are on screen and the page is
   // visible). While they do, each message is read as it arrives, with no unread_changed.
   setWatching(watching: boolean, now: number): void;
+  // The composer changed: call on every input with whether it holds text. The others see this
+  // user typing while keystrokes come (said again at most every 3 s), and no longer once the
+  // text is cleared or sent. Only a WebSocket carries it.
+  composing(hasText: boolean, now: number): void;
   // Asks for the page before the oldest row when older() is 'available'; an answer that does
   // not come within 10 s is given up ('available' again).
   loadOlder(now: number): void;

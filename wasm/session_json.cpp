@@ -93,6 +93,10 @@ json event_json(const client_event& event) {
                 for (const auto& member : e.members) members.push_back(detail::user_json<json>(member));
                 return json{
                     {"type", "presence_changed"}, {"members", std::move(members)}, {"count", e.count}};
+            } else if constexpr (std::is_same_v<E, events::typing_changed>) {
+                json users = json::array();
+                for (const auto& user : e.users) users.push_back(detail::user_json<json>(user));
+                return json{{"type", "typing_changed"}, {"users", std::move(users)}};
             } else if constexpr (std::is_same_v<E, events::rate_limited>) {
                 return json{{"type", "rate_limited"}, {"retryAt", e.retry_at}};
             } else if constexpr (std::is_same_v<E, events::token_expiring>) {

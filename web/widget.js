@@ -133,6 +133,7 @@ export async function mountChat(
     seek: onSeek ? (/** @type {number} */ mediaMs) => onSeek(mediaMs / 1000) : null,
     retry: (id) => transport.run((s, now) => s.retry(id, now)),
     setWatching: (watching) => transport.run((s, now) => s.setWatching(watching, now)),
+    composing: (hasText) => transport.run((s, now) => s.composing(hasText, now)),
     loadOlder: () => transport.run((s, now) => s.loadOlder(now)),
     validate: (text) => session.validate(text, Date.now()),
     timelineLatest: (count) => session.timelineLatest(count),

@@ -124,7 +124,7 @@ void client_session::transport_opened(millis now) {
         return;
     }
     link_ = link_phase::authenticating;
-    transmit(auth_frame{config_.token, /*batch=*/true});
+    transmit(auth_frame{config_.token, /*batch=*/true, /*typing=*/true});
 }
 
 void client_session::transport_closed(millis now) {
@@ -161,6 +161,8 @@ void client_session::drop_connection() {
     deadline(timer::older_request).reset();
     deadline(timer::gap_request).reset();
     deadline(timer::read).reset();  // the next joined says where the relay's marker is
+    typing_signal_.forget();        // the relay forgot it with the connection
+    if (typists_.clear()) announce_typing();
     deadline(timer::poll).reset();
     deadline(timer::ws_retry).reset();
     timeline_.drop_held_back();
@@ -243,7 +245,7 @@ void client_session::set_token(std::string token, millis now) {
         case link_phase::authenticating:
         case link_phase::joining:
         case link_phase::joined:
-            transmit(auth_frame{config_.token, /*batch=*/true});
+            transmit(auth_frame{config_.token, /*batch=*/true, /*typing=*/true});
             break;
         case link_phase::opening:
             break;  // transport_opened sends the new token
@@ -317,6 +319,9 @@ void client_session::fire(timer which, millis now) {
             break;
         case timer::read:
             send_read(now);
+            break;
+        case timer::typing:
+            if (typists_.expire(now)) announce_typing();
             break;
         case timer::poll:
             if (std::any_of(calls_.begin(), calls_.end(),
@@ -650,6 +655,7 @@ void client_session::handle(const message_frame& frame, millis now) {
     if (frame.room != config_.room) {
         return;
     }
+    if (typists_.forget(frame.message.from.id)) announce_typing();  // what they typed came
     merge(frame.message);
     trim_timeline();
     refresh_unread(now);
@@ -665,6 +671,8 @@ void client_session::handle(const presence_frame& frame, millis /*now*/) {
     members_.erase(std::remove_if(members_.begin(), members_.end(), same_user), members_.end());
     if (frame.event == presence_event::join) {
         members_.push_back(frame.user);
+    } else if (typists_.forget(frame.user.id)) {
+        announce_typing();
     }
     member_count_ = frame.member_count;
     emit(events::presence_changed{members_, member_count_});
@@ -674,6 +682,18 @@ void client_session::handle(const read_marker_frame& frame, millis now) {
     if (frame.room == config_.room && unread_.advance(frame.seq, timeline_.messages(), self_id())) {
         refresh_unread(now);
     }
+}
+
+void client_session::handle(const typist_frame& frame, millis now) {
+    if (frame.room == config_.room && frame.user.id != self_id() &&
+        typists_.heard(frame.user, frame.active, now)) {
+        announce_typing();
+    }
+}
+
+void client_session::announce_typing() {
+    deadline(timer::typing) = typists_.next_expiry();
+    emit(events::typing_changed{typists_.list()});
 }
 
 void client_session::handle(const error_frame& frame, millis now) {
@@ -951,7 +971,7 @@ void client_session::take_websocket(millis now) {
     got_join_history_ = false;
     deadline(timer::handshake) = now + config_.request_timeout_ms;
     set_state(connection_state::connecting, 0, std::nullopt);
-    transmit(auth_frame{config_.token, /*batch=*/true});
+    transmit(auth_frame{config_.token, /*batch=*/true, /*typing=*/true});
 }
 
 // ---- outbox, gaps, unread -----------------------------------------------
@@ -1070,6 +1090,7 @@ result<message_id> client_session::send(std::string_view text, millis now, std::
         return normalized.error();
     }
     const auto id = message_id::generate(random_);
+    typing_signal_.sent();
     divider_.reset();
     read_newest(now);
     announce_unread();
@@ -1120,6 +1141,15 @@ result<std::size_t> client_session::restore(const std::vector<pending_message>& 
         emit(events::pending_changed{});
     }
     return restored;
+}
+
+void client_session::composing(bool has_text, millis now) {
+    if (link_ != link_phase::joined || carrier_ != carrier::websocket) {
+        return;
+    }
+    if (const auto signal = typing_signal_.composer(has_text, now)) {
+        transmit(typing_frame{config_.room, *signal});
+    }
 }
 
 void client_session::mark_read(seq_t seq, millis now) {

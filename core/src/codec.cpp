@@ -51,6 +51,9 @@ out_json json_of(const auth_frame& f) {
     if (f.batch) {
         j["batch"] = true;
     }
+    if (f.typing) {
+        j["typing"] = true;
+    }
     return j;
 }
 
@@ -100,6 +103,13 @@ out_json json_of(const read_frame& f) {
     auto j = frame_of("read");
     j["room"] = f.room;
     j["seq"] = f.seq;
+    return j;
+}
+
+out_json json_of(const typing_frame& f) {
+    auto j = frame_of("typing");
+    j["room"] = f.room;
+    j["active"] = f.active;
     return j;
 }
 
@@ -186,6 +196,14 @@ out_json json_of(const read_marker_frame& f) {
     return j;
 }
 
+out_json json_of(const typist_frame& f) {
+    auto j = frame_of("typist");
+    j["room"] = f.room;
+    j["user"] = detail::user_json<out_json>(f.user);
+    j["active"] = f.active;
+    return j;
+}
+
 out_json json_of(const error_frame& f) {
     auto j = frame_of("error");
     j["code"] = to_string(f.code);
@@ -261,6 +279,7 @@ client_frame read_auth(json_reader& r) {
     auth_frame f;
     f.token = r.string("token");
     f.batch = r.optional_boolean("batch");
+    f.typing = r.optional_boolean("typing");
     return f;
 }
 
@@ -302,6 +321,13 @@ client_frame read_read(json_reader& r) {
     read_frame f;
     f.room = r.room("room");
     f.seq = r.integer<seq_t>("seq");
+    return f;
+}
+
+client_frame read_typing(json_reader& r) {
+    typing_frame f;
+    f.room = r.room("room");
+    f.active = r.boolean("active");
     return f;
 }
 
@@ -383,6 +409,14 @@ server_frame read_read_marker(json_reader& r) {
     return f;
 }
 
+server_frame read_typist(json_reader& r) {
+    typist_frame f;
+    f.room = r.room("room");
+    f.user = r.object("user", read_user);
+    f.active = r.boolean("active");
+    return f;
+}
+
 server_frame read_error(json_reader& r) {
     error_frame f;
     f.code = r.enumeration("code", errc_from_string);
@@ -398,8 +432,9 @@ struct frame_reader {
 };
 
 constexpr frame_reader<client_frame> client_readers[] = {
-    {"auth", read_auth}, {"join", read_join}, {"leave", read_leave},
-    {"send", read_send}, {"read", read_read}, {"history_request", read_history_request},
+    {"auth", read_auth},     {"join", read_join}, {"leave", read_leave},
+    {"send", read_send},     {"read", read_read}, {"history_request", read_history_request},
+    {"typing", read_typing},
 };
 
 constexpr frame_reader<server_frame> server_readers[] = {
@@ -407,7 +442,7 @@ constexpr frame_reader<server_frame> server_readers[] = {
     {"history", read_history},   {"ack", read_ack},
     {"nack", read_nack},         {"message", read_message_frame},
     {"presence", read_presence}, {"read_marker", read_read_marker},
-    {"error", read_error},
+    {"typist", read_typist},     {"error", read_error},
 };
 
 // nlohmann's own tree builder, told to stop at the first container nested

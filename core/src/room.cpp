@@ -5,6 +5,8 @@
 #include <string_view>
 #include <utility>
 
+#include "roomchat/typing.hpp"
+
 namespace roomchat {
 namespace {
 
@@ -60,22 +62,65 @@ room_actions room::join(connection_id conn, const user_info& user, log_view view
     return actions;
 }
 
-void room::leave(connection_id conn, millis now) {
+room_actions room::leave(connection_id conn, millis now) {
     const auto it = connections_.find(conn);
     if (it == connections_.end()) {
-        return;
+        return {};
     }
-    const std::string user_id = it->second.id;
+    const user_info user = it->second;
     connections_.erase(it);
     held_.erase(conn);
     for (auto sending = sending_.begin(); sending != sending_.end();) {
         sending = sending->second == conn ? sending_.erase(sending) : std::next(sending);
     }
-    const auto present = users_.find(user_id);
-    if (--present->second.connections == 0) {
+    const auto present = users_.find(user.id);
+    const bool last = --present->second.connections == 0;
+    if (last) {
         users_.erase(present);
-        presence_changed(user_id, now);
+        presence_changed(user.id, now);
     }
+    room_actions actions;
+    if (const auto typist = typists_.find(user.id); typist != typists_.end()) {
+        typist->second.typing_on.erase(conn);
+        actions = stop_typing(user, typist->second, now);
+        if (last) typists_.erase(typist);
+    }
+    return actions;
+}
+
+room_actions room::typing(connection_id conn, bool active, millis now) {
+    const user_info* user = member(conn);
+    if (user == nullptr) {
+        return only(to_connection(conn, not_joined_error(id_)));
+    }
+    typist& state = typists_[user->id];
+    if (!active) {
+        state.typing_on.erase(conn);
+        return stop_typing(*user, state, now);
+    }
+    state.typing_on.insert(conn);
+    // A clock that went back passes the start on rather than hold it for long.
+    if (state.started_at && now >= *state.started_at && now < *state.started_at + typing_relay_interval_ms) {
+        return {};
+    }
+    state.started_at = now;
+    state.announced = true;
+    return only(to_others(typist_frame{id_, *user, true}, user->id));
+}
+
+room_actions room::stop_typing(const user_info& user, typist& state, millis now) {
+    if (!state.typing_on.empty() || !state.announced) {
+        return {};
+    }
+    state.announced = false;
+    if (now >= *state.started_at + typing_expiry_ms) {
+        return {};  // the readers forgot the start by themselves
+    }
+    return only(to_others(typist_frame{id_, user, false}, user.id));
+}
+
+room_action room::typing_elsewhere(const user_info& user, bool active) const {
+    return to_others(typist_frame{id_, user, active}, user.id);
 }
 
 void room::presence_changed(const std::string& user_id, millis now) {
@@ -193,6 +238,10 @@ room_action room::deliver(const chat_message& message) {
     for (auto held = held_.begin(); held != held_.end();) {
         held = held->second.id == message.id ? held_.erase(held) : std::next(held);
     }
+    if (const auto typist = typists_.find(message.from.id); typist != typists_.end()) {
+        typist->second.typing_on.clear();
+        typist->second.announced = false;
+    }
     std::optional<connection_id> sender;
     if (const auto sending = sending_.find(message.id); sending != sending_.end()) {
         sender = sending->second;
@@ -254,6 +303,17 @@ room_action room::to_members(server_frame frame, std::optional<connection_id> ex
     action.to.reserve(connections_.size());
     for (const auto& [conn, user] : connections_) {
         if (conn != except && (user_id == nullptr || user.id == *user_id)) {
+            action.to.push_back(conn);
+        }
+    }
+    return action;
+}
+
+room_action room::to_others(server_frame frame, const std::string& user_id) const {
+    room_action action{std::move(frame), {}};
+    action.to.reserve(connections_.size());
+    for (const auto& [conn, user] : connections_) {
+        if (user.id != user_id) {
             action.to.push_back(conn);
         }
     }

@@ -33,6 +33,7 @@ struct connection_record {
     std::optional<token_claims> claims;  // set once the auth frame verified
     std::set<std::string> rooms;         // joined rooms
     bool closing = false;                // close requested: ignore further frames
+    bool reads_typists = false;          // its auth said so (auth_frame::typing)
     rate_limiter frames;                 // relay_config::frame_rate
     rate_limiter pings;                  // ping_limit
     std::uint32_t ignored_pings = 0;     // pings past it, up to max_ignored_pings

@@ -50,6 +50,10 @@ hub::hub(const relay_config& config, room_registry& rooms, store::room_store& st
         held->elsewhere(user, present, now_millis());
         rooms_.schedule(*held);
     });
+    store_.on_typing([this](const std::string& room_id, const user_info& user, bool active) {
+        const room* held = rooms_.find(room_id);
+        if (held != nullptr) perform({held->typing_elsewhere(user, active)}, now_millis());
+    });
 }
 
 bool hub::admit_address(const std::string& address, millis now) {
@@ -370,6 +374,7 @@ void hub::handle(connection_id conn, connection_record& record, const auth_frame
     }
     record.claims = std::move(claims);
     transport_->allow_batches(conn, frame.batch);
+    record.reads_typists = frame.typing;
     const std::vector<std::string> joined(record.rooms.begin(), record.rooms.end());
     for (const auto& room_id : joined) {
         if (record.claims->admits(room_id)) continue;
@@ -581,6 +586,24 @@ void hub::handle(connection_id conn, connection_record& record, const read_frame
                      });
 }
 
+// Not a request: the room passes on at most one start per user and
+// interval, and the flood limit bounds the rest.
+void hub::handle(connection_id conn, connection_record& record, const typing_frame& frame, millis now) {
+    if (expired(conn, record, frame.room, now)) return;
+    room* joined = joined_room(conn, frame.room);
+    if (joined == nullptr) return;
+    perform_typing(frame.room, joined->typing(conn, frame.active, now), now);
+}
+
+void hub::perform_typing(const std::string& room_id, const room_actions& actions, millis now) {
+    perform(actions, now);
+    for (const auto& action : actions) {
+        if (const auto* typist = std::get_if<typist_frame>(&action.frame)) {
+            store_.typing(room_id, typist->user, typist->active);
+        }
+    }
+}
+
 bool hub::admit_request(connection_id conn, connection_record& record, const std::string& room_id,
                         millis now) {
     const std::string& user_id = record.claims->user.id;
@@ -626,7 +649,7 @@ void hub::leave_room(connection_id conn, connection_record& record, const std::s
     if (found == nullptr) return;
     const user_info* member = found->member(conn);
     const std::optional<user_info> leaving = member ? std::optional<user_info>(*member) : std::nullopt;
-    found->leave(conn, now);
+    perform_typing(room_id, found->leave(conn, now), now);
     rooms_.schedule(*found);
     if (leaving && !found->here(leaving->id)) store_.present(room_id, *leaving, false);
     rooms_.release(room_id);
@@ -664,15 +687,20 @@ void hub::perform(const room_actions& actions, millis now) {
     for (const auto& action : actions) {
         const auto started = std::chrono::steady_clock::now();
         recipients_.clear();
-        // A member whose connection is closing still hears nothing more.
+        // A member whose connection is closing still hears nothing more,
+        // and one that did not ask for typists gets none.
+        const bool typist = std::holds_alternative<typist_frame>(action.frame);
         for (const connection_id conn : action.to) {
-            if (is_live(conn)) recipients_.push_back(conn);
+            const auto it = connections_.find(conn);
+            if (it != connections_.end() && !it->second.closing && (!typist || it->second.reads_typists)) {
+                recipients_.push_back(conn);
+            }
         }
         // What the room tells its members may wait for a write delay
         // (transport::broadcast); an answer never does, however many it goes to.
         const bool delivery = std::holds_alternative<message_frame>(action.frame) ||
                               std::holds_alternative<presence_frame>(action.frame) ||
-                              std::holds_alternative<read_marker_frame>(action.frame);
+                              std::holds_alternative<read_marker_frame>(action.frame) || typist;
         if (!recipients_.empty()) {
             std::string text = encode(action.frame);
             if (delivery) {

@@ -141,6 +141,7 @@ private:
     void handle(connection_id conn, connection_record& record, const history_request_frame& frame,
                 millis now);
     void handle(connection_id conn, connection_record& record, const read_frame& frame, millis now);
+    void handle(connection_id conn, connection_record& record, const typing_frame& frame, millis now);
 
     connection_record* live(connection_id conn);
     // Spends one frame of the flood limit; past it the connection is dropped.
@@ -164,6 +165,9 @@ private:
     bool is_live(connection_id conn) const;
     // Sends what a room decided; a message accepted wakes the room's polls.
     void perform(const room_actions& actions, millis now);
+    // The same, where the room may pass a typing signal on: the other
+    // relays holding the room pass it on too.
+    void perform_typing(const std::string& room_id, const room_actions& actions, millis now);
     // The store accepted a message in a room this relay holds.
     void deliver(const std::string& room_id, const chat_message& message);
     // Sends `conn` the messages after `after` through `through`: those the

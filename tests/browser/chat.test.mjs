@@ -8,8 +8,10 @@ import {
   countText,
   messageInput,
   messages,
+  nextKeydownAt,
   openChat,
   RELAXED_RELAY_ARGS,
+  recordNextKeydown,
   rowWithText,
   screenshot,
   send,
@@ -41,19 +43,11 @@ async function measureDelivery(sender, receiver, text) {
       observer.observe(list, { childList: true, subtree: true, characterData: true });
     });
   }, text);
-  await sender.page.evaluate(() => {
-    document.addEventListener(
-      'keydown',
-      () => {
-        window.__sentAt = performance.timeOrigin + performance.now();
-      },
-      { capture: true, once: true },
-    );
-  });
   await messageInput(sender.page).fill(text);
+  await recordNextKeydown(sender.page);
   await messageInput(sender.page).press('Enter');
   const arrivedAt = await receiver.page.evaluate(() => window.__arrival);
-  const sentAt = await sender.page.evaluate(() => window.__sentAt);
+  const sentAt = await nextKeydownAt(sender.page);
   return arrivedAt - sentAt;
 }
 

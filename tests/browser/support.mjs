@@ -228,6 +228,25 @@ export function waitForMessage(page, text, { state, timeout = 10_000 } = {}) {
   );
 }
 
+// The time of the page's next keydown, read from the browser's clock (one
+// machine, one clock for every page): recordNextKeydown before the keys,
+// nextKeydownAt after.
+export function recordNextKeydown(page) {
+  return page.evaluate(() => {
+    document.addEventListener(
+      'keydown',
+      () => {
+        window.__keydownAt = performance.timeOrigin + performance.now();
+      },
+      { capture: true, once: true },
+    );
+  });
+}
+
+export function nextKeydownAt(page) {
+  return page.evaluate(() => window.__keydownAt);
+}
+
 export function countText(list, text) {
   return list.filter((m) => m.text === text).length;
 }

@@ -1169,6 +1169,117 @@ TEST_F(session_test, presence_follows_joins_and_leaves) {
     EXPECT_EQ(presence.at(0).count, 2U);
 }
 
+// ---- typing ---------------------------------------------------------------------
+
+TEST_F(session_test, keystrokes_say_typing_at_most_every_renew_time_and_clearing_says_stopped) {
+    go_online(0);
+    s().composing(true, 100);
+    auto sent = only<typing_frame>(frames());
+    ASSERT_EQ(sent.size(), 1U);
+    EXPECT_EQ(sent[0].room, "lobby");
+    EXPECT_TRUE(sent[0].active);
+    s().composing(true, 200);
+    EXPECT_TRUE(frames().empty());
+    s().composing(true, 100 + typing_renew_ms);
+    EXPECT_EQ(only<typing_frame>(frames()).size(), 1U) << "said again while typing goes on";
+    s().composing(false, 100 + typing_renew_ms + 50);
+    sent = only<typing_frame>(frames());
+    ASSERT_EQ(sent.size(), 1U);
+    EXPECT_FALSE(sent[0].active);
+    EXPECT_TRUE(events().empty()) << "the own typing is nothing the UI shows";
+}
+
+TEST_F(session_test, the_message_sent_ends_the_typing_without_a_frame_of_its_own) {
+    go_online(0);
+    s().composing(true, 100);
+    frames();
+    send_now("hi", 200);
+    const auto sent = frames();
+    ASSERT_EQ(sent.size(), 1U);
+    EXPECT_TRUE(std::holds_alternative<send_frame>(sent[0])) << "the readers forget the typist as it comes";
+    s().composing(false, 300);
+    EXPECT_TRUE(frames().empty()) << "the cleared composer has nothing more to stop";
+    s().composing(true, 400);
+    EXPECT_TRUE(frames().empty()) << "the next start waits its renew time, as the relay would";
+    s().composing(true, 100 + typing_renew_ms);
+    EXPECT_EQ(only<typing_frame>(frames()).size(), 1U);
+}
+
+TEST_F(session_test, typing_goes_only_over_a_joined_websocket_and_starts_afresh_on_a_new_one) {
+    s().composing(true, 0);
+    EXPECT_TRUE(frames().empty()) << "not started";
+    go_online(10);
+    s().composing(true, 20);
+    ASSERT_EQ(only<typing_frame>(frames()).size(), 1U);
+    s().transport_closed(30);
+    s().composing(true, 40);
+    EXPECT_TRUE(frames().empty()) << "reconnecting";
+    const millis retry = s().next_deadline().value();
+    ASSERT_LT(retry, 20 + typing_renew_ms);
+    s().on_timer(retry);
+    s().transport_opened(retry);
+    deliver(welcome(), retry);
+    deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 0}, retry);
+    deliver(history_frame{"lobby", room_epoch, history_mode::after, {}, false, false}, retry);
+    ASSERT_EQ(s().state(), connection_state::online);
+    frames();
+    s().composing(true, retry + 1);
+    EXPECT_EQ(only<typing_frame>(frames()).size(), 1U)
+        << "the relay forgot the start with the old connection";
+}
+
+TEST_F(session_test, the_others_typing_shows_until_they_stop_send_leave_or_go_quiet) {
+    go_online(0);
+    const user_info cy{"cy", "Cy"};
+    deliver(typist_frame{"lobby", bob, true}, 100);
+    deliver(typist_frame{"lobby", cy, true}, 110);
+    auto typing = only<events::typing_changed>(events());
+    ASSERT_EQ(typing.size(), 2U);
+    EXPECT_EQ(typing[1].users, (std::vector<user_info>{bob, cy})) << "in the order they started";
+    deliver(typist_frame{"lobby", bob, true}, 120);
+    EXPECT_TRUE(only<events::typing_changed>(events()).empty()) << "a renewal changes nothing shown";
+
+    deliver(message_frame{"lobby", from_bob(1)}, 200);
+    typing = only<events::typing_changed>(events());
+    ASSERT_EQ(typing.size(), 1U);
+    EXPECT_EQ(typing[0].users, std::vector<user_info>{cy}) << "bob's message came";
+
+    deliver(typist_frame{"lobby", bob, true}, 300);
+    deliver(presence_frame{"lobby", presence_event::leave, bob, 1}, 310);
+    typing = only<events::typing_changed>(events());
+    ASSERT_EQ(typing.size(), 2U);
+    EXPECT_EQ(typing[1].users, std::vector<user_info>{cy}) << "bob left";
+
+    deliver(typist_frame{"lobby", cy, false}, 400);
+    typing = only<events::typing_changed>(events());
+    ASSERT_EQ(typing.size(), 1U);
+    EXPECT_TRUE(typing[0].users.empty());
+    EXPECT_FALSE(s().next_deadline().has_value() && *s().next_deadline() <= 400 + typing_expiry_ms);
+
+    deliver(typist_frame{"lobby", cy, true}, 500);
+    events();
+    ASSERT_EQ(s().next_deadline(), std::optional<millis>(500 + typing_expiry_ms)) << "expiry is due";
+    s().on_timer(500 + typing_expiry_ms - 1);
+    EXPECT_TRUE(only<events::typing_changed>(events()).empty());
+    s().on_timer(500 + typing_expiry_ms);
+    typing = only<events::typing_changed>(events());
+    ASSERT_EQ(typing.size(), 1U);
+    EXPECT_TRUE(typing[0].users.empty()) << "no renewal came: cy went quiet";
+}
+
+TEST_F(session_test, a_lost_connection_forgets_every_typist_and_others_rooms_and_self_count_for_nothing) {
+    go_online(0);
+    deliver(typist_frame{"kitchen", bob, true}, 10);
+    deliver(typist_frame{"lobby", me, true}, 20);
+    EXPECT_TRUE(only<events::typing_changed>(events()).empty());
+    deliver(typist_frame{"lobby", bob, true}, 30);
+    ASSERT_EQ(only<events::typing_changed>(events()).size(), 1U);
+    s().transport_closed(40);
+    const auto typing = only<events::typing_changed>(events());
+    ASSERT_EQ(typing.size(), 1U);
+    EXPECT_TRUE(typing[0].users.empty()) << "their stops would be missed";
+}
+
 // ---- deadlines ------------------------------------------------------------------
 
 TEST_F(session_test, the_deadline_is_the_earliest_pending_work_and_is_never_stale) {

@@ -37,12 +37,13 @@ chat_message message_of(seq_t seq, const user_info& from, std::string text) {
 
 // ---- structural equality (the protocol structs only define it for values) ---
 
-auto fields(const auth_frame& f) { return std::tie(f.token, f.batch); }
+auto fields(const auth_frame& f) { return std::tie(f.token, f.batch, f.typing); }
 auto fields(const join_frame& f) { return std::tie(f.room, f.since, f.epoch); }
 auto fields(const leave_frame& f) { return std::tie(f.room); }
 auto fields(const send_frame& f) { return std::tie(f.room, f.id, f.text, f.media_ms); }
 auto fields(const history_request_frame& f) { return std::tie(f.room, f.before, f.after, f.limit); }
 auto fields(const read_frame& f) { return std::tie(f.room, f.seq); }
+auto fields(const typing_frame& f) { return std::tie(f.room, f.active); }
 auto fields(const welcome_frame& f) {
     return std::tie(f.user, f.max_text_code_points, f.rate, f.token_expires_at);
 }
@@ -57,6 +58,7 @@ auto fields(const nack_frame& f) { return std::tie(f.room, f.id, f.code, f.retry
 auto fields(const message_frame& f) { return std::tie(f.room, f.message); }
 auto fields(const presence_frame& f) { return std::tie(f.room, f.event, f.user, f.member_count); }
 auto fields(const read_marker_frame& f) { return std::tie(f.room, f.seq); }
+auto fields(const typist_frame& f) { return std::tie(f.room, f.user, f.active); }
 auto fields(const error_frame& f) { return std::tie(f.code, f.message, f.room); }
 
 template <typename Variant>
@@ -74,6 +76,7 @@ std::vector<client_frame> client_samples() {
     return {
         auth_frame{"eyJhbGciOiJIUzI1NiJ9.e30.sig"},
         auth_frame{"eyJhbGciOiJIUzI1NiJ9.e30.sig", true},
+        auth_frame{"eyJhbGciOiJIUzI1NiJ9.e30.sig", true, true},
         join_frame{"lobby", std::nullopt, std::nullopt},
         join_frame{"lobby", seq_t{41}, std::string("0123456789abcdef")},
         join_frame{"lobby", seq_t{0}, std::nullopt},
@@ -85,6 +88,8 @@ std::vector<client_frame> client_samples() {
         history_request_frame{"lobby", std::nullopt, seq_t{7}, std::numeric_limits<std::uint32_t>::max()},
         read_frame{"lobby", 12},
         read_frame{"lobby", std::numeric_limits<seq_t>::max()},
+        typing_frame{"lobby", true},
+        typing_frame{"lobby", false},
     };
 }
 
@@ -112,6 +117,8 @@ std::vector<server_frame> server_samples() {
         presence_frame{"lobby", presence_event::join, bob, 2},
         presence_frame{"lobby", presence_event::leave, ann, 0},
         read_marker_frame{"lobby", 6},
+        typist_frame{"lobby", bob, true},
+        typist_frame{"lobby", ann, false},
         error_frame{errc::not_joined, "join the room first", std::string("kitchen")},
         error_frame{errc::malformed_json, "not valid JSON", std::nullopt},
     };
@@ -222,6 +229,9 @@ TEST(codec, encodes_the_documented_json_shapes) {
     EXPECT_EQ(encode(server_frame{presence_frame{"r", presence_event::leave, ann, 3}}),
               R"({"type":"presence","room":"r","event":"leave","user":{"id":"u-ann","name":"Ann"},)"
               R"("member_count":3})");
+    EXPECT_EQ(encode(client_frame{typing_frame{"r", true}}), R"({"type":"typing","room":"r","active":true})");
+    EXPECT_EQ(encode(server_frame{typist_frame{"r", ann, false}}),
+              R"({"type":"typist","room":"r","user":{"id":"u-ann","name":"Ann"},"active":false})");
     EXPECT_EQ(encode(server_frame{welcome_frame{ann, 500, {5, 1000}, 9}}),
               R"({"type":"welcome","user":{"id":"u-ann","name":"Ann"},"max_text_code_points":500,)"
               R"("rate":{"burst":5,"refill_interval_ms":1000},"token_expires_at":9})");
@@ -561,7 +571,7 @@ TEST(codec, errors_name_nested_fields_by_path) {
 // Optional fields, by frame type; history_request's before/after are handled
 // by the one-of rule instead.
 bool is_optional(const std::string& type, const std::string& path) {
-    return (type == "auth" && path == "batch") ||
+    return (type == "auth" && (path == "batch" || path == "typing")) ||
            (type == "history_request" && (path == "before" || path == "after")) ||
            (type == "join" && (path == "since" || path == "epoch")) ||
            (type == "history" && path == "epoch") || (type == "nack" && path == "retry_after_ms") ||

@@ -1,7 +1,7 @@
 // One room driven as the relay drives it, by an operation stream from the
 // input: up to four connections of three users join (with or without since,
 // in this epoch, another or none), leave, send (fresh, repeated, nil ids; any
-// text, also over HTTP), ask for history pages, mark read, while the clock
+// text, also over HTTP), ask for history pages, mark read, type, while the clock
 // moves forward and fires the room's timer. Small limits from the input make
 // eviction, rate limiting, paging and the member list cap happen early. Every
 // reply is checked against what the room accepted so far: acks number new
@@ -9,7 +9,8 @@
 // ascending runs of exactly the accepted messages, within the page size and
 // history caps; latest_seq() is the last accepted seq; read markers only move
 // forward; presence frames, once due, tell the members exactly who came and
-// went.
+// went; typing passes on to every other user, a start at most once per
+// interval and a stop only for a start passed on.
 
 #include <algorithm>
 #include <array>
@@ -24,6 +25,7 @@
 #include "roomchat/local_room.hpp"
 #include "roomchat/rate_table.hpp"
 #include "roomchat/text_rules.hpp"
+#include "roomchat/typing.hpp"
 
 #include "check.hpp"
 
@@ -83,7 +85,7 @@ public:
           room_("lobby", epoch, config_, user_sends_ ? &*user_sends_ : nullptr) {}
 
     void step() {
-        switch (in_.ConsumeIntegralInRange(0, 7)) {
+        switch (in_.ConsumeIntegralInRange(0, 8)) {
             case 0:
                 join();
                 break;
@@ -104,6 +106,9 @@ public:
                 break;
             case 6:
                 mark_read();
+                break;
+            case 7:
+                typing();
                 break;
             default:
                 now_ += in_.ConsumeIntegralInRange<millis>(0, 3000);
@@ -244,13 +249,23 @@ private:
         const connection_id conn = pick_connection();
         const auto member = members_.find(conn);
         bool departed = false;
+        std::optional<user_info> user;
         if (member != members_.end()) {
+            user = member->second;
             departed = --connections_of_[member->second.id] == 0;
             if (departed) present_.erase(member->second.id);
             members_.erase(member);
         }
-        room_.leave(conn, now_);
-        if (departed) presence_changed();
+        const room_actions actions = room_.leave(conn, now_);
+        if (user) {
+            check_typists(actions, *user);
+        } else {
+            check(actions.empty(), "leave: an unknown connection changes nothing");
+        }
+        if (departed) {
+            presence_changed();
+            typing_.erase(user->id);  // the room forgets a user gone
+        }
     }
 
     void send() {
@@ -331,6 +346,7 @@ private:
         check(broadcasts.size() == 1 && broadcasts[0].to == model_members(sender),
               "one broadcast to the members but the sender");
         const auto& message = frame_of<message_frame>(broadcasts[0], "the broadcast is the message").message;
+        typing_[user.id].shown = false;  // the members forget its author's typing as it comes
         check(message.seq == ack.seq && message.id == id && message.from == user &&
                   message.text == *normalized && message.ts == now_,
               "the broadcast is what was accepted");
@@ -410,6 +426,43 @@ private:
               "mark_read: the marker moves to min(seq, latest)");
     }
 
+    void typing() {
+        const connection_id conn = pick_connection();
+        const room_actions actions = room_.typing(conn, in_.ConsumeBool(), now_);
+        const auto member = members_.find(conn);
+        if (member == members_.end()) {
+            check_not_joined(actions, conn);
+            return;
+        }
+        check_typists(actions, member->second);
+    }
+
+    // What the room passed on of `user`'s typing.
+    void check_typists(const room_actions& actions, const user_info& user) {
+        check(actions.size() <= 1, "typing: at most one frame passed on");
+        for (const auto& action : actions) {
+            const auto& typist = frame_of<typist_frame>(action, "typing: a typist frame");
+            check(typist.user == user, "typing: it names the typist");
+            std::vector<connection_id> others;
+            for (const auto& [other, member] : members_) {
+                if (member.id != user.id) others.push_back(other);
+            }
+            check(action.to == others, "typing: to every other user's connections, none of the typist's");
+            typist_model& model = typing_[user.id];
+            if (typist.active) {
+                check(!model.passed_at || now_ >= *model.passed_at + typing_relay_interval_ms,
+                      "typing: a start at most once per interval and user");
+                model.passed_at = now_;
+                model.shown = true;
+            } else {
+                check(model.shown, "typing: a stop only after a start passed on");
+                check(now_ < *model.passed_at + typing_expiry_ms,
+                      "typing: no stop for a start readers forgot");
+                model.shown = false;
+            }
+        }
+    }
+
     // The member connections but `except`, only `user_id`'s when given, in order.
     std::vector<connection_id> model_members(std::optional<connection_id> except,
                                              const std::string* user_id = nullptr) const {
@@ -463,6 +516,11 @@ private:
     std::map<std::string, user_info> present_;    // users with a connection here
     std::map<std::string, user_info> announced_;  // users the members heard arrive
     std::optional<millis> presence_due_;
+    struct typist_model {
+        std::optional<millis> passed_at;  // the last start passed on
+        bool shown = false;               // a start passed on and no stop since
+    };
+    std::map<std::string, typist_model> typing_;  // by user id
 };
 
 }  // namespace

@@ -313,5 +313,76 @@ TEST(relay_chat, read_marker_reaches_the_users_other_connections) {
     EXPECT_EQ(marker->seq, ack.seq);
 }
 
+// A client of today: it reads typist frames (auth_frame::typing).
+std::unique_ptr<ws_client> typing_client(const relay_process& relay, const std::string& user) {
+    auto client = std::make_unique<ws_client>(relay.ws_url());
+    if (!client->wait_open()) return nullptr;
+    client->send(auth_frame{token_for(user, "lobby"), /*batch=*/false, /*typing=*/true});
+    if (!client->wait_for<welcome_frame>()) return nullptr;
+    return client;
+}
+
+// Ann types in one tab: Bob sees it, her other tab does not, nor a page from
+// before typing existed; starts within the relay's interval are dropped;
+// her stop and Bob's closing pass on.
+TEST(relay_chat, typing_reaches_the_other_users_once_per_interval_and_stops_when_they_go) {
+    relay_process relay;
+    auto phone = typing_client(relay, "ann");
+    auto laptop = typing_client(relay, "ann");
+    auto bob = typing_client(relay, "bob");
+    auto old_page = authed_client(relay.ws_url(), token_for("cy", "lobby"));
+    ASSERT_TRUE(phone && laptop && bob && old_page);
+    for (auto* client : {phone.get(), laptop.get(), bob.get(), old_page.get()})
+        ASSERT_TRUE(join(*client, "lobby"));
+    const auto typist = [](const std::string& user) {
+        return [user](const typist_frame& t) { return t.user.id == user; };
+    };
+
+    for (int i = 0; i < 3; ++i) phone->send(typing_frame{"lobby", true});
+    phone->send(typing_frame{"lobby", false});
+    const auto started = bob->wait_for<typist_frame>(typist("ann"));
+    ASSERT_TRUE(started);
+    EXPECT_EQ(started->room, "lobby");
+    EXPECT_EQ(started->user.name, "ann");
+    EXPECT_TRUE(started->active);
+    const auto stopped = bob->wait_for<typist_frame>(typist("ann"));
+    ASSERT_TRUE(stopped);
+    EXPECT_FALSE(stopped->active) << "the two starts after the first were dropped";
+
+    bob->send(typing_frame{"lobby", true});
+    const auto bob_types = laptop->wait_for<typist_frame>();
+    ASSERT_TRUE(bob_types) << "the relay got to bob's frame after ann's";
+    EXPECT_EQ(bob_types->user.id, "bob") << "ann's own typing never reaches her other tab";
+    ASSERT_TRUE(phone->wait_for<typist_frame>(typist("bob")));
+
+    // The old page hears the message that follows, and no typist before it.
+    send_and_ack(*laptop, "lobby", "after the typing");
+    for (bool message = false; !message;) {
+        const auto text = old_page->next_text();
+        ASSERT_TRUE(text) << "the message never came";
+        const auto frame = decode_server_frame(*text);
+        ASSERT_TRUE(frame);
+        EXPECT_FALSE(std::holds_alternative<typist_frame>(*frame))
+            << "a page from before typing cannot read " << *text;
+        message = std::holds_alternative<message_frame>(*frame);
+    }
+
+    bob->close();
+    const auto gone = phone->wait_for<typist_frame>(typist("bob"));
+    ASSERT_TRUE(gone);
+    EXPECT_FALSE(gone->active) << "a user whose connection drops stops typing";
+}
+
+TEST(relay_chat, typing_in_a_room_not_joined_is_refused) {
+    relay_process relay;
+    auto ann = authed_client(relay.ws_url(), token_for("ann", "lobby"));
+    ASSERT_TRUE(ann);
+    ann->send(typing_frame{"lobby", true});
+    const auto error = ann->wait_for<error_frame>();
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code, errc::not_joined);
+    EXPECT_EQ(error->room, std::optional<std::string>("lobby"));
+}
+
 }  // namespace
 }  // namespace roomchat::relay_test

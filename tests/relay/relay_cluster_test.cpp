@@ -49,7 +49,7 @@ struct member {
            std::optional<seq_t> since = std::nullopt, std::optional<std::string> epoch = std::nullopt)
         : socket(relay.ws_url()) {
         EXPECT_TRUE(socket.wait_open());
-        socket.send(auth_frame{token_for(user, room)});
+        socket.send(auth_frame{token_for(user, room), /*batch=*/false, /*typing=*/true});
         EXPECT_TRUE(socket.wait_for<welcome_frame>());
         socket.send(join_frame{room, since, std::move(epoch)});
         auto got = socket.wait_for<joined_frame>();
@@ -233,6 +233,32 @@ TEST(relay_cluster, presence_lists_everyone_wherever_connected_and_forgets_a_dea
     bob.reset();
     one.reset();
     EXPECT_TRUE(roster_becomes(ann, {"ann"}, 3s));
+}
+
+TEST(relay_cluster, typing_reaches_the_members_on_the_other_relay_and_stops_when_the_typist_goes) {
+    cluster c;
+    auto ann = std::make_unique<member>(c.one, "ann", "lobby");
+    member ann_too(c.two, "ann", "lobby");
+    member bob(c.two, "bob", "lobby");
+    // Presence crossed over: both relays hold the room and hear its channel.
+    ASSERT_TRUE(roster_becomes(bob, {"ann", "bob"}));
+    ann->socket.send(typing_frame{"lobby", true});
+    const auto started = bob.socket.wait_for<typist_frame>();
+    ASSERT_TRUE(started);
+    EXPECT_EQ(started->user.id, "ann");
+    EXPECT_TRUE(started->active);
+
+    bob.socket.send(typing_frame{"lobby", true});
+    const auto seen_by_ann = ann_too.socket.wait_for<typist_frame>();
+    ASSERT_TRUE(seen_by_ann);
+    EXPECT_EQ(seen_by_ann->user.id, "bob") << "ann's typing on relay one never reaches her tab on relay two";
+    ASSERT_TRUE(ann->socket.wait_for<typist_frame>());
+
+    ann->socket.close();
+    const auto stopped = bob.socket.wait_for<typist_frame>();
+    ASSERT_TRUE(stopped);
+    EXPECT_EQ(stopped->user.id, "ann");
+    EXPECT_FALSE(stopped->active);
 }
 
 TEST(relay_cluster, a_long_poll_on_one_relay_wakes_for_a_message_sent_through_the_other) {

@@ -53,7 +53,7 @@ test('the first connection asks for a socket, authenticates and joins', () => {
   assert.deepEqual(started.events.map((e) => e.type).filter((t) => t === 'open_transport'), ['open_transport']);
 
   const { auth, join, events } = driver.handshake({ members: [{ id: 'ann', name: 'Ann' }, { id: 'bob', name: 'Bob' }] });
-  assert.deepEqual(auth, { type: 'auth', v: 1, token: 'jwt-for-ann', batch: true }, 'it reads batch frames');
+  assert.deepEqual(auth, { type: 'auth', v: 1, token: 'jwt-for-ann', batch: true, typing: true }, 'it reads batch and typist frames');
   assert.equal(join.room, 'lobby');
   assert.equal(join.since, undefined, 'a first join asks for the latest page');
   assert.equal(driver.session.state(), 'online');

@@ -8,6 +8,7 @@ import { ConnectionBanner } from './banner.js';
 import { Composer } from './composer.js';
 import { MessageList } from './message_list.js';
 import { Participants } from './participants.js';
+import { TypingIndicator } from './typing.js';
 
 /** @typedef {import('../roomchat.js').TimelineMessage} TimelineMessage */
 
@@ -22,6 +23,7 @@ export class ChatView {
   /** @type {Participants} */ people;
   /** @type {MessageList} */ list;
   /** @type {Composer} */ composer;
+  /** @type {TypingIndicator} */ typing;
 
   constructor(host, { room, theme }) {
     this.host = host;
@@ -46,10 +48,12 @@ export class ChatView {
     this.banner = new ConnectionBanner({ announcer: this.announcer, errorMessage: controller.errorMessage });
     this.people = new Participants();
     this.list = new MessageList({ controller, announcer: this.announcer });
+    this.typing = new TypingIndicator();
     this.composer = new Composer({
       controller,
       announcer: this.announcer,
       onSent: () => this.list.ownMessageSent(),
+      above: this.typing.element,
     });
     const header = el(
       'header',
@@ -123,6 +127,9 @@ export class ChatView {
           break;
         case 'presence_changed':
           this.people.update(event.members, event.count);
+          break;
+        case 'typing_changed':
+          this.typing.update(event.users);
           break;
         case 'token_expiring':
           this.onTokenExpired();

@@ -1,6 +1,7 @@
 // The message input: Enter sends, Shift+Enter adds a line. Whether the text
 // can be sent, the character count and the rate-limit wait all come from the
-// session (validate); this only shows them.
+// session (validate); this only shows them. Each change of the text tells the
+// session whether the composer holds any (the others' typing indicator).
 
 import { el, uid } from './dom.js';
 import { icon } from './icons.js';
@@ -10,7 +11,8 @@ const MAX_INPUT_HEIGHT_PX = 140;
 const GROWS_BY_ITSELF = CSS.supports('field-sizing', 'content');
 
 export class Composer {
-  constructor({ controller, announcer, onSent }) {
+  // `above`: shown over the composer's top edge (the typing indicator).
+  constructor({ controller, announcer, onSent, above }) {
     this.controller = controller;
     this.announcer = announcer;
     this.onSent = onSent;
@@ -27,6 +29,7 @@ export class Composer {
       autocomplete: 'off',
       enterkeyhint: 'send',
       oninput: () => {
+        this.controller.composing(this.input.value.trim() !== '');
         this.autosize();
         this.refresh();
       },
@@ -43,6 +46,7 @@ export class Composer {
     this.element = el(
       'form',
       { class: 'rc-composer', onsubmit: (event) => this.onSubmit(event) },
+      above,
       el('label', { class: 'rc-sr-only', for: inputId, text: 'Message' }),
       el('div', { class: 'rc-input-row' }, this.input, this.sendButton),
       this.hint,

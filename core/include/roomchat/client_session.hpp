@@ -73,6 +73,7 @@
 #include "roomchat/result.hpp"
 #include "roomchat/text_rules.hpp"
 #include "roomchat/timeline.hpp"
+#include "roomchat/typing.hpp"
 #include "roomchat/unread.hpp"
 
 namespace roomchat {
@@ -265,6 +266,11 @@ struct presence_changed {
     std::vector<user_info> members;  // as listed by the relay (capped in big rooms)
     std::size_t count = 0;           // users present, listed or not
 };
+// Who else is typing changed (typing.hpp): the list, in the order they
+// started. Empty once the connection is lost, since their stops would be missed.
+struct typing_changed {
+    std::vector<user_info> users;
+};
 struct rate_limited {
     millis retry_at = 0;  // the held message goes out by itself then
 };
@@ -288,8 +294,8 @@ using client_event =
     std::variant<events::open_transport, events::close_transport, events::connection_changed,
                  events::http_request, events::http_abort, events::identity, events::message_upserted,
                  events::timeline_reset, events::history_loaded, events::older_changed,
-                 events::unread_changed, events::presence_changed, events::rate_limited,
-                 events::token_expiring, events::error, events::pending_changed>;
+                 events::unread_changed, events::presence_changed, events::typing_changed,
+                 events::rate_limited, events::token_expiring, events::error, events::pending_changed>;
 
 class client_session {
 public:
@@ -326,6 +332,12 @@ public:
     // and the page is visible). While they do, every message is read as it
     // arrives, and the divider stays where it is.
     void set_watching(bool watching, millis now);
+    // The composer changed: it holds text (the user types) or is empty
+    // (cleared). The room's other members see the user typing while
+    // keystrokes come, and no longer once the text is cleared or its message
+    // arrives (typing.hpp). Only a joined WebSocket carries it; HTTP has no
+    // typing.
+    void composing(bool has_text, millis now);
     // Asks for the page before the oldest held message when older() is
     // available; a request unanswered within config.request_timeout_ms is
     // given up (older() available again) and may be asked again.
@@ -402,6 +414,7 @@ private:
         older_request,  // an older-page request is outstanding until then
         gap_request,    // a gap request is outstanding until then
         read,           // a newer read marker goes out then
+        typing,         // a typist not renewed since typing_expiry_ms goes then
         poll,           // HTTP: the long poll is given up then, or (none out) asked then
         ws_retry,       // HTTP: a WebSocket is tried then, or (one opening) given up then
         count_,
@@ -427,6 +440,7 @@ private:
     void handle(const message_frame& frame, millis now);
     void handle(const presence_frame& frame, millis now);
     void handle(const read_marker_frame& frame, millis now);
+    void handle(const typist_frame& frame, millis now);
     void handle(const error_frame& frame, millis now);
 
     void start_epoch(const std::string& epoch);
@@ -474,6 +488,8 @@ private:
     void refresh_unread(millis now);
     void announce_unread();
     void announce_older();
+    // The typists changed: they are told, and the next expiry armed.
+    void announce_typing();
 
     void transmit(const client_frame& frame);
     void emit(client_event event);
@@ -497,8 +513,10 @@ private:
     std::optional<user_info> self_;
     std::vector<user_info> members_;
     std::size_t member_count_ = 0;
-    std::optional<std::string> epoch_;  // the room's, from the last joined
-    bool room_started_over_ = false;    // the epoch changed since the first join
+    detail::typing_signal typing_signal_;  // composing()
+    detail::typists typists_;              // the others, as typist frames tell
+    std::optional<std::string> epoch_;     // the room's, from the last joined
+    bool room_started_over_ = false;       // the epoch changed since the first join
 
     connection_state state_ = connection_state::connecting;
     millis retry_at_ = 0;  // as connection_changed last said

@@ -24,7 +24,7 @@ public:
 
     // room::join with room_log::view.
     room_actions join(connection_id conn, const user_info& user, const join_frame& request, millis now);
-    void leave(connection_id conn, millis now) { room_.leave(conn, now); }
+    room_actions leave(connection_id conn, millis now) { return room_.leave(conn, now); }
     // The three steps of a send: the reply to the sender, then the message
     // to the other members when it is new.
     send_result send(connection_id conn, const message_id& id, std::string_view text, millis now,
@@ -39,6 +39,9 @@ public:
     }
     // room_log::mark_read for a member, then room::marker_moved; not_joined otherwise.
     room_actions mark_read(connection_id conn, seq_t seq);
+    room_actions typing(connection_id conn, bool active, millis now) {
+        return room_.typing(conn, active, now);
+    }
     room_actions on_timer(millis now) { return room_.on_timer(now); }
     std::optional<millis> next_deadline() const noexcept { return room_.next_deadline(); }
 

@@ -77,6 +77,10 @@ struct auth_frame {
     // frames it has for the connection at the same moment as one message.
     // Absent means false, so clients older than batching get single frames.
     bool batch = false;
+    // This client reads typist frames. Absent means false: a page loaded
+    // before typing existed, still open across a relay upgrade, would take
+    // each for an unknown frame and show an error.
+    bool typing = false;
 };
 
 // Enter a room. Without `since` the relay answers with the latest page;
@@ -116,8 +120,15 @@ struct read_frame {
     seq_t seq = 0;
 };
 
-using client_frame =
-    std::variant<auth_frame, join_frame, leave_frame, send_frame, history_request_frame, read_frame>;
+// The user is typing in the room (active), or stopped: cleared the composer
+// or sent. Never stored, never answered (typing.hpp has the timing).
+struct typing_frame {
+    std::string room;
+    bool active = true;
+};
+
+using client_frame = std::variant<auth_frame, join_frame, leave_frame, send_frame, history_request_frame,
+                                  read_frame, typing_frame>;
 
 // ---- relay -> client -------------------------------------------------------
 
@@ -215,6 +226,16 @@ struct read_marker_frame {
     seq_t seq = 0;
 };
 
+// Another member is typing (active) or stopped; relayed from their
+// typing frame, or a stop the relay says for them when their last typing
+// connection left the room. A reader forgets an active entry by itself
+// after typing_expiry_ms (typing.hpp).
+struct typist_frame {
+    std::string room;
+    user_info user;
+    bool active = true;
+};
+
 // Anything that is not a nack: bad frames, auth failures, not joined.
 struct error_frame {
     errc code = errc::internal;
@@ -222,7 +243,8 @@ struct error_frame {
     std::optional<std::string> room;
 };
 
-using server_frame = std::variant<welcome_frame, joined_frame, history_frame, ack_frame, nack_frame,
-                                  message_frame, presence_frame, read_marker_frame, error_frame>;
+using server_frame =
+    std::variant<welcome_frame, joined_frame, history_frame, ack_frame, nack_frame, message_frame,
+                 presence_frame, read_marker_frame, typist_frame, error_frame>;
 
 }  // namespace roomchat

@@ -69,7 +69,9 @@ public:
 
     // A connection leaves (or closed). When it was the user's last one, the
     // others hear it through on_timer. Unknown connections are ignored.
-    void leave(connection_id conn, millis now);
+    // What it returns is at once: the user stopped typing, when this was
+    // their last connection typing (typing.hpp).
+    room_actions leave(connection_id conn, millis now);
 
     // A send, in three steps around the log's decision (room_log::accept).
     // 1. What to ask the log for a member's send, or the answer when the log
@@ -101,13 +103,24 @@ public:
                         const send_decision& decision);
     // 3. A message the log accepted (through this relay or another, over
     //    WebSocket or HTTP), to every member but the connection that sent
-    //    it, which turns its ack into "sent"; every hold on it ends. Deliver
-    //    each once, in seq order.
+    //    it, which turns its ack into "sent"; every hold on it ends, and so
+    //    does its author's typing here, which the members forget as the
+    //    message comes. Deliver each once, in seq order.
     room_action deliver(const chat_message& message);
 
     // The log moved a member's read marker (room_log::mark_read): the
     // user's other connections are told. Nothing for a non-member.
     room_actions marker_moved(connection_id conn, seq_t seq) const;
+
+    // A member's typing frame: passed on to the other users' connections
+    // as a typist frame, a start at most once per typing_relay_interval_ms
+    // per user (the others are dropped: the next one says it again), a stop
+    // once none of the user's connections types any more and a start was
+    // passed on that readers may still show. A non-member gets not_joined.
+    room_actions typing(connection_id conn, bool active, millis now);
+    // The same signal from a member on another relay, as that relay passed
+    // it on: to everyone here but that user's own connections.
+    room_action typing_elsewhere(const user_info& user, bool active) const;
 
     // Presence on the other relays holding the room (through the store):
     // `user` is connected on at least one of them, or no longer. A user is
@@ -144,6 +157,12 @@ private:
     // Every member connection but `except`; with `user_id`, only that user's.
     room_action to_members(server_frame frame, std::optional<connection_id> except = std::nullopt,
                            const std::string* user_id = nullptr) const;
+    // Every member connection of a user other than `user_id`.
+    room_action to_others(server_frame frame, const std::string& user_id) const;
+    // The typist frame that says `user` stopped, if the members may still
+    // show them typing.
+    struct typist;
+    room_actions stop_typing(const user_info& user, typist& state, millis now);
     // How long a send of `conn` waits behind the one it holds back (0: none).
     std::uint32_t wait_behind_held(connection_id conn, millis now);
     void presence_changed(const std::string& user_id, millis now);
@@ -165,6 +184,15 @@ private:
     std::unordered_map<message_id, connection_id> sending_;
     std::unordered_map<std::string, present_user> users_;   // by user id: who is here
     std::unordered_map<std::string, user_info> elsewhere_;  // by user id: who is on other relays
+
+    // Who types here, by user id: their connections that said typing, and
+    // the last start passed on (typing()).
+    struct typist {
+        std::set<connection_id> typing_on;
+        std::optional<millis> started_at;
+        bool announced = false;  // the members were told "typing" and no stop since
+    };
+    std::unordered_map<std::string, typist> typists_;
 
     // Presence as the members were last told it, and who may differ from it.
     std::map<std::string, user_info> announced_;

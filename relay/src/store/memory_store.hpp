@@ -34,6 +34,7 @@ public:
     // No other relay: the room knows everyone present, and every message
     // is accepted here, where on_message hands it on.
     void present(const std::string&, const user_info&, bool) override {}
+    void typing(const std::string&, const user_info&, bool) override {}
     void watch(const std::string&, const log_page&) override {}
     void unwatch(const std::string&) override {}
     store_health health() const override { return {}; }

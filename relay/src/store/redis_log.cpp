@@ -73,6 +73,20 @@ std::optional<history_page> page_from(const std::vector<reply>& elements, std::s
     return page;
 }
 
+// A user as presence entries and typing signals carry it on the channel.
+std::string user_json(const user_info& user) {
+    return nlohmann::json{{"id", user.id}, {"name", user.name}}.dump();
+}
+
+std::optional<user_info> user_published(std::string_view text) {
+    const auto user = nlohmann::json::parse(text, nullptr, false);
+    if (!user.is_object() || !user.contains("id") || !user["id"].is_string() || !user.contains("name") ||
+        !user["name"].is_string()) {
+        return std::nullopt;
+    }
+    return user_info{user["id"].get<std::string>(), user["name"].get<std::string>()};
+}
+
 std::string number(std::uint64_t value) { return std::to_string(value); }
 std::string number(std::int64_t value) { return std::to_string(value); }
 
@@ -139,7 +153,7 @@ void redis_log::presence(const std::string& room_id, const std::string& relay, m
     for (const presence_change& change : changes) {
         args.emplace_back(change.present ? "+" : "-");
         args.push_back(change.user.id);
-        args.push_back(nlohmann::json{{"id", change.user.id}, {"name", change.user.name}}.dump());
+        args.push_back(user_json(change.user));
     }
     presence_.run(redis_, {room_key(room_id, "presence"), room_key(room_id, "presence_users")}, args,
                   [done = std::move(done)](result<reply, redis::failure> answer) {
@@ -168,16 +182,33 @@ std::optional<presence_news> redis_log::presence_published(std::string_view payl
             space == std::string_view::npos) {
             return std::nullopt;
         }
-        const auto user = nlohmann::json::parse(line.substr(space + 1), nullptr, false);
-        if (!user.is_object() || !user.contains("id") || !user["id"].is_string() || !user.contains("name") ||
-            !user["name"].is_string()) {
-            return std::nullopt;
-        }
-        news.entries.push_back({std::string(line.substr(2, space - 2)),
-                                user_info{user["id"].get<std::string>(), user["name"].get<std::string>()},
-                                line[0] == '+'});
+        auto user = user_published(line.substr(space + 1));
+        if (!user) return std::nullopt;
+        news.entries.push_back({std::string(line.substr(2, space - 2)), std::move(*user), line[0] == '+'});
     }
     return news;
+}
+
+void redis_log::typing(const std::string& room_id, const std::string& relay, const user_info& user,
+                       bool active) {
+    std::string payload = "typing " + relay + (active ? " + " : " - ") + user_json(user);
+    redis_.command({"PUBLISH", channel(room_id), std::move(payload)},
+                   [](const result<reply, redis::failure>&) {});  // lost: it expires by itself
+}
+
+std::optional<redis_log::published_typing> redis_log::typing_published(std::string_view payload) {
+    constexpr std::string_view header = "typing ";
+    if (payload.substr(0, header.size()) != header) return std::nullopt;
+    payload.remove_prefix(header.size());
+    const std::size_t space = payload.find(' ');
+    if (space == 0 || space == std::string_view::npos || payload.size() < space + 4 ||
+        (payload[space + 1] != '+' && payload[space + 1] != '-') || payload[space + 2] != ' ') {
+        return std::nullopt;
+    }
+    auto user = user_published(payload.substr(space + 3));
+    if (!user) return std::nullopt;
+    return published_typing{std::string(payload.substr(0, space)), std::move(*user),
+                            payload[space + 1] == '+'};
 }
 
 void redis_log::accept(const std::string& room_id, const send_attempt& attempt, handler<send_decision> done) {

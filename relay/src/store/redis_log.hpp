@@ -80,12 +80,24 @@ public:
     void presence(const std::string& room_id, const std::string& relay, millis lease_ms, millis ttl_ms,
                   bool publish_all, const std::vector<presence_change>& changes, handler<std::size_t> done);
 
+    // A member of relay `relay` typing, or stopped (room::typing), published
+    // on the room's channel as "typing <relay> <+|-> <user JSON>" and nowhere
+    // kept. Not answered: a signal lost expires by itself (typing.hpp).
+    void typing(const std::string& room_id, const std::string& relay, const user_info& user, bool active);
+    struct published_typing {
+        std::string relay;
+        user_info user;
+        bool active = false;
+    };
+
     // The channel a room's messages are published on, and a message as
     // published there (nothing when it is not one).
     static std::string channel(const std::string& room_id);
     static std::optional<published_message> published(std::string_view payload);
     // Presence news as published there (nothing when it is not).
     static std::optional<presence_news> presence_published(std::string_view payload);
+    // A typing signal as published there (nothing when it is not).
+    static std::optional<published_typing> typing_published(std::string_view payload);
 
 private:
     redis::client& redis_;

@@ -93,6 +93,10 @@ void redis_store::present(const std::string& room_id, const user_info& user, boo
     tell_presence(room_id, {{user, here}});
 }
 
+void redis_store::typing(const std::string& room_id, const user_info& user, bool active) {
+    if (held_.count(room_id) != 0) log_.typing(room_id, relay_, user, active);
+}
+
 // The registry's hold and each room's polls count alike: subscribed from the
 // first holder to the last.
 void redis_store::hold(const std::string& room_id) {
@@ -134,6 +138,8 @@ void redis_store::published(const std::string& room_id, const std::string& paylo
         for (const presence_change& change : held->second.elsewhere.apply(*news)) {
             present_elsewhere(room_id, change.user, change.present);
         }
+    } else if (auto typist = redis_log::typing_published(payload); typist && typist->relay != relay_) {
+        typing_elsewhere(room_id, typist->user, typist->active);
     }
 }
 

@@ -59,6 +59,7 @@ public:
                    handler<std::optional<seq_t>> done) override;
     std::optional<seq_t> delivered(const std::string& room_id) const override;
     void present(const std::string& room_id, const user_info& user, bool here) override;
+    void typing(const std::string& room_id, const user_info& user, bool active) override;
 
     // The commands' connection to Redis is ready (again): the scripts are
     // loaded before anything else is sent on it, and fetches that failed

@@ -44,6 +44,9 @@ public:
     // them now, or on none.
     using presence_handler =
         std::function<void(const std::string& room_id, const user_info& user, bool present)>;
+    // A member on another relay is typing, or stopped (typist_frame).
+    using typing_handler =
+        std::function<void(const std::string& room_id, const user_info& user, bool active)>;
 
     virtual ~room_store() = default;
 
@@ -52,6 +55,8 @@ public:
     void on_message(message_handler handler) { on_message_ = std::move(handler); }
     // Who comes and goes on the other relays, in a room this relay holds.
     void on_presence(presence_handler handler) { on_presence_ = std::move(handler); }
+    // What the members of a room this relay holds type on the other relays.
+    void on_typing(typing_handler handler) { on_typing_ = std::move(handler); }
 
     // The relay holds the room now (it was opened here), or no longer (it
     // was dropped here). A room's log outlives the relays' rooms only in a
@@ -88,6 +93,11 @@ public:
     // this relay lives. Not answered: a change Redis missed is made again
     // at the next renewal, and an entry not renewed expires.
     virtual void present(const std::string& room_id, const user_info& user, bool here) = 0;
+    // A typing signal a held room passed on to its members here
+    // (room::typing): the other relays holding the room pass it to theirs
+    // (on_typing). Never stored, never answered: one that is lost expires
+    // on the readers' screens by itself (typing.hpp).
+    virtual void typing(const std::string& room_id, const user_info& user, bool active) = 0;
     // When not up, every request is answered unavailable.
     virtual store_health health() const = 0;
 
@@ -98,10 +108,14 @@ protected:
     void present_elsewhere(const std::string& room_id, const user_info& user, bool present) const {
         if (on_presence_) on_presence_(room_id, user, present);
     }
+    void typing_elsewhere(const std::string& room_id, const user_info& user, bool active) const {
+        if (on_typing_) on_typing_(room_id, user, active);
+    }
 
 private:
     message_handler on_message_;
     presence_handler on_presence_;
+    typing_handler on_typing_;
 };
 
 }  // namespace roomchat::relay::store
