@@ -247,6 +247,29 @@ export function nextKeydownAt(page) {
   return page.evaluate(() => window.__keydownAt);
 }
 
+// When the typing line (.rc-typing) reads `text` ('' : hidden), on the page's
+// clock: watchTypingLine before what should change it, typingLineAt after.
+export function watchTypingLine(page, text) {
+  return page.evaluate((wanted) => {
+    window.__typingLineAt = new Promise((resolve) => {
+      const line = document.querySelector('.rc-typing');
+      const check = () => {
+        if (wanted === '' ? line.hidden : !line.hidden && line.textContent === wanted) {
+          observer.disconnect();
+          resolve(performance.timeOrigin + performance.now());
+        }
+      };
+      const observer = new MutationObserver(check);
+      observer.observe(line, { attributes: true, childList: true, characterData: true, subtree: true });
+      check();
+    });
+  }, text);
+}
+
+export function typingLineAt(page) {
+  return page.evaluate(() => window.__typingLineAt);
+}
+
 export function countText(list, text) {
   return list.filter((m) => m.text === text).length;
 }

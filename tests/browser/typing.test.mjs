@@ -12,10 +12,13 @@ import {
   nextKeydownAt,
   recordNextKeydown,
   screenshot,
+  send,
   seriousViolations,
+  typingLineAt,
   uniqueRoom,
   useRelayAndBrowser,
   waitForMessage,
+  watchTypingLine,
 } from './support.mjs';
 
 const shared = useRelayAndBrowser();
@@ -37,23 +40,10 @@ async function indicatorReads(page, text) {
 // From the typist's first keydown to the line showing on the watcher's
 // screen, both read from the browser's clock (one machine, one clock).
 async function measureTyping(typist, watcher, keys, shown) {
-  await watcher.page.evaluate((wanted) => {
-    window.__typingShown = new Promise((resolve) => {
-      const line = document.querySelector('.rc-typing');
-      const check = () => {
-        if (!line.hidden && line.textContent === wanted) {
-          observer.disconnect();
-          resolve(performance.timeOrigin + performance.now());
-        }
-      };
-      const observer = new MutationObserver(check);
-      observer.observe(line, { attributes: true, childList: true, characterData: true, subtree: true });
-      check();
-    });
-  }, shown);
+  await watchTypingLine(watcher.page, shown);
   await recordNextKeydown(typist.page);
   await messageInput(typist.page).pressSequentially(keys);
-  const shownAt = await watcher.page.evaluate(() => window.__typingShown);
+  const shownAt = await typingLineAt(watcher.page);
   const typedAt = await nextKeydownAt(typist.page);
   return shownAt - typedAt;
 }
@@ -65,6 +55,8 @@ test('who types shows on the other screens, up to "several", and goes when they 
   const bob = await shared.open({ name: 'Bob', room });
   const cy = await shared.open({ name: 'Cy', room });
   try {
+    await send(dee.page, 'Movie starts in five. Anyone need a recap?');
+    await waitForMessage(ann.page, 'Movie starts in five. Anyone need a recap?');
     assert.equal(await indicator(dee.page).isHidden(), true, 'nobody types yet');
     const took = await measureTyping(ann, dee, 'Are we', 'Ann is typing…');
     console.log(`typing indicator (first key -> "Ann is typing…" on the other screen): ${took.toFixed(1)} ms`);

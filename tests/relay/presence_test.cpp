@@ -94,6 +94,25 @@ TEST(presence_news, is_read_as_published_and_nothing_else_is) {
     }
 }
 
+TEST(typing_news, is_read_as_published_and_nothing_else_is) {
+    const auto started = redis_log::typing_published("typing r1 + {\"id\":\"ann\",\"name\":\"Ann\"}");
+    ASSERT_TRUE(started);
+    EXPECT_EQ(started->relay, "r1");
+    EXPECT_EQ(started->user, ann);
+    EXPECT_TRUE(started->active);
+    const auto stopped = redis_log::typing_published("typing r2 - {\"id\":\"bob\",\"name\":\"Bob\"}");
+    ASSERT_TRUE(stopped);
+    EXPECT_EQ(stopped->user, bob);
+    EXPECT_FALSE(stopped->active);
+
+    for (const char* bad :
+         {"typing r1 * {\"id\":\"ann\",\"name\":\"Ann\"}", "typing r1 + {\"id\":1}", "typing r1 +",
+          "typing r1 + not json", "typing  + {\"id\":\"ann\",\"name\":\"Ann\"}", "typing r1",
+          "typing r1 +{\"id\":\"ann\",\"name\":\"Ann\"}", "presence\n", "3 epoch {\"type\":\"message\"}"}) {
+        EXPECT_FALSE(redis_log::typing_published(bad)) << bad;
+    }
+}
+
 // ---- two stores, one Redis ------------------------------------------------------------
 
 random_source seeded(std::uint8_t seed) {
