@@ -100,6 +100,11 @@ EMSCRIPTEN_KEEPALIVE void roomchat_set_watching(chat_session* s, bool watching, 
 EMSCRIPTEN_KEEPALIVE void roomchat_composing(chat_session* s, bool has_text, double now) {
     s->composing(has_text, now);
 }
+EMSCRIPTEN_KEEPALIVE const char* roomchat_mute(chat_session* s, const char* user, std::size_t size,
+                                               double minutes, double now) {
+    return give(s->mute(std::string_view(user, size), minutes, now));
+}
+EMSCRIPTEN_KEEPALIVE bool roomchat_moderator(chat_session* s) { return s->moderator(); }
 EMSCRIPTEN_KEEPALIVE void roomchat_load_older(chat_session* s, double now) { s->load_older(now); }
 EMSCRIPTEN_KEEPALIVE void roomchat_set_token(chat_session* s, const char* token, std::size_t size,
                                              double now) {

@@ -87,6 +87,14 @@ void chat_session::set_watching(bool watching, double now) {
     session_.set_watching(watching, to_millis(now));
 }
 void chat_session::composing(bool has_text, double now) { session_.composing(has_text, to_millis(now)); }
+std::string chat_session::mute(std::string_view user_id, double minutes, double now) {
+    if (!(minutes >= 0 && minutes <= max_mute_minutes) ||
+        minutes != static_cast<double>(static_cast<std::uint32_t>(minutes))) {
+        return status_json(errc::wrong_type);
+    }
+    return status_json(session_.mute(user_id, static_cast<std::uint32_t>(minutes), to_millis(now)));
+}
+
 void chat_session::load_older(double now) { session_.load_older(to_millis(now)); }
 void chat_session::set_token(std::string token, double now) {
     session_.set_token(std::move(token), to_millis(now));
@@ -111,8 +119,8 @@ std::string chat_session::validate(std::string_view text, double now) const {
         verdict || verdict.error() != errc::rate_limited ? verdict : normalize_text(text, session_.limits());
     const auto code_points =
         count_code_points(sendable ? std::string_view(*sendable) : std::string_view(text));
-    return validation_json(verdict, code_points, session_.limits().max_code_points,
-                           session_.rate_wait_ms(at));
+    return validation_json(verdict, code_points, session_.limits().max_code_points, session_.rate_wait_ms(at),
+                           session_.muted_wait_ms(at));
 }
 
 double chat_session::rate_wait_ms(double now) const { return session_.rate_wait_ms(to_millis(now)); }

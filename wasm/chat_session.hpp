@@ -32,6 +32,8 @@ public:
     void mark_read(double seq, double now);
     void set_watching(bool watching, double now);
     void composing(bool has_text, double now);
+    // minutes: 0 lifts the mute; not a whole number from 0 to a day: wrong_type.
+    std::string mute(std::string_view user_id, double minutes, double now);
     void load_older(double now);
     void set_token(std::string token, double now);
     void stop(double now);
@@ -51,6 +53,7 @@ public:
     std::string older() const;
     std::string pending() const;
     std::string self() const;
+    bool moderator() const { return session_.moderator(); }
 
 private:
     client_session session_;

@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'malformed_json' | 'frame_too_large' | 'too_deep' | 'unknown_type' | 'missing_field' | 'wrong_type'
   | 'unsupported_version'
   | 'auth_required' | 'auth_failed' | 'token_expired' | 'auth_timeout' | 'room_forbidden' | 'not_joined'
-  | 'rate_limited' | 'id_conflict' | 'room_full' | 'too_many_rooms'
+  | 'not_moderator'
+  | 'rate_limited' | 'id_conflict' | 'room_full' | 'too_many_rooms' | 'muted'
   | 'binary_frame' | 'too_many_connections' | 'slow_consumer' | 'going_away' | 'unavailable' | 'internal'
   | 'no_ack';
 
@@ -83,6 +84,10 @@ export type ChatEvent =
   // send, leave, or are not heard from for 6 s; every entry goes when the connection is lost.
   | { type: 'typing_changed'; users: User[] }
   | { type: 'rate_limited'; retryAt: number }
+  // A moderator's mute of `user` (a user id) ends at `until` (0: lifted). For this user: sends
+  // are refused until then (validate() says 'muted'); for another: the mute this moderator asked
+  // for took effect.
+  | { type: 'muted'; user: string; until: number }
   // The token runs out at expiresAt (or has): get a fresh one and call setToken(). Comes once per
   // welcome, a minute ahead (at most half the remaining life); sends refused meanwhile wait for it.
   | { type: 'token_expiring'; expiresAt: number }
@@ -154,6 +159,12 @@ export interface ChatSession {
   // user typing while keystrokes come (said again at most every 3 s), and no longer once the
   // text is cleared or sent. Only a WebSocket carries it.
   composing(hasText: boolean, now: number): void;
+  // As a moderator (moderator() true): mute the user `userId` for `minutes` (1 to 1440), or lift
+  // the mute (0). The relay answers with a muted event, or an error event (not_moderator). Not ok:
+  // an invalid user id or minutes ('invalid_user_id', 'wrong_type'), or not joined ('not_joined').
+  mute(userId: string, minutes: number, now: number): Status;
+  // Whether the relay let this user join as a moderator of the room (the token's mod claim).
+  moderator(): boolean;
   // Asks for the page before the oldest row when older() is 'available'; an answer that does
   // not come within 10 s is given up ('available' again).
   loadOlder(now: number): void;

@@ -97,6 +97,8 @@ json event_json(const client_event& event) {
                 json users = json::array();
                 for (const auto& user : e.users) users.push_back(detail::user_json<json>(user));
                 return json{{"type", "typing_changed"}, {"users", std::move(users)}};
+            } else if constexpr (std::is_same_v<E, events::muted>) {
+                return json{{"type", "muted"}, {"user", e.user}, {"until", e.until}};
             } else if constexpr (std::is_same_v<E, events::rate_limited>) {
                 return json{{"type", "rate_limited"}, {"retryAt", e.retry_at}};
             } else if constexpr (std::is_same_v<E, events::token_expiring>) {
@@ -222,14 +224,14 @@ result<std::vector<pending_message>> pending_from_json(std::string_view text) {
 }
 
 std::string validation_json(const result<std::string>& verdict, std::size_t code_points,
-                            std::size_t max_code_points, std::uint32_t wait_ms) {
+                            std::size_t max_code_points, std::uint32_t wait_ms, std::uint32_t muted_ms) {
     json out{{"ok", verdict.ok()},
              {"codePoints", code_points},
              {"maxCodePoints", max_code_points},
              {"waitMs", wait_ms}};
     if (!verdict) {
         out["code"] = str(to_string(verdict.error()));
-        out["message"] = message(verdict.error(), wait_ms);
+        out["message"] = message(verdict.error(), verdict.error() == errc::muted ? muted_ms : wait_ms);
     }
     return dump(out);
 }

@@ -23,8 +23,9 @@ std::string subject_json(const std::optional<std::string>& subject);       // st
 std::string deadline_json(const std::optional<millis>& deadline);          // number | null
 std::string send_result_json(const result<message_id>& sent);              // SendResult
 std::string status_json(const status& outcome);                            // Status
+// Validation; the message of a muted verdict says how long the mute lasts (muted_ms).
 std::string validation_json(const result<std::string>& verdict, std::size_t code_points,
-                            std::size_t max_code_points, std::uint32_t wait_ms);  // Validation
+                            std::size_t max_code_points, std::uint32_t wait_ms, std::uint32_t muted_ms);
 
 std::string error_codes_json();  // ErrorCode[]: every errc, in enum order
 

@@ -8,9 +8,11 @@ const params = new URLSearchParams(location.search);
 const room = params.get('room') || 'lobby';
 // ?pending=local tries the embedder's option of keeping unsent messages after the tab is closed.
 const pendingStorage = params.get('pending') === 'local' ? 'local' : 'session';
-// The last token per room, reused after a reload while it is valid: each new
+// ?moderator=1: the token makes its user a moderator of the room (who may mute).
+const moderator = params.get('moderator') === '1';
+// The last token per room (and role), reused after a reload while it is valid: each new
 // dev token is a new user, and only the same user gets their unsent messages back.
-const TOKEN_KEY = `roomchat.dev-token:${room}`;
+const TOKEN_KEY = `roomchat.dev-token:${room}${moderator ? ':moderator' : ''}`;
 const TOKEN_MARGIN_MS = 60_000;
 
 // The page's own elements (index.html): always there.
@@ -25,7 +27,7 @@ async function fetchToken(name, current) {
   const response = await fetch('./api/dev/token', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(current ? { Authorization: `Bearer ${current}` } : {}) },
-    body: JSON.stringify({ name, room }),
+    body: JSON.stringify({ name, room, ...(moderator ? { moderator: true } : {}) }),
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok || typeof body.token !== 'string') {

@@ -134,6 +134,8 @@ export async function mountChat(
     retry: (id) => transport.run((s, now) => s.retry(id, now)),
     setWatching: (watching) => transport.run((s, now) => s.setWatching(watching, now)),
     composing: (hasText) => transport.run((s, now) => s.composing(hasText, now)),
+    mute: (userId, minutes) => transport.run((s, now) => s.mute(userId, minutes, now)),
+    moderator: () => session.moderator(),
     loadOlder: () => transport.run((s, now) => s.loadOlder(now)),
     validate: (text) => session.validate(text, Date.now()),
     timelineLatest: (count) => session.timelineLatest(count),

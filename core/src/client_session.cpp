@@ -1,6 +1,7 @@
 #include "roomchat/client_session.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "roomchat/token_subject.hpp"
@@ -455,6 +456,7 @@ void client_session::handle(const joined_frame& frame, millis now) {
     }
     members_ = frame.members;
     member_count_ = frame.member_count;
+    moderator_ = frame.moderator;
     emit(events::presence_changed{members_, member_count_});
     timeline_.note_seq(frame.latest_seq);
     if (unread_.read_seq() > frame.read_seq) {
@@ -645,6 +647,10 @@ void client_session::handle(const nack_frame& frame, millis now) {
             emit(events::rate_limited{until});
         }
     } else {
+        if (frame.code == errc::muted) {
+            muted_until_ = now + static_cast<millis>(frame.retry_after_ms.value_or(0));
+            emit(events::muted{std::string(self_id()), muted_until_});
+        }
         outbox_.fail(frame.id, frame.code);
         emit(events::pending_changed{});
     }
@@ -689,6 +695,16 @@ void client_session::handle(const typist_frame& frame, millis now) {
         typists_.heard(frame.user, frame.active, now)) {
         announce_typing();
     }
+}
+
+void client_session::handle(const muted_frame& frame, millis /*now*/) {
+    if (frame.room != config_.room) {
+        return;
+    }
+    if (frame.user == self_id()) {
+        muted_until_ = frame.until;
+    }
+    emit(events::muted{frame.user, frame.until});
 }
 
 void client_session::announce_typing() {
@@ -1152,6 +1168,20 @@ void client_session::composing(bool has_text, millis now) {
     }
 }
 
+status client_session::mute(std::string_view user_id, std::uint32_t minutes, millis /*now*/) {
+    if (const auto valid = validate_user_id(user_id); !valid) {
+        return valid.error();
+    }
+    if (minutes > max_mute_minutes) {
+        return errc::wrong_type;
+    }
+    if (link_ != link_phase::joined || carrier_ != carrier::websocket) {
+        return errc::not_joined;
+    }
+    transmit(mute_frame{config_.room, std::string(user_id), minutes});
+    return ok_v;
+}
+
 void client_session::mark_read(seq_t seq, millis now) {
     advance_read(seq, now);
     refresh_unread(now);
@@ -1279,10 +1309,20 @@ std::vector<client_event> client_session::take_events() { return std::exchange(e
 
 result<std::string> client_session::validate(std::string_view text, millis now) const {
     auto normalized = normalize_text(text, config_.text);
-    if ((normalized || normalized.error() == errc::empty_text) && rate_wait_ms(now) > 0) {
-        return errc::rate_limited;
+    if (normalized || normalized.error() == errc::empty_text) {
+        if (muted_wait_ms(now) > 0) {
+            return errc::muted;
+        }
+        if (rate_wait_ms(now) > 0) {
+            return errc::rate_limited;
+        }
     }
     return normalized;
+}
+
+std::uint32_t client_session::muted_wait_ms(millis now) const {
+    return static_cast<std::uint32_t>(
+        std::clamp<millis>(muted_until_ - now, 0, std::numeric_limits<std::uint32_t>::max()));
 }
 
 std::uint32_t client_session::rate_wait_ms(millis now) const {

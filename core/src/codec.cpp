@@ -113,6 +113,14 @@ out_json json_of(const typing_frame& f) {
     return j;
 }
 
+out_json json_of(const mute_frame& f) {
+    auto j = frame_of("mute");
+    j["room"] = f.room;
+    j["user"] = f.user;
+    j["minutes"] = f.minutes;
+    return j;
+}
+
 out_json json_of(const welcome_frame& f) {
     auto j = frame_of("welcome");
     j["user"] = detail::user_json<out_json>(f.user);
@@ -133,6 +141,9 @@ out_json json_of(const joined_frame& f) {
     j["member_count"] = f.member_count;
     j["read_seq"] = f.read_seq;
     j["latest_seq"] = f.latest_seq;
+    if (f.moderator) {
+        j["moderator"] = true;
+    }
     return j;
 }
 
@@ -201,6 +212,14 @@ out_json json_of(const typist_frame& f) {
     j["room"] = f.room;
     j["user"] = detail::user_json<out_json>(f.user);
     j["active"] = f.active;
+    return j;
+}
+
+out_json json_of(const muted_frame& f) {
+    auto j = frame_of("muted");
+    j["room"] = f.room;
+    j["user"] = f.user;
+    j["until"] = f.until;
     return j;
 }
 
@@ -331,6 +350,17 @@ client_frame read_typing(json_reader& r) {
     return f;
 }
 
+client_frame read_mute(json_reader& r) {
+    mute_frame f;
+    f.room = r.room("room");
+    f.user = r.user_id("user");
+    f.minutes = r.integer<std::uint32_t>("minutes");
+    if (!r.failed() && f.minutes > max_mute_minutes) {
+        r.fail(errc::wrong_type, "minutes");
+    }
+    return f;
+}
+
 server_frame read_welcome(json_reader& r) {
     welcome_frame f;
     f.user = r.object("user", read_user);
@@ -353,6 +383,7 @@ server_frame read_joined(json_reader& r) {
     f.member_count = r.integer<std::uint32_t>("member_count");
     f.read_seq = r.integer<seq_t>("read_seq");
     f.latest_seq = r.integer<seq_t>("latest_seq");
+    f.moderator = r.optional_boolean("moderator");
     return f;
 }
 
@@ -417,6 +448,14 @@ server_frame read_typist(json_reader& r) {
     return f;
 }
 
+server_frame read_muted(json_reader& r) {
+    muted_frame f;
+    f.room = r.room("room");
+    f.user = r.user_id("user");
+    f.until = r.integer<millis>("until");
+    return f;
+}
+
 server_frame read_error(json_reader& r) {
     error_frame f;
     f.code = r.enumeration("code", errc_from_string);
@@ -434,7 +473,7 @@ struct frame_reader {
 constexpr frame_reader<client_frame> client_readers[] = {
     {"auth", read_auth},     {"join", read_join}, {"leave", read_leave},
     {"send", read_send},     {"read", read_read}, {"history_request", read_history_request},
-    {"typing", read_typing},
+    {"typing", read_typing}, {"mute", read_mute},
 };
 
 constexpr frame_reader<server_frame> server_readers[] = {
@@ -442,7 +481,8 @@ constexpr frame_reader<server_frame> server_readers[] = {
     {"history", read_history},   {"ack", read_ack},
     {"nack", read_nack},         {"message", read_message_frame},
     {"presence", read_presence}, {"read_marker", read_read_marker},
-    {"typist", read_typist},     {"error", read_error},
+    {"typist", read_typist},     {"muted", read_muted},
+    {"error", read_error},
 };
 
 // nlohmann's own tree builder, told to stop at the first container nested

@@ -49,6 +49,8 @@ std::string_view to_string(errc code) noexcept {
             return "room_forbidden";
         case errc::not_joined:
             return "not_joined";
+        case errc::not_moderator:
+            return "not_moderator";
         case errc::rate_limited:
             return "rate_limited";
         case errc::id_conflict:
@@ -57,6 +59,8 @@ std::string_view to_string(errc code) noexcept {
             return "room_full";
         case errc::too_many_rooms:
             return "too_many_rooms";
+        case errc::muted:
+            return "muted";
         case errc::binary_frame:
             return "binary_frame";
         case errc::too_many_connections:
@@ -119,6 +123,8 @@ std::string_view message(errc code) noexcept {
             return "You are not allowed in this room.";
         case errc::not_joined:
             return "You have not joined this room.";
+        case errc::not_moderator:
+            return "Only a moderator of this room can do that.";
         case errc::rate_limited:
             return "You are sending too fast.";
         case errc::id_conflict:
@@ -127,6 +133,8 @@ std::string_view message(errc code) noexcept {
             return "The server cannot open any more rooms.";
         case errc::too_many_rooms:
             return "You are in too many rooms at once.";
+        case errc::muted:
+            return "A moderator has muted you in this room.";
         case errc::binary_frame:
             return "Binary frames are not part of the protocol.";
         case errc::too_many_connections:
@@ -147,9 +155,13 @@ std::string_view message(errc code) noexcept {
 
 std::string message(errc code, std::uint32_t retry_after_ms) {
     std::string text(message(code));
-    if (code == errc::rate_limited && retry_after_ms > 0) {
+    if ((code == errc::rate_limited || code == errc::muted) && retry_after_ms > 0) {
         const std::uint32_t seconds = retry_after_ms / 1000 + (retry_after_ms % 1000 != 0 ? 1 : 0);
-        text += " You can send again in " + std::to_string(seconds) + " s.";
+        // A mute lasts minutes: counted in seconds it would read as a countdown.
+        const std::string wait = seconds < 60
+                                     ? std::to_string(seconds) + " s"
+                                     : std::to_string(seconds / 60 + (seconds % 60 != 0 ? 1 : 0)) + " min";
+        text += " You can send again in " + wait + ".";
     }
     return text;
 }

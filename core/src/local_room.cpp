@@ -18,10 +18,11 @@ local_room::local_room(std::string id, std::string epoch, room_config config, ra
     : room_(id, config), log_(std::move(id), std::move(epoch), config, user_sends) {}
 
 room_actions local_room::join(connection_id conn, const user_info& user, const join_frame& request,
-                              millis now) {
+                              millis now, bool moderator) {
     // A connection joining again stays the user it joined as.
     const user_info* already = room_.member(conn);
-    return room_.join(conn, user, log_.view(already != nullptr ? already->id : user.id, request), now);
+    return room_.join(conn, user, log_.view(already != nullptr ? already->id : user.id, request), now,
+                      moderator);
 }
 
 send_result local_room::send(connection_id conn, const message_id& id, std::string_view text, millis now,
@@ -75,6 +76,17 @@ room_actions local_room::mark_read(connection_id conn, seq_t seq) {
     }
     const std::optional<seq_t> moved = log_.mark_read(reader->id, seq);
     return moved ? room_.marker_moved(conn, *moved) : room_actions{};
+}
+
+room_actions local_room::mute(connection_id moderator, const std::string& user_id, std::uint32_t minutes,
+                              millis now) {
+    auto prepared = room_.prepare_mute(moderator, minutes, now);
+    if (auto* refused = std::get_if<room_actions>(&prepared)) {
+        return std::move(*refused);
+    }
+    const millis until = std::get<millis>(prepared);
+    log_.mute(user_id, until, now);
+    return room_.muted(moderator, user_id, until);
 }
 
 }  // namespace roomchat

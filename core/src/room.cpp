@@ -24,8 +24,14 @@ room_actions only(room_action action) {
 
 room::room(std::string id, room_config config) : id_(std::move(id)), config_(config) {}
 
-room_actions room::join(connection_id conn, const user_info& user, log_view view, millis now) {
+room_actions room::join(connection_id conn, const user_info& user, log_view view, millis now,
+                        bool moderator) {
     const auto [it, inserted] = connections_.try_emplace(conn, user);
+    if (moderator) {
+        moderators_.insert(conn);
+    } else {
+        moderators_.erase(conn);
+    }
     const user_info& member = it->second;
     if (inserted) {
         present_user& present = users_.try_emplace(member.id, present_user{member, 0}).first->second;
@@ -55,6 +61,7 @@ room_actions room::join(connection_id conn, const user_info& user, log_view view
     }
     joined.read_seq = view.read_seq;
     joined.latest_seq = view.latest_seq;
+    joined.moderator = moderator;
 
     room_actions actions;
     actions.push_back(to_connection(conn, std::move(joined)));
@@ -69,6 +76,7 @@ room_actions room::leave(connection_id conn, millis now) {
     }
     const user_info user = it->second;
     connections_.erase(it);
+    moderators_.erase(conn);
     held_.erase(conn);
     for (auto sending = sending_.begin(); sending != sending_.end();) {
         sending = sending->second == conn ? sending_.erase(sending) : std::next(sending);
@@ -117,6 +125,29 @@ room_actions room::stop_typing(const user_info& user, typist& state, millis now)
         return {};  // the readers forgot the start by themselves
     }
     return only(to_others(typist_frame{id_, user, false}, user.id));
+}
+
+std::variant<millis, room_actions> room::prepare_mute(connection_id conn, std::uint32_t minutes,
+                                                      millis now) const {
+    if (!is_member(conn)) {
+        return only(to_connection(conn, not_joined_error(id_)));
+    }
+    if (moderators_.count(conn) == 0) {
+        return only(to_connection(
+            conn, error_frame{errc::not_moderator, "only a moderator of " + id_ + " may mute", id_}));
+    }
+    return mute_end(minutes, now);
+}
+
+room_actions room::muted(connection_id moderator, const std::string& user_id, millis until) const {
+    if (!is_member(moderator)) {
+        return only(to_connection(moderator, not_joined_error(id_)));
+    }
+    room_action action = to_members(muted_frame{id_, user_id, until}, std::nullopt, &user_id);
+    if (std::find(action.to.begin(), action.to.end(), moderator) == action.to.end()) {
+        action.to.insert(std::lower_bound(action.to.begin(), action.to.end(), moderator), moderator);
+    }
+    return only(std::move(action));
 }
 
 room_action room::typing_elsewhere(const user_info& user, bool active) const {

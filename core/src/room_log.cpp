@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 #include <utility>
 
 namespace roomchat {
@@ -20,7 +21,8 @@ room_log::room_log(std::string room_id, std::string epoch, const room_config& co
       history_(config.history),
       dedupe_(std::max(config.dedupe_capacity, config.history.max_messages)),
       limiters_(config.rate),
-      user_sends_(user_sends) {}
+      user_sends_(user_sends),
+      max_mutes_(std::max<std::size_t>(config.max_mutes, 1)) {}
 
 send_decision room_log::accept(const send_attempt& attempt) {
     send_decision decision;
@@ -46,6 +48,10 @@ send_decision room_log::accept(const send_attempt& attempt) {
     // 20 notices): a person's limits would silence it. It holds the secret, and
     // the history cap bounds what it stores either way.
     if (!attempt.system) {
+        if (const auto until = muted_until(user.id, now)) {
+            return refuse(errc::muted, static_cast<std::uint32_t>(std::min<millis>(
+                                           *until - now, std::numeric_limits<std::uint32_t>::max())));
+        }
         const std::uint32_t wait =
             std::max({limiters_.wait_ms(user.id, now), user_sends_ ? user_sends_->wait_ms(user.id, now) : 0,
                       attempt.held_wait_ms});
@@ -109,6 +115,29 @@ std::optional<seq_t> room_log::mark_read(const std::string& user_id, seq_t seq) 
         marker->second = target;
     }
     return target;
+}
+
+void room_log::mute(const std::string& user_id, millis until, millis now) {
+    for (auto it = mutes_.begin(); it != mutes_.end();) {
+        it = it->second <= now ? mutes_.erase(it) : std::next(it);
+    }
+    if (until <= now) {
+        mutes_.erase(user_id);
+        return;
+    }
+    if (mutes_.count(user_id) == 0 && mutes_.size() >= max_mutes_) {
+        mutes_.erase(std::min_element(mutes_.begin(), mutes_.end(),
+                                      [](const auto& a, const auto& b) { return a.second < b.second; }));
+    }
+    mutes_[user_id] = until;
+}
+
+std::optional<millis> room_log::muted_until(const std::string& user_id, millis now) const {
+    const auto it = mutes_.find(user_id);
+    if (it == mutes_.end() || it->second <= now) {
+        return std::nullopt;
+    }
+    return it->second;
 }
 
 // A marker older than every held message means what no marker means: all of

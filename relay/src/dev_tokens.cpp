@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "roomchat/ids.hpp"
 
@@ -27,7 +28,8 @@ std::string random_hex() {
 }  // namespace
 
 result<dev_token> issue_dev_token(const std::string& secret, std::string_view name, std::string_view room,
-                                  millis now, millis ttl, std::optional<std::string> user_id) {
+                                  millis now, millis ttl, std::optional<std::string> user_id,
+                                  bool moderator) {
     auto display_name = normalize_display_name(name);
     if (!display_name) return display_name.error();
     if (!validate_room_id(room)) return errc::invalid_room_id;
@@ -36,7 +38,9 @@ result<dev_token> issue_dev_token(const std::string& secret, std::string_view na
         user_info{user_id ? std::move(*user_id) : "dev-" + random_hex<8>(), std::move(display_name).value()};
     // Whole seconds, because exp is in seconds: expires_at is exactly what the token says.
     issued.expires_at = (now + ttl) / 1000 * 1000;
-    issued.token = mint_token(secret, issued.user, {std::string(room)}, issued.expires_at);
+    const std::vector<std::string> rooms = {std::string(room)};
+    issued.token = mint_token(secret, issued.user, rooms, issued.expires_at, /*service=*/false,
+                              moderator ? rooms : std::vector<std::string>{});
     if (issued.token.empty()) return errc::internal;
     return issued;
 }

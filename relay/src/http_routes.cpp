@@ -59,6 +59,7 @@ int status_for(errc code) {
         case errc::token_expired:
             return 401;
         case errc::room_forbidden:
+        case errc::muted:
             return 403;
         case errc::id_conflict:
             return 409;
@@ -323,6 +324,10 @@ http_response http_routes::dev_token(const http_request& request, millis now) {
     if (name == body.end() || room == body.end() || !name->is_string() || !room->is_string()) {
         return error_response(400, to_string(errc::missing_field), "the body needs name and room strings");
     }
+    const auto moderator = body.find("moderator");
+    if (moderator != body.end() && !moderator->is_boolean()) {
+        return error_response(400, to_string(errc::wrong_type), "moderator must be true or false");
+    }
     // A refresh: the token in use names the user the fresh one is for.
     std::optional<std::string> user_id;
     if (const auto current = bearer_token(request.authorization); !current.empty()) {
@@ -331,7 +336,8 @@ http_response http_routes::dev_token(const http_request& request, millis now) {
     }
     const auto issued =
         issue_dev_token(verifier_.secret(), name->get<std::string>(), room->get<std::string>(), now,
-                        hub_.config().dev_token_ttl_ms, std::move(user_id));
+                        hub_.config().dev_token_ttl_ms, std::move(user_id),
+                        moderator != body.end() && moderator->get<bool>());
     if (!issued) return error_response(status_for(issued.error()), issued.error());
     return json_response(200, json{{"token", issued->token},
                                    {"user", detail::user_json<json>(issued->user)},

@@ -433,7 +433,7 @@ void hub::handle(connection_id conn, connection_record& record, const join_frame
         const seq_t seen = view->latest_seq;
         const user_info& user = joiner->claims->user;
         const bool arrived = !joined->here(user.id);
-        perform(joined->join(conn, user, std::move(*view), now), now);
+        perform(joined->join(conn, user, std::move(*view), now, joiner->claims->moderator_of(room_id)), now);
         rooms_.schedule(*joined);
         if (arrived) store_.present(room_id, user, true);
         // What the room's members got between the view's reading and now
@@ -593,6 +593,37 @@ void hub::handle(connection_id conn, connection_record& record, const typing_fra
     room* joined = joined_room(conn, frame.room);
     if (joined == nullptr) return;
     perform_typing(frame.room, joined->typing(conn, frame.active, now), now);
+}
+
+// A request like join or read: the connection's and user's allowance pays for it.
+void hub::handle(connection_id conn, connection_record& record, const mute_frame& frame, millis now) {
+    if (expired(conn, record, frame.room, now)) return;
+    room* joined = joined_room(conn, frame.room);
+    if (joined == nullptr) return;
+    auto prepared = joined->prepare_mute(conn, frame.minutes, now);
+    if (auto* refused = std::get_if<room_actions>(&prepared)) {
+        perform(*refused, now);
+        return;
+    }
+    if (!admit_request(conn, record, frame.room, now)) return;
+    const millis until = std::get<millis>(prepared);
+    store_.mute(frame.room, frame.user, until, now,
+                [this, conn, room_id = frame.room, user_id = frame.user, minutes = frame.minutes,
+                 moderator = record.claims->user.id, now](result<millis> taken) {
+                    if (!taken) {
+                        if (is_live(conn)) {
+                            send_error(conn, store_failed(taken.error()), "the mute was not taken", room_id);
+                        }
+                        return;
+                    }
+                    log_.write(log_level::info, minutes == 0 ? "user_unmuted" : "user_muted",
+                               {{"room", room_id},
+                                {"user", user_id},
+                                {"by", moderator},
+                                {"minutes", std::to_string(minutes)}});
+                    if (const room* held = rooms_.find(room_id))
+                        perform(held->muted(conn, user_id, *taken), now);
+                });
 }
 
 void hub::perform_typing(const std::string& room_id, const room_actions& actions, millis now) {

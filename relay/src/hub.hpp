@@ -142,6 +142,7 @@ private:
                 millis now);
     void handle(connection_id conn, connection_record& record, const read_frame& frame, millis now);
     void handle(connection_id conn, connection_record& record, const typing_frame& frame, millis now);
+    void handle(connection_id conn, connection_record& record, const mute_frame& frame, millis now);
 
     connection_record* live(connection_id conn);
     // Spends one frame of the flood limit; past it the connection is dropped.

@@ -1,5 +1,6 @@
 #include "token_verifier.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -40,31 +41,38 @@ std::optional<millis> claim_millis(const nlohmann::json& claim) {
     return seconds * 1000;
 }
 
-result<std::vector<std::string>, token_rejection> room_claim(const nlohmann::json& claim) {
+// The rooms a claim names (`name`: room or mod): an id, "*", or an array of them.
+result<std::vector<std::string>, token_rejection> rooms_claim(const nlohmann::json& claim,
+                                                              const std::string& name) {
     std::vector<std::string> rooms;
     if (claim.is_string()) {
         rooms.push_back(claim.get<std::string>());
     } else if (claim.is_array() && !claim.empty()) {
         for (const auto& room : claim) {
-            if (!room.is_string()) return failed("room claim must hold strings");
+            if (!room.is_string()) return failed(name + " claim must hold strings");
             rooms.push_back(room.get<std::string>());
         }
     } else {
-        return failed("room claim must be a string or a non-empty array");
+        return failed(name + " claim must be a string or a non-empty array");
     }
     for (const auto& room : rooms) {
-        if (room != "*" && !validate_room_id(room)) return failed("room claim holds an invalid room id");
+        if (room != "*" && !validate_room_id(room)) return failed(name + " claim holds an invalid room id");
     }
     return rooms;
 }
 
+bool names(const std::vector<std::string>& rooms, std::string_view room) {
+    return std::any_of(rooms.begin(), rooms.end(),
+                       [&](const std::string& named) { return named == "*" || named == room; });
+}
+
 }  // namespace
 
-bool token_claims::admits(std::string_view room) const {
-    for (const auto& admitted : rooms) {
-        if (admitted == "*" || admitted == room) return true;
-    }
-    return false;
+bool token_claims::admits(std::string_view room) const { return names(rooms, room); }
+
+// Moderating a room the token does not admit would mean nothing.
+bool token_claims::moderator_of(std::string_view room) const {
+    return admits(room) && names(moderates, room);
 }
 
 token_verifier::token_verifier(std::string secret) : secret_(std::move(secret)) {}
@@ -103,9 +111,14 @@ result<token_claims, token_rejection> token_verifier::verify(std::string_view to
     if (!display_name) return failed("name is not a valid display name");
     accepted.user.name = std::move(display_name).value();
 
-    auto rooms = room_claim(*room);
+    auto rooms = rooms_claim(*room, "room");
     if (!rooms) return rooms.error();
     accepted.rooms = *std::move(rooms);
+    if (const auto mod = claims.find("mod"); mod != claims.end()) {
+        auto moderates = rooms_claim(*mod, "mod");
+        if (!moderates) return moderates.error();
+        accepted.moderates = *std::move(moderates);
+    }
 
     if (const auto service = claims.find("service"); service != claims.end()) {
         if (!service->is_boolean()) return failed("service must be true or false");
@@ -124,12 +137,14 @@ result<token_claims, token_rejection> token_verifier::verify(std::string_view to
 }
 
 std::string mint_token(const std::string& secret, const user_info& user,
-                       const std::vector<std::string>& rooms, millis expires_at, bool service) {
+                       const std::vector<std::string>& rooms, millis expires_at, bool service,
+                       const std::vector<std::string>& moderates) {
     jwt_t* raw = nullptr;
     if (jwt_new(&raw) != 0) return {};
     const jwt_ptr jwt(raw, &jwt_free);
     nlohmann::json claims{{"sub", user.id}, {"name", user.name}, {"room", rooms}, {"exp", expires_at / 1000}};
     if (service) claims["service"] = true;
+    if (!moderates.empty()) claims["mod"] = moderates;
     if (jwt_add_grants_json(jwt.get(), claims.dump().c_str()) != 0 ||
         jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret.data()),
                     static_cast<int>(secret.size())) != 0) {

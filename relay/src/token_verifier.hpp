@@ -7,6 +7,8 @@
 //   exp   expiry, seconds since the epoch     required
 //   nbf   not before, seconds since the epoch optional
 //   service  true: the host's backend, not a person  optional (absent: false)
+//   mod   the rooms the user moderates, as `room` (an id, an array, "*")
+//         optional (absent: none); a moderator may mute (protocol.hpp)
 // A service token's posts (HTTP) are system messages ("Ann paused at 12:34"):
 // the room's own voice, which no person's token can produce. It opens no
 // WebSocket connection. Only the host's backend mints one, with the secret;
@@ -28,8 +30,10 @@ struct token_claims {
     std::vector<std::string> rooms;  // "*" admits every room
     millis expires_at = 0;
     bool service = false;
+    std::vector<std::string> moderates;  // the mod claim: "*" is every room
 
     bool admits(std::string_view room) const;
+    bool moderator_of(std::string_view room) const;
     bool expired(millis now) const { return now >= expires_at; }
 };
 
@@ -52,6 +56,7 @@ private:
 
 // Signs claims with HS256 (the dev-auth endpoint; the tests mint their own).
 std::string mint_token(const std::string& secret, const user_info& user,
-                       const std::vector<std::string>& rooms, millis expires_at, bool service = false);
+                       const std::vector<std::string>& rooms, millis expires_at, bool service = false,
+                       const std::vector<std::string>& moderates = {});
 
 }  // namespace roomchat::relay

@@ -1280,6 +1280,72 @@ TEST_F(session_test, a_lost_connection_forgets_every_typist_and_others_rooms_and
     EXPECT_TRUE(typing[0].users.empty()) << "their stops would be missed";
 }
 
+// ---- moderation -----------------------------------------------------------------
+
+TEST_F(session_test, a_muted_send_fails_with_the_reason_and_further_sends_read_muted_until_the_end) {
+    go_online(0);
+    const auto id = send_now("hello", 100);
+    frames();
+    events();
+    deliver(nack_frame{"lobby", id, errc::muted, std::uint32_t{10 * 60'000}}, 200);
+    const auto ev = events();
+    const auto muted = only<events::muted>(ev);
+    ASSERT_EQ(muted.size(), 1U);
+    EXPECT_EQ(muted[0].user, "me");
+    EXPECT_EQ(muted[0].until, 200 + 10 * 60'000);
+    const auto row = s().timeline().back();
+    EXPECT_EQ(row.state, delivery_state::failed);
+    EXPECT_EQ(row.failure, std::optional<errc>(errc::muted))
+        << "not resent by itself: it would be refused again";
+    EXPECT_EQ(s().validate("again", 300).error(), errc::muted);
+    EXPECT_EQ(s().validate("", 300).error(), errc::muted);
+    EXPECT_EQ(s().muted_wait_ms(300), 10U * 60'000 - 100);
+    EXPECT_EQ(s().validate("x", 200 + 10 * 60'000).value(), "x") << "the mute ended";
+    EXPECT_EQ(s().muted_wait_ms(200 + 10 * 60'000), 0U);
+}
+
+TEST_F(session_test, muted_frames_set_or_lift_the_users_own_mute_and_tell_of_others) {
+    go_online(0);
+    deliver(muted_frame{"lobby", "me", 50'000}, 10);
+    EXPECT_EQ(s().validate("hi", 20).error(), errc::muted);
+    deliver(muted_frame{"lobby", "me", 0}, 30);
+    EXPECT_TRUE(s().validate("hi", 40).ok()) << "lifted";
+    deliver(muted_frame{"lobby", "bob", 70'000}, 50);
+    deliver(muted_frame{"kitchen", "me", 70'000}, 60);
+    EXPECT_TRUE(s().validate("hi", 70).ok()) << "bob's mute, and another room's, are not ours";
+    const auto muted = only<events::muted>(events());
+    ASSERT_EQ(muted.size(), 3U);
+    EXPECT_EQ(muted[2].user, "bob");
+    EXPECT_EQ(muted[2].until, 70'000);
+}
+
+TEST_F(session_test, a_moderator_mutes_through_the_session_and_bad_requests_send_nothing) {
+    EXPECT_EQ(s().mute("bob", 10, 0).error(), errc::not_joined);
+    s().start(0);
+    s().transport_opened(0);
+    deliver(welcome(), 0);
+    deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 0, /*moderator=*/true}, 0);
+    deliver(history_frame{"lobby", room_epoch, history_mode::latest, {}, false, false}, 0);
+    ASSERT_TRUE(s().moderator());
+    frames();
+    EXPECT_EQ(s().mute("not an id", 10, 1).error(), errc::invalid_user_id);
+    EXPECT_EQ(s().mute("bob", max_mute_minutes + 1, 1).error(), errc::wrong_type);
+    EXPECT_TRUE(frames().empty());
+    ASSERT_TRUE(s().mute("bob", 10, 1).ok());
+    ASSERT_TRUE(s().mute("bob", 0, 2).ok());
+    const auto sent = only<mute_frame>(frames());
+    ASSERT_EQ(sent.size(), 2U);
+    EXPECT_EQ(sent[0].room, "lobby");
+    EXPECT_EQ(sent[0].user, "bob");
+    EXPECT_EQ(sent[0].minutes, 10U);
+    EXPECT_EQ(sent[1].minutes, 0U);
+}
+
+TEST_F(session_test, only_a_joined_frame_that_says_so_makes_a_moderator) {
+    go_online(0);
+    EXPECT_FALSE(s().moderator());
+}
+
 // ---- deadlines ------------------------------------------------------------------
 
 TEST_F(session_test, the_deadline_is_the_earliest_pending_work_and_is_never_stale) {

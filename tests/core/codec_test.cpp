@@ -44,11 +44,12 @@ auto fields(const send_frame& f) { return std::tie(f.room, f.id, f.text, f.media
 auto fields(const history_request_frame& f) { return std::tie(f.room, f.before, f.after, f.limit); }
 auto fields(const read_frame& f) { return std::tie(f.room, f.seq); }
 auto fields(const typing_frame& f) { return std::tie(f.room, f.active); }
+auto fields(const mute_frame& f) { return std::tie(f.room, f.user, f.minutes); }
 auto fields(const welcome_frame& f) {
     return std::tie(f.user, f.max_text_code_points, f.rate, f.token_expires_at);
 }
 auto fields(const joined_frame& f) {
-    return std::tie(f.room, f.epoch, f.members, f.member_count, f.read_seq, f.latest_seq);
+    return std::tie(f.room, f.epoch, f.members, f.member_count, f.read_seq, f.latest_seq, f.moderator);
 }
 auto fields(const history_frame& f) {
     return std::tie(f.room, f.epoch, f.mode, f.messages, f.truncated, f.has_more);
@@ -59,6 +60,7 @@ auto fields(const message_frame& f) { return std::tie(f.room, f.message); }
 auto fields(const presence_frame& f) { return std::tie(f.room, f.event, f.user, f.member_count); }
 auto fields(const read_marker_frame& f) { return std::tie(f.room, f.seq); }
 auto fields(const typist_frame& f) { return std::tie(f.room, f.user, f.active); }
+auto fields(const muted_frame& f) { return std::tie(f.room, f.user, f.until); }
 auto fields(const error_frame& f) { return std::tie(f.code, f.message, f.room); }
 
 template <typename Variant>
@@ -90,6 +92,9 @@ std::vector<client_frame> client_samples() {
         read_frame{"lobby", std::numeric_limits<seq_t>::max()},
         typing_frame{"lobby", true},
         typing_frame{"lobby", false},
+        mute_frame{"lobby", "bob.2", 10},
+        mute_frame{"lobby", "bob.2", 0},
+        mute_frame{"lobby", "u-ann", max_mute_minutes},
     };
 }
 
@@ -119,8 +124,11 @@ std::vector<server_frame> server_samples() {
         read_marker_frame{"lobby", 6},
         typist_frame{"lobby", bob, true},
         typist_frame{"lobby", ann, false},
+        muted_frame{"lobby", "bob.2", 1700000600000},
+        muted_frame{"lobby", "u-ann", 0},
         error_frame{errc::not_joined, "join the room first", std::string("kitchen")},
         error_frame{errc::malformed_json, "not valid JSON", std::nullopt},
+        joined_frame{"lobby", "epoch-1", {ann}, 1, 0, 0, true},
     };
 }
 
@@ -232,6 +240,13 @@ TEST(codec, encodes_the_documented_json_shapes) {
     EXPECT_EQ(encode(client_frame{typing_frame{"r", true}}), R"({"type":"typing","room":"r","active":true})");
     EXPECT_EQ(encode(server_frame{typist_frame{"r", ann, false}}),
               R"({"type":"typist","room":"r","user":{"id":"u-ann","name":"Ann"},"active":false})");
+    EXPECT_EQ(encode(client_frame{mute_frame{"r", "bob", 10}}),
+              R"({"type":"mute","room":"r","user":"bob","minutes":10})");
+    EXPECT_EQ(encode(server_frame{muted_frame{"r", "bob", 7}}),
+              R"({"type":"muted","room":"r","user":"bob","until":7})");
+    EXPECT_EQ(encode(server_frame{joined_frame{"r", "e1", {}, 0, 0, 0, true}}),
+              R"({"type":"joined","room":"r","epoch":"e1","members":[],"member_count":0,"read_seq":0,)"
+              R"("latest_seq":0,"moderator":true})");
     EXPECT_EQ(encode(server_frame{welcome_frame{ann, 500, {5, 1000}, 9}}),
               R"({"type":"welcome","user":{"id":"u-ann","name":"Ann"},"max_text_code_points":500,)"
               R"("rate":{"burst":5,"refill_interval_ms":1000},"token_expires_at":9})");
@@ -572,6 +587,7 @@ TEST(codec, errors_name_nested_fields_by_path) {
 // by the one-of rule instead.
 bool is_optional(const std::string& type, const std::string& path) {
     return (type == "auth" && (path == "batch" || path == "typing")) ||
+           (type == "joined" && path == "moderator") ||
            (type == "history_request" && (path == "before" || path == "after")) ||
            (type == "join" && (path == "since" || path == "epoch")) ||
            (type == "history" && path == "epoch") || (type == "nack" && path == "retry_after_ms") ||
@@ -620,7 +636,10 @@ std::uint64_t max_for(const std::string& name) {
     if (name == "media_ms") {
         return static_cast<std::uint64_t>(max_media_ms);
     }
-    if (name == "ts" || name == "token_expires_at") {
+    if (name == "minutes") {
+        return max_mute_minutes;
+    }
+    if (name == "ts" || name == "token_expires_at" || name == "until") {
         return static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
     }
     return std::numeric_limits<std::uint64_t>::max();
@@ -777,7 +796,7 @@ void check_invalid_values(const std::vector<Frame>& samples, Decode decode) {
                        path.find("members[") == std::string::npos) {
                 values = bad_message_ids;
                 expected = errc::invalid_message_id;
-            } else if (name == "id") {
+            } else if (name == "id" || (path == "user" && frame["user"].is_string())) {
                 values = bad_ids;
                 expected = errc::invalid_user_id;
             } else if (name == "code" || name == "mode" || name == "event") {

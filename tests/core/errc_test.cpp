@@ -91,5 +91,15 @@ TEST(errc, a_rate_limit_says_when_sending_works_again_in_whole_seconds_rounded_u
     EXPECT_EQ(message(errc::text_too_long, 5000), message(errc::text_too_long)) << "only waiting codes wait";
 }
 
+TEST(errc, a_mute_says_when_sending_works_again_in_minutes_from_a_minute_on) {
+    EXPECT_EQ(message(errc::muted, 59'000),
+              "A moderator has muted you in this room. You can send again in 59 s.");
+    EXPECT_EQ(message(errc::muted, 60'000),
+              "A moderator has muted you in this room. You can send again in 1 min.");
+    EXPECT_EQ(message(errc::muted, 60'001),
+              "A moderator has muted you in this room. You can send again in 2 min.");
+    EXPECT_EQ(message(errc::muted, 0), message(errc::muted));
+}
+
 }  // namespace
 }  // namespace roomchat

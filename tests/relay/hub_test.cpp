@@ -34,7 +34,7 @@ json without_message(json frame) {
 
 // A token's claims for `user` admitting every room, valid an hour from `now`.
 token_claims claims_for(const std::string& user, millis now) {
-    return {{user, user}, {"*"}, now + 3'600'000, false};
+    return {{user, user}, {"*"}, now + 3'600'000, false, {}};
 }
 
 // An HTTP answer as JSON: the page as the HTTP API sends it, or the error code as a string.

@@ -373,6 +373,64 @@ TEST(relay_chat, typing_reaches_the_other_users_once_per_interval_and_stops_when
     EXPECT_FALSE(gone->active) << "a user whose connection drops stops typing";
 }
 
+// A moderator of the lobby (the token's mod claim).
+std::string moderator_token(const std::string& user) {
+    auto claims = claims_for(user, "lobby");
+    claims["mod"] = "lobby";
+    return mint(claims);
+}
+
+TEST(relay_chat, a_moderator_mutes_a_user_whose_sends_are_refused_until_the_mute_ends_or_is_lifted) {
+    relay_process relay;
+    auto mod = authed_client(relay.ws_url(), moderator_token("mo"));
+    auto bob = authed_client(relay.ws_url(), token_for("bob", "lobby"));
+    auto cy = authed_client(relay.ws_url(), token_for("cy", "lobby"));
+    ASSERT_TRUE(mod && bob && cy);
+    const auto mod_joined = join(*mod, "lobby");
+    ASSERT_TRUE(mod_joined && join(*bob, "lobby") && join(*cy, "lobby"));
+    EXPECT_TRUE(mod_joined->joined.moderator);
+
+    // Cy is no moderator: refused, and nothing changes for bob.
+    cy->send(mute_frame{"lobby", "bob", 10});
+    const auto refused = cy->wait_for<error_frame>();
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->code, errc::not_moderator);
+    EXPECT_EQ(refused->room, std::optional<std::string>("lobby"));
+    send_and_ack(*bob, "lobby", "still speaking");
+
+    const millis before = wall_now();
+    mod->send(mute_frame{"lobby", "bob", 10});
+    const auto confirmed = mod->wait_for<muted_frame>();
+    ASSERT_TRUE(confirmed);
+    EXPECT_EQ(confirmed->user, "bob");
+    EXPECT_GE(confirmed->until, before + 10 * 60'000);
+    const auto told = bob->wait_for<muted_frame>();
+    ASSERT_TRUE(told) << "the muted user hears it too";
+    EXPECT_EQ(told->until, confirmed->until);
+
+    const message_id id = test_message_id();
+    bob->send(send_frame{"lobby", id, "let me speak"});
+    const auto nack = bob->wait_for<nack_frame>([&](const nack_frame& n) { return n.id == id; });
+    ASSERT_TRUE(nack);
+    EXPECT_EQ(nack->code, errc::muted);
+    ASSERT_TRUE(nack->retry_after_ms);
+    EXPECT_GT(*nack->retry_after_ms, 9u * 60'000);
+    EXPECT_LE(*nack->retry_after_ms, 10u * 60'000);
+
+    mod->send(mute_frame{"lobby", "bob", 0});
+    const auto lifted = bob->wait_for<muted_frame>();
+    ASSERT_TRUE(lifted);
+    EXPECT_EQ(lifted->until, 0);
+    send_and_ack(*bob, "lobby", "thank you");
+
+    // A mute past a day is no mute: the frame is refused as mistyped.
+    mod->send_text(R"({"type":"mute","room":"lobby","user":"bob","minutes":1441})");
+    const auto too_long = mod->wait_for<error_frame>();
+    ASSERT_TRUE(too_long);
+    EXPECT_EQ(too_long->code, errc::wrong_type);
+    EXPECT_EQ(too_long->message, "minutes");
+}
+
 TEST(relay_chat, typing_in_a_room_not_joined_is_refused) {
     relay_process relay;
     auto ann = authed_client(relay.ws_url(), token_for("ann", "lobby"));

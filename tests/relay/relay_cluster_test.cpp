@@ -261,6 +261,32 @@ TEST(relay_cluster, typing_reaches_the_members_on_the_other_relay_and_stops_when
     EXPECT_FALSE(stopped->active);
 }
 
+TEST(relay_cluster, a_mute_through_one_relay_holds_on_the_other) {
+    cluster c;
+    ws_client mod(c.one.ws_url());
+    ASSERT_TRUE(mod.wait_open());
+    auto claims = claims_for("mo", "lobby");
+    claims["mod"] = "lobby";
+    mod.send(auth_frame{mint(claims)});
+    ASSERT_TRUE(mod.wait_for<welcome_frame>());
+    ASSERT_TRUE(join(mod, "lobby"));
+    member bob(c.two, "bob", "lobby");
+
+    mod.send(mute_frame{"lobby", "bob", 5});
+    ASSERT_TRUE(mod.wait_for<muted_frame>());
+    const message_id id = test_message_id();
+    bob.socket.send(send_frame{"lobby", id, "through the other relay"});
+    const auto nack = bob.socket.wait_for<nack_frame>([&](const nack_frame& n) { return n.id == id; });
+    ASSERT_TRUE(nack);
+    EXPECT_EQ(nack->code, errc::muted);
+    ASSERT_TRUE(nack->retry_after_ms);
+    EXPECT_GT(*nack->retry_after_ms, 4u * 60'000);
+
+    mod.send(mute_frame{"lobby", "bob", 0});
+    ASSERT_TRUE(mod.wait_for<muted_frame>());
+    bob.send("lobby", "lifted everywhere");
+}
+
 TEST(relay_cluster, a_long_poll_on_one_relay_wakes_for_a_message_sent_through_the_other) {
     cluster c;
     member ann(c.one, "ann", "lobby");

@@ -198,6 +198,22 @@ TEST_F(relay_http_test, post_is_rate_limited_with_retry_after) {
     EXPECT_GT(body["error"]["retry_after_ms"].get<int>(), 0);
 }
 
+TEST_F(relay_http_test, a_muted_users_post_is_forbidden_with_the_time_left) {
+    auto claims = claims_for("mo", "lobby");
+    claims["mod"] = "lobby";
+    auto mod = authed_client(relay_->ws_url(), mint(claims));
+    ASSERT_TRUE(mod && join(*mod, "lobby"));
+    mod->send(mute_frame{"lobby", "alice", 3});
+    ASSERT_TRUE(mod->wait_for<muted_frame>());
+    const auto reply = post("/api/rooms/lobby/messages",
+                            json{{"id", test_message_id().to_string()}, {"text", "hello"}}.dump(),
+                            bearer(token_for("alice", "lobby")));
+    EXPECT_EQ(reply.status, 403);
+    EXPECT_EQ(error_code(reply), "muted");
+    EXPECT_GE(std::stoi(reply.header("retry-after")), 170);
+    EXPECT_GT(json::parse(reply.body)["error"]["retry_after_ms"].get<int>(), 170'000);
+}
+
 TEST_F(relay_http_test, history_pages_with_before_after_and_limit) {
     const auto token = token_for("alice", "lobby");
     auto writer = authed_client(relay_->ws_url(), token);

@@ -64,6 +64,8 @@ public:
                                         std::optional<seq_t> after, std::uint32_t limit) = 0;
     virtual result<std::optional<seq_t>> mark_read(const std::string& room, const std::string& user,
                                                    seq_t seq) = 0;
+    virtual result<millis> mute(const std::string& room, const std::string& user, millis until,
+                                millis now) = 0;
 };
 
 class memory_backend : public backend {
@@ -90,6 +92,10 @@ public:
         const auto held = logs_.find(room);
         if (held == logs_.end()) return std::optional<seq_t>();
         return held->second.mark_read(user, seq);
+    }
+    result<millis> mute(const std::string& room, const std::string& user, millis until, millis now) override {
+        log(room).mute(user, until, now);
+        return until;
     }
 
 private:
@@ -133,6 +139,9 @@ public:
     result<std::optional<seq_t>> mark_read(const std::string& room, const std::string& user,
                                            seq_t seq) override {
         return answer<std::optional<seq_t>>([&](auto done) { log_.mark_read(room, user, seq, done); });
+    }
+    result<millis> mute(const std::string& room, const std::string& user, millis until, millis now) override {
+        return answer<millis>([&](auto done) { log_.mute(room, user, until, now, done); });
     }
 
     redis_server& server() { return server_; }
@@ -290,6 +299,32 @@ TYPED_TEST(room_log_contract, the_rate_limit_says_when_and_takes_nothing_from_a_
         ASSERT_TRUE(spoken.message);
         EXPECT_TRUE(spoken.message->system);
     }
+}
+
+TYPED_TEST(room_log_contract, a_mute_refuses_the_users_sends_until_it_ends_or_is_lifted) {
+    ASSERT_TRUE(this->accept(attempt(ann, 1, "before", 0)).message);
+    const auto muted_until = this->backend_.mute("lobby", "ann", 60'000, 1'000);
+    ASSERT_TRUE(muted_until);
+    EXPECT_EQ(*muted_until, 60'000);
+    const send_decision muted = this->accept(attempt(ann, 2, "x", 10'000));
+    ASSERT_TRUE(muted.outcome.nack);
+    EXPECT_EQ(muted.outcome.nack->code, errc::muted);
+    EXPECT_EQ(muted.outcome.nack->retry_after_ms, 50'000u);
+    EXPECT_EQ(this->accept(attempt(ann, 3, " ", 10'000)).outcome.nack->code, errc::empty_text)
+        << "text first";
+    EXPECT_TRUE(this->accept(attempt(ann, 1, "before", 10'000)).outcome.duplicate) << "a resend still acked";
+    EXPECT_TRUE(this->accept(attempt(bob, 4, "bob", 10'000)).message);
+    send_attempt system = attempt(ann, 5, "Ann paused", 10'000);
+    system.system = true;
+    EXPECT_TRUE(this->accept(system).message) << "the host's backend is never muted";
+    EXPECT_TRUE(this->accept(attempt(ann, 6, "x", 60'000)).message) << "it ended";
+
+    ASSERT_TRUE(this->backend_.mute("lobby", "ann", 200'000, 70'000));
+    EXPECT_EQ(this->accept(attempt(ann, 7, "x", 80'000)).outcome.nack->code, errc::muted);
+    const auto lifted = this->backend_.mute("lobby", "ann", 0, 90'000);
+    ASSERT_TRUE(lifted);
+    EXPECT_EQ(*lifted, 0);
+    EXPECT_TRUE(this->accept(attempt(ann, 8, "x", 90'000)).message) << "lifted";
 }
 
 TYPED_TEST(room_log_contract, a_users_allowance_across_rooms_is_shared_by_every_room) {

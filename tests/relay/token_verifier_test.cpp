@@ -41,6 +41,28 @@ TEST(token_verifier, the_service_claim_is_a_boolean_and_false_when_absent) {
     EXPECT_TRUE(host->service);
 }
 
+TEST(token_verifier, the_mod_claim_names_the_rooms_moderated_among_those_admitted) {
+    const token_verifier verifier(secret);
+    const auto plain = verifier.verify(mint_token(secret, {"ann", "Ann"}, {"lobby"}, now + 60'000), now);
+    ASSERT_TRUE(plain.ok());
+    EXPECT_FALSE(plain->moderator_of("lobby")) << "absent: none";
+    const auto mod = verifier.verify(
+        mint_token(secret, {"ann", "Ann"}, {"lobby", "movie"}, now + 60'000, false, {"movie", "other"}), now);
+    ASSERT_TRUE(mod.ok());
+    EXPECT_TRUE(mod->moderator_of("movie"));
+    EXPECT_FALSE(mod->moderator_of("lobby"));
+    EXPECT_FALSE(mod->moderator_of("other")) << "a room the token does not admit";
+    const auto everywhere =
+        verifier.verify(mint_token(secret, {"ann", "Ann"}, {"*"}, now + 60'000, false, {"*"}), now);
+    ASSERT_TRUE(everywhere.ok());
+    EXPECT_TRUE(everywhere->moderator_of("anything"));
+    const auto bad = verifier.verify(
+        mint_token(secret, {"ann", "Ann"}, {"lobby"}, now + 60'000, false, {"not a room"}), now);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, errc::auth_failed);
+    EXPECT_EQ(bad.error().detail, "mod claim holds an invalid room id");
+}
+
 TEST(token_verifier, wildcard_admits_every_room) {
     token_claims claims;
     claims.rooms = {"*"};

@@ -7,6 +7,7 @@ import { Announcer } from './announcer.js';
 import { ConnectionBanner } from './banner.js';
 import { Composer } from './composer.js';
 import { MessageList } from './message_list.js';
+import { formatTime } from './format.js';
 import { Participants } from './participants.js';
 import { TypingIndicator } from './typing.js';
 
@@ -46,7 +47,12 @@ export class ChatView {
     this.composerFrame = null;
     this.failedAnnounced = new Set();  // ids of own messages whose failure was announced
     this.banner = new ConnectionBanner({ announcer: this.announcer, errorMessage: controller.errorMessage });
-    this.people = new Participants();
+    this.people = new Participants({
+      onMute: (user, minutes) => {
+        const done = controller.mute(user.id, minutes);
+        if (!done.ok) this.announcer.error(done.message);
+      },
+    });
     this.list = new MessageList({ controller, announcer: this.announcer });
     this.typing = new TypingIndicator();
     this.composer = new Composer({
@@ -126,7 +132,11 @@ export class ChatView {
           list.unreadChanged(event);
           break;
         case 'presence_changed':
+          this.people.setModerator(this.controller.moderator());
           this.people.update(event.members, event.count);
+          break;
+        case 'muted':
+          this.mutedChanged(event);
           break;
         case 'typing_changed':
           this.typing.update(event.users);
@@ -152,6 +162,19 @@ export class ChatView {
       this.composerFrame = null;
       this.composer.refresh();
     });
+  }
+
+  // Said once, when a mute starts or ends; the composer shows it while it lasts.
+  mutedChanged({ user, until }) {
+    const self = user === this.people.selfId;
+    const name = self ? null : this.people.members.find((m) => m.id === user)?.name ?? user;
+    if (!self) this.people.mutedChanged(user, until);
+    if (until > Date.now()) {
+      const end = formatTime(until);
+      this.announcer.status(self ? `A moderator muted you until ${end}.` : `${name} is muted until ${end}.`);
+    } else {
+      this.announcer.status(self ? 'You can send messages again.' : `${name} can send messages again.`);
+    }
   }
 
   focus() {

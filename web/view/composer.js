@@ -103,7 +103,7 @@ export class Composer {
     let blocked = null;
     if (!check.ok && check.code !== 'empty_text') {
       blocked = { code: check.code, message: check.message };
-      this.showReason(check.code === 'rate_limited' ? 'warn' : 'error', check.message);
+      this.showReason(check.code === 'rate_limited' || check.code === 'muted' ? 'warn' : 'error', check.message);
     } else if (!check.ok) {
       blocked = { code: check.code, message: 'Type a message to send.' };
       this.showReason(null, '');

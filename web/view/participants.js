@@ -1,11 +1,20 @@
 // Who is in the room: a header button with the count that discloses the list.
+// For a moderator each other person has a button that mutes them for
+// MUTE_MINUTES, or lifts their mute; whether it took comes back as a muted event.
 
 import { el, uid } from './dom.js';
 import { icon } from './icons.js';
 import { avatarClass, initial } from './format.js';
 
+export const MUTE_MINUTES = 10;
+
 export class Participants {
-  constructor() {
+  // onMute(user, minutes): a moderator's button was pressed (minutes 0: lift the mute).
+  constructor({ onMute }) {
+    this.onMute = onMute;
+    this.moderator = false;
+    /** @type {Map<string, number>} */
+    this.mutedUntil = new Map();  // by user id, as the muted events said
     const panelId = uid('people');
     this.count = el('span', { class: 'rc-people-count', text: '0' });
     this.label = el('span', { class: 'rc-sr-only', text: ' people in the room' });
@@ -54,6 +63,18 @@ export class Participants {
     this.render();
   }
 
+  setModerator(moderator) {
+    if (moderator === this.moderator) return;
+    this.moderator = moderator;
+    this.render();
+  }
+
+  mutedChanged(userId, until) {
+    if (until > Date.now()) this.mutedUntil.set(userId, until);
+    else this.mutedUntil.delete(userId);
+    this.render();
+  }
+
   toggle(open = this.panel.hidden) {
     this.panel.hidden = !open;
     this.button.setAttribute('aria-expanded', String(open));
@@ -72,10 +93,22 @@ export class Participants {
           { class: 'rc-person' },
           el('span', { class: `rc-avatar rc-avatar--small ${avatarClass(user.id)}`, 'aria-hidden': 'true', text: initial(user.name) }),
           el('span', { class: 'rc-person-name', text: user.name }),
-          user.id === this.selfId ? el('span', { class: 'rc-person-you', text: '(you)' }) : null,
+          user.id === this.selfId ? el('span', { class: 'rc-person-you', text: '(you)' }) : this.muteButton(user),
         ),
       ),
     );
+  }
+
+  muteButton(user) {
+    if (!this.moderator) return null;
+    const muted = (this.mutedUntil.get(user.id) ?? 0) > Date.now();
+    return el('button', {
+      type: 'button',
+      class: 'rc-person-mute',
+      text: muted ? 'Unmute' : 'Mute',
+      'aria-label': muted ? `Unmute ${user.name}` : `Mute ${user.name} for ${MUTE_MINUTES} minutes`,
+      onclick: () => this.onMute(user, muted ? 0 : MUTE_MINUTES),
+    });
   }
 
   destroy() {

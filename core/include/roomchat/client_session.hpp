@@ -274,6 +274,13 @@ struct typing_changed {
 struct rate_limited {
     millis retry_at = 0;  // the held message goes out by itself then
 };
+// A moderator's mute of `user` (this user: sends are refused until then;
+// another: the mute this moderator asked for took effect) ends at `until`,
+// or (0) was lifted.
+struct muted {
+    std::string user;
+    millis until = 0;
+};
 // The token runs out at `expires_at` (or already has): hand a fresh one to
 // set_token(). Sent once per welcome (a connection's, a refresh's), ahead of
 // time; sends refused meanwhile wait for it.
@@ -290,12 +297,12 @@ struct error {
 struct pending_changed {};
 }  // namespace events
 
-using client_event =
-    std::variant<events::open_transport, events::close_transport, events::connection_changed,
-                 events::http_request, events::http_abort, events::identity, events::message_upserted,
-                 events::timeline_reset, events::history_loaded, events::older_changed,
-                 events::unread_changed, events::presence_changed, events::typing_changed,
-                 events::rate_limited, events::token_expiring, events::error, events::pending_changed>;
+using client_event = std::variant<events::open_transport, events::close_transport, events::connection_changed,
+                                  events::http_request, events::http_abort, events::identity,
+                                  events::message_upserted, events::timeline_reset, events::history_loaded,
+                                  events::older_changed, events::unread_changed, events::presence_changed,
+                                  events::typing_changed, events::rate_limited, events::muted,
+                                  events::token_expiring, events::error, events::pending_changed>;
 
 class client_session {
 public:
@@ -338,6 +345,12 @@ public:
     // arrives (typing.hpp). Only a joined WebSocket carries it; HTTP has no
     // typing.
     void composing(bool has_text, millis now);
+    // As a moderator of the room (the token's mod claim; the relay refuses
+    // anyone else with not_moderator): mutes `user_id` for `minutes` (1 to
+    // max_mute_minutes), or lifts the mute (0). The relay's answer comes as
+    // events::muted; an invalid user id or minutes returns the code and
+    // sends nothing, and so does a session that is not joined.
+    status mute(std::string_view user_id, std::uint32_t minutes, millis now);
     // Asks for the page before the oldest held message when older() is
     // available; a request unanswered within config.request_timeout_ms is
     // given up (older() available again) and may be asked again.
@@ -362,13 +375,17 @@ public:
     // Whether `text` could be sent now: the text rules' verdict (the
     // normalised text, or why not), except that while the rate limit holds
     // sends back (rate_wait_ms), a text they accept, or an empty one, reads
-    // rate_limited: the reason a send would wait.
+    // rate_limited: the reason a send would wait. While a moderator's mute
+    // holds (muted_wait_ms), such a text reads muted instead.
     result<std::string> validate(std::string_view text, millis now) const;
     // The limits validate() applies: the relay's once welcomed.
     const text_limits& limits() const noexcept { return config_.text; }
     // Milliseconds until a message would go out: the local bucket's wait or
     // the relay's retry-after from a rate_limited nack, whichever is longer.
     std::uint32_t rate_wait_ms(millis now) const;
+    // Milliseconds until a moderator's mute of this user ends, as the relay
+    // said (a nack muted, a muted frame); 0 when none holds.
+    std::uint32_t muted_wait_ms(millis now) const;
     connection_state state() const noexcept;
     // Every row: sequenced by seq, then pending. O(timeline): a view should
     // ask for the stretch it shows with the windows below.
@@ -389,6 +406,9 @@ public:
     std::vector<pending_message> pending() const;
     std::size_t unread_count() const noexcept;
     const std::optional<user_info>& self() const noexcept;
+    // Whether the relay let this user join as a moderator of the room
+    // (joined.moderator): a view offers mute() then.
+    bool moderator() const noexcept { return moderator_; }
 
 private:
     // How far the current connection has come. The public connection_state
@@ -441,6 +461,7 @@ private:
     void handle(const presence_frame& frame, millis now);
     void handle(const read_marker_frame& frame, millis now);
     void handle(const typist_frame& frame, millis now);
+    void handle(const muted_frame& frame, millis now);
     void handle(const error_frame& frame, millis now);
 
     void start_epoch(const std::string& epoch);
@@ -513,6 +534,7 @@ private:
     std::optional<user_info> self_;
     std::vector<user_info> members_;
     std::size_t member_count_ = 0;
+    bool moderator_ = false;               // the last joined frame's
     detail::typing_signal typing_signal_;  // composing()
     detail::typists typists_;              // the others, as typist frames tell
     std::optional<std::string> epoch_;     // the room's, from the last joined
@@ -542,6 +564,7 @@ private:
     bool older_available_ = false;
     older_state older_announced_ = older_state::unknown;
     millis rate_limited_until_ = 0;       // last rate_limited event announced
+    millis muted_until_ = 0;              // this user's mute here, as the relay last said
     std::optional<millis> read_sent_at_;  // when the last read frame went out
     millis token_expires_at_ = 0;         // of the token the relay last welcomed
     std::array<std::optional<millis>, static_cast<std::size_t>(timer::count_)> timers_{};

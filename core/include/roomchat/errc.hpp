@@ -39,12 +39,14 @@ enum class errc {
     auth_timeout,    // no auth frame within the deadline
     room_forbidden,  // the token does not admit this room
     not_joined,      // the frame names a room this connection has not joined
+    not_moderator,   // only a moderator of the room (token claim mod) may do this
 
     // Room decisions (room.hpp).
     rate_limited,    // token bucket empty; retry_after_ms says when to retry
     id_conflict,     // another user already used this client message id
     room_full,       // the relay holds its maximum number of rooms, none of them idle
     too_many_rooms,  // this connection or user is in as many rooms as allowed
+    muted,           // a moderator muted the sender here; retry_after_ms says until when
 
     // Relay-only conditions.
     binary_frame,          // binary WebSocket frames are not part of the protocol
@@ -66,7 +68,8 @@ std::string_view message(errc code) noexcept;
 
 // The same, with when trying again helps for a code that waits
 // (rate_limited: "You are sending too fast. You can send again in 3 s.",
-// in whole seconds rounded up); message(code) alone when nothing is left.
+// in whole seconds rounded up; muted: "... in 9 min.", in whole minutes
+// rounded up from a minute on); message(code) alone when nothing is left.
 std::string message(errc code, std::uint32_t retry_after_ms);
 
 // Parses a wire name; nullopt when the name is unknown.

@@ -23,7 +23,8 @@ public:
     local_room(std::string id, std::string epoch, room_config config = {}, rate_table* user_sends = nullptr);
 
     // room::join with room_log::view.
-    room_actions join(connection_id conn, const user_info& user, const join_frame& request, millis now);
+    room_actions join(connection_id conn, const user_info& user, const join_frame& request, millis now,
+                      bool moderator = false);
     room_actions leave(connection_id conn, millis now) { return room_.leave(conn, now); }
     // The three steps of a send: the reply to the sender, then the message
     // to the other members when it is new.
@@ -42,6 +43,9 @@ public:
     room_actions typing(connection_id conn, bool active, millis now) {
         return room_.typing(conn, active, now);
     }
+    // The steps of a mute (room::prepare_mute, room_log::mute,
+    // room::muted). `minutes` 0 lifts it.
+    room_actions mute(connection_id moderator, const std::string& user_id, std::uint32_t minutes, millis now);
     room_actions on_timer(millis now) { return room_.on_timer(now); }
     std::optional<millis> next_deadline() const noexcept { return room_.next_deadline(); }
 

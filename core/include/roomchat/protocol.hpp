@@ -127,8 +127,25 @@ struct typing_frame {
     bool active = true;
 };
 
+// The longest mute: a day, longer than any watch party.
+inline constexpr std::uint32_t max_mute_minutes = 24 * 60;
+// When a mute of `minutes` asked at `now` ends; 0 (lifted) for 0 minutes.
+constexpr millis mute_end(std::uint32_t minutes, millis now) noexcept {
+    return minutes == 0 ? 0 : now + static_cast<millis>(minutes) * 60'000;
+}
+
+// A moderator of the room (the token's mod claim) mutes `user` there for
+// `minutes` (1 to max_mute_minutes), or lifts their mute (0): their sends
+// are nacked muted until then. Answered with a muted frame, or an error
+// (not_moderator); muting again replaces the end.
+struct mute_frame {
+    std::string room;
+    std::string user;  // a user id, present or not
+    std::uint32_t minutes = 0;
+};
+
 using client_frame = std::variant<auth_frame, join_frame, leave_frame, send_frame, history_request_frame,
-                                  read_frame, typing_frame>;
+                                  read_frame, typing_frame, mute_frame>;
 
 // ---- relay -> client -------------------------------------------------------
 
@@ -160,6 +177,9 @@ struct joined_frame {
     std::uint32_t member_count = 0;  // users present, listed or not
     seq_t read_seq = 0;              // this user's last read marker in the room
     seq_t latest_seq = 0;            // newest sequence number in the room
+    // This connection joined as a moderator of the room (its token's mod
+    // claim): it may mute. Absent means false.
+    bool moderator = false;
 };
 
 // Why a history frame was sent.
@@ -236,6 +256,16 @@ struct typist_frame {
     bool active = true;
 };
 
+// A mute took effect: `user` may not send in the room before `until` (0:
+// the mute was lifted). To the moderator who asked and to the muted user's
+// connections on this relay; the user's other relays' connections learn it
+// from the nack of their next send.
+struct muted_frame {
+    std::string room;
+    std::string user;
+    millis until = 0;
+};
+
 // Anything that is not a nack: bad frames, auth failures, not joined.
 struct error_frame {
     errc code = errc::internal;
@@ -245,6 +275,6 @@ struct error_frame {
 
 using server_frame =
     std::variant<welcome_frame, joined_frame, history_frame, ack_frame, nack_frame, message_frame,
-                 presence_frame, read_marker_frame, typist_frame, error_frame>;
+                 presence_frame, read_marker_frame, typist_frame, muted_frame, error_frame>;
 
 }  // namespace roomchat

@@ -65,7 +65,10 @@ public:
     // The user's arrival reaches the other members through on_timer
     // (presence). Joining twice on one connection just replies again, to
     // the user it joined as first (the view must be that user's).
-    room_actions join(connection_id conn, const user_info& user, log_view view, millis now);
+    // `moderator`: the relay's verdict on the connection's token (its mod
+    // claim), which joined.moderator repeats; it decides prepare_mute.
+    room_actions join(connection_id conn, const user_info& user, log_view view, millis now,
+                      bool moderator = false);
 
     // A connection leaves (or closed). When it was the user's last one, the
     // others hear it through on_timer. Unknown connections are ignored.
@@ -122,6 +125,16 @@ public:
     // it on: to everyone here but that user's own connections.
     room_action typing_elsewhere(const user_info& user, bool active) const;
 
+    // A mute, in two steps around the log (room_log::mute).
+    // 1. When it ends (mute_end; 0: lifted), or the answer when there is
+    //    nothing to ask the log: a non-member gets not_joined, a member that
+    //    did not join as a moderator not_moderator.
+    std::variant<millis, room_actions> prepare_mute(connection_id conn, std::uint32_t minutes,
+                                                    millis now) const;
+    // 2. The log took it: the moderator on `moderator` and the muted user's
+    //    connections here hear it (muted_frame).
+    room_actions muted(connection_id moderator, const std::string& user_id, millis until) const;
+
     // Presence on the other relays holding the room (through the store):
     // `user` is connected on at least one of them, or no longer. A user is
     // present in the room while connected here or elsewhere, and the members
@@ -172,6 +185,7 @@ private:
     std::string id_;
     room_config config_;
     std::map<connection_id, user_info> connections_;
+    std::set<connection_id> moderators_;  // members that joined as moderators
     // Per connection, the send refused for now that its later sends wait
     // behind (prepare_send): its id, and when it may come again.
     struct held_send {

@@ -36,6 +36,9 @@ struct room_config {
     // long past its retry time: a client that never sends it again (it gave
     // up) is not held back for ever.
     millis held_send_grace_ms = 30'000;
+    // Mutes a room holds at once (room_log::mute): moderators are few and
+    // trusted, but what any token can make the relay keep is bounded.
+    std::size_t max_mutes = 1000;
 };
 
 }  // namespace roomchat

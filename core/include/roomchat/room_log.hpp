@@ -75,12 +75,14 @@ public:
     //  2. the text verdict: nack with the text error. Before the rate limit,
     //     because such a message can never succeed: it must not be told to
     //     retry later, nor spend a token;
-    //  3. rate limits, unless system: the user's bucket in this room and, if
+    //  3. a moderator's mute, unless system: nack muted with the time left as
+    //     retry_after_ms;
+    //  4. rate limits, unless system: the user's bucket in this room and, if
     //     given, across rooms. The wait is the longest of theirs and
     //     held_wait_ms; when it is not 0 the answer is nack rate_limited with
     //     it as retry_after_ms and nothing is taken, else a token is taken
     //     from both buckets;
-    //  4. accepted: the next seq, ts = now, the media_ms as given; stored in
+    //  5. accepted: the next seq, ts = now, the media_ms as given; stored in
     //     the history (oldest evicted past its caps) and in dedupe.
     send_decision accept(const send_attempt& attempt);
 
@@ -100,6 +102,13 @@ public:
     // latest_seq()): where it moved to, or nothing when it did not move.
     std::optional<seq_t> mark_read(const std::string& user_id, seq_t seq);
 
+    // A moderator mutes the user here until `until`, replacing an earlier
+    // end, or (an `until` not after `now`) lifts the mute. At most
+    // config.max_mutes are held: past them the one ending first goes.
+    void mute(const std::string& user_id, millis until, millis now);
+    // When the user's mute ends, while one holds at `now`.
+    std::optional<millis> muted_until(const std::string& user_id, millis now) const;
+
     const std::string& room_id() const noexcept { return room_id_; }
     const std::string& epoch() const noexcept { return epoch_; }
     seq_t latest_seq() const noexcept { return next_seq_ - 1; }
@@ -107,6 +116,7 @@ public:
     // Bookkeeping per user that outlives their presence, for the bounds tests.
     std::size_t read_marker_count() const noexcept { return read_markers_.size(); }
     std::size_t rate_bucket_count() const noexcept { return limiters_.size(); }
+    std::size_t mute_count() const noexcept { return mutes_.size(); }
 
 private:
     history_frame page(history_mode mode, history_page found) const;
@@ -123,6 +133,8 @@ private:
     rate_table* user_sends_;
     std::unordered_map<std::string, seq_t> read_markers_;  // by user id
     std::size_t markers_pruned_at_ = 0;                    // read_markers_.size() after the last pruning
+    std::size_t max_mutes_;
+    std::unordered_map<std::string, millis> mutes_;  // by user id: when the mute ends
 };
 
 // The one way a page of history becomes a frame. `epoch` is absent only for

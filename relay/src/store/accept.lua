@@ -1,12 +1,13 @@
 -- Accepting a send, in one atomic step for every relay sharing the room: the
 -- decision of room_log::accept (core/src/room_log.cpp), which the contract
--- tests hold this script to. In that order: dedupe, the text verdict, the
--- rate limits, then the next seq, the history capped by count and bytes,
--- and the message on the room's channel.
+-- tests hold this script to. In that order: dedupe, the text verdict, a
+-- moderator's mute, the rate limits, then the next seq, the history capped
+-- by count and bytes, and the message on the room's channel.
 --
 -- KEYS: 1 epoch, 2 seq, 3 log (stream), 4 the log's bytes, 5 accepted ids
 --       (hash id -> "seq ts user"), 6 their order (list, oldest first),
---       7 the user's bucket in the room, 8 the user's bucket across rooms
+--       7 the user's bucket in the room, 8 the user's bucket across rooms,
+--       9 the user's mute in the room (when it ends, ms; redis_log::mute)
 -- ARGV: 1 an epoch for a new room, 2 message id, 3 user id, 4 "1" when the
 --       text was refused, 5 the wait an earlier refused send holds this
 --       one back (ms), 6 "1" for the host's backend (no rate limits),
@@ -15,7 +16,7 @@
 --       14 ids remembered, 15 the message as stored, 16 its charge in
 --       bytes, 17 the room's channel, where it goes as "<seq> <epoch> <message>"
 -- Reply: {"ack", epoch, seq, ts, 1 when a resend} | {"conflict"} | {"text"}
---        | {"wait", ms}
+--        | {"muted", ms left} | {"wait", ms}
 
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 local epoch = redis.call('GET', KEYS[1])
@@ -28,6 +29,10 @@ if earlier then
   return {'ack', epoch, tonumber(seq), tonumber(ts), 1}
 end
 if ARGV[4] == '1' then return {'text'} end
+if ARGV[6] ~= '1' then
+  local muted_until = tonumber(redis.call('GET', KEYS[9]) or '0')
+  if muted_until > now then return {'muted', muted_until - now} end
+end
 
 -- A token bucket in milli-tokens, exactly as rate_limiter
 -- (core/src/rate_limiter.cpp): stored as "milli_tokens carry last" and

@@ -48,6 +48,12 @@ void memory_store::mark_read(const std::string& room_id, const std::string& user
     done(it == logs_.end() ? std::nullopt : it->second.mark_read(user_id, seq));
 }
 
+void memory_store::mute(const std::string& room_id, const std::string& user_id, millis until, millis now,
+                        handler<millis> done) {
+    log(room_id).mute(user_id, until, now);
+    done(until);
+}
+
 // Every message reaches the members the moment it is accepted.
 std::optional<seq_t> memory_store::delivered(const std::string& room_id) const {
     const room_log* held = find(room_id);

@@ -30,6 +30,8 @@ public:
                std::uint32_t limit, handler<log_page> done) override;
     void mark_read(const std::string& room_id, const std::string& user_id, seq_t seq,
                    handler<std::optional<seq_t>> done) override;
+    void mute(const std::string& room_id, const std::string& user_id, millis until, millis now,
+              handler<millis> done) override;
     std::optional<seq_t> delivered(const std::string& room_id) const override;
     // No other relay: the room knows everyone present, and every message
     // is accepted here, where on_message hands it on.

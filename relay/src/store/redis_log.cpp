@@ -223,7 +223,8 @@ void redis_log::accept(const std::string& room_id, const send_attempt& attempt, 
                                      room_key(room_id, "ids"),
                                      room_key(room_id, "id_order"),
                                      room_key(room_id, "rate:" + attempt.user.id),
-                                     user_key(attempt.user.id)};
+                                     user_key(attempt.user.id),
+                                     room_key(room_id, "mute:" + attempt.user.id)};
     std::vector<std::string> args = {
         generate_epoch(random_),
         attempt.id.to_string(),
@@ -255,6 +256,9 @@ void redis_log::accept(const std::string& room_id, const send_attempt& attempt, 
                     const std::string verdict = got.empty() ? std::string() : got[0].text;
                     if (verdict == "conflict") return refuse(errc::id_conflict);
                     if (verdict == "text" && !attempt.text) return refuse(attempt.text.error());
+                    if (verdict == "muted" && got.size() == 2 && is_integer(got[1])) {
+                        return refuse(errc::muted, static_cast<std::uint32_t>(got[1].integer));
+                    }
                     if (verdict == "wait" && got.size() == 2 && is_integer(got[1])) {
                         return refuse(errc::rate_limited, static_cast<std::uint32_t>(got[1].integer));
                     }
@@ -349,6 +353,19 @@ void redis_log::mark_read(const std::string& room_id, const std::string& user_id
                        }
                        done(std::optional<seq_t>(static_cast<seq_t>(answer->integer)));
                    });
+}
+
+void redis_log::mute(const std::string& room_id, const std::string& user_id, millis until, millis now,
+                     handler<millis> done) {
+    std::vector<std::string> command = {"DEL", room_key(room_id, "mute:" + user_id)};
+    if (until > now) command = {"SET", command[1], number(until), "PX", number(until - now)};
+    redis_.command(command, [until, done = std::move(done)](const result<reply, redis::failure>& answer) {
+        if (!answer || answer->is_error()) {
+            done(errc::unavailable);
+            return;
+        }
+        done(until);
+    });
 }
 
 }  // namespace roomchat::relay::store

@@ -56,6 +56,11 @@ public:
     // room_log::mark_read.
     void mark_read(const std::string& room_id, const std::string& user_id, seq_t seq,
                    handler<std::optional<seq_t>> done);
+    // room_log::mute: a key per muted user holding when the mute ends, and
+    // expiring then (accept.lua reads it). Not capped like the in-memory
+    // log's mutes: each key goes by itself when its mute ends.
+    void mute(const std::string& room_id, const std::string& user_id, millis until, millis now,
+              handler<millis> done);
 
     // A message as published on its room's channel, with the epoch it
     // counts in.

@@ -206,6 +206,11 @@ void redis_store::mark_read(const std::string& room_id, const std::string& user_
     log_.mark_read(room_id, user_id, seq, std::move(done));
 }
 
+void redis_store::mute(const std::string& room_id, const std::string& user_id, millis until, millis now,
+                       handler<millis> done) {
+    log_.mute(room_id, user_id, until, now, std::move(done));
+}
+
 void redis_store::reconnected() {
     log_.load_scripts();
     std::vector<std::string> room_ids;

@@ -57,6 +57,8 @@ public:
                std::uint32_t limit, handler<log_page> done) override;
     void mark_read(const std::string& room_id, const std::string& user_id, seq_t seq,
                    handler<std::optional<seq_t>> done) override;
+    void mute(const std::string& room_id, const std::string& user_id, millis until, millis now,
+              handler<millis> done) override;
     std::optional<seq_t> delivered(const std::string& room_id) const override;
     void present(const std::string& room_id, const user_info& user, bool here) override;
     void typing(const std::string& room_id, const user_info& user, bool active) override;

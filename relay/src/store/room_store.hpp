@@ -93,6 +93,10 @@ public:
     // this relay lives. Not answered: a change Redis missed is made again
     // at the next renewal, and an entry not renewed expires.
     virtual void present(const std::string& room_id, const user_info& user, bool here) = 0;
+    // room_log::mute: the user's sends are refused muted until `until` (or,
+    // not after `now`, no longer). Answers the end it took.
+    virtual void mute(const std::string& room_id, const std::string& user_id, millis until, millis now,
+                      handler<millis> done) = 0;
     // A typing signal a held room passed on to its members here
     // (room::typing): the other relays holding the room pass it to theirs
     // (on_typing). Never stored, never answered: one that is lost expires
