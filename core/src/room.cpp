@@ -143,11 +143,15 @@ room_actions room::muted(connection_id moderator, const std::string& user_id, mi
     if (!is_member(moderator)) {
         return only(to_connection(moderator, not_joined_error(id_)));
     }
-    room_action action = to_members(muted_frame{id_, user_id, until}, std::nullopt, &user_id);
+    room_action action = mute_news(user_id, until);
     if (std::find(action.to.begin(), action.to.end(), moderator) == action.to.end()) {
         action.to.insert(std::lower_bound(action.to.begin(), action.to.end(), moderator), moderator);
     }
     return only(std::move(action));
+}
+
+room_action room::mute_news(const std::string& user_id, millis until) const {
+    return to_members(muted_frame{id_, user_id, until}, std::nullopt, &user_id);
 }
 
 room_action room::typing_elsewhere(const user_info& user, bool active) const {

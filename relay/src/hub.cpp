@@ -50,6 +50,10 @@ hub::hub(const relay_config& config, room_registry& rooms, store::room_store& st
         held->elsewhere(user, present, now_millis());
         rooms_.schedule(*held);
     });
+    store_.on_muted([this](const std::string& room_id, const std::string& user_id, millis until) {
+        const room* held = rooms_.find(room_id);
+        if (held != nullptr) perform({held->mute_news(user_id, until)}, now_millis());
+    });
     store_.on_typing([this](const std::string& room_id, const user_info& user, bool active) {
         const room* held = rooms_.find(room_id);
         if (held != nullptr) perform({held->typing_elsewhere(user, active)}, now_millis());

@@ -68,6 +68,17 @@ TEST(moderation, the_moderator_and_the_muted_users_connections_hear_it) {
     EXPECT_EQ(muted_of(r.mute(1, "mod", 1, 5000), conns{1}).user, "mod") << "told once";
 }
 
+TEST(moderation, a_mute_taken_through_another_relay_reaches_the_users_connections_here) {
+    room plain("lobby");
+    const log_view view{"epoch-a", 0, 0, {}};
+    (void)plain.join(7, ann, view, 0);
+    (void)plain.join(8, bob, view, 0);
+    const room_action news = plain.mute_news("ann", 42);
+    EXPECT_EQ(news.to, conns{7});
+    EXPECT_EQ(std::get<muted_frame>(news.frame).until, 42);
+    EXPECT_TRUE(plain.mute_news("zed", 42).to.empty());
+}
+
 TEST(moderation, only_a_member_that_joined_as_moderator_may_mute) {
     local_room r = room_with_moderator();
     const room_actions refused = r.mute(3, "ann", 10, 0);

@@ -113,6 +113,21 @@ TEST(typing_news, is_read_as_published_and_nothing_else_is) {
     }
 }
 
+TEST(mute_news, is_read_as_published_and_nothing_else_is) {
+    const auto news = redis_log::mute_published("muted r1 bob 1700000600000");
+    ASSERT_TRUE(news);
+    EXPECT_EQ(news->relay, "r1");
+    EXPECT_EQ(news->user_id, "bob");
+    EXPECT_EQ(news->until, 1'700'000'600'000);
+    const auto lifted = redis_log::mute_published("muted r1 bob 0");
+    ASSERT_TRUE(lifted);
+    EXPECT_EQ(lifted->until, 0);
+    for (const char* bad : {"muted r1 bob", "muted r1 bob -5", "muted r1 bob 12x", "muted r1  12",
+                            "muted  bob 12", "muted r1 bad/id 12", "muted", "typing r1 + {}"}) {
+        EXPECT_FALSE(redis_log::mute_published(bad)) << bad;
+    }
+}
+
 // ---- two stores, one Redis ------------------------------------------------------------
 
 random_source seeded(std::uint8_t seed) {

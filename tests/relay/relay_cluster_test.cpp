@@ -273,7 +273,11 @@ TEST(relay_cluster, a_mute_through_one_relay_holds_on_the_other) {
     member bob(c.two, "bob", "lobby");
 
     mod.send(mute_frame{"lobby", "bob", 5});
-    ASSERT_TRUE(mod.wait_for<muted_frame>());
+    const auto confirmed = mod.wait_for<muted_frame>();
+    ASSERT_TRUE(confirmed);
+    const auto told = bob.socket.wait_for<muted_frame>();
+    ASSERT_TRUE(told) << "the other relay tells him at once";
+    EXPECT_EQ(told->until, confirmed->until);
     const message_id id = test_message_id();
     bob.socket.send(send_frame{"lobby", id, "through the other relay"});
     const auto nack = bob.socket.wait_for<nack_frame>([&](const nack_frame& n) { return n.id == id; });
@@ -284,6 +288,9 @@ TEST(relay_cluster, a_mute_through_one_relay_holds_on_the_other) {
 
     mod.send(mute_frame{"lobby", "bob", 0});
     ASSERT_TRUE(mod.wait_for<muted_frame>());
+    const auto lifted = bob.socket.wait_for<muted_frame>();
+    ASSERT_TRUE(lifted);
+    EXPECT_EQ(lifted->until, 0);
     bob.send("lobby", "lifted everywhere");
 }
 

@@ -258,8 +258,7 @@ struct typist_frame {
 
 // A mute took effect: `user` may not send in the room before `until` (0:
 // the mute was lifted). To the moderator who asked and to the muted user's
-// connections on this relay; the user's other relays' connections learn it
-// from the nack of their next send.
+// connections, through every relay holding the room.
 struct muted_frame {
     std::string room;
     std::string user;

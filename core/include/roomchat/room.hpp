@@ -134,6 +134,9 @@ public:
     // 2. The log took it: the moderator on `moderator` and the muted user's
     //    connections here hear it (muted_frame).
     room_actions muted(connection_id moderator, const std::string& user_id, millis until) const;
+    // A mute taken through another relay holding the room: the muted user's
+    // connections here hear it.
+    room_action mute_news(const std::string& user_id, millis until) const;
 
     // Presence on the other relays holding the room (through the store):
     // `user` is connected on at least one of them, or no longer. A user is

@@ -355,6 +355,31 @@ void redis_log::mark_read(const std::string& room_id, const std::string& user_id
                    });
 }
 
+void redis_log::mute_news(const std::string& room_id, const std::string& relay, const std::string& user_id,
+                          millis until) {
+    redis_.command({"PUBLISH", channel(room_id), "muted " + relay + " " + user_id + " " + number(until)},
+                   [](const result<reply, redis::failure>&) {});  // lost: the next send's nack tells
+}
+
+std::optional<redis_log::published_mute> redis_log::mute_published(std::string_view payload) {
+    constexpr std::string_view header = "muted ";
+    if (payload.substr(0, header.size()) != header) return std::nullopt;
+    payload.remove_prefix(header.size());
+    const std::size_t first = payload.find(' ');
+    const std::size_t second = first == std::string_view::npos ? first : payload.find(' ', first + 1);
+    if (second == std::string_view::npos || first == 0 || second == first + 1) return std::nullopt;
+    const std::string_view user_id = payload.substr(first + 1, second - first - 1);
+    const std::string_view until_text = payload.substr(second + 1);
+    millis until = 0;
+    const auto [end, error] =
+        std::from_chars(until_text.data(), until_text.data() + until_text.size(), until);
+    if (error != std::errc() || end != until_text.data() + until_text.size() || until < 0 ||
+        !validate_user_id(user_id)) {
+        return std::nullopt;
+    }
+    return published_mute{std::string(payload.substr(0, first)), std::string(user_id), until};
+}
+
 void redis_log::mute(const std::string& room_id, const std::string& user_id, millis until, millis now,
                      handler<millis> done) {
     std::vector<std::string> command = {"DEL", room_key(room_id, "mute:" + user_id)};

@@ -89,6 +89,17 @@ public:
     // on the room's channel as "typing <relay> <+|-> <user JSON>" and nowhere
     // kept. Not answered: a signal lost expires by itself (typing.hpp).
     void typing(const std::string& room_id, const std::string& relay, const user_info& user, bool active);
+    // A mute relay `relay` took (mute()), published on the room's channel as
+    // "muted <relay> <user id> <until>" for the other relays to tell the
+    // user's connections. Not answered: lost, the user learns of it from the
+    // nack of their next send.
+    void mute_news(const std::string& room_id, const std::string& relay, const std::string& user_id,
+                   millis until);
+    struct published_mute {
+        std::string relay;
+        std::string user_id;
+        millis until = 0;
+    };
     struct published_typing {
         std::string relay;
         user_info user;
@@ -103,6 +114,8 @@ public:
     static std::optional<presence_news> presence_published(std::string_view payload);
     // A typing signal as published there (nothing when it is not).
     static std::optional<published_typing> typing_published(std::string_view payload);
+    // Mute news as published there (nothing when it is not).
+    static std::optional<published_mute> mute_published(std::string_view payload);
 
 private:
     redis::client& redis_;

@@ -140,6 +140,8 @@ void redis_store::published(const std::string& room_id, const std::string& paylo
         }
     } else if (auto typist = redis_log::typing_published(payload); typist && typist->relay != relay_) {
         typing_elsewhere(room_id, typist->user, typist->active);
+    } else if (auto mute = redis_log::mute_published(payload); mute && mute->relay != relay_) {
+        muted_elsewhere(room_id, mute->user_id, mute->until);
     }
 }
 
@@ -208,7 +210,11 @@ void redis_store::mark_read(const std::string& room_id, const std::string& user_
 
 void redis_store::mute(const std::string& room_id, const std::string& user_id, millis until, millis now,
                        handler<millis> done) {
-    log_.mute(room_id, user_id, until, now, std::move(done));
+    log_.mute(room_id, user_id, until, now,
+              [this, room_id, user_id, done = std::move(done)](result<millis> taken) {
+                  if (taken) log_.mute_news(room_id, relay_, user_id, *taken);
+                  done(taken);
+              });
 }
 
 void redis_store::reconnected() {

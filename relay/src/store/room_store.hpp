@@ -44,6 +44,9 @@ public:
     // them now, or on none.
     using presence_handler =
         std::function<void(const std::string& room_id, const user_info& user, bool present)>;
+    // A moderator on another relay muted a user (muted_frame; 0: lifted).
+    using muted_handler =
+        std::function<void(const std::string& room_id, const std::string& user_id, millis until)>;
     // A member on another relay is typing, or stopped (typist_frame).
     using typing_handler =
         std::function<void(const std::string& room_id, const user_info& user, bool active)>;
@@ -57,6 +60,8 @@ public:
     void on_presence(presence_handler handler) { on_presence_ = std::move(handler); }
     // What the members of a room this relay holds type on the other relays.
     void on_typing(typing_handler handler) { on_typing_ = std::move(handler); }
+    // The mutes taken through the other relays, in a room this relay holds.
+    void on_muted(muted_handler handler) { on_muted_ = std::move(handler); }
 
     // The relay holds the room now (it was opened here), or no longer (it
     // was dropped here). A room's log outlives the relays' rooms only in a
@@ -94,7 +99,8 @@ public:
     // at the next renewal, and an entry not renewed expires.
     virtual void present(const std::string& room_id, const user_info& user, bool here) = 0;
     // room_log::mute: the user's sends are refused muted until `until` (or,
-    // not after `now`, no longer). Answers the end it took.
+    // not after `now`, no longer). Answers the end it took; the other relays
+    // holding the room hear it (on_muted), to tell the user's connections there.
     virtual void mute(const std::string& room_id, const std::string& user_id, millis until, millis now,
                       handler<millis> done) = 0;
     // A typing signal a held room passed on to its members here
@@ -112,6 +118,9 @@ protected:
     void present_elsewhere(const std::string& room_id, const user_info& user, bool present) const {
         if (on_presence_) on_presence_(room_id, user, present);
     }
+    void muted_elsewhere(const std::string& room_id, const std::string& user_id, millis until) const {
+        if (on_muted_) on_muted_(room_id, user_id, until);
+    }
     void typing_elsewhere(const std::string& room_id, const user_info& user, bool active) const {
         if (on_typing_) on_typing_(room_id, user, active);
     }
@@ -120,6 +129,7 @@ private:
     message_handler on_message_;
     presence_handler on_presence_;
     typing_handler on_typing_;
+    muted_handler on_muted_;
 };
 
 }  // namespace roomchat::relay::store
