@@ -88,8 +88,9 @@ void chat_session::set_watching(bool watching, double now) {
 }
 void chat_session::composing(bool has_text, double now) { session_.composing(has_text, to_millis(now)); }
 std::string chat_session::mute(std::string_view user_id, double minutes, double now) {
-    if (!(minutes >= 0 && minutes <= max_mute_minutes) ||
-        minutes != static_cast<double>(static_cast<std::uint32_t>(minutes))) {
+    // Not a whole number that fits: wrong_type here, before the cast; the
+    // session refuses one past max_mute_minutes the same way.
+    if (!(minutes >= 0 && minutes <= UINT32_MAX) || minutes != std::trunc(minutes)) {
         return status_json(errc::wrong_type);
     }
     return status_json(session_.mute(user_id, static_cast<std::uint32_t>(minutes), to_millis(now)));

@@ -1058,8 +1058,7 @@ void client_session::pump_outbox(millis now) {
 
 // Over HTTP the poll asks for everything after our position: no gap stays.
 void client_session::check_gap(millis now) {
-    if (link_ != link_phase::joined || carrier_ == carrier::http || armed(timer::gap_request) ||
-        !timeline_.has_gap()) {
+    if (!joined_by_websocket() || armed(timer::gap_request) || !timeline_.has_gap()) {
         return;
     }
     transmit(history_request_frame{config_.room, std::nullopt, timeline_.contiguous(), config_.page_size});
@@ -1160,7 +1159,7 @@ result<std::size_t> client_session::restore(const std::vector<pending_message>& 
 }
 
 void client_session::composing(bool has_text, millis now) {
-    if (link_ != link_phase::joined || carrier_ != carrier::websocket) {
+    if (!joined_by_websocket()) {
         return;
     }
     if (const auto signal = typing_signal_.composer(has_text, now)) {
@@ -1175,7 +1174,7 @@ status client_session::mute(std::string_view user_id, std::uint32_t minutes, mil
     if (minutes > max_mute_minutes) {
         return errc::wrong_type;
     }
-    if (link_ != link_phase::joined || carrier_ != carrier::websocket) {
+    if (!joined_by_websocket()) {
         return errc::not_joined;
     }
     transmit(mute_frame{config_.room, std::string(user_id), minutes});

@@ -332,27 +332,28 @@ std::vector<connection_id> room::member_connections() const {
     return conns;
 }
 
-room_action room::to_members(server_frame frame, std::optional<connection_id> except,
-                             const std::string* user_id) const {
+template <class Keep>
+room_action room::to_members_where(server_frame frame, Keep keep) const {
     room_action action{std::move(frame), {}};
     action.to.reserve(connections_.size());
     for (const auto& [conn, user] : connections_) {
-        if (conn != except && (user_id == nullptr || user.id == *user_id)) {
+        if (keep(conn, user)) {
             action.to.push_back(conn);
         }
     }
     return action;
 }
 
+room_action room::to_members(server_frame frame, std::optional<connection_id> except,
+                             const std::string* user_id) const {
+    return to_members_where(std::move(frame), [&](connection_id conn, const user_info& user) {
+        return conn != except && (user_id == nullptr || user.id == *user_id);
+    });
+}
+
 room_action room::to_others(server_frame frame, const std::string& user_id) const {
-    room_action action{std::move(frame), {}};
-    action.to.reserve(connections_.size());
-    for (const auto& [conn, user] : connections_) {
-        if (user.id != user_id) {
-            action.to.push_back(conn);
-        }
-    }
-    return action;
+    return to_members_where(std::move(frame),
+                            [&](connection_id, const user_info& user) { return user.id != user_id; });
 }
 
 server_frame send_reply(const send_outcome& outcome) {

@@ -19,13 +19,9 @@ std::optional<bool> typing_signal::composer(bool has_text, millis now) {
 }
 
 bool typists::heard(const user_info& user, bool active, millis now) {
+    if (!active) return forget(user.id);
     const auto it =
         std::find_if(entries_.begin(), entries_.end(), [&](const entry& e) { return e.user.id == user.id; });
-    if (!active) {
-        if (it == entries_.end()) return false;
-        entries_.erase(it);
-        return true;
-    }
     if (it != entries_.end()) {
         it->expires_at = now + typing_expiry_ms;
         if (it->user == user) return false;

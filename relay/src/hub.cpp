@@ -726,10 +726,8 @@ void hub::perform(const room_actions& actions, millis now) {
         // and one that did not ask for typists gets none.
         const bool typist = std::holds_alternative<typist_frame>(action.frame);
         for (const connection_id conn : action.to) {
-            const auto it = connections_.find(conn);
-            if (it != connections_.end() && !it->second.closing && (!typist || it->second.reads_typists)) {
+            if (is_live(conn) && (!typist || connections_.at(conn).reads_typists))
                 recipients_.push_back(conn);
-            }
         }
         // What the room tells its members may wait for a write delay
         // (transport::broadcast); an answer never does, however many it goes to.

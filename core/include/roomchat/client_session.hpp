@@ -521,6 +521,10 @@ private:
     timeline_window window(std::map<seq_t, chat_message>::const_iterator first, std::size_t pending_first,
                            std::size_t count) const;
     std::string_view self_id() const noexcept;
+    // Joined over a WebSocket: what gap requests, typing and mutes need.
+    bool joined_by_websocket() const noexcept {
+        return link_ == link_phase::joined && carrier_ == carrier::websocket;
+    }
 
     client_config config_;
     random_source random_;

@@ -121,7 +121,8 @@ struct read_frame {
 };
 
 // The user is typing in the room (active), or stopped: cleared the composer
-// or sent. Never stored, never answered (typing.hpp has the timing).
+// (a message sent ends the typing by itself). Never stored, never answered
+// (typing.hpp has the timing).
 struct typing_frame {
     std::string room;
     bool active = true;

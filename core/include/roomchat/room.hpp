@@ -170,6 +170,9 @@ private:
         std::size_t connections = 0;
     };
 
+    // Every member connection for which keep(conn, user) holds, in order.
+    template <class Keep>
+    room_action to_members_where(server_frame frame, Keep keep) const;
     // Every member connection but `except`; with `user_id`, only that user's.
     room_action to_members(server_frame frame, std::optional<connection_id> except = std::nullopt,
                            const std::string* user_id = nullptr) const;
