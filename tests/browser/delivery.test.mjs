@@ -194,7 +194,9 @@ test('Retry on a failed message does not duplicate it', async () => {
     assert.equal(await row.getAttribute('data-id'), failedId);
     assert.equal(await row.locator('.rc-failure').isVisible(), false);
     await send(bob.page, 'after the retry');
+    // Each page draws its rows at its next animation frame: Bob's own echo too.
     await waitForMessage(ann.page, 'after the retry');
+    await waitForMessage(bob.page, 'after the retry');
     const annSees = await messages(ann.page);
     const bobSees = await messages(bob.page);
     assert.equal(countText(annSees, target), 1);
