@@ -105,6 +105,9 @@ EMSCRIPTEN_KEEPALIVE const char* roomchat_mute(chat_session* s, const char* user
     return give(s->mute(std::string_view(user, size), minutes, now));
 }
 EMSCRIPTEN_KEEPALIVE bool roomchat_moderator(chat_session* s) { return s->moderator(); }
+EMSCRIPTEN_KEEPALIVE const char* roomchat_remove(chat_session* s, double seq, double now) {
+    return give(s->remove(seq, now));
+}
 EMSCRIPTEN_KEEPALIVE void roomchat_load_older(chat_session* s, double now) { s->load_older(now); }
 EMSCRIPTEN_KEEPALIVE void roomchat_set_token(chat_session* s, const char* token, std::size_t size,
                                              double now) {

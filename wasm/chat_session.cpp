@@ -96,6 +96,10 @@ std::string chat_session::mute(std::string_view user_id, double minutes, double 
     return status_json(session_.mute(user_id, static_cast<std::uint32_t>(minutes), to_millis(now)));
 }
 
+std::string chat_session::remove(double seq, double now) {
+    return status_json(session_.remove(to_seq(seq), to_millis(now)));
+}
+
 void chat_session::load_older(double now) { session_.load_older(to_millis(now)); }
 void chat_session::set_token(std::string token, double now) {
     session_.set_token(std::move(token), to_millis(now));

@@ -34,6 +34,8 @@ public:
     void composing(bool has_text, double now);
     // minutes: 0 lifts the mute; not a whole number from 0 to a day: wrong_type.
     std::string mute(std::string_view user_id, double minutes, double now);
+    // client_session::remove, seq read as mark_read reads it.
+    std::string remove(double seq, double now);
     void load_older(double now);
     void set_token(std::string token, double now);
     void stop(double now);

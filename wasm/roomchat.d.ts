@@ -11,7 +11,7 @@ export type ErrorCode =
   | 'unsupported_version'
   | 'auth_required' | 'auth_failed' | 'token_expired' | 'auth_timeout' | 'room_forbidden' | 'not_joined'
   | 'not_moderator'
-  | 'rate_limited' | 'id_conflict' | 'room_full' | 'too_many_rooms' | 'muted'
+  | 'rate_limited' | 'id_conflict' | 'room_full' | 'too_many_rooms' | 'muted' | 'no_such_message'
   | 'binary_frame' | 'too_many_connections' | 'slow_consumer' | 'going_away' | 'unavailable' | 'internal'
   | 'no_ack';
 
@@ -37,6 +37,7 @@ export interface TimelineMessage {
   ts: number;            // relay time once sequenced, local time before
   mediaMs?: number;      // the sender's playback position when they sent (ms from the media's start)
   system?: true;         // posted by the host's backend ("Ann paused at 12:34"), not by a person
+  removed?: true;        // removed by its author or a moderator: show a tombstone; text is empty
   own: boolean;
   state: DeliveryState;  // 'queued' shows as sending (waiting for connection)
   failure?: ErrorCode;   // state === 'failed'
@@ -103,6 +104,7 @@ export interface PendingMessage {
   createdAt: number;     // when it was typed
   failure?: ErrorCode;   // present: failed, waiting for retry(id)
   mediaMs?: number;      // its playback position
+  removes?: number;      // a removal (remove(seq)) of the message with this seq; text is empty
 }
 
 // `restored` counts the entries put back; invalid ones (bad id, text the rules refuse,
@@ -165,6 +167,12 @@ export interface ChatSession {
   mute(userId: string, minutes: number, now: number): Status;
   // Whether the relay let this user join as a moderator of the room (the token's mod claim).
   moderator(): boolean;
+  // Removes the message with this seq for everyone: one of this user's own, or any as a
+  // moderator. It goes out (and is resent) like a message; once decided, the row comes again
+  // in a 'message' event with removed: true. A final refusal comes as an 'error' event. Not ok:
+  // no such message held or it is removed ('no_such_message'), another's and not a moderator
+  // ('not_moderator'). Asking again while one is on its way changes nothing.
+  remove(seq: number, now: number): Status;
   // Asks for the page before the oldest row when older() is 'available'; an answer that does
   // not come within 10 s is given up ('available' again).
   loadOlder(now: number): void;

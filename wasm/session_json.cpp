@@ -32,6 +32,7 @@ json message_json(const timeline_message& row) {
     out["state"] = to_string(row.state);
     if (row.media_ms) out["mediaMs"] = *row.media_ms;
     if (row.system) out["system"] = true;
+    if (row.removed) out["removed"] = true;
     if (row.failure) {
         out["failure"] = str(to_string(*row.failure));
         out["failureMessage"] = str(message(*row.failure));
@@ -123,6 +124,7 @@ std::optional<pending_message> pending_entry(const json& entry) {
     const auto created_at = entry.find("createdAt");
     const auto failure = entry.find("failure");
     const auto media_ms = entry.find("mediaMs");
+    const auto removes = entry.find("removes");
     if (id == entry.end() || !id->is_string() || text == entry.end() || !text->is_string() ||
         created_at == entry.end() || !created_at->is_number_integer()) {
         return std::nullopt;
@@ -139,6 +141,10 @@ std::optional<pending_message> pending_entry(const json& entry) {
     if (media_ms != entry.end() && media_ms->is_number_unsigned() &&
         media_ms->get<std::uint64_t>() <= static_cast<std::uint64_t>(max_media_ms)) {
         message.media_ms = media_ms->get<millis>();
+    }
+    if (removes != entry.end()) {
+        if (!removes->is_number_unsigned()) return std::nullopt;
+        message.removes = removes->get<seq_t>();
     }
     return message;
 }
@@ -203,6 +209,7 @@ std::string pending_json(const std::vector<pending_message>& messages) {
         json entry{{"id", message.id.to_string()}, {"text", message.text}, {"createdAt", message.created_at}};
         if (message.failure) entry["failure"] = str(to_string(*message.failure));
         if (message.media_ms) entry["mediaMs"] = *message.media_ms;
+        if (message.removes) entry["removes"] = *message.removes;
         out.push_back(std::move(entry));
     }
     return dump(out);

@@ -136,6 +136,7 @@ export async function mountChat(
     composing: (hasText) => transport.run((s, now) => s.composing(hasText, now)),
     mute: (userId, minutes) => transport.run((s, now) => s.mute(userId, minutes, now)),
     moderator: () => session.moderator(),
+    remove: (seq) => transport.run((s, now) => s.remove(seq, now)),
     loadOlder: () => transport.run((s, now) => s.loadOlder(now)),
     validate: (text) => session.validate(text, Date.now()),
     timelineLatest: (count) => session.timelineLatest(count),

@@ -566,11 +566,11 @@ void client_session::merge_page(const history_frame& frame) {
 
 // Inserts into the timeline; true when shown (not held back, not a duplicate).
 bool client_session::place(const chat_message& message) {
-    if (timeline_.insert(message) != detail::insert_outcome::shown) {
-        return false;
+    const auto outcome = timeline_.insert(message);
+    if (outcome == detail::insert_outcome::shown) {
+        unread_.inserted(message, self_id());
     }
-    unread_.inserted(message, self_id());
-    return true;
+    return outcome == detail::insert_outcome::shown || outcome == detail::insert_outcome::removal;
 }
 
 // After messages arrived at the newer end: the oldest beyond the cap go.
@@ -608,8 +608,9 @@ void client_session::handle(const ack_frame& frame, millis now) {
     if (entry == nullptr) {
         return;  // a duplicate ack, or the message already came back
     }
-    chat_message message{frame.seq,   frame.id, self_.value_or(user_info{}),
-                         entry->text, frame.ts, entry->media_ms};
+    chat_message message{frame.seq,   frame.id,      self_.value_or(user_info{}),
+                         entry->text, frame.ts,      entry->media_ms,
+                         false,       entry->removes};
     const bool shown = place(message);
     if (!timeline_.based()) {
         return;  // held back: pending until the first page places it (merge)
@@ -651,17 +652,32 @@ void client_session::handle(const nack_frame& frame, millis now) {
             muted_until_ = now + static_cast<millis>(frame.retry_after_ms.value_or(0));
             emit(events::muted{std::string(self_id()), muted_until_});
         }
-        outbox_.fail(frame.id, frame.code);
-        emit(events::pending_changed{});
+        give_up(frame.id, frame.code);
+        return;
     }
     emit_pending(frame.id);
+}
+
+void client_session::give_up(const message_id& id, errc reason) {
+    const auto* entry = outbox_.find(id);
+    if (entry != nullptr && !is_row(*entry)) {
+        // No row to show it failed, nothing to retry: the user is told once.
+        outbox_.take(id);
+        emit(events::error{reason, std::string(message(reason))});
+    } else {
+        outbox_.fail(id, reason);
+        emit_pending(id);
+    }
+    emit(events::pending_changed{});
 }
 
 void client_session::handle(const message_frame& frame, millis now) {
     if (frame.room != config_.room) {
         return;
     }
-    if (typists_.forget(frame.message.from.id)) announce_typing();  // what they typed came
+    if (!frame.message.removes && typists_.forget(frame.message.from.id)) {
+        announce_typing();  // what they typed came
+    }
     merge(frame.message);
     trim_timeline();
     refresh_unread(now);
@@ -1005,9 +1021,7 @@ void client_session::pump_outbox(millis now) {
     std::optional<millis> limited_until;
     for (const auto& work : outbox_.due(now, config_.max_send_attempts, outbox_limit())) {
         if (work.give_up) {
-            outbox_.fail(work.id, errc::no_ack);
-            emit_pending(work.id);
-            emit(events::pending_changed{});
+            give_up(work.id, errc::no_ack);
             continue;
         }
         const auto* entry = outbox_.find(work.id);
@@ -1037,10 +1051,11 @@ void client_session::pump_outbox(millis now) {
             continue;
         }
         const bool was_queued = entry->state == delivery_state::queued;
-        const roomchat::send_frame frame{config_.room, entry->id, entry->text, entry->media_ms};
+        const roomchat::send_frame frame{config_.room, entry->id, entry->text, entry->media_ms,
+                                         entry->removes};
         if (carrier_ == carrier::http) {
             abort_stale_posts(entry->id);  // one POST of a message at a time: the latest attempt
-            // The POST body is the send frame: the relay reads its id, text and media_ms.
+            // The POST body is the send frame: the relay reads its id, text, media_ms and removes.
             call({call_kind::send, entry->id}, "POST", messages_target(), encode(client_frame{frame}));
         } else {
             transmit(frame);
@@ -1138,12 +1153,15 @@ result<std::size_t> client_session::restore(const std::vector<pending_message>& 
     }
     std::size_t restored = 0;
     for (const auto& message : messages) {
-        auto normalized = normalize_text(message.text, config_.text);
-        if (message.id == message_id{} || outbox_.find(message.id) != nullptr || !normalized) {
+        // A removal has no text: the relay judges its target.
+        auto normalized =
+            message.removes ? result<std::string>(std::string()) : normalize_text(message.text, config_.text);
+        if (message.id == message_id{} || outbox_.find(message.id) != nullptr || !normalized ||
+            (message.removes && !message.text.empty())) {
             continue;
         }
         outbox_.add(message.id, std::move(normalized).value(), message.created_at,
-                    checked_media_ms(message.media_ms));
+                    message.removes ? std::nullopt : checked_media_ms(message.media_ms), message.removes);
         // Due now, whatever clock wrote created_at.
         outbox_.defer(message.id, now);
         if (message.failure) {
@@ -1178,6 +1196,26 @@ status client_session::mute(std::string_view user_id, std::uint32_t minutes, mil
         return errc::not_joined;
     }
     transmit(mute_frame{config_.room, std::string(user_id), minutes});
+    return ok_v;
+}
+
+status client_session::remove(seq_t seq, millis now) {
+    const auto& held = timeline_.messages();
+    const auto target = held.find(seq);
+    if (target == held.end() || target->second.removed) {
+        return errc::no_such_message;
+    }
+    if (!moderator_ && !row(target->second).own) {
+        return errc::not_moderator;
+    }
+    const auto& pending = outbox_.entries();
+    if (std::any_of(pending.begin(), pending.end(),
+                    [&](const outbox_entry& e) { return e.removes == seq; })) {
+        return ok_v;
+    }
+    outbox_.add(message_id::generate(random_), std::string(), now, std::nullopt, seq);
+    pump_outbox(now);
+    emit(events::pending_changed{});
     return ok_v;
 }
 
@@ -1257,16 +1295,22 @@ void client_session::transmit(const client_frame& frame) { frames_.push_back(enc
 
 void client_session::emit(client_event event) { events_.push_back(std::move(event)); }
 
+// Right after the timeline placed it: a removal shows as its target's
+// tombstone, if that is held.
 void client_session::emit_sequenced(const chat_message& message) {
-    auto before = timeline_.id_after(message.seq);
+    const chat_message* shown = message.removes ? timeline_.removed() : &message;
+    if (shown == nullptr) {
+        return;
+    }
+    auto before = timeline_.id_after(shown->seq);
     if (!before) {
         before = outbox_.first_id();
     }
-    emit(events::message_upserted{row(message), before});
+    emit(events::message_upserted{row(*shown), before});
 }
 
 void client_session::emit_pending(const message_id& id) {
-    if (const auto* entry = outbox_.find(id)) {
+    if (const auto* entry = outbox_.find(id); entry != nullptr && is_row(*entry)) {
         emit(events::message_upserted{row(*entry), outbox_.id_after(id)});
     }
 }
@@ -1280,6 +1324,7 @@ timeline_message client_session::row(const chat_message& message) const {
     row.ts = message.ts;
     row.media_ms = message.media_ms;
     row.system = message.system;
+    row.removed = message.removed;
     row.own = !message.system && self_ && message.from.id == self_->id;
     row.state = delivery_state::sent;
     return row;
@@ -1338,12 +1383,17 @@ std::vector<timeline_message> client_session::timeline() const {
 
 timeline_window client_session::timeline_latest(std::size_t count) const {
     const auto& pending = outbox_.entries();
-    if (count <= pending.size()) {
-        return window(timeline_.messages().end(), pending.size() - count, count);
+    std::size_t pending_first = pending.size();
+    std::size_t rows = 0;
+    for (; rows < count && pending_first > 0; --pending_first) {
+        rows += is_row(pending[pending_first - 1]) ? 1 : 0;
+    }
+    if (rows == count) {
+        return window(timeline_.messages().end(), pending_first, count);
     }
     const auto& held = timeline_.messages();
     auto first = held.end();
-    for (std::size_t back = count - pending.size(); back > 0 && first != held.begin(); --back) {
+    for (std::size_t back = count - rows; back > 0 && first != held.begin(); --back) {
         --first;
     }
     return window(first, 0, count);
@@ -1378,7 +1428,13 @@ timeline_window client_session::window(std::map<seq_t, chat_message>::const_iter
     }
     std::size_t next = pending_first;
     if (it == held.end()) {
-        for (; next < pending.size() && out.rows.size() < count; ++next) {
+        for (; next < pending.size(); ++next) {
+            if (!is_row(pending[next])) {
+                continue;
+            }
+            if (out.rows.size() == count) {
+                break;
+            }
             out.rows.push_back(row(pending[next]));
         }
     }
@@ -1405,7 +1461,8 @@ std::vector<pending_message> client_session::pending() const {
     std::vector<pending_message> out;
     out.reserve(outbox_.entries().size());
     for (const auto& entry : outbox_.entries()) {
-        out.push_back(pending_message{entry.id, entry.text, entry.created_at, entry.failure, entry.media_ms});
+        out.push_back(pending_message{entry.id, entry.text, entry.created_at, entry.failure, entry.media_ms,
+                                      entry.removes});
     }
     return out;
 }

@@ -41,6 +41,12 @@ out_json message_json(const chat_message& message) {
     if (message.system) {
         j["system"] = true;
     }
+    if (message.removes) {
+        j["removes"] = *message.removes;
+    }
+    if (message.removed) {
+        j["removed"] = true;
+    }
     return j;
 }
 
@@ -82,6 +88,9 @@ out_json json_of(const send_frame& f) {
     j["text"] = f.text;
     if (f.media_ms) {
         j["media_ms"] = *f.media_ms;
+    }
+    if (f.removes) {
+        j["removes"] = *f.removes;
     }
     return j;
 }
@@ -287,6 +296,8 @@ chat_message read_message(json_reader& r) {
     message.ts = r.integer<millis>("ts");
     message.media_ms = read_media_ms(r);
     message.system = r.optional_boolean("system");
+    message.removes = r.optional_integer<seq_t>("removes");
+    message.removed = r.optional_boolean("removed");
     return message;
 }
 
@@ -318,6 +329,11 @@ client_frame read_send(json_reader& r) {
     f.id = r.id("id");
     f.text = r.string("text");
     f.media_ms = read_media_ms(r);
+    f.removes = r.optional_integer<seq_t>("removes");
+    // A removal says nothing of its own.
+    if (f.removes && !r.failed() && (!f.text.empty() || f.media_ms)) {
+        r.fail(errc::wrong_type, f.text.empty() ? "media_ms" : "text");
+    }
     return f;
 }
 

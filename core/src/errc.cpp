@@ -61,6 +61,8 @@ std::string_view to_string(errc code) noexcept {
             return "too_many_rooms";
         case errc::muted:
             return "muted";
+        case errc::no_such_message:
+            return "no_such_message";
         case errc::binary_frame:
             return "binary_frame";
         case errc::too_many_connections:
@@ -135,6 +137,8 @@ std::string_view message(errc code) noexcept {
             return "You are in too many rooms at once.";
         case errc::muted:
             return "A moderator has muted you in this room.";
+        case errc::no_such_message:
+            return "That message is no longer there.";
         case errc::binary_frame:
             return "Binary frames are not part of the protocol.";
         case errc::too_many_connections:

@@ -27,15 +27,36 @@ std::size_t message_bytes(const chat_message& message) noexcept {
     return message.text.size() + message.from.id.size() + message.from.name.size() + message_overhead_bytes;
 }
 
+chat_message tombstone(chat_message message) {
+    message.text.clear();
+    message.removed = true;
+    return message;
+}
+
 history_ring::history_ring(history_limits limits) : limits_(limits) {}
 
 void history_ring::append(chat_message message) {
     assert(messages_.empty() || message.seq > messages_.back().seq);
-    bytes_ += message_bytes(message);
+    charges_.push_back(message_bytes(message));
+    bytes_ += charges_.back();
     messages_.push_back(std::move(message));
     while (messages_.size() > 1 && (messages_.size() > limits_.max_messages || bytes_ > limits_.max_bytes)) {
-        bytes_ -= message_bytes(messages_.front());
+        bytes_ -= charges_.front();
+        charges_.pop_front();
         messages_.pop_front();
+    }
+}
+
+const chat_message* history_ring::find(seq_t seq) const {
+    const const_iterator it = first_from(messages_, seq);
+    return it != messages_.end() && it->seq == seq ? &*it : nullptr;
+}
+
+void history_ring::remove(seq_t seq) {
+    const auto it = std::lower_bound(messages_.begin(), messages_.end(), seq,
+                                     [](const chat_message& m, seq_t value) { return m.seq < value; });
+    if (it != messages_.end() && it->seq == seq) {
+        *it = tombstone(std::move(*it));
     }
 }
 

@@ -26,8 +26,8 @@ room_actions local_room::join(connection_id conn, const user_info& user, const j
 }
 
 send_result local_room::send(connection_id conn, const message_id& id, std::string_view text, millis now,
-                             std::optional<millis> media_ms) {
-    auto prepared = room_.prepare_send(conn, id, text, now, media_ms);
+                             std::optional<millis> media_ms, std::optional<seq_t> removes) {
+    auto prepared = room_.prepare_send(conn, id, text, now, media_ms, removes);
     if (auto* answered = std::get_if<send_result>(&prepared)) {
         return std::move(*answered);
     }
@@ -43,8 +43,9 @@ send_result local_room::send(connection_id conn, const message_id& id, std::stri
 }
 
 send_result local_room::send_as(const user_info& user, const message_id& id, std::string_view text,
-                                millis now, std::optional<millis> media_ms, bool system) {
-    auto prepared = room_.prepare_send_as(user, id, text, now, media_ms, system);
+                                millis now, std::optional<millis> media_ms, bool system,
+                                std::optional<seq_t> removes) {
+    auto prepared = room_.prepare_send_as(user, id, text, now, media_ms, system, removes);
     send_result result;
     if (auto* refused = std::get_if<send_outcome>(&prepared)) {
         result.outcome = std::move(*refused);

@@ -6,11 +6,13 @@
 
 namespace roomchat::detail {
 
-void outbox_queue::add(const message_id& id, std::string text, millis now, std::optional<millis> media_ms) {
+void outbox_queue::add(const message_id& id, std::string text, millis now, std::optional<millis> media_ms,
+                       std::optional<seq_t> removes) {
     outbox_entry entry;
     entry.id = id;
     entry.text = std::move(text);
     entry.media_ms = media_ms;
+    entry.removes = removes;
     entry.created_at = now;
     entry.next_attempt_at = now;
     entries_.push_back(std::move(entry));
@@ -40,19 +42,24 @@ std::optional<outbox_entry> outbox_queue::take(const message_id& id) {
 }
 
 std::optional<message_id> outbox_queue::first_id() const {
-    if (entries_.empty()) {
+    const auto it = std::find_if(entries_.begin(), entries_.end(), is_row);
+    if (it == entries_.end()) {
         return std::nullopt;
     }
-    return entries_.front().id;
+    return it->id;
 }
 
 std::optional<message_id> outbox_queue::id_after(const message_id& id) const {
-    const auto it =
+    auto it =
         std::find_if(entries_.begin(), entries_.end(), [&](const outbox_entry& e) { return e.id == id; });
-    if (it == entries_.end() || std::next(it) == entries_.end()) {
+    if (it == entries_.end()) {
         return std::nullopt;
     }
-    return std::next(it)->id;
+    it = std::find_if(std::next(it), entries_.end(), is_row);
+    if (it == entries_.end()) {
+        return std::nullopt;
+    }
+    return it->id;
 }
 
 std::vector<outbox_work> outbox_queue::due(millis now, std::uint32_t max_attempts, in_flight limit) const {

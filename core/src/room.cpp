@@ -207,14 +207,16 @@ room_actions room::on_timer(millis now) {
 
 std::variant<send_attempt, send_result> room::prepare_send(connection_id conn, const message_id& id,
                                                            std::string_view text, millis now,
-                                                           std::optional<millis> media_ms) {
+                                                           std::optional<millis> media_ms,
+                                                           std::optional<seq_t> removes) {
     const auto it = connections_.find(conn);
     if (it == connections_.end()) {
         send_result answered;
         answered.actions = only(to_connection(conn, not_joined_error(id_)));
         return answered;
     }
-    auto prepared = prepare_send_as(it->second, id, text, now, media_ms);
+    auto prepared =
+        prepare_send_as(it->second, id, text, now, media_ms, false, removes, moderators_.count(conn) != 0);
     if (auto* refused = std::get_if<send_outcome>(&prepared)) {
         send_result answered;
         answered.actions = only(to_connection(conn, *refused->nack));
@@ -232,8 +234,9 @@ std::variant<send_attempt, send_result> room::prepare_send(connection_id conn, c
 
 std::variant<send_attempt, send_outcome> room::prepare_send_as(const user_info& user, const message_id& id,
                                                                std::string_view text, millis now,
-                                                               std::optional<millis> media_ms,
-                                                               bool system) const {
+                                                               std::optional<millis> media_ms, bool system,
+                                                               std::optional<seq_t> removes,
+                                                               bool moderator) const {
     if (id.is_nil()) {
         send_outcome refused;
         refused.nack = nack_frame{id_, id, errc::invalid_message_id, std::nullopt};
@@ -242,10 +245,13 @@ std::variant<send_attempt, send_outcome> room::prepare_send_as(const user_info& 
     send_attempt made;
     made.user = user;
     made.id = id;
-    made.text = normalize_text(text, config_.text);
+    // A removal has no text of its own to judge (the codec saw it empty).
+    made.text = removes ? result<std::string>(std::string()) : normalize_text(text, config_.text);
     made.media_ms = media_ms;
     made.system = system;
     made.now = now;
+    made.removes = removes;
+    made.moderator = moderator || system;
     return made;
 }
 
@@ -273,7 +279,7 @@ room_action room::deliver(const chat_message& message) {
     for (auto held = held_.begin(); held != held_.end();) {
         held = held->second.id == message.id ? held_.erase(held) : std::next(held);
     }
-    if (const auto typist = typists_.find(message.from.id); typist != typists_.end()) {
+    if (const auto typist = typists_.find(message.from.id); typist != typists_.end() && !message.removes) {
         typist->second.typing_on.clear();
         typist->second.announced = false;
     }

@@ -44,11 +44,20 @@ send_decision room_log::accept(const send_attempt& attempt) {
     if (!attempt.text) {
         return refuse(attempt.text.error());
     }
+    if (attempt.removes) {
+        const chat_message* target = history_.find(*attempt.removes);
+        if (target == nullptr || target->removes || target->removed) {
+            return refuse(errc::no_such_message);
+        }
+        if (target->from.id != user.id && !attempt.moderator) {
+            return refuse(errc::not_moderator);
+        }
+    }
     // The host's backend speaks for every room at once (20 guests arriving are
     // 20 notices): a person's limits would silence it. It holds the secret, and
     // the history cap bounds what it stores either way.
     if (!attempt.system) {
-        if (const auto until = muted_until(user.id, now)) {
+        if (const auto until = attempt.removes ? std::nullopt : muted_until(user.id, now)) {
             return refuse(errc::muted, static_cast<std::uint32_t>(std::min<millis>(
                                            *until - now, std::numeric_limits<std::uint32_t>::max())));
         }
@@ -64,9 +73,13 @@ send_decision room_log::accept(const send_attempt& attempt) {
         }
     }
 
-    chat_message message{next_seq_++, attempt.id, user, *attempt.text, now, attempt.media_ms, attempt.system};
+    chat_message message{next_seq_++, attempt.id,       user,           *attempt.text,
+                         now,         attempt.media_ms, attempt.system, attempt.removes};
     dedupe_.remember(attempt.id, accepted_send{user.id, message.seq, message.ts});
     decision.outcome.ack = ack_frame{room_id_, epoch_, attempt.id, message.seq, message.ts};
+    if (message.removes) {
+        history_.remove(*message.removes);
+    }
     history_.append(message);
     decision.message = std::move(message);
     return decision;

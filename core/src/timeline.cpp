@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <utility>
 
+#include "roomchat/history.hpp"
+
 namespace roomchat::detail {
 
 insert_outcome timeline::insert(const chat_message& message) {
-    if (message.seq == 0 || messages_.count(message.seq) != 0 || ids_.count(message.id) != 0) {
+    removed_ = nullptr;
+    if (message.seq == 0 || holds(message.seq) || ids_.count(message.id) != 0) {
         return insert_outcome::duplicate;
     }
     note_seq(message.seq);
@@ -14,13 +17,24 @@ insert_outcome timeline::insert(const chat_message& message) {
         return held_back_.emplace(message.seq, message).second ? insert_outcome::held_back
                                                                : insert_outcome::duplicate;
     }
-    messages_.emplace(message.seq, message);
-    ids_.insert(message.id);
+    if (message.removes) {
+        removals_.insert(message.seq);
+        removed_targets_.insert(*message.removes);
+        const auto target = messages_.find(*message.removes);
+        if (target != messages_.end() && !target->second.removed) {
+            target->second = tombstone(std::move(target->second));
+            removed_ = &target->second;
+        }
+    } else {
+        const bool removed = removed_targets_.count(message.seq) != 0 && !message.removed;
+        messages_.emplace(message.seq, removed ? tombstone(message) : message);
+        ids_.insert(message.id);
+    }
     extend_contiguous();
-    while (block_start_ > 1 && messages_.count(block_start_ - 1) != 0) {
+    while (block_start_ > 1 && holds(block_start_ - 1)) {
         --block_start_;
     }
-    return insert_outcome::shown;
+    return message.removes ? insert_outcome::removal : insert_outcome::shown;
 }
 
 std::vector<chat_message> timeline::set_base(seq_t contiguous) {
@@ -37,6 +51,9 @@ std::vector<chat_message> timeline::set_base(seq_t contiguous) {
 }
 
 void timeline::reset() {
+    removed_ = nullptr;
+    removals_.clear();
+    removed_targets_.clear();
     messages_.clear();
     ids_.clear();
     held_back_.clear();
@@ -46,7 +63,7 @@ void timeline::reset() {
 }
 
 void timeline::extend_contiguous() {
-    while (messages_.count(contiguous_ + 1) != 0) {
+    while (holds(contiguous_ + 1)) {
         ++contiguous_;
     }
 }
@@ -64,7 +81,12 @@ std::vector<chat_message> timeline::trim(std::size_t max) {
     if (trimmed.empty()) {
         return trimmed;
     }
+    removed_ = nullptr;
     const seq_t first = messages_.empty() ? trimmed.back().seq + 1 : messages_.begin()->first;
+    // What is older than every message kept goes with them: a page that
+    // brings such a message back brings it as the relay holds it now.
+    removals_.erase(removals_.begin(), removals_.lower_bound(first));
+    removed_targets_.erase(removed_targets_.begin(), removed_targets_.lower_bound(first));
     if (first > block_start_) {
         block_start_ = first;
         contiguous_ = std::max(contiguous_, first - 1);

@@ -60,7 +60,10 @@ int status_for(errc code) {
             return 401;
         case errc::room_forbidden:
         case errc::muted:
+        case errc::not_moderator:
             return 403;
+        case errc::no_such_message:
+            return 404;
         case errc::id_conflict:
             return 409;
         case errc::rate_limited:
@@ -308,10 +311,22 @@ std::optional<http_response> http_routes::post_message(const http_request& http,
         }
         media_ms = media_field->get<millis>();
     }
+    std::optional<seq_t> removes;
+    if (const auto removes_field = request.find("removes"); removes_field != request.end()) {
+        if (!removes_field->is_number_unsigned()) {
+            return error_response(400, to_string(errc::wrong_type), "removes is a message's seq");
+        }
+        if (!text_field->get<std::string>().empty() || media_ms) {
+            return error_response(400, to_string(errc::wrong_type),
+                                  "a removal has an empty text and no media_ms");
+        }
+        removes = removes_field->get<seq_t>();
+    }
 
     // A service token speaks as the room: a system message (token_verifier.hpp).
-    const auto answer = hub_.post_message(http.conn, claims.user, room_id, *id,
-                                          text_field->get<std::string>(), media_ms, claims.service, now);
+    const auto answer =
+        hub_.post_message(http.conn, claims.user, room_id, *id, text_field->get<std::string>(), media_ms,
+                          claims.service, now, removes, claims.moderator_of(room_id));
     if (!answer) return std::nullopt;
     return answer_body(*answer);
 }

@@ -214,11 +214,13 @@ std::optional<api_answer> hub::answer_http(connection_id conn, Ask ask) {
 std::optional<api_answer> hub::post_message(connection_id conn, const user_info& user,
                                             const std::string& room_id, const message_id& id,
                                             std::string_view text, std::optional<millis> media_ms,
-                                            bool system, millis now) {
+                                            bool system, millis now, std::optional<seq_t> removes,
+                                            bool moderator) {
     if (creation_wait(user.id, room_id, now) > 0) return errc::rate_limited;
     auto opened_room = rooms_.open(room_id);
     if (!opened_room) return opened_room.error();
-    auto prepared = (*opened_room)->prepare_send_as(user, id, text, now, media_ms, system);
+    auto prepared =
+        (*opened_room)->prepare_send_as(user, id, text, now, media_ms, system, removes, moderator);
     rooms_.release(room_id);
     if (auto* refused = std::get_if<send_outcome>(&prepared)) {
         count_send(*refused);
@@ -226,9 +228,11 @@ std::optional<api_answer> hub::post_message(connection_id conn, const user_info&
     }
     return answer_http(conn, [&](auto finish) {
         store_.accept(room_id, std::get<send_attempt>(prepared),
-                      [this, finish](result<send_decision> decided) {
+                      [this, finish, room_id,
+                       attempt = std::get<send_attempt>(prepared)](result<send_decision> decided) {
                           if (!decided) return finish(store_failed(decided.error()));
                           count_send(decided->outcome);
+                          log_removal(room_id, attempt, *decided);
                           finish(std::move(decided->outcome));
                       });
     });
@@ -503,7 +507,7 @@ void hub::handle(connection_id conn, connection_record& record, const send_frame
     }
     room* joined = joined_room(conn, frame.room);
     if (joined == nullptr) return;
-    auto prepared = joined->prepare_send(conn, frame.id, frame.text, now, frame.media_ms);
+    auto prepared = joined->prepare_send(conn, frame.id, frame.text, now, frame.media_ms, frame.removes);
     if (auto* answered = std::get_if<send_result>(&prepared)) {
         count_send(answered->outcome);
         perform(answered->actions, now);
@@ -537,6 +541,7 @@ void hub::settle(connection_id conn, const std::string& room_id, const send_atte
         decision.outcome.nack = nack_frame{room_id, attempt.id, store_failed(decided.error()), std::nullopt};
     }
     count_send(decision.outcome);
+    log_removal(room_id, attempt, decision);
     if (room* held = rooms_.find(room_id)) {
         perform(held->settle(conn, attempt, decision), attempt.now);
     } else if (is_live(conn)) {
@@ -703,6 +708,16 @@ errc hub::store_failed(errc code) {
 api_answer hub::page_or_failure(result<store::log_page> found) {
     if (!found) return store_failed(found.error());
     return std::move(found->page);
+}
+
+void hub::log_removal(const std::string& room_id, const send_attempt& attempt,
+                      const send_decision& decision) {
+    if (!decision.message || !decision.message->removes) return;
+    log_.write(log_level::info, "message_removed",
+               {{"room", room_id},
+                {"seq", std::to_string(*decision.message->removes)},
+                {"by", attempt.user.id},
+                {"moderator", attempt.moderator ? "true" : "false"}});
 }
 
 void hub::count_send(const send_outcome& outcome) {

@@ -82,11 +82,13 @@ public:
     // when the store gave it at once, else nothing: it goes out later
     // through transport::answer_http(conn).
     // The same room decisions as a WebSocket send: send_outcome, or a room
-    // the request may not create (errc).
+    // the request may not create (errc). `removes` and `moderator` as for
+    // room::prepare_send_as.
     std::optional<api_answer> post_message(connection_id conn, const user_info& user,
                                            const std::string& room_id, const message_id& id,
                                            std::string_view text, std::optional<millis> media_ms, bool system,
-                                           millis now);
+                                           millis now, std::optional<seq_t> removes = std::nullopt,
+                                           bool moderator = false);
     // One page; a room nobody holds has no messages and no epoch.
     std::optional<api_answer> query(connection_id conn, const std::string& room_id,
                                     std::optional<seq_t> before, std::optional<seq_t> after,
@@ -196,6 +198,8 @@ private:
     void send_error(connection_id conn, errc code, std::string detail, std::optional<std::string> room = {});
     void fail(connection_id conn, connection_record& record, errc code, std::string detail);
     void count_send(const send_outcome& outcome);
+    // A removal the store accepted, logged on the relay that asked for it.
+    void log_removal(const std::string& room_id, const send_attempt& attempt, const send_decision& decision);
     // Counts an answer the store could not give; returns its code.
     errc store_failed(errc code);
     // An HTTP request's answer from a page the store read, or why it could not.

@@ -1346,6 +1346,129 @@ TEST_F(session_test, only_a_joined_frame_that_says_so_makes_a_moderator) {
     EXPECT_FALSE(s().moderator());
 }
 
+// ---- removals --------------------------------------------------------------------
+
+chat_message removal(seq_t seq, seq_t target, const user_info& by = bob) {
+    return chat_message{seq,   id_of(100 + seq), by, "", 2000 + static_cast<millis>(seq), std::nullopt, false,
+                        target};
+}
+
+TEST_F(session_test, the_author_removes_a_message_and_sees_its_tombstone_once_the_relay_acks) {
+    go_online(0, from_bob(1, 1));
+    const auto own = send_now("mine", 10);
+    deliver(ack_frame{"lobby", room_epoch, own, 2, 20}, 20);
+    frames();
+    events();
+    EXPECT_EQ(s().remove(1, 30).error(), errc::not_moderator) << "bob's, and we do not moderate";
+    EXPECT_EQ(s().remove(9, 30).error(), errc::no_such_message);
+    ASSERT_TRUE(s().remove(2, 30).ok());
+    ASSERT_TRUE(s().remove(2, 31).ok()) << "asked twice: once on the wire";
+    const auto sent = only<send_frame>(frames());
+    ASSERT_EQ(sent.size(), 1U);
+    EXPECT_EQ(sent[0].removes, std::optional<seq_t>(2));
+    EXPECT_EQ(sent[0].text, "");
+    EXPECT_EQ(s().timeline().size(), 2U) << "a removal is no row, pending or not";
+    EXPECT_EQ(s().timeline_latest(1).rows.at(0).seq, 2U);
+    ASSERT_EQ(s().pending().size(), 1U) << "kept across a reload like a message";
+    EXPECT_EQ(s().pending()[0].removes, std::optional<seq_t>(2));
+    EXPECT_TRUE(only<events::message_upserted>(events()).empty());
+
+    deliver(ack_frame{"lobby", room_epoch, sent[0].id, 3, 40}, 40);
+    const auto upserted = only<events::message_upserted>(events());
+    ASSERT_EQ(upserted.size(), 1U);
+    EXPECT_EQ(upserted[0].message.id, own);
+    EXPECT_TRUE(upserted[0].message.removed);
+    EXPECT_EQ(upserted[0].message.text, "");
+    EXPECT_TRUE(s().pending().empty());
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2}));
+    EXPECT_EQ(s().remove(2, 50).error(), errc::no_such_message) << "removed already";
+}
+
+TEST_F(session_test, a_removal_from_the_relay_turns_the_held_message_into_a_tombstone_without_a_gap) {
+    go_online(0, from_bob(1, 2));
+    deliver(message_frame{"lobby", removal(3, 1)}, 10);
+    const auto ev = events();
+    const auto upserted = only<events::message_upserted>(ev);
+    ASSERT_EQ(upserted.size(), 1U);
+    EXPECT_EQ(upserted[0].message.seq, 1U);
+    EXPECT_TRUE(upserted[0].message.removed);
+    EXPECT_EQ(upserted[0].before, std::optional<message_id>(id_of(2)));
+    EXPECT_EQ(s().unread_count(), 2U) << "a removal is nothing to read";
+    deliver(message_frame{"lobby", from_bob(4)}, 20);
+    EXPECT_TRUE(only<history_request_frame>(frames()).empty()) << "its seq fills the sequence";
+    EXPECT_EQ(timeline_seqs(), (std::vector<seq_t>{1, 2, 4}));
+    events();
+    deliver(message_frame{"lobby", removal(3, 1)}, 30);
+    EXPECT_TRUE(only<events::message_upserted>(events()).empty()) << "the same removal again";
+}
+
+TEST_F(session_test, a_removal_that_came_before_its_message_removes_it_when_the_page_brings_it) {
+    go_online(0, from_bob(5, 6), 0, /*has_more=*/true);
+    deliver(message_frame{"lobby", removal(7, 4)}, 10);
+    EXPECT_TRUE(only<events::message_upserted>(events()).empty()) << "not held yet";
+    s().load_older(20);
+    frames();
+    deliver(history_frame{"lobby", room_epoch, history_mode::before, from_bob(3, 4), false, true}, 30);
+    const auto rows = s().timeline();
+    ASSERT_EQ(rows.size(), 4U);
+    EXPECT_EQ(rows[1].seq, 4U);
+    EXPECT_TRUE(rows[1].removed) << "the page was read before the removal was decided";
+    EXPECT_EQ(rows[1].text, "");
+    EXPECT_FALSE(rows[0].removed);
+}
+
+TEST_F(session_test, a_moderator_removes_anyones_message_and_a_refusal_comes_as_an_error) {
+    s().start(0);
+    s().transport_opened(0);
+    deliver(welcome(), 0);
+    deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 1, /*moderator=*/true}, 0);
+    deliver(history_frame{"lobby", room_epoch, history_mode::latest, from_bob(1, 1), false, false}, 0);
+    frames();
+    events();
+    ASSERT_TRUE(s().remove(1, 10).ok());
+    const auto sent = only<send_frame>(frames());
+    ASSERT_EQ(sent.size(), 1U);
+    deliver(nack_frame{"lobby", sent[0].id, errc::no_such_message, std::nullopt}, 20);
+    const auto ev = events();
+    const auto errors = only<events::error>(ev);
+    ASSERT_EQ(errors.size(), 1U);
+    EXPECT_EQ(errors[0].code, errc::no_such_message);
+    EXPECT_TRUE(only<events::message_upserted>(ev).empty());
+    EXPECT_TRUE(s().pending().empty()) << "nothing to retry: it is dropped";
+    EXPECT_FALSE(s().timeline().at(0).removed);
+}
+
+TEST_F(session_test, a_removal_goes_out_again_after_a_reconnect_and_survives_a_reload) {
+    go_online(0, from_bob(1, 1));
+    const auto own = send_now("mine", 10);
+    deliver(ack_frame{"lobby", room_epoch, own, 2, 20}, 20);
+    ASSERT_TRUE(s().remove(2, 30).ok());
+    const auto first = only<send_frame>(frames());
+    ASSERT_EQ(first.size(), 2U);
+    const auto stored = s().pending();
+
+    client_session reloaded(config_, random_);
+    ASSERT_EQ(reloaded.restore(stored, 40).value(), 1U);
+    EXPECT_EQ(reloaded.pending(), stored);
+    EXPECT_TRUE(reloaded.timeline().empty()) << "no row for it";
+    auto bad = stored;
+    bad[0].text = "text";
+    client_session refused(config_, random_);
+    EXPECT_EQ(refused.restore(bad, 40).value(), 0U) << "a removal has no text";
+
+    s().transport_closed(50);
+    const millis retry = *s().next_deadline();
+    s().on_timer(retry);
+    s().transport_opened(retry);
+    deliver(welcome(), retry);
+    deliver(joined_frame{"lobby", room_epoch, {me, bob}, 2, 0, 2}, retry);
+    deliver(history_frame{"lobby", room_epoch, history_mode::after, {}, false, false}, retry);
+    const auto again = only<send_frame>(frames());
+    ASSERT_EQ(again.size(), 1U);
+    EXPECT_EQ(again[0].id, first[1].id) << "the same id: the relay removes once";
+    EXPECT_EQ(again[0].removes, std::optional<seq_t>(2));
+}
+
 // ---- deadlines ------------------------------------------------------------------
 
 TEST_F(session_test, the_deadline_is_the_earliest_pending_work_and_is_never_stale) {

@@ -166,6 +166,8 @@ void check_client(const sim::world& w, std::size_t i) {
         }
         EXPECT_EQ(row.id, truth->second.id);
         EXPECT_EQ(row.text, truth->second.text);
+        EXPECT_EQ(row.removed, truth->second.removed)
+            << "seq " << row.seq << ": a removal missed or misapplied";
         EXPECT_EQ(row.from, truth->second.from);
         EXPECT_EQ(row.ts, truth->second.ts);
         EXPECT_EQ(row.state, delivery_state::sent);
@@ -173,7 +175,10 @@ void check_client(const sim::world& w, std::size_t i) {
     }
     // Everything the room still holds is here: older pages were loaded
     // until the room had no more.
+    // (A removal is no row: the message it names shows it.)
     for (seq_t seq = oldest_in_room; seq != 0 && seq <= latest; ++seq) {
+        const auto truth = accepted.find(seq);
+        if (truth != accepted.end() && truth->second.removes) continue;
         EXPECT_EQ(held.count(seq), 1U) << "missing seq " << seq;
     }
 
@@ -278,6 +283,9 @@ TEST_P(simulation, every_session_converges_on_the_rooms_history) {
                 w.read_all(i);
             }
             if (w.chance(1)) {
+                w.remove_own(i);
+            }
+            if (w.chance(1)) {
                 w.load_older(i);
             }
             if (w.network_up(i) ? w.chance(1) : w.chance(plan.small_history ? 4 : 20)) {
@@ -316,6 +324,7 @@ TEST_P(simulation, every_session_converges_on_the_rooms_history) {
     EXPECT_FALSE(w.stale_deadline()) << "a deadline stayed due after on_timer";
     EXPECT_FALSE(w.frame_without_transport()) << "a frame was produced with no open transport";
     EXPECT_GT(w.accepted().size(), 0U);
+    EXPECT_GT(w.stats().removals, 0) << "no session removed a message";
     EXPECT_GT(w.stats().batches, 0) << "the relay never had frames to batch: the sessions did not ask for it";
     if (w.stats().restarts > 0) {
         int epoch_resets = 0;

@@ -1,7 +1,7 @@
 // One room driven as the relay drives it, by an operation stream from the
 // input: up to four connections of three users join (with or without since,
 // in this epoch, another or none), leave, send (fresh, repeated, nil ids; any
-// text, also over HTTP), ask for history pages, mark read, type, while the clock
+// text, also over HTTP), remove a message, ask for history pages, mark read, type, while the clock
 // moves forward and fires the room's timer. Small limits from the input make
 // eviction, rate limiting, paging and the member list cap happen early. Every
 // reply is checked against what the room accepted so far: acks number new
@@ -10,7 +10,9 @@
 // history caps; latest_seq() is the last accepted seq; read markers only move
 // forward; presence frames, once due, tell the members exactly who came and
 // went; typing passes on to every other user, a start at most once per
-// interval and a stop only for a start passed on.
+// interval and a stop only for a start passed on; a removal is accepted only
+// for its author's message still held, and from then on every page holds
+// that message as its tombstone.
 
 #include <algorithm>
 #include <array>
@@ -22,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "roomchat/history.hpp"
 #include "roomchat/local_room.hpp"
 #include "roomchat/rate_table.hpp"
 #include "roomchat/text_rules.hpp"
@@ -85,7 +88,7 @@ public:
           room_("lobby", epoch, config_, user_sends_ ? &*user_sends_ : nullptr) {}
 
     void step() {
-        switch (in_.ConsumeIntegralInRange(0, 8)) {
+        switch (in_.ConsumeIntegralInRange(0, 9)) {
             case 0:
                 join();
                 break;
@@ -109,6 +112,9 @@ public:
                 break;
             case 7:
                 typing();
+                break;
+            case 8:
+                remove();
                 break;
             default:
                 now_ += in_.ConsumeIntegralInRange<millis>(0, 3000);
@@ -297,6 +303,53 @@ private:
               "send: duplicate exactly when acked without a broadcast");
         const std::vector<room_action> broadcasts(actions.begin() + 1, actions.end());
         check_outcome(member->second, id, text, outcome, broadcasts, conn);
+    }
+
+    // The members join as no moderator here: only an author removes.
+    void remove() {
+        const connection_id conn = pick_connection();
+        const message_id id = pick_id();
+        const seq_t target = pick_seq();
+        const chat_message* held = room_.log().messages().find(target);
+        const std::optional<chat_message> removable = held != nullptr && !held->removes && !held->removed
+                                                          ? std::optional<chat_message>(*held)
+                                                          : std::nullopt;
+        const send_result result = room_.send(conn, id, "", now_, std::nullopt, target);
+        const auto member = members_.find(conn);
+        if (member == members_.end()) {
+            check_not_joined(result.actions, conn);
+            return;
+        }
+        const send_outcome& outcome = result.outcome;
+        check(outcome.ack.has_value() != outcome.nack.has_value(), "remove: an ack or a nack");
+        const bool earlier = accepted_.count(id) != 0;
+        if (outcome.nack) {
+            check(result.actions.size() == 1, "remove: a refusal reaches the remover only");
+            if (!earlier && outcome.nack->code == errc::no_such_message) {
+                check(!removable, "remove: no_such_message only for what is no message held");
+            }
+            if (!earlier && outcome.nack->code == errc::not_moderator) {
+                check(removable && removable->from.id != member->second.id,
+                      "remove: not_moderator only for another's message");
+            }
+            return;
+        }
+        if (result.actions.size() == 1) {
+            check(earlier && accepted_[id].seq == outcome.ack->seq, "remove: a resend repeats the first ack");
+            return;
+        }
+        check(!earlier && removable && removable->from.id == member->second.id,
+              "remove: accepted only for the author's message held");
+        check(outcome.ack->seq == last_seq_ + 1, "remove: a removal gets the next seq");
+        const auto& entry = frame_of<message_frame>(result.actions.at(1), "remove: the removal").message;
+        check(entry.removes == target && entry.text.empty() && entry.from == member->second,
+              "remove: the broadcast is the removal");
+        check(room_.log().messages().find(target) == nullptr || room_.log().messages().find(target)->removed,
+              "remove: the history holds the tombstone");
+        last_seq_ = entry.seq;
+        accepted_[id] = entry;
+        by_seq_[entry.seq] = entry;
+        by_seq_[target] = tombstone(by_seq_[target]);
     }
 
     void send_as() {

@@ -431,6 +431,67 @@ TEST(relay_chat, a_moderator_mutes_a_user_whose_sends_are_refused_until_the_mute
     EXPECT_EQ(too_long->message, "minutes");
 }
 
+TEST(relay_chat, an_author_or_a_moderator_removes_a_message_for_everyone_and_no_one_else_may) {
+    relay_process relay;
+    auto mod = authed_client(relay.ws_url(), moderator_token("mo"));
+    auto bob = authed_client(relay.ws_url(), token_for("bob", "lobby"));
+    auto cy = authed_client(relay.ws_url(), token_for("cy", "lobby"));
+    ASSERT_TRUE(mod && bob && cy);
+    ASSERT_TRUE(join(*mod, "lobby") && join(*bob, "lobby") && join(*cy, "lobby"));
+    const ack_frame first = send_and_ack(*bob, "lobby", "first");
+    const ack_frame second = send_and_ack(*bob, "lobby", "second");
+
+    // The relay's answer to a removal: its ack or its nack.
+    const auto remove = [](ws_client& client, seq_t target) -> std::optional<server_frame> {
+        const message_id id = test_message_id();
+        client.send(send_frame{"lobby", id, "", std::nullopt, target});
+        while (const auto text = client.next_text()) {
+            auto frame = decode_server_frame(*text);
+            if (!frame) continue;
+            const auto* ack = std::get_if<ack_frame>(&*frame);
+            const auto* nack = std::get_if<nack_frame>(&*frame);
+            if ((ack != nullptr && ack->id == id) || (nack != nullptr && nack->id == id)) return *frame;
+        }
+        return std::nullopt;
+    };
+    const auto refused = remove(*cy, first.seq);
+    ASSERT_TRUE(refused && std::holds_alternative<nack_frame>(*refused));
+    EXPECT_EQ(std::get<nack_frame>(*refused).code, errc::not_moderator);
+
+    const auto own = remove(*bob, first.seq);
+    ASSERT_TRUE(own && std::holds_alternative<ack_frame>(*own)) << "the author may";
+    const auto heard =
+        cy->wait_for<message_frame>([&](const message_frame& m) { return m.message.removes.has_value(); });
+    ASSERT_TRUE(heard) << "the others hear the removal";
+    EXPECT_EQ(heard->message.removes, std::optional<seq_t>(first.seq));
+    EXPECT_EQ(heard->message.from.id, "bob");
+
+    const auto by_moderator = remove(*mod, second.seq);
+    ASSERT_TRUE(by_moderator && std::holds_alternative<ack_frame>(*by_moderator));
+    const auto again = remove(*mod, second.seq);
+    ASSERT_TRUE(again && std::holds_alternative<nack_frame>(*again));
+    EXPECT_EQ(std::get<nack_frame>(*again).code, errc::no_such_message);
+
+    // A late joiner sees both tombstones and never the texts.
+    auto dan = authed_client(relay.ws_url(), token_for("dan", "lobby"));
+    ASSERT_TRUE(dan);
+    const auto joined = join(*dan, "lobby");
+    ASSERT_TRUE(joined);
+    ASSERT_EQ(joined->history.messages.size(), 4u);
+    for (const auto& message : joined->history.messages) {
+        EXPECT_TRUE(message.removed || message.removes) << message.seq;
+        EXPECT_EQ(message.text, "");
+    }
+
+    // A removal with words of its own is no removal.
+    cy->send_text(R"({"type":"send","room":"lobby","id":")" + test_message_id().to_string() +
+                  R"(","text":"hi","removes":1})");
+    const auto mistyped = cy->wait_for<error_frame>();
+    ASSERT_TRUE(mistyped);
+    EXPECT_EQ(mistyped->code, errc::wrong_type);
+    EXPECT_EQ(mistyped->message, "text");
+}
+
 TEST(relay_chat, typing_in_a_room_not_joined_is_refused) {
     relay_process relay;
     auto ann = authed_client(relay.ws_url(), token_for("ann", "lobby"));

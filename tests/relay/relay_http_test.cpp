@@ -214,6 +214,49 @@ TEST_F(relay_http_test, a_muted_users_post_is_forbidden_with_the_time_left) {
     EXPECT_GT(json::parse(reply.body)["error"]["retry_after_ms"].get<int>(), 170'000);
 }
 
+TEST_F(relay_http_test, a_removal_posted_takes_the_text_out_of_every_page) {
+    const auto alice = token_for("alice", "lobby");
+    const auto post_json = [&](const json& body, const std::string& token) {
+        return post("/api/rooms/lobby/messages", body.dump(), bearer(token));
+    };
+    ASSERT_EQ(post_json(json{{"id", test_message_id().to_string()}, {"text", "regrettable"}}, alice).status,
+              201);
+    ASSERT_EQ(post_json(json{{"id", test_message_id().to_string()}, {"text", "fine"}}, alice).status, 201);
+
+    const auto by_bob = post_json(json{{"id", test_message_id().to_string()}, {"text", ""}, {"removes", 1}},
+                                  token_for("bob", "lobby"));
+    EXPECT_EQ(by_bob.status, 403);
+    EXPECT_EQ(error_code(by_bob), "not_moderator");
+    const auto missing =
+        post_json(json{{"id", test_message_id().to_string()}, {"text", ""}, {"removes", 99}}, alice);
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_EQ(error_code(missing), "no_such_message");
+    const auto worded =
+        post_json(json{{"id", test_message_id().to_string()}, {"text", "no"}, {"removes", 1}}, alice);
+    EXPECT_EQ(worded.status, 400);
+    EXPECT_EQ(error_code(worded), "wrong_type");
+
+    const auto removed =
+        post_json(json{{"id", test_message_id().to_string()}, {"text", ""}, {"removes", 1}}, alice);
+    EXPECT_EQ(removed.status, 201);
+    auto claims = claims_for("mo", "lobby");
+    claims["mod"] = "lobby";
+    const auto by_moderator =
+        post_json(json{{"id", test_message_id().to_string()}, {"text", ""}, {"removes", 2}}, mint(claims));
+    EXPECT_EQ(by_moderator.status, 201) << "a moderator's token removes anyone's";
+
+    const auto reply = get("/api/rooms/lobby/messages", bearer(alice));
+    ASSERT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.body.find("regrettable"), std::string::npos) << "the text is gone from the API";
+    const json page = json::parse(reply.body);
+    ASSERT_EQ(page["messages"].size(), 4u);
+    EXPECT_EQ(page["messages"][0]["removed"], true);
+    EXPECT_EQ(page["messages"][0]["text"], "");
+    EXPECT_EQ(page["messages"][1]["removed"], true);
+    EXPECT_EQ(page["messages"][2]["removes"], 1);
+    EXPECT_EQ(page["messages"][3]["removes"], 2);
+}
+
 TEST_F(relay_http_test, history_pages_with_before_after_and_limit) {
     const auto token = token_for("alice", "lobby");
     auto writer = authed_client(relay_->ws_url(), token);

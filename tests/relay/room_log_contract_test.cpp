@@ -327,6 +327,43 @@ TYPED_TEST(room_log_contract, a_mute_refuses_the_users_sends_until_it_ends_or_is
     EXPECT_TRUE(this->accept(attempt(ann, 8, "x", 90'000)).message) << "lifted";
 }
 
+TYPED_TEST(room_log_contract, a_removal_leaves_a_tombstone_and_is_refused_what_it_may_not_remove) {
+    this->fill(3);
+    const auto removal = [](const user_info& user, std::uint64_t id, seq_t target, millis now,
+                            bool moderator = false) {
+        send_attempt made = attempt(user, id, "", now);
+        made.text = std::string();
+        made.removes = target;
+        made.moderator = moderator;
+        return made;
+    };
+    EXPECT_EQ(this->accept(removal(bob, 1, 2, 10'000)).outcome.nack->code, errc::not_moderator);
+    EXPECT_EQ(this->accept(removal(ann, 2, 9, 10'000)).outcome.nack->code, errc::no_such_message);
+    const send_decision taken = this->accept(removal(ann, 3, 2, 10'000));
+    ASSERT_TRUE(taken.message);
+    EXPECT_EQ(taken.message->seq, 4u);
+    EXPECT_EQ(taken.message->removes, std::optional<seq_t>(2));
+    EXPECT_TRUE(this->accept(removal(ann, 3, 2, 11'000)).outcome.duplicate);
+    EXPECT_EQ(this->accept(removal(bob, 4, 2, 12'000, true)).outcome.nack->code, errc::no_such_message)
+        << "removed already";
+    EXPECT_EQ(this->accept(removal(bob, 5, 4, 12'000, true)).outcome.nack->code, errc::no_such_message)
+        << "a removal is no message";
+    ASSERT_TRUE(this->accept(removal(bob, 6, 3, 13'000, true)).message) << "a moderator removes anyone's";
+
+    const history_frame page = this->query(std::nullopt, std::nullopt, 9);
+    ASSERT_EQ(seqs(page), (std::vector<seq_t>{1, 2, 3, 4, 5}));
+    EXPECT_FALSE(page.messages[0].removed);
+    EXPECT_EQ(page.messages[0].text, "m1");
+    EXPECT_TRUE(page.messages[1].removed);
+    EXPECT_EQ(page.messages[1].text, "") << "the text is gone from every page";
+    EXPECT_EQ(page.messages[1].from, ann);
+    EXPECT_TRUE(page.messages[2].removed);
+    EXPECT_EQ(page.messages[4].removes, std::optional<seq_t>(3));
+    const log_view joined = this->view("cat", join_frame{"lobby", seq_t{1}, std::nullopt});
+    ASSERT_EQ(seqs(joined.history), (std::vector<seq_t>{2, 3, 4, 5}));
+    EXPECT_TRUE(joined.history.messages[0].removed);
+}
+
 TYPED_TEST(room_log_contract, a_users_allowance_across_rooms_is_shared_by_every_room) {
     // 5 across rooms, 3 per room: the sixth send in a third room waits.
     for (std::uint64_t id = 1; id <= 5; ++id) {
@@ -508,7 +545,8 @@ TEST(room_log_contract_seeded, both_backends_answer_thousands_of_steps_alike) {
     std::map<std::string, int> reached = {
         {"rate_limited", 0},    {"id_conflict", 0},       {"duplicate", 0}, {"\"truncated\":true", 0},
         {"empty_text", 0},      {"control_character", 0}, {"unmoved", 0},   {"\"has_more\":true", 0},
-        {"\"system\":true", 0}, {"\"media_ms\"", 0},      {"moved to", 0}};
+        {"\"system\":true", 0}, {"\"media_ms\"", 0},      {"moved to", 0},  {"no_such_message", 0},
+        {"not_moderator", 0},   {"\"removed\":true", 0}};
 
     for (int step = 0; step < 5'000; ++step) {
         now += static_cast<millis>(pick(pick(4) == 0 ? 2'000 : 60));
@@ -560,6 +598,12 @@ TEST(room_log_contract_seeded, both_backends_answer_thousands_of_steps_alike) {
                 if (pick(8) == 0) a.held_wait_ms = static_cast<std::uint32_t>(pick(900));
                 a.system = pick(15) == 0;
                 if (pick(4) == 0) a.media_ms = static_cast<millis>(pick(100'000));
+                if (pick(5) == 0) {  // a removal, as room::prepare_send makes it
+                    a.removes = pick(70);
+                    a.text = std::string();
+                    a.media_ms = std::nullopt;
+                    a.moderator = a.system || pick(3) == 0;
+                }
                 mine = written(memory.accept(room, a), memory_epochs);
                 theirs = written(redis.accept(room, a), redis_epochs);
                 break;

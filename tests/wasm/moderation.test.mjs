@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ANN, BOB, Driver, ROOM, lastOfType, loadRoomchat, nack } from './harness.mjs';
+import { ANN, BOB, Driver, ROOM, ack, lastOfType, loadRoomchat, messageFrame, nack, otherId, wireMessage } from './harness.mjs';
 
 const roomchat = await loadRoomchat();
 
@@ -41,4 +41,33 @@ test('a muted send fails, and validate() says so with the time left in minutes',
   const lifted = driver.receive({ type: 'muted', room: ROOM, user: 'ann', until: 0 });
   assert.deepEqual(lastOfType(lifted.events, 'muted'), { type: 'muted', user: 'ann', until: 0 });
   assert.equal(driver.session.validate('again', driver.now).ok, true);
+});
+
+test('remove() sends a removal, and the relay\'s removal comes back as the row, removed', () => {
+  const driver = new Driver(roomchat);
+  driver.connect({ members: [ANN, BOB], backlog: [wireMessage(1, otherId(1), BOB, 'spoiler'), wireMessage(2, otherId(2), ANN, 'mine')] });
+  assert.equal(driver.call('remove', 1).value.code, 'not_moderator');
+  assert.equal(driver.call('remove', 7).value.code, 'no_such_message');
+  const asked = driver.call('remove', 2);
+  assert.deepEqual(asked.value, { ok: true });
+  assert.equal(asked.frames.length, 1);
+  const [frame] = asked.frames;
+  assert.deepEqual({ ...frame, id: undefined }, { type: 'send', room: ROOM, id: undefined, text: '', removes: 2 });
+  const stored = driver.session.pending();
+  assert.deepEqual(stored.map((p) => p.removes), [2], 'the page stores it like a message');
+  assert.equal(driver.session.timeline().length, 2, 'no row of its own');
+
+  const acked = driver.receive(ack(frame.id, 3));
+  const row = lastOfType(acked.events, 'message').message;
+  assert.equal(row.seq, 2);
+  assert.equal(row.removed, true);
+  assert.equal(row.text, '');
+
+  const theirs = driver.receive(messageFrame({ ...wireMessage(4, otherId(4), BOB, ''), removes: 1 }));
+  assert.equal(lastOfType(theirs.events, 'message').message.seq, 1);
+  assert.deepEqual(driver.session.timeline().map((m) => m.removed === true), [true, true]);
+
+  const reloaded = new Driver(roomchat);
+  assert.deepEqual(reloaded.call('restore', stored).value, { ok: true, restored: 1 });
+  assert.deepEqual(reloaded.session.pending(), stored);
 });

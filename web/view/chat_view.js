@@ -109,7 +109,7 @@ export class ChatView {
               this.failedAnnounced.add(message.id);
               this.announcer.error(`Message not sent: ${message.failureMessage || this.controller.errorMessage(message.failure)}`);
             }
-          } else if (!message.own && announceable) {
+          } else if (!message.own && !message.removed && announceable) {
             announceable.push(message);
           }
           if (message.state !== 'failed') this.failedAnnounced.delete(message.id);

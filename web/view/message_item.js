@@ -1,6 +1,9 @@
 // One row of the timeline: avatar, author, bubble with text and time (and
 // where in the video it was written, a button that seeks there when the host
 // can), and for own messages the delivery state (sending / sent / failed + Retry).
+// A row the reader may remove (their own, or any for a moderator) has a
+// Delete button, which asks once more before it acts; a removed row is a
+// tombstone, "Message removed", where the text was.
 // Rows are kept small: the day label, the unread divider and the failure
 // strip are made only for the rows that show them.
 
@@ -9,11 +12,12 @@ import { icon } from './icons.js';
 import { appendLinkified, avatarClass, formatFull, formatMediaTime, formatTime, initial } from './format.js';
 
 // The row's elements, empty until updateMessageRow fills them.
-export function createMessageRow({ onRetry, onSeek }) {
+export function createMessageRow({ onRetry, onSeek, onRemove }) {
   const row = {
     message: null,
     onRetry,
     onSeek,  // (mediaMs) => void, or null: the host cannot seek
+    onRemove,  // (seq) => void
     li: el('li', { class: 'rc-msg' }),
     avatar: el('span', { class: 'rc-avatar', 'aria-hidden': 'true' }),
     author: el('span', { class: 'rc-author' }),
@@ -23,6 +27,7 @@ export function createMessageRow({ onRetry, onSeek }) {
     notice: null,
     state: null,
     failure: null,
+    remove: null,
     // Where the row stands in its group, as last written to the DOM.
     day: null,
     divider: null,
@@ -32,13 +37,15 @@ export function createMessageRow({ onRetry, onSeek }) {
     'div',
     { class: 'rc-msg-main' },
     el('div', { class: 'rc-msg-head' }, row.author),
-    el('div', { class: 'rc-bubble' }, row.text, el('span', { class: 'rc-stamp' }, row.time)),
+    el('div', { class: 'rc-bubble' }, row.text, (row.stamp = el('span', { class: 'rc-stamp' }, row.time))),
   );
   row.li.append(el('div', { class: 'rc-msg-row' }, row.avatar, row.main));
   return row;
 }
 
-export function updateMessageRow(row, message, { errorMessage }) {
+// canRemove: the reader may remove this message (the list asks the session
+// whether they moderate; the relay decides).
+export function updateMessageRow(row, message, { errorMessage, canRemove }) {
   const previous = row.message;
   row.message = message;
   const { li } = row;
@@ -60,9 +67,11 @@ export function updateMessageRow(row, message, { errorMessage }) {
     row.avatar.textContent = initial(message.from.name);
     row.author.textContent = message.own ? 'You' : message.from.name;
   }
-  if (!previous || previous.text !== message.text) {
+  if (!previous || previous.text !== message.text || previous.removed !== message.removed) {
+    li.classList.toggle('rc-removed', message.removed === true);
     row.text.replaceChildren();
-    appendLinkified(row.text, message.text);
+    if (message.removed) row.text.append(el('em', { text: 'Message removed' }));
+    else appendLinkified(row.text, message.text);
   }
   if (!previous || previous.ts !== message.ts) {
     row.time.textContent = formatTime(message.ts);
@@ -73,6 +82,47 @@ export function updateMessageRow(row, message, { errorMessage }) {
   if (!previous || previous.state !== message.state || previous.failure !== message.failure || previous.own !== message.own) {
     renderState(row, message, errorMessage);
   }
+  renderRemove(row, canRemove && !message.removed && message.seq > 0);
+}
+
+function renderRemove(row, canRemove) {
+  if (canRemove === (row.remove !== null)) return;
+  const hadFocus = row.remove !== null && document.activeElement === row.remove;
+  row.remove?.remove();
+  row.remove = null;
+  if (canRemove) {
+    row.remove = el('button', { type: 'button', class: 'rc-remove', onclick: () => confirmRemove(row) });
+    resetRemove(row.remove, row.message);
+    row.remove.addEventListener('blur', () => resetRemove(row.remove, row.message));
+    row.stamp.append(row.remove);
+  } else if (hadFocus) {
+    // Its message is gone: the focus stays on the row's line, not lost to the page.
+    row.li.tabIndex = -1;
+    row.li.focus();
+  }
+}
+
+// The first press asks, the second removes; leaving the button forgets the first.
+function confirmRemove(row) {
+  const button = row.remove;
+  if (button.dataset.confirm) {
+    row.onRemove(row.message.seq);
+    return;
+  }
+  button.dataset.confirm = 'true';
+  button.textContent = 'Delete for everyone?';
+  button.setAttribute('aria-label', `Delete for everyone? ${whose(row.message)}`);
+}
+
+function resetRemove(button, message) {
+  if (!button) return;
+  delete button.dataset.confirm;
+  button.textContent = 'Delete';
+  button.setAttribute('aria-label', `Delete ${whose(message)}`);
+}
+
+function whose(message) {
+  return message.own ? 'your message' : `the message from ${message.from.name}`;
 }
 
 // Group position: a day label (its text, or null) above the first row of a

@@ -248,6 +248,7 @@ export class MessageList {
 
   reconcile(messages) {
     const keep = new Set(messages.map((m) => m.id));
+    const moderator = this.controller.moderator();
     for (const row of this.order) {
       if (keep.has(row.message.id)) continue;
       row.li.remove();
@@ -258,10 +259,13 @@ export class MessageList {
     for (const message of messages) {
       let row = this.rows.get(message.id);
       if (!row) {
-        row = createMessageRow({ onRetry: (id) => this.retry(id), onSeek: this.controller.seek });
+        row = createMessageRow({ onRetry: (id) => this.retry(id), onSeek: this.controller.seek, onRemove: (seq) => this.remove(seq) });
         this.rows.set(message.id, row);
       }
-      updateMessageRow(row, message, { errorMessage: (code) => this.controller.errorMessage(code) });
+      updateMessageRow(row, message, {
+        errorMessage: (code) => this.controller.errorMessage(code),
+        canRemove: message.own || moderator,
+      });
       if (row.li === expected) expected = expected.nextSibling;
       else this.list.insertBefore(row.li, expected);
       order.push(row);
@@ -396,6 +400,11 @@ export class MessageList {
 
   retry(id) {
     const result = this.controller.retry(id);
+    if (!result.ok) this.announcer.error(result.message);
+  }
+
+  remove(seq) {
+    const result = this.controller.remove(seq);
     if (!result.ok) this.announcer.error(result.message);
   }
 

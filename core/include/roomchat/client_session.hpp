@@ -141,6 +141,7 @@ struct timeline_message {
     millis ts = 0;                   // relay time once sequenced, local time before
     std::optional<millis> media_ms;  // the sender's playback position (protocol.hpp)
     bool system = false;             // the host's backend speaking as the room (protocol.hpp)
+    bool removed = false;            // removed by its author or a moderator: a tombstone, text empty
     bool own = false;
     delivery_state state = delivery_state::sent;  // others' messages are always sent
     std::optional<errc> failure;                  // state == failed
@@ -149,17 +150,18 @@ struct timeline_message {
 // An own message not yet acknowledged, as an embedder keeps it across page
 // loads (pending(), restore()). Queued and sending are not told apart: both
 // go out again after a restore. A failed one keeps its reason, so the user
-// can still retry it.
+// can still retry it. A removal (remove()) is one too, with no text.
 struct pending_message {
     message_id id;
     std::string text;  // normalised
     millis created_at = 0;
     std::optional<errc> failure;                    // set: failed and waiting for retry()
     std::optional<millis> media_ms = std::nullopt;  // its playback position; restore() drops a bad one
+    std::optional<seq_t> removes = std::nullopt;    // a removal of the message with this seq
 
     friend bool operator==(const pending_message& a, const pending_message& b) {
         return a.id == b.id && a.text == b.text && a.created_at == b.created_at && a.failure == b.failure &&
-               a.media_ms == b.media_ms;
+               a.media_ms == b.media_ms && a.removes == b.removes;
     }
 };
 
@@ -351,6 +353,16 @@ public:
     // events::muted; an invalid user id or minutes returns the code and
     // sends nothing, and so does a session that is not joined.
     status mute(std::string_view user_id, std::uint32_t minutes, millis now);
+    // Removes the message with this seq from the room, for everyone
+    // (protocol.hpp): one of this user's own or, as a moderator, anyone's.
+    // It goes out like a message (same id on every resend, so the relay
+    // removes once), and when the relay has decided, the message comes
+    // again as a message_upserted, removed. A final refusal comes as
+    // events::error. Returns no_such_message when the timeline holds no
+    // such message or it is removed, not_moderator when it is another's and
+    // this user no moderator; asking again while one is on its way changes
+    // nothing.
+    status remove(seq_t seq, millis now);
     // Asks for the page before the oldest held message when older() is
     // available; a request unanswered within config.request_timeout_ms is
     // given up (older() available again) and may be asked again.
@@ -516,6 +528,9 @@ private:
     void emit(client_event event);
     void emit_sequenced(const chat_message& message);
     void emit_pending(const message_id& id);
+    // A message or removal that will not go out: failed (retry() may send
+    // it again), or, a removal, dropped with events::error.
+    void give_up(const message_id& id, errc reason);
     timeline_message row(const chat_message& message) const;
     timeline_message row(const outbox_entry& entry) const;
     timeline_window window(std::map<seq_t, chat_message>::const_iterator first, std::size_t pending_first,

@@ -42,11 +42,12 @@ enum class errc {
     not_moderator,   // only a moderator of the room (token claim mod) may do this
 
     // Room decisions (room.hpp).
-    rate_limited,    // token bucket empty; retry_after_ms says when to retry
-    id_conflict,     // another user already used this client message id
-    room_full,       // the relay holds its maximum number of rooms, none of them idle
-    too_many_rooms,  // this connection or user is in as many rooms as allowed
-    muted,           // a moderator muted the sender here; retry_after_ms says until when
+    rate_limited,     // token bucket empty; retry_after_ms says when to retry
+    id_conflict,      // another user already used this client message id
+    room_full,        // the relay holds its maximum number of rooms, none of them idle
+    too_many_rooms,   // this connection or user is in as many rooms as allowed
+    muted,            // a moderator muted the sender here; retry_after_ms says until when
+    no_such_message,  // a removal names no message the room holds (gone from its history, or removed)
 
     // Relay-only conditions.
     binary_frame,          // binary WebSocket frames are not part of the protocol

@@ -24,6 +24,11 @@ inline constexpr std::size_t message_overhead_bytes = 64;
 // message_overhead_bytes.
 std::size_t message_bytes(const chat_message& message) noexcept;
 
+// The message as a history holds it once a later entry removed it: no text,
+// marked removed. What it was charged stays charged (history_ring), so that
+// removing never makes room for more.
+chat_message tombstone(chat_message message);
+
 struct history_page {
     std::vector<chat_message> messages;  // ascending seq
     bool truncated = false;              // after(): `since` is older than what is held
@@ -37,6 +42,10 @@ public:
     // Appends a message whose seq is greater than every held one, then
     // evicts the oldest until both caps hold again (the newest always stays).
     void append(chat_message message);
+    // The held message with this seq, or nullptr.
+    const chat_message* find(seq_t seq) const;
+    // Replaces the held message with this seq by its tombstone.
+    void remove(seq_t seq);
 
     // The newest `limit` messages.
     history_page latest(std::size_t limit) const;
@@ -55,6 +64,7 @@ public:
 private:
     history_limits limits_;
     std::deque<chat_message> messages_;
+    std::deque<std::size_t> charges_;  // message_bytes() of each when appended
     std::size_t bytes_ = 0;
 };
 

@@ -26,6 +26,7 @@ struct outbox_entry {
     message_id id;
     std::string text;                // normalised
     std::optional<millis> media_ms;  // the sender's playback position (protocol.hpp)
+    std::optional<seq_t> removes;    // a removal (send_frame::removes): no row of its own
     delivery_state state = delivery_state::queued;
     std::optional<errc> failure;
     std::uint32_t attempts = 0;  // sends of this entry since it was queued or retried
@@ -33,5 +34,8 @@ struct outbox_entry {
     millis next_attempt_at = 0;  // queued: earliest send; sending: when to resend
     millis sent_at = 0;          // sending: when the last attempt went out
 };
+
+// Whether the entry is a row of the view: a message, not a removal.
+inline bool is_row(const outbox_entry& entry) noexcept { return !entry.removes; }
 
 }  // namespace roomchat

@@ -29,12 +29,14 @@ struct outbox_work {
 class outbox_queue {
 public:
     void add(const message_id& id, std::string text, millis now,
-             std::optional<millis> media_ms = std::nullopt);
+             std::optional<millis> media_ms = std::nullopt, std::optional<seq_t> removes = std::nullopt);
     const outbox_entry* find(const message_id& id) const;
     // Removes the entry (acknowledged); nullopt when it is not here.
     std::optional<outbox_entry> take(const message_id& id);
 
     const std::vector<outbox_entry>& entries() const noexcept { return entries_; }
+    // The first row (is_row) of the queue, and the first after `id`: where a
+    // row goes in the view.
     std::optional<message_id> first_id() const;
     std::optional<message_id> id_after(const message_id& id) const;
 

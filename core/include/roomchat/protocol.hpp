@@ -62,9 +62,20 @@ struct chat_message {
     // 12:34"), not by a person: the room's own voice. Only the relay sets it,
     // from the token; a client's send cannot.
     bool system = false;
+    // An entry that is no message: `from` removed the message with this seq
+    // (its author, or a moderator of the room). Its text is empty; readers
+    // apply it to that message and show no row for it. Sequenced like a
+    // message, so a reader that was away learns of it the way it learns of
+    // messages (join since, gap requests, pages).
+    std::optional<seq_t> removes = std::nullopt;
+    // A message some later entry removed: its text is gone (empty) from the
+    // history, pages and the HTTP API; the rest stays, for a tombstone
+    // ("Message removed") where it was.
+    bool removed = false;
     friend bool operator==(const chat_message& a, const chat_message& b) {
         return a.seq == b.seq && a.id == b.id && a.from == b.from && a.text == b.text && a.ts == b.ts &&
-               a.media_ms == b.media_ms && a.system == b.system;
+               a.media_ms == b.media_ms && a.system == b.system && a.removes == b.removes &&
+               a.removed == b.removed;
     }
 };
 
@@ -97,11 +108,17 @@ struct leave_frame {
     std::string room;
 };
 
+// A message, or (removes set) the removal of an earlier one: the seq of a
+// message of the sender's own or, for a moderator of the room, anyone's,
+// with an empty text and no media_ms. Either way the id makes it
+// idempotent, and the answer is an ack or a nack (no_such_message: that seq
+// is no message the room still holds, or was removed already).
 struct send_frame {
     std::string room;
     message_id id;
     std::string text;
     std::optional<millis> media_ms = std::nullopt;  // see max_media_ms
+    std::optional<seq_t> removes = std::nullopt;
 };
 
 // Ask for one page of history: messages before `before` (older pages), or

@@ -87,17 +87,23 @@ public:
     //    back to back, and the bucket may refill between two of them:
     //    without this, the second could be accepted and the first, resent
     //    later, land after it, out of the order typed.
+    //    `removes`: the send removes that message (send_frame::removes), as
+    //    a moderator when the connection joined as one.
     std::variant<send_attempt, send_result> prepare_send(connection_id conn, const message_id& id,
                                                          std::string_view text, millis now,
-                                                         std::optional<millis> media_ms = std::nullopt);
+                                                         std::optional<millis> media_ms = std::nullopt,
+                                                         std::optional<seq_t> removes = std::nullopt);
     //    The same for a sender that is not a member connection (HTTP POST):
     //    only a nil id is answered here. `system`: the host's backend
     //    speaking as the room (chat_message::system), which the rate limits
-    //    do not hold back.
+    //    do not hold back and which may remove any message. `moderator`:
+    //    the relay's verdict on the sender's token (its mod claim).
     std::variant<send_attempt, send_outcome> prepare_send_as(const user_info& user, const message_id& id,
                                                              std::string_view text, millis now,
                                                              std::optional<millis> media_ms = std::nullopt,
-                                                             bool system = false) const;
+                                                             bool system = false,
+                                                             std::optional<seq_t> removes = std::nullopt,
+                                                             bool moderator = false) const;
     // 2. The log decided: its ack or nack to the sending connection, if any
     //    (sent even when it left the room meanwhile: its message was
     //    decided). A rate_limited nack starts the connection's hold, if it
@@ -107,8 +113,8 @@ public:
     // 3. A message the log accepted (through this relay or another, over
     //    WebSocket or HTTP), to every member but the connection that sent
     //    it, which turns its ack into "sent"; every hold on it ends, and so
-    //    does its author's typing here, which the members forget as the
-    //    message comes. Deliver each once, in seq order.
+    //    does its author's typing here (not for a removal), which the
+    //    members forget as the message comes. Deliver each once, in seq order.
     room_action deliver(const chat_message& message);
 
     // The log moved a member's read marker (room_log::mark_read): the

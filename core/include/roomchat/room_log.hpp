@@ -45,6 +45,11 @@ struct send_attempt {
     bool system = false;             // the host's backend (chat_message::system)
     std::uint32_t held_wait_ms = 0;  // the least wait a refusal now gives
     millis now = 0;
+    // A removal (send_frame::removes): the seq of the message it removes,
+    // and whether the sender may remove anyone's (a moderator of the room,
+    // or the host's backend), not only their own.
+    std::optional<seq_t> removes = std::nullopt;
+    bool moderator = false;
 };
 
 struct send_decision {
@@ -75,15 +80,20 @@ public:
     //  2. the text verdict: nack with the text error. Before the rate limit,
     //     because such a message can never succeed: it must not be told to
     //     retry later, nor spend a token;
-    //  3. a moderator's mute, unless system: nack muted with the time left as
+    //  3. a removal: nack no_such_message unless its target is a message
+    //     the history holds (not a removal) and not removed yet, nack
+    //     not_moderator unless the sender wrote it or is a moderator;
+    //  4. a moderator's mute, unless system or a removal (a muted user may
+    //     still take back what they wrote): nack muted with the time left as
     //     retry_after_ms;
-    //  4. rate limits, unless system: the user's bucket in this room and, if
+    //  5. rate limits, unless system: the user's bucket in this room and, if
     //     given, across rooms. The wait is the longest of theirs and
     //     held_wait_ms; when it is not 0 the answer is nack rate_limited with
     //     it as retry_after_ms and nothing is taken, else a token is taken
     //     from both buckets;
-    //  5. accepted: the next seq, ts = now, the media_ms as given; stored in
-    //     the history (oldest evicted past its caps) and in dedupe.
+    //  6. accepted: the next seq, ts = now, the media_ms as given; stored in
+    //     the history (oldest evicted past its caps) and in dedupe. A
+    //     removal's target becomes its tombstone there.
     send_decision accept(const send_attempt& attempt);
 
     // A join's view. History: the latest page when the request has no

@@ -6,10 +6,16 @@
 // Until the first history page fixes the block (the base), live messages are
 // held back: shown earlier, one could sit below a hole no request would fill.
 // trim() bounds the memory of a long session by forgetting the oldest.
+//
+// Removals (chat_message::removes) take their seqs like messages but are no
+// rows: the timeline keeps only their seqs, for the block, and turns their
+// target into its tombstone, now or when it comes (a page may have been
+// read before the removal was decided).
 
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_set>
 #include <vector>
 
@@ -21,6 +27,7 @@ enum class insert_outcome {
     shown,      // now part of the timeline
     held_back,  // kept until the base is known
     duplicate,  // this seq or id is already held
+    removal,    // a removal, now part of the timeline; removed() says whether its target changed
 };
 
 class timeline {
@@ -56,12 +63,19 @@ public:
     // The id of the first message after `seq`, if any.
     std::optional<message_id> id_after(seq_t seq) const;
     const std::map<seq_t, chat_message>& messages() const noexcept { return messages_; }
+    // The tombstone the last removal inserted made of a held message, or
+    // nullptr when its target is not held or was removed already.
+    const chat_message* removed() const noexcept { return removed_; }
 
 private:
-    // Moves `contiguous` up over the held messages right above it.
+    bool holds(seq_t seq) const { return messages_.count(seq) != 0 || removals_.count(seq) != 0; }
+    // Moves `contiguous` up over the held entries right above it.
     void extend_contiguous();
 
     std::map<seq_t, chat_message> messages_;
+    std::set<seq_t> removals_;         // the seqs of held removals
+    std::set<seq_t> removed_targets_;  // what they removed, held or not
+    const chat_message* removed_ = nullptr;
     std::unordered_set<message_id> ids_;
     std::map<seq_t, chat_message> held_back_;
     bool based_ = false;

@@ -1,22 +1,28 @@
 -- Accepting a send, in one atomic step for every relay sharing the room: the
 -- decision of room_log::accept (core/src/room_log.cpp), which the contract
 -- tests hold this script to. In that order: dedupe, the text verdict, a
--- moderator's mute, the rate limits, then the next seq, the history capped
--- by count and bytes, and the message on the room's channel.
+-- removal's target, a moderator's mute, the rate limits, then the next seq,
+-- the history capped by count and bytes, and the message on the room's
+-- channel.
 --
 -- KEYS: 1 epoch, 2 seq, 3 log (stream), 4 the log's bytes, 5 accepted ids
 --       (hash id -> "seq ts user"), 6 their order (list, oldest first),
 --       7 the user's bucket in the room, 8 the user's bucket across rooms,
---       9 the user's mute in the room (when it ends, ms; redis_log::mute)
+--       9 the user's mute in the room (when it ends, ms; redis_log::mute),
+--       10 the seqs of removed messages (set; pages.lua serves them as
+--       tombstones: a stream entry cannot be rewritten)
 -- ARGV: 1 an epoch for a new room, 2 message id, 3 user id, 4 "1" when the
 --       text was refused, 5 the wait an earlier refused send holds this
 --       one back (ms), 6 "1" for the host's backend (no rate limits),
 --       7 now (ms), 8-9 room bucket burst and refill interval, 10-11 the
 --       same across rooms (burst 0: none), 12 max messages, 13 max bytes,
 --       14 ids remembered, 15 the message as stored, 16 its charge in
---       bytes, 17 the room's channel, where it goes as "<seq> <epoch> <message>"
+--       bytes, 17 the room's channel, where it goes as "<seq> <epoch> <message>",
+--       18 the seq a removal removes ("" for a message), 19 "1" when the
+--       sender may remove anyone's message
 -- Reply: {"ack", epoch, seq, ts, 1 when a resend} | {"conflict"} | {"text"}
---        | {"muted", ms left} | {"wait", ms}
+--        | {"no_such_message"} | {"not_moderator"} | {"muted", ms left}
+--        | {"wait", ms}
 
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 local epoch = redis.call('GET', KEYS[1])
@@ -29,7 +35,17 @@ if earlier then
   return {'ack', epoch, tonumber(seq), tonumber(ts), 1}
 end
 if ARGV[4] == '1' then return {'text'} end
-if ARGV[6] ~= '1' then
+local removes = ARGV[18] ~= ''
+if removes then
+  local entry = ARGV[18] .. '-0'
+  local target = redis.call('XRANGE', KEYS[3], entry, entry)[1]
+  if not target or redis.call('SISMEMBER', KEYS[10], ARGV[18]) == 1 then return {'no_such_message'} end
+  local stored = cjson.decode(target[2][2]).message
+  if stored.removes then return {'no_such_message'} end
+  if stored.from.id ~= user and ARGV[19] ~= '1' then return {'not_moderator'} end
+end
+-- A muted user may still take back what they wrote.
+if ARGV[6] ~= '1' and not removes then
   local muted_until = tonumber(redis.call('GET', KEYS[9]) or '0')
   if muted_until > now then return {'muted', muted_until - now} end
 end
@@ -89,6 +105,8 @@ if ARGV[6] ~= '1' then
   for _, b in ipairs(buckets) do take(b) end
 end
 
+-- Before the caps are applied, which may evict the target at once.
+if removes then redis.call('SADD', KEYS[10], ARGV[18]) end
 local seq = redis.call('INCR', KEYS[2])
 local charge = tonumber(ARGV[16])
 redis.call('XADD', KEYS[3], string.format('%d-0', seq), 'm', ARGV[15], 'b', ARGV[16])
@@ -98,6 +116,7 @@ local bytes = redis.call('INCRBY', KEYS[4], charge)
 while held > 1 and (held > tonumber(ARGV[12]) or bytes > tonumber(ARGV[13])) do
   local oldest = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 1)[1]
   redis.call('XDEL', KEYS[3], oldest[1])
+  redis.call('SREM', KEYS[10], string.match(oldest[1], '^(%d+)-'))
   bytes = redis.call('DECRBY', KEYS[4], tonumber(oldest[2][4]))
   held = held - 1
 end

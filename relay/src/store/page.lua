@@ -2,7 +2,7 @@
 -- A room Redis does not hold answers nothing: the relay's page then has no
 -- epoch, as for a room a relay alone does not hold.
 --
--- KEYS: 1 epoch, 2 seq, 3 log
+-- KEYS: 1 epoch, 2 seq, 3 log, 4 removed seqs
 -- ARGV: 1 mode (before|after|latest), 2 position (unused for latest),
 --       3 limit (already capped at the page maximum)
 -- Reply: epoch, latest seq, then the page; or nothing
@@ -10,13 +10,14 @@
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then return {} end
 local limit = tonumber(ARGV[3])
+local history = {log = KEYS[3], removed = KEYS[4]}
 local page
 if ARGV[1] == 'before' then
-  page = before_page(KEYS[3], tonumber(ARGV[2]), limit)
+  page = before_page(history, tonumber(ARGV[2]), limit)
 elseif ARGV[1] == 'after' then
-  page = after_page(KEYS[3], tonumber(ARGV[2]), limit)
+  page = after_page(history, tonumber(ARGV[2]), limit)
 else
-  page = latest_page(KEYS[3], limit, false)
+  page = latest_page(history, limit, false)
 end
 local reply = {epoch, tonumber(redis.call('GET', KEYS[2]) or '0')}
 for _, value in ipairs(page) do reply[#reply + 1] = value end

@@ -55,20 +55,23 @@ bool failed(const result<reply, redis::failure>& answer, const redis_log::handle
 }
 
 // A page from its flat reply (pages.lua) from `at` on: has_more,
-// truncated, then seq and message for each entry.
+// truncated, then seq, message and whether it was removed for each entry.
 std::optional<history_page> page_from(const std::vector<reply>& elements, std::size_t at) {
     if (elements.size() < at + 2 || !is_integer(elements[at]) || !is_integer(elements[at + 1]) ||
-        (elements.size() - at) % 2 != 0) {
+        (elements.size() - at - 2) % 3 != 0) {
         return std::nullopt;
     }
     history_page page;
     page.has_more = elements[at].integer != 0;
     page.truncated = elements[at + 1].integer != 0;
-    for (std::size_t i = at + 2; i < elements.size(); i += 2) {
-        if (!is_integer(elements[i]) || !is_text(elements[i + 1])) return std::nullopt;
+    for (std::size_t i = at + 2; i < elements.size(); i += 3) {
+        if (!is_integer(elements[i]) || !is_text(elements[i + 1]) || !is_integer(elements[i + 2])) {
+            return std::nullopt;
+        }
         auto message = restored(elements[i + 1].text, static_cast<seq_t>(elements[i].integer));
         if (!message) return std::nullopt;
-        page.messages.push_back(std::move(*message));
+        page.messages.push_back(elements[i + 2].integer != 0 ? tombstone(std::move(*message))
+                                                             : std::move(*message));
     }
     return page;
 }
@@ -113,10 +116,10 @@ void redis_log::load_scripts() const {
 
 void redis_log::keep(const std::vector<std::string>& room_ids, millis ttl_ms, handler<std::size_t> done) {
     std::vector<std::string> keys;
-    keys.reserve(room_ids.size() * 10);
+    keys.reserve(room_ids.size() * 11);
     for (const std::string& room_id : room_ids) {
         for (const char* part : {"epoch", "seq", "log", "bytes", "ids", "id_order", "read", "read_pruned_at",
-                                 "presence", "presence_users"}) {
+                                 "presence", "presence_users", "removed"}) {
             keys.push_back(room_key(room_id, part));
         }
     }
@@ -213,8 +216,8 @@ std::optional<redis_log::published_typing> redis_log::typing_published(std::stri
 
 void redis_log::accept(const std::string& room_id, const send_attempt& attempt, handler<send_decision> done) {
     chat_message message{
-        0,           attempt.id,       attempt.user,  attempt.text ? *attempt.text : std::string(),
-        attempt.now, attempt.media_ms, attempt.system};
+        0,           attempt.id,       attempt.user,   attempt.text ? *attempt.text : std::string(),
+        attempt.now, attempt.media_ms, attempt.system, attempt.removes};
     const rate_limit_config across = user_sends_.value_or(rate_limit_config{0, 0});
     std::vector<std::string> keys = {room_key(room_id, "epoch"),
                                      room_key(room_id, "seq"),
@@ -224,7 +227,8 @@ void redis_log::accept(const std::string& room_id, const send_attempt& attempt, 
                                      room_key(room_id, "id_order"),
                                      room_key(room_id, "rate:" + attempt.user.id),
                                      user_key(attempt.user.id),
-                                     room_key(room_id, "mute:" + attempt.user.id)};
+                                     room_key(room_id, "mute:" + attempt.user.id),
+                                     room_key(room_id, "removed")};
     std::vector<std::string> args = {
         generate_epoch(random_),
         attempt.id.to_string(),
@@ -242,7 +246,9 @@ void redis_log::accept(const std::string& room_id, const send_attempt& attempt, 
         number(std::uint64_t{std::max(config_.dedupe_capacity, config_.history.max_messages)}),
         stored(room_id, message),
         number(std::uint64_t{message_bytes(message)}),
-        channel(room_id)};
+        channel(room_id),
+        attempt.removes ? number(*attempt.removes) : std::string(),
+        attempt.moderator ? "1" : "0"};
     accept_.run(redis_, keys, args,
                 [room_id, attempt, message = std::move(message),
                  done = std::move(done)](result<reply, redis::failure> answer) mutable {
@@ -256,6 +262,8 @@ void redis_log::accept(const std::string& room_id, const send_attempt& attempt, 
                     const std::string verdict = got.empty() ? std::string() : got[0].text;
                     if (verdict == "conflict") return refuse(errc::id_conflict);
                     if (verdict == "text" && !attempt.text) return refuse(attempt.text.error());
+                    if (verdict == "no_such_message") return refuse(errc::no_such_message);
+                    if (verdict == "not_moderator") return refuse(errc::not_moderator);
                     if (verdict == "muted" && got.size() == 2 && is_integer(got[1])) {
                         return refuse(errc::muted, static_cast<std::uint32_t>(got[1].integer));
                     }
@@ -282,7 +290,8 @@ void redis_log::accept(const std::string& room_id, const send_attempt& attempt, 
 void redis_log::view(const std::string& room_id, const std::string& user_id, const join_frame& request,
                      handler<log_view> done) {
     std::vector<std::string> keys = {room_key(room_id, "epoch"), room_key(room_id, "seq"),
-                                     room_key(room_id, "log"), room_key(room_id, "read")};
+                                     room_key(room_id, "log"), room_key(room_id, "read"),
+                                     room_key(room_id, "removed")};
     std::vector<std::string> args = {
         generate_epoch(random_), user_id, request.since ? number(*request.since) : std::string(),
         request.epoch.value_or(std::string()), number(std::uint64_t{config_.page_size})};
@@ -317,7 +326,9 @@ void redis_log::query(const std::string& room_id, std::optional<seq_t> before, s
                             : mode == history_mode::after ? "after"
                                                           : "latest";
     const std::uint32_t capped = std::min(limit, config_.max_page_size);
-    page_.run(redis_, {room_key(room_id, "epoch"), room_key(room_id, "seq"), room_key(room_id, "log")},
+    page_.run(redis_,
+              {room_key(room_id, "epoch"), room_key(room_id, "seq"), room_key(room_id, "log"),
+               room_key(room_id, "removed")},
               {mode_name, number(position), number(std::uint64_t{capped})},
               [room_id, mode, done = std::move(done)](result<reply, redis::failure> answer) {
                   if (failed(answer, done)) return;

@@ -2,7 +2,7 @@
 -- (core/src/room_log.cpp). A room seen for the first time (or again after
 -- Redis lost it) begins here, in the epoch the relay drew for it.
 --
--- KEYS: 1 epoch, 2 seq, 3 log, 4 read markers (hash by user)
+-- KEYS: 1 epoch, 2 seq, 3 log, 4 read markers (hash by user), 5 removed seqs
 -- ARGV: 1 an epoch for a new room, 2 user id, 3 since ("" when none),
 --       4 the epoch the client names ("" when none), 5 page size
 -- Reply: epoch, latest seq, read seq, mode (latest|after), then the page
@@ -13,19 +13,20 @@ local latest = tonumber(redis.call('GET', KEYS[2]) or '0')
 local read = tonumber(redis.call('HGET', KEYS[4], ARGV[2]) or '0')
 local page_size = tonumber(ARGV[5])
 local head = {epoch, latest, read}
+local history = {log = KEYS[3], removed = KEYS[5]}
 
 local page, mode
 if ARGV[3] == '' then
-  mode, page = 'latest', latest_page(KEYS[3], page_size, false)
+  mode, page = 'latest', latest_page(history, page_size, false)
 else
   local since = tonumber(ARGV[3])
   local held
   if ARGV[4] ~= '' then held = ARGV[4] == epoch else held = since <= latest end
   if held then
-    mode, page = 'after', after_page(KEYS[3], since, page_size)
+    mode, page = 'after', after_page(history, since, page_size)
   else
     -- The position counts in a sequence this room does not hold.
-    mode, page = 'after', latest_page(KEYS[3], page_size, true)
+    mode, page = 'after', latest_page(history, page_size, true)
   end
 end
 head[4] = mode

@@ -36,6 +36,7 @@
 #include "roomchat/batch.hpp"
 #include "roomchat/client_session.hpp"
 #include "roomchat/codec.hpp"
+#include "roomchat/history.hpp"
 #include "roomchat/local_room.hpp"
 
 #include "test_tokens.hpp"
@@ -53,6 +54,7 @@ struct link_faults {
 // Counts of what happened, to show a run exercised what it should.
 struct world_stats {
     int restarts = 0;       // relay restarts (the room started over)
+    int removals = 0;       // removals of own messages the sessions took
     int connections = 0;    // transports opened (first connects and reconnects)
     int cuts = 0;           // connections broken under a client
     int frames = 0;         // frames put on the link, both directions
@@ -159,6 +161,19 @@ public:
         }
         drain(i);
         return id;
+    }
+
+    // Removes one of the client's own messages the session shows, if any.
+    void remove_own(std::size_t i) {
+        std::vector<seq_t> own;
+        for (const auto& row : clients_[i]->session->timeline()) {
+            if (row.own && row.seq != 0 && !row.removed) own.push_back(row.seq);
+        }
+        if (own.empty()) return;
+        const seq_t seq =
+            own[static_cast<std::size_t>(uniform(0, static_cast<std::int64_t>(own.size()) - 1))];
+        if (clients_[i]->session->remove(seq, now_)) ++stats_.removals;
+        drain(i);
     }
 
     void read_all(std::size_t i) {
@@ -634,7 +649,7 @@ private:
         } else if (std::holds_alternative<leave_frame>(frame)) {
             room_->leave(id, now_);
         } else if (const auto* send = std::get_if<send_frame>(&frame)) {
-            relay_deliver(room_->send(id, send->id, send->text, now_).actions);
+            relay_deliver(room_->send(id, send->id, send->text, now_, std::nullopt, send->removes).actions);
         } else if (const auto* history = std::get_if<history_request_frame>(&frame)) {
             relay_deliver(room_->history(id, *history));
         } else if (const auto* read = std::get_if<read_frame>(&frame)) {
@@ -675,6 +690,10 @@ private:
             if (const auto* message = std::get_if<message_frame>(&action.frame)) {
                 accepted_.emplace(message->message.seq, message->message);
                 accepted = true;
+                if (const auto removes = message->message.removes;
+                    removes && accepted_.count(*removes) != 0) {
+                    accepted_[*removes] = tombstone(accepted_[*removes]);
+                }
             }
             const std::string text = encode(action.frame);
             for (const connection_id target : action.to) {
@@ -839,8 +858,8 @@ private:
             bad_request(key);
             return;
         }
-        const send_result sent =
-            room_->send_as(clients_[key.first]->user, send->id, send->text, now_, send->media_ms);
+        const send_result sent = room_->send_as(clients_[key.first]->user, send->id, send->text, now_,
+                                                send->media_ms, false, send->removes);
         relay_deliver(sent.actions);
         if (const auto& nack = sent.outcome.nack) {
             relay_answer(key,
