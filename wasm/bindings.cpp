@@ -108,6 +108,10 @@ EMSCRIPTEN_KEEPALIVE bool roomchat_moderator(chat_session* s) { return s->modera
 EMSCRIPTEN_KEEPALIVE const char* roomchat_remove(chat_session* s, double seq, double now) {
     return give(s->remove(seq, now));
 }
+EMSCRIPTEN_KEEPALIVE const char* roomchat_react(chat_session* s, double seq, const char* emoji,
+                                                std::size_t size, double now) {
+    return give(s->react(seq, std::string_view(emoji, size), now));
+}
 EMSCRIPTEN_KEEPALIVE void roomchat_load_older(chat_session* s, double now) { s->load_older(now); }
 EMSCRIPTEN_KEEPALIVE void roomchat_set_token(chat_session* s, const char* token, std::size_t size,
                                              double now) {

@@ -100,6 +100,10 @@ std::string chat_session::remove(double seq, double now) {
     return status_json(session_.remove(to_seq(seq), to_millis(now)));
 }
 
+std::string chat_session::react(double seq, std::string_view emoji, double now) {
+    return status_json(session_.react(to_seq(seq), emoji, to_millis(now)));
+}
+
 void chat_session::load_older(double now) { session_.load_older(to_millis(now)); }
 void chat_session::set_token(std::string token, double now) {
     session_.set_token(std::move(token), to_millis(now));

@@ -36,6 +36,7 @@ public:
     std::string mute(std::string_view user_id, double minutes, double now);
     // client_session::remove, seq read as mark_read reads it.
     std::string remove(double seq, double now);
+    std::string react(double seq, std::string_view emoji, double now);
     void load_older(double now);
     void set_token(std::string token, double now);
     void stop(double now);

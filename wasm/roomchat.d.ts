@@ -29,6 +29,16 @@ export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed';
 
 export interface User { id: string; name: string; }
 
+// The emoji reactions may use (protocol.md).
+export type ReactionEmoji = '👍' | '❤️' | '😂' | '😮' | '😢' | '🎉';
+
+// Who reacted to a message with one emoji, this user's reactions on their way included.
+export interface Reaction {
+  emoji: string;
+  users: User[];         // in the order they reacted
+  mine: boolean;         // this user is among them
+}
+
 export interface TimelineMessage {
   id: string;            // stable key: the sender's client message id
   seq: number;           // 0 until the relay has sequenced it
@@ -38,6 +48,7 @@ export interface TimelineMessage {
   mediaMs?: number;      // the sender's playback position when they sent (ms from the media's start)
   system?: true;         // posted by the host's backend ("Ann paused at 12:34"), not by a person
   removed?: true;        // removed by its author or a moderator: show a tombstone; text is empty
+  reactions?: Reaction[];  // absent: none; in the order each emoji was first given
   own: boolean;
   state: DeliveryState;  // 'queued' shows as sending (waiting for connection)
   failure?: ErrorCode;   // state === 'failed'
@@ -105,6 +116,7 @@ export interface PendingMessage {
   failure?: ErrorCode;   // present: failed, waiting for retry(id)
   mediaMs?: number;      // its playback position
   removes?: number;      // a removal (remove(seq)) of the message with this seq; text is empty
+  reaction?: { to: number; emoji: string; add: boolean };  // a reaction (react(seq, emoji)); text is empty
 }
 
 // `restored` counts the entries put back; invalid ones (bad id, text the rules refuse,
@@ -173,6 +185,12 @@ export interface ChatSession {
   // no such message held or it is removed ('no_such_message'), another's and not a moderator
   // ('not_moderator'). Asking again while one is on its way changes nothing.
   remove(seq: number, now: number): Status;
+  // Toggles this user's `emoji` on the message with this seq: added when they have not given it,
+  // taken back when they have. The row shows it at once (a 'message' event); it goes out (and is
+  // resent) like a message; a final refusal is an 'error' event and the row as it was. Not ok: no
+  // such message held or it is removed ('no_such_message'), an emoji outside the set
+  // ('wrong_type'), a mute holding ('muted').
+  react(seq: number, emoji: ReactionEmoji, now: number): Status;
   // Asks for the page before the oldest row when older() is 'available'; an answer that does
   // not come within 10 s is given up ('available' again).
   loadOlder(now: number): void;

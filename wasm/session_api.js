@@ -7,7 +7,7 @@
 // The factory's own names: Emscripten's runtime, and bindings.cpp's exports.
 /* global UTF8ToString, addOnInit, lengthBytesUTF8, stringToUTF8, _malloc, _free */
 /* global _roomchat_composing, _roomchat_error_codes, _roomchat_error_message, _roomchat_http_response, _roomchat_load_older */
-/* global _roomchat_mark_read, _roomchat_moderator, _roomchat_mute, _roomchat_network_changed, _roomchat_next_deadline, _roomchat_older, _roomchat_remove */
+/* global _roomchat_mark_read, _roomchat_moderator, _roomchat_mute, _roomchat_network_changed, _roomchat_next_deadline, _roomchat_older, _roomchat_react, _roomchat_remove */
 /* global _roomchat_on_timer, _roomchat_pending, _roomchat_protocol_version, _roomchat_rate_wait_ms */
 /* global _roomchat_receive, _roomchat_restore, _roomchat_retry, _roomchat_self, _roomchat_send */
 /* global _roomchat_session_delete, _roomchat_session_new, _roomchat_set_token, _roomchat_set_watching */
@@ -88,6 +88,8 @@ Module['createSession'] = function (config) {
       roomchatJson(_roomchat_mute(live(), p, n, roomchatNumber(minutes, 'minutes'), at(now)))),
     moderator: () => Boolean(_roomchat_moderator(live())),
     remove: (seq, now) => roomchatJson(_roomchat_remove(live(), roomchatNumber(seq, 'seq'), at(now))),
+    react: (seq, emoji, now) => roomchatWithText(emoji, 'emoji', (p, n) =>
+      roomchatJson(_roomchat_react(live(), roomchatNumber(seq, 'seq'), p, n, at(now)))),
     loadOlder: timed(_roomchat_load_older),
     setToken: withText(_roomchat_set_token, 'token'),
     stop: timed(_roomchat_stop),

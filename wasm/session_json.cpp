@@ -33,6 +33,16 @@ json message_json(const timeline_message& row) {
     if (row.media_ms) out["mediaMs"] = *row.media_ms;
     if (row.system) out["system"] = true;
     if (row.removed) out["removed"] = true;
+    if (!row.reactions.empty()) {
+        json reactions = json::array();
+        for (const auto& reaction : row.reactions) {
+            json users = json::array();
+            for (const auto& user : reaction.users) users.push_back(detail::user_json<json>(user));
+            reactions.push_back(
+                json{{"emoji", reaction.emoji}, {"users", std::move(users)}, {"mine", reaction.mine}});
+        }
+        out["reactions"] = std::move(reactions);
+    }
     if (row.failure) {
         out["failure"] = str(to_string(*row.failure));
         out["failureMessage"] = str(message(*row.failure));
@@ -125,6 +135,7 @@ std::optional<pending_message> pending_entry(const json& entry) {
     const auto failure = entry.find("failure");
     const auto media_ms = entry.find("mediaMs");
     const auto removes = entry.find("removes");
+    const auto reaction = entry.find("reaction");
     if (id == entry.end() || !id->is_string() || text == entry.end() || !text->is_string() ||
         created_at == entry.end() || !created_at->is_number_integer()) {
         return std::nullopt;
@@ -145,6 +156,16 @@ std::optional<pending_message> pending_entry(const json& entry) {
     if (removes != entry.end()) {
         if (!removes->is_number_unsigned()) return std::nullopt;
         message.removes = removes->get<seq_t>();
+    }
+    if (reaction != entry.end()) {
+        const auto to = reaction->is_object() ? reaction->find("to") : reaction->end();
+        const auto emoji = reaction->is_object() ? reaction->find("emoji") : reaction->end();
+        const auto add = reaction->is_object() ? reaction->find("add") : reaction->end();
+        if (to == reaction->end() || !to->is_number_unsigned() || emoji == reaction->end() ||
+            !emoji->is_string() || add == reaction->end() || !add->is_boolean()) {
+            return std::nullopt;
+        }
+        message.reaction = reaction_change{to->get<seq_t>(), emoji->get<std::string>(), add->get<bool>()};
     }
     return message;
 }
@@ -210,6 +231,11 @@ std::string pending_json(const std::vector<pending_message>& messages) {
         if (message.failure) entry["failure"] = str(to_string(*message.failure));
         if (message.media_ms) entry["mediaMs"] = *message.media_ms;
         if (message.removes) entry["removes"] = *message.removes;
+        if (message.reaction) {
+            entry["reaction"] = json{{"to", message.reaction->to},
+                                     {"emoji", message.reaction->emoji},
+                                     {"add", message.reaction->add}};
+        }
         out.push_back(std::move(entry));
     }
     return dump(out);

@@ -457,6 +457,13 @@ void client_session::handle(const joined_frame& frame, millis now) {
     members_ = frame.members;
     member_count_ = frame.member_count;
     moderator_ = frame.moderator;
+    // Told when a mute starts or ends, not again for one already known.
+    const millis muted_until = frame.muted_until.value_or(0);
+    const bool muted = muted_until > now;
+    if (muted != (muted_until_ > now)) {
+        emit(events::muted{std::string(self_id()), muted ? muted_until : 0});
+    }
+    muted_until_ = muted_until;
     emit(events::presence_changed{members_, member_count_});
     timeline_.note_seq(frame.latest_seq);
     if (unread_.read_seq() > frame.read_seq) {
@@ -493,6 +500,16 @@ void client_session::start_epoch(const std::string& epoch) {
     announce_older();
 }
 
+namespace {
+
+// The messages of a page, as rows: removals and reactions are none.
+std::size_t rows_in(const history_frame& page) {
+    return static_cast<std::size_t>(std::count_if(page.messages.begin(), page.messages.end(),
+                                                  [](const chat_message& m) { return is_message(m); }));
+}
+
+}  // namespace
+
 void client_session::handle(const history_frame& frame, millis now) {
     if (frame.room != config_.room) {
         return;
@@ -507,7 +524,7 @@ void client_session::handle(const history_frame& frame, millis now) {
         deadline(timer::older_request).reset();
         older_available_ = frame.has_more;
         merge_page(frame);  // not trimmed: the reader asked for these
-        emit(events::history_loaded{frame.mode, frame.messages.size(), older_available_});
+        emit(events::history_loaded{frame.mode, rows_in(frame), older_available_});
         refresh_unread(now);
         announce_older();
         return;
@@ -522,7 +539,7 @@ void client_session::handle(const history_frame& frame, millis now) {
     }
     merge_page(frame);
     trim_timeline();
-    emit(events::history_loaded{frame.mode, frame.messages.size(), older_available_});
+    emit(events::history_loaded{frame.mode, rows_in(frame), older_available_});
     refresh_unread(now);
     announce_older();
 
@@ -570,7 +587,7 @@ bool client_session::place(const chat_message& message) {
     if (outcome == detail::insert_outcome::shown) {
         unread_.inserted(message, self_id());
     }
-    return outcome == detail::insert_outcome::shown || outcome == detail::insert_outcome::removal;
+    return outcome == detail::insert_outcome::shown || outcome == detail::insert_outcome::entry;
 }
 
 // After messages arrived at the newer end: the oldest beyond the cap go.
@@ -578,6 +595,9 @@ void client_session::trim_timeline() {
     const auto trimmed = timeline_.trim(config_.max_timeline);
     if (trimmed.empty()) {
         return;
+    }
+    for (const seq_t seq : timeline_.changed()) {
+        emit_row(seq);  // reactions the block reached past a trimmed hole
     }
     unread_.trimmed(trimmed, timeline_.messages(), self_id());
     // The relay may still have them; if not, its next older page says so.
@@ -608,9 +628,10 @@ void client_session::handle(const ack_frame& frame, millis now) {
     if (entry == nullptr) {
         return;  // a duplicate ack, or the message already came back
     }
-    chat_message message{frame.seq,   frame.id,      self_.value_or(user_info{}),
-                         entry->text, frame.ts,      entry->media_ms,
-                         false,       entry->removes};
+    chat_message message{frame.seq,      frame.id,       self_.value_or(user_info{}),
+                         entry->text,    frame.ts,       entry->media_ms,
+                         false,          entry->removes, false,
+                         entry->reaction};
     const bool shown = place(message);
     if (!timeline_.based()) {
         return;  // held back: pending until the first page places it (merge)
@@ -661,9 +682,13 @@ void client_session::handle(const nack_frame& frame, millis now) {
 void client_session::give_up(const message_id& id, errc reason) {
     const auto* entry = outbox_.find(id);
     if (entry != nullptr && !is_row(*entry)) {
-        // No row to show it failed, nothing to retry: the user is told once.
-        outbox_.take(id);
+        // No row to show it failed, nothing to retry: the user is told once,
+        // and a reaction's message shows again without it.
+        const auto taken = outbox_.take(id);
         emit(events::error{reason, std::string(message(reason))});
+        if (taken->reaction) {
+            emit_row(taken->reaction->to);
+        }
     } else {
         outbox_.fail(id, reason);
         emit_pending(id);
@@ -675,7 +700,7 @@ void client_session::handle(const message_frame& frame, millis now) {
     if (frame.room != config_.room) {
         return;
     }
-    if (!frame.message.removes && typists_.forget(frame.message.from.id)) {
+    if (is_message(frame.message) && typists_.forget(frame.message.from.id)) {
         announce_typing();  // what they typed came
     }
     merge(frame.message);
@@ -1051,11 +1076,11 @@ void client_session::pump_outbox(millis now) {
             continue;
         }
         const bool was_queued = entry->state == delivery_state::queued;
-        const roomchat::send_frame frame{config_.room, entry->id, entry->text, entry->media_ms,
-                                         entry->removes};
+        const roomchat::send_frame frame{config_.room,    entry->id,      entry->text,
+                                         entry->media_ms, entry->removes, entry->reaction};
         if (carrier_ == carrier::http) {
             abort_stale_posts(entry->id);  // one POST of a message at a time: the latest attempt
-            // The POST body is the send frame: the relay reads its id, text, media_ms and removes.
+            // The POST body is the send frame: the relay reads its id, text, media_ms, removes and reaction.
             call({call_kind::send, entry->id}, "POST", messages_target(), encode(client_frame{frame}));
         } else {
             transmit(frame);
@@ -1153,15 +1178,18 @@ result<std::size_t> client_session::restore(const std::vector<pending_message>& 
     }
     std::size_t restored = 0;
     for (const auto& message : messages) {
-        // A removal has no text: the relay judges its target.
+        // A removal or a reaction has no text: the relay judges its target.
+        const bool entry = message.removes || message.reaction;
         auto normalized =
-            message.removes ? result<std::string>(std::string()) : normalize_text(message.text, config_.text);
+            entry ? result<std::string>(std::string()) : normalize_text(message.text, config_.text);
         if (message.id == message_id{} || outbox_.find(message.id) != nullptr || !normalized ||
-            (message.removes && !message.text.empty())) {
+            (entry && !message.text.empty()) || (message.removes && message.reaction) ||
+            (message.reaction && !is_reaction_emoji(message.reaction->emoji))) {
             continue;
         }
         outbox_.add(message.id, std::move(normalized).value(), message.created_at,
-                    message.removes ? std::nullopt : checked_media_ms(message.media_ms), message.removes);
+                    entry ? std::nullopt : checked_media_ms(message.media_ms), message.removes,
+                    message.reaction);
         // Due now, whatever clock wrote created_at.
         outbox_.defer(message.id, now);
         if (message.failure) {
@@ -1214,6 +1242,29 @@ status client_session::remove(seq_t seq, millis now) {
         return ok_v;
     }
     outbox_.add(message_id::generate(random_), std::string(), now, std::nullopt, seq);
+    pump_outbox(now);
+    emit(events::pending_changed{});
+    return ok_v;
+}
+
+status client_session::react(seq_t seq, std::string_view emoji, millis now) {
+    const auto target = timeline_.messages().find(seq);
+    if (target == timeline_.messages().end() || target->second.removed) {
+        return errc::no_such_message;
+    }
+    if (!is_reaction_emoji(emoji)) {
+        return errc::wrong_type;
+    }
+    if (muted_wait_ms(now) > 0) {
+        return errc::muted;
+    }
+    const auto shown = row(target->second).reactions;
+    const auto tally =
+        std::find_if(shown.begin(), shown.end(), [&](const row_reaction& r) { return r.emoji == emoji; });
+    const bool mine = tally != shown.end() && tally->mine;
+    outbox_.add(message_id::generate(random_), std::string(), now, std::nullopt, std::nullopt,
+                reaction_change{seq, std::string(emoji), !mine});
+    emit_row(seq);
     pump_outbox(now);
     emit(events::pending_changed{});
     return ok_v;
@@ -1295,18 +1346,27 @@ void client_session::transmit(const client_frame& frame) { frames_.push_back(enc
 
 void client_session::emit(client_event event) { events_.push_back(std::move(event)); }
 
-// Right after the timeline placed it: a removal shows as its target's
-// tombstone, if that is held.
+// Right after the timeline placed it: a message shows as the timeline holds
+// it, and so do the messages it changed (a removal's, reactions').
 void client_session::emit_sequenced(const chat_message& message) {
-    const chat_message* shown = message.removes ? timeline_.removed() : &message;
-    if (shown == nullptr) {
+    if (is_message(message)) {
+        emit_row(message.seq);
+    }
+    for (const seq_t seq : timeline_.changed()) {
+        emit_row(seq);
+    }
+}
+
+void client_session::emit_row(seq_t seq) {
+    const auto held = timeline_.messages().find(seq);
+    if (held == timeline_.messages().end()) {
         return;
     }
-    auto before = timeline_.id_after(shown->seq);
+    auto before = timeline_.id_after(seq);
     if (!before) {
         before = outbox_.first_id();
     }
-    emit(events::message_upserted{row(*shown), before});
+    emit(events::message_upserted{row(held->second), before});
 }
 
 void client_session::emit_pending(const message_id& id) {
@@ -1327,6 +1387,21 @@ timeline_message client_session::row(const chat_message& message) const {
     row.removed = message.removed;
     row.own = !message.system && self_ && message.from.id == self_->id;
     row.state = delivery_state::sent;
+    // What the relay holds, then this user's reactions on their way.
+    std::vector<reaction_tally> tallies = message.reactions;
+    if (self_) {
+        for (const auto& entry : outbox_.entries()) {
+            if (entry.reaction && entry.reaction->to == message.seq) {
+                tally_reaction(tallies, *self_, *entry.reaction);
+            }
+        }
+    }
+    row.reactions.reserve(tallies.size());
+    for (auto& tally : tallies) {
+        const bool mine = self_ && std::any_of(tally.users.begin(), tally.users.end(),
+                                               [&](const user_info& u) { return u.id == self_->id; });
+        row.reactions.push_back(row_reaction{std::move(tally.emoji), std::move(tally.users), mine});
+    }
     return row;
 }
 
@@ -1462,7 +1537,7 @@ std::vector<pending_message> client_session::pending() const {
     out.reserve(outbox_.entries().size());
     for (const auto& entry : outbox_.entries()) {
         out.push_back(pending_message{entry.id, entry.text, entry.created_at, entry.failure, entry.media_ms,
-                                      entry.removes});
+                                      entry.removes, entry.reaction});
     }
     return out;
 }

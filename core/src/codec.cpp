@@ -29,6 +29,10 @@ out_json frame_of(std::string_view type) {
     return j;
 }
 
+out_json reaction_json(const reaction_change& reaction) {
+    return out_json{{"to", reaction.to}, {"emoji", reaction.emoji}, {"add", reaction.add}};
+}
+
 out_json message_json(const chat_message& message) {
     out_json j{{"seq", message.seq},
                {"id", message.id.to_string()},
@@ -46,6 +50,23 @@ out_json message_json(const chat_message& message) {
     }
     if (message.removed) {
         j["removed"] = true;
+    }
+    if (message.reaction) {
+        j["reaction"] = reaction_json(*message.reaction);
+    }
+    if (!message.reactions.empty()) {
+        out_json tallies = out_json::array();
+        for (const auto& tally : message.reactions) {
+            out_json users = out_json::array();
+            for (const auto& user : tally.users) {
+                users.push_back(detail::user_json<out_json>(user));
+            }
+            tallies.push_back(out_json{{"emoji", tally.emoji}, {"users", std::move(users)}});
+        }
+        j["reactions"] = std::move(tallies);
+    }
+    if (message.reactions_seq != 0) {
+        j["reactions_seq"] = message.reactions_seq;
     }
     return j;
 }
@@ -91,6 +112,9 @@ out_json json_of(const send_frame& f) {
     }
     if (f.removes) {
         j["removes"] = *f.removes;
+    }
+    if (f.reaction) {
+        j["reaction"] = reaction_json(*f.reaction);
     }
     return j;
 }
@@ -152,6 +176,9 @@ out_json json_of(const joined_frame& f) {
     j["latest_seq"] = f.latest_seq;
     if (f.moderator) {
         j["moderator"] = true;
+    }
+    if (f.muted_until) {
+        j["muted_until"] = *f.muted_until;
     }
     return j;
 }
@@ -287,6 +314,26 @@ std::optional<millis> read_media_ms(json_reader& r) {
     return media_ms;
 }
 
+// From a client, the emoji must be one of the set; from the relay any text
+// is taken, so a set grown later still reads.
+reaction_change read_reaction(json_reader& r, bool checked) {
+    reaction_change reaction;
+    reaction.to = r.integer<seq_t>("to");
+    reaction.emoji = r.string("emoji");
+    reaction.add = r.boolean("add");
+    if (checked && !r.failed() && !is_reaction_emoji(reaction.emoji)) {
+        r.fail(errc::wrong_type, "emoji");
+    }
+    return reaction;
+}
+
+reaction_tally read_tally(json_reader& r) {
+    reaction_tally tally;
+    tally.emoji = r.string("emoji");
+    tally.users = r.array("users", read_user);
+    return tally;
+}
+
 chat_message read_message(json_reader& r) {
     chat_message message;
     message.seq = r.integer<seq_t>("seq");
@@ -298,6 +345,14 @@ chat_message read_message(json_reader& r) {
     message.system = r.optional_boolean("system");
     message.removes = r.optional_integer<seq_t>("removes");
     message.removed = r.optional_boolean("removed");
+    if (r.has("reaction")) {
+        message.reaction =
+            r.object("reaction", [](json_reader& nested) { return read_reaction(nested, false); });
+    }
+    if (r.has("reactions")) {
+        message.reactions = r.array("reactions", read_tally);
+    }
+    message.reactions_seq = r.optional_integer<seq_t>("reactions_seq").value_or(0);
     return message;
 }
 
@@ -330,9 +385,12 @@ client_frame read_send(json_reader& r) {
     f.text = r.string("text");
     f.media_ms = read_media_ms(r);
     f.removes = r.optional_integer<seq_t>("removes");
-    // A removal says nothing of its own.
-    if (f.removes && !r.failed() && (!f.text.empty() || f.media_ms)) {
-        r.fail(errc::wrong_type, f.text.empty() ? "media_ms" : "text");
+    if (r.has("reaction")) {
+        f.reaction = r.object("reaction", [](json_reader& nested) { return read_reaction(nested, true); });
+    }
+    // A removal or a reaction says nothing of its own, and is one of the two.
+    if (!is_message(f) && !r.failed() && (!f.text.empty() || f.media_ms || (f.removes && f.reaction))) {
+        r.fail(errc::wrong_type, !f.text.empty() ? "text" : f.media_ms ? "media_ms" : "reaction");
     }
     return f;
 }
@@ -400,6 +458,7 @@ server_frame read_joined(json_reader& r) {
     f.read_seq = r.integer<seq_t>("read_seq");
     f.latest_seq = r.integer<seq_t>("latest_seq");
     f.moderator = r.optional_boolean("moderator");
+    f.muted_until = r.optional_integer<millis>("muted_until");
     return f;
 }
 

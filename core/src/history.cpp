@@ -24,11 +24,14 @@ const_iterator first_from(const std::deque<chat_message>& messages, seq_t seq) {
 }  // namespace
 
 std::size_t message_bytes(const chat_message& message) noexcept {
-    return message.text.size() + message.from.id.size() + message.from.name.size() + message_overhead_bytes;
+    return message.text.size() + message.from.id.size() + message.from.name.size() +
+           (message.reaction ? message.reaction->emoji.size() : 0) + message_overhead_bytes;
 }
 
 chat_message tombstone(chat_message message) {
     message.text.clear();
+    message.reactions.clear();
+    message.reactions_seq = 0;
     message.removed = true;
     return message;
 }
@@ -52,11 +55,21 @@ const chat_message* history_ring::find(seq_t seq) const {
     return it != messages_.end() && it->seq == seq ? &*it : nullptr;
 }
 
-void history_ring::remove(seq_t seq) {
+chat_message* history_ring::held(seq_t seq) {
     const auto it = std::lower_bound(messages_.begin(), messages_.end(), seq,
                                      [](const chat_message& m, seq_t value) { return m.seq < value; });
-    if (it != messages_.end() && it->seq == seq) {
-        *it = tombstone(std::move(*it));
+    return it != messages_.end() && it->seq == seq ? &*it : nullptr;
+}
+
+void history_ring::remove(seq_t seq) {
+    if (chat_message* message = held(seq)) {
+        *message = tombstone(std::move(*message));
+    }
+}
+
+void history_ring::react(const chat_message& entry) {
+    if (chat_message* message = entry.reaction ? held(entry.reaction->to) : nullptr) {
+        apply_reaction(*message, entry);
     }
 }
 

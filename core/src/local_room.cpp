@@ -26,8 +26,17 @@ room_actions local_room::join(connection_id conn, const user_info& user, const j
 }
 
 send_result local_room::send(connection_id conn, const message_id& id, std::string_view text, millis now,
-                             std::optional<millis> media_ms, std::optional<seq_t> removes) {
-    auto prepared = room_.prepare_send(conn, id, text, now, media_ms, removes);
+                             std::optional<millis> media_ms) {
+    return send(conn, send_frame{room_.id(), id, std::string(text), media_ms}, now);
+}
+
+send_result local_room::send_as(const user_info& user, const message_id& id, std::string_view text,
+                                millis now, std::optional<millis> media_ms, bool system) {
+    return send_as(user, send_frame{room_.id(), id, std::string(text), media_ms}, now, system);
+}
+
+send_result local_room::send(connection_id conn, const send_frame& frame, millis now) {
+    auto prepared = room_.prepare_send(conn, frame, now);
     if (auto* answered = std::get_if<send_result>(&prepared)) {
         return std::move(*answered);
     }
@@ -42,10 +51,8 @@ send_result local_room::send(connection_id conn, const message_id& id, std::stri
     return result;
 }
 
-send_result local_room::send_as(const user_info& user, const message_id& id, std::string_view text,
-                                millis now, std::optional<millis> media_ms, bool system,
-                                std::optional<seq_t> removes) {
-    auto prepared = room_.prepare_send_as(user, id, text, now, media_ms, system, removes);
+send_result local_room::send_as(const user_info& user, const send_frame& frame, millis now, bool system) {
+    auto prepared = room_.prepare_send_as(user, frame, now, system);
     send_result result;
     if (auto* refused = std::get_if<send_outcome>(&prepared)) {
         result.outcome = std::move(*refused);

@@ -7,12 +7,13 @@
 namespace roomchat::detail {
 
 void outbox_queue::add(const message_id& id, std::string text, millis now, std::optional<millis> media_ms,
-                       std::optional<seq_t> removes) {
+                       std::optional<seq_t> removes, std::optional<reaction_change> reaction) {
     outbox_entry entry;
     entry.id = id;
     entry.text = std::move(text);
     entry.media_ms = media_ms;
     entry.removes = removes;
+    entry.reaction = std::move(reaction);
     entry.created_at = now;
     entry.next_attempt_at = now;
     entries_.push_back(std::move(entry));

@@ -62,6 +62,9 @@ room_actions room::join(connection_id conn, const user_info& user, log_view view
     joined.read_seq = view.read_seq;
     joined.latest_seq = view.latest_seq;
     joined.moderator = moderator;
+    if (view.muted_until > now) {
+        joined.muted_until = view.muted_until;
+    }
 
     room_actions actions;
     actions.push_back(to_connection(conn, std::move(joined)));
@@ -205,18 +208,15 @@ room_actions room::on_timer(millis now) {
     return actions;
 }
 
-std::variant<send_attempt, send_result> room::prepare_send(connection_id conn, const message_id& id,
-                                                           std::string_view text, millis now,
-                                                           std::optional<millis> media_ms,
-                                                           std::optional<seq_t> removes) {
+std::variant<send_attempt, send_result> room::prepare_send(connection_id conn, const send_frame& frame,
+                                                           millis now) {
     const auto it = connections_.find(conn);
     if (it == connections_.end()) {
         send_result answered;
         answered.actions = only(to_connection(conn, not_joined_error(id_)));
         return answered;
     }
-    auto prepared =
-        prepare_send_as(it->second, id, text, now, media_ms, false, removes, moderators_.count(conn) != 0);
+    auto prepared = prepare_send_as(it->second, frame, now, false, moderators_.count(conn) != 0);
     if (auto* refused = std::get_if<send_outcome>(&prepared)) {
         send_result answered;
         answered.actions = only(to_connection(conn, *refused->nack));
@@ -224,33 +224,33 @@ std::variant<send_attempt, send_result> room::prepare_send(connection_id conn, c
         return answered;
     }
     auto& made = std::get<send_attempt>(prepared);
-    if (const auto held = held_.find(conn); held != held_.end() && held->second.id == id) {
+    if (const auto held = held_.find(conn); held != held_.end() && held->second.id == frame.id) {
         held_.erase(held);  // it came again: decided like any other now
     }
     made.held_wait_ms = wait_behind_held(conn, now);
-    sending_[id] = conn;
+    sending_[frame.id] = conn;
     return std::move(made);
 }
 
-std::variant<send_attempt, send_outcome> room::prepare_send_as(const user_info& user, const message_id& id,
-                                                               std::string_view text, millis now,
-                                                               std::optional<millis> media_ms, bool system,
-                                                               std::optional<seq_t> removes,
+std::variant<send_attempt, send_outcome> room::prepare_send_as(const user_info& user, const send_frame& frame,
+                                                               millis now, bool system,
                                                                bool moderator) const {
-    if (id.is_nil()) {
+    if (frame.id.is_nil()) {
         send_outcome refused;
-        refused.nack = nack_frame{id_, id, errc::invalid_message_id, std::nullopt};
+        refused.nack = nack_frame{id_, frame.id, errc::invalid_message_id, std::nullopt};
         return refused;
     }
     send_attempt made;
     made.user = user;
-    made.id = id;
-    // A removal has no text of its own to judge (the codec saw it empty).
-    made.text = removes ? result<std::string>(std::string()) : normalize_text(text, config_.text);
-    made.media_ms = media_ms;
+    made.id = frame.id;
+    // A removal or a reaction has no text of its own to judge (the codec saw it empty).
+    made.text =
+        is_message(frame) ? normalize_text(frame.text, config_.text) : result<std::string>(std::string());
+    made.media_ms = frame.media_ms;
     made.system = system;
     made.now = now;
-    made.removes = removes;
+    made.removes = frame.removes;
+    made.reaction = frame.reaction;
     made.moderator = moderator || system;
     return made;
 }
@@ -279,7 +279,7 @@ room_action room::deliver(const chat_message& message) {
     for (auto held = held_.begin(); held != held_.end();) {
         held = held->second.id == message.id ? held_.erase(held) : std::next(held);
     }
-    if (const auto typist = typists_.find(message.from.id); typist != typists_.end() && !message.removes) {
+    if (const auto typist = typists_.find(message.from.id); typist != typists_.end() && is_message(message)) {
         typist->second.typing_on.clear();
         typist->second.announced = false;
     }

@@ -44,12 +44,15 @@ send_decision room_log::accept(const send_attempt& attempt) {
     if (!attempt.text) {
         return refuse(attempt.text.error());
     }
-    if (attempt.removes) {
-        const chat_message* target = history_.find(*attempt.removes);
-        if (target == nullptr || target->removes || target->removed) {
+    const std::optional<seq_t> target_seq = attempt.removes    ? attempt.removes
+                                            : attempt.reaction ? std::optional<seq_t>(attempt.reaction->to)
+                                                               : std::nullopt;
+    if (target_seq) {
+        const chat_message* target = history_.find(*target_seq);
+        if (target == nullptr || !is_message(*target) || target->removed) {
             return refuse(errc::no_such_message);
         }
-        if (target->from.id != user.id && !attempt.moderator) {
+        if (attempt.removes && target->from.id != user.id && !attempt.moderator) {
             return refuse(errc::not_moderator);
         }
     }
@@ -73,13 +76,14 @@ send_decision room_log::accept(const send_attempt& attempt) {
         }
     }
 
-    chat_message message{next_seq_++, attempt.id,       user,           *attempt.text,
-                         now,         attempt.media_ms, attempt.system, attempt.removes};
+    chat_message message{next_seq_++,    attempt.id,      user,  *attempt.text,   now, attempt.media_ms,
+                         attempt.system, attempt.removes, false, attempt.reaction};
     dedupe_.remember(attempt.id, accepted_send{user.id, message.seq, message.ts});
     decision.outcome.ack = ack_frame{room_id_, epoch_, attempt.id, message.seq, message.ts};
     if (message.removes) {
         history_.remove(*message.removes);
     }
+    history_.react(message);
     history_.append(message);
     decision.message = std::move(message);
     return decision;
@@ -91,6 +95,9 @@ log_view room_log::view(const std::string& user_id, const join_frame& request) c
     view.latest_seq = latest_seq();
     const auto marker = read_markers_.find(user_id);
     view.read_seq = marker == read_markers_.end() ? 0 : marker->second;
+    if (const auto mute = mutes_.find(user_id); mute != mutes_.end()) {
+        view.muted_until = mute->second;
+    }
     if (!request.since) {
         view.history = page(history_mode::latest, history_.latest(page_size_));
     } else if (request.epoch ? *request.epoch == epoch_ : *request.since <= latest_seq()) {

@@ -8,7 +8,7 @@
 namespace roomchat::detail {
 
 insert_outcome timeline::insert(const chat_message& message) {
-    removed_ = nullptr;
+    changed_.clear();
     if (message.seq == 0 || holds(message.seq) || ids_.count(message.id) != 0) {
         return insert_outcome::duplicate;
     }
@@ -17,24 +17,55 @@ insert_outcome timeline::insert(const chat_message& message) {
         return held_back_.emplace(message.seq, message).second ? insert_outcome::held_back
                                                                : insert_outcome::duplicate;
     }
-    if (message.removes) {
-        removals_.insert(message.seq);
-        removed_targets_.insert(*message.removes);
-        const auto target = messages_.find(*message.removes);
-        if (target != messages_.end() && !target->second.removed) {
-            target->second = tombstone(std::move(target->second));
-            removed_ = &target->second;
+    if (is_message(message)) {
+        const bool removed = removed_targets_.count(message.seq) != 0 && !message.removed;
+        chat_message& held =
+            messages_.emplace(message.seq, removed ? tombstone(message) : message).first->second;
+        ids_.insert(message.id);
+        if (const auto waiting = unmatched_.find(message.seq); waiting != unmatched_.end()) {
+            for (const chat_message& entry : waiting->second) {
+                if (!held.removed) apply_reaction(held, entry);
+            }
+            unmatched_.erase(waiting);
         }
     } else {
-        const bool removed = removed_targets_.count(message.seq) != 0 && !message.removed;
-        messages_.emplace(message.seq, removed ? tombstone(message) : message);
-        ids_.insert(message.id);
+        entries_.insert(message.seq);
+        if (message.removes) {
+            removed_targets_.insert(*message.removes);
+            const auto target = messages_.find(*message.removes);
+            if (target != messages_.end() && !target->second.removed) {
+                target->second = tombstone(std::move(target->second));
+                changed_.push_back(target->first);
+            }
+        } else {
+            unreached_.emplace(message.seq, message);
+        }
     }
     extend_contiguous();
     while (block_start_ > 1 && holds(block_start_ - 1)) {
         --block_start_;
     }
-    return message.removes ? insert_outcome::removal : insert_outcome::shown;
+    apply_reached_reactions();
+    std::sort(changed_.begin(), changed_.end());
+    changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
+    return is_message(message) ? insert_outcome::shown : insert_outcome::entry;
+}
+
+void timeline::apply_reached_reactions() {
+    while (!unreached_.empty() && unreached_.begin()->first <= contiguous_) {
+        apply_reaction_entry(unreached_.begin()->second);
+        unreached_.erase(unreached_.begin());
+    }
+}
+
+void timeline::apply_reaction_entry(const chat_message& entry) {
+    const seq_t to = entry.reaction->to;
+    const auto target = messages_.find(to);
+    if (target == messages_.end()) {
+        unmatched_[to].push_back(entry);
+    } else if (!target->second.removed && apply_reaction(target->second, entry)) {
+        changed_.push_back(to);
+    }
 }
 
 std::vector<chat_message> timeline::set_base(seq_t contiguous) {
@@ -51,9 +82,11 @@ std::vector<chat_message> timeline::set_base(seq_t contiguous) {
 }
 
 void timeline::reset() {
-    removed_ = nullptr;
-    removals_.clear();
+    changed_.clear();
+    entries_.clear();
     removed_targets_.clear();
+    unreached_.clear();
+    unmatched_.clear();
     messages_.clear();
     ids_.clear();
     held_back_.clear();
@@ -81,16 +114,18 @@ std::vector<chat_message> timeline::trim(std::size_t max) {
     if (trimmed.empty()) {
         return trimmed;
     }
-    removed_ = nullptr;
+    changed_.clear();
     const seq_t first = messages_.empty() ? trimmed.back().seq + 1 : messages_.begin()->first;
     // What is older than every message kept goes with them: a page that
     // brings such a message back brings it as the relay holds it now.
-    removals_.erase(removals_.begin(), removals_.lower_bound(first));
+    entries_.erase(entries_.begin(), entries_.lower_bound(first));
     removed_targets_.erase(removed_targets_.begin(), removed_targets_.lower_bound(first));
+    unmatched_.erase(unmatched_.begin(), unmatched_.lower_bound(first));
     if (first > block_start_) {
         block_start_ = first;
         contiguous_ = std::max(contiguous_, first - 1);
         extend_contiguous();
+        apply_reached_reactions();
     }
     return trimmed;
 }

@@ -311,22 +311,36 @@ std::optional<http_response> http_routes::post_message(const http_request& http,
         }
         media_ms = media_field->get<millis>();
     }
-    std::optional<seq_t> removes;
+    send_frame frame{room_id, *id, text_field->get<std::string>(), media_ms};
     if (const auto removes_field = request.find("removes"); removes_field != request.end()) {
         if (!removes_field->is_number_unsigned()) {
             return error_response(400, to_string(errc::wrong_type), "removes is a message's seq");
         }
-        if (!text_field->get<std::string>().empty() || media_ms) {
-            return error_response(400, to_string(errc::wrong_type),
-                                  "a removal has an empty text and no media_ms");
+        frame.removes = removes_field->get<seq_t>();
+    }
+    if (const auto reaction = request.find("reaction"); reaction != request.end()) {
+        const auto to = reaction->is_object() ? reaction->find("to") : reaction->end();
+        const auto emoji = reaction->is_object() ? reaction->find("emoji") : reaction->end();
+        const auto add = reaction->is_object() ? reaction->find("add") : reaction->end();
+        if (to == reaction->end() || !to->is_number_unsigned() || emoji == reaction->end() ||
+            !emoji->is_string() || !is_reaction_emoji(emoji->get_ref<const std::string&>()) ||
+            (add != reaction->end() && !add->is_boolean())) {
+            return error_response(
+                400, to_string(errc::wrong_type),
+                "reaction is {to: a message's seq, emoji: one of the set, add: true or false}");
         }
-        removes = removes_field->get<seq_t>();
+        frame.reaction = reaction_change{to->get<seq_t>(), emoji->get<std::string>(),
+                                         add == reaction->end() || add->get<bool>()};
+    }
+    if (!is_message(frame) && (!frame.text.empty() || frame.media_ms || (frame.removes && frame.reaction))) {
+        return error_response(
+            400, to_string(errc::wrong_type),
+            "a removal or a reaction is one of the two, with an empty text and no media_ms");
     }
 
     // A service token speaks as the room: a system message (token_verifier.hpp).
-    const auto answer =
-        hub_.post_message(http.conn, claims.user, room_id, *id, text_field->get<std::string>(), media_ms,
-                          claims.service, now, removes, claims.moderator_of(room_id));
+    const auto answer = hub_.post_message(http.conn, claims.user, room_id, frame, claims.service,
+                                          claims.moderator_of(room_id), now);
     if (!answer) return std::nullopt;
     return answer_body(*answer);
 }

@@ -212,15 +212,12 @@ std::optional<api_answer> hub::answer_http(connection_id conn, Ask ask) {
 }
 
 std::optional<api_answer> hub::post_message(connection_id conn, const user_info& user,
-                                            const std::string& room_id, const message_id& id,
-                                            std::string_view text, std::optional<millis> media_ms,
-                                            bool system, millis now, std::optional<seq_t> removes,
-                                            bool moderator) {
+                                            const std::string& room_id, const send_frame& frame, bool system,
+                                            bool moderator, millis now) {
     if (creation_wait(user.id, room_id, now) > 0) return errc::rate_limited;
     auto opened_room = rooms_.open(room_id);
     if (!opened_room) return opened_room.error();
-    auto prepared =
-        (*opened_room)->prepare_send_as(user, id, text, now, media_ms, system, removes, moderator);
+    auto prepared = (*opened_room)->prepare_send_as(user, frame, now, system, moderator);
     rooms_.release(room_id);
     if (auto* refused = std::get_if<send_outcome>(&prepared)) {
         count_send(*refused);
@@ -507,7 +504,7 @@ void hub::handle(connection_id conn, connection_record& record, const send_frame
     }
     room* joined = joined_room(conn, frame.room);
     if (joined == nullptr) return;
-    auto prepared = joined->prepare_send(conn, frame.id, frame.text, now, frame.media_ms, frame.removes);
+    auto prepared = joined->prepare_send(conn, frame, now);
     if (auto* answered = std::get_if<send_result>(&prepared)) {
         count_send(answered->outcome);
         perform(answered->actions, now);

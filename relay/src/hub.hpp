@@ -82,13 +82,11 @@ public:
     // when the store gave it at once, else nothing: it goes out later
     // through transport::answer_http(conn).
     // The same room decisions as a WebSocket send: send_outcome, or a room
-    // the request may not create (errc). `removes` and `moderator` as for
+    // the request may not create (errc). `system` and `moderator` as for
     // room::prepare_send_as.
     std::optional<api_answer> post_message(connection_id conn, const user_info& user,
-                                           const std::string& room_id, const message_id& id,
-                                           std::string_view text, std::optional<millis> media_ms, bool system,
-                                           millis now, std::optional<seq_t> removes = std::nullopt,
-                                           bool moderator = false);
+                                           const std::string& room_id, const send_frame& frame, bool system,
+                                           bool moderator, millis now);
     // One page; a room nobody holds has no messages and no epoch.
     std::optional<api_answer> query(connection_id conn, const std::string& room_id,
                                     std::optional<seq_t> before, std::optional<seq_t> after,

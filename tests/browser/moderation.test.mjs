@@ -1,7 +1,7 @@
 // A moderator mutes someone from the people panel, through the real relay:
-// the muted person sees why they cannot send and until when, nothing they
-// try reaches the room, and lifting the mute lets them speak again. Only a
-// moderator's panel offers the buttons.
+// the muted person sees why they cannot send and until when (also after a
+// reload), nothing they try reaches the room, and lifting the mute lets them
+// speak again. Only a moderator's panel offers the buttons.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -15,6 +15,7 @@ import {
   uniqueRoom,
   useRelayAndBrowser,
   waitForMessage,
+  waitOnline,
 } from './support.mjs';
 
 const shared = useRelayAndBrowser();
@@ -51,6 +52,12 @@ test('a moderator mutes and unmutes someone, who sees why they cannot send', asy
     await screenshot(bob.page, 'moderation-muted');
     await sleep(300);
     assert.equal(await ann.page.locator('.rc-text', { hasText: 'butler' }).count(), 0, 'nothing reached the room');
+
+    // A reload while muted: the page knows at once, before Bob sends anything.
+    await bob.page.reload();
+    await bob.page.getByLabel('Display name').press('Enter');
+    await waitOnline(bob.page);
+    await hint(bob.page).filter({ hasText: 'A moderator has muted you in this room.' }).waitFor();
 
     await ann.page.getByRole('button', { name: 'Unmute Bob' }).click();
     await ann.page.getByRole('button', { name: 'Mute Bob for 10 minutes' }).waitFor();

@@ -1341,6 +1341,40 @@ TEST_F(session_test, a_moderator_mutes_through_the_session_and_bad_requests_send
     EXPECT_EQ(sent[1].minutes, 0U);
 }
 
+TEST_F(session_test, a_join_while_muted_says_until_when_once_and_a_join_without_lifts_it) {
+    s().start(0);
+    s().transport_opened(0);
+    deliver(welcome(), 0);
+    joined_frame joined{"lobby", room_epoch, {me, bob}, 2, 0, 0};
+    joined.muted_until = 600'000;
+    deliver(joined, 0);
+    deliver(history_frame{"lobby", room_epoch, history_mode::latest, {}, false, false}, 0);
+    const auto told = only<events::muted>(events());
+    ASSERT_EQ(told.size(), 1U);
+    EXPECT_EQ(told[0].user, "me");
+    EXPECT_EQ(told[0].until, 600'000);
+    EXPECT_EQ(s().validate("hi", 10).error(), errc::muted) << "known before any send";
+
+    s().transport_closed(20);
+    const millis retry = *s().next_deadline();
+    s().on_timer(retry);
+    s().transport_opened(retry);
+    deliver(welcome(), retry);
+    deliver(joined, retry);
+    EXPECT_TRUE(only<events::muted>(events()).empty()) << "a mute already known is not told again";
+    joined.muted_until.reset();
+    s().transport_closed(retry + 1);
+    const millis again = *s().next_deadline();
+    s().on_timer(again);
+    s().transport_opened(again);
+    deliver(welcome(), again);
+    deliver(joined, again);
+    const auto lifted = only<events::muted>(events());
+    ASSERT_EQ(lifted.size(), 1U) << "lifted while away";
+    EXPECT_EQ(lifted[0].until, 0);
+    EXPECT_TRUE(s().validate("hi", again).ok());
+}
+
 TEST_F(session_test, only_a_joined_frame_that_says_so_makes_a_moderator) {
     go_online(0);
     EXPECT_FALSE(s().moderator());
@@ -1467,6 +1501,105 @@ TEST_F(session_test, a_removal_goes_out_again_after_a_reconnect_and_survives_a_r
     ASSERT_EQ(again.size(), 1U);
     EXPECT_EQ(again[0].id, first[1].id) << "the same id: the relay removes once";
     EXPECT_EQ(again[0].removes, std::optional<seq_t>(2));
+}
+
+// ---- reactions -------------------------------------------------------------------
+
+chat_message reacted(seq_t seq, seq_t to, const std::string& emoji, const user_info& by = bob,
+                     bool add = true) {
+    chat_message entry{seq, id_of(200 + seq), by, "", 3000 + static_cast<millis>(seq)};
+    entry.reaction = reaction_change{to, emoji, add};
+    return entry;
+}
+
+std::vector<std::string> who_reacted(const timeline_message& row, const std::string& emoji) {
+    std::vector<std::string> out;
+    for (const auto& reaction : row.reactions) {
+        if (reaction.emoji != emoji) continue;
+        for (const auto& user : reaction.users) out.push_back(user.id);
+    }
+    return out;
+}
+
+TEST_F(session_test, a_reaction_shows_at_once_goes_out_and_stays_once_the_relay_takes_it) {
+    go_online(0, from_bob(1, 1));
+    EXPECT_EQ(s().react(1, "🍕", 10).error(), errc::wrong_type);
+    EXPECT_EQ(s().react(7, "😂", 10).error(), errc::no_such_message);
+    ASSERT_TRUE(s().react(1, "😂", 10).ok());
+    const auto shown = only<events::message_upserted>(events());
+    ASSERT_EQ(shown.size(), 1U) << "the row shows it before the relay answers";
+    EXPECT_EQ(who_reacted(shown[0].message, "😂"), std::vector<std::string>{"me"});
+    EXPECT_TRUE(shown[0].message.reactions.at(0).mine);
+    const auto sent = only<send_frame>(frames());
+    ASSERT_EQ(sent.size(), 1U);
+    EXPECT_EQ(sent[0].reaction, (std::optional<reaction_change>(reaction_change{1, "😂", true})));
+    EXPECT_EQ(s().timeline().size(), 1U) << "a reaction is no row";
+    EXPECT_EQ(s().pending().at(0).reaction, sent[0].reaction) << "kept across a reload like a message";
+
+    deliver(ack_frame{"lobby", room_epoch, sent[0].id, 2, 20}, 20);
+    EXPECT_EQ(who_reacted(s().timeline().at(0), "😂"), std::vector<std::string>{"me"});
+    EXPECT_TRUE(s().pending().empty());
+    ASSERT_TRUE(s().react(1, "😂", 30).ok()) << "again: taken back";
+    const auto back = only<send_frame>(frames());
+    ASSERT_EQ(back.size(), 1U);
+    EXPECT_FALSE(back[0].reaction->add);
+    EXPECT_TRUE(s().timeline().at(0).reactions.empty());
+}
+
+TEST_F(session_test, others_reactions_apply_in_seq_order_once_the_gap_below_them_fills) {
+    go_online(0, from_bob(1, 2));
+    deliver(message_frame{"lobby", reacted(3, 1, "👍")}, 10);
+    EXPECT_EQ(who_reacted(s().timeline().at(0), "👍"), std::vector<std::string>{"bob"});
+    // 4 is lost: 5 (bob takes it back) waits, or 4 (ann adds hers) would be
+    // applied after it and the last word lost.
+    deliver(message_frame{"lobby", reacted(5, 1, "👍", bob, false)}, 20);
+    EXPECT_EQ(who_reacted(s().timeline().at(0), "👍"), std::vector<std::string>{"bob"}) << "waits for 4";
+    ASSERT_EQ(only<history_request_frame>(frames()).size(), 1U);
+    events();
+    deliver(history_frame{"lobby",
+                          room_epoch,
+                          history_mode::after,
+                          {reacted(4, 1, "👍", user_info{"ann", "Ann"}), reacted(5, 1, "👍", bob, false)},
+                          false,
+                          false},
+            30);
+    EXPECT_EQ(who_reacted(s().timeline().at(0), "👍"), std::vector<std::string>{"ann"});
+    const auto rows = only<events::message_upserted>(events());
+    ASSERT_FALSE(rows.empty());
+    EXPECT_EQ(rows.back().message.seq, 1U);
+}
+
+TEST_F(session_test, a_reaction_to_a_message_not_held_yet_applies_when_it_comes_unless_included) {
+    go_online(0, from_bob(5, 6), 0, /*has_more=*/true);
+    deliver(message_frame{"lobby", reacted(7, 4, "🎉")}, 10);
+    deliver(message_frame{"lobby", reacted(8, 3, "🎉")}, 11);
+    s().load_older(20);
+    frames();
+    chat_message three = from_bob(3);
+    three.reactions = {reaction_tally{"🎉", {bob}}};
+    three.reactions_seq = 8;  // read after 8: it includes it
+    deliver(history_frame{"lobby", room_epoch, history_mode::before, {three, from_bob(4)}, false, true}, 30);
+    const auto rows = s().timeline();
+    ASSERT_EQ(rows.size(), 4U);
+    EXPECT_EQ(who_reacted(rows[0], "🎉"), std::vector<std::string>{"bob"}) << "not twice";
+    EXPECT_EQ(who_reacted(rows[1], "🎉"), std::vector<std::string>{"bob"}) << "read before 7";
+}
+
+TEST_F(session_test, a_refused_reaction_comes_as_an_error_and_the_row_as_it_was) {
+    go_online(0, from_bob(1, 1));
+    ASSERT_TRUE(s().react(1, "❤️", 10).ok());
+    const auto sent = only<send_frame>(frames());
+    ASSERT_EQ(sent.size(), 1U);
+    events();
+    deliver(nack_frame{"lobby", sent[0].id, errc::no_such_message, std::nullopt}, 20);
+    const auto ev = events();
+    ASSERT_EQ(only<events::error>(ev).size(), 1U);
+    const auto rows = only<events::message_upserted>(ev);
+    ASSERT_EQ(rows.size(), 1U);
+    EXPECT_TRUE(rows[0].message.reactions.empty());
+    EXPECT_TRUE(s().pending().empty());
+    deliver(muted_frame{"lobby", "me", 50'000}, 30);
+    EXPECT_EQ(s().react(1, "❤️", 40).error(), errc::muted);
 }
 
 // ---- deadlines ------------------------------------------------------------------

@@ -521,6 +521,20 @@ TEST(codec, a_batch_is_held_to_the_same_size_and_depth_limits) {
     EXPECT_EQ(decode_fails(deep[0]).code, errc::too_deep);
 }
 
+TEST(codec, the_deepest_frame_the_relay_sends_reads_a_page_in_a_batch_with_reactions) {
+    chat_message reacted = message_of(1, ann, "hi");
+    reacted.reactions = {reaction_tally{"😂", {ann}}};
+    reacted.reactions_seq = 2;
+    const history_frame page{"r", "e1", history_mode::latest, {reacted}, false, false};
+    frame_batch batch;
+    batch.add(encode(joined_frame{"r", "e1", {ann}, 1, 0, 2}));
+    batch.add(encode(page));
+    const auto frames = decode_server_frames(batch.take());
+    ASSERT_EQ(frames.size(), 2U);
+    ASSERT_TRUE(frames[1]) << frames[1].error().detail;
+    EXPECT_TRUE(same(*frames[1], server_frame{page}));
+}
+
 TEST(codec, a_client_that_did_not_ask_for_batches_does_not_read_one) {
     frame_batch batch;
     batch.add(encode(server_frame{ack_frame{"r", "e1", id_of(1), 4, 5}}));

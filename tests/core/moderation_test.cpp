@@ -139,6 +139,20 @@ TEST(moderation, what_was_accepted_before_stays_accepted_and_the_host_is_never_m
     EXPECT_TRUE(notice.outcome.ack) << "the host's backend speaks as the room";
 }
 
+TEST(moderation, a_user_who_joins_while_muted_is_told_until_when_in_joined) {
+    local_room r = room_with_moderator();
+    (void)r.mute(1, "ann", 10, 1000);
+    const join_frame fresh{"lobby", std::nullopt, std::nullopt};
+    const auto joined_at = [&](connection_id conn, const user_info& user, millis now) {
+        return std::get<joined_frame>(r.join(conn, user, fresh, now).at(0).frame);
+    };
+    EXPECT_EQ(joined_at(5, ann, 2000).muted_until, std::optional<millis>(1000 + 10 * minute));
+    EXPECT_EQ(joined_at(6, bob, 2000).muted_until, std::nullopt);
+    EXPECT_EQ(joined_at(7, ann, 1000 + 10 * minute).muted_until, std::nullopt) << "it has ended";
+    (void)r.mute(1, "ann", 0, 3000);
+    EXPECT_EQ(joined_at(8, ann, 4000).muted_until, std::nullopt) << "lifted";
+}
+
 TEST(moderation, a_room_keeps_at_most_max_mutes_dropping_the_one_ending_first) {
     room_config config = relaxed();
     config.max_mutes = 2;

@@ -41,7 +41,9 @@ local_room room_with_moderator(room_config config = relaxed()) {
 }
 
 send_result remove(local_room& r, connection_id conn, std::uint64_t id, seq_t target, millis now = 10) {
-    return r.send(conn, id_of(id), "", now, std::nullopt, target);
+    send_frame frame{"lobby", id_of(id), ""};
+    frame.removes = target;
+    return r.send(conn, frame, now);
 }
 
 errc nack_code(const send_result& sent) {
@@ -111,18 +113,18 @@ TEST(removal, only_a_moderator_removes_anothers_message) {
 
 TEST(removal, over_http_the_relays_verdict_on_the_token_decides_and_the_host_backend_may) {
     const room plain("lobby");
-    const auto by_host = plain.prepare_send_as(user_info{"host", "Host"}, id_of(1), "", 6, std::nullopt,
-                                               /*system=*/true, seq_t{1});
+    send_frame removal{"lobby", id_of(1), ""};
+    removal.removes = 1;
+    const auto by_host = plain.prepare_send_as(user_info{"host", "Host"}, removal, 6, /*system=*/true);
     const auto& attempt = std::get<send_attempt>(by_host);
     EXPECT_TRUE(attempt.moderator) << "the host's backend speaks as the room";
     EXPECT_TRUE(attempt.text) << "a removal has no text to judge";
     EXPECT_EQ(attempt.removes, std::optional<seq_t>(1));
-    const auto by_moderator_token =
-        plain.prepare_send_as(bob, id_of(2), "", 6, std::nullopt, false, seq_t{1}, /*moderator=*/true);
-    EXPECT_TRUE(std::get<send_attempt>(by_moderator_token).moderator);
-    const auto by_plain_token = plain.prepare_send_as(bob, id_of(3), "", 6, std::nullopt, false, seq_t{1});
-    EXPECT_FALSE(std::get<send_attempt>(by_plain_token).moderator);
-    EXPECT_FALSE(std::get<send_attempt>(plain.prepare_send_as(bob, id_of(4), "", 6)).text)
+    EXPECT_TRUE(
+        std::get<send_attempt>(plain.prepare_send_as(bob, removal, 6, false, /*moderator=*/true)).moderator);
+    EXPECT_FALSE(std::get<send_attempt>(plain.prepare_send_as(bob, removal, 6)).moderator);
+    EXPECT_FALSE(
+        std::get<send_attempt>(plain.prepare_send_as(bob, send_frame{"lobby", id_of(4), ""}, 6)).text)
         << "a message still needs its text";
 }
 

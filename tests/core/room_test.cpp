@@ -871,7 +871,7 @@ TEST(room, per_user_bookkeeping_stays_bounded_while_the_room_is_busy) {
 // (Redis): what a send's hold becomes when the answer or the message comes
 // from elsewhere, or after the sender left.
 send_attempt prepared(room& r, connection_id conn, std::uint64_t id, millis now) {
-    auto step = r.prepare_send(conn, id_of(id), "x", now);
+    auto step = r.prepare_send(conn, send_frame{r.id(), id_of(id), "x"}, now);
     EXPECT_TRUE(std::holds_alternative<send_attempt>(step));
     return std::holds_alternative<send_attempt>(step) ? std::get<send_attempt>(step) : send_attempt{};
 }

@@ -168,6 +168,20 @@ void check_client(const sim::world& w, std::size_t i) {
         EXPECT_EQ(row.text, truth->second.text);
         EXPECT_EQ(row.removed, truth->second.removed)
             << "seq " << row.seq << ": a removal missed or misapplied";
+        // Reactions: as the room holds them, where it still does.
+        if (const chat_message* held_there = w.relay_room().log().messages().find(row.seq)) {
+            std::vector<std::pair<std::string, std::vector<std::string>>> want;
+            std::vector<std::pair<std::string, std::vector<std::string>>> got;
+            for (const auto& tally : held_there->reactions) {
+                want.emplace_back(tally.emoji, std::vector<std::string>{});
+                for (const auto& user : tally.users) want.back().second.push_back(user.id);
+            }
+            for (const auto& reaction : row.reactions) {
+                got.emplace_back(reaction.emoji, std::vector<std::string>{});
+                for (const auto& user : reaction.users) got.back().second.push_back(user.id);
+            }
+            EXPECT_EQ(got, want) << "seq " << row.seq << ": reactions differ from the room's";
+        }
         EXPECT_EQ(row.from, truth->second.from);
         EXPECT_EQ(row.ts, truth->second.ts);
         EXPECT_EQ(row.state, delivery_state::sent);
@@ -175,10 +189,10 @@ void check_client(const sim::world& w, std::size_t i) {
     }
     // Everything the room still holds is here: older pages were loaded
     // until the room had no more.
-    // (A removal is no row: the message it names shows it.)
+    // (A removal or a reaction is no row: the message it names shows it.)
     for (seq_t seq = oldest_in_room; seq != 0 && seq <= latest; ++seq) {
         const auto truth = accepted.find(seq);
-        if (truth != accepted.end() && truth->second.removes) continue;
+        if (truth != accepted.end() && !is_message(truth->second)) continue;
         EXPECT_EQ(held.count(seq), 1U) << "missing seq " << seq;
     }
 
@@ -285,6 +299,9 @@ TEST_P(simulation, every_session_converges_on_the_rooms_history) {
             if (w.chance(1)) {
                 w.remove_own(i);
             }
+            if (w.chance(3)) {
+                w.react(i);
+            }
             if (w.chance(1)) {
                 w.load_older(i);
             }
@@ -325,6 +342,7 @@ TEST_P(simulation, every_session_converges_on_the_rooms_history) {
     EXPECT_FALSE(w.frame_without_transport()) << "a frame was produced with no open transport";
     EXPECT_GT(w.accepted().size(), 0U);
     EXPECT_GT(w.stats().removals, 0) << "no session removed a message";
+    EXPECT_GT(w.stats().reactions, 0) << "no session reacted";
     EXPECT_GT(w.stats().batches, 0) << "the relay never had frames to batch: the sessions did not ask for it";
     if (w.stats().restarts > 0) {
         int epoch_resets = 0;

@@ -314,7 +314,9 @@ private:
         const std::optional<chat_message> removable = held != nullptr && !held->removes && !held->removed
                                                           ? std::optional<chat_message>(*held)
                                                           : std::nullopt;
-        const send_result result = room_.send(conn, id, "", now_, std::nullopt, target);
+        send_frame removal{room_.id(), id, ""};
+        removal.removes = target;
+        const send_result result = room_.send(conn, removal, now_);
         const auto member = members_.find(conn);
         if (member == members_.end()) {
             check_not_joined(result.actions, conn);

@@ -637,8 +637,8 @@ TEST(hub, http_post_is_delivered_to_every_member_and_deduped) {
     h.join(1, "lobby");
     const auto id = message_id::parse(message_id_hex(9));
     ASSERT_TRUE(id);
-    const auto first = answered<send_outcome>(
-        h.hub.post_message(200, {"bot", "Bot"}, "lobby", *id, "from http", 754'000, false, h.now));
+    const auto first = answered<send_outcome>(h.hub.post_message(
+        200, {"bot", "Bot"}, "lobby", send_frame{"lobby", *id, "from http", 754'000}, false, false, h.now));
     ASSERT_TRUE(first);
     ASSERT_TRUE(first->ack);
     EXPECT_EQ(first->ack->seq, 1U);
@@ -648,7 +648,8 @@ TEST(hub, http_post_is_delivered_to_every_member_and_deduped) {
     EXPECT_EQ(delivered["message"]["text"], "from http");
     EXPECT_EQ(delivered["message"]["media_ms"], 754'000);
     const auto again = answered<send_outcome>(
-        h.hub.post_message(201, {"bot", "Bot"}, "lobby", *id, "from http", std::nullopt, false, h.now));
+        h.hub.post_message(201, {"bot", "Bot"}, "lobby", send_frame{"lobby", *id, "from http", std::nullopt},
+                           false, false, h.now));
     ASSERT_TRUE(again);
     EXPECT_TRUE(again->duplicate);
     EXPECT_TRUE(h.out.take(1).empty());
@@ -664,12 +665,12 @@ TEST(hub, http_post_beyond_the_caps_is_refused) {
     const auto id = message_id::parse(message_id_hex(1));
     ASSERT_TRUE(id);
     // The user "ann" created r1: a second room is too fast.
-    const auto too_fast =
-        answered<errc>(h.hub.post_message(200, {"ann", "ann"}, "r2", *id, "x", std::nullopt, false, h.now));
+    const auto too_fast = answered<errc>(h.hub.post_message(
+        200, {"ann", "ann"}, "r2", send_frame{"r2", *id, "x", std::nullopt}, false, false, h.now));
     ASSERT_TRUE(too_fast);
     EXPECT_EQ(*too_fast, errc::rate_limited);
-    const auto full =
-        answered<errc>(h.hub.post_message(201, {"bot", "bot"}, "r2", *id, "x", std::nullopt, false, h.now));
+    const auto full = answered<errc>(h.hub.post_message(
+        201, {"bot", "bot"}, "r2", send_frame{"r2", *id, "x", std::nullopt}, false, false, h.now));
     ASSERT_TRUE(full);
     EXPECT_EQ(*full, errc::room_full);
 }
@@ -727,8 +728,9 @@ TEST(hub, held_polls_are_answered_by_an_http_post_in_their_room_only) {
     hold(h, 102, "bob", "movie", 0);
     const auto id = message_id::parse(message_id_hex(1));
     ASSERT_TRUE(id);
-    ASSERT_TRUE(answered<send_outcome>(
-        h.hub.post_message(200, {"ann", "ann"}, "lobby", *id, "over http", std::nullopt, false, h.now)));
+    ASSERT_TRUE(answered<send_outcome>(h.hub.post_message(200, {"ann", "ann"}, "lobby",
+                                                          send_frame{"lobby", *id, "over http", std::nullopt},
+                                                          false, false, h.now)));
     ASSERT_EQ(h.out.answers.size(), 2U);
     for (const auto& [conn, answer] : h.out.answers) {
         EXPECT_TRUE(conn == 100 || conn == 101) << conn;
@@ -833,11 +835,11 @@ TEST(hub, held_polls_of_a_room_evicted_for_a_new_one_get_an_empty_page_without_e
     hub_harness h(config);
     const auto id = message_id::parse(message_id_hex(1));
     ASSERT_TRUE(id);
-    ASSERT_TRUE(answered<send_outcome>(
-        h.hub.post_message(200, {"ann", "ann"}, "r1", *id, "one", std::nullopt, false, h.now)));
+    ASSERT_TRUE(answered<send_outcome>(h.hub.post_message(
+        200, {"ann", "ann"}, "r1", send_frame{"r1", *id, "one", std::nullopt}, false, false, h.now)));
     hold(h, 100, "bob", "r1", 1);
-    ASSERT_TRUE(answered<send_outcome>(
-        h.hub.post_message(201, {"ann", "ann"}, "r2", *id, "two", std::nullopt, false, h.now)));
+    ASSERT_TRUE(answered<send_outcome>(h.hub.post_message(
+        201, {"ann", "ann"}, "r2", send_frame{"r2", *id, "two", std::nullopt}, false, false, h.now)));
     ASSERT_EQ(h.out.answers.size(), 1U);
     EXPECT_EQ(h.out.answers[0].first, 100U);
     const json page = answer_json(h.out.answers[0].second);

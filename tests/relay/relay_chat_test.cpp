@@ -417,6 +417,16 @@ TEST(relay_chat, a_moderator_mutes_a_user_whose_sends_are_refused_until_the_mute
     EXPECT_GT(*nack->retry_after_ms, 9u * 60'000);
     EXPECT_LE(*nack->retry_after_ms, 10u * 60'000);
 
+    // Bob's second tab, opened while the mute holds, is told in joined.
+    auto bob_again = authed_client(relay.ws_url(), token_for("bob", "lobby"));
+    ASSERT_TRUE(bob_again);
+    const auto rejoined = join(*bob_again, "lobby");
+    ASSERT_TRUE(rejoined);
+    EXPECT_EQ(rejoined->joined.muted_until, std::optional<millis>(confirmed->until));
+    const auto cy_joined = join(*cy, "lobby");
+    ASSERT_TRUE(cy_joined);
+    EXPECT_FALSE(cy_joined->joined.muted_until.has_value());
+
     mod->send(mute_frame{"lobby", "bob", 0});
     const auto lifted = bob->wait_for<muted_frame>();
     ASSERT_TRUE(lifted);
@@ -490,6 +500,44 @@ TEST(relay_chat, an_author_or_a_moderator_removes_a_message_for_everyone_and_no_
     ASSERT_TRUE(mistyped);
     EXPECT_EQ(mistyped->code, errc::wrong_type);
     EXPECT_EQ(mistyped->message, "text");
+}
+
+TEST(relay_chat, a_reaction_reaches_everyone_and_a_late_joiner_sees_the_tally) {
+    relay_process relay;
+    auto ann = authed_client(relay.ws_url(), token_for("ann", "lobby"));
+    auto bob = authed_client(relay.ws_url(), token_for("bob", "lobby"));
+    ASSERT_TRUE(ann && bob);
+    ASSERT_TRUE(join(*ann, "lobby") && join(*bob, "lobby"));
+    const ack_frame said = send_and_ack(*ann, "lobby", "what a twist");
+
+    send_frame react{"lobby", test_message_id(), ""};
+    react.reaction = reaction_change{said.seq, "😮", true};
+    bob->send(react);
+    ASSERT_TRUE(bob->wait_for<ack_frame>([&](const ack_frame& a) { return a.id == react.id; }));
+    const auto heard =
+        ann->wait_for<message_frame>([](const message_frame& m) { return m.message.reaction.has_value(); });
+    ASSERT_TRUE(heard);
+    EXPECT_EQ(heard->message.reaction, react.reaction);
+    EXPECT_EQ(heard->message.from.id, "bob");
+
+    // An emoji outside the set is a mistyped frame.
+    bob->send_text(R"({"type":"send","room":"lobby","id":")" + test_message_id().to_string() +
+                   R"(","text":"","reaction":{"to":1,"emoji":"🍕","add":true}})");
+    const auto mistyped = bob->wait_for<error_frame>();
+    ASSERT_TRUE(mistyped);
+    EXPECT_EQ(mistyped->code, errc::wrong_type);
+    EXPECT_EQ(mistyped->message, "reaction.emoji");
+
+    auto cy = authed_client(relay.ws_url(), token_for("cy", "lobby"));
+    ASSERT_TRUE(cy);
+    const auto joined = join(*cy, "lobby");
+    ASSERT_TRUE(joined);
+    ASSERT_EQ(joined->history.messages.size(), 2u);
+    const chat_message& message = joined->history.messages[0];
+    ASSERT_EQ(message.reactions.size(), 1u);
+    EXPECT_EQ(message.reactions[0].emoji, "😮");
+    ASSERT_EQ(message.reactions[0].users.size(), 1u);
+    EXPECT_EQ(message.reactions[0].users[0].id, "bob");
 }
 
 TEST(relay_chat, typing_in_a_room_not_joined_is_refused) {

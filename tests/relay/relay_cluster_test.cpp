@@ -285,6 +285,9 @@ TEST(relay_cluster, a_mute_through_one_relay_holds_on_the_other) {
     EXPECT_EQ(nack->code, errc::muted);
     ASSERT_TRUE(nack->retry_after_ms);
     EXPECT_GT(*nack->retry_after_ms, 4u * 60'000);
+    const member bob_again(c.two, "bob", "lobby");
+    EXPECT_EQ(bob_again.joined.muted_until, std::optional<millis>(confirmed->until))
+        << "a join through either relay reads the mute Redis holds";
 
     mod.send(mute_frame{"lobby", "bob", 0});
     ASSERT_TRUE(mod.wait_for<muted_frame>());

@@ -257,6 +257,32 @@ TEST_F(relay_http_test, a_removal_posted_takes_the_text_out_of_every_page) {
     EXPECT_EQ(page["messages"][3]["removes"], 2);
 }
 
+TEST_F(relay_http_test, a_reaction_posted_shows_in_the_pages) {
+    const auto alice = token_for("alice", "lobby");
+    const auto post_json = [&](const json& body) {
+        return post("/api/rooms/lobby/messages", body.dump(), bearer(alice));
+    };
+    ASSERT_EQ(post_json(json{{"id", test_message_id().to_string()}, {"text", "popcorn ready"}}).status, 201);
+    const json reaction{{"to", 1}, {"emoji", "🎉"}, {"add", true}};
+    EXPECT_EQ(
+        post_json(json{{"id", test_message_id().to_string()}, {"text", ""}, {"reaction", reaction}}).status,
+        201);
+    const json pizza{{"to", 1}, {"emoji", "🍕"}};
+    const auto outside =
+        post_json(json{{"id", test_message_id().to_string()}, {"text", ""}, {"reaction", pizza}});
+    EXPECT_EQ(outside.status, 400);
+    EXPECT_EQ(error_code(outside), "wrong_type");
+    const auto both = post_json(
+        json{{"id", test_message_id().to_string()}, {"text", ""}, {"removes", 1}, {"reaction", reaction}});
+    EXPECT_EQ(both.status, 400) << "a removal or a reaction, not both";
+
+    const json page = json::parse(get("/api/rooms/lobby/messages", bearer(alice)).body);
+    ASSERT_EQ(page["messages"].size(), 2u);
+    EXPECT_EQ(page["messages"][0]["reactions"][0]["emoji"], "🎉");
+    EXPECT_EQ(page["messages"][0]["reactions"][0]["users"][0]["id"], "alice");
+    EXPECT_EQ(page["messages"][1]["reaction"]["to"], 1);
+}
+
 TEST_F(relay_http_test, history_pages_with_before_after_and_limit) {
     const auto token = token_for("alice", "lobby");
     auto writer = authed_client(relay_->ws_url(), token);

@@ -321,9 +321,13 @@ TYPED_TEST(room_log_contract, a_mute_refuses_the_users_sends_until_it_ends_or_is
 
     ASSERT_TRUE(this->backend_.mute("lobby", "ann", 200'000, 70'000));
     EXPECT_EQ(this->accept(attempt(ann, 7, "x", 80'000)).outcome.nack->code, errc::muted);
+    const join_frame fresh{"lobby", std::nullopt, std::nullopt};
+    EXPECT_EQ(this->view("ann", fresh).muted_until, 200'000) << "a join learns of its user's mute";
+    EXPECT_EQ(this->view("bob", fresh).muted_until, 0);
     const auto lifted = this->backend_.mute("lobby", "ann", 0, 90'000);
     ASSERT_TRUE(lifted);
     EXPECT_EQ(*lifted, 0);
+    EXPECT_EQ(this->view("ann", fresh).muted_until, 0);
     EXPECT_TRUE(this->accept(attempt(ann, 8, "x", 90'000)).message) << "lifted";
 }
 
@@ -362,6 +366,40 @@ TYPED_TEST(room_log_contract, a_removal_leaves_a_tombstone_and_is_refused_what_i
     const log_view joined = this->view("cat", join_frame{"lobby", seq_t{1}, std::nullopt});
     ASSERT_EQ(seqs(joined.history), (std::vector<seq_t>{2, 3, 4, 5}));
     EXPECT_TRUE(joined.history.messages[0].removed);
+}
+
+TYPED_TEST(room_log_contract, reactions_add_once_take_back_and_show_in_pages) {
+    this->fill(2);
+    const auto react = [](const user_info& user, std::uint64_t id, seq_t to, std::string emoji, bool add,
+                          millis now) {
+        send_attempt made = attempt(user, id, "", now);
+        made.text = std::string();
+        made.reaction = reaction_change{to, std::move(emoji), add};
+        return made;
+    };
+    EXPECT_EQ(this->accept(react(bob, 1, 9, "👍", true, 10'000)).outcome.nack->code, errc::no_such_message);
+    ASSERT_TRUE(this->accept(react(bob, 2, 1, "😂", true, 10'000)).message);
+    ASSERT_TRUE(this->accept(react(ann, 3, 1, "😂", true, 11'000)).message);
+    ASSERT_TRUE(this->accept(react(bob, 4, 1, "😂", true, 12'000)).message) << "given already: accepted";
+    ASSERT_TRUE(this->accept(react(bob, 5, 1, "🎉", true, 13'000)).message);
+    EXPECT_TRUE(this->accept(react(bob, 5, 1, "🎉", true, 14'000)).outcome.duplicate);
+    EXPECT_EQ(this->accept(react(bob, 6, 3, "👍", true, 14'000)).outcome.nack->code, errc::no_such_message)
+        << "a reaction is no message";
+    ASSERT_TRUE(this->accept(react(ann, 7, 1, "😂", false, 15'000)).message);
+    ASSERT_TRUE(this->accept(react(bob, 8, 1, "🎉", false, 16'000)).message);
+    ASSERT_TRUE(this->accept(react(ann, 9, 2, "❤️", true, 17'000)).message);
+    ASSERT_TRUE(this->accept(react(ann, 10, 2, "❤️", false, 18'000)).message)
+        << "a message left with none";
+
+    const history_frame page = this->query(3, std::nullopt, 9);
+    ASSERT_EQ(seqs(page), (std::vector<seq_t>{1, 2}));
+    const chat_message& one = page.messages[0];
+    ASSERT_EQ(one.reactions.size(), 1u);
+    EXPECT_EQ(one.reactions[0].emoji, "😂");
+    EXPECT_EQ(one.reactions[0].users, std::vector<user_info>{bob});
+    EXPECT_EQ(one.reactions_seq, 8u);
+    EXPECT_TRUE(page.messages[1].reactions.empty());
+    EXPECT_EQ(page.messages[1].reactions_seq, 10u);
 }
 
 TYPED_TEST(room_log_contract, a_users_allowance_across_rooms_is_shared_by_every_room) {
@@ -508,7 +546,8 @@ std::string written(const result<log_view>& got, epoch_names& names) {
     history_frame page = got->history;
     if (page.epoch) page.epoch = names(*page.epoch);
     return names(got->epoch) + " latest " + std::to_string(got->latest_seq) + " read " +
-           std::to_string(got->read_seq) + " " + encode(server_frame{page});
+           std::to_string(got->read_seq) + " muted " + std::to_string(got->muted_until) + " " +
+           encode(server_frame{page});
 }
 
 std::string written(const result<history_frame>& got, epoch_names& names) {
@@ -543,10 +582,10 @@ TEST(room_log_contract_seeded, both_backends_answer_thousands_of_steps_alike) {
     millis now = 1'764'547'200'000;
     // What the steps must reach for the comparison to mean something.
     std::map<std::string, int> reached = {
-        {"rate_limited", 0},    {"id_conflict", 0},       {"duplicate", 0}, {"\"truncated\":true", 0},
-        {"empty_text", 0},      {"control_character", 0}, {"unmoved", 0},   {"\"has_more\":true", 0},
-        {"\"system\":true", 0}, {"\"media_ms\"", 0},      {"moved to", 0},  {"no_such_message", 0},
-        {"not_moderator", 0},   {"\"removed\":true", 0}};
+        {"rate_limited", 0},    {"id_conflict", 0},       {"duplicate", 0},     {"\"truncated\":true", 0},
+        {"empty_text", 0},      {"control_character", 0}, {"unmoved", 0},       {"\"has_more\":true", 0},
+        {"\"system\":true", 0}, {"\"media_ms\"", 0},      {"moved to", 0},      {"no_such_message", 0},
+        {"\"reactions\":[", 0}, {"\"add\":false", 0},     {"not_moderator", 0}, {"\"removed\":true", 0}};
 
     for (int step = 0; step < 5'000; ++step) {
         now += static_cast<millis>(pick(pick(4) == 0 ? 2'000 : 60));
@@ -603,6 +642,11 @@ TEST(room_log_contract_seeded, both_backends_answer_thousands_of_steps_alike) {
                     a.text = std::string();
                     a.media_ms = std::nullopt;
                     a.moderator = a.system || pick(3) == 0;
+                } else if (pick(3) == 0) {  // a reaction: few emoji, so tallies fill and empty
+                    a.reaction =
+                        reaction_change{pick(70), std::string(reaction_emoji[pick(2)]), pick(3) != 0};
+                    a.text = std::string();
+                    a.media_ms = std::nullopt;
                 }
                 mine = written(memory.accept(room, a), memory_epochs);
                 theirs = written(redis.accept(room, a), redis_epochs);

@@ -71,3 +71,21 @@ test('remove() sends a removal, and the relay\'s removal comes back as the row, 
   assert.deepEqual(reloaded.call('restore', stored).value, { ok: true, restored: 1 });
   assert.deepEqual(reloaded.session.pending(), stored);
 });
+
+test('react() toggles a reaction the row shows at once, and the relay\'s tally replaces it', () => {
+  const driver = new Driver(roomchat);
+  driver.connect({ members: [ANN, BOB], backlog: [wireMessage(1, otherId(1), BOB, 'look at that')] });
+  assert.equal(driver.call('react', 1, '🍕').value.code, 'wrong_type');
+  const asked = driver.call('react', 1, '😂');
+  assert.deepEqual(asked.value, { ok: true });
+  assert.deepEqual(asked.frames.map((f) => f.reaction), [{ to: 1, emoji: '😂', add: true }]);
+  assert.deepEqual(lastOfType(asked.events, 'message').message.reactions, [{ emoji: '😂', users: [ANN], mine: true }]);
+  assert.deepEqual(driver.session.pending().map((p) => p.reaction), [{ to: 1, emoji: '😂', add: true }]);
+
+  driver.receive(ack(asked.frames[0].id, 2));
+  const theirs = driver.receive(messageFrame({ ...wireMessage(3, otherId(3), BOB, ''), reaction: { to: 1, emoji: '😂', add: true } }));
+  assert.deepEqual(lastOfType(theirs.events, 'message').message.reactions, [{ emoji: '😂', users: [ANN, BOB], mine: true }]);
+  const back = driver.call('react', 1, '😂');
+  assert.deepEqual(back.frames.map((f) => f.reaction.add), [false]);
+  assert.deepEqual(lastOfType(back.events, 'message').message.reactions, [{ emoji: '😂', users: [BOB], mine: false }]);
+});

@@ -46,6 +46,7 @@ export class ChatView {
     this.announcer = new Announcer();
     this.composerFrame = null;
     this.failedAnnounced = new Set();  // ids of own messages whose failure was announced
+    this.newestSeq = 0;                // the newest row this page has shown
     this.banner = new ConnectionBanner({ announcer: this.announcer, errorMessage: controller.errorMessage });
     this.people = new Participants({
       onMute: (user, minutes) => {
@@ -109,14 +110,17 @@ export class ChatView {
               this.failedAnnounced.add(message.id);
               this.announcer.error(`Message not sent: ${message.failureMessage || this.controller.errorMessage(message.failure)}`);
             }
-          } else if (!message.own && !message.removed && announceable) {
+          } else if (!message.own && !message.removed && announceable && message.seq > this.newestSeq) {
+            // Only one new to this page: a row shown before comes again when it is reacted to.
             announceable.push(message);
           }
           if (message.state !== 'failed') this.failedAnnounced.delete(message.id);
+          this.newestSeq = Math.max(this.newestSeq, message.seq);
           list.changed();
           break;
         }
         case 'timeline_reset':
+          this.newestSeq = 0;  // a room started over counts from 1 again
           list.reset(event.reason);
           break;
         case 'history_loaded':

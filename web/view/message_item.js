@@ -3,7 +3,9 @@
 // can), and for own messages the delivery state (sending / sent / failed + Retry).
 // A row the reader may remove (their own, or any for a moderator) has a
 // Delete button, which asks once more before it acts; a removed row is a
-// tombstone, "Message removed", where the text was.
+// tombstone, "Message removed", where the text was. Reactions show under the
+// bubble, one button per emoji that toggles the reader's own; React opens
+// the set to pick from.
 // Rows are kept small: the day label, the unread divider and the failure
 // strip are made only for the rows that show them.
 
@@ -11,13 +13,17 @@ import { el } from './dom.js';
 import { icon } from './icons.js';
 import { appendLinkified, avatarClass, formatFull, formatMediaTime, formatTime, initial } from './format.js';
 
+// The set the relay takes (protocol.md, reaction_emoji).
+export const REACTION_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
+
 // The row's elements, empty until updateMessageRow fills them.
-export function createMessageRow({ onRetry, onSeek, onRemove }) {
+export function createMessageRow({ onRetry, onSeek, onRemove, onReact }) {
   const row = {
     message: null,
     onRetry,
     onSeek,  // (mediaMs) => void, or null: the host cannot seek
     onRemove,  // (seq) => void
+    onReact,   // (seq, emoji) => void
     li: el('li', { class: 'rc-msg' }),
     avatar: el('span', { class: 'rc-avatar', 'aria-hidden': 'true' }),
     author: el('span', { class: 'rc-author' }),
@@ -28,6 +34,9 @@ export function createMessageRow({ onRetry, onSeek, onRemove }) {
     state: null,
     failure: null,
     remove: null,
+    react: null,
+    reactions: null,
+    picker: null,
     // Where the row stands in its group, as last written to the DOM.
     day: null,
     divider: null,
@@ -45,7 +54,7 @@ export function createMessageRow({ onRetry, onSeek, onRemove }) {
 
 // canRemove: the reader may remove this message (the list asks the session
 // whether they moderate; the relay decides).
-export function updateMessageRow(row, message, { errorMessage, canRemove }) {
+export function updateMessageRow(row, message, { errorMessage, canRemove, selfId }) {
   const previous = row.message;
   row.message = message;
   const { li } = row;
@@ -83,6 +92,89 @@ export function updateMessageRow(row, message, { errorMessage, canRemove }) {
     renderState(row, message, errorMessage);
   }
   renderRemove(row, canRemove && !message.removed && message.seq > 0);
+  renderReactButton(row, !message.removed && message.seq > 0);
+  if (!previous || !sameReactions(previous.reactions, message.reactions)) renderReactions(row, message.reactions ?? [], selfId);
+}
+
+function sameReactions(a = [], b = []) {
+  return a.length === b.length && a.every((r, i) => r.emoji === b[i].emoji && r.mine === b[i].mine &&
+    r.users.length === b[i].users.length && r.users.every((u, k) => u.id === b[i].users[k].id));
+}
+
+// One button per emoji: its count, whether the reader's is among them
+// (pressed), and who, for the pointer (title) and for screen readers (name).
+function renderReactions(row, reactions, selfId) {
+  if (reactions.length === 0) {
+    row.reactions?.remove();
+    row.reactions = null;
+    return;
+  }
+  if (!row.reactions) {
+    row.reactions = el('div', { class: 'rc-reactions', role: 'group', 'aria-label': 'Reactions' });
+    row.main.append(row.reactions);
+  }
+  row.reactions.replaceChildren(...reactions.map((reaction) => {
+    const count = reaction.users.length;
+    const names = reaction.users.map((u) => (u.id === selfId ? 'you' : u.name));
+    const who = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0];
+    return el('button', {
+      type: 'button',
+      class: 'rc-reaction',
+      'aria-pressed': String(reaction.mine),
+      'aria-label': `${count} ${count === 1 ? 'person' : 'people'} reacted with ${reaction.emoji}: ${who}`,
+      title: `${who} reacted with ${reaction.emoji}`,
+      onclick: () => row.onReact(row.message.seq, reaction.emoji),
+    }, el('span', { 'aria-hidden': 'true', text: `${reaction.emoji} ${count}` }));
+  }));
+}
+
+function renderReactButton(row, canReact) {
+  if (canReact === (row.react !== null)) return;
+  row.react?.remove();
+  closePicker(row, false);
+  row.react = canReact
+    ? el('button', { type: 'button', class: 'rc-react', 'aria-expanded': 'false', 'aria-label': `React to ${whose(row.message)}`, onclick: () => openPicker(row) }, 'React')
+    : null;
+  if (row.react) row.stamp.append(row.react);
+}
+
+// The set to pick from, under the bubble; Escape or leaving it closes it.
+function openPicker(row) {
+  if (row.picker) {
+    closePicker(row, true);
+    return;
+  }
+  row.picker = el('div', { class: 'rc-picker', role: 'group', 'aria-label': 'React with' },
+    ...REACTION_EMOJI.map((emoji) => el('button', {
+      type: 'button',
+      'aria-label': `React with ${emoji}`,
+      onclick: () => {
+        row.onReact(row.message.seq, emoji);
+        closePicker(row, true);
+      },
+      text: emoji,
+    })));
+  row.picker.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.stopPropagation();
+      closePicker(row, true);
+    }
+  });
+  row.picker.addEventListener('focusout', (event) => {
+    if (!row.picker?.contains(event.relatedTarget) && event.relatedTarget !== row.react) closePicker(row, false);
+  });
+  row.main.append(row.picker);
+  row.react.setAttribute('aria-expanded', 'true');
+  row.picker.firstChild.focus();
+}
+
+function closePicker(row, refocus) {
+  const { picker } = row;
+  if (!picker) return;
+  row.picker = null;  // first: removing it moves the focus out, which closes it again
+  picker.remove();
+  row.react?.setAttribute('aria-expanded', 'false');
+  if (refocus) row.react?.focus();
 }
 
 function renderRemove(row, canRemove) {

@@ -249,6 +249,7 @@ export class MessageList {
   reconcile(messages) {
     const keep = new Set(messages.map((m) => m.id));
     const moderator = this.controller.moderator();
+    const selfId = this.controller.selfId();
     for (const row of this.order) {
       if (keep.has(row.message.id)) continue;
       row.li.remove();
@@ -259,12 +260,18 @@ export class MessageList {
     for (const message of messages) {
       let row = this.rows.get(message.id);
       if (!row) {
-        row = createMessageRow({ onRetry: (id) => this.retry(id), onSeek: this.controller.seek, onRemove: (seq) => this.remove(seq) });
+        row = createMessageRow({
+          onRetry: (id) => this.retry(id),
+          onSeek: this.controller.seek,
+          onRemove: (seq) => this.remove(seq),
+          onReact: (seq, emoji) => this.react(seq, emoji),
+        });
         this.rows.set(message.id, row);
       }
       updateMessageRow(row, message, {
         errorMessage: (code) => this.controller.errorMessage(code),
         canRemove: message.own || moderator,
+        selfId,
       });
       if (row.li === expected) expected = expected.nextSibling;
       else this.list.insertBefore(row.li, expected);
@@ -405,6 +412,11 @@ export class MessageList {
 
   remove(seq) {
     const result = this.controller.remove(seq);
+    if (!result.ok) this.announcer.error(result.message);
+  }
+
+  react(seq, emoji) {
+    const result = this.controller.react(seq, emoji);
     if (!result.ok) this.announcer.error(result.message);
   }
 

@@ -132,16 +132,25 @@ struct client_config {
     millis poll_wait_ms = 25'000;
 };
 
+// The people who reacted to a row with one emoji (protocol.hpp), this
+// user's reactions on their way included.
+struct row_reaction {
+    std::string emoji;
+    std::vector<user_info> users;  // in the order they reacted
+    bool mine = false;             // this user is among them
+};
+
 // A row of the timeline as the UI renders it.
 struct timeline_message {
     message_id id;  // stable key for the UI
     seq_t seq = 0;  // 0 while not yet acknowledged
     user_info from;
     std::string text;
-    millis ts = 0;                   // relay time once sequenced, local time before
-    std::optional<millis> media_ms;  // the sender's playback position (protocol.hpp)
-    bool system = false;             // the host's backend speaking as the room (protocol.hpp)
-    bool removed = false;            // removed by its author or a moderator: a tombstone, text empty
+    millis ts = 0;                        // relay time once sequenced, local time before
+    std::optional<millis> media_ms;       // the sender's playback position (protocol.hpp)
+    bool system = false;                  // the host's backend speaking as the room (protocol.hpp)
+    bool removed = false;                 // removed by its author or a moderator: a tombstone, text empty
+    std::vector<row_reaction> reactions;  // in the order each emoji was first given
     bool own = false;
     delivery_state state = delivery_state::sent;  // others' messages are always sent
     std::optional<errc> failure;                  // state == failed
@@ -158,10 +167,11 @@ struct pending_message {
     std::optional<errc> failure;                    // set: failed and waiting for retry()
     std::optional<millis> media_ms = std::nullopt;  // its playback position; restore() drops a bad one
     std::optional<seq_t> removes = std::nullopt;    // a removal of the message with this seq
+    std::optional<reaction_change> reaction = std::nullopt;  // a reaction (react())
 
     friend bool operator==(const pending_message& a, const pending_message& b) {
         return a.id == b.id && a.text == b.text && a.created_at == b.created_at && a.failure == b.failure &&
-               a.media_ms == b.media_ms && a.removes == b.removes;
+               a.media_ms == b.media_ms && a.removes == b.removes && a.reaction == b.reaction;
     }
 };
 
@@ -243,7 +253,7 @@ struct timeline_reset {
 };
 struct history_loaded {
     history_mode mode = history_mode::latest;
-    std::size_t count = 0;
+    std::size_t count = 0;  // messages in it (rows: removals and reactions are none)
     bool has_more = false;  // older messages can be loaded
 };
 // older() changed: what the top of the view shows ("Loading older
@@ -363,6 +373,14 @@ public:
     // this user no moderator; asking again while one is on its way changes
     // nothing.
     status remove(seq_t seq, millis now);
+    // Adds this user's `emoji` (one of reaction_emoji) to the message with
+    // this seq, or takes it back when they gave it: a toggle, as the row
+    // shows it. The row shows the change at once (its reactions count what
+    // is on its way); it goes out like a message, and a final refusal comes
+    // as events::error and the row as it was. Returns no_such_message for
+    // no message held or a removed one, wrong_type for another emoji, muted
+    // while a moderator's mute holds.
+    status react(seq_t seq, std::string_view emoji, millis now);
     // Asks for the page before the oldest held message when older() is
     // available; a request unanswered within config.request_timeout_ms is
     // given up (older() available again) and may be asked again.
@@ -527,6 +545,8 @@ private:
     void transmit(const client_frame& frame);
     void emit(client_event event);
     void emit_sequenced(const chat_message& message);
+    // The held message with this seq, as a row, where it goes.
+    void emit_row(seq_t seq);
     void emit_pending(const message_id& id);
     // A message or removal that will not go out: failed (retry() may send
     // it again), or, a removal, dropped with events::error.

@@ -25,8 +25,10 @@ struct codec_limits {
 
 // What a client accepts from the relay: history pages (up to the relay's max
 // page size of full-length messages) and member lists are far larger than the
-// 16 KiB a client frame may have.
-inline constexpr codec_limits server_frame_limits{1024 * 1024, 8};
+// 16 KiB a client frame may have. The deepest frame the relay sends is a
+// page in a batch whose messages carry reactions: batch, frames, the page,
+// messages, a message, reactions, a tally, users, a user (9).
+inline constexpr codec_limits server_frame_limits{1024 * 1024, 9};
 
 // The error of a failed decode: the code and which field or why.
 struct decode_error {

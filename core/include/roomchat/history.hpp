@@ -20,13 +20,16 @@ struct history_limits {
 // still counts against max_bytes roughly as it weighs in memory.
 inline constexpr std::size_t message_overhead_bytes = 64;
 
-// Bytes a message is charged against max_bytes: text, author id and name, plus
-// message_overhead_bytes.
+// Bytes a message is charged against max_bytes: text, author id and name, a
+// reaction's emoji, plus message_overhead_bytes. A reaction's place in the
+// tally of its message is not charged again: the history holds the reaction
+// entry itself for longer than that older message, so what reactions add is
+// bounded by what their entries are charged.
 std::size_t message_bytes(const chat_message& message) noexcept;
 
 // The message as a history holds it once a later entry removed it: no text,
-// marked removed. What it was charged stays charged (history_ring), so that
-// removing never makes room for more.
+// no reactions, marked removed. What it was charged stays charged
+// (history_ring), so that removing never makes room for more.
 chat_message tombstone(chat_message message);
 
 struct history_page {
@@ -46,6 +49,8 @@ public:
     const chat_message* find(seq_t seq) const;
     // Replaces the held message with this seq by its tombstone.
     void remove(seq_t seq);
+    // Applies a reaction entry to the held message it names (apply_reaction).
+    void react(const chat_message& entry);
 
     // The newest `limit` messages.
     history_page latest(std::size_t limit) const;
@@ -62,6 +67,8 @@ public:
     seq_t last_seq() const noexcept;   // 0 when empty
 
 private:
+    chat_message* held(seq_t seq);
+
     history_limits limits_;
     std::deque<chat_message> messages_;
     std::deque<std::size_t> charges_;  // message_bytes() of each when appended

@@ -26,15 +26,16 @@ public:
     room_actions join(connection_id conn, const user_info& user, const join_frame& request, millis now,
                       bool moderator = false);
     room_actions leave(connection_id conn, millis now) { return room_.leave(conn, now); }
-    // The three steps of a send: the reply to the sender, then the message
-    // to the other members when it is new. `removes`: a removal (send_frame).
+    // The three steps of a send (a message, a removal, a reaction): the
+    // reply to the sender, then the entry to the other members when it is new.
+    send_result send(connection_id conn, const send_frame& frame, millis now);
+    // The same for a message with this text.
     send_result send(connection_id conn, const message_id& id, std::string_view text, millis now,
-                     std::optional<millis> media_ms = std::nullopt,
-                     std::optional<seq_t> removes = std::nullopt);
+                     std::optional<millis> media_ms = std::nullopt);
     // The same for a sender that is not a member connection: no reply action.
+    send_result send_as(const user_info& user, const send_frame& frame, millis now, bool system = false);
     send_result send_as(const user_info& user, const message_id& id, std::string_view text, millis now,
-                        std::optional<millis> media_ms = std::nullopt, bool system = false,
-                        std::optional<seq_t> removes = std::nullopt);
+                        std::optional<millis> media_ms = std::nullopt, bool system = false);
     // A member's request for a page (room_log::query); not_joined otherwise.
     room_actions history(connection_id conn, const history_request_frame& request) const;
     history_frame query(std::optional<seq_t> before, std::optional<seq_t> after, std::uint32_t limit) const {

@@ -24,9 +24,10 @@ std::string_view to_string(delivery_state state) noexcept;
 
 struct outbox_entry {
     message_id id;
-    std::string text;                // normalised
-    std::optional<millis> media_ms;  // the sender's playback position (protocol.hpp)
-    std::optional<seq_t> removes;    // a removal (send_frame::removes): no row of its own
+    std::string text;                         // normalised
+    std::optional<millis> media_ms;           // the sender's playback position (protocol.hpp)
+    std::optional<seq_t> removes;             // a removal (send_frame::removes): no row of its own
+    std::optional<reaction_change> reaction;  // a reaction (send_frame::reaction): no row either
     delivery_state state = delivery_state::queued;
     std::optional<errc> failure;
     std::uint32_t attempts = 0;  // sends of this entry since it was queued or retried
@@ -35,7 +36,7 @@ struct outbox_entry {
     millis sent_at = 0;          // sending: when the last attempt went out
 };
 
-// Whether the entry is a row of the view: a message, not a removal.
-inline bool is_row(const outbox_entry& entry) noexcept { return !entry.removes; }
+// Whether the entry is a row of the view: a message, not a removal or a reaction.
+inline bool is_row(const outbox_entry& entry) noexcept { return !entry.removes && !entry.reaction; }
 
 }  // namespace roomchat

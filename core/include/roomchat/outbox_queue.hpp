@@ -29,7 +29,8 @@ struct outbox_work {
 class outbox_queue {
 public:
     void add(const message_id& id, std::string text, millis now,
-             std::optional<millis> media_ms = std::nullopt, std::optional<seq_t> removes = std::nullopt);
+             std::optional<millis> media_ms = std::nullopt, std::optional<seq_t> removes = std::nullopt,
+             std::optional<reaction_change> reaction = std::nullopt);
     const outbox_entry* find(const message_id& id) const;
     // Removes the entry (acknowledged); nullopt when it is not here.
     std::optional<outbox_entry> take(const message_id& id);

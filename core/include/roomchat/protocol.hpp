@@ -8,9 +8,11 @@
 // seq means something only next to its epoch. Timestamps are milliseconds
 // since the Unix epoch, set by the relay.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -50,6 +52,31 @@ std::optional<millis> checked_media_ms(std::optional<millis> media_ms) noexcept;
 // (NaN: no media loaded; negative; infinite) or is past max_media_ms.
 std::optional<millis> media_ms_of_seconds(double seconds) noexcept;
 
+// The emoji people may react with: a small fixed set, the same for every
+// room, so that every client shows every reaction.
+inline constexpr std::array<std::string_view, 6> reaction_emoji = {"👍", "❤️", "😂", "😮", "😢", "🎉"};
+bool is_reaction_emoji(std::string_view emoji) noexcept;
+
+// A reaction of the sender's to the message with seq `to`: their `emoji`
+// added to it, or (add false) taken back.
+struct reaction_change {
+    seq_t to = 0;
+    std::string emoji;  // one of reaction_emoji
+    bool add = true;
+    friend bool operator==(const reaction_change& a, const reaction_change& b) {
+        return a.to == b.to && a.emoji == b.emoji && a.add == b.add;
+    }
+};
+
+// Who reacted to a message with one emoji, in the order they did.
+struct reaction_tally {
+    std::string emoji;
+    std::vector<user_info> users;
+    friend bool operator==(const reaction_tally& a, const reaction_tally& b) {
+        return a.emoji == b.emoji && a.users == b.users;
+    }
+};
+
 // A message as the relay stored and broadcast it.
 struct chat_message {
     seq_t seq = 0;
@@ -72,12 +99,35 @@ struct chat_message {
     // history, pages and the HTTP API; the rest stays, for a tombstone
     // ("Message removed") where it was.
     bool removed = false;
+    // An entry that is no message: `from` reacted to an earlier message (or
+    // took a reaction back). Sequenced, applied and shown like a removal.
+    std::optional<reaction_change> reaction = std::nullopt;
+    // A message's reactions, one tally per emoji in the order each was first
+    // given, and the seq of the last reaction entry they include (0: none),
+    // so that a reader applies to them only the entries that came later.
+    std::vector<reaction_tally> reactions = {};
+    seq_t reactions_seq = 0;
     friend bool operator==(const chat_message& a, const chat_message& b) {
         return a.seq == b.seq && a.id == b.id && a.from == b.from && a.text == b.text && a.ts == b.ts &&
                a.media_ms == b.media_ms && a.system == b.system && a.removes == b.removes &&
-               a.removed == b.removed;
+               a.removed == b.removed && a.reaction == b.reaction && a.reactions == b.reactions &&
+               a.reactions_seq == b.reactions_seq;
     }
 };
+
+// Whether the entry is a message, the kind a reader shows as a row, as
+// opposed to a removal or a reaction.
+inline bool is_message(const chat_message& entry) noexcept { return !entry.removes && !entry.reaction; }
+
+// `user`'s reaction change applied to a message's tallies: the emoji added
+// (once, a new tally last) or taken back (a tally left empty goes).
+void tally_reaction(std::vector<reaction_tally>& tallies, const user_info& user,
+                    const reaction_change& change);
+// A reaction entry applied to its message, in seq order: the user's emoji
+// added (once) or taken back, reactions_seq moved to the entry. An entry the
+// message's reactions include already (seq <= reactions_seq) changes nothing;
+// false then.
+bool apply_reaction(chat_message& message, const chat_message& entry);
 
 // ---- client -> relay -------------------------------------------------------
 
@@ -110,15 +160,17 @@ struct leave_frame {
 
 // A message, or (removes set) the removal of an earlier one: the seq of a
 // message of the sender's own or, for a moderator of the room, anyone's,
-// with an empty text and no media_ms. Either way the id makes it
-// idempotent, and the answer is an ack or a nack (no_such_message: that seq
-// is no message the room still holds, or was removed already).
+// or (reaction set) a reaction to one; both with an empty text and no
+// media_ms. Either way the id makes it idempotent, and the answer is an ack
+// or a nack (no_such_message: that seq is no message the room still holds,
+// or was removed already).
 struct send_frame {
     std::string room;
     message_id id;
     std::string text;
     std::optional<millis> media_ms = std::nullopt;  // see max_media_ms
     std::optional<seq_t> removes = std::nullopt;
+    std::optional<reaction_change> reaction = std::nullopt;
 };
 
 // Ask for one page of history: messages before `before` (older pages), or
@@ -162,6 +214,9 @@ struct mute_frame {
     std::uint32_t minutes = 0;
 };
 
+// Whether the send is a message, as opposed to a removal or a reaction.
+inline bool is_message(const send_frame& frame) noexcept { return !frame.removes && !frame.reaction; }
+
 using client_frame = std::variant<auth_frame, join_frame, leave_frame, send_frame, history_request_frame,
                                   read_frame, typing_frame, mute_frame>;
 
@@ -198,6 +253,10 @@ struct joined_frame {
     // This connection joined as a moderator of the room (its token's mod
     // claim): it may mute. Absent means false.
     bool moderator = false;
+    // The joining user is muted in the room until then (a moderator's mute,
+    // muted_frame): a page loaded while it holds knows before it sends.
+    // Absent: no mute holds.
+    std::optional<millis> muted_until = std::nullopt;
 };
 
 // Why a history frame was sent.

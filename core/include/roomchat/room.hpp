@@ -67,6 +67,7 @@ public:
     // the user it joined as first (the view must be that user's).
     // `moderator`: the relay's verdict on the connection's token (its mod
     // claim), which joined.moderator repeats; it decides prepare_mute.
+    // joined.muted_until: the user's mute, when the view's holds at `now`.
     room_actions join(connection_id conn, const user_info& user, log_view view, millis now,
                       bool moderator = false);
 
@@ -87,22 +88,17 @@ public:
     //    back to back, and the bucket may refill between two of them:
     //    without this, the second could be accepted and the first, resent
     //    later, land after it, out of the order typed.
-    //    `removes`: the send removes that message (send_frame::removes), as
-    //    a moderator when the connection joined as one.
-    std::variant<send_attempt, send_result> prepare_send(connection_id conn, const message_id& id,
-                                                         std::string_view text, millis now,
-                                                         std::optional<millis> media_ms = std::nullopt,
-                                                         std::optional<seq_t> removes = std::nullopt);
+    //    `frame` says what: its room is this one. A removal (removes) goes
+    //    as a moderator's when the connection joined as one.
+    std::variant<send_attempt, send_result> prepare_send(connection_id conn, const send_frame& frame,
+                                                         millis now);
     //    The same for a sender that is not a member connection (HTTP POST):
     //    only a nil id is answered here. `system`: the host's backend
     //    speaking as the room (chat_message::system), which the rate limits
     //    do not hold back and which may remove any message. `moderator`:
     //    the relay's verdict on the sender's token (its mod claim).
-    std::variant<send_attempt, send_outcome> prepare_send_as(const user_info& user, const message_id& id,
-                                                             std::string_view text, millis now,
-                                                             std::optional<millis> media_ms = std::nullopt,
-                                                             bool system = false,
-                                                             std::optional<seq_t> removes = std::nullopt,
+    std::variant<send_attempt, send_outcome> prepare_send_as(const user_info& user, const send_frame& frame,
+                                                             millis now, bool system = false,
                                                              bool moderator = false) const;
     // 2. The log decided: its ack or nack to the sending connection, if any
     //    (sent even when it left the room meanwhile: its message was
@@ -113,7 +109,7 @@ public:
     // 3. A message the log accepted (through this relay or another, over
     //    WebSocket or HTTP), to every member but the connection that sent
     //    it, which turns its ack into "sent"; every hold on it ends, and so
-    //    does its author's typing here (not for a removal), which the
+    //    does its author's typing here (for a message), which the
     //    members forget as the message comes. Deliver each once, in seq order.
     room_action deliver(const chat_message& message);
 

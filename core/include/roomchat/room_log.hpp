@@ -50,6 +50,8 @@ struct send_attempt {
     // or the host's backend), not only their own.
     std::optional<seq_t> removes = std::nullopt;
     bool moderator = false;
+    // A reaction (send_frame::reaction).
+    std::optional<reaction_change> reaction = std::nullopt;
 };
 
 struct send_decision {
@@ -63,6 +65,9 @@ struct log_view {
     seq_t latest_seq = 0;
     seq_t read_seq = 0;     // the joining user's marker
     history_frame history;  // the page the join asked for (view)
+    // When the joining user's mute here ends, as the log holds it: 0, or a
+    // time already past, is none (the room compares it with the join's now).
+    millis muted_until = 0;
 };
 
 class room_log {
@@ -80,9 +85,10 @@ public:
     //  2. the text verdict: nack with the text error. Before the rate limit,
     //     because such a message can never succeed: it must not be told to
     //     retry later, nor spend a token;
-    //  3. a removal: nack no_such_message unless its target is a message
-    //     the history holds (not a removal) and not removed yet, nack
-    //     not_moderator unless the sender wrote it or is a moderator;
+    //  3. a removal or a reaction: nack no_such_message unless its target
+    //     is a message the history holds (no removal or reaction) and not
+    //     removed yet; a removal: nack not_moderator unless the sender wrote
+    //     it or is a moderator;
     //  4. a moderator's mute, unless system or a removal (a muted user may
     //     still take back what they wrote): nack muted with the time left as
     //     retry_after_ms;
@@ -93,7 +99,10 @@ public:
     //     from both buckets;
     //  6. accepted: the next seq, ts = now, the media_ms as given; stored in
     //     the history (oldest evicted past its caps) and in dedupe. A
-    //     removal's target becomes its tombstone there.
+    //     removal's target becomes its tombstone there, a reaction's target
+    //     takes it (apply_reaction: adding one the user gave already, or
+    //     taking back one they did not give, is accepted and changes nothing
+    //     but reactions_seq).
     send_decision accept(const send_attempt& attempt);
 
     // A join's view. History: the latest page when the request has no

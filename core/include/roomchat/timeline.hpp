@@ -7,10 +7,14 @@
 // held back: shown earlier, one could sit below a hole no request would fill.
 // trim() bounds the memory of a long session by forgetting the oldest.
 //
-// Removals (chat_message::removes) take their seqs like messages but are no
-// rows: the timeline keeps only their seqs, for the block, and turns their
-// target into its tombstone, now or when it comes (a page may have been
-// read before the removal was decided).
+// Removals and reactions (is_message false) take their seqs like messages
+// but are no rows: the timeline keeps only their seqs, for the block, and
+// applies them to the message they name. A removal turns it into its
+// tombstone, now or when it comes (a page may have been read before the
+// removal was decided). Reactions are applied in seq order, each once the
+// block reaches it (one above a gap waits for the gap), so that the last
+// word on a user's emoji wins; one whose message is not held waits for it,
+// whose reactions_seq then says which of them it includes.
 
 #include <cstddef>
 #include <map>
@@ -27,7 +31,7 @@ enum class insert_outcome {
     shown,      // now part of the timeline
     held_back,  // kept until the base is known
     duplicate,  // this seq or id is already held
-    removal,    // a removal, now part of the timeline; removed() says whether its target changed
+    entry,      // a removal or a reaction, now part of the timeline (changed() says what it changed)
 };
 
 class timeline {
@@ -63,19 +67,24 @@ public:
     // The id of the first message after `seq`, if any.
     std::optional<message_id> id_after(seq_t seq) const;
     const std::map<seq_t, chat_message>& messages() const noexcept { return messages_; }
-    // The tombstone the last removal inserted made of a held message, or
-    // nullptr when its target is not held or was removed already.
-    const chat_message* removed() const noexcept { return removed_; }
+    // The held messages the last insert changed besides the one it
+    // inserted: removed, or reacted to. Ascending seq.
+    const std::vector<seq_t>& changed() const noexcept { return changed_; }
 
 private:
-    bool holds(seq_t seq) const { return messages_.count(seq) != 0 || removals_.count(seq) != 0; }
+    bool holds(seq_t seq) const { return messages_.count(seq) != 0 || entries_.count(seq) != 0; }
     // Moves `contiguous` up over the held entries right above it.
     void extend_contiguous();
+    // Applies the reactions the block has reached, in seq order.
+    void apply_reached_reactions();
+    void apply_reaction_entry(const chat_message& entry);
 
     std::map<seq_t, chat_message> messages_;
-    std::set<seq_t> removals_;         // the seqs of held removals
-    std::set<seq_t> removed_targets_;  // what they removed, held or not
-    const chat_message* removed_ = nullptr;
+    std::set<seq_t> entries_;                               // the seqs of held removals and reactions
+    std::set<seq_t> removed_targets_;                       // what the removals removed, held or not
+    std::map<seq_t, chat_message> unreached_;               // reactions above the block, by seq
+    std::map<seq_t, std::vector<chat_message>> unmatched_;  // applied reactions by the message they wait for
+    std::vector<seq_t> changed_;
     std::unordered_set<message_id> ids_;
     std::map<seq_t, chat_message> held_back_;
     bool based_ = false;

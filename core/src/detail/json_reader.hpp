@@ -123,6 +123,9 @@ public:
         return *parsed;
     }
 
+    // Whether the object has the field (any value).
+    bool has(std::string_view key) { return find_optional(key) != nullptr; }
+
     // A nested object, read by `read(json_reader&)`.
     template <typename Read>
     auto object(std::string_view key, Read read) -> decltype(read(std::declval<json_reader&>())) {

@@ -2,7 +2,7 @@
 -- A room Redis does not hold answers nothing: the relay's page then has no
 -- epoch, as for a room a relay alone does not hold.
 --
--- KEYS: 1 epoch, 2 seq, 3 log, 4 removed seqs
+-- KEYS: 1 epoch, 2 seq, 3 log, 4 removed seqs, 5 reactions
 -- ARGV: 1 mode (before|after|latest), 2 position (unused for latest),
 --       3 limit (already capped at the page maximum)
 -- Reply: epoch, latest seq, then the page; or nothing
@@ -10,7 +10,7 @@
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then return {} end
 local limit = tonumber(ARGV[3])
-local history = {log = KEYS[3], removed = KEYS[4]}
+local history = {log = KEYS[3], removed = KEYS[4], reactions = KEYS[5]}
 local page
 if ARGV[1] == 'before' then
   page = before_page(history, tonumber(ARGV[2]), limit)

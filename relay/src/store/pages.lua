@@ -3,10 +3,11 @@
 -- (core/src/history.cpp): the log is a Stream whose entry ids are
 -- "<seq>-0", each entry holding the message as stored (field m) and its
 -- charge against the byte cap (field b). A page is returned flat: has_more,
--- truncated, then seq, message and 1 when it was removed (accept.lua's set
--- of removed seqs; the relay serves its tombstone) for each entry, oldest
--- first. The paging functions take the history as {log = the stream's key,
--- removed = the removed seqs' key}.
+-- truncated, then seq, message, 1 when it was removed (accept.lua's set
+-- of removed seqs; the relay serves its tombstone) and its reactions
+-- (accept.lua's JSON, "" for none) for each entry, oldest first. The paging
+-- functions take the history as {log = the stream's key, removed = the
+-- removed seqs' key, reactions = the reactions' key}.
 
 local function seq_of(entry_id)
   return tonumber(string.match(entry_id, '^(%d+)-'))
@@ -33,7 +34,9 @@ local function page_reply(history, entries, reversed, has_more, truncated)
     local seq = seq_of(entries[i][1])
     reply[#reply + 1] = seq
     reply[#reply + 1] = entries[i][2][2]
-    reply[#reply + 1] = redis.call('SISMEMBER', history.removed, string.match(entries[i][1], '^(%d+)-'))
+    local seq_text = string.match(entries[i][1], '^(%d+)-')
+    reply[#reply + 1] = redis.call('SISMEMBER', history.removed, seq_text)
+    reply[#reply + 1] = redis.call('HGET', history.reactions, seq_text) or ''
   end
   return reply
 end

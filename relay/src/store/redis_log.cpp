@@ -54,22 +54,59 @@ bool failed(const result<reply, redis::failure>& answer, const redis_log::handle
     return true;
 }
 
+// A message's reactions as accept.lua keeps them: {"seq": N, "r": [{"e":
+// emoji, "u": [users]}]}, where an empty "r" may read as an object (Lua's
+// JSON cannot tell an empty array from an empty object). False when it is
+// not that.
+bool restore_reactions(std::string_view text, chat_message& message) {
+    const auto state = nlohmann::json::parse(text, nullptr, false);
+    if (!state.is_object()) return false;
+    const auto seq = state.find("seq");
+    const auto tallies = state.find("r");
+    if (seq == state.end() || !seq->is_number_unsigned() || tallies == state.end() ||
+        !(tallies->is_array() || (tallies->is_object() && tallies->empty()))) {
+        return false;
+    }
+    message.reactions_seq = seq->get<seq_t>();
+    for (const auto& tally : *tallies) {
+        const auto emoji = tally.is_object() ? tally.find("e") : tally.end();
+        const auto users = tally.is_object() ? tally.find("u") : tally.end();
+        if (emoji == tally.end() || !emoji->is_string() || users == tally.end() || !users->is_array())
+            return false;
+        reaction_tally restored_tally{emoji->get<std::string>(), {}};
+        for (const auto& user : *users) {
+            const auto id = user.is_object() ? user.find("id") : user.end();
+            const auto name = user.is_object() ? user.find("name") : user.end();
+            if (id == user.end() || !id->is_string() || name == user.end() || !name->is_string())
+                return false;
+            restored_tally.users.push_back(user_info{id->get<std::string>(), name->get<std::string>()});
+        }
+        message.reactions.push_back(std::move(restored_tally));
+    }
+    return true;
+}
+
 // A page from its flat reply (pages.lua) from `at` on: has_more,
-// truncated, then seq, message and whether it was removed for each entry.
+// truncated, then seq, message, whether it was removed and its reactions
+// for each entry.
 std::optional<history_page> page_from(const std::vector<reply>& elements, std::size_t at) {
     if (elements.size() < at + 2 || !is_integer(elements[at]) || !is_integer(elements[at + 1]) ||
-        (elements.size() - at - 2) % 3 != 0) {
+        (elements.size() - at - 2) % 4 != 0) {
         return std::nullopt;
     }
     history_page page;
     page.has_more = elements[at].integer != 0;
     page.truncated = elements[at + 1].integer != 0;
-    for (std::size_t i = at + 2; i < elements.size(); i += 3) {
-        if (!is_integer(elements[i]) || !is_text(elements[i + 1]) || !is_integer(elements[i + 2])) {
+    for (std::size_t i = at + 2; i < elements.size(); i += 4) {
+        if (!is_integer(elements[i]) || !is_text(elements[i + 1]) || !is_integer(elements[i + 2]) ||
+            !is_text(elements[i + 3])) {
             return std::nullopt;
         }
         auto message = restored(elements[i + 1].text, static_cast<seq_t>(elements[i].integer));
-        if (!message) return std::nullopt;
+        if (!message ||
+            (!elements[i + 3].text.empty() && !restore_reactions(elements[i + 3].text, *message))) {
+            return std::nullopt;
+        }
         page.messages.push_back(elements[i + 2].integer != 0 ? tombstone(std::move(*message))
                                                              : std::move(*message));
     }
@@ -116,10 +153,10 @@ void redis_log::load_scripts() const {
 
 void redis_log::keep(const std::vector<std::string>& room_ids, millis ttl_ms, handler<std::size_t> done) {
     std::vector<std::string> keys;
-    keys.reserve(room_ids.size() * 11);
+    keys.reserve(room_ids.size() * 12);
     for (const std::string& room_id : room_ids) {
         for (const char* part : {"epoch", "seq", "log", "bytes", "ids", "id_order", "read", "read_pruned_at",
-                                 "presence", "presence_users", "removed"}) {
+                                 "presence", "presence_users", "removed", "reactions"}) {
             keys.push_back(room_key(room_id, part));
         }
     }
@@ -217,7 +254,8 @@ std::optional<redis_log::published_typing> redis_log::typing_published(std::stri
 void redis_log::accept(const std::string& room_id, const send_attempt& attempt, handler<send_decision> done) {
     chat_message message{
         0,           attempt.id,       attempt.user,   attempt.text ? *attempt.text : std::string(),
-        attempt.now, attempt.media_ms, attempt.system, attempt.removes};
+        attempt.now, attempt.media_ms, attempt.system, attempt.removes,
+        false,       attempt.reaction};
     const rate_limit_config across = user_sends_.value_or(rate_limit_config{0, 0});
     std::vector<std::string> keys = {room_key(room_id, "epoch"),
                                      room_key(room_id, "seq"),
@@ -228,7 +266,8 @@ void redis_log::accept(const std::string& room_id, const send_attempt& attempt, 
                                      room_key(room_id, "rate:" + attempt.user.id),
                                      user_key(attempt.user.id),
                                      room_key(room_id, "mute:" + attempt.user.id),
-                                     room_key(room_id, "removed")};
+                                     room_key(room_id, "removed"),
+                                     room_key(room_id, "reactions")};
     std::vector<std::string> args = {
         generate_epoch(random_),
         attempt.id.to_string(),
@@ -248,7 +287,10 @@ void redis_log::accept(const std::string& room_id, const send_attempt& attempt, 
         number(std::uint64_t{message_bytes(message)}),
         channel(room_id),
         attempt.removes ? number(*attempt.removes) : std::string(),
-        attempt.moderator ? "1" : "0"};
+        attempt.moderator ? "1" : "0",
+        attempt.reaction ? number(attempt.reaction->to) : std::string(),
+        attempt.reaction ? attempt.reaction->emoji : std::string(),
+        attempt.reaction && attempt.reaction->add ? "1" : "0"};
     accept_.run(redis_, keys, args,
                 [room_id, attempt, message = std::move(message),
                  done = std::move(done)](result<reply, redis::failure> answer) mutable {
@@ -289,21 +331,22 @@ void redis_log::accept(const std::string& room_id, const send_attempt& attempt, 
 
 void redis_log::view(const std::string& room_id, const std::string& user_id, const join_frame& request,
                      handler<log_view> done) {
-    std::vector<std::string> keys = {room_key(room_id, "epoch"), room_key(room_id, "seq"),
-                                     room_key(room_id, "log"), room_key(room_id, "read"),
-                                     room_key(room_id, "removed")};
+    std::vector<std::string> keys = {room_key(room_id, "epoch"),    room_key(room_id, "seq"),
+                                     room_key(room_id, "log"),      room_key(room_id, "read"),
+                                     room_key(room_id, "removed"),  room_key(room_id, "mute:" + user_id),
+                                     room_key(room_id, "reactions")};
     std::vector<std::string> args = {
         generate_epoch(random_), user_id, request.since ? number(*request.since) : std::string(),
         request.epoch.value_or(std::string()), number(std::uint64_t{config_.page_size})};
     view_.run(redis_, keys, args, [room_id, done = std::move(done)](result<reply, redis::failure> answer) {
         if (failed(answer, done)) return;
         const std::vector<reply>& got = answer->elements;
-        if (got.size() < 4 || !is_text(got[0]) || !is_integer(got[1]) || !is_integer(got[2]) ||
-            !is_text(got[3])) {
+        if (got.size() < 5 || !is_text(got[0]) || !is_integer(got[1]) || !is_integer(got[2]) ||
+            !is_integer(got[3]) || !is_text(got[4])) {
             done(errc::internal);
             return;
         }
-        auto page = page_from(got, 4);
+        auto page = page_from(got, 5);
         if (!page) {
             done(errc::internal);
             return;
@@ -312,7 +355,8 @@ void redis_log::view(const std::string& room_id, const std::string& user_id, con
         view.epoch = got[0].text;
         view.latest_seq = static_cast<seq_t>(got[1].integer);
         view.read_seq = static_cast<seq_t>(got[2].integer);
-        const history_mode mode = got[3].text == "latest" ? history_mode::latest : history_mode::after;
+        view.muted_until = got[3].integer;
+        const history_mode mode = got[4].text == "latest" ? history_mode::latest : history_mode::after;
         view.history = page_frame(room_id, view.epoch, mode, std::move(*page));
         done(std::move(view));
     });
@@ -328,7 +372,7 @@ void redis_log::query(const std::string& room_id, std::optional<seq_t> before, s
     const std::uint32_t capped = std::min(limit, config_.max_page_size);
     page_.run(redis_,
               {room_key(room_id, "epoch"), room_key(room_id, "seq"), room_key(room_id, "log"),
-               room_key(room_id, "removed")},
+               room_key(room_id, "removed"), room_key(room_id, "reactions")},
               {mode_name, number(position), number(std::uint64_t{capped})},
               [room_id, mode, done = std::move(done)](result<reply, redis::failure> answer) {
                   if (failed(answer, done)) return;

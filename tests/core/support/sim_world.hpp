@@ -55,6 +55,7 @@ struct link_faults {
 struct world_stats {
     int restarts = 0;       // relay restarts (the room started over)
     int removals = 0;       // removals of own messages the sessions took
+    int reactions = 0;      // reactions the sessions took (toggles)
     int connections = 0;    // transports opened (first connects and reconnects)
     int cuts = 0;           // connections broken under a client
     int frames = 0;         // frames put on the link, both directions
@@ -173,6 +174,21 @@ public:
         const seq_t seq =
             own[static_cast<std::size_t>(uniform(0, static_cast<std::int64_t>(own.size()) - 1))];
         if (clients_[i]->session->remove(seq, now_)) ++stats_.removals;
+        drain(i);
+    }
+
+    // Toggles a random emoji on a message the client shows, if any.
+    void react(std::size_t i) {
+        std::vector<seq_t> shown;
+        for (const auto& row : clients_[i]->session->timeline()) {
+            if (row.seq != 0 && !row.removed) shown.push_back(row.seq);
+        }
+        if (shown.empty()) return;
+        const seq_t seq =
+            shown[static_cast<std::size_t>(uniform(0, static_cast<std::int64_t>(shown.size()) - 1))];
+        const auto emoji = reaction_emoji[static_cast<std::size_t>(
+            uniform(0, static_cast<std::int64_t>(reaction_emoji.size()) - 1))];
+        if (clients_[i]->session->react(seq, emoji, now_)) ++stats_.reactions;
         drain(i);
     }
 
@@ -649,7 +665,7 @@ private:
         } else if (std::holds_alternative<leave_frame>(frame)) {
             room_->leave(id, now_);
         } else if (const auto* send = std::get_if<send_frame>(&frame)) {
-            relay_deliver(room_->send(id, send->id, send->text, now_, std::nullopt, send->removes).actions);
+            relay_deliver(room_->send(id, *send, now_).actions);
         } else if (const auto* history = std::get_if<history_request_frame>(&frame)) {
             relay_deliver(room_->history(id, *history));
         } else if (const auto* read = std::get_if<read_frame>(&frame)) {
@@ -858,8 +874,7 @@ private:
             bad_request(key);
             return;
         }
-        const send_result sent = room_->send_as(clients_[key.first]->user, send->id, send->text, now_,
-                                                send->media_ms, false, send->removes);
+        const send_result sent = room_->send_as(clients_[key.first]->user, *send, now_);
         relay_deliver(sent.actions);
         if (const auto& nack = sent.outcome.nack) {
             relay_answer(key,
