@@ -121,7 +121,8 @@ export interface PendingMessage {
 
 // `restored` counts the entries put back; invalid ones (bad id, text the rules refuse,
 // an id already pending, a malformed entry) are skipped. Not ok when called after start()
-// ('internal') or with something other than an array ('wrong_type').
+// ('internal'), with something other than an array ('wrong_type') or with JSON nested
+// deeper than 8 (the array is 1, an entry 2: 'too_deep').
 export type RestoreResult = { ok: true; restored: number } | { ok: false; code: ErrorCode; message: string };
 
 export type SendResult = { ok: true; id: string } | { ok: false; code: ErrorCode; message: string };

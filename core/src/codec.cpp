@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "roomchat/detail/json_parse.hpp"
 #include "roomchat/detail/json_shapes.hpp"
 
 #include "detail/json_reader.hpp"
@@ -560,63 +561,22 @@ constexpr frame_reader<server_frame> server_readers[] = {
     {"error", read_error},
 };
 
-// nlohmann's own tree builder, told to stop at the first container nested
-// deeper than the limit, so a deep input never builds a deep tree. sax_parse
-// calls these members by name, so hiding the base's is enough. It replaces
-// parse() with a callback, which costs a std::function call per token and a
-// second stack: decoding a message frame takes about a sixth less without it
-// (bench/codec_bench.cpp). The builder is in nlohmann's detail namespace, and
-// its template changes in 3.12: a newer nlohmann fails here, not silently.
-static_assert(NLOHMANN_JSON_VERSION_MAJOR == 3 && NLOHMANN_JSON_VERSION_MINOR == 11,
-              "depth_limited_builder derives from nlohmann 3.11's json_sax_dom_parser");
-class depth_limited_builder : public nlohmann::detail::json_sax_dom_parser<in_json> {
-    using builder = nlohmann::detail::json_sax_dom_parser<in_json>;
-
-public:
-    depth_limited_builder(in_json& result, std::size_t max_depth)
-        : builder(result, /*allow_exceptions=*/false), max_depth_(max_depth) {}
-
-    bool start_object(std::size_t size) { return opens() && builder::start_object(size); }
-    bool start_array(std::size_t size) { return opens() && builder::start_array(size); }
-    bool end_object() {
-        --depth_;
-        return builder::end_object();
-    }
-    bool end_array() {
-        --depth_;
-        return builder::end_array();
-    }
-    bool too_deep() const noexcept { return too_deep_; }
-
-private:
-    bool opens() noexcept {
-        too_deep_ = ++depth_ > max_depth_;
-        return !too_deep_;
-    }
-
-    std::size_t max_depth_;
-    std::size_t depth_ = 0;
-    bool too_deep_ = false;
-};
-
 decoded<in_json> parse_object(std::string_view text, const codec_limits& limits) {
     if (text.size() > limits.max_frame_bytes) {
         return decode_error{errc::frame_too_large, std::to_string(text.size()) + " bytes, limit " +
                                                        std::to_string(limits.max_frame_bytes)};
     }
-    in_json parsed;
-    depth_limited_builder builder(parsed, limits.max_depth);
-    const bool complete = in_json::sax_parse(text.begin(), text.end(), &builder);
-    if (builder.too_deep()) {
+    auto parsed = detail::parse_json(text, limits.max_depth);
+    if (parsed.too_deep) {
         return decode_error{errc::too_deep, "nesting deeper than " + std::to_string(limits.max_depth)};
     }
-    if (!complete) {
+    if (parsed.value.is_discarded()) {
         return decode_error{errc::malformed_json, "not valid JSON"};
     }
-    if (!parsed.is_object()) {
+    if (!parsed.value.is_object()) {
         return decode_error{errc::malformed_json, "not a JSON object"};
     }
-    return parsed;
+    return std::move(parsed.value);
 }
 
 // One parsed frame object; `path` prefixes field names in errors.

@@ -35,7 +35,7 @@ insert_outcome timeline::insert(const chat_message& message) {
             const auto target = messages_.find(*message.removes);
             if (target != messages_.end() && !target->second.removed) {
                 target->second = tombstone(std::move(target->second));
-                changed_.push_back(target->first);
+                note_changed(target->first);
             }
         } else {
             unreached_.emplace(message.seq, message);
@@ -46,8 +46,6 @@ insert_outcome timeline::insert(const chat_message& message) {
         --block_start_;
     }
     apply_reached_reactions();
-    std::sort(changed_.begin(), changed_.end());
-    changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
     return is_message(message) ? insert_outcome::shown : insert_outcome::entry;
 }
 
@@ -64,7 +62,15 @@ void timeline::apply_reaction_entry(const chat_message& entry) {
     if (target == messages_.end()) {
         unmatched_[to].push_back(entry);
     } else if (!target->second.removed && apply_reaction(target->second, entry)) {
-        changed_.push_back(to);
+        note_changed(to);
+    }
+}
+
+// A few seqs at most, kept ascending and once each as they come: no sort.
+void timeline::note_changed(seq_t seq) {
+    const auto at = std::lower_bound(changed_.begin(), changed_.end(), seq);
+    if (at == changed_.end() || *at != seq) {
+        changed_.insert(at, seq);
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "roomchat/detail/json_parse.hpp"
 #include "roomchat/ids.hpp"
 
 namespace roomchat {
@@ -13,6 +14,8 @@ namespace {
 
 // A JWT is at most a few kilobytes; a longer payload is not one.
 constexpr std::size_t max_payload_chars = 16 * 1024;
+// Claims are a flat object; a host's own claims may nest a little.
+constexpr std::size_t max_claims_depth = 16;
 
 int sextet(char c) noexcept {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -69,11 +72,7 @@ nlohmann::json read_claims(std::string_view token) {
     if (!json_text) {
         return nlohmann::json::value_t::discarded;
     }
-    // Parsed from a string_view's iterators, as codec.cpp does: one instance of the parser in the
-    // wasm module, not two.
-    const std::string_view claims_text(*json_text);
-    return nlohmann::json::parse(claims_text.begin(), claims_text.end(), nullptr,
-                                 /*allow_exceptions=*/false);
+    return detail::parse_json(*json_text, max_claims_depth).value;
 }
 
 std::optional<std::string> subject_of(const nlohmann::json& claims) {

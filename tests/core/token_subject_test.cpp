@@ -47,6 +47,15 @@ TEST(token_subject, what_is_not_a_jwt_is_none) {
     EXPECT_EQ(token_subject(header + "WzFd.c2ln"), std::nullopt) << "[1]: JSON, not an object";
 }
 
+TEST(token_subject, claims_nested_past_16_are_not_read) {
+    // {"sub":"ab","x":[[...]]}: the object is depth 1, then 15 arrays (16 in all), then 16 (17).
+    EXPECT_EQ(token_subject(header + "eyJzdWIiOiJhYiIsIngiOltbW1tbW1tbW1tbW1tbW11dXV1dXV1dXV1dXV1dXX0.c2ln"),
+              "ab");
+    EXPECT_EQ(
+        token_subject(header + "eyJzdWIiOiJhYiIsIngiOltbW1tbW1tbW1tbW1tbW1tdXV1dXV1dXV1dXV1dXV1dfQ.c2ln"),
+        std::nullopt);
+}
+
 TEST(token_subject, a_payload_past_16_kib_is_not_read) {
     // {"sub":"ab","pad":"xx, then "AAA" as often as asked, then x"}: base64url in whole groups.
     const auto padded = [](std::size_t groups) {

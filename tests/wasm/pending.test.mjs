@@ -134,6 +134,19 @@ test('restore skips malformed entries and refuses what is not a list', () => {
   session.delete();
 });
 
+test('restore takes stored JSON nested 8 deep and refuses 9 without restoring any of it', () => {
+  const session = roomchat.createSession({ room: 'lobby', token: 't' });
+  // The list is depth 1, an entry 2, then an unknown field of nested arrays.
+  const entry = (arrays) => ({ id: otherId(12), text: 'deep', createdAt: 5, later: JSON.parse('['.repeat(arrays) + ']'.repeat(arrays)) });
+  const refused = session.restore([entry(7)], 100);
+  assert.equal(refused.ok, false);
+  assert.equal(refused.code, 'too_deep');
+  assert.deepEqual(session.pending(), []);
+  assert.deepEqual(session.restore([entry(6)], 100), { ok: true, restored: 1 });
+  assert.deepEqual(session.pending().map((p) => p.text), ['deep']);
+  session.delete();
+});
+
 test('a stored playback position that is no position is dropped, not the message', () => {
   const driver = new Driver(roomchat);
   const entry = (n, mediaMs) => ({ id: 'ab'.repeat(15) + String(n).padStart(2, '0'), text: `m${n}`, createdAt: 5, mediaMs });

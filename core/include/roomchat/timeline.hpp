@@ -78,6 +78,7 @@ private:
     // Applies the reactions the block has reached, in seq order.
     void apply_reached_reactions();
     void apply_reaction_entry(const chat_message& entry);
+    void note_changed(seq_t seq);
 
     std::map<seq_t, chat_message> messages_;
     std::set<seq_t> entries_;                               // the seqs of held removals and reactions
