@@ -237,7 +237,8 @@ export interface RoomchatModule {
   // exactly these (tests/wasm/error_codes.test.mjs checks both ways).
   errorCodes(): ErrorCode[];
   // The `sub` claim of a JWT, read without verifying it (the relay verifies): whose unsent
-  // messages a page may store. null when the token has no valid one.
+  // messages a page may store. null when the token has no valid one (or claims
+  // past 16 KiB or nested deeper than 16).
   tokenSubject(token: string): string | null;
   protocolVersion: number;
   // The module object also carries Emscripten's internals (the C exports that createSession

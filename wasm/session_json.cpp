@@ -20,6 +20,10 @@ namespace {
 using json = nlohmann::ordered_json;
 using parsed = nlohmann::json;
 
+// pending_json's output is an array of entries, each with at most an object
+// inside (reaction): depth 3. The rest is room for fields a later version adds.
+constexpr std::size_t max_stored_depth = 8;
+
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 json str(std::string_view text) { return json(std::string(text)); }
@@ -251,13 +255,12 @@ std::string restore_result_json(const result<std::size_t>& restored) {
 }
 
 result<std::vector<pending_message>> pending_from_json(std::string_view text) {
-    // An array of pending() entries, each at most an object in an object.
-    const auto parsed = detail::parse_json(text, 8);
-    if (parsed.too_deep) return errc::too_deep;
-    if (parsed.value.is_discarded()) return errc::malformed_json;
-    if (!parsed.value.is_array()) return errc::wrong_type;
+    const auto stored = detail::parse_json(text, max_stored_depth);
+    if (stored.too_deep) return errc::too_deep;
+    if (stored.value.is_discarded()) return errc::malformed_json;
+    if (!stored.value.is_array()) return errc::wrong_type;
     std::vector<pending_message> messages;
-    for (const auto& entry : parsed.value) {
+    for (const auto& entry : stored.value) {
         if (auto message = pending_entry(entry)) messages.push_back(std::move(*message));
     }
     return messages;

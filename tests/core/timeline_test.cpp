@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -183,6 +184,35 @@ TEST(timeline, trimming_the_whole_block_restarts_it_past_the_hole_above) {
     EXPECT_EQ(t.block_start(), 6U);
     EXPECT_EQ(t.contiguous(), 7U);
     EXPECT_FALSE(t.has_gap()) << "3 to 5 would be trimmed again as soon as they came";
+}
+
+chat_message reaction(seq_t seq, seq_t to, const std::string& user) {
+    chat_message entry{seq, id_of(static_cast<std::uint8_t>(100 + seq)), {user, user}, "", 10};
+    entry.reaction = reaction_change{to, "\xF0\x9F\x91\x8D", true};  // 👍
+    return entry;
+}
+
+TEST(timeline, what_reactions_change_is_listed_ascending_and_once_after_an_insert_or_a_trim) {
+    // 1, a hole at 2, then 3 and 4 and reactions to 4, 3 and 4 again above it.
+    const auto fill = [](timeline& t) {
+        t.set_base(0);
+        t.insert(msg(1));
+        for (const auto& m :
+             {msg(3), msg(4), reaction(5, 4, "a"), reaction(6, 3, "a"), reaction(7, 4, "b")}) {
+            t.insert(m);
+        }
+        EXPECT_TRUE(t.changed().empty()) << "nothing reached above the hole";
+    };
+    timeline filled;
+    fill(filled);
+    EXPECT_EQ(filled.insert(msg(2)), insert_outcome::shown);
+    EXPECT_EQ(filled.changed(), (std::vector<seq_t>{3, 4}));
+
+    timeline trimmed;
+    fill(trimmed);
+    ASSERT_EQ(trimmed.trim(2).size(), 1U);  // 1 goes: the block restarts at 3, past the hole
+    EXPECT_EQ(trimmed.changed(), (std::vector<seq_t>{3, 4}));
+    EXPECT_EQ(trimmed.messages().at(4).reactions.at(0).users.size(), 2U);
 }
 
 TEST(timeline, trim_leaves_a_gap_above_the_kept_block_open) {

@@ -67,8 +67,8 @@ public:
     // The id of the first message after `seq`, if any.
     std::optional<message_id> id_after(seq_t seq) const;
     const std::map<seq_t, chat_message>& messages() const noexcept { return messages_; }
-    // The held messages the last insert changed besides the one it
-    // inserted: removed, or reacted to. Ascending seq.
+    // The held messages the last insert or trim changed besides the one it
+    // inserted: removed, or reacted to. Ascending seq, each once.
     const std::vector<seq_t>& changed() const noexcept { return changed_; }
 
 private:

@@ -16,7 +16,8 @@
 namespace roomchat {
 
 // The subject when the token is header.payload.signature with a base64url
-// JSON payload whose `sub` is a valid user id (ids.hpp); nullopt otherwise.
+// JSON payload (at most 16 KiB, nested at most 16 deep) whose `sub` is a
+// valid user id (ids.hpp); nullopt otherwise.
 std::optional<std::string> token_subject(std::string_view token);
 
 // What the welcome would say of a token: the user (`sub`, and `name` as the

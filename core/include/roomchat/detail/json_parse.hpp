@@ -16,7 +16,8 @@
 namespace roomchat::detail {
 
 struct parsed_json {
-    nlohmann::json value;   // discarded unless the whole text was one JSON value
+    // Discarded unless the whole text was one JSON value, no deeper than the limit.
+    nlohmann::json value;
     bool too_deep = false;  // stopped at a container nested deeper than the limit
 };
 

@@ -1,8 +1,8 @@
 #pragma once
 // JSON shapes written by more than one serializer of the core's values: the
 // protocol codec (codec.cpp, nlohmann::ordered_json), the relay's HTTP answers
-// (http_routes.cpp) and the wasm boundary (wasm/session_json.cpp,
-// nlohmann::json), so a user reads the same in a frame on the wire, in
+// (http_routes.cpp, nlohmann::json) and the wasm boundary
+// (wasm/session_json.cpp, nlohmann::ordered_json), so a user reads the same in a frame on the wire, in
 // /api/dev/token's answer and in a ChatEvent in the browser. Needs
 // nlohmann/json, which only those include; not part of the core's public API.
 
