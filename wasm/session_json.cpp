@@ -241,9 +241,7 @@ std::string pending_json(const std::vector<pending_message>& messages) {
         if (message.media_ms) entry["mediaMs"] = *message.media_ms;
         if (message.removes) entry["removes"] = *message.removes;
         if (message.reaction) {
-            entry["reaction"] = json{{"to", message.reaction->to},
-                                     {"emoji", message.reaction->emoji},
-                                     {"add", message.reaction->add}};
+            entry["reaction"] = detail::reaction_json<json>(*message.reaction);
         }
         out.push_back(std::move(entry));
     }

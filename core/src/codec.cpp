@@ -30,10 +30,6 @@ out_json frame_of(std::string_view type) {
     return j;
 }
 
-out_json reaction_json(const reaction_change& reaction) {
-    return out_json{{"to", reaction.to}, {"emoji", reaction.emoji}, {"add", reaction.add}};
-}
-
 out_json message_json(const chat_message& message) {
     out_json j{{"seq", message.seq},
                {"id", message.id.to_string()},
@@ -53,7 +49,7 @@ out_json message_json(const chat_message& message) {
         j["removed"] = true;
     }
     if (message.reaction) {
-        j["reaction"] = reaction_json(*message.reaction);
+        j["reaction"] = detail::reaction_json<out_json>(*message.reaction);
     }
     if (!message.reactions.empty()) {
         out_json tallies = out_json::array();
@@ -115,7 +111,7 @@ out_json json_of(const send_frame& f) {
         j["removes"] = *f.removes;
     }
     if (f.reaction) {
-        j["reaction"] = reaction_json(*f.reaction);
+        j["reaction"] = detail::reaction_json<out_json>(*f.reaction);
     }
     return j;
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "roomchat/codec.hpp"
+#include "roomchat/detail/json_shapes.hpp"
 #include "roomchat/history.hpp"
 
 #include "lua_scripts.hpp"
@@ -54,6 +55,17 @@ bool failed(const result<reply, redis::failure>& answer, const redis_log::handle
     return true;
 }
 
+// {"id": ..., "name": ...} (json_shapes.hpp's user_json), as a reaction's
+// users and the channel's presence and typing news carry a user.
+std::optional<user_info> user_of(const nlohmann::json& user) {
+    const auto id = user.is_object() ? user.find("id") : user.end();
+    const auto name = user.is_object() ? user.find("name") : user.end();
+    if (id == user.end() || !id->is_string() || name == user.end() || !name->is_string()) {
+        return std::nullopt;
+    }
+    return user_info{id->get<std::string>(), name->get<std::string>()};
+}
+
 // A message's reactions as accept.lua keeps them: {"seq": N, "r": [{"e":
 // emoji, "u": [users]}]}, where an empty "r" may read as an object (Lua's
 // JSON cannot tell an empty array from an empty object). False when it is
@@ -75,11 +87,9 @@ bool restore_reactions(std::string_view text, chat_message& message) {
             return false;
         reaction_tally restored_tally{emoji->get<std::string>(), {}};
         for (const auto& user : *users) {
-            const auto id = user.is_object() ? user.find("id") : user.end();
-            const auto name = user.is_object() ? user.find("name") : user.end();
-            if (id == user.end() || !id->is_string() || name == user.end() || !name->is_string())
-                return false;
-            restored_tally.users.push_back(user_info{id->get<std::string>(), name->get<std::string>()});
+            auto restored_user = user_of(user);
+            if (!restored_user) return false;
+            restored_tally.users.push_back(std::move(*restored_user));
         }
         message.reactions.push_back(std::move(restored_tally));
     }
@@ -114,17 +124,10 @@ std::optional<history_page> page_from(const std::vector<reply>& elements, std::s
 }
 
 // A user as presence entries and typing signals carry it on the channel.
-std::string user_json(const user_info& user) {
-    return nlohmann::json{{"id", user.id}, {"name", user.name}}.dump();
-}
+std::string user_json(const user_info& user) { return detail::user_json<nlohmann::json>(user).dump(); }
 
 std::optional<user_info> user_published(std::string_view text) {
-    const auto user = nlohmann::json::parse(text, nullptr, false);
-    if (!user.is_object() || !user.contains("id") || !user["id"].is_string() || !user.contains("name") ||
-        !user["name"].is_string()) {
-        return std::nullopt;
-    }
-    return user_info{user["id"].get<std::string>(), user["name"].get<std::string>()};
+    return user_of(nlohmann::json::parse(text, nullptr, false));
 }
 
 std::string number(std::uint64_t value) { return std::to_string(value); }
