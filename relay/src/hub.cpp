@@ -554,8 +554,9 @@ void hub::deliver(const std::string& room_id, const chat_message& message) {
         return;
     }
     room_actions actions;
-    actions.push_back(held->deliver(message));
+    actions.push_back(held->deliver(message, std::move(delivered_to_)));
     perform(actions, message.ts);
+    delivered_to_ = std::move(actions.front().to);
 }
 
 void hub::handle(connection_id conn, connection_record& record, const history_request_frame& frame,

@@ -44,7 +44,10 @@ int run(relay::relay_config config) {
         if (config.jwt_secret.empty()) config.jwt_secret = relay::generate_secret();
     }
 
-    boost::asio::io_context io;
+    // Every handler runs on this thread, and nothing posts from another (no
+    // resolver: Redis takes an address; signals come through a pipe): the
+    // scheduler and the reactor need no locks, and asio takes none.
+    boost::asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
     relay::relay_metrics metrics;
     // The rooms' logs: in this relay's memory, or in Redis, shared by every
     // relay pointed at it (one connection for commands, one to subscribe).

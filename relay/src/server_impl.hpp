@@ -618,7 +618,8 @@ private:
     boost::asio::steady_timer write_delay_;  // releases delayed_ (--write-delay-ms)
     std::vector<connection_id> delayed_;     // connections holding deliveries for it
     std::function<void()> on_drained_;
-    std::map<connection_id, std::unique_ptr<session>> sessions_;
+    // Looked up once per delivery: hashed, not a tree walk.
+    std::unordered_map<connection_id, std::unique_ptr<session>> sessions_;
     std::map<websocketpp::connection_hdl, connection_id, std::owner_less<websocketpp::connection_hdl>> ids_;
     std::unordered_map<std::string, std::size_t> connections_per_ip_;  // WebSocket upgrades accepted
     std::unordered_map<std::string, std::size_t> sockets_per_ip_;      // every accepted socket

@@ -894,6 +894,19 @@ TEST(room, a_hold_ends_when_its_message_is_delivered_from_anywhere) {
     EXPECT_EQ(prepared(r, 1, 3, 30).held_wait_ms, 0u);
 }
 
+TEST(room, a_delivery_lists_its_recipients_in_the_list_handed_back_emptied_first) {
+    room r("lobby");
+    (void)r.join(1, ann, log_view{}, 0);
+    (void)r.join(2, bob, log_view{}, 0);
+    const chat_message message{1, id_of(1), ann, "x", 20, std::nullopt, false};
+    std::vector<connection_id> last_list{7, 8, 9};
+    last_list.reserve(64);
+    const auto* memory = last_list.data();
+    const room_action action = r.deliver(message, std::move(last_list));
+    EXPECT_EQ(action.to, (std::vector<connection_id>{1, 2})) << "nothing of the last delivery's list is left";
+    EXPECT_EQ(action.to.data(), memory) << "its memory is reused";
+}
+
 TEST(room, a_refusal_for_a_connection_that_left_holds_nothing_back) {
     room r("lobby");
     (void)r.join(1, ann, log_view{}, 0);
