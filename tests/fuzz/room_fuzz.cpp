@@ -340,7 +340,10 @@ private:
             check(earlier && accepted_[id].seq == outcome.ack->seq, "remove: a resend repeats the first ack");
             return;
         }
-        check(!earlier && removable && removable->from.id == member->second.id,
+        // `earlier` may be true here: an id the log's dedupe has forgotten
+        // (dedupe_capacity is as low as 0) is a new send again, as a
+        // message's is (check_outcome).
+        check(removable && removable->from.id == member->second.id,
               "remove: accepted only for the author's message held");
         check(outcome.ack->seq == last_seq_ + 1, "remove: a removal gets the next seq");
         const auto& entry = frame_of<message_frame>(result.actions.at(1), "remove: the removal").message;
