@@ -273,7 +273,7 @@ room_actions room::settle(std::optional<connection_id> sender, const send_attemp
     return only(to_connection(*sender, send_reply(outcome)));
 }
 
-room_action room::deliver(const chat_message& message, std::vector<connection_id> recipients) {
+room_action room::deliver(const chat_message& message, std::vector<connection_id> spare) {
     // Accepted, by whatever path (the user's other tab, an HTTP POST, another
     // relay): nothing waits for it any more.
     for (auto held = held_.begin(); held != held_.end();) {
@@ -288,7 +288,7 @@ room_action room::deliver(const chat_message& message, std::vector<connection_id
         sender = sending->second;
         sending_.erase(sending);
     }
-    return to_members(message_frame{id_, message}, sender, nullptr, std::move(recipients));
+    return to_members(message_frame{id_, message}, sender, nullptr, std::move(spare));
 }
 
 std::uint32_t room::wait_behind_held(connection_id conn, millis now) {
@@ -339,8 +339,8 @@ std::vector<connection_id> room::member_connections() const {
 }
 
 template <class Keep>
-room_action room::to_members_where(server_frame frame, Keep keep, std::vector<connection_id> into) const {
-    room_action action{std::move(frame), std::move(into)};
+room_action room::to_members_where(server_frame frame, Keep keep, std::vector<connection_id> spare) const {
+    room_action action{std::move(frame), std::move(spare)};
     action.to.clear();
     action.to.reserve(connections_.size());
     for (const auto& [conn, user] : connections_) {
@@ -352,13 +352,13 @@ room_action room::to_members_where(server_frame frame, Keep keep, std::vector<co
 }
 
 room_action room::to_members(server_frame frame, std::optional<connection_id> except,
-                             const std::string* user_id, std::vector<connection_id> into) const {
+                             const std::string* user_id, std::vector<connection_id> spare) const {
     return to_members_where(
         std::move(frame),
         [&](connection_id conn, const user_info& user) {
             return conn != except && (user_id == nullptr || user.id == *user_id);
         },
-        std::move(into));
+        std::move(spare));
 }
 
 room_action room::to_others(server_frame frame, const std::string& user_id) const {

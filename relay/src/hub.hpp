@@ -224,7 +224,7 @@ private:
     // The last delivery's list, handed back to the room for the next one:
     // a list of a big room's size is past what malloc keeps at hand, and
     // allocating one made it consolidate its free lists every time
-    // (malloc_consolidate, a tenth of the relay's own time in `stress`).
+    // (malloc_consolidate, about a tenth of the relay's user time in `stress`).
     std::vector<connection_id> delivered_to_;
 };
 

@@ -44,9 +44,11 @@ int run(relay::relay_config config) {
         if (config.jwt_secret.empty()) config.jwt_secret = relay::generate_secret();
     }
 
-    // Every handler runs on this thread, and nothing posts from another (no
-    // resolver: Redis takes an address; signals come through a pipe): the
-    // scheduler and the reactor need no locks, and asio takes none.
+    // Every handler runs on this thread, so the scheduler and the reactor
+    // need no mutex. The hint holds only while nothing posts to `io` from
+    // another thread, nothing resolves a name on it (an async_resolve fails
+    // with operation_not_supported: Redis takes an address) and no second
+    // io_context in the process uses a signal_set.
     boost::asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
     relay::relay_metrics metrics;
     // The rooms' logs: in this relay's memory, or in Redis, shared by every

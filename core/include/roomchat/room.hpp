@@ -111,10 +111,10 @@ public:
     //    it, which turns its ack into "sent"; every hold on it ends, and so
     //    does its author's typing here (for a message), which the
     //    members forget as the message comes. Deliver each once, in seq order.
-    //    The recipients are listed in `recipients`, emptied first: handing
-    //    back the last delivery's list reuses its memory, so a fan-out to a
-    //    big room allocates no list of its size each time.
-    room_action deliver(const chat_message& message, std::vector<connection_id> recipients = {});
+    //    `spare` is memory for the action's `to`, its contents discarded:
+    //    handing back the last delivery's list means a fan-out to a big
+    //    room allocates no list of its size each time.
+    room_action deliver(const chat_message& message, std::vector<connection_id> spare = {});
 
     // The log moved a member's read marker (room_log::mark_read): the
     // user's other connections are told. Nothing for a non-member.
@@ -176,12 +176,12 @@ private:
     };
 
     // Every member connection for which keep(conn, user) holds, in order,
-    // listed in `into` (emptied first).
+    // listed in the memory of `spare` (its contents discarded).
     template <class Keep>
-    room_action to_members_where(server_frame frame, Keep keep, std::vector<connection_id> into = {}) const;
+    room_action to_members_where(server_frame frame, Keep keep, std::vector<connection_id> spare = {}) const;
     // Every member connection but `except`; with `user_id`, only that user's.
     room_action to_members(server_frame frame, std::optional<connection_id> except = std::nullopt,
-                           const std::string* user_id = nullptr, std::vector<connection_id> into = {}) const;
+                           const std::string* user_id = nullptr, std::vector<connection_id> spare = {}) const;
     // Every member connection of a user other than `user_id`.
     room_action to_others(server_frame frame, const std::string& user_id) const;
     // The typist frame that says `user` stopped, if the members may still
