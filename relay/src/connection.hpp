@@ -1,7 +1,7 @@
 #pragma once
 // What the relay knows about one WebSocket connection beyond the socket.
 
-#include <deque>
+#include <list>
 #include <optional>
 #include <set>
 #include <string>
@@ -42,9 +42,11 @@ struct connection_record {
     // sends are decided in the order sent however long the store takes to
     // answer (with Redis, a send refused rate_limited must hold back the
     // next one, room.hpp, and a later one may not be decided first). As many
-    // wait as the frame rate lets through while the store is slow.
+    // wait as the frame rate lets through while the store is slow. A list,
+    // not a deque: libstdc++'s empty deque already holds a 512-byte block,
+    // and almost every connection's queue is empty for its whole life.
     bool deciding = false;
-    std::deque<send_frame> waiting_sends;
+    std::list<send_frame> waiting_sends;
 };
 
 }  // namespace roomchat::relay
