@@ -51,11 +51,12 @@ export default [
   },
   {
     // --post-js fragments: pasted into Emscripten's module factory (wasm/CMakeLists.txt), a
-    // plain script body that sees the factory's `Module` and nothing it declares is exported.
+    // plain script body that sees the factory's `Module` and nothing it declares is exported;
+    // and TextEncoder, which the module's hosts (browsers, Node) all have.
     files: ['wasm/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { Module: 'readonly' },
+      globals: { Module: 'readonly', TextEncoder: 'readonly' },
     },
   },
 ];

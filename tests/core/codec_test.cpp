@@ -285,6 +285,24 @@ TEST(codec, decoding_ignores_key_order) {
     EXPECT_TRUE(same(frame, client_frame{send_frame{"r", id_of(2), "hi"}}));
 }
 
+// Of a name given twice, the last value is read, with what it holds; the
+// repeat need not be the object's last member.
+TEST(codec, a_repeated_member_reads_as_its_last_value) {
+    const auto message = [](int seq, const char* user, const char* text) {
+        return R"({"seq":)" + std::to_string(seq) + R"(,"id":")" + id_of(seq).to_string() +
+               R"(","from":{"id":")" + user + R"(","name":"x"},"text":")" + text + R"(","ts":)" +
+               std::to_string(seq) + "}";
+    };
+    const auto frame =
+        decode_ok(decode_server_frame(R"({"type":"message","message":)" + message(1, "ann", "first") +
+                                      R"(,"room":"r","message":)" + message(2, "bob", "last") + "}"));
+    const auto& decoded = std::get<message_frame>(frame);
+    EXPECT_EQ(decoded.room, "r");
+    EXPECT_EQ(decoded.message.seq, 2u);
+    EXPECT_EQ(decoded.message.from.id, "bob");
+    EXPECT_EQ(decoded.message.text, "last");
+}
+
 TEST(codec, json_escapes_decode_to_their_characters) {
     const auto frame =
         decode_ok(decode_client_frame(R"({"type":"send","room":"r","id":")" + id_of(2).to_string() +

@@ -45,6 +45,16 @@ test('validate explains the send button and feeds the character counter', () => 
   assert.equal(session.validate('é'.repeat(500), now).ok, true);
 });
 
+// Text goes into the module as the browser's TextEncoder writes it, as a
+// WebSocket would send it: a lone surrogate is U+FFFD, and what follows it stays.
+test('a lone surrogate in text is sent as U+FFFD and keeps the characters after it', () => {
+  const driver = online();
+  assert.equal(driver.session.validate('a\uD800b', driver.now).codePoints, 3);
+  const sent = driver.call('send', 'a\uD800b\uDC00');
+  assert.equal(sent.value.ok, true);
+  assert.equal(lastOfType(sent.frames, 'send').text, 'a\uFFFDb\uFFFD');
+});
+
 test('the limits of the relay welcome replace the defaults', () => {
   const driver = online({ maxText: 10 });
   assert.equal(driver.session.validate('0123456789', driver.now).ok, true);
