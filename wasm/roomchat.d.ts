@@ -87,7 +87,7 @@ export type ChatEvent =
   // `divider`: the id of the message the "new messages" divider goes before. It marks where the
   // reader's absence began: it stays while they read on (setWatching, markRead), moves when
   // unread messages start again while they are away, and is gone once they send or the
-  // timeline resets.
+  // timeline resets. At most one per received WebSocket message, after its messages.
   | { type: 'unread_changed'; count: number; divider?: string }
   // `members`: the relay's list on joining (at most 1000 by default) changed by each presence
   // frame since, in no particular order; `count` is everyone present, listed or not.

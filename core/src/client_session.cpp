@@ -389,9 +389,13 @@ void client_session::receive(std::string_view frame_text, millis now) {
         return;
     }
     last_heard_at_ = now;
+    // The messages of a batch are told as each applies, the unread count once
+    // after the last: the UI shows a count, not its steps, and a batch of 100
+    // would otherwise cost 100 events.
+    unread_held_ = true;
     for (auto& decoded : decode_server_frames(frame_text)) {
         if (given_up()) {
-            return;  // a frame earlier in the batch ended the connection
+            break;  // a frame earlier in the batch ended the connection
         }
         if (!decoded) {
             emit(events::error{decoded.error().code, decoded.error().detail});
@@ -399,6 +403,8 @@ void client_session::receive(std::string_view frame_text, millis now) {
         }
         std::visit([&](const auto& frame) { handle(frame, now); }, *decoded);
     }
+    unread_held_ = false;
+    announce_unread();
 }
 
 void client_session::handle(const welcome_frame& frame, millis now) {
@@ -1122,6 +1128,9 @@ void client_session::refresh_unread(millis now) {
 
 // The UI hears of changes only.
 void client_session::announce_unread() {
+    if (unread_held_) {
+        return;  // receive() announces once its frames are applied
+    }
     const events::unread_changed current{unread_.summary().count, divider_};
     if (!(current == unread_announced_)) {
         unread_announced_ = current;

@@ -991,6 +991,21 @@ TEST_F(session_test, unread_counts_others_messages_after_the_read_marker) {
     EXPECT_EQ(changed[0].divider, from_bob(4).id);
 }
 
+TEST_F(session_test, a_batch_tells_the_unread_count_once_after_its_messages) {
+    go_online(0, from_bob(1, 5), 5);
+    events();
+    s().receive(batch_of({message_frame{"lobby", from_bob(6)}, message_frame{"lobby", from_bob(7)},
+                          message_frame{"lobby", from_bob(8)}}),
+                3);
+    const auto told = events();
+    const auto changed = only<events::unread_changed>(told);
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0], (events::unread_changed{3, from_bob(6).id}));
+    EXPECT_EQ(only<events::message_upserted>(told).size(), 3U);
+    ASSERT_FALSE(told.empty());
+    EXPECT_TRUE(std::holds_alternative<events::unread_changed>(told.back())) << "after the messages";
+}
+
 TEST_F(session_test, the_divider_stays_where_the_unread_began_while_the_reader_reads_on) {
     go_online(0, from_bob(1, 5), 2);
     EXPECT_EQ(s().unread_count(), 3U);

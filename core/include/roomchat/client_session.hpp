@@ -266,7 +266,9 @@ struct older_changed {
 // before the oldest message that was unread when the reader stopped watching
 // (set_watching), and stays there while they read on, so that it shows where
 // their absence began. It moves when unread messages start again while they
-// are away, and is gone once they send or the timeline resets.
+// are away, and is gone once they send or the timeline resets. Told once
+// per received WebSocket message, after its messages: a batch of frames
+// gives one, with the count after the last.
 struct unread_changed {
     std::size_t count = 0;
     std::optional<message_id> divider;
@@ -570,6 +572,7 @@ private:
     bool watching_ = false;              // set_watching
     std::optional<message_id> divider_;  // events::unread_changed
     events::unread_changed unread_announced_;
+    bool unread_held_ = false;  // receive(): one unread_changed per WebSocket message
     std::optional<user_info> self_;
     std::vector<user_info> members_;
     std::size_t member_count_ = 0;
