@@ -1119,7 +1119,7 @@ void client_session::refresh_unread(millis now) {
         read_newest(now);
     }
     const auto summary = unread_.summary();
-    const bool unread_started = unread_announced_.count == 0 && summary.count > 0;
+    const bool unread_started = unread_reckoned_ == 0 && summary.count > 0;
     if (!watching_ && summary.first_unread && (unread_started || !divider_)) {
         divider_ = summary.first_unread;
     }
@@ -1128,10 +1128,11 @@ void client_session::refresh_unread(millis now) {
 
 // The UI hears of changes only.
 void client_session::announce_unread() {
+    const events::unread_changed current{unread_.summary().count, divider_};
+    unread_reckoned_ = current.count;
     if (unread_held_) {
         return;  // receive() announces once its frames are applied
     }
-    const events::unread_changed current{unread_.summary().count, divider_};
     if (!(current == unread_announced_)) {
         unread_announced_ = current;
         emit(current);

@@ -993,7 +993,6 @@ TEST_F(session_test, unread_counts_others_messages_after_the_read_marker) {
 
 TEST_F(session_test, a_batch_tells_the_unread_count_once_after_its_messages) {
     go_online(0, from_bob(1, 5), 5);
-    events();
     s().receive(batch_of({message_frame{"lobby", from_bob(6)}, message_frame{"lobby", from_bob(7)},
                           message_frame{"lobby", from_bob(8)}}),
                 3);
@@ -1004,6 +1003,18 @@ TEST_F(session_test, a_batch_tells_the_unread_count_once_after_its_messages) {
     EXPECT_EQ(only<events::message_upserted>(told).size(), 3U);
     ASSERT_FALSE(told.empty());
     EXPECT_TRUE(std::holds_alternative<events::unread_changed>(told.back())) << "after the messages";
+}
+
+// Within a batch, unread messages starting again after all was read (on
+// another tab) move the divider, as they do frame by frame, though the UI
+// heard neither step.
+TEST_F(session_test, in_a_batch_unread_starting_again_moves_the_divider) {
+    go_online(0, from_bob(1, 5), 2);
+    ASSERT_EQ(s().unread_count(), 3U);
+    s().receive(batch_of({read_marker_frame{"lobby", 5}, message_frame{"lobby", from_bob(6)}}), 3);
+    const auto changed = only<events::unread_changed>(events());
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0], (events::unread_changed{1, from_bob(6).id}));
 }
 
 TEST_F(session_test, the_divider_stays_where_the_unread_began_while_the_reader_reads_on) {

@@ -295,7 +295,7 @@ TEST(codec, a_repeated_member_reads_as_its_last_value) {
     };
     const auto frame =
         decode_ok(decode_server_frame(R"({"type":"message","message":)" + message(1, "ann", "first") +
-                                      R"(,"room":"r","message":)" + message(2, "bob", "last") + "}"));
+                                      R"(,"message":)" + message(2, "bob", "last") + R"(,"room":"r"})"));
     const auto& decoded = std::get<message_frame>(frame);
     EXPECT_EQ(decoded.room, "r");
     EXPECT_EQ(decoded.message.seq, 2u);

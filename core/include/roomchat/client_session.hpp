@@ -573,6 +573,9 @@ private:
     std::optional<message_id> divider_;  // events::unread_changed
     events::unread_changed unread_announced_;
     bool unread_held_ = false;  // receive(): one unread_changed per WebSocket message
+    // The count at the last announce_unread, told or held: whether unread
+    // messages start again (refresh_unread) must not wait for the telling.
+    std::size_t unread_reckoned_ = 0;
     std::optional<user_info> self_;
     std::vector<user_info> members_;
     std::size_t member_count_ = 0;
