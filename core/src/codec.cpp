@@ -575,12 +575,12 @@ decoded<in_json> parse_object(std::string_view text, const codec_limits& limits)
     return std::move(parsed.value);
 }
 
-// One parsed frame object; `path` prefixes field names in errors.
+// One parsed frame object, the frame itself or an element of a batch's.
 template <typename Frame, std::size_t N>
-decoded<Frame> decode_object(const in_json& object, const std::string& path,
+decoded<Frame> decode_object(const in_json& object, const json_reader::place& where,
                              const frame_reader<Frame> (&readers)[N]) {
     std::optional<decode_error> error;
-    json_reader reader(object, path, error);
+    json_reader reader(object, where, error);
     const std::string type = reader.string("type");
     if (error) {
         return std::move(*error);
@@ -594,7 +594,7 @@ decoded<Frame> decode_object(const in_json& object, const std::string& path,
             return frame;
         }
     }
-    return decode_error{errc::unknown_type, path + "type"};
+    return decode_error{errc::unknown_type, where.path() + "type"};
 }
 
 // The frames of a batch, each decoded as if it had come alone; "batch" is not
@@ -608,12 +608,11 @@ std::vector<decoded<Frame>> read_batch(const in_json& object, const frame_reader
     std::vector<decoded<Frame>> out;
     out.reserve(frames->size());
     for (std::size_t i = 0; i < frames->size(); ++i) {
-        const std::string path = "frames[" + std::to_string(i) + "]";
         const in_json& frame = (*frames)[i];
         if (frame.is_object()) {
-            out.push_back(decode_object(frame, path + ".", readers));
+            out.push_back(decode_object(frame, json_reader::place{nullptr, "frames", i}, readers));
         } else {
-            out.emplace_back(decode_error{errc::wrong_type, path});
+            out.emplace_back(decode_error{errc::wrong_type, "frames[" + std::to_string(i) + "]"});
         }
     }
     return out;
@@ -644,12 +643,12 @@ std::string encode(const server_frame& frame) { return dump(frame); }
 
 decoded<client_frame> decode_client_frame(std::string_view text, const codec_limits& limits) {
     return read_object<decoded<client_frame>>(
-        text, limits, [](const in_json& object) { return decode_object(object, "", client_readers); });
+        text, limits, [](const in_json& object) { return decode_object(object, {}, client_readers); });
 }
 
 decoded<server_frame> decode_server_frame(std::string_view text, const codec_limits& limits) {
     return read_object<decoded<server_frame>>(
-        text, limits, [](const in_json& object) { return decode_object(object, "", server_readers); });
+        text, limits, [](const in_json& object) { return decode_object(object, {}, server_readers); });
 }
 
 std::vector<decoded<server_frame>> decode_server_frames(std::string_view text, const codec_limits& limits) {
@@ -659,7 +658,7 @@ std::vector<decoded<server_frame>> decode_server_frames(std::string_view text, c
         if (type != object.end() && *type == "batch") {
             return read_batch(object, server_readers);
         }
-        return frames{decode_object(object, "", server_readers)};
+        return frames{decode_object(object, {}, server_readers)};
     });
 }
 

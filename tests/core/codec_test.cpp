@@ -609,6 +609,12 @@ TEST(codec, errors_name_nested_fields_by_path) {
     json history = json::parse(encode(server_samples()[3]));
     history["messages"][1]["from"]["id"] = "no spaces";
     EXPECT_DECODE_ERROR(server_error(history.dump()), errc::invalid_user_id, "messages[1].from.id");
+    // The same in a batch: the frame's place, then the field's.
+    const auto in_batch = frames_of(R"({"type":"batch","frames":[)" + encode(server_samples()[3]) + "," +
+                                    history.dump() + "]}");
+    ASSERT_EQ(in_batch.size(), 2U);
+    decode_ok(in_batch[0]);
+    EXPECT_DECODE_ERROR(decode_fails(in_batch[1]), errc::invalid_user_id, "frames[1].messages[1].from.id");
     history["messages"][1] = "x";
     EXPECT_DECODE_ERROR(server_error(history.dump()), errc::wrong_type, "messages[1]");
 }
