@@ -594,7 +594,7 @@ decoded<Frame> decode_object(const in_json& object, const json_reader::place& wh
             return frame;
         }
     }
-    return decode_error{errc::unknown_type, where.path() + "type"};
+    return decode_error{errc::unknown_type, where.prefix() + "type"};
 }
 
 // The frames of a batch, each decoded as if it had come alone; "batch" is not
@@ -608,11 +608,12 @@ std::vector<decoded<Frame>> read_batch(const in_json& object, const frame_reader
     std::vector<decoded<Frame>> out;
     out.reserve(frames->size());
     for (std::size_t i = 0; i < frames->size(); ++i) {
+        const json_reader::place element{nullptr, "frames", i};
         const in_json& frame = (*frames)[i];
         if (frame.is_object()) {
-            out.push_back(decode_object(frame, json_reader::place{nullptr, "frames", i}, readers));
+            out.push_back(decode_object(frame, element, readers));
         } else {
-            out.emplace_back(decode_error{errc::wrong_type, "frames[" + std::to_string(i) + "]"});
+            out.emplace_back(decode_error{errc::wrong_type, element.path()});
         }
     }
     return out;

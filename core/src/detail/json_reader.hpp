@@ -33,16 +33,24 @@ public:
         std::string_view name;             // the member holding it; empty: the frame itself
         std::optional<std::size_t> index;  // its index, when `name` is an array
 
+        // "frames[2].message"; empty for the frame itself.
         std::string path() const {
             if (name.empty()) {
                 return {};
             }
-            std::string out = outer != nullptr ? outer->path() : std::string();
+            std::string out = outer != nullptr ? outer->prefix() : std::string();
             out += name;
             if (index) {
                 out += '[' + std::to_string(*index) + ']';
             }
-            out += '.';
+            return out;
+        }
+        // What the names of its fields follow: "frames[2].message.".
+        std::string prefix() const {
+            std::string out = path();
+            if (!out.empty()) {
+                out += '.';
+            }
             return out;
         }
     };
@@ -57,7 +65,7 @@ public:
     // Keeps the first failure, so a check after a failed read needs no guard.
     void fail(errc code, std::string_view key) {
         if (!error_) {
-            error_ = decode_error{code, place_.path() + std::string(key)};
+            error_ = decode_error{code, place_.prefix() + std::string(key)};
         }
     }
 
@@ -184,7 +192,7 @@ public:
         for (std::size_t i = 0; i < value->size() && !failed(); ++i) {
             const auto& item = (*value)[i];
             if (!item.is_object()) {
-                fail(errc::wrong_type, std::string(key) + "[" + std::to_string(i) + "]");
+                fail(errc::wrong_type, place{nullptr, key, i}.path());  // "key[i]" after this object's prefix
                 break;
             }
             json_reader nested(item, place{&place_, key, i}, error_);
