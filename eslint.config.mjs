@@ -52,11 +52,11 @@ export default [
   {
     // --post-js fragments: pasted into Emscripten's module factory (wasm/CMakeLists.txt), a
     // plain script body that sees the factory's `Module` and nothing it declares is exported;
-    // and TextEncoder, which the module's hosts (browsers, Node) all have.
+    // and TextEncoder and TextDecoder, which the module's hosts (browsers, Node) all have.
     files: ['wasm/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { Module: 'readonly', TextEncoder: 'readonly' },
+      globals: { Module: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly' },
     },
   },
 ];

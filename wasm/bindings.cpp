@@ -6,8 +6,12 @@
 // Strings come in as UTF-8 bytes and a length, written by session_api.js into
 // memory it frees after the call. Strings go out as a pointer to
 // NUL-terminated UTF-8 (JSON text, or a name or sentence without NULs) that
-// stays valid until the next export that returns one.
+// stays valid until the next export that returns one. Cells
+// (session_cells.hpp) go out as the address of four numbers: where the
+// doubles start, how many there are, where the text starts and its length in
+// bytes; valid until the next export that returns cells.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,10 +25,12 @@
 #include "roomchat/token_subject.hpp"
 
 #include "chat_session.hpp"
+#include "session_cells.hpp"
 #include "session_json.hpp"
 
 namespace {
 
+using roomchat::wasm::cells;
 using roomchat::wasm::chat_session;
 
 std::string returned;
@@ -32,6 +38,22 @@ std::string returned;
 const char* give(std::string text) {
     returned = std::move(text);
     return returned.c_str();
+}
+
+// Reused, so its memory is too: taking the events after each received
+// message allocates nothing here once it has grown.
+cells returned_cells;
+std::array<std::uintptr_t, 4> returned_cells_view{};
+
+template <typename Write>
+const std::uintptr_t* give_cells(Write write) {
+    returned_cells.clear();
+    write(returned_cells);
+    const auto& numbers = returned_cells.numbers();
+    const auto& text = returned_cells.text();
+    returned_cells_view = {reinterpret_cast<std::uintptr_t>(numbers.data()), numbers.size(),
+                           reinterpret_cast<std::uintptr_t>(text.data()), text.size()};
+    return returned_cells_view.data();
 }
 
 std::string text(const char* data, std::size_t size) { return std::string(data, size); }
@@ -124,7 +146,9 @@ EMSCRIPTEN_KEEPALIVE const char* roomchat_restore(chat_session* s, const char* p
 }
 
 EMSCRIPTEN_KEEPALIVE const char* roomchat_take_frames(chat_session* s) { return give(s->take_frames()); }
-EMSCRIPTEN_KEEPALIVE const char* roomchat_take_events(chat_session* s) { return give(s->take_events()); }
+EMSCRIPTEN_KEEPALIVE const std::uintptr_t* roomchat_take_events(chat_session* s) {
+    return give_cells([s](cells& out) { s->take_events(out); });
+}
 
 EMSCRIPTEN_KEEPALIVE const char* roomchat_validate(chat_session* s, const char* message, std::size_t size,
                                                    double now) {
@@ -135,15 +159,19 @@ EMSCRIPTEN_KEEPALIVE double roomchat_rate_wait_ms(chat_session* s, double now) {
 }
 EMSCRIPTEN_KEEPALIVE const char* roomchat_state(chat_session* s) { return give(s->state()); }
 EMSCRIPTEN_KEEPALIVE double roomchat_unread_count(chat_session* s) { return s->unread_count(); }
-EMSCRIPTEN_KEEPALIVE const char* roomchat_timeline(chat_session* s) { return give(s->timeline()); }
-EMSCRIPTEN_KEEPALIVE const char* roomchat_timeline_latest(chat_session* s, double count) {
-    return give(s->timeline_latest(count));
+EMSCRIPTEN_KEEPALIVE const std::uintptr_t* roomchat_timeline(chat_session* s) {
+    return give_cells([s](cells& out) { s->timeline(out); });
 }
-EMSCRIPTEN_KEEPALIVE const char* roomchat_timeline_from(chat_session* s, double from, double count) {
-    return give(s->timeline_from(from, count));
+EMSCRIPTEN_KEEPALIVE const std::uintptr_t* roomchat_timeline_latest(chat_session* s, double count) {
+    return give_cells([s, count](cells& out) { s->timeline_latest(out, count); });
 }
-EMSCRIPTEN_KEEPALIVE const char* roomchat_timeline_before(chat_session* s, double before, double count) {
-    return give(s->timeline_before(before, count));
+EMSCRIPTEN_KEEPALIVE const std::uintptr_t* roomchat_timeline_from(chat_session* s, double from,
+                                                                  double count) {
+    return give_cells([s, from, count](cells& out) { s->timeline_from(out, from, count); });
+}
+EMSCRIPTEN_KEEPALIVE const std::uintptr_t* roomchat_timeline_before(chat_session* s, double before,
+                                                                    double count) {
+    return give_cells([s, before, count](cells& out) { s->timeline_before(out, before, count); });
 }
 EMSCRIPTEN_KEEPALIVE const char* roomchat_older(chat_session* s) { return give(s->older()); }
 EMSCRIPTEN_KEEPALIVE const char* roomchat_pending(chat_session* s) { return give(s->pending()); }

@@ -117,7 +117,7 @@ std::string chat_session::restore(std::string_view pending, double now) {
 }
 
 std::string chat_session::take_frames() { return frames_json(session_.take_frames()); }
-std::string chat_session::take_events() { return events_json(session_.take_events()); }
+void chat_session::take_events(cells& out) { write_events(out, session_.take_events()); }
 
 std::string chat_session::validate(std::string_view text, double now) const {
     const millis at = to_millis(now);
@@ -135,15 +135,15 @@ std::string chat_session::validate(std::string_view text, double now) const {
 double chat_session::rate_wait_ms(double now) const { return session_.rate_wait_ms(to_millis(now)); }
 std::string chat_session::state() const { return std::string(to_string(session_.state())); }
 double chat_session::unread_count() const { return static_cast<double>(session_.unread_count()); }
-std::string chat_session::timeline() const { return timeline_json(session_.timeline()); }
-std::string chat_session::timeline_latest(double count) const {
-    return window_json(session_.timeline_latest(to_count(count)));
+void chat_session::timeline(cells& out) const { write_rows(out, session_.timeline()); }
+void chat_session::timeline_latest(cells& out, double count) const {
+    write_window(out, session_.timeline_latest(to_count(count)));
 }
-std::string chat_session::timeline_from(double from, double count) const {
-    return window_json(session_.timeline_from(to_seq(from), to_count(count)));
+void chat_session::timeline_from(cells& out, double from, double count) const {
+    write_window(out, session_.timeline_from(to_seq(from), to_count(count)));
 }
-std::string chat_session::timeline_before(double before, double count) const {
-    return window_json(session_.timeline_before(to_seq(before), to_count(count)));
+void chat_session::timeline_before(cells& out, double before, double count) const {
+    write_window(out, session_.timeline_before(to_seq(before), to_count(count)));
 }
 std::string chat_session::older() const { return std::string(to_string(session_.older())); }
 std::string chat_session::pending() const { return pending_json(session_.pending()); }

@@ -1,6 +1,7 @@
 #pragma once
 // client_session with the types that cross into JavaScript cheaply: numbers as
-// double (JavaScript's only number), structured values as JSON text
+// double (JavaScript's only number), timeline rows and what carries them as
+// cells (session_cells.hpp), other structured values as JSON text
 // (session_json.hpp). bindings.cpp exports it; session_api.js wraps it into
 // the ChatSession of roomchat.d.ts.
 
@@ -8,6 +9,8 @@
 #include <string_view>
 
 #include "roomchat/client_session.hpp"
+
+#include "session_cells.hpp"
 
 namespace roomchat::wasm {
 
@@ -43,16 +46,16 @@ public:
     std::string restore(std::string_view pending, double now);
 
     std::string take_frames();
-    std::string take_events();
+    void take_events(cells& out);
 
     std::string validate(std::string_view text, double now) const;
     double rate_wait_ms(double now) const;
     std::string state() const;
     double unread_count() const;
-    std::string timeline() const;
-    std::string timeline_latest(double count) const;
-    std::string timeline_from(double from, double count) const;
-    std::string timeline_before(double before, double count) const;
+    void timeline(cells& out) const;
+    void timeline_latest(cells& out, double count) const;
+    void timeline_from(cells& out, double from, double count) const;
+    void timeline_before(cells& out, double before, double count) const;
     std::string older() const;
     std::string pending() const;
     std::string self() const;

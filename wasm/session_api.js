@@ -1,11 +1,12 @@
 // --post-js: the API of roomchat.d.ts over bindings.cpp's C exports.
 // Strings go in as UTF-8 copied into the module's memory for the one call;
-// what comes back is UTF-8 there, JSON text for structured values, which
-// leaves here as plain objects. So errors are values and nothing of the C++
+// what comes back is UTF-8 there: cells for timeline rows and what carries
+// them (session_cells.hpp), JSON text for other structured values. Both
+// leave here as plain objects. So errors are values and nothing of the C++
 // object leaks to the caller but delete().
 
 // The factory's own names: Emscripten's runtime, and bindings.cpp's exports.
-/* global HEAPU8, UTF8ToString, addOnInit, _malloc, _free */
+/* global HEAPF64, HEAPU32, HEAPU8, UTF8ToString, addOnInit, _malloc, _free */
 /* global _roomchat_composing, _roomchat_error_codes, _roomchat_error_message, _roomchat_http_response, _roomchat_load_older */
 /* global _roomchat_mark_read, _roomchat_moderator, _roomchat_mute, _roomchat_network_changed, _roomchat_next_deadline, _roomchat_older, _roomchat_react, _roomchat_remove */
 /* global _roomchat_on_timer, _roomchat_pending, _roomchat_protocol_version, _roomchat_rate_wait_ms */
@@ -44,6 +45,70 @@ function roomchatWithText(text, name, call) {
 }
 
 const roomchatJson = (pointer) => JSON.parse(UTF8ToString(pointer));
+
+// A reader of the cells at `view` (session_cells.hpp): the text is decoded
+// once and cut by the lengths among the numbers. ignoreBOM: a U+FEFF first in
+// the text would be a string's first character, not a mark to drop (today
+// every text starts with an id or a JSON object).
+const roomchatDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+function roomchatCells(view) {
+  const [numbersAt, count, textAt, bytes] = HEAPU32.subarray(view >> 2, (view >> 2) + 4);
+  const numbers = HEAPF64.subarray(numbersAt >> 3, (numbersAt >> 3) + count);
+  const text = roomchatDecoder.decode(HEAPU8.subarray(textAt, textAt + bytes));
+  let next = 0;
+  let at = 0;
+  return {
+    more: () => next < count,
+    number: () => numbers[next++],
+    flag: () => numbers[next++] === 1,
+    string: () => text.slice(at, (at += numbers[next++])),
+  };
+}
+
+// The orders of session_cells.hpp. A property's value is read when the
+// literal is evaluated, in the order written.
+const roomchatUser = (cells) => ({ id: cells.string(), name: cells.string() });
+const roomchatList = (cells, read) => Array.from({ length: cells.number() }, () => read(cells));
+function roomchatRow(cells) {
+  const row = {
+    id: cells.string(), seq: cells.number(), from: roomchatUser(cells), text: cells.string(),
+    ts: cells.number(), own: cells.flag(), state: cells.string(),
+  };
+  const mediaMs = cells.number();
+  if (!Number.isNaN(mediaMs)) row.mediaMs = mediaMs;
+  if (cells.flag()) row.system = true;
+  if (cells.flag()) row.removed = true;
+  const reactions = roomchatList(cells, () => ({
+    emoji: cells.string(), users: roomchatList(cells, roomchatUser), mine: cells.flag(),
+  }));
+  if (reactions.length > 0) row.reactions = reactions;
+  const failure = cells.string();
+  if (failure) {
+    row.failure = failure;
+    row.failureMessage = cells.string();
+  }
+  return row;
+}
+const roomchatRows = (view) => roomchatList(roomchatCells(view), roomchatRow);
+function roomchatWindow(view) {
+  const cells = roomchatCells(view);
+  return { rows: roomchatList(cells, roomchatRow), atStart: cells.flag(), atEnd: cells.flag() };
+}
+function roomchatEvents(view) {
+  const cells = roomchatCells(view);
+  const events = [];
+  while (cells.more()) {
+    if (!cells.flag()) {
+      events.push(JSON.parse(cells.string()));
+      continue;
+    }
+    const event = { type: 'message', message: roomchatRow(cells) };
+    const before = cells.string();
+    if (before) event.before = before;
+    events.push(event);
+  }
+  return events;
+}
 
 addOnInit(() => {
   Module['protocolVersion'] = _roomchat_protocol_version();
@@ -100,17 +165,17 @@ Module['createSession'] = function (config) {
     restore: (messages, now) => roomchatJson(withText(_roomchat_restore, 'messages')(JSON.stringify(messages) ?? 'null', now)),
 
     takeFrames: () => roomchatJson(_roomchat_take_frames(live())),
-    takeEvents: () => roomchatJson(_roomchat_take_events(live())),
+    takeEvents: () => roomchatEvents(_roomchat_take_events(live())),
 
     validate: (text, now) => roomchatJson(withText(_roomchat_validate, 'text')(text, now)),
     rateWaitMs: timed(_roomchat_rate_wait_ms),
     state: () => UTF8ToString(_roomchat_state(live())),
     unreadCount: () => _roomchat_unread_count(live()),
-    timeline: () => roomchatJson(_roomchat_timeline(live())),
-    timelineLatest: (count) => roomchatJson(_roomchat_timeline_latest(live(), roomchatNumber(count, 'count'))),
-    timelineFrom: (fromSeq, count) => roomchatJson(
+    timeline: () => roomchatRows(_roomchat_timeline(live())),
+    timelineLatest: (count) => roomchatWindow(_roomchat_timeline_latest(live(), roomchatNumber(count, 'count'))),
+    timelineFrom: (fromSeq, count) => roomchatWindow(
       _roomchat_timeline_from(live(), roomchatNumber(fromSeq, 'fromSeq'), roomchatNumber(count, 'count'))),
-    timelineBefore: (beforeSeq, count) => roomchatJson(
+    timelineBefore: (beforeSeq, count) => roomchatWindow(
       _roomchat_timeline_before(live(), roomchatNumber(beforeSeq, 'beforeSeq'), roomchatNumber(count, 'count'))),
     older: () => UTF8ToString(_roomchat_older(live())),
     pending: () => roomchatJson(_roomchat_pending(live())),

@@ -1,5 +1,6 @@
 #pragma once
-// Structured values cross into JavaScript as JSON text (bindings.cpp); session_api.js
+// Structured values cross into JavaScript as JSON text (bindings.cpp), but
+// for timeline rows and what carries them (session_cells.hpp); session_api.js
 // JSON.parses it, so the field names and shapes here are roomchat.d.ts's.
 // Nothing here throws: strings that are not valid UTF-8 are replaced, not rejected.
 
@@ -14,15 +15,15 @@
 
 namespace roomchat::wasm {
 
-std::string events_json(const std::vector<client_event>& events);          // ChatEvent[]
-std::string frames_json(const std::vector<std::string>& frames);           // string[]
-std::string timeline_json(const std::vector<timeline_message>& messages);  // TimelineMessage[]
-std::string window_json(const timeline_window& window);                    // TimelineWindow
-std::string self_json(const std::optional<user_info>& self);               // User | null
-std::string subject_json(const std::optional<std::string>& subject);       // string | null
-std::string deadline_json(const std::optional<millis>& deadline);          // number | null
-std::string send_result_json(const result<message_id>& sent);              // SendResult
-std::string status_json(const status& outcome);                            // Status
+// A ChatEvent; nullopt for a message event, which carries a row and crosses
+// as cells (session_cells.hpp).
+std::optional<std::string> event_json(const client_event& event);
+std::string frames_json(const std::vector<std::string>& frames);      // string[]
+std::string self_json(const std::optional<user_info>& self);          // User | null
+std::string subject_json(const std::optional<std::string>& subject);  // string | null
+std::string deadline_json(const std::optional<millis>& deadline);     // number | null
+std::string send_result_json(const result<message_id>& sent);         // SendResult
+std::string status_json(const status& outcome);                       // Status
 // Validation; the message of a muted verdict says how long the mute lasts (muted_ms).
 std::string validation_json(const result<std::string>& verdict, std::size_t code_points,
                             std::size_t max_code_points, std::uint32_t wait_ms, std::uint32_t muted_ms);

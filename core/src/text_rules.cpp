@@ -174,4 +174,17 @@ bool is_valid_utf8(std::string_view bytes) noexcept {
     return true;
 }
 
+std::optional<std::size_t> utf16_length(std::string_view utf8) noexcept {
+    constexpr char32_t last_single_unit = 0xFFFF;
+    std::size_t units = 0;
+    for (std::size_t pos = 0; pos < utf8.size();) {
+        const char32_t code_point = decode_one(utf8, pos);
+        if (code_point == invalid_code_point) {
+            return std::nullopt;
+        }
+        units += code_point > last_single_unit ? 2 : 1;
+    }
+    return units;
+}
+
 }  // namespace roomchat

@@ -1,5 +1,7 @@
 #include "roomchat/text_rules.hpp"
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -130,7 +132,27 @@ TEST(utf8, validity_matches_a_decoder_over_all_code_points) {
         const bool surrogate = cp >= 0xD800 && cp <= 0xDFFF;
         ASSERT_EQ(is_valid_utf8(bytes), !surrogate) << std::hex << cp;
         ASSERT_EQ(count_code_points(bytes), surrogate ? bytes.size() : 1U) << std::hex << cp;
+        const auto units = utf16_length(bytes);
+        ASSERT_EQ(units, surrogate ? std::nullopt : std::optional<std::size_t>(cp > 0xFFFF ? 2 : 1))
+            << std::hex << cp;
     }
+}
+
+// ---- UTF-16 length -----------------------------------------------------------
+
+TEST(utf16_length, is_a_javascript_strings_length) {
+    EXPECT_EQ(utf16_length(""), 0U);
+    EXPECT_EQ(utf16_length("abc"), 3U);
+    EXPECT_EQ(utf16_length(std::string("a\0b", 3)), 3U);  // NUL is a character
+    EXPECT_EQ(utf16_length("\xc3\xa9t\xc3\xa9"), 3U);     // "été": 5 bytes, 3 units
+    EXPECT_EQ(utf16_length("\xef\xbb\xbfhi"), 3U);        // a byte order mark is one unit
+    EXPECT_EQ(utf16_length("\xf0\x9f\x91\x8d!"), 3U);     // U+1F44D is a surrogate pair
+}
+
+TEST(utf16_length, is_nullopt_for_bytes_that_are_not_utf8) {
+    EXPECT_EQ(utf16_length("ok \xff"), std::nullopt);
+    EXPECT_EQ(utf16_length("\xed\xa0\x80"), std::nullopt);  // a surrogate
+    EXPECT_EQ(utf16_length("\xf0\x9f\x91"), std::nullopt);  // cut short
 }
 
 // ---- counting ----------------------------------------------------------------

@@ -78,3 +78,26 @@ test('a batch frame is applied frame by frame, as if each had come alone', () =>
   const errors = events.filter((e) => e.type === 'error');
   assert.deepEqual(errors.map((e) => e.code), ['missing_field'], 'the bad frame, alone');
 });
+
+// Rows cross as one decoded text cut by UTF-16 lengths (wasm/session_cells.hpp):
+// a string whose length in JavaScript differs from its bytes (é, an emoji's
+// surrogate pair), a NUL or a byte order mark must not shift the strings after it.
+test('rows keep every character, and the strings after them stay in place', () => {
+  const driver = new Driver(roomchat);
+  driver.connect({ members: [ANN, BOB] });
+  const texts = ['\uFEFFstarts with a byte order mark', 'a NUL \u0000 inside', 'astral 👍🏽 and é', '\uFEFF', 'plain'];
+  const eve = { id: 'eve', name: 'Ève 🎉' };
+  const { events } = driver.receive({
+    type: 'batch',
+    frames: texts.map((text, i) => messageFrame(wireMessage(i + 1, otherId(i + 1), i % 2 ? eve : BOB, text))),
+  });
+  const rows = events.filter((e) => e.type === 'message').map((e) => e.message);
+  const expected = texts.map((text, i) => ({
+    id: otherId(i + 1), seq: i + 1, from: i % 2 ? eve : BOB, text, ts: wireMessage(i + 1, '', BOB, '').ts,
+    own: false, state: 'sent',
+  }));
+  assert.deepEqual(rows, expected, 'as events');
+  assert.deepEqual(driver.session.timeline(), expected, 'as the timeline');
+  assert.deepEqual(driver.session.timelineLatest(2), { rows: expected.slice(3), atStart: false, atEnd: true });
+  assert.equal(events.at(-1).type, 'unread_changed', 'the event after the rows is read whole');
+});

@@ -4,6 +4,7 @@
 // relay enforces exactly what the browser checked.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,5 +37,10 @@ std::size_t count_code_points(std::string_view utf8) noexcept;
 
 // Whether the bytes are well-formed UTF-8 per RFC 3629.
 bool is_valid_utf8(std::string_view bytes) noexcept;
+
+// The UTF-16 code units of well-formed UTF-8: the length of the same text as
+// a JavaScript string (a code point above U+FFFF is two). nullopt when the
+// bytes are not well-formed.
+std::optional<std::size_t> utf16_length(std::string_view utf8) noexcept;
 
 }  // namespace roomchat
