@@ -1,3 +1,5 @@
+#include <string>
+#include <string_view>
 #include <variant>
 
 #include <benchmark/benchmark.h>
@@ -33,18 +35,27 @@ void encode_server(benchmark::State& state, const server_frame& frame) {
     state.counters["frame_bytes"] = static_cast<double>(bytes);
 }
 
-void decode_server(benchmark::State& state, const server_frame& frame) {
-    const std::string text = encode(frame);
-    if (!decode_server_frame(text).ok()) {
+// Decodes `text` with `decode` (one of the codec's decode functions).
+template <typename Decode>
+void decode_text(benchmark::State& state, const std::string& text, Decode decode) {
+    if (!decode(text).ok()) {
         state.SkipWithError("the sample frame does not decode");
         return;
     }
     for (auto _ : state) {
-        auto decoded = decode_server_frame(text);
+        auto decoded = decode(text);
         benchmark::DoNotOptimize(decoded);
     }
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
     state.counters["frame_bytes"] = static_cast<double>(text.size());
+}
+
+void decode_server(benchmark::State& state, const server_frame& frame) {
+    decode_text(state, encode(frame), [](std::string_view wire) { return decode_server_frame(wire); });
+}
+
+void decode_client(benchmark::State& state, const std::string& text) {
+    decode_text(state, text, [](std::string_view wire) { return decode_client_frame(wire); });
 }
 
 void bm_encode_message_frame(benchmark::State& state) { encode_server(state, message_sample()); }
@@ -54,16 +65,20 @@ void bm_decode_history_frame_50(benchmark::State& state) { decode_server(state, 
 
 // What the relay does for every incoming message.
 void bm_decode_send_frame(benchmark::State& state) {
-    const std::string text = encode(client_frame{send_frame{"lobby", id_for(7), chat_line()}});
-    if (!decode_client_frame(text).ok()) {
-        state.SkipWithError("the sample frame does not decode");
-        return;
+    decode_client(state, encode(client_frame{send_frame{"lobby", id_for(7), chat_line()}}));
+}
+
+// The worst a client can send for its size: a send frame at the 16 KiB
+// limit padded with as many unknown members as fit ("m0":0,...), each of
+// which the decoder's reads walk past.
+void bm_decode_send_frame_of_many_members(benchmark::State& state) {
+    std::string text = encode(client_frame{send_frame{"lobby", id_for(7), chat_line()}});
+    text.pop_back();
+    for (int i = 0; text.size() + 16 < codec_limits{}.max_frame_bytes; ++i) {
+        text += ",\"m" + std::to_string(i) + "\":0";
     }
-    for (auto _ : state) {
-        auto decoded = decode_client_frame(text);
-        benchmark::DoNotOptimize(decoded);
-    }
-    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
+    text += '}';
+    decode_client(state, text);
 }
 
 BENCHMARK(bm_encode_message_frame);
@@ -71,6 +86,7 @@ BENCHMARK(bm_decode_message_frame);
 BENCHMARK(bm_encode_history_frame_50);
 BENCHMARK(bm_decode_history_frame_50);
 BENCHMARK(bm_decode_send_frame);
+BENCHMARK(bm_decode_send_frame_of_many_members);
 
 }  // namespace
 }  // namespace roomchat::bench

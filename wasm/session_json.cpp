@@ -7,18 +7,16 @@
 #include <nlohmann/json.hpp>
 
 #include "roomchat/codec.hpp"
-#include "roomchat/detail/json_parse.hpp"
 #include "roomchat/detail/json_shapes.hpp"
+#include "roomchat/detail/json_tree.hpp"
 #include "roomchat/text_rules.hpp"
 
 namespace roomchat::wasm {
 namespace {
 
 // What goes out keeps insertion order, as the codec's frames do: one
-// serializer in the module, not one per map type (1.3 KB gzipped). What
-// comes in (pending_from_json) is the sorted map the parser builds.
+// serializer in the module, not one per map type (1.3 KB gzipped).
 using json = nlohmann::ordered_json;
-using parsed = nlohmann::json;
 
 // pending_json's output is an array of entries, each with at most an object
 // inside (reaction): depth 3. The rest is room for fields a later version adds.
@@ -101,8 +99,7 @@ std::optional<json> event_tree(const client_event& event) {
         event);
 }
 
-std::optional<pending_message> pending_entry(const parsed& entry) {
-    if (!entry.is_object()) return std::nullopt;
+std::optional<pending_message> pending_entry(detail::json_value entry) {
     const auto id = entry.find("id");
     const auto text = entry.find("text");
     const auto created_at = entry.find("createdAt");
@@ -110,36 +107,34 @@ std::optional<pending_message> pending_entry(const parsed& entry) {
     const auto media_ms = entry.find("mediaMs");
     const auto removes = entry.find("removes");
     const auto reaction = entry.find("reaction");
-    if (id == entry.end() || !id->is_string() || text == entry.end() || !text->is_string() ||
-        created_at == entry.end() || !created_at->is_number_integer()) {
+    if (!id || !id->is_string() || !text || !text->is_string() || !created_at || !created_at->is_integer()) {
         return std::nullopt;
     }
-    auto parsed_id = message_id::parse(id->get_ref<const std::string&>());
+    auto parsed_id = message_id::parse(id->string());
     if (!parsed_id) return std::nullopt;
-    pending_message message{*parsed_id, text->get<std::string>(), created_at->get<millis>(), std::nullopt};
-    if (failure != entry.end()) {
-        message.failure =
-            failure->is_string() ? errc_from_string(failure->get_ref<const std::string&>()) : std::nullopt;
+    pending_message message{*parsed_id, std::string(text->string()), created_at->integer(), std::nullopt};
+    if (failure) {
+        message.failure = failure->is_string() ? errc_from_string(failure->string()) : std::nullopt;
         if (!message.failure) return std::nullopt;
     }
     // A stamp that is no position is dropped, not the message (restore checks it again).
-    if (media_ms != entry.end() && media_ms->is_number_unsigned() &&
-        media_ms->get<std::uint64_t>() <= static_cast<std::uint64_t>(max_media_ms)) {
-        message.media_ms = media_ms->get<millis>();
+    if (media_ms && media_ms->is_unsigned() &&
+        media_ms->unsigned_integer() <= static_cast<std::uint64_t>(max_media_ms)) {
+        message.media_ms = static_cast<millis>(media_ms->unsigned_integer());
     }
-    if (removes != entry.end()) {
-        if (!removes->is_number_unsigned()) return std::nullopt;
-        message.removes = removes->get<seq_t>();
+    if (removes) {
+        if (!removes->is_unsigned()) return std::nullopt;
+        message.removes = removes->unsigned_integer();
     }
-    if (reaction != entry.end()) {
-        const auto to = reaction->is_object() ? reaction->find("to") : reaction->end();
-        const auto emoji = reaction->is_object() ? reaction->find("emoji") : reaction->end();
-        const auto add = reaction->is_object() ? reaction->find("add") : reaction->end();
-        if (to == reaction->end() || !to->is_number_unsigned() || emoji == reaction->end() ||
-            !emoji->is_string() || add == reaction->end() || !add->is_boolean()) {
+    if (reaction) {
+        const auto to = reaction->find("to");
+        const auto emoji = reaction->find("emoji");
+        const auto add = reaction->find("add");
+        if (!to || !to->is_unsigned() || !emoji || !emoji->is_string() || !add || !add->is_boolean()) {
             return std::nullopt;
         }
-        message.reaction = reaction_change{to->get<seq_t>(), emoji->get<std::string>(), add->get<bool>()};
+        message.reaction =
+            reaction_change{to->unsigned_integer(), std::string(emoji->string()), add->boolean()};
     }
     return message;
 }
@@ -207,10 +202,11 @@ std::string restore_result_json(const result<std::size_t>& restored) {
 result<std::vector<pending_message>> pending_from_json(std::string_view text) {
     const auto stored = detail::parse_json(text, max_stored_depth);
     if (stored.too_deep) return errc::too_deep;
-    if (stored.value.is_discarded()) return errc::malformed_json;
-    if (!stored.value.is_array()) return errc::wrong_type;
+    const auto root = stored.tree.root();
+    if (!root) return errc::malformed_json;
+    if (!root->is_array()) return errc::wrong_type;
     std::vector<pending_message> messages;
-    for (const auto& entry : stored.value) {
+    for (const auto entry : *root) {
         if (auto message = pending_entry(entry)) messages.push_back(std::move(*message));
     }
     return messages;

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "roomchat/detail/json_parse.hpp"
 #include "roomchat/detail/json_shapes.hpp"
+#include "roomchat/detail/json_tree.hpp"
 
 #include "detail/json_reader.hpp"
 
@@ -19,8 +19,9 @@ namespace {
 // output is byte-for-byte stable; decoding uses the sorted map, whose lookups
 // stay cheap however many unknown keys a peer sends.
 using out_json = nlohmann::ordered_json;
-using in_json = nlohmann::json;
 using detail::json_reader;
+using detail::json_tree;
+using detail::json_value;
 
 // ---- encoding --------------------------------------------------------------
 
@@ -557,7 +558,8 @@ constexpr frame_reader<server_frame> server_readers[] = {
     {"error", read_error},
 };
 
-decoded<in_json> parse_object(std::string_view text, const codec_limits& limits) {
+// The tree of a text that is one JSON object; its root is that object.
+decoded<json_tree> parse_object(std::string_view text, const codec_limits& limits) {
     if (text.size() > limits.max_frame_bytes) {
         return decode_error{errc::frame_too_large, std::to_string(text.size()) + " bytes, limit " +
                                                        std::to_string(limits.max_frame_bytes)};
@@ -566,18 +568,19 @@ decoded<in_json> parse_object(std::string_view text, const codec_limits& limits)
     if (parsed.too_deep) {
         return decode_error{errc::too_deep, "nesting deeper than " + std::to_string(limits.max_depth)};
     }
-    if (parsed.value.is_discarded()) {
+    const auto root = parsed.tree.root();
+    if (!root) {
         return decode_error{errc::malformed_json, "not valid JSON"};
     }
-    if (!parsed.value.is_object()) {
+    if (!root->is_object()) {
         return decode_error{errc::malformed_json, "not a JSON object"};
     }
-    return std::move(parsed.value);
+    return std::move(parsed.tree);
 }
 
 // One parsed frame object, the frame itself or an element of a batch's.
 template <typename Frame, std::size_t N>
-decoded<Frame> decode_object(const in_json& object, const json_reader::place& where,
+decoded<Frame> decode_object(json_value object, const json_reader::place& where,
                              const frame_reader<Frame> (&readers)[N]) {
     std::optional<decode_error> error;
     json_reader reader(object, where, error);
@@ -600,16 +603,16 @@ decoded<Frame> decode_object(const in_json& object, const json_reader::place& wh
 // The frames of a batch, each decoded as if it had come alone; "batch" is not
 // among `readers`, so a batch inside a batch is an unknown type.
 template <typename Frame, std::size_t N>
-std::vector<decoded<Frame>> read_batch(const in_json& object, const frame_reader<Frame> (&readers)[N]) {
+std::vector<decoded<Frame>> read_batch(json_value object, const frame_reader<Frame> (&readers)[N]) {
     const auto frames = object.find("frames");
-    if (frames == object.end() || !frames->is_array() || frames->empty()) {
+    if (!frames || !frames->is_array() || frames->size() == 0) {
         return {decode_error{errc::wrong_type, "frames"}};
     }
     std::vector<decoded<Frame>> out;
     out.reserve(frames->size());
-    for (std::size_t i = 0; i < frames->size(); ++i) {
-        const json_reader::place element{nullptr, "frames", i};
-        const in_json& frame = (*frames)[i];
+    std::size_t i = 0;
+    for (const json_value frame : *frames) {
+        const json_reader::place element{nullptr, "frames", i++};
         if (frame.is_object()) {
             out.push_back(decode_object(frame, element, readers));
         } else {
@@ -624,11 +627,11 @@ std::vector<decoded<Frame>> read_batch(const in_json& object, const frame_reader
 template <typename Result, typename Read>
 Result read_object(std::string_view text, const codec_limits& limits, Read read) {
     try {
-        auto parsed = parse_object(text, limits);
+        const auto parsed = parse_object(text, limits);
         if (!parsed) {
             return Result{parsed.error()};
         }
-        return read(*parsed);
+        return read(*parsed->root());
     } catch (const std::exception& e) {
         // Only reachable through a bug in the checked accessors or exhausted
         // memory; either way the frame is refused instead of crashing the peer.
@@ -644,19 +647,19 @@ std::string encode(const server_frame& frame) { return dump(frame); }
 
 decoded<client_frame> decode_client_frame(std::string_view text, const codec_limits& limits) {
     return read_object<decoded<client_frame>>(
-        text, limits, [](const in_json& object) { return decode_object(object, {}, client_readers); });
+        text, limits, [](json_value object) { return decode_object(object, {}, client_readers); });
 }
 
 decoded<server_frame> decode_server_frame(std::string_view text, const codec_limits& limits) {
     return read_object<decoded<server_frame>>(
-        text, limits, [](const in_json& object) { return decode_object(object, {}, server_readers); });
+        text, limits, [](json_value object) { return decode_object(object, {}, server_readers); });
 }
 
 std::vector<decoded<server_frame>> decode_server_frames(std::string_view text, const codec_limits& limits) {
     using frames = std::vector<decoded<server_frame>>;
-    return read_object<frames>(text, limits, [](const in_json& object) {
+    return read_object<frames>(text, limits, [](json_value object) {
         const auto type = object.find("type");
-        if (type != object.end() && *type == "batch") {
+        if (type && type->string() == "batch") {
             return read_batch(object, server_readers);
         }
         return frames{decode_object(object, {}, server_readers)};
@@ -677,26 +680,25 @@ http_answer decode_http_answer(int status, std::string_view body) {
     if (!parsed) {
         return refusal;
     }
-    // Checked accessors only: nothing here throws.
-    const auto error = parsed->find("error");
-    if (error == parsed->end() || !error->is_object()) {
+    const auto error = parsed->root()->find("error");
+    if (!error || !error->is_object()) {
         return refusal;
     }
     const auto code = error->find("code");
-    if (code != error->end() && code->is_string()) {
-        const auto& name = code->get_ref<const std::string&>();
+    if (code && code->is_string()) {
+        const auto name = code->string();
         // The relay's HTTP-only refusals (docs/relay.md) that mean "ask again later".
         const bool later = name == "too_many_polls" || name == "polls_full";
         refusal.code = later ? errc::rate_limited : errc_from_string(name).value_or(refusal.code);
     }
     const auto message = error->find("message");
-    if (message != error->end() && message->is_string()) {
-        refusal.message = message->get<std::string>();
+    if (message && message->is_string()) {
+        refusal.message = std::string(message->string());
     }
     const auto retry = error->find("retry_after_ms");
-    if (retry != error->end() && retry->is_number_unsigned() &&
-        retry->get<std::uint64_t>() <= std::numeric_limits<std::uint32_t>::max()) {
-        refusal.retry_after_ms = retry->get<std::uint32_t>();
+    if (retry && retry->is_unsigned() &&
+        retry->unsigned_integer() <= std::numeric_limits<std::uint32_t>::max()) {
+        refusal.retry_after_ms = static_cast<std::uint32_t>(retry->unsigned_integer());
     }
     return refusal;
 }

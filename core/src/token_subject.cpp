@@ -4,9 +4,7 @@
 #include <string_view>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
-#include "roomchat/detail/json_parse.hpp"
+#include "roomchat/detail/json_tree.hpp"
 #include "roomchat/ids.hpp"
 
 namespace roomchat {
@@ -56,34 +54,32 @@ std::optional<std::string> decode_base64url(std::string_view text) {
     return out;
 }
 
-// The claims object of a JWT, unchecked; a discarded value when there is none.
-nlohmann::json read_claims(std::string_view token) {
+// The claims of a JWT, unchecked; no root when there are none.
+detail::json_tree read_claims(std::string_view token) {
     const auto first_dot = token.find('.');
     const auto second_dot =
         token.find('.', first_dot == std::string_view::npos ? token.size() : first_dot + 1);
     if (second_dot == std::string_view::npos) {
-        return nlohmann::json::value_t::discarded;
+        return {};
     }
     const auto payload = token.substr(first_dot + 1, second_dot - first_dot - 1);
     if (payload.size() > max_payload_chars) {
-        return nlohmann::json::value_t::discarded;
+        return {};
     }
     const auto json_text = decode_base64url(payload);
     if (!json_text) {
-        return nlohmann::json::value_t::discarded;
+        return {};
     }
-    return detail::parse_json(*json_text, max_claims_depth).value;
+    return detail::parse_json(*json_text, max_claims_depth).tree;
 }
 
-std::optional<std::string> subject_of(const nlohmann::json& claims) {
-    if (!claims.is_object()) {
+std::optional<std::string> subject_of(const detail::json_tree& claims) {
+    const auto root = claims.root();
+    const auto sub = root ? root->find("sub") : std::nullopt;
+    if (!sub || !sub->is_string() || !validate_user_id(sub->string())) {
         return std::nullopt;
     }
-    const auto sub = claims.find("sub");
-    if (sub == claims.end() || !sub->is_string() || !validate_user_id(sub->get_ref<const std::string&>())) {
-        return std::nullopt;
-    }
-    return sub->get<std::string>();
+    return std::string(sub->string());
 }
 
 }  // namespace
@@ -96,23 +92,23 @@ std::optional<token_preview> preview_token(std::string_view token) {
     if (!subject) {
         return std::nullopt;
     }
-    const auto name = claims.find("name");
-    const auto exp = claims.find("exp");
+    const auto name = claims.root()->find("name");
+    const auto exp = claims.root()->find("exp");
     // The relay's bound (token_verifier.cpp): exp * 1000 stays an exact double.
     constexpr std::int64_t max_exp_seconds = (std::int64_t{1} << 53) / 1000;
     const bool exp_in_range =
-        exp != claims.end() && exp->is_number_integer() &&
-        (exp->is_number_unsigned() ? exp->get<std::uint64_t>() <= static_cast<std::uint64_t>(max_exp_seconds)
-                                   : exp->get<std::int64_t>() >= -max_exp_seconds);
-    if (name == claims.end() || !name->is_string() || !exp_in_range) {
+        exp && exp->is_integer() &&
+        (exp->is_unsigned() ? exp->unsigned_integer() <= static_cast<std::uint64_t>(max_exp_seconds)
+                            : exp->integer() >= -max_exp_seconds);
+    if (!name || !name->is_string() || !exp_in_range) {
         return std::nullopt;
     }
-    auto display_name = normalize_display_name(name->get_ref<const std::string&>());
+    auto display_name = normalize_display_name(name->string());
     if (!display_name) {
         return std::nullopt;
     }
     return token_preview{user_info{std::move(*subject), std::move(display_name).value()},
-                         exp->get<std::int64_t>() * 1000};
+                         exp->integer() * 1000};
 }
 
 }  // namespace roomchat

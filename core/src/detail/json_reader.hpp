@@ -14,9 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "roomchat/codec.hpp"
+#include "roomchat/detail/json_tree.hpp"
 #include "roomchat/ids.hpp"
 
 namespace roomchat::detail {
@@ -57,7 +56,7 @@ public:
 
     // `object` must be a JSON object; what `where` points to (its outer place
     // and its name's characters) must outlive the reader.
-    json_reader(const nlohmann::json& object, place where, std::optional<decode_error>& error)
+    json_reader(json_value object, place where, std::optional<decode_error>& error)
         : object_(object), place_(where), error_(error) {}
 
     bool failed() const noexcept { return error_.has_value(); }
@@ -69,18 +68,14 @@ public:
         }
     }
 
-    std::string string(std::string_view key) {
-        const std::string* text = string_field(key);
-        return text != nullptr ? *text : std::string();
-    }
+    std::string string(std::string_view key) { return std::string(string_field(key).value_or("")); }
 
     std::optional<std::string> optional_string(std::string_view key) {
-        const auto* value = find_optional(key);
+        const auto value = find_optional(key);
         if (!value) {
             return std::nullopt;
         }
-        const std::string* text = string_of(*value, key);
-        return text != nullptr ? *text : std::string();
+        return std::string(string_of(*value, key).value_or(""));
     }
 
     std::string room(std::string_view key) { return checked_id(string(key), key, validate_room_id); }
@@ -98,8 +93,8 @@ public:
     std::string user_id(std::string_view key) { return checked_id(string(key), key, validate_user_id); }
 
     message_id id(std::string_view key) {
-        const std::string* text = string_field(key);  // parsed where it lies, not copied
-        if (text == nullptr) {
+        const auto text = string_field(key);  // parsed where it lies, not copied
+        if (!text) {
             return {};
         }
         auto parsed = message_id::parse(*text);
@@ -111,7 +106,7 @@ public:
     }
 
     bool boolean(std::string_view key) {
-        const auto* value = find(key);
+        const auto value = find(key);
         if (!value) {
             return false;
         }
@@ -119,23 +114,23 @@ public:
             fail(errc::wrong_type, key);
             return false;
         }
-        return value->get<bool>();
+        return value->boolean();
     }
 
     // A flag added after version 1: absent reads as false.
-    bool optional_boolean(std::string_view key) { return find_optional(key) != nullptr && boolean(key); }
+    bool optional_boolean(std::string_view key) { return find_optional(key) && boolean(key); }
 
     // Integers must be whole, non-negative and fit the target type; JSON
     // fractions and exponents (1.0, 1e3) are floats and are refused.
     template <typename Int>
     Int integer(std::string_view key) {
-        const auto* value = find(key);
+        const auto value = find(key);
         return value ? integer_of<Int>(*value, key) : Int{};
     }
 
     template <typename Int>
     std::optional<Int> optional_integer(std::string_view key) {
-        const auto* value = find_optional(key);
+        const auto value = find_optional(key);
         if (!value) {
             return std::nullopt;
         }
@@ -159,12 +154,12 @@ public:
     }
 
     // Whether the object has the field (any value).
-    bool has(std::string_view key) { return find_optional(key) != nullptr; }
+    bool has(std::string_view key) { return find_optional(key).has_value(); }
 
     // A nested object, read by `read(json_reader&)`.
     template <typename Read>
     auto object(std::string_view key, Read read) -> decltype(read(std::declval<json_reader&>())) {
-        const auto* value = find(key);
+        const auto value = find(key);
         if (!value) {
             return {};
         }
@@ -180,7 +175,7 @@ public:
     template <typename Read>
     auto array(std::string_view key, Read read) -> std::vector<decltype(read(std::declval<json_reader&>()))> {
         std::vector<decltype(read(std::declval<json_reader&>()))> out;
-        const auto* value = find(key);
+        const auto value = find(key);
         if (!value) {
             return out;
         }
@@ -189,59 +184,62 @@ public:
             return out;
         }
         out.reserve(value->size());
-        for (std::size_t i = 0; i < value->size() && !failed(); ++i) {
-            const auto& item = (*value)[i];
+        std::size_t i = 0;
+        for (const json_value item : *value) {
             if (!item.is_object()) {
                 fail(errc::wrong_type, place{nullptr, key, i}.path());  // "key[i]" after this object's prefix
                 break;
             }
             json_reader nested(item, place{&place_, key, i}, error_);
             out.push_back(read(nested));
+            if (failed()) {
+                break;
+            }
+            ++i;
         }
         return out;
     }
 
 private:
-    const nlohmann::json* find_optional(std::string_view key) {
+    std::optional<json_value> find_optional(std::string_view key) {
         if (failed()) {
-            return nullptr;
+            return std::nullopt;
         }
-        const auto it = object_.find(key);
-        return it == object_.end() ? nullptr : &*it;
+        return object_.find(key);
     }
 
-    const nlohmann::json* find(std::string_view key) {
+    std::optional<json_value> find(std::string_view key) {
         if (failed()) {
-            return nullptr;
+            return std::nullopt;
         }
-        const auto* value = find_optional(key);
+        auto value = find_optional(key);
         if (!value) {
             fail(errc::missing_field, key);
         }
         return value;
     }
 
-    // The text of a string value; null (and the failure recorded) for another type.
-    const std::string* string_of(const nlohmann::json& value, std::string_view key) {
+    // The text of a string value; nullopt (and the failure recorded) for another type.
+    std::optional<std::string_view> string_of(json_value value, std::string_view key) {
         if (!value.is_string()) {
             fail(errc::wrong_type, key);
-            return nullptr;
+            return std::nullopt;
         }
-        return &value.get_ref<const std::string&>();
+        return value.string();
     }
 
-    const std::string* string_field(std::string_view key) {
-        const auto* value = find(key);
-        return value != nullptr ? string_of(*value, key) : nullptr;
+    std::optional<std::string_view> string_field(std::string_view key) {
+        const auto value = find(key);
+        return value ? string_of(*value, key) : std::nullopt;
     }
 
     template <typename Int>
-    Int integer_of(const nlohmann::json& value, std::string_view key) {
+    Int integer_of(json_value value, std::string_view key) {
         static_assert(std::numeric_limits<Int>::is_integer);
         std::uint64_t number = 0;
-        if (value.is_number_unsigned()) {
-            number = value.get<std::uint64_t>();
-        } else if (value.is_number_integer() && value.get<std::int64_t>() == 0) {
+        if (value.is_unsigned()) {
+            number = value.unsigned_integer();
+        } else if (value.is_integer() && value.integer() == 0) {
             number = 0;  // "-0" parses as a signed zero
         } else {
             fail(errc::wrong_type, key);
@@ -274,7 +272,7 @@ private:
         return value;
     }
 
-    const nlohmann::json& object_;
+    json_value object_;
     place place_;
     std::optional<decode_error>& error_;
 };

@@ -1,0 +1,166 @@
+#include "roomchat/detail/json_tree.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace roomchat::detail {
+
+// nlohmann's SAX interface, building a json_tree. sax_parse calls these
+// members by name. ordered_json's parser, because the core writes with
+// ordered_json: the wasm module then holds one instance of nlohmann's
+// templates, not two.
+class json_builder {
+public:
+    using json = nlohmann::ordered_json;
+
+    // Room for the text's strings (never longer than their JSON) and for a
+    // value every 16 bytes, about what a message frame has, so a frame
+    // costs its two allocations and not a series.
+    json_builder(json_tree& tree, std::string_view text, std::size_t max_depth)
+        : tree_(tree), max_depth_(max_depth) {
+        tree_.nodes_.reserve(text.size() / 16 + 1);
+        tree_.text_.reserve(text.size());
+    }
+
+    bool null() {
+        add(json_tree::kind::null);
+        return true;
+    }
+    bool boolean(bool value) {
+        add(json_tree::kind::boolean).flag = value;
+        return true;
+    }
+    bool number_integer(json::number_integer_t value) {
+        add(json_tree::kind::negative).number = static_cast<std::uint64_t>(value);
+        return true;
+    }
+    bool number_unsigned(json::number_unsigned_t value) {
+        add(json_tree::kind::non_negative).number = value;
+        return true;
+    }
+    // The core reads no fractions: their value is not kept.
+    bool number_float(json::number_float_t /*value*/, const json::string_t& /*text*/) {
+        add(json_tree::kind::fraction);
+        return true;
+    }
+    bool string(json::string_t& value) {
+        auto& node = add(json_tree::kind::string);
+        node.at = append(value);
+        node.size = static_cast<std::uint32_t>(value.size());
+        return true;
+    }
+    // Only binary formats (CBOR and the like) have binary values; JSON text has none.
+    bool binary(json::binary_t& /*value*/) { return false; }
+
+    bool start_object(std::size_t /*size*/) { return open(json_tree::kind::object); }
+    bool key(json::string_t& name) {
+        name_at_ = append(name);
+        name_size_ = static_cast<std::uint32_t>(name.size());
+        return true;
+    }
+    bool end_object() { return close(); }
+    bool start_array(std::size_t /*size*/) { return open(json_tree::kind::array); }
+    bool end_array() { return close(); }
+
+    bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
+                     const nlohmann::detail::exception& /*error*/) {
+        return false;
+    }
+
+    bool too_deep() const noexcept { return too_deep_; }
+
+    // The text was refused: no root.
+    void discard() noexcept {
+        tree_.nodes_.clear();
+        tree_.text_.clear();
+    }
+
+private:
+    // A new value: its parent's next member or element (with the name key()
+    // gave), or the root.
+    json_tree::node& add(json_tree::kind type) {
+        const auto index = static_cast<std::uint32_t>(tree_.nodes_.size());
+        auto& node = tree_.nodes_.emplace_back();
+        node.type = type;
+        node.end = index + 1;
+        if (!open_.empty()) {
+            auto& parent = tree_.nodes_[open_.back()];
+            ++parent.size;
+            if (parent.type == json_tree::kind::object) {
+                node.name_at = name_at_;
+                node.name_size = name_size_;
+            }
+        }
+        return node;
+    }
+
+    bool open(json_tree::kind type) {
+        too_deep_ = open_.size() >= max_depth_;
+        if (too_deep_) {
+            return false;
+        }
+        const auto index = static_cast<std::uint32_t>(tree_.nodes_.size());
+        add(type);
+        open_.push_back(index);
+        return true;
+    }
+
+    bool close() {
+        tree_.nodes_[open_.back()].end = static_cast<std::uint32_t>(tree_.nodes_.size());
+        open_.pop_back();
+        return true;
+    }
+
+    std::uint32_t append(const std::string& bytes) {
+        const auto at = static_cast<std::uint32_t>(tree_.text_.size());
+        tree_.text_ += bytes;
+        return at;
+    }
+
+    json_tree& tree_;
+    std::size_t max_depth_;
+    std::vector<std::uint32_t> open_;  // the containers not yet closed, outermost first
+    std::uint32_t name_at_ = 0;
+    std::uint32_t name_size_ = 0;
+    bool too_deep_ = false;
+};
+
+std::optional<json_value> json_tree::root() const noexcept {
+    if (nodes_.empty()) {
+        return std::nullopt;
+    }
+    return json_value(this, 0);
+}
+
+std::string_view json_value::string() const noexcept {
+    if (!is_string()) {
+        return {};
+    }
+    return std::string_view(tree_->text_).substr(node().at, node().size);
+}
+
+std::optional<json_value> json_value::find(std::string_view name) const noexcept {
+    if (!is_object()) {
+        return std::nullopt;
+    }
+    const std::string_view text(tree_->text_);
+    std::optional<json_value> found;
+    for (auto index = index_ + 1; index < node().end; index = tree_->nodes_[index].end) {
+        const auto& member = tree_->nodes_[index];
+        if (text.substr(member.name_at, member.name_size) == name) {
+            found = json_value(tree_, index);
+        }
+    }
+    return found;
+}
+
+parsed_json parse_json(std::string_view text, std::size_t max_depth) {
+    parsed_json out;
+    json_builder builder(out.tree, text, max_depth);
+    if (!json_builder::json::sax_parse(text.begin(), text.end(), &builder)) {
+        builder.discard();
+    }
+    out.too_deep = builder.too_deep();
+    return out;
+}
+
+}  // namespace roomchat::detail
