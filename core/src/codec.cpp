@@ -16,8 +16,10 @@ namespace roomchat {
 namespace {
 
 // Encoding keeps insertion order so every frame reads "type" first and the
-// output is byte-for-byte stable; decoding uses the sorted map, whose lookups
-// stay cheap however many unknown keys a peer sends.
+// output is byte-for-byte stable; decoding reads the core's flat tree
+// (detail/json_tree.hpp), where a field's read walks the object's members:
+// cheap for the few a frame has, and linear (not worse) in the unknown ones
+// a peer may add.
 using out_json = nlohmann::ordered_json;
 using detail::json_reader;
 using detail::json_tree;
