@@ -40,6 +40,9 @@ const char* give(std::string text) {
     return returned.c_str();
 }
 
+// session_api.js reads the four as 32-bit numbers: wasm32's pointers.
+static_assert(sizeof(std::uintptr_t) == 4, "cells are described in 32-bit words");
+
 // Reused, so its memory is too: taking the events after each received
 // message allocates nothing here once it has grown.
 cells returned_cells;

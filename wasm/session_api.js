@@ -52,8 +52,8 @@ const roomchatJson = (pointer) => JSON.parse(UTF8ToString(pointer));
 // every text starts with an id or a JSON object).
 const roomchatDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 function roomchatCells(view) {
-  const [numbersAt, count, textAt, bytes] = HEAPU32.subarray(view >> 2, (view >> 2) + 4);
-  const numbers = HEAPF64.subarray(numbersAt >> 3, (numbersAt >> 3) + count);
+  const [numbersAt, count, textAt, bytes] = HEAPU32.subarray(view >>> 2, (view >>> 2) + 4);
+  const numbers = HEAPF64.subarray(numbersAt >>> 3, (numbersAt >>> 3) + count);
   const text = roomchatDecoder.decode(HEAPU8.subarray(textAt, textAt + bytes));
   let next = 0;
   let at = 0;

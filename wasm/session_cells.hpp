@@ -2,7 +2,7 @@
 // Rows of the timeline, and what carries them (events, windows), as cells:
 // the form for what crosses into JavaScript in bulk. Every message received
 // is a row in an event, and as JSON text (the tree built, written, then read
-// again by JSON.parse) rows cost about two fifths of applying 10,000 incoming
+// again by JSON.parse) rows cost about a third of applying 10,000 incoming
 // messages (bench/wasm_send.mjs).
 //
 // Cells are numbers in an array of doubles, and strings one after another in

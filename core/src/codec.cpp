@@ -17,7 +17,7 @@ namespace {
 
 // Encoding keeps insertion order so every frame reads "type" first and the
 // output is byte-for-byte stable; decoding reads the core's flat tree
-// (detail/json_tree.hpp), where a field's read walks the object's members:
+// (roomchat/detail/json_tree.hpp), where a field's read walks the object's members:
 // cheap for the few a frame has, and linear (not worse) in the unknown ones
 // a peer may add.
 using out_json = nlohmann::ordered_json;

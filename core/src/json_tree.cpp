@@ -13,7 +13,7 @@ public:
     using json = nlohmann::ordered_json;
 
     // Room for the text's strings (never longer than their JSON) and for a
-    // value every 16 bytes, about what a message frame has, so a frame
+    // value every 16 bytes, about what a message frame has, so the tree
     // costs its two allocations and not a series.
     json_builder(json_tree& tree, std::string_view text, std::size_t max_depth)
         : tree_(tree), max_depth_(max_depth) {
@@ -30,21 +30,21 @@ public:
         return true;
     }
     bool number_integer(json::number_integer_t value) {
-        add(json_tree::kind::negative).number = static_cast<std::uint64_t>(value);
+        add(json_tree::kind::negative).value = static_cast<std::uint64_t>(value);
         return true;
     }
     bool number_unsigned(json::number_unsigned_t value) {
-        add(json_tree::kind::non_negative).number = value;
+        add(json_tree::kind::non_negative).value = value;
         return true;
     }
-    // The core reads no fractions: their value is not kept.
+    // The core reads no such numbers: their value is not kept.
     bool number_float(json::number_float_t /*value*/, const json::string_t& /*text*/) {
-        add(json_tree::kind::fraction);
+        add(json_tree::kind::floating);
         return true;
     }
     bool string(json::string_t& value) {
         auto& node = add(json_tree::kind::string);
-        node.at = append(value);
+        node.value = append(value);
         node.size = static_cast<std::uint32_t>(value.size());
         return true;
     }
@@ -135,7 +135,7 @@ std::string_view json_value::string() const noexcept {
     if (!is_string()) {
         return {};
     }
-    return std::string_view(tree_->text_).substr(node().at, node().size);
+    return std::string_view(tree_->text_).substr(node().value, node().size);
 }
 
 std::optional<json_value> json_value::find(std::string_view name) const noexcept {

@@ -17,39 +17,41 @@ using roomchat::detail::json_value;
 using roomchat::detail::parse_json;
 
 TEST(json_tree, reads_every_kind_of_value) {
-    const auto parsed =
-        parse_json(R"({"s":"a\"\u00e9\n","t":true,"f":false,"n":null,"u":18446744073709551615,)"
-                   R"("i":-9223372036854775808,"z":-0,"x":1.5,"e":1e3,"a":[1,[2],{}],"o":{"k":"v"}})",
-                   8);
+    const auto parsed = parse_json(
+        R"({"s":"a\"\u00e9\n","t":true,"f":false,"n":null,"u":18446744073709551615,)"
+        R"("i":-9223372036854775808,"z":-0,"x":1.5,"e":1e3,"b":18446744073709551616,"a":[1,[2],{}],)"
+        R"("o":{"k":"v"}})",
+        8);
     ASSERT_TRUE(parsed.tree.root());
     const json_value root = *parsed.tree.root();
     ASSERT_TRUE(root.is_object());
-    EXPECT_EQ(root.size(), 11U);
-    EXPECT_EQ(root.find("s")->string(), "a\"\xc3\xa9\n");
-    EXPECT_TRUE(root.find("t")->is_boolean());
-    EXPECT_TRUE(root.find("t")->boolean());
-    EXPECT_FALSE(root.find("f")->boolean());
-    EXPECT_TRUE(root.find("n")->is_null());
-    EXPECT_TRUE(root.find("u")->is_unsigned());
-    EXPECT_EQ(root.find("u")->unsigned_integer(), std::numeric_limits<std::uint64_t>::max());
-    EXPECT_FALSE(root.find("i")->is_unsigned());
-    EXPECT_TRUE(root.find("i")->is_integer());
-    EXPECT_EQ(root.find("i")->integer(), std::numeric_limits<std::int64_t>::min());
-    EXPECT_TRUE(root.find("z")->is_integer());
-    EXPECT_FALSE(root.find("z")->is_unsigned()) << "-0 is written negative, as nlohmann reads it";
-    for (const char* fraction : {"x", "e"}) {
-        const auto value = root.find(fraction);
-        EXPECT_FALSE(value->is_integer()) << fraction;
-        EXPECT_EQ(value->unsigned_integer(), 0U) << fraction;
+    EXPECT_EQ(root.size(), 12U);
+    EXPECT_EQ(root.find("s").value().string(), "a\"\xc3\xa9\n");
+    EXPECT_TRUE(root.find("t").value().is_boolean());
+    EXPECT_TRUE(root.find("t").value().boolean());
+    EXPECT_FALSE(root.find("f").value().boolean());
+    EXPECT_TRUE(root.find("n").value().is_null());
+    EXPECT_TRUE(root.find("u").value().is_unsigned());
+    EXPECT_EQ(root.find("u").value().unsigned_integer(), std::numeric_limits<std::uint64_t>::max());
+    EXPECT_FALSE(root.find("i").value().is_unsigned());
+    EXPECT_TRUE(root.find("i").value().is_integer());
+    EXPECT_EQ(root.find("i").value().integer(), std::numeric_limits<std::int64_t>::min());
+    EXPECT_TRUE(root.find("z").value().is_integer());
+    EXPECT_FALSE(root.find("z").value().is_unsigned()) << "-0 is written negative, as nlohmann reads it";
+    for (const char* fraction : {"x", "e", "b"}) {  // "b": an integer past 64 bits, as nlohmann reads it
+        const auto value = root.find(fraction).value();
+        EXPECT_FALSE(value.is_integer()) << fraction;
+        EXPECT_EQ(value.unsigned_integer(), 0U) << fraction;
     }
-    EXPECT_EQ(root.find("o")->find("k")->string(), "v");
+    EXPECT_EQ(root.find("o").value().find("k").value().string(), "v");
     EXPECT_FALSE(root.find("missing"));
-    EXPECT_FALSE(root.find("s")->find("s")) << "a string has no members";
+    EXPECT_FALSE(root.find("s").value().find("s")) << "a string has no members";
 }
 
 TEST(json_tree, another_types_read_gives_that_types_zero) {
     const auto parsed = parse_json(R"(["text",7,true,[1]])", 8);
-    std::vector<json_value> values(parsed.tree.root()->begin(), parsed.tree.root()->end());
+    const auto root = parsed.tree.root().value();
+    std::vector<json_value> values(root.begin(), root.end());
     ASSERT_EQ(values.size(), 4U);
     EXPECT_EQ(values[1].string(), "");
     EXPECT_EQ(values[0].unsigned_integer(), 0U);
@@ -63,6 +65,7 @@ TEST(json_tree, another_types_read_gives_that_types_zero) {
 TEST(json_tree, iteration_steps_over_whole_subtrees) {
     const auto parsed = parse_json(R"([{"a":[1,2,{"b":[3]}]},[],"x",[[[]]],{}])", 8);
     const auto root = parsed.tree.root();  // named: a range-for over *root() would outlive the optional
+    ASSERT_TRUE(root);
     std::vector<std::size_t> sizes;
     for (const json_value element : *root) sizes.push_back(element.size());
     EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 0, 0, 1, 0}));
@@ -74,17 +77,18 @@ TEST(json_tree, iteration_steps_over_whole_subtrees) {
 
 TEST(json_tree, a_repeated_member_reads_as_its_last_value) {
     const auto parsed = parse_json(R"({"k":1,"other":2,"k":3})", 8);
-    EXPECT_EQ(parsed.tree.root()->find("k")->unsigned_integer(), 3U);
-    EXPECT_EQ(parsed.tree.root()->size(), 3U) << "each member is kept; the reads pick the last";
+    const auto root = parsed.tree.root().value();
+    EXPECT_EQ(root.find("k").value().unsigned_integer(), 3U);
+    EXPECT_EQ(root.size(), 3U) << "each member is kept; the reads pick the last";
 }
 
 TEST(json_tree, names_and_strings_hold_any_character) {
     const auto parsed = parse_json(R"({"":"empty name","a\u0000b":"\u0000","\ud83d\udc4d":"👍"})", 8);
-    const auto root = *parsed.tree.root();
-    EXPECT_EQ(root.find("")->string(), "empty name");
-    EXPECT_EQ(root.find(std::string("a\0b", 3))->string(), std::string(1, '\0'));
+    const auto root = parsed.tree.root().value();
+    EXPECT_EQ(root.find("").value().string(), "empty name");
+    EXPECT_EQ(root.find(std::string("a\0b", 3)).value().string(), std::string(1, '\0'));
     EXPECT_FALSE(root.find("a")) << "a name is matched whole, NUL included";
-    EXPECT_EQ(root.find("\xf0\x9f\x91\x8d")->string(), "\xf0\x9f\x91\x8d");
+    EXPECT_EQ(root.find("\xf0\x9f\x91\x8d").value().string(), "\xf0\x9f\x91\x8d");
 }
 
 TEST(json_tree, nesting_at_the_limit_parses_and_one_past_it_is_too_deep) {

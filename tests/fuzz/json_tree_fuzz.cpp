@@ -3,8 +3,10 @@
 // past the limit is reported, and every value reads the same (a member named
 // twice as its last value, as nlohmann's map keeps it).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>

@@ -27,24 +27,31 @@ class json_value;
 class json_tree {
 public:
     // The value the text was; nullopt when parse_json refused the text.
+    // Name it before a range-for over it: `for (auto v : *tree.root())`
+    // would read the optional after C++17 destroyed it.
     std::optional<json_value> root() const noexcept;
 
 private:
     friend class json_value;
     friend class json_builder;
 
-    enum class kind : std::uint8_t { null, boolean, negative, non_negative, fraction, string, array, object };
+    // floating: a fraction, an exponent, or an integer beyond 64 bits, as
+    // nlohmann reads them; the core reads none, so only the kind is kept.
+    enum class kind : std::uint8_t { null, boolean, negative, non_negative, floating, string, array, object };
     struct node {
         kind type = kind::null;
         bool flag = false;          // boolean
         std::uint32_t end = 0;      // one past the last node of its subtree (its next sibling)
         std::uint32_t size = 0;     // array elements, object members, string bytes
-        std::uint32_t at = 0;       // string: where its bytes start in text_
         std::uint32_t name_at = 0;  // an object member: where its name starts in text_
         std::uint32_t name_size = 0;
-        std::uint64_t number = 0;  // negative: the int64_t's bits; non_negative: the value
+        // negative: the int64_t's bits; non_negative: the value; string:
+        // where its bytes start in text_.
+        std::uint64_t value = 0;
     };
 
+    // Offsets are 32-bit: a text is at most 4 GiB, far past every caller's
+    // limit (a frame's 16 KiB or 1 MiB, a token's claims, the stored sends).
     std::vector<node> nodes_;  // document order: a container's first child follows it
     std::string text_;         // the bytes of every string and member name
 };
@@ -57,18 +64,19 @@ public:
     bool is_string() const noexcept { return node().type == json_tree::kind::string; }
     bool is_array() const noexcept { return node().type == json_tree::kind::array; }
     bool is_object() const noexcept { return node().type == json_tree::kind::object; }
-    // A number written without fraction or exponent: "3" and "-3", not "3.0"
-    // or "3e0". An unsigned one is not negative ("-0" is negative, as in nlohmann).
+    // A number written without fraction or exponent that fits 64 bits: "3"
+    // and "-3", not "3.0", "3e0" or "-9223372036854775809". An unsigned one
+    // is not negative ("-0" is negative, as in nlohmann).
     bool is_integer() const noexcept { return is_unsigned() || node().type == json_tree::kind::negative; }
     bool is_unsigned() const noexcept { return node().type == json_tree::kind::non_negative; }
 
     // Each reads as its type's zero for a value of another type.
     bool boolean() const noexcept { return node().flag; }
     std::string_view string() const noexcept;
-    std::uint64_t unsigned_integer() const noexcept { return is_unsigned() ? node().number : 0; }
+    std::uint64_t unsigned_integer() const noexcept { return is_unsigned() ? node().value : 0; }
     // An unsigned value above INT64_MAX wraps, as nlohmann's get<int64_t>() does.
     std::int64_t integer() const noexcept {
-        return is_integer() ? static_cast<std::int64_t>(node().number) : 0;
+        return is_integer() ? static_cast<std::int64_t>(node().value) : 0;
     }
 
     // Elements of an array, members of an object; 0 for any other value.
@@ -82,7 +90,7 @@ public:
     // The elements of an array, or the values of an object's members, in order.
     class iterator {
     public:
-        using iterator_category = std::forward_iterator_tag;
+        using iterator_category = std::input_iterator_tag;
         using value_type = json_value;
         using difference_type = std::ptrdiff_t;
         using pointer = void;
