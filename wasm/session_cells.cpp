@@ -27,13 +27,18 @@ void cells::clear() noexcept {
 
 namespace {
 
+void write_id(cells& out, const message_id& id) {
+    const auto text = id.text();
+    out.string(std::string_view(text.data(), text.size()));
+}
+
 void write_user(cells& out, const user_info& user) {
     out.string(user.id);
     out.string(user.name);
 }
 
 void write_row(cells& out, const timeline_message& row) {
-    out.string(row.id.to_string());
+    write_id(out, row.id);
     out.number(static_cast<double>(row.seq));
     write_user(out, row.from);
     out.string(row.text);
@@ -65,7 +70,11 @@ void write_events(cells& out, const std::vector<client_event>& events) {
             const auto& upserted = std::get<events::message_upserted>(event);
             out.number(1);
             write_row(out, upserted.message);
-            out.string(upserted.before ? upserted.before->to_string() : std::string());
+            if (upserted.before) {
+                write_id(out, *upserted.before);
+            } else {
+                out.string({});
+            }
         }
     }
 }

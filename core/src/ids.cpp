@@ -19,14 +19,19 @@ int hex_value(char c) noexcept {
     return -1;
 }
 
+// Two lowercase hex digits per byte into out[0, 2 * N).
+template <std::size_t N>
+void write_hex(const std::array<std::uint8_t, N>& bytes, char* out) noexcept {
+    for (const std::uint8_t byte : bytes) {
+        *out++ = hex_digits[byte >> 4U];
+        *out++ = hex_digits[byte & 0x0FU];
+    }
+}
+
 template <std::size_t N>
 std::string to_hex(const std::array<std::uint8_t, N>& bytes) {
-    std::string text;
-    text.reserve(2 * N);
-    for (const std::uint8_t byte : bytes) {
-        text.push_back(hex_digits[byte >> 4U]);
-        text.push_back(hex_digits[byte & 0x0FU]);
-    }
+    std::string text(2 * N, '0');
+    write_hex(bytes, text.data());
     return text;
 }
 
@@ -68,6 +73,12 @@ result<message_id> message_id::parse(std::string_view text) {
 }
 
 std::string message_id::to_string() const { return to_hex(bytes_); }
+
+std::array<char, message_id::text_length> message_id::text() const noexcept {
+    std::array<char, text_length> out{};
+    write_hex(bytes_, out.data());
+    return out;
+}
 
 bool message_id::is_nil() const noexcept {
     return std::all_of(bytes_.begin(), bytes_.end(), [](std::uint8_t byte) { return byte == 0; });

@@ -95,6 +95,8 @@ TEST(message_id, text_is_lowercase_hex_in_byte_order) {
     bytes[0] = 0x0A;
     EXPECT_EQ(message_id(bytes).to_string(), "0af1f2f3f4f5f6f7f8f9fafbfcfdfeff");
     EXPECT_EQ(message_id().to_string(), std::string(32, '0'));
+    const auto text = message_id(bytes).text();  // the same, without a string
+    EXPECT_EQ(std::string(text.begin(), text.end()), "0af1f2f3f4f5f6f7f8f9fafbfcfdfeff");
 }
 
 TEST(message_id, parse_round_trips) {
