@@ -73,7 +73,7 @@ void write_events(cells& out, const std::vector<client_event>& events) {
             if (upserted.before) {
                 write_id(out, *upserted.before);
             } else {
-                out.string({});
+                out.string(std::string_view());
             }
         }
     }

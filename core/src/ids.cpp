@@ -72,7 +72,12 @@ result<message_id> message_id::parse(std::string_view text) {
     return message_id(bytes);
 }
 
-std::string message_id::to_string() const { return to_hex(bytes_); }
+static_assert(message_id::text_length == 2 * message_id::size_bytes, "two hex digits per byte");
+
+std::string message_id::to_string() const {
+    const auto chars = text();
+    return std::string(chars.begin(), chars.end());
+}
 
 std::array<char, message_id::text_length> message_id::text() const noexcept {
     std::array<char, text_length> out{};

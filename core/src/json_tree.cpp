@@ -30,11 +30,11 @@ public:
         return true;
     }
     bool number_integer(json::number_integer_t value) {
-        add(json_tree::kind::negative).value = static_cast<std::uint64_t>(value);
+        add(json_tree::kind::negative).number = static_cast<std::uint64_t>(value);
         return true;
     }
     bool number_unsigned(json::number_unsigned_t value) {
-        add(json_tree::kind::non_negative).value = value;
+        add(json_tree::kind::non_negative).number = value;
         return true;
     }
     // The core reads no such numbers: their value is not kept.
@@ -44,7 +44,7 @@ public:
     }
     bool string(json::string_t& value) {
         auto& node = add(json_tree::kind::string);
-        node.value = append(value);
+        node.at = append(value);
         node.size = static_cast<std::uint32_t>(value.size());
         return true;
     }
@@ -135,7 +135,7 @@ std::string_view json_value::string() const noexcept {
     if (!is_string()) {
         return {};
     }
-    return std::string_view(tree_->text_).substr(node().value, node().size);
+    return std::string_view(tree_->text_).substr(node().at, node().size);
 }
 
 std::optional<json_value> json_value::find(std::string_view name) const noexcept {

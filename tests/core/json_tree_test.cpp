@@ -38,10 +38,10 @@ TEST(json_tree, reads_every_kind_of_value) {
     EXPECT_EQ(root.find("i").value().integer(), std::numeric_limits<std::int64_t>::min());
     EXPECT_TRUE(root.find("z").value().is_integer());
     EXPECT_FALSE(root.find("z").value().is_unsigned()) << "-0 is written negative, as nlohmann reads it";
-    for (const char* fraction : {"x", "e", "b"}) {  // "b": an integer past 64 bits, as nlohmann reads it
-        const auto value = root.find(fraction).value();
-        EXPECT_FALSE(value.is_integer()) << fraction;
-        EXPECT_EQ(value.unsigned_integer(), 0U) << fraction;
+    for (const char* floating : {"x", "e", "b"}) {  // "b": an integer past 64 bits, as nlohmann reads it
+        const auto value = root.find(floating).value();
+        EXPECT_FALSE(value.is_integer()) << floating;
+        EXPECT_EQ(value.unsigned_integer(), 0U) << floating;
     }
     EXPECT_EQ(root.find("o").value().find("k").value().string(), "v");
     EXPECT_FALSE(root.find("missing"));

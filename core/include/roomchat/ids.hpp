@@ -35,7 +35,8 @@ public:
     static result<message_id> parse(std::string_view text);
 
     std::string to_string() const;
-    // The same text without allocating: for a writer that copies it on anyway.
+    // The same text without allocating (not NUL-terminated): for a writer
+    // that copies it on anyway.
     std::array<char, text_length> text() const noexcept;
     const std::array<std::uint8_t, size_bytes>& bytes() const noexcept { return bytes_; }
     bool is_nil() const noexcept;

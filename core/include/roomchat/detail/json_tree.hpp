@@ -43,12 +43,14 @@ private:
         bool flag = false;          // boolean
         std::uint32_t end = 0;      // one past the last node of its subtree (its next sibling)
         std::uint32_t size = 0;     // array elements, object members, string bytes
+        std::uint32_t at = 0;       // string: where its bytes start in text_
         std::uint32_t name_at = 0;  // an object member: where its name starts in text_
         std::uint32_t name_size = 0;
-        // negative: the int64_t's bits; non_negative: the value; string:
-        // where its bytes start in text_.
-        std::uint64_t value = 0;
+        std::uint64_t number = 0;  // negative: the int64_t's bits; non_negative: the value
     };
+    // A frame padded with an array of zeros is a node per value
+    // (bench/codec_bench.cpp, bm_decode_send_frame_of_many_values).
+    static_assert(sizeof(node) == 32, "a node is four words");
 
     // Offsets are 32-bit: a text is at most 4 GiB, far past every caller's
     // limit (a frame's 16 KiB or 1 MiB, a token's claims, the stored sends).
@@ -73,10 +75,10 @@ public:
     // Each reads as its type's zero for a value of another type.
     bool boolean() const noexcept { return node().flag; }
     std::string_view string() const noexcept;
-    std::uint64_t unsigned_integer() const noexcept { return is_unsigned() ? node().value : 0; }
+    std::uint64_t unsigned_integer() const noexcept { return is_unsigned() ? node().number : 0; }
     // An unsigned value above INT64_MAX wraps, as nlohmann's get<int64_t>() does.
     std::int64_t integer() const noexcept {
-        return is_integer() ? static_cast<std::int64_t>(node().value) : 0;
+        return is_integer() ? static_cast<std::int64_t>(node().number) : 0;
     }
 
     // Elements of an array, members of an object; 0 for any other value.
@@ -100,6 +102,11 @@ public:
         iterator& operator++() noexcept {
             index_ = tree_->nodes_[index_].end;
             return *this;
+        }
+        iterator operator++(int) noexcept {
+            const iterator before = *this;
+            ++*this;
+            return before;
         }
         friend bool operator==(iterator a, iterator b) noexcept { return a.index_ == b.index_; }
         friend bool operator!=(iterator a, iterator b) noexcept { return a.index_ != b.index_; }
