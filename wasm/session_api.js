@@ -104,14 +104,22 @@ function roomchatEvents(view) {
   const cells = roomchatCells(view);
   const events = [];
   while (cells.more()) {
-    if (!cells.flag()) {
+    const kind = cells.number();
+    if (kind === 0) {
       events.push(JSON.parse(cells.string()));
       continue;
     }
-    const event = { type: 'message', message: roomchatRow(cells) };
-    const before = cells.string();
-    if (before) event.before = before;
-    events.push(event);
+    if (kind === 1) {
+      const event = { type: 'message', message: roomchatRow(cells) };
+      const before = cells.string();
+      if (before) event.before = before;
+      events.push(event);
+    } else {
+      const event = { type: 'unread_changed', count: cells.number() };
+      const divider = cells.string();
+      if (divider) event.divider = divider;
+      events.push(event);
+    }
   }
   return events;
 }

@@ -16,7 +16,7 @@ void cells::string(std::string_view utf8) {
         utf8 = "\xEF\xBF\xBD";  // U+FFFD
         units = 1;
     }
-    text_ += utf8;
+    text_.append(utf8.data(), utf8.size());
     number(static_cast<double>(*units));
 }
 
@@ -63,18 +63,25 @@ void write_row(cells& out, const timeline_message& row) {
 
 void write_events(cells& out, const std::vector<client_event>& events) {
     for (const auto& event : events) {
-        if (auto text = event_json(event)) {
-            out.number(0);
-            out.string(*text);
-        } else {
-            const auto& upserted = std::get<events::message_upserted>(event);
+        if (const auto* upserted = std::get_if<events::message_upserted>(&event)) {
             out.number(1);
-            write_row(out, upserted.message);
-            if (upserted.before) {
-                write_id(out, *upserted.before);
+            write_row(out, upserted->message);
+            if (upserted->before) {
+                write_id(out, *upserted->before);
             } else {
                 out.string(std::string_view());
             }
+        } else if (const auto* unread = std::get_if<events::unread_changed>(&event)) {
+            out.number(2);
+            out.number(static_cast<double>(unread->count));
+            if (unread->divider) {
+                write_id(out, *unread->divider);
+            } else {
+                out.string(std::string_view());
+            }
+        } else {
+            out.number(0);
+            out.string(event_json(event).value_or(std::string()));
         }
     }
 }

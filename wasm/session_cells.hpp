@@ -17,7 +17,8 @@
 //            user, mine (1/0);
 //            failure ("": none), then, when there is one, its message
 //   user     id, name
-//   events   each: 1, a row, before ("": none), for a message event; or
+//   events   each: 1, a row, before ("": none), for a message event;
+//            2, count, divider ("": none), for unread_changed; or
 //            0, the event's JSON text (session_json.hpp), for any other
 //   rows     a count, then each row
 //   window   rows, atStart (1/0), atEnd (1/0)

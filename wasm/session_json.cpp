@@ -68,9 +68,7 @@ std::optional<json> event_tree(const client_event& event) {
             } else if constexpr (std::is_same_v<E, events::older_changed>) {
                 return json{{"type", "older_changed"}, {"older", str(to_string(e.state))}};
             } else if constexpr (std::is_same_v<E, events::unread_changed>) {
-                json out{{"type", "unread_changed"}, {"count", e.count}};
-                if (e.divider) out["divider"] = e.divider->to_string();
-                return out;
+                return std::nullopt;  // cells too: one per frame read while away
             } else if constexpr (std::is_same_v<E, events::presence_changed>) {
                 json members = json::array();
                 for (const auto& member : e.members) members.push_back(detail::user_json<json>(member));

@@ -15,8 +15,8 @@
 
 namespace roomchat::wasm {
 
-// A ChatEvent; nullopt for a message event, which carries a row and crosses
-// as cells (session_cells.hpp).
+// A ChatEvent; nullopt for a message event, which carries a row, and an
+// unread count: both cross as cells (session_cells.hpp).
 std::optional<std::string> event_json(const client_event& event);
 std::string frames_json(const std::vector<std::string>& frames);      // string[]
 std::string self_json(const std::optional<user_info>& self);          // User | null

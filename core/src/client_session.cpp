@@ -404,6 +404,9 @@ void client_session::receive(std::string_view frame_text, millis now) {
         std::visit([&](const auto& frame) { handle(frame, now); }, *decoded);
     }
     unread_held_ = false;
+    if (std::exchange(read_held_, false)) {
+        read_newest(now);
+    }
     announce_unread();
 }
 
@@ -1115,7 +1118,9 @@ void client_session::check_gap(millis now) {
 // what arrived is read; otherwise the divider goes before the oldest unread
 // message when there was nothing unread before (or no divider).
 void client_session::refresh_unread(millis now) {
-    if (watching_) {
+    if (watching_ && unread_held_) {
+        read_held_ = true;  // receive() reads once its frames are applied
+    } else if (watching_) {
         read_newest(now);
     }
     const auto summary = unread_.summary();

@@ -178,6 +178,12 @@ std::optional<std::size_t> utf16_length(std::string_view utf8) noexcept {
     constexpr char32_t last_single_unit = 0xFFFF;
     std::size_t units = 0;
     for (std::size_t pos = 0; pos < utf8.size();) {
+        // ASCII, most of a chat's text, without a call per character.
+        if (static_cast<unsigned char>(utf8[pos]) < 0x80U) {
+            ++pos;
+            ++units;
+            continue;
+        }
         const char32_t code_point = decode_one(utf8, pos);
         if (code_point == invalid_code_point) {
             return std::nullopt;

@@ -1067,6 +1067,24 @@ TEST_F(session_test, while_watching_arrivals_are_read_and_the_divider_stays) {
     EXPECT_TRUE(events().empty());
 }
 
+TEST_F(session_test, a_watching_reader_reads_a_batch_once_with_its_newest_message) {
+    go_online(0, from_bob(1, 3));
+    s().set_watching(true, 1);
+    frames();
+    events();
+    s().on_timer(1 + 1'000);  // the read interval has passed: the next read goes at once
+    s().receive(batch_of({message_frame{"lobby", from_bob(4)}, message_frame{"lobby", from_bob(5)},
+                          message_frame{"lobby", from_bob(6)}}),
+                1'001);
+    const auto reads = only<read_frame>(frames());
+    ASSERT_EQ(reads.size(), 1U);
+    EXPECT_EQ(reads[0].seq, 6U) << "the newest, not the first with the rest held for the interval";
+    EXPECT_EQ(s().unread_count(), 0U);
+    EXPECT_TRUE(only<events::unread_changed>(events()).empty()) << "no flash of unread while watching";
+    s().on_timer(1'001 + 1'000);
+    EXPECT_TRUE(only<read_frame>(frames()).empty()) << "nothing held back for later";
+}
+
 TEST_F(session_test, a_watching_reader_reads_the_rejoin_page_and_tells_the_relay) {
     go_online(0, from_bob(1, 3));
     s().set_watching(true, 1);

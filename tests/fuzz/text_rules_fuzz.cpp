@@ -1,8 +1,8 @@
 // The text rules on any bytes, under limits set by the first input byte (bit
 // 0: newlines allowed; the rest times 4: the code point limit, so 0xFB is the
 // default 500 with newlines) and the rest as the text:
-// count_code_points and is_valid_utf8 never crash and agree with a plain
-// count of lead bytes; an accepted text is valid UTF-8 within the limit, has
+// count_code_points, is_valid_utf8 and utf16_length never crash and agree
+// with plain counts of lead bytes; an accepted text is valid UTF-8 within the limit, has
 // no CR (nor LF when newlines are refused) and normalises to itself; display
 // names likewise within their own limit.
 
@@ -25,6 +25,12 @@ using roomchat::fuzz::check;
 std::size_t lead_bytes(std::string_view utf8) {
     return static_cast<std::size_t>(std::count_if(
         utf8.begin(), utf8.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
+}
+
+// Code points past U+FFFF in valid UTF-8: those written in four bytes.
+std::size_t four_byte_leads(std::string_view utf8) {
+    return static_cast<std::size_t>(std::count_if(
+        utf8.begin(), utf8.end(), [](char c) { return static_cast<unsigned char>(c) >= 0xF0U; }));
 }
 
 void check_accepted(const std::string& text, const roomchat::text_limits& limits) {
@@ -50,6 +56,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(code_points <= text.size(), "at most one code point per byte");
     const bool valid = roomchat::is_valid_utf8(text);
     check(!valid || code_points == lead_bytes(text), "valid UTF-8 has one code point per lead byte");
+    const auto units = roomchat::utf16_length(text);
+    check(units.has_value() == valid, "utf16_length measures exactly the valid UTF-8");
+    check(!units || *units == code_points + four_byte_leads(text),
+          "a JavaScript length: a unit per code point, two past U+FFFF");
 
     const auto normalized = roomchat::normalize_text(text, limits);
     check(valid || (!normalized && normalized.error() == roomchat::errc::invalid_utf8),

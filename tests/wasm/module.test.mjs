@@ -101,5 +101,6 @@ test('rows keep every character, and the strings after them stay in place', () =
   assert.deepEqual(rows, expected, 'as events');
   assert.deepEqual(driver.session.timeline(), expected, 'as the timeline');
   assert.deepEqual(driver.session.timelineLatest(2), { rows: expected.slice(3), atStart: false, atEnd: true });
-  assert.equal(events.at(-1).type, 'unread_changed', 'the event after the rows is read whole');
+  assert.deepEqual(events.at(-1), { type: 'unread_changed', count: 5, divider: otherId(1) },
+    'the event after the rows is read whole');
 });

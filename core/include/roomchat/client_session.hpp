@@ -573,6 +573,9 @@ private:
     std::optional<message_id> divider_;  // events::unread_changed
     events::unread_changed unread_announced_;
     bool unread_held_ = false;  // receive(): one unread_changed per WebSocket message
+    // receive(): a watching reader reads what a WebSocket message brought
+    // once, after its last frame (one read frame, with the newest seq).
+    bool read_held_ = false;
     // The count at the last announce_unread, told or held: whether unread
     // messages start again (refresh_unread) must not wait for the telling.
     std::size_t unread_reckoned_ = 0;
