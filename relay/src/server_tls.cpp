@@ -1,5 +1,6 @@
 #include <boost/asio/ssl/context.hpp>
 #include <websocketpp/config/asio.hpp>
+#include <websocketpp/transport/asio/endpoint.hpp>
 
 #include "server_impl.hpp"
 #include "ws_config.hpp"
@@ -19,7 +20,9 @@ result<std::unique_ptr<listener>, std::string> make_tls_listener(boost::asio::io
     tls->use_private_key_file(context.config.tls_key, ssl::context::pem, ec);
     if (ec) return "cannot load --tls-key " + context.config.tls_key + ": " + ec.message();
 
-    auto server = std::make_unique<ws_server<relay_ws_config<websocketpp::config::asio_tls>>>(io, context);
+    auto server = std::make_unique<
+        ws_server<relay_ws_config<websocketpp::config::asio_tls, websocketpp::transport::asio::endpoint>>>(
+        io, context);
     // One context for every connection: the certificate is loaded once.
     server->endpoint().set_tls_init_handler([tls](const websocketpp::connection_hdl&) { return tls; });
     return std::unique_ptr<listener>(std::move(server));

@@ -7,12 +7,13 @@
 
 #include <websocketpp/concurrency/none.hpp>
 #include <websocketpp/logger/basic.hpp>
-#include <websocketpp/transport/asio/endpoint.hpp>
 
 namespace roomchat::relay {
 
-// `Base` is websocketpp::config::asio or asio_tls, whose socket type is kept.
-template <typename Base>
+// `Base` is websocketpp::config::asio or asio_tls; `Transport` the endpoint
+// of a transport policy: tcp_transport::endpoint for the plain endpoint,
+// websocketpp::transport::asio::endpoint (with Base's TLS socket) for TLS.
+template <typename Base, template <typename> class Transport>
 struct relay_ws_config : Base {
     using type = relay_ws_config;
     // One thread runs the io_context and every handler (main.cpp; signals
@@ -24,11 +25,15 @@ struct relay_ws_config : Base {
     static constexpr bool enable_multithreading = false;
 
     // Every connection carries its read buffer inline: 16 KiB by default,
-    // in a 20 KiB object. A chat frame is a few hundred bytes (about 2 KiB at
-    // most); a larger one, up to --max-frame-bytes, is read in more than one
-    // go. Only the start of the buffer is ever written, so a smaller buffer
-    // saves resident memory only once the whole object is small: 5 KiB here.
-    static constexpr std::size_t connection_read_buffer_size = 1024;
+    // in a 20 KiB object. What a client sends is small (a send frame with a
+    // typical text, or an auth frame with a token of a few claims, under 300
+    // bytes; the longest text about 2 KiB); a larger frame, up to
+    // --max-frame-bytes, is read in more than one go, as is a browser's
+    // upgrade request with long headers (once per connection). Only the start of the buffer is ever
+    // written, so a smaller one saves resident memory only once the whole
+    // object is small: over tcp_transport, 512 bytes instead of 1 KiB took
+    // 0.4 KB off an idle connection (docs/benchmarks.md, "Idle connections").
+    static constexpr std::size_t connection_read_buffer_size = 512;
 
     struct transport_config : Base::transport_config {
         using concurrency_type = relay_ws_config::concurrency_type;
@@ -36,7 +41,7 @@ struct relay_ws_config : Base {
         using alog_type = relay_ws_config::alog_type;
         static constexpr bool enable_multithreading = false;
     };
-    using transport_type = websocketpp::transport::asio::endpoint<transport_config>;
+    using transport_type = Transport<transport_config>;
 };
 
 }  // namespace roomchat::relay

@@ -1,6 +1,8 @@
 // Operating the relay: --help, --version, configuration from the environment, a missing
-// secret, and graceful shutdown on SIGTERM/SIGINT.
+// secret, a port already in use, and graceful shutdown on SIGTERM/SIGINT.
 
+#include <fstream>
+#include <iterator>
 #include <signal.h>
 
 #include <gtest/gtest.h>
@@ -89,6 +91,22 @@ TEST(relay_operations, prints_the_listening_url) {
     const std::string port = std::to_string(relay.port());
     EXPECT_EQ(relay.listening_line(),
               "roomchat-relay listening on http://127.0.0.1:" + port + "/ (ws://127.0.0.1:" + port + "/ws)");
+}
+
+TEST(relay_operations, a_port_in_use_is_a_startup_error_that_says_so) {
+    relay_process first;
+    const std::string log_path = ::testing::TempDir() + "relay_operations_port_in_use.log";
+    const auto second = run_relay_to_exit({"--host", "127.0.0.1", "--port", std::to_string(first.port())},
+                                          {"ROOMCHAT_JWT_SECRET=" + test_secret}, log_path);
+    EXPECT_EQ(second.status, 1);
+    std::ifstream in(log_path, std::ios::binary);
+    const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(log.find("startup_failed"), std::string::npos) << log;
+    EXPECT_NE(
+        log.find("cannot listen on 127.0.0.1:" + std::to_string(first.port()) + ": Address already in use"),
+        std::string::npos)
+        << log;
+    EXPECT_EQ(http_request(first.port(), "GET", "/healthz").status, 200) << "the first relay still serves";
 }
 
 void expect_graceful(int signal_number) {

@@ -139,12 +139,13 @@ long relay_process::rss_kb() const {
     return 0;
 }
 
-run_result run_relay_to_exit(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+run_result run_relay_to_exit(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                             const std::string& log_path) {
     std::vector<std::string> argv{relay_binary()};
     argv.insert(argv.end(), args.begin(), args.end());
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    const pid_t pid = spawn(argv, env, fds[1]);
+    const pid_t pid = spawn(argv, env, fds[1], log_path);
     close(fds[1]);
     run_result result;
     char buffer[4096];

@@ -46,11 +46,13 @@ private:
     bool scheme_tls_ = false;
 };
 
-// Runs the relay to completion (e.g. --help) and returns stdout and the exit status.
+// Runs the relay to completion (e.g. --help) and returns stdout and the exit
+// status; with `log_path`, its stderr (its log) goes to that file.
 struct run_result {
     int status = -1;
     std::string output;
 };
-run_result run_relay_to_exit(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+run_result run_relay_to_exit(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+                             const std::string& log_path = {});
 
 }  // namespace roomchat::relay_test
