@@ -107,9 +107,7 @@ function roomchatEvents(view) {
     const kind = cells.number();
     if (kind === 0) {
       events.push(JSON.parse(cells.string()));
-      continue;
-    }
-    if (kind === 1) {
+    } else if (kind === 1) {
       const event = { type: 'message', message: roomchatRow(cells) };
       const before = cells.string();
       if (before) event.before = before;

@@ -32,6 +32,15 @@ void write_id(cells& out, const message_id& id) {
     out.string(std::string_view(text.data(), text.size()));
 }
 
+// "" for none: no id is empty.
+void write_optional_id(cells& out, const std::optional<message_id>& id) {
+    if (id) {
+        write_id(out, *id);
+    } else {
+        out.string(std::string_view());
+    }
+}
+
 void write_user(cells& out, const user_info& user) {
     out.string(user.id);
     out.string(user.name);
@@ -63,25 +72,18 @@ void write_row(cells& out, const timeline_message& row) {
 
 void write_events(cells& out, const std::vector<client_event>& events) {
     for (const auto& event : events) {
-        if (const auto* upserted = std::get_if<events::message_upserted>(&event)) {
+        if (auto text = event_json(event)) {
+            out.number(0);
+            out.string(*text);
+        } else if (const auto* upserted = std::get_if<events::message_upserted>(&event)) {
             out.number(1);
             write_row(out, upserted->message);
-            if (upserted->before) {
-                write_id(out, *upserted->before);
-            } else {
-                out.string(std::string_view());
-            }
-        } else if (const auto* unread = std::get_if<events::unread_changed>(&event)) {
-            out.number(2);
-            out.number(static_cast<double>(unread->count));
-            if (unread->divider) {
-                write_id(out, *unread->divider);
-            } else {
-                out.string(std::string_view());
-            }
+            write_optional_id(out, upserted->before);
         } else {
-            out.number(0);
-            out.string(event_json(event).value_or(std::string()));
+            const auto& unread = std::get<events::unread_changed>(event);
+            out.number(2);
+            out.number(static_cast<double>(unread.count));
+            write_optional_id(out, unread.divider);
         }
     }
 }

@@ -50,6 +50,15 @@ using websocketpp::connection_hdl;
 using websocketpp::lib::error_code;
 using tcp_init_handler = std::function<void(connection_hdl)>;
 
+// A timer's or an accept's outcome as websocketpp's asio transport hands it
+// on: none, `cancelled` when the operation was cancelled (each caller
+// expects its own code), pass_through for any other failure.
+inline error_code translated(const boost::system::error_code& ec, error_code cancelled) {
+    if (!ec) return {};
+    if (ec == asio::error::operation_aborted) return cancelled;
+    return make_error_code(transport::error::pass_through);
+}
+
 // The transport half of one websocketpp connection (websocketpp::connection
 // derives from it). Its protected members are what websocketpp calls.
 template <typename Config>
@@ -88,13 +97,7 @@ public:
         auto timer = std::make_shared<asio::steady_timer>(*io_, std::chrono::milliseconds(duration));
         timer->async_wait([self = get_shared(), timer,
                            callback = std::move(callback)](const boost::system::error_code& ec) {
-            if (!ec) {
-                callback(error_code());
-            } else if (ec == asio::error::operation_aborted) {
-                callback(make_error_code(transport::error::operation_aborted));
-            } else {
-                callback(make_error_code(transport::error::pass_through));
-            }
+            callback(translated(ec, make_error_code(transport::error::operation_aborted)));
         });
         return timer;
     }
@@ -249,16 +252,10 @@ protected:
             ec = make_error_code(websocketpp::error::async_accept_not_listening);
             return;
         }
-        acceptor_->async_accept(connection->get_raw_socket(),
-                                [callback = std::move(callback)](const boost::system::error_code& asio_ec) {
-                                    if (!asio_ec) {
-                                        callback(error_code());
-                                    } else if (asio_ec == asio::error::operation_aborted) {
-                                        callback(make_error_code(websocketpp::error::operation_canceled));
-                                    } else {
-                                        callback(make_error_code(transport::error::pass_through));
-                                    }
-                                });
+        acceptor_->async_accept(connection->get_raw_socket(), [callback = std::move(callback)](
+                                                                  const boost::system::error_code& asio_ec) {
+            callback(translated(asio_ec, make_error_code(websocketpp::error::operation_canceled)));
+        });
     }
 
 private:
